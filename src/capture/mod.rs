@@ -1,0 +1,1 @@
+//! Capture: read a live host's process records, byte for byte, into a snapshot.

@@ -1,0 +1,1 @@
+//! Linux /proc text records (proc(5)).

@@ -1,0 +1,6 @@
+//! Pure decoders: `&[u8]` in, typed values out. No I/O, no allocation without a bound from the input.
+//!
+//! Each submodule mirrors one OS's record formats. Nothing outside `formats` sees their raw (zerocopy)
+//! types: the [`crate::analyze`] layer converts decoded values into the [`crate::model`].
+
+pub mod linux;

@@ -1,0 +1,413 @@
+//! One process and what hangs off it: credentials, threads, files, mappings, limits, namespaces.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bytes::ByteString;
+use crate::time::Timestamp;
+
+/// One process. Identity across snapshots is `(pid, start_time)`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Process {
+    /// Process id (Linux stat field 1 `pid`; Solaris `pr_pid`).
+    pub pid: i32,
+    /// Parent process id (stat field 4 `ppid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ppid: Option<i32>,
+    /// Process group id (stat field 5 `pgrp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pgid: Option<i32>,
+    /// Session id (stat field 6 `session`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<i32>,
+    /// Controlling terminal device number (stat field 7 `tty_nr`), absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tty: Option<u64>,
+    /// Controlling terminal name derived from its device number (`pts/3`, `tty1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tty_name: Option<String>,
+    /// Start time, UTC (Linux: btime + stat field 22 `starttime` / CLK_TCK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Timestamp>,
+    /// Start time in the source's own unit (Linux: clock ticks since boot), exact for matching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ticks: Option<u64>,
+    /// Command name (Linux /proc/<pid>/comm or stat field 2; Solaris `pr_fname`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<ByteString>,
+    /// Executable path (Linux /proc/<pid>/exe link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<ByteString>,
+    /// Arguments (Linux /proc/<pid>/cmdline split at NUL); an empty list for kernel threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argv: Option<Vec<ByteString>>,
+    /// Environment (`NAME=value` entries of /proc/<pid>/environ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<ByteString>>,
+    /// Current directory (Linux /proc/<pid>/cwd link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<ByteString>,
+    /// Root directory (Linux /proc/<pid>/root link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<ByteString>,
+    /// User and group ids, and their names as resolved on the host.
+    #[serde(flatten)]
+    pub cred: Credentials,
+    /// One-letter state as `ps` shows it (`R`, `S`, `D`, `Z`, `T`, ...; stat field 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Nice value (stat field 19).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nice: Option<i64>,
+    /// Kernel priority (stat field 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// Kernel flags word (stat field 9 `flags`, PF_*).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u64>,
+    /// Number of threads (status `Threads`, stat field 20 `num_threads`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nlwp: Option<u32>,
+    /// User CPU time in seconds (stat field 14 `utime` / CLK_TCK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_time: Option<f64>,
+    /// System CPU time in seconds (stat field 15 `stime` / CLK_TCK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_time: Option<f64>,
+    /// Memory use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
+    /// Threads (Linux task/<tid>), when they were captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<Vec<Thread>>,
+    /// Open file descriptors, when they were captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fds: Option<Vec<Fd>>,
+    /// Memory mappings (Linux /proc/<pid>/maps, with smaps_rollup totals in [`Memory`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maps: Option<Vec<Mapping>>,
+    /// Resource limits (Linux /proc/<pid>/limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Vec<Limit>>,
+    /// Namespaces the process is in (Linux /proc/<pid>/ns/* links).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<Vec<Namespace>>,
+    /// Pid in each nested pid namespace, outermost first (Linux status `NSpid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nspid: Option<Vec<i32>>,
+    /// Control groups (Linux /proc/<pid>/cgroup lines, `hierarchy:controllers:path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<Vec<ByteString>>,
+    /// I/O counters (Linux /proc/<pid>/io).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io: Option<IoCounters>,
+    /// Whether this is a kernel thread (Linux: PF_KTHREAD in stat flags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_thread: Option<bool>,
+    /// Wait channel / kernel function it sleeps in (Linux /proc/<pid>/wchan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wchan: Option<String>,
+}
+
+impl Process {
+    /// The command line joined with spaces, or `[comm]` when there is no argv (kernel threads, zombies).
+    pub fn command_line(&self) -> String {
+        match &self.argv {
+            Some(argv) if !argv.is_empty() => argv
+                .iter()
+                .map(|a| a.escaped())
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => format!(
+                "[{}]",
+                self.comm.as_ref().map(|c| c.escaped()).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// User and group identity (Linux status `Uid:`/`Gid:`/`Groups:`; Solaris prcred).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Credentials {
+    /// Real user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Effective user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub euid: Option<u32>,
+    /// Saved set-user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suid: Option<u32>,
+    /// Filesystem user id (Linux only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fsuid: Option<u32>,
+    /// Real group id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// Effective group id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egid: Option<u32>,
+    /// Saved set-group id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sgid: Option<u32>,
+    /// Filesystem group id (Linux only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fsgid: Option<u32>,
+    /// Supplementary groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<u32>>,
+    /// Name of the real user, from the host's passwd as captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Name of the effective user, from the host's passwd as captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub euser: Option<String>,
+    /// Name of the real group, from the host's group file as captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// Memory use of a process, in KiB.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    /// Virtual size in KiB (status `VmSize`, or statm size × page size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vsz_kib: Option<u64>,
+    /// Resident set in KiB (status `VmRSS`, or statm resident × page size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss_kib: Option<u64>,
+    /// Resident shared (file-backed and shmem) pages in KiB (statm `shared` × page size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_kib: Option<u64>,
+    /// Peak resident set in KiB (status `VmHWM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss_peak_kib: Option<u64>,
+    /// Swapped-out memory in KiB (status `VmSwap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_kib: Option<u64>,
+    /// Proportional set size in KiB (smaps_rollup `Pss`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_kib: Option<u64>,
+    /// Anonymous resident memory in KiB (smaps_rollup `Anonymous`, or status `RssAnon`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anon_kib: Option<u64>,
+    /// Locked memory in KiB (status `VmLck`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_kib: Option<u64>,
+}
+
+/// One thread (Linux task, Solaris/NetBSD LWP).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Thread {
+    /// Thread id (Linux tid; LWP id elsewhere).
+    pub tid: i32,
+    /// Thread name (Linux task/<tid>/comm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ByteString>,
+    /// One-letter state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// User CPU time in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_time: Option<f64>,
+    /// System CPU time in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_time: Option<f64>,
+    /// CPU the thread last ran on (stat field 39 `processor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processor: Option<u32>,
+    /// Kernel priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// Nice value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nice: Option<i64>,
+    /// Start time, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Timestamp>,
+    /// Wait channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wchan: Option<String>,
+    /// Pending signal mask (status `SigPnd`), hex as the kernel prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_pending: Option<String>,
+    /// Blocked signal mask (status `SigBlk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_blocked: Option<String>,
+    /// Voluntary context switches (status `voluntary_ctxt_switches`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voluntary_ctxt_switches: Option<u64>,
+    /// Involuntary context switches (status `nonvoluntary_ctxt_switches`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonvoluntary_ctxt_switches: Option<u64>,
+}
+
+/// What an open file descriptor refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FdKind {
+    /// A regular file (or a path that does not look special).
+    File,
+    /// A directory.
+    Dir,
+    /// A character or block device under /dev.
+    Device,
+    /// A pipe (`pipe:[inode]`).
+    Pipe,
+    /// A socket (`socket:[inode]`).
+    Socket,
+    /// An anonymous inode (`anon_inode:[eventfd]`, epoll, timerfd, ...).
+    AnonInode,
+    /// Something else (`/memfd:...`, unknown link text).
+    Other,
+}
+
+/// One open file descriptor (Linux /proc/<pid>/fd/N and fdinfo/N).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fd {
+    /// Descriptor number.
+    pub fd: i32,
+    /// What it refers to.
+    pub kind: FdKind,
+    /// The link target as the kernel shows it (`/var/log/x`, `socket:[123]`, `pipe:[456]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<ByteString>,
+    /// Open mode: `r`, `w` or `rw` (fdinfo `flags` O_ACCMODE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Open flags in octal as fdinfo prints them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u64>,
+    /// File position (fdinfo `pos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pos: Option<u64>,
+    /// Inode number (socket and pipe inodes from the link; fdinfo `ino` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inode: Option<u64>,
+    /// For sockets: the endpoint found by joining the inode with net/{tcp,tcp6,udp,udp6,unix}.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket: Option<Socket>,
+}
+
+/// A socket endpoint pair, from /proc/net/*.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Socket {
+    /// Protocol: `tcp`, `tcp6`, `udp`, `udp6`, `unix`.
+    pub protocol: String,
+    /// Local address (IP endpoints), or the bound path (unix sockets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<SocketEndpoint>,
+    /// Remote address (IP endpoints; absent when unconnected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<SocketEndpoint>,
+    /// State name (`LISTEN`, `ESTABLISHED`, ...; unix: `CONNECTED`, `LISTEN`, `UNCONNECTED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Unix sockets: `stream`, `dgram` or `seqpacket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_type: Option<String>,
+    /// Owner uid as the net table records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Inode of the network namespace whose table held this socket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns: Option<u64>,
+}
+
+/// An address and port (IP), or a path (unix).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SocketEndpoint {
+    /// IP address as text (`127.0.0.1`, `::1`), or the unix socket path.
+    pub address: ByteString,
+    /// Port (IP endpoints only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+impl std::fmt::Display for SocketEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.address.escaped();
+        match self.port {
+            Some(p) if a.contains(':') => write!(f, "[{a}]:{p}"),
+            Some(p) => write!(f, "{a}:{p}"),
+            None => f.write_str(&a),
+        }
+    }
+}
+
+/// One memory mapping (Linux /proc/<pid>/maps line; Solaris prmap/prxmap).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Mapping {
+    /// Start address.
+    pub start: u64,
+    /// End address (exclusive).
+    pub end: u64,
+    /// Permissions as four letters (`r-xp`).
+    pub perms: String,
+    /// Offset into the mapped object.
+    pub offset: u64,
+    /// Device `major:minor` of the mapped file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<String>,
+    /// Inode of the mapped file (0 for anonymous).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inode: Option<u64>,
+    /// Path or pseudo-name (`[heap]`, `[stack]`); absent for anonymous mappings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<ByteString>,
+    /// Resident KiB (smaps `Rss`, Solaris prxmap `pr_rss`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss_kib: Option<u64>,
+    /// Anonymous KiB (smaps `Anonymous`, prxmap `pr_anon`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anon_kib: Option<u64>,
+}
+
+/// One resource limit (Linux /proc/<pid>/limits row).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Limit {
+    /// Limit name as the kernel prints it (`Max open files`).
+    pub name: String,
+    /// Soft limit; `None` is unlimited.
+    pub soft: Option<u64>,
+    /// Hard limit; `None` is unlimited.
+    pub hard: Option<u64>,
+    /// Unit (`files`, `bytes`, `seconds`, ...), when the kernel prints one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// One namespace membership (Linux /proc/<pid>/ns/<type> link, `type:[inode]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace {
+    /// Namespace type (`pid`, `net`, `mnt`, `user`, `uts`, `ipc`, `cgroup`, `time`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Namespace inode number.
+    pub inode: u64,
+}
+
+/// Cumulative I/O counters (Linux /proc/<pid>/io).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IoCounters {
+    /// Bytes read through read-like calls (`rchar`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rchar: Option<u64>,
+    /// Bytes written through write-like calls (`wchar`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wchar: Option<u64>,
+    /// Read system calls (`syscr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscr: Option<u64>,
+    /// Write system calls (`syscw`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscw: Option<u64>,
+    /// Bytes fetched from storage (`read_bytes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_bytes: Option<u64>,
+    /// Bytes sent to storage (`write_bytes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_bytes: Option<u64>,
+    /// Bytes whose write-out was cancelled (`cancelled_write_bytes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_write_bytes: Option<u64>,
+}

@@ -1,0 +1,18 @@
+//! The only module allowed to use `unsafe`: memory-mapping an input file.
+//!
+//! Mapping a file is `unsafe` in Rust because another process could change or truncate the file while it is
+//! mapped, which would change bytes behind a `&[u8]`. procsift maps evidence files that it only reads; a
+//! concurrent writer is outside its contract (the snapshot's SHA-256 hashes are how a changed file is
+//! detected). Every other OS call goes through `rustix`, which is safe.
+#![allow(unsafe_code)]
+
+use std::fs::File;
+
+use memmap2::Mmap;
+
+/// Maps `file` read-only. Empty files cannot be mapped on every OS, so callers handle length 0 first.
+pub fn map_file(file: &File) -> std::io::Result<Mmap> {
+    // SAFETY: the mapping is read-only and private to this process; see the module documentation for why
+    // a concurrent writer to an evidence file is accepted as out of contract.
+    unsafe { Mmap::map(file) }
+}

@@ -1,0 +1,1 @@
+//! Reports: views of the model, rendered as tables, JSON, NDJSON or CSV.

@@ -1,0 +1,131 @@
+//! `manifest.json`: the last member of a snapshot archive.
+//!
+//! It records who captured what, when and where, the host facts needed to decode the records offline, and
+//! for every member its size and SHA-256 — or the error that kept it from being read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+/// Name of the manifest member.
+pub const MANIFEST_NAME: &str = "manifest.json";
+
+/// Version of the archive layout written by this build.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The manifest of a snapshot archive (format version 1).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Archive format version ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// Name of the tool that wrote the archive (`procsift`).
+    pub tool: String,
+    /// Version of that tool.
+    pub tool_version: String,
+    /// The host the records were read on.
+    pub host: ManifestHost,
+    /// The capture run.
+    pub capture: ManifestCapture,
+    /// Every member that was attempted, in archive order (including ones whose read failed).
+    pub members: Vec<ManifestMember>,
+    /// Processes that vanished while they were being captured.
+    #[serde(default)]
+    pub vanished: Vec<i32>,
+}
+
+/// Host facts recorded at capture time.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ManifestHost {
+    /// uname nodename.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// uname sysname (`Linux`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysname: Option<String>,
+    /// uname release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// uname version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// uname machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+    /// os-release PRETTY_NAME.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_release: Option<String>,
+    /// `little` or `big`: the byte order of binary records.
+    pub byte_order: String,
+    /// `ilp32` or `lp64`: the data model of the capturing binary (the layout of Solaris /proc files).
+    pub data_model: String,
+    /// sysconf(_SC_PAGESIZE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u64>,
+    /// sysconf(_SC_CLK_TCK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clk_tck: Option<u64>,
+    /// Boot time, UTC (`btime` of /proc/stat on Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_time: Option<Timestamp>,
+    /// /proc/sys/kernel/random/boot_id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
+}
+
+/// The capture run: window, options and chain of custody.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ManifestCapture {
+    /// UTC wall-clock time when the capture started.
+    pub started: Option<Timestamp>,
+    /// UTC wall-clock time when the capture finished.
+    pub finished: Option<Timestamp>,
+    /// Seconds since boot (CLOCK_BOOTTIME) when the capture started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_boottime: Option<f64>,
+    /// Seconds since boot (CLOCK_BOOTTIME) when the capture finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_boottime: Option<f64>,
+    /// Whether environments were left out (`--no-environ`).
+    #[serde(default)]
+    pub no_environ: bool,
+    /// Case identifier (`--case`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// Examiner (`--examiner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examiner: Option<String>,
+    /// Free-text note (`--note`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The command line that ran the capture.
+    #[serde(default)]
+    pub command: Vec<String>,
+}
+
+/// Kind of an archive member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    /// A regular file: the bytes read until EOF.
+    File,
+    /// A symbolic link: the bytes readlink returned.
+    Symlink,
+}
+
+/// One member attempted by the capture.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ManifestMember {
+    /// Path inside the archive (`proc/1234/stat`).
+    pub path: String,
+    /// File or symbolic link.
+    pub kind: MemberKind,
+    /// Size in bytes of what was stored (absent when the read failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// SHA-256 of the stored bytes (link target for links), lower-case hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Why the member could not be read (`ENOENT`, `EACCES`, `ESRCH`, `timeout`, ...); nothing is stored then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

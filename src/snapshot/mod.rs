@@ -1,0 +1,274 @@
+//! Snapshots as raw members: the bytes exactly as the kernel gave them, addressed by archive path.
+//!
+//! # Archive format (version 1)
+//!
+//! A plain tar (POSIX ustar with GNU long names), so `tar tf` lists it:
+//! * `proc/<pid>/<file>`, `proc/<pid>/task/<tid>/<file>`, `proc/loadavg`, `etc/passwd`, ... — each record
+//!   exactly as read, until EOF;
+//! * `proc/<pid>/exe`, `cwd`, `root`, `fd/<n>`, `ns/<type>` — symbolic-link entries holding what
+//!   readlink returned;
+//! * `proc/net-ns/<inode>/{tcp,tcp6,udp,udp6,unix}` — each network namespace's socket tables, once per
+//!   namespace; a process's `ns/net` link says which one is its own;
+//! * `manifest.json`, last — see [`manifest::Manifest`].
+//!
+//! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
+//! tar inflated into memory, a directory shaped like `/proc`, or a capture of the live host held in memory.
+//! Decoders and the analysis layer only ever see `&[u8]` slices handed out by it.
+
+pub mod manifest;
+pub mod reader;
+
+use std::collections::BTreeMap;
+
+use crate::model::{Source, Warning};
+pub use manifest::Manifest;
+
+/// The bytes behind a snapshot's members.
+#[derive(Debug)]
+pub enum Backing {
+    /// A file mapped read-only (uncompressed archives).
+    Mapped(memmap2::Mmap),
+    /// Bytes held in memory (decompressed archives, directories, live captures).
+    Owned(Vec<u8>),
+}
+
+impl Backing {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Backing::Mapped(m) => m,
+            Backing::Owned(v) => v,
+        }
+    }
+}
+
+/// One member of a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// A regular file: a range of the backing bytes.
+    File {
+        /// Offset of the first byte in the backing.
+        offset: usize,
+        /// Length in bytes.
+        len: usize,
+    },
+    /// A symbolic link and its target as readlink returned it.
+    Symlink(Vec<u8>),
+    /// The capture tried to read this member and failed (`ENOENT`, `EACCES`, `timeout`, ...).
+    Failed(String),
+}
+
+/// A set of raw members, addressed by archive path (`proc/1234/stat`), with the manifest when there is one.
+#[derive(Debug)]
+pub struct RawSnapshot {
+    backing: Backing,
+    members: BTreeMap<String, Member>,
+    /// The archive's manifest; `None` for directories and archives that lack one.
+    pub manifest: Option<Manifest>,
+    /// Problems met while reading the container (truncated tar, hash mismatch, missing manifest, ...).
+    pub warnings: Vec<Warning>,
+    /// Where it came from.
+    pub source: Source,
+}
+
+impl RawSnapshot {
+    /// Assembles a snapshot from its parts. `members` ranges must lie inside `backing`; ranges that do not
+    /// are dropped with a warning, so lookups never go out of bounds.
+    pub fn new(
+        backing: Backing,
+        members: BTreeMap<String, Member>,
+        manifest: Option<Manifest>,
+        mut warnings: Vec<Warning>,
+        source: Source,
+    ) -> Self {
+        let total = backing.bytes().len();
+        let mut members = members;
+        members.retain(|path, m| match m {
+            Member::File { offset, len } => {
+                let ok = offset.checked_add(*len).is_some_and(|end| end <= total);
+                if !ok {
+                    warnings.push(Warning::at(
+                        path.clone(),
+                        *offset as u64,
+                        format!(
+                            "member of {len} bytes runs past the end of the input ({total} bytes)"
+                        ),
+                    ));
+                }
+                ok
+            }
+            _ => true,
+        });
+        RawSnapshot {
+            backing,
+            members,
+            manifest,
+            warnings,
+            source,
+        }
+    }
+
+    /// The contents of a regular-file member.
+    pub fn file(&self, path: &str) -> Option<&[u8]> {
+        match self.members.get(path)? {
+            Member::File { offset, len } => self.backing.bytes().get(*offset..*offset + *len),
+            _ => None,
+        }
+    }
+
+    /// The target of a symbolic-link member.
+    pub fn link(&self, path: &str) -> Option<&[u8]> {
+        match self.members.get(path)? {
+            Member::Symlink(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The member at `path`, whatever its kind.
+    pub fn member(&self, path: &str) -> Option<&Member> {
+        self.members.get(path)
+    }
+
+    /// Why reading `path` failed at capture time, if it did.
+    pub fn failure(&self, path: &str) -> Option<&str> {
+        match self.members.get(path)? {
+            Member::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Names of the immediate children of directory `dir` (`"proc"` → pids and system files), sorted,
+    /// without duplicates. Pass `""` for the top level.
+    pub fn children(&self, dir: &str) -> Vec<&str> {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut out: Vec<&str> = Vec::new();
+        for (path, _) in self.members.range(prefix.clone()..) {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                break;
+            };
+            let name = rest.split('/').next().unwrap_or(rest);
+            if !name.is_empty() && out.last() != Some(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    /// All member paths with their members, in path order.
+    pub fn members(&self) -> impl Iterator<Item = (&str, &Member)> {
+        self.members.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+/// Builds an in-memory [`RawSnapshot`] member by member (directories, live captures, tests).
+#[derive(Debug, Default)]
+pub struct MemoryBuilder {
+    data: Vec<u8>,
+    members: BTreeMap<String, Member>,
+}
+
+impl MemoryBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a regular file; a later member with the same path replaces the earlier one.
+    pub fn file(&mut self, path: impl Into<String>, bytes: &[u8]) {
+        let offset = self.data.len();
+        self.data.extend_from_slice(bytes);
+        self.members.insert(
+            path.into(),
+            Member::File {
+                offset,
+                len: bytes.len(),
+            },
+        );
+    }
+
+    /// Adds a symbolic link.
+    pub fn symlink(&mut self, path: impl Into<String>, target: &[u8]) {
+        self.members
+            .insert(path.into(), Member::Symlink(target.to_vec()));
+    }
+
+    /// Records a member whose read failed.
+    pub fn failed(&mut self, path: impl Into<String>, error: impl Into<String>) {
+        self.members
+            .insert(path.into(), Member::Failed(error.into()));
+    }
+
+    /// Finishes the snapshot.
+    pub fn build(
+        self,
+        manifest: Option<Manifest>,
+        warnings: Vec<Warning>,
+        source: Source,
+    ) -> RawSnapshot {
+        RawSnapshot::new(
+            Backing::Owned(self.data),
+            self.members,
+            manifest,
+            warnings,
+            source,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_lists_immediate_names_once() {
+        let mut b = MemoryBuilder::new();
+        b.file("proc/1/stat", b"1 (init) S");
+        b.file("proc/1/task/1/stat", b"x");
+        b.symlink("proc/1/exe", b"/sbin/init");
+        b.file("proc/12/stat", b"y");
+        b.file("proc/loadavg", b"0.00");
+        b.file("procfoo/x", b"z");
+        let s = b.build(None, vec![], Source::default());
+        assert_eq!(s.children("proc"), vec!["1", "12", "loadavg"]);
+        assert_eq!(s.children("proc/1"), vec!["exe", "stat", "task"]);
+        assert_eq!(s.children(""), vec!["proc", "procfoo"]);
+        assert_eq!(s.file("proc/1/stat"), Some(&b"1 (init) S"[..]));
+        assert_eq!(s.link("proc/1/exe"), Some(&b"/sbin/init"[..]));
+        assert_eq!(s.file("proc/1/exe"), None);
+    }
+
+    #[test]
+    fn out_of_range_members_are_dropped_with_a_warning() {
+        let mut m = BTreeMap::new();
+        m.insert("a".to_string(), Member::File { offset: 2, len: 5 });
+        m.insert(
+            "b".to_string(),
+            Member::File {
+                offset: usize::MAX,
+                len: 5,
+            },
+        );
+        let s = RawSnapshot::new(
+            Backing::Owned(vec![0; 4]),
+            m,
+            None,
+            vec![],
+            Source::default(),
+        );
+        assert!(s.is_empty());
+        assert_eq!(s.warnings.len(), 2);
+    }
+}

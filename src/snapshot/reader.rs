@@ -1,0 +1,1 @@
+//! Opening an input as a [`super::RawSnapshot`].
