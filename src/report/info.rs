@@ -1,0 +1,164 @@
+//! `info`: host facts, capture window, counts and warnings.
+
+use serde_json::json;
+
+use super::{Report, opt};
+use crate::model::Snapshot;
+
+/// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
+pub fn info(snapshot: &Snapshot) -> Report {
+    let h = &snapshot.host;
+    let threads: usize = snapshot
+        .processes
+        .iter()
+        .map(|p| p.threads.as_ref().map_or(0, Vec::len))
+        .sum();
+    let fds: usize = snapshot
+        .processes
+        .iter()
+        .map(|p| p.fds.as_ref().map_or(0, Vec::len))
+        .sum();
+    let mut rows: Vec<(&str, String)> = vec![
+        (
+            "input",
+            format!("{} ({:?})", snapshot.source.path, snapshot.source.kind).to_lowercase(),
+        ),
+        ("hostname", opt(h.hostname.as_deref())),
+        (
+            "kernel",
+            [&h.sysname, &h.release, &h.machine]
+                .iter()
+                .filter_map(|x| x.as_deref())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ("kernel version", opt(h.version.as_deref())),
+        ("os", opt(h.os_release.as_deref())),
+        (
+            "byte order / data model",
+            format!(
+                "{} / {}",
+                opt(h.byte_order.as_deref()),
+                opt(h.data_model.as_deref())
+            ),
+        ),
+        (
+            "page size / clock ticks",
+            format!("{} / {}", opt(h.page_size), opt(h.clk_tck)),
+        ),
+        ("boot time", opt(h.boot_time.map(|t| t.rfc3339()))),
+        ("boot id", opt(h.boot_id.as_deref())),
+        (
+            "uptime",
+            opt(h
+                .uptime_secs
+                .map(|u| format!("{u:.0}s ({})", super::cpu_time(u)))),
+        ),
+        (
+            "load average",
+            opt(h
+                .loadavg
+                .map(|l| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2]))),
+        ),
+        ("cpus", opt(h.ncpu)),
+        (
+            "memory total / available",
+            format!(
+                "{} / {} KiB",
+                opt(h.mem_total_kib),
+                opt(h.mem_available_kib)
+            ),
+        ),
+    ];
+    if let Some(c) = &snapshot.capture {
+        rows.push((
+            "captured by",
+            format!("procsift {} (format {})", c.tool_version, c.format_version),
+        ));
+        rows.push(("capture started", opt(c.started.map(|t| t.rfc3339()))));
+        rows.push(("capture finished", opt(c.finished.map(|t| t.rfc3339()))));
+        if let (Some(a), Some(b)) = (c.started, c.finished) {
+            rows.push((
+                "capture took",
+                format!("{:.3}s", b.as_secs_f64() - a.as_secs_f64()),
+            ));
+        }
+        for (k, v) in [
+            ("case", &c.case),
+            ("examiner", &c.examiner),
+            ("note", &c.note),
+        ] {
+            if let Some(v) = v {
+                rows.push((k, v.clone()));
+            }
+        }
+        rows.push(("members", c.members.to_string()));
+        let errs: Vec<String> = c
+            .read_errors
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        rows.push((
+            "members not read",
+            if errs.is_empty() {
+                "none".into()
+            } else {
+                errs.join(", ")
+            },
+        ));
+        rows.push(("vanished during capture", c.vanished.len().to_string()));
+    }
+    rows.push(("processes", snapshot.processes.len().to_string()));
+    rows.push(("threads", threads.to_string()));
+    rows.push(("open fds", fds.to_string()));
+    rows.push(("warnings", snapshot.warnings.len().to_string()));
+
+    let mut extra = serde_json::Map::new();
+    extra.insert("host".into(), serde_json::to_value(h).unwrap_or_default());
+    extra.insert(
+        "capture".into(),
+        serde_json::to_value(&snapshot.capture).unwrap_or_default(),
+    );
+    extra.insert(
+        "counts".into(),
+        json!({"processes": snapshot.processes.len(), "threads": threads, "fds": fds, "warnings": snapshot.warnings.len()}),
+    );
+    let mut text = String::new();
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in &rows {
+        text.push_str(&format!("{k:<width$}  {v}\n"));
+    }
+    Report {
+        name: "info",
+        record_key: "fields",
+        columns: vec!["FIELD".into(), "VALUE".into()],
+        numeric: vec![false, false],
+        records: rows
+            .iter()
+            .map(|(k, v)| json!({"field": k, "value": v}))
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|(k, v)| vec![k.to_string(), v])
+            .collect(),
+        extra,
+        text: Some(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testutil::sample;
+
+    #[test]
+    fn counts_and_host() {
+        let r = info(&sample());
+        let text = r.text.unwrap();
+        assert!(text.contains("hostname  "), "{text}");
+        assert!(text.contains("testhost"), "{text}");
+        assert_eq!(r.extra["counts"]["processes"], 4);
+        assert_eq!(r.extra["counts"]["threads"], 2);
+        assert_eq!(r.extra["counts"]["warnings"], 1);
+    }
+}

@@ -1,0 +1,160 @@
+//! `ps`: one row per process, columns chosen with `-o`, sorted with `--sort`.
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use super::{Column, DEFAULT_PS_COLUMNS, Filter, Report};
+use crate::model::{Process, Snapshot};
+
+/// What `ps` shows.
+#[derive(Clone, Debug)]
+pub struct PsOptions {
+    /// Columns, in order (`-o`).
+    pub columns: Vec<Column>,
+    /// Sort keys (`--sort`): column and whether descending (`-rss`).
+    pub sort: Vec<(Column, bool)>,
+    /// Which processes.
+    pub filter: Filter,
+}
+
+impl Default for PsOptions {
+    fn default() -> Self {
+        PsOptions {
+            columns: DEFAULT_PS_COLUMNS.to_vec(),
+            sort: Vec::new(),
+            filter: Filter::default(),
+        }
+    }
+}
+
+impl PsOptions {
+    /// Parses a `--sort` list: `rss`, `-rss` (descending), `+pid`, comma-separated.
+    pub fn parse_sort(list: &str) -> Result<Vec<(Column, bool)>, String> {
+        list.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                let s = s.trim();
+                let (desc, name) = match s.as_bytes().first() {
+                    Some(b'-') => (true, &s[1..]),
+                    Some(b'+') => (false, &s[1..]),
+                    _ => (false, s),
+                };
+                Column::parse(name).map(|c| (c, desc)).ok_or_else(|| {
+                    format!(
+                        "unknown sort column {name:?}; known: {}",
+                        Column::names().join(", ")
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The `ps` report. JSON records are process summaries (every process field except the bulky lists:
+/// threads, fds, maps, limits, env), whatever `-o` says; `-o` chooses table and CSV columns.
+pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
+    let mut procs: Vec<&Process> = opts.filter.select(snapshot).collect();
+    if !opts.sort.is_empty() {
+        procs.sort_by(|a, b| {
+            for &(col, desc) in &opts.sort {
+                let o = compare(&col.value(a, snapshot), &col.value(b, snapshot));
+                let o = if desc { o.reverse() } else { o };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            a.pid.cmp(&b.pid)
+        });
+    }
+    Report {
+        name: "ps",
+        record_key: "processes",
+        columns: opts.columns.iter().map(|c| c.header()).collect(),
+        numeric: opts.columns.iter().map(|c| c.numeric()).collect(),
+        rows: procs
+            .iter()
+            .map(|p| {
+                opts.columns
+                    .iter()
+                    .map(|c| c.display(p, snapshot))
+                    .collect()
+            })
+            .collect(),
+        records: procs.iter().map(|p| summary(p)).collect(),
+        ..Report::default()
+    }
+}
+
+/// A process as JSON without its bulky lists (threads, fds, maps, limits, env).
+pub(crate) fn summary(p: &Process) -> Value {
+    let mut p = p.clone();
+    p.threads = None;
+    p.fds = None;
+    p.maps = None;
+    p.limits = None;
+    p.env = None;
+    serde_json::to_value(&p).unwrap_or(Value::Null)
+}
+
+/// Orders JSON values: absent first, numbers numerically, strings lexically.
+fn compare(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+        }
+        _ => a.to_string().cmp(&b.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testutil::sample;
+
+    #[test]
+    fn default_columns_and_values() {
+        let s = sample();
+        let r = ps(&s, &PsOptions::default());
+        assert_eq!(
+            r.columns,
+            [
+                "PID", "PPID", "USER", "STAT", "NLWP", "RSS", "VSZ", "START", "TIME", "ARGS"
+            ]
+        );
+        assert_eq!(r.rows.len(), 4);
+        let row = &r.rows[2];
+        assert_eq!(row[0], "101");
+        assert_eq!(row[2], "alice");
+        assert_eq!(row[5], "1101");
+        assert_eq!(row[8], "00:00:01");
+        assert_eq!(row[9], "sleep 100 200 \\xff");
+        assert_eq!(
+            r.records[2]["argv"],
+            serde_json::json!(["sleep", "100 200", "\\xff"])
+        );
+        assert!(r.records[3].get("threads").is_none());
+    }
+
+    #[test]
+    fn sorts_descending_and_by_text() {
+        let s = sample();
+        let opts = PsOptions {
+            sort: PsOptions::parse_sort("-rss").unwrap(),
+            ..PsOptions::default()
+        };
+        let pids: Vec<_> = ps(&s, &opts).rows.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(pids, ["102", "101", "100", "1"]);
+        let opts = PsOptions {
+            sort: PsOptions::parse_sort("user,-pid").unwrap(),
+            ..PsOptions::default()
+        };
+        let pids: Vec<_> = ps(&s, &opts).rows.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(pids, ["102", "101", "100", "1"]);
+        assert!(PsOptions::parse_sort("nope").is_err());
+    }
+}

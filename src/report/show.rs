@@ -1,0 +1,250 @@
+//! `show PID`: everything about one process in one view (pargs -e, pcred, status, limits, namespaces,
+//! cgroup).
+
+use serde_json::json;
+
+use super::{Report, cpu_time, no_such_pid};
+use crate::model::{Process, Snapshot};
+
+/// The `show` report for `pid`. JSON: the whole process object under `process`.
+pub fn show(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
+    let p = snapshot
+        .process(pid)
+        .ok_or_else(|| no_such_pid(snapshot, pid))?;
+    let sections = sections(p);
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for (title, fields) in &sections {
+        if fields.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{title}:\n"));
+        let width = fields
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, v) in fields {
+            text.push_str(&format!("  {k:<width$}  {v}\n"));
+            rows.push(vec![title.to_string(), k.clone(), v.clone()]);
+        }
+    }
+    let mut extra = serde_json::Map::new();
+    extra.insert(
+        "process".into(),
+        serde_json::to_value(p).unwrap_or_default(),
+    );
+    Ok(Report {
+        name: "show",
+        record_key: "fields",
+        columns: vec!["SECTION".into(), "FIELD".into(), "VALUE".into()],
+        numeric: vec![false, false, false],
+        records: rows
+            .iter()
+            .map(|r| json!({"section": r[0], "field": r[1], "value": r[2]}))
+            .collect(),
+        rows,
+        extra,
+        text: Some(text),
+    })
+}
+
+type Fields = Vec<(String, String)>;
+
+fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
+    let mut out = Vec::new();
+    let mut id: Fields = vec![("pid".into(), p.pid.to_string())];
+    let push = |v: &mut Fields, k: &str, val: Option<String>| {
+        if let Some(val) = val {
+            v.push((k.to_string(), val));
+        }
+    };
+    push(&mut id, "ppid", p.ppid.map(|x| x.to_string()));
+    push(&mut id, "pgid", p.pgid.map(|x| x.to_string()));
+    push(&mut id, "sid", p.sid.map(|x| x.to_string()));
+    push(&mut id, "tty", p.tty_name.clone());
+    push(&mut id, "start", p.start_time.map(|t| t.rfc3339()));
+    push(&mut id, "comm", p.comm.as_ref().map(|c| c.escaped()));
+    push(&mut id, "exe", p.exe.as_ref().map(|c| c.escaped()));
+    push(&mut id, "cwd", p.cwd.as_ref().map(|c| c.escaped()));
+    push(&mut id, "root", p.root.as_ref().map(|c| c.escaped()));
+    push(
+        &mut id,
+        "kernel thread",
+        p.kernel_thread.filter(|k| *k).map(|_| "yes".into()),
+    );
+    out.push(("process", id));
+
+    let mut args: Fields = Vec::new();
+    match &p.argv {
+        Some(argv) => {
+            for (i, a) in argv.iter().enumerate() {
+                args.push((format!("argv[{i}]"), a.escaped()));
+            }
+        }
+        None => args.push(("argv".into(), "(not captured)".into())),
+    }
+    out.push(("arguments", args));
+
+    let mut env: Fields = Vec::new();
+    match &p.env {
+        Some(e) => {
+            for (i, a) in e.iter().enumerate() {
+                env.push((format!("envp[{i}]"), a.escaped()));
+            }
+        }
+        None => env.push(("envp".into(), "(not captured)".into())),
+    }
+    out.push(("environment", env));
+
+    let c = &p.cred;
+    let mut cred: Fields = Vec::new();
+    let named = |id: Option<u32>, name: &Option<String>| {
+        id.map(|i| match name {
+            Some(n) => format!("{i}({n})"),
+            None => i.to_string(),
+        })
+    };
+    push(&mut cred, "uid (real)", named(c.uid, &c.user));
+    push(&mut cred, "euid", named(c.euid, &c.euser));
+    push(&mut cred, "suid", c.suid.map(|x| x.to_string()));
+    push(&mut cred, "fsuid", c.fsuid.map(|x| x.to_string()));
+    push(&mut cred, "gid (real)", named(c.gid, &c.group));
+    push(&mut cred, "egid", c.egid.map(|x| x.to_string()));
+    push(&mut cred, "sgid", c.sgid.map(|x| x.to_string()));
+    push(&mut cred, "fsgid", c.fsgid.map(|x| x.to_string()));
+    push(
+        &mut cred,
+        "groups",
+        c.groups.as_ref().map(|g| {
+            g.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
+    );
+    out.push(("credentials", cred));
+
+    let mut st: Fields = Vec::new();
+    push(&mut st, "state", p.state.clone());
+    push(&mut st, "threads", p.nlwp.map(|x| x.to_string()));
+    push(&mut st, "nice", p.nice.map(|x| x.to_string()));
+    push(&mut st, "priority", p.priority.map(|x| x.to_string()));
+    push(&mut st, "flags", p.flags.map(|x| format!("{x:#x}")));
+    push(&mut st, "wchan", p.wchan.clone());
+    push(
+        &mut st,
+        "user time",
+        p.user_time.map(|t| format!("{t:.2}s ({})", cpu_time(t))),
+    );
+    push(
+        &mut st,
+        "system time",
+        p.system_time.map(|t| format!("{t:.2}s ({})", cpu_time(t))),
+    );
+    if let Some(m) = &p.memory {
+        let kib = |v: Option<u64>| v.map(|x| format!("{x} KiB"));
+        push(&mut st, "vsz", kib(m.vsz_kib));
+        push(&mut st, "rss", kib(m.rss_kib));
+        push(&mut st, "rss peak", kib(m.rss_peak_kib));
+        push(&mut st, "shared", kib(m.shared_kib));
+        push(&mut st, "pss", kib(m.pss_kib));
+        push(&mut st, "anon", kib(m.anon_kib));
+        push(&mut st, "swap", kib(m.swap_kib));
+        push(&mut st, "locked", kib(m.locked_kib));
+    }
+    if let Some(io) = &p.io {
+        push(
+            &mut st,
+            "io read bytes",
+            io.read_bytes.map(|x| x.to_string()),
+        );
+        push(
+            &mut st,
+            "io write bytes",
+            io.write_bytes.map(|x| x.to_string()),
+        );
+        push(
+            &mut st,
+            "io rchar/wchar",
+            io.rchar.zip(io.wchar).map(|(r, w)| format!("{r}/{w}")),
+        );
+    }
+    push(
+        &mut st,
+        "open fds",
+        p.fds.as_ref().map(|f| f.len().to_string()),
+    );
+    push(
+        &mut st,
+        "mappings",
+        p.maps.as_ref().map(|m| m.len().to_string()),
+    );
+    out.push(("status", st));
+
+    let mut lim: Fields = Vec::new();
+    for l in p.limits.iter().flatten() {
+        let v = |x: Option<u64>| x.map_or("unlimited".to_string(), |x| x.to_string());
+        let unit = l
+            .unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        lim.push((
+            l.name.clone(),
+            format!("{} / {}{unit}", v(l.soft), v(l.hard)),
+        ));
+    }
+    out.push(("limits (soft / hard)", lim));
+
+    let mut ns: Fields = Vec::new();
+    push(
+        &mut ns,
+        "nspid",
+        p.nspid.as_ref().map(|v| {
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
+    );
+    for n in p.namespaces.iter().flatten() {
+        ns.push((n.kind.clone(), n.inode.to_string()));
+    }
+    out.push(("namespaces", ns));
+
+    let cg: Fields = p
+        .cgroup
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, l)| (i.to_string(), l.escaped()))
+        .collect();
+    out.push(("cgroup", cg));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testutil::sample;
+
+    #[test]
+    fn shows_arguments_credentials_and_namespaces() {
+        let s = sample();
+        let r = show(&s, 101).unwrap();
+        let text = r.text.unwrap();
+        assert!(text.contains("argv[1]  100 200\n"), "{text}");
+        assert!(text.contains("argv[2]  \\xff\n"), "{text}");
+        assert!(text.contains("uid (real)  1000(alice)"), "{text}");
+        assert!(text.contains("nspid  101 1"), "{text}");
+        assert!(text.contains("envp  (not captured)"), "{text}");
+        assert_eq!(r.extra["process"]["pid"], 101);
+        assert!(
+            show(&s, 9999)
+                .unwrap_err()
+                .to_string()
+                .contains("no process with pid 9999")
+        );
+    }
+}

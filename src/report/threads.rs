@@ -1,0 +1,74 @@
+//! `threads [PID]`: one row per thread (Linux task, LWP elsewhere).
+
+use serde_json::json;
+
+use super::{Filter, Report, cpu_time, no_such_pid, opt};
+use crate::model::Snapshot;
+
+/// The `threads` report: every thread of the selected processes, or of `pid` alone.
+pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
+    let procs: Vec<_> = match pid {
+        Some(pid) => vec![
+            snapshot
+                .process(pid)
+                .ok_or_else(|| no_such_pid(snapshot, pid))?,
+        ],
+        None => filter.select(snapshot).collect(),
+    };
+    let mut rows = Vec::new();
+    let mut records = Vec::new();
+    for p in procs {
+        for t in p.threads.iter().flatten() {
+            rows.push(vec![
+                p.pid.to_string(),
+                t.tid.to_string(),
+                t.name.as_ref().map_or("-".into(), |n| n.escaped()),
+                opt(t.state.as_deref()),
+                opt(t.processor),
+                opt(t.priority),
+                opt(t.nice),
+                t.user_time.map_or("-".into(), cpu_time),
+                t.system_time.map_or("-".into(), cpu_time),
+                opt(t.wchan.as_deref()),
+            ]);
+            let mut rec = serde_json::to_value(t).unwrap_or_default();
+            if let Some(obj) = rec.as_object_mut() {
+                obj.insert("pid".into(), json!(p.pid));
+            }
+            records.push(rec);
+        }
+    }
+    let columns = [
+        "PID", "TID", "NAME", "STAT", "CPU", "PRI", "NI", "UTIME", "STIME", "WCHAN",
+    ];
+    Ok(Report {
+        name: "threads",
+        record_key: "threads",
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        numeric: vec![
+            true, true, false, false, true, true, true, false, false, false,
+        ],
+        rows,
+        records,
+        ..Report::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testutil::sample;
+
+    #[test]
+    fn lists_threads_with_their_process() {
+        let s = sample();
+        let r = threads(&s, Some(102), &Filter::default()).unwrap();
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(r.rows[1][..4], ["102", "103", "io", "R"]);
+        assert_eq!(r.records[1]["pid"], 102);
+        assert_eq!(r.records[1]["tid"], 103);
+        let all = threads(&s, None, &Filter::default()).unwrap();
+        assert_eq!(all.rows.len(), 2);
+        assert!(threads(&s, Some(5), &Filter::default()).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! `tree`: the parent/child forest, like `pstree -p`, with each process's pid in every pid namespace.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{Filter, Report};
+use crate::model::{Process, Snapshot};
+
+/// The `tree` report. A process whose parent is not in the input is a root. With a filter, the selected
+/// processes are shown with their ancestors (so each stays in context) and their descendants.
+pub fn tree(snapshot: &Snapshot, filter: &Filter) -> Report {
+    let procs = &snapshot.processes;
+    let present: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
+    let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut roots = Vec::new();
+    for p in procs {
+        match p.ppid.filter(|pp| *pp != p.pid && present.contains_key(pp)) {
+            Some(pp) => children.entry(pp).or_default().push(p.pid),
+            None => roots.push(p.pid),
+        }
+    }
+    let shown = visible(snapshot, filter, &present, &children);
+    let mut text = String::new();
+    let mut records = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    // Roots first; then anything not reached from a root (a ppid cycle in damaged input) as a root of its own.
+    let rest: Vec<i32> = present.keys().copied().collect();
+    for pid in roots.iter().chain(rest.iter()) {
+        if shown.contains(pid) && !seen.contains(pid) {
+            records.push(walk(
+                *pid, "", "", &present, &children, &shown, &mut text, &mut rows, &mut seen, 0,
+            ));
+        }
+    }
+    Report {
+        name: "tree",
+        record_key: "tree",
+        columns: vec![
+            "PID".into(),
+            "PPID".into(),
+            "DEPTH".into(),
+            "NSPID".into(),
+            "ARGS".into(),
+        ],
+        numeric: vec![true, true, true, false, false],
+        rows,
+        records,
+        text: Some(text),
+        ..Report::default()
+    }
+}
+
+/// The pids to draw: everything without a filter; otherwise matches, their ancestors and descendants.
+fn visible(
+    snapshot: &Snapshot,
+    filter: &Filter,
+    present: &BTreeMap<i32, &Process>,
+    children: &BTreeMap<i32, Vec<i32>>,
+) -> std::collections::BTreeSet<i32> {
+    if filter.is_empty() {
+        return present.keys().copied().collect();
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for p in filter.select(snapshot) {
+        // Ancestors, bounded by the number of processes so a ppid cycle cannot loop forever.
+        let mut cur = Some(p.pid);
+        let mut steps = 0;
+        while let Some(pid) = cur {
+            if !out.insert(pid) || steps > present.len() {
+                break;
+            }
+            steps += 1;
+            cur = present
+                .get(&pid)
+                .and_then(|q| q.ppid)
+                .filter(|pp| present.contains_key(pp));
+        }
+        let mut stack = vec![p.pid];
+        while let Some(pid) = stack.pop() {
+            for c in children.get(&pid).into_iter().flatten() {
+                if out.insert(*c) {
+                    stack.push(*c);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    pid: i32,
+    prefix: &str,
+    branch: &str,
+    present: &BTreeMap<i32, &Process>,
+    children: &BTreeMap<i32, Vec<i32>>,
+    shown: &std::collections::BTreeSet<i32>,
+    text: &mut String,
+    rows: &mut Vec<Vec<String>>,
+    seen: &mut std::collections::BTreeSet<i32>,
+    depth: usize,
+) -> Value {
+    let Some(p) = present.get(&pid) else {
+        return Value::Null;
+    };
+    seen.insert(pid);
+    text.push_str(prefix);
+    text.push_str(branch);
+    text.push_str(&label(p));
+    text.push('\n');
+    rows.push(vec![
+        pid.to_string(),
+        super::opt(p.ppid),
+        depth.to_string(),
+        nspid_text(p).unwrap_or_else(|| "-".into()),
+        p.command_line(),
+    ]);
+    let kids: Vec<i32> = children
+        .get(&pid)
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|c| shown.contains(c) && !seen.contains(c))
+        .collect();
+    let child_prefix = format!(
+        "{prefix}{}",
+        match branch {
+            "" => "",
+            "├─ " => "│  ",
+            _ => "   ",
+        }
+    );
+    let mut child_records = Vec::new();
+    for (i, c) in kids.iter().enumerate() {
+        let b = if i + 1 == kids.len() {
+            "└─ "
+        } else {
+            "├─ "
+        };
+        child_records.push(walk(
+            *c,
+            &child_prefix,
+            b,
+            present,
+            children,
+            shown,
+            text,
+            rows,
+            seen,
+            depth + 1,
+        ));
+    }
+    json!({
+        "pid": p.pid,
+        "ppid": p.ppid,
+        "nspid": p.nspid,
+        "comm": p.comm,
+        "argv": p.argv,
+        "user": p.cred.euser.clone().or_else(|| p.cred.user.clone()),
+        "children": child_records,
+    })
+}
+
+/// `5752 (ns: 1) sleep 100`: the pid, the inner pids when the process is in a nested pid namespace, and the
+/// command line.
+fn label(p: &Process) -> String {
+    match nspid_text(p) {
+        Some(ns) => format!("{} (ns: {}) {}", p.pid, ns, p.command_line()),
+        None => format!("{} {}", p.pid, p.command_line()),
+    }
+}
+
+fn nspid_text(p: &Process) -> Option<String> {
+    let chain = p.nspid.as_ref().filter(|v| v.len() > 1)?;
+    Some(
+        chain[1..]
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testutil::sample;
+
+    #[test]
+    fn draws_forest_with_namespace_pids() {
+        let r = tree(&sample(), &Filter::default());
+        let text = r.text.unwrap();
+        assert_eq!(
+            text,
+            "1 /sbin/init\n└─ 100 unshare --pid --fork sleep\n   └─ 101 (ns: 1) sleep 100 200 \\xff\n      └─ 102 (ns: 2) worker\n"
+        );
+        assert_eq!(r.records.len(), 1);
+        assert_eq!(
+            r.records[0]["children"][0]["children"][0]["nspid"],
+            json!([101, 1])
+        );
+    }
+
+    #[test]
+    fn filter_keeps_ancestors() {
+        let f = Filter {
+            pids: vec![101],
+            ..Filter::default()
+        };
+        let r = tree(&sample(), &f);
+        assert_eq!(
+            r.rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+            ["1", "100", "101", "102"]
+        );
+        let f = Filter {
+            pids: vec![100],
+            users: vec!["root".into()],
+            ..Filter::default()
+        };
+        let r = tree(&sample(), &f);
+        assert_eq!(r.rows.len(), 4);
+    }
+
+    #[test]
+    fn ppid_cycle_terminates() {
+        let mut s = sample();
+        s.processes[0].ppid = Some(102);
+        let r = tree(&s, &Filter::default());
+        // Every process has a present parent, so nothing is a root: each is still drawn exactly once.
+        assert_eq!(r.rows.len(), 4);
+        let f = Filter {
+            pids: vec![101],
+            ..Filter::default()
+        };
+        let _ = tree(&s, &f);
+    }
+}
