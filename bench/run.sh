@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmark: procsift capture and analysis against what users would otherwise run, side by side in one run.
+#
+#   bench/run.sh [N]      N idle processes are spawned first (default 2000) and killed by pid afterwards.
+#
+# Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
+# EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
+# pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, and `procsift ps SNAPSHOT`.
+# Syscalls per process and per member come from `strace -c -f`. Ratios matter, not absolute times: these
+# machines are shared. Run as root (so every process is readable).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-2000}
+work=$(mktemp -d /dev/shm/procsift-bench.XXXXXX)
+pidfile=$work/pids
+
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v strace >/dev/null || need+=(strace)
+command -v ps >/dev/null || need+=(procps)
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}"; fi
+python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
+
+cargo build --release --quiet --bin procsift --example floor
+P=target/release/procsift
+FLOOR=target/release/examples/floor
+
+cleanup() {
+  if [ -s "$pidfile" ]; then xargs -r kill <"$pidfile" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 bench/holder.py "$N" 3600 "$pidfile" &
+while [ ! -s "$pidfile" ]; do sleep 0.2; done
+nproc_total=$(ls -d /proc/[0-9]* | wc -l)
+echo "processes on the host: $nproc_total (of which $N spawned idle sleeps)"
+
+$P capture -o "$work/snap.tar" 2>/dev/null
+members=$(python3 -c 'import json,sys,tarfile; t=tarfile.open(sys.argv[1]); m=json.load(t.extractfile("manifest.json"))["members"]; f=[x for x in m if x["kind"]=="file" and not x.get("error")]; l=[x for x in m if x["kind"]=="symlink" and not x.get("error")]; print(len(f), len(l))' "$work/snap.tar")
+read -r nfiles nlinks <<<"$members"
+echo "one capture: $nfiles files and $nlinks links, $(du -h "$work/snap.tar" | cut -f1)"
+
+hyperfine --warmup 2 --runs 10 -N --export-json "$work/h.json" --style basic \
+  -n "procsift capture" "$P capture -o $work/c.tar" \
+  -n "floor (same files)" "$FLOOR $work/snap.tar" \
+  -n "ps aux" "ps aux" \
+  -n "psutil (8 attrs)" "python3 bench/psutil_iter.py" \
+  -n "procsift ps SNAPSHOT" "$P ps $work/snap.tar" >/dev/null
+
+count() { strace -c -f -o "$work/strace.$1" "${@:2}" >/dev/null 2>&1; awk '/^100.00/ {print $3}' "$work/strace.$1"; }
+sc_capture=$(count capture $P capture -o "$work/s.tar")
+sc_floor=$(count floor $FLOOR "$work/snap.tar")
+sc_ps=$(count ps ps aux)
+
+python3 - "$work/h.json" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["results"]
+nproc, nfiles, nlinks, sc_cap, sc_floor, sc_ps = map(int, sys.argv[2:])
+med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
+floor = med["floor (same files)"]
+print(f"\n| command | median wall (ms) | ratio to floor |")
+print("|---|---:|---:|")
+for name, t in med.items():
+    print(f"| {name} | {t*1000:.0f} | {t/floor:.2f}x |")
+print()
+print(f"capture / floor: {med['procsift capture']/floor:.2f}x (target <= 1.3x)")
+print(f"capture / psutil: {med['procsift capture']/med['psutil (8 attrs)']:.2f}x (target < 1)")
+print(f"procsift ps SNAPSHOT / ps aux: {med['procsift ps SNAPSHOT']/med['ps aux']:.2f}x (target < 1)")
+print(f"syscalls: capture {sc_cap} = {sc_cap/nproc:.1f} per process, "
+      f"{sc_cap/(nfiles+nlinks):.2f} per member; floor {sc_floor} = {sc_floor/nproc:.1f} per process; "
+      f"ps aux {sc_ps} = {sc_ps/nproc:.1f} per process")
+print(f"members: {nfiles} files, {nlinks} links; an ideal reader needs 4 per file + 1 per link = "
+      f"{(4*nfiles+nlinks)/nproc:.1f} per process")
+PY
