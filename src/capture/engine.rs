@@ -2,8 +2,10 @@
 //!
 //! A [`Plan`] (one per OS) says what to read, as a list of *units* (the system files, then one unit per
 //! process), each a numbered sequence of *steps* (one member, or one directory listing that expands into
-//! members). A worker thread runs the plan and sends every member it read to the supervising thread over a
-//! bounded channel; the supervisor hands them to the [`Recorder`](super::sink::Recorder) in order.
+//! members). A worker thread runs the plan and hands the members it read to the supervising thread in
+//! batches (one per unit, or every [`BATCH`] members) over a bounded channel, so the threads wake each
+//! other once per process rather than once per member; the supervisor gives them to its [`Handler`] in
+//! order.
 //!
 //! # Never hang
 //!
@@ -11,9 +13,10 @@
 //! `cmdline`, `environ` and `maps`, a hung network filesystem blocks `readlink` of a cwd on it. Before each
 //! step the worker publishes its position (unit, step, member path, start time) under a mutex; if the
 //! supervisor sees one step in progress for longer than the read timeout, it marks that worker abandoned,
-//! records the member as failed with error `timeout`, and starts a fresh worker at the next step. The
-//! stuck thread is never joined: if its call ever returns, it sees that it was abandoned and exits without
-//! sending anything, so each member is recorded exactly once.
+//! takes the members it finished but had not sent yet (they wait in the same mutex-guarded state),
+//! records the stuck member as failed with error `timeout`, and starts a fresh worker at the next step.
+//! The stuck thread is never joined: if its call ever returns, it sees that it was abandoned and exits
+//! without sending anything, so each member is recorded exactly once.
 
 use std::borrow::Cow;
 use std::os::fd::{BorrowedFd, OwnedFd};
@@ -26,9 +29,12 @@ use rustix::io::Errno;
 use super::sys::{self, FileReader};
 use crate::snapshot::manifest::MemberKind;
 
-/// Capacity of the worker → supervisor channel, in members: bounds memory when writing is slower than
+/// Capacity of the worker → supervisor channel, in batches: bounds memory when writing is slower than
 /// reading.
-const CHANNEL_DEPTH: usize = 256;
+const CHANNEL_DEPTH: usize = 8;
+
+/// Most members in one batch.
+pub const BATCH: usize = 256;
 
 /// Where a (possibly restarted) worker starts within a unit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,12 +106,14 @@ struct Control {
     abandoned: bool,
     /// The step in progress; `None` between steps.
     current: Option<Position>,
+    /// Finished events not yet sent.
+    pending: Vec<Event>,
 }
 
 /// The reading side: runs a plan's steps, publishing its position before each one.
 #[derive(Debug)]
 pub struct Worker {
-    tx: SyncSender<Event>,
+    tx: SyncSender<Vec<Event>>,
     control: Arc<Mutex<Control>>,
     reader: FileReader,
     unit: usize,
@@ -144,20 +152,37 @@ impl Worker {
             return Ok(());
         };
         if let Some(ev) = make(pos.path, pos.kind) {
-            // Sent while holding the lock: once the supervisor has set `abandoned` (under this lock),
-            // nothing more arrives from this worker.
-            self.tx.send(ev).map_err(|_| Abandoned)?;
+            c.pending.push(ev);
         }
-        Ok(())
+        let full = c.pending.len() >= BATCH;
+        drop(c);
+        if full { self.flush() } else { Ok(()) }
     }
 
-    /// Sends an event that is not a member (vanished process, unit done).
+    /// Queues an event that is not a member read (vanished process, a member skipped).
     pub fn note(&self, ev: Event) -> Result<(), Abandoned> {
-        let c = self.lock();
+        let mut c = self.lock();
         if c.abandoned {
             return Err(Abandoned);
         }
-        self.tx.send(ev).map_err(|_| Abandoned)
+        c.pending.push(ev);
+        Ok(())
+    }
+
+    /// Sends the queued events. Called between steps only, so the supervisor never abandons a worker
+    /// while it sends (it abandons only a worker inside a step): nothing sent can be lost or doubled.
+    fn flush(&self) -> Result<(), Abandoned> {
+        let batch = {
+            let mut c = self.lock();
+            if c.abandoned {
+                return Err(Abandoned);
+            }
+            std::mem::take(&mut c.pending)
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.tx.send(batch).map_err(|_| Abandoned)
     }
 
     /// Reads regular file `name` under `dir` until EOF and records it as member `path`; a failure is
@@ -287,7 +312,7 @@ pub trait Handler {
     fn event(&mut self, ev: Event) -> crate::Result<()>;
 }
 
-type Spawned = (Arc<Mutex<Control>>, Receiver<Event>);
+type Spawned = (Arc<Mutex<Control>>, Receiver<Vec<Event>>);
 
 fn spawn<P: Plan>(plan: Arc<P>, unit: usize, from: Resume) -> crate::Result<Spawned> {
     let (tx, rx) = sync_channel(CHANNEL_DEPTH);
@@ -308,7 +333,7 @@ fn spawn<P: Plan>(plan: Arc<P>, unit: usize, from: Resume) -> crate::Result<Spaw
                 if plan.run(u, from, &mut worker).is_err() {
                     return;
                 }
-                if worker.note(Event::UnitDone(u)).is_err() {
+                if worker.note(Event::UnitDone(u)).is_err() || worker.flush().is_err() {
                     return;
                 }
                 from = Resume::default();
@@ -333,10 +358,13 @@ pub fn run<P: Plan, H: Handler>(
     let mut wait = timeout;
     loop {
         match rx.recv_timeout(wait) {
-            Ok(ev) => {
+            Ok(batch) => {
                 wait = timeout;
-                let last = matches!(ev, Event::UnitDone(u) if u + 1 >= units);
-                handler.event(ev)?;
+                let mut last = false;
+                for ev in batch {
+                    last = matches!(ev, Event::UnitDone(u) if u + 1 >= units);
+                    handler.event(ev)?;
+                }
                 if last {
                     return Ok(());
                 }
@@ -364,9 +392,15 @@ pub fn run<P: Plan, H: Handler>(
                 }
                 c.abandoned = true;
                 let stuck = c.current.take();
+                let pending = std::mem::take(&mut c.pending);
                 drop(c);
-                // Members the worker finished before it got stuck.
-                while let Ok(ev) = rx.try_recv() {
+                // Members the worker finished before it got stuck: sent batches first, then the queue.
+                while let Ok(batch) = rx.try_recv() {
+                    for ev in batch {
+                        handler.event(ev)?;
+                    }
+                }
+                for ev in pending {
                     handler.event(ev)?;
                 }
                 let Some(stuck) = stuck else { continue };

@@ -159,8 +159,10 @@ impl LinuxPlan {
 
     fn run_process(&self, pid: i32, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
         let base = format!("proc/{pid}");
+        // A resumed worker reopens the directory as part of the step it resumes at, so a reopen that
+        // blocks too advances the resumption point instead of retrying the same step forever.
         let dir = match w.open_dir(
-            STEP_DIR,
+            from.step,
             base.clone(),
             self.proc_root.as_fd(),
             &pid.to_string(),
