@@ -34,6 +34,8 @@ pub struct TarSink {
     tmp: PathBuf,
     out: PathBuf,
     mtime: u64,
+    /// Set once the archive has its final name; until then, dropping removes the temporary file.
+    renamed: bool,
 }
 
 impl std::fmt::Debug for TarSink {
@@ -74,6 +76,7 @@ impl TarSink {
             tmp,
             out: out.to_path_buf(),
             mtime,
+            renamed: false,
         })
     }
 
@@ -115,6 +118,7 @@ impl TarSink {
         file.sync_all().map_err(io_err)?;
         drop(file);
         rename_no_replace(&self.tmp, &self.out).map_err(|e| crate::Error::io(&self.out, e))?;
+        self.renamed = true;
         // Make the rename itself durable.
         if let Some(dir) = self.out.parent() {
             let dir = if dir.as_os_str().is_empty() {
@@ -132,8 +136,9 @@ impl TarSink {
 
 impl Drop for TarSink {
     fn drop(&mut self) {
-        if self.builder.is_some() {
-            // Unfinished: close the file and remove it. The final name was never created.
+        if !self.renamed {
+            // Unfinished (or finishing failed): close the file and remove it; the final name was never
+            // created by this capture.
             drop(self.builder.take());
             let _ = std::fs::remove_file(&self.tmp);
         }
@@ -266,5 +271,26 @@ impl Sink for MemorySink {
     fn failed(&mut self, path: &str, error: &str) -> crate::Result<()> {
         self.builder.failed(path, error);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finishing_never_replaces_a_file_that_appeared_meanwhile() {
+        let dir = std::env::temp_dir().join(format!("procsift-sink-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("snap.tar");
+        let mut sink = TarSink::create(&out, 0).unwrap();
+        sink.file("proc/loadavg", b"0.00\n").unwrap();
+        assert!(temporary_path(&out).exists());
+        std::fs::write(&out, b"someone else's").unwrap();
+        assert!(sink.finish(&Manifest::default()).is_err());
+        assert_eq!(std::fs::read(&out).unwrap(), b"someone else's");
+        assert!(!temporary_path(&out).exists());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

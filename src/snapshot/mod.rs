@@ -10,8 +10,8 @@
 //! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}` — each network namespace's socket tables, once per
 //!   namespace, under the first process captured in it; a process's `ns/net` link says which namespace is
 //!   its own, so its tables are those of any process with the same link;
-//! * `manifest.json` lists members whose read failed (with the error) that are absent from the tar;
-//! * `manifest.json`, last — see [`manifest::Manifest`].
+//! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
+//!   with the error, which have no tar entry.
 //!
 //! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
 //! tar inflated into memory, a directory shaped like `/proc`, or a capture of the live host held in memory.
