@@ -343,13 +343,16 @@ fn spawn<P: Plan>(plan: Arc<P>, unit: usize, from: Resume) -> crate::Result<Spaw
     Ok((control, rx))
 }
 
-/// Runs `plan` to the end, handing every event to `handler`. A step making no progress for `timeout` is
-/// recorded as failed `timeout` and the plan continues with the next step on a new worker.
+/// Runs `plan` to the end, handing every event to `handler`. A step making no progress for `timeout`
+/// (at least 10 ms) is recorded as failed `timeout` and the plan continues with the next step on a new
+/// worker.
 pub fn run<P: Plan, H: Handler>(
     plan: Arc<P>,
     timeout: Duration,
     handler: &mut H,
 ) -> crate::Result<()> {
+    // A zero timeout would abandon every worker at its first step.
+    let timeout = timeout.max(MIN_TIMEOUT);
     let units = plan.units();
     if units == 0 {
         return Ok(());
@@ -422,6 +425,9 @@ pub fn run<P: Plan, H: Handler>(
         }
     }
 }
+
+/// Shortest read timeout honoured.
+const MIN_TIMEOUT: Duration = Duration::from_millis(10);
 
 /// Error name recorded for a member whose read made no progress within the read timeout.
 pub const TIMEOUT: &str = "timeout";
