@@ -110,6 +110,9 @@ pub enum MemberKind {
     File,
     /// A symbolic link: the bytes readlink returned.
     Symlink,
+    /// A directory the capture had to open or list (`proc/1234`, `proc/1234/fd`); it appears in the
+    /// manifest only when that failed, with the error.
+    Directory,
 }
 
 /// One member attempted by the capture.

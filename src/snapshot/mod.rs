@@ -7,9 +7,11 @@
 //!   exactly as read, until EOF;
 //! * `proc/<pid>/exe`, `cwd`, `root`, `fd/<n>`, `ns/<type>` — symbolic-link entries holding what
 //!   readlink returned;
-//! * `proc/net-ns/<inode>/{tcp,tcp6,udp,udp6,unix}` — each network namespace's socket tables, once per
-//!   namespace; a process's `ns/net` link says which one is its own;
-//! * `manifest.json`, last — see [`manifest::Manifest`].
+//! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}` — each network namespace's socket tables, once per
+//!   namespace, under the first process captured in it; a process's `ns/net` link says which namespace is
+//!   its own, so its tables are those of any process with the same link;
+//! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
+//!   with the error, which have no tar entry.
 //!
 //! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
 //! tar inflated into memory, a directory shaped like `/proc`, or a capture of the live host held in memory.

@@ -1,0 +1,319 @@
+//! The Linux capture plan: which /proc and /etc files become which archive members.
+//!
+//! Unit 0 is the system: `proc/{loadavg,uptime,meminfo,stat}`, `proc/sys/kernel/random/boot_id`,
+//! `etc/{passwd,group,os-release}` (os-release falls back to `usr/lib/os-release`, stored under
+//! `etc/os-release`). Then one unit per numeric entry of /proc, listed once at the start:
+//!
+//! * `proc/<pid>/{stat,status,cmdline,environ,comm,statm,maps,smaps_rollup,limits,io,cgroup,wchan}`
+//!   (proc(5)); `environ` is left out with `--no-environ`;
+//! * `proc/<pid>/{exe,cwd,root}` symbolic links;
+//! * `proc/<pid>/fd/<n>` links and `proc/<pid>/fdinfo/<n>` files, for each entry of one listing of `fd/`;
+//! * `proc/<pid>/ns/<type>` links, for each entry of `ns/`;
+//! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}`, only for the first process seen in each network namespace
+//!   (keyed by its `ns/net` link text, `net:[4026531993]`); processes whose `ns/net` link is unreadable
+//!   get no socket tables;
+//! * `proc/<pid>/task/<tid>/{stat,status,comm}` for every entry of `task/`.
+//!
+//! All of a process's members are read relative to one `O_PATH` directory descriptor of `/proc/<pid>`,
+//! so they come from one incarnation of the pid. A process whose directory cannot be opened, or whose
+//! `stat` fails with `ENOENT`/`ESRCH`, is recorded as vanished and the rest of it is skipped.
+
+use std::collections::HashSet;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Mutex;
+
+use super::engine::{Abandoned, Event, Plan, Resume, Worker};
+use super::sys;
+use crate::snapshot::manifest::MemberKind;
+
+/// System files read relative to the /proc root, stored as `proc/<name>`.
+const PROC_SYSTEM: &[&str] = &[
+    "loadavg",
+    "uptime",
+    "meminfo",
+    "stat",
+    "sys/kernel/random/boot_id",
+];
+
+/// Files read relative to the /etc root, stored as `etc/<name>`.
+const ETC_SYSTEM: &[&str] = &["passwd", "group", "os-release"];
+
+/// Per-process regular files, in reading order (proc(5)).
+const PROCESS_FILES: &[&str] = &[
+    "stat",
+    "status",
+    "cmdline",
+    "environ",
+    "comm",
+    "statm",
+    "maps",
+    "smaps_rollup",
+    "limits",
+    "io",
+    "cgroup",
+    "wchan",
+];
+
+/// Per-process files whose reading takes the process's `mmap` lock: after one of a process's reads timed
+/// out, the rest of these are not attempted (they would block the same way) and are recorded `skipped`.
+const MM_LOCKED: &[&str] = &["cmdline", "environ", "maps", "smaps_rollup"];
+
+/// Per-process symbolic links.
+const PROCESS_LINKS: &[&str] = &["exe", "cwd", "root"];
+
+/// Socket tables read once per network namespace.
+const NET_FILES: &[&str] = &["tcp", "tcp6", "udp", "udp6", "unix"];
+
+/// Per-thread files.
+const TASK_FILES: &[&str] = &["stat", "status", "comm"];
+
+/// Members whose bytes the capture keeps to fill in the manifest's host facts.
+pub const HOST_FACT_MEMBERS: &[&str] = &[
+    "proc/stat",
+    "proc/sys/kernel/random/boot_id",
+    "etc/os-release",
+];
+
+/// Error name for members not attempted because an earlier read of the same process timed out.
+pub const SKIPPED: &str = "skipped";
+
+// Step numbers within a process unit.
+const STEP_DIR: u32 = 0;
+const STEP_FILES: u32 = 1;
+const STEP_LINKS: u32 = STEP_FILES + PROCESS_FILES.len() as u32;
+const STEP_FD: u32 = STEP_LINKS + PROCESS_LINKS.len() as u32;
+const STEP_NS: u32 = STEP_FD + 1;
+const STEP_NET: u32 = STEP_NS + 1;
+const STEP_TASK: u32 = STEP_NET + NET_FILES.len() as u32;
+
+/// The Linux plan for one capture.
+#[derive(Debug)]
+pub struct LinuxPlan {
+    proc_root: OwnedFd,
+    etc_root: Option<OwnedFd>,
+    usr_lib: Option<OwnedFd>,
+    pids: Vec<i32>,
+    no_environ: bool,
+    net_seen: Mutex<HashSet<Vec<u8>>>,
+}
+
+impl LinuxPlan {
+    /// Opens the roots and lists the processes. Fails only when `proc_root` cannot be opened or listed.
+    pub fn new(
+        proc_root: &std::path::Path,
+        etc_root: &std::path::Path,
+        no_environ: bool,
+    ) -> crate::Result<Self> {
+        let err = |e: rustix::io::Errno| crate::Error::io(proc_root, std::io::Error::from(e));
+        let proc_fd = sys::open_root(proc_root).map_err(err)?;
+        let mut pids: Vec<i32> = sys::list_dir(proc_fd.as_fd(), ".")
+            .map_err(err)?
+            .iter()
+            .filter_map(|n| parse_id(n))
+            .collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let usr_lib = etc_root
+            .parent()
+            .and_then(|p| sys::open_root(&p.join("usr/lib")).ok());
+        Ok(LinuxPlan {
+            proc_root: proc_fd,
+            etc_root: sys::open_root(etc_root).ok(),
+            usr_lib,
+            pids,
+            no_environ,
+            net_seen: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The pids listed at the start, ascending.
+    pub fn pids(&self) -> &[i32] {
+        &self.pids
+    }
+
+    fn run_system(&self, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
+        let mut step = 0u32;
+        for name in PROC_SYSTEM {
+            if step >= from.step {
+                let _ = w.file(step, format!("proc/{name}"), self.proc_root.as_fd(), name)?;
+            }
+            step += 1;
+        }
+        for name in ETC_SYSTEM {
+            if step >= from.step {
+                let mut candidates = Vec::new();
+                if let Some(etc) = &self.etc_root {
+                    candidates.push((etc.as_fd(), *name));
+                }
+                if *name == "os-release"
+                    && let Some(usr) = &self.usr_lib
+                {
+                    candidates.push((usr.as_fd(), *name));
+                }
+                let _ = w.file_first(step, format!("etc/{name}"), &candidates)?;
+            }
+            step += 1;
+        }
+        Ok(())
+    }
+
+    fn run_process(&self, pid: i32, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
+        let base = format!("proc/{pid}");
+        // A resumed worker reopens the directory as part of the step it resumes at, so a reopen that
+        // blocks too advances the resumption point instead of retrying the same step forever.
+        let dir = match w.open_dir(
+            from.step,
+            base.clone(),
+            self.proc_root.as_fd(),
+            &pid.to_string(),
+            from.step == STEP_DIR,
+        )? {
+            Ok(fd) => fd,
+            Err(e) => {
+                if from.step == STEP_DIR && sys::is_gone(e) {
+                    w.note(Event::Vanished(pid))?;
+                }
+                return Ok(());
+            }
+        };
+        let dir = dir.as_fd();
+
+        for (i, name) in PROCESS_FILES.iter().enumerate() {
+            let step = STEP_FILES + i as u32;
+            if step < from.step || (*name == "environ" && self.no_environ) {
+                continue;
+            }
+            let path = format!("{base}/{name}");
+            if from.after_timeout && MM_LOCKED.contains(name) {
+                w.skip(path, MemberKind::File, SKIPPED)?;
+                continue;
+            }
+            let r = w.file(step, path, dir, name)?;
+            if *name == "stat"
+                && let Err(e) = r
+                && sys::is_gone(e)
+            {
+                w.note(Event::Vanished(pid))?;
+                return Ok(());
+            }
+        }
+
+        for (i, name) in PROCESS_LINKS.iter().enumerate() {
+            let step = STEP_LINKS + i as u32;
+            if step >= from.step {
+                let _ = w.link(step, format!("{base}/{name}"), dir, name)?;
+            }
+        }
+
+        if STEP_FD >= from.step
+            && let Ok(fds) = w.list(STEP_FD, format!("{base}/fd"), dir, "fd")?
+        {
+            for n in sorted_ids(&fds) {
+                let _ = w.link(STEP_FD, format!("{base}/fd/{n}"), dir, &format!("fd/{n}"))?;
+                let _ = w.file(
+                    STEP_FD,
+                    format!("{base}/fdinfo/{n}"),
+                    dir,
+                    &format!("fdinfo/{n}"),
+                )?;
+            }
+        }
+
+        let mut net_ns: Option<Vec<u8>> = None;
+        if STEP_NS >= from.step
+            && let Ok(mut types) = w.list(STEP_NS, format!("{base}/ns"), dir, "ns")?
+        {
+            types.sort();
+            for t in types {
+                let r = w.link(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
+                if t == "net" {
+                    net_ns = r.ok();
+                }
+            }
+        }
+
+        let first_in_ns = net_ns.is_some_and(|key| {
+            self.net_seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key)
+        });
+        if first_in_ns {
+            for (i, name) in NET_FILES.iter().enumerate() {
+                let step = STEP_NET + i as u32;
+                if step >= from.step {
+                    let _ = w.file(
+                        step,
+                        format!("{base}/net/{name}"),
+                        dir,
+                        &format!("net/{name}"),
+                    )?;
+                }
+            }
+        }
+
+        if STEP_TASK >= from.step
+            && let Ok(tids) = w.list(STEP_TASK, format!("{base}/task"), dir, "task")?
+        {
+            for tid in sorted_ids(&tids) {
+                for name in TASK_FILES {
+                    let _ = w.file(
+                        STEP_TASK,
+                        format!("{base}/task/{tid}/{name}"),
+                        dir,
+                        &format!("task/{tid}/{name}"),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Plan for LinuxPlan {
+    fn units(&self) -> usize {
+        self.pids.len() + 1
+    }
+
+    fn is_process(&self, unit: usize) -> bool {
+        unit >= 1
+    }
+
+    fn run(&self, unit: usize, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
+        match unit.checked_sub(1) {
+            None => self.run_system(from, w),
+            Some(i) => match self.pids.get(i) {
+                Some(&pid) => self.run_process(pid, from, w),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+/// A pid, tid or fd number: a directory entry of ASCII digits only, as procfs names them.
+fn parse_id(name: &str) -> Option<i32> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    name.parse().ok()
+}
+
+fn sorted_ids(names: &[String]) -> Vec<i32> {
+    let mut ids: Vec<i32> = names.iter().filter_map(|n| parse_id(n)).collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_digits_only() {
+        assert_eq!(parse_id("1234"), Some(1234));
+        assert_eq!(parse_id("self"), None);
+        assert_eq!(parse_id("+1"), None);
+        assert_eq!(parse_id(""), None);
+        assert_eq!(parse_id("99999999999"), None);
+    }
+}
