@@ -1,1 +1,424 @@
-fn main() {}
+//! The `procsift` command line: argument parsing and dispatch only; the work happens in the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use procsift::capture::{self, CaptureOptions};
+use procsift::model::{InputKind, Snapshot};
+use procsift::report::{self, Column, Filter, Format, PsOptions, Report};
+use procsift::snapshot::reader::{self, OpenOptions};
+use procsift::{Error, Result, analyze};
+
+const ABOUT: &str = "Process forensics: capture a host's process records, analyze them anywhere.";
+
+const INPUT_HELP: &str = "INPUT is a snapshot archive (.tar, .tar.gz, .tar.zst), a directory shaped like /proc \
+(an extracted snapshot or a copied tree); without INPUT the live host's /proc is read.";
+
+#[derive(Parser)]
+#[command(name = "procsift", version, about = ABOUT, after_help = INPUT_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Archive the live host's process records into one snapshot file.
+    #[command(
+        after_help = "Examples:\n  procsift capture -o host.tar\n  procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'\n\nThe archive is written to a temporary name and renamed when complete. Copy it anywhere and run\n`procsift ps host.tar` (or tree, show, threads, maps, files, info) there."
+    )]
+    Capture(CaptureArgs),
+    /// List processes, like `ps -eo pid,ppid,user,stat,nlwp,rss,vsz,start,time,args`.
+    #[command(
+        after_help = "Examples:\n  procsift ps                          # the live host\n  procsift ps host.tar --sort -rss     # biggest first\n  procsift ps host.tar -o pid,user,nspid,cgroup,args --user www-data\n  procsift ps host.tar --format json | jq '.processes[] | select(.euid == 0) | .pid'"
+    )]
+    Ps(PsArgs),
+    /// Show the parent/child forest, with each process's pid in every nested pid namespace.
+    #[command(
+        after_help = "Examples:\n  procsift tree host.tar\n  procsift tree host.tar --pid 5752     # one process with its ancestors and descendants\n  procsift tree --container 4026532500  # one pid namespace"
+    )]
+    Tree(ListArgs),
+    /// Everything about one process: arguments, environment, credentials, status, limits, namespaces, cgroup.
+    #[command(
+        after_help = "Examples:\n  procsift show 1\n  procsift show host.tar 5752\n  procsift show host.tar 5752 --format json | jq .process.env"
+    )]
+    Show(PidArgs),
+    /// Threads of every process, or of one.
+    #[command(
+        after_help = "Examples:\n  procsift threads host.tar\n  procsift threads host.tar 5752"
+    )]
+    Threads(OptPidArgs),
+    /// Memory map of one process, like `pmap -x`.
+    #[command(
+        after_help = "Examples:\n  procsift maps host.tar 5752\n  procsift maps 1 --format csv"
+    )]
+    Maps(PidArgs),
+    /// Open files and sockets, like lsof: sockets joined to their endpoints and state.
+    #[command(
+        after_help = "Examples:\n  procsift files host.tar\n  procsift files host.tar 5752\n  procsift files --format json | jq '.fds[] | select(.socket.state == \"LISTEN\")'"
+    )]
+    Files(OptPidArgs),
+    /// Host facts, capture window, counts and warnings.
+    #[command(
+        after_help = "Examples:\n  procsift info host.tar\n  procsift info                         # the live host"
+    )]
+    Info(InputArgs),
+    /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
+    #[command(
+        after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct CaptureArgs {
+    /// Output file (default: procsift-<host>-<UTC time>.tar in the current directory).
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Leave out process environments (they may hold secrets).
+    #[arg(long)]
+    no_environ: bool,
+    /// Case identifier, kept in the manifest (chain of custody).
+    #[arg(long)]
+    case: Option<String>,
+    /// Who ran the capture, kept in the manifest.
+    #[arg(long)]
+    examiner: Option<String>,
+    /// Free-text note, kept in the manifest.
+    #[arg(long)]
+    note: Option<String>,
+    /// Seconds after which a blocked read (a process stuck in D state) is abandoned and recorded.
+    #[arg(long, default_value_t = 2.0)]
+    read_timeout: f64,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args)]
+struct Filters {
+    /// Only these pids (repeat or separate with commas).
+    #[arg(long = "pid", value_delimiter = ',')]
+    pids: Vec<i32>,
+    /// Only processes whose real or effective user is this name or uid (repeat or separate with commas).
+    #[arg(long = "user", value_delimiter = ',')]
+    users: Vec<String>,
+    /// Only processes in this container: a pid-namespace inode, or text found in a cgroup path.
+    #[arg(long)]
+    container: Option<String>,
+}
+
+impl Filters {
+    fn filter(&self) -> Filter {
+        Filter {
+            pids: self.pids.clone(),
+            users: self.users.clone(),
+            container: self.container.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// Snapshot archive or /proc-shaped directory (default: the live host).
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// Snapshot archive or /proc-shaped directory (default: the live host).
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    filters: Filters,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct PsArgs {
+    #[command(flatten)]
+    list: ListArgs,
+    /// Sort by these columns; prefix with - for descending (e.g. -rss,pid).
+    #[arg(long)]
+    sort: Option<String>,
+    /// Columns to show, comma-separated (e.g. pid,ppid,user,nspid,args). `--help` lists them.
+    #[arg(short = 'o', long = "columns", long_help = columns_help())]
+    columns: Option<String>,
+}
+
+#[derive(Args)]
+struct PidArgs {
+    /// [INPUT] PID: an optional snapshot or directory, then the process id.
+    #[arg(required = true, num_args = 1..=2, value_names = ["INPUT", "PID"])]
+    args: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct OptPidArgs {
+    /// [INPUT] [PID]: an optional snapshot or directory, then an optional process id.
+    #[arg(num_args = 0..=2, value_names = ["INPUT", "PID"])]
+    args: Vec<String>,
+    #[command(flatten)]
+    filters: Filters,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The snapshot archive to check.
+    snapshot: PathBuf,
+}
+
+fn columns_help() -> String {
+    format!(
+        "Columns to show, comma-separated. Known columns: {}. Default: {}.",
+        Column::names().join(", "),
+        report::DEFAULT_PS_COLUMNS
+            .iter()
+            .map(|c| c.key())
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            print_error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Capture(a) => capture(a),
+        Command::Ps(a) => {
+            let snapshot = load(a.list.input.as_deref())?;
+            let mut opts = PsOptions {
+                filter: a.list.filters.filter(),
+                ..PsOptions::default()
+            };
+            if let Some(cols) = &a.columns {
+                opts.columns = Column::parse_list(cols).map_err(Error::Usage)?;
+            }
+            if let Some(sort) = &a.sort {
+                opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
+            }
+            emit(
+                &report::ps(&snapshot, &opts),
+                &snapshot,
+                a.list.common.format,
+            )
+        }
+        Command::Tree(a) => {
+            let snapshot = load(a.input.as_deref())?;
+            emit(
+                &report::tree(&snapshot, &a.filters.filter()),
+                &snapshot,
+                a.common.format,
+            )
+        }
+        Command::Show(a) => {
+            let (input, pid) = input_and_pid(&a.args)?;
+            let snapshot = load(input.as_deref())?;
+            let pid = pid.ok_or_else(|| Error::Usage("a PID is required".into()))?;
+            emit(&report::show(&snapshot, pid)?, &snapshot, a.common.format)
+        }
+        Command::Maps(a) => {
+            let (input, pid) = input_and_pid(&a.args)?;
+            let snapshot = load(input.as_deref())?;
+            let pid = pid.ok_or_else(|| Error::Usage("a PID is required".into()))?;
+            emit(&report::maps(&snapshot, pid)?, &snapshot, a.common.format)
+        }
+        Command::Threads(a) => {
+            let (input, pid) = input_and_pid(&a.args)?;
+            let snapshot = load(input.as_deref())?;
+            emit(
+                &report::threads(&snapshot, pid, &a.filters.filter())?,
+                &snapshot,
+                a.common.format,
+            )
+        }
+        Command::Files(a) => {
+            let (input, pid) = input_and_pid(&a.args)?;
+            let snapshot = load(input.as_deref())?;
+            emit(
+                &report::files(&snapshot, pid, &a.filters.filter())?,
+                &snapshot,
+                a.common.format,
+            )
+        }
+        Command::Info(a) => {
+            let snapshot = load(a.input.as_deref())?;
+            emit(&report::info(&snapshot), &snapshot, a.common.format)
+        }
+        Command::Verify(a) => verify(&a.snapshot),
+    }
+}
+
+/// Splits `[INPUT] [PID]`: with two values the first is the input; a single value is a PID when it is a
+/// number and no file of that name exists, otherwise the input.
+fn input_and_pid(args: &[String]) -> Result<(Option<PathBuf>, Option<i32>)> {
+    let parse_pid = |s: &str| {
+        s.parse::<i32>()
+            .map_err(|_| Error::Usage(format!("not a process id: {s:?}")))
+    };
+    match args {
+        [] => Ok((None, None)),
+        [one] if one.parse::<i32>().is_ok() && !Path::new(one).exists() => {
+            Ok((None, Some(parse_pid(one)?)))
+        }
+        [one] => Ok((Some(PathBuf::from(one)), None)),
+        [input, pid, ..] => Ok((Some(PathBuf::from(input)), Some(parse_pid(pid)?))),
+    }
+}
+
+/// Reads the input (or the live host) and builds the model.
+fn load(input: Option<&Path>) -> Result<Snapshot> {
+    let raw = match input {
+        Some(path) => reader::open_path(path, &OpenOptions::default())?,
+        None => capture::capture_to_memory(&CaptureOptions::default())?,
+    };
+    Ok(analyze::analyze(&raw))
+}
+
+fn emit(report: &Report, snapshot: &Snapshot, format: Format) -> Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let width = if stdout.is_terminal() {
+        terminal_width()
+    } else {
+        None
+    };
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written =
+        report::render::render(report, snapshot, format, width, &mut out).and_then(|_| out.flush());
+    match written {
+        Ok(()) => {}
+        // A closed pipe (`procsift ps | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(Error::io("standard output", e)),
+    }
+    if matches!(format, Format::Table | Format::Csv) {
+        print_warnings(snapshot);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| comfy_table::Table::new().width())
+}
+
+fn print_warnings(snapshot: &Snapshot) {
+    const SHOWN: usize = 10;
+    let n = snapshot.warnings.len();
+    for w in snapshot.warnings.iter().take(SHOWN) {
+        print_warning(&w.to_string());
+    }
+    if n > SHOWN {
+        print_warning(&format!(
+            "... and {} more warnings (all of them are in --format json)",
+            n - SHOWN
+        ));
+    }
+}
+
+fn colored() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn print_error(msg: &str) {
+    if colored() {
+        eprintln!("\x1b[1;31merror:\x1b[0m {msg}");
+    } else {
+        eprintln!("error: {msg}");
+    }
+}
+
+fn print_warning(msg: &str) {
+    if colored() {
+        eprintln!("\x1b[33mwarning:\x1b[0m {msg}");
+    } else {
+        eprintln!("warning: {msg}");
+    }
+}
+
+fn capture(a: CaptureArgs) -> Result<ExitCode> {
+    if !(a.read_timeout.is_finite() && a.read_timeout > 0.0) {
+        return Err(Error::Usage(
+            "--read-timeout must be a positive number of seconds".into(),
+        ));
+    }
+    let opts = CaptureOptions {
+        no_environ: a.no_environ,
+        case: a.case,
+        examiner: a.examiner,
+        note: a.note,
+        read_timeout: std::time::Duration::from_secs_f64(a.read_timeout),
+        progress: std::io::stderr().is_terminal(),
+        command: std::env::args().collect(),
+        ..CaptureOptions::default()
+    };
+    let out = match a.output {
+        Some(p) => p,
+        None => PathBuf::from(capture::default_output_name(
+            &capture::host::hostname(),
+            procsift::time::Timestamp::now(),
+        )),
+    };
+    let summary = capture::capture_to_path(&opts, &out)?;
+    let errors: Vec<String> = summary
+        .read_errors
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    eprintln!(
+        "{}: {} processes, {} members, {} bytes; {} members not read{}; {} processes vanished",
+        out.display(),
+        summary.processes,
+        summary.members,
+        summary.bytes,
+        summary.failed,
+        if errors.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", errors.join(", "))
+        },
+        summary.vanished
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(path: &Path) -> Result<ExitCode> {
+    let raw = reader::open_path(path, &OpenOptions::default())?;
+    if raw.source.kind != InputKind::Archive || raw.manifest.is_none() {
+        return Err(Error::Usage(format!(
+            "{}: not a snapshot archive with a manifest; nothing to verify",
+            path.display()
+        )));
+    }
+    let report = reader::verify(&raw);
+    println!("{report}");
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

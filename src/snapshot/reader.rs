@@ -1,1 +1,613 @@
-//! Opening an input as a [`super::RawSnapshot`].
+//! Opening an input as a [`RawSnapshot`]: a tar read in place, a compressed tar inflated into memory
+//! (with a bound), or a directory.
+//!
+//! Inputs are sniffed by content, never by name. Directories come in two shapes:
+//! * an extracted snapshot (it has `manifest.json` or a `proc/` subdirectory): members keep their relative
+//!   paths;
+//! * a tree shaped like `/proc` itself (numeric subdirectories at its top, such as a copied `/proc`):
+//!   members are presented as `proc/<relative path>` so the analysis sees the same paths as in an archive.
+//!
+//! In directories, real symbolic links become link members (never followed); FIFOs, sockets and devices are
+//! skipped with a warning (opening a FIFO would block). A `SYMLINKS.txt` file listing `name -> target`
+//! lines — the convention of the test corpus, whose links could not be stored as links — adds link members
+//! for names not present as real links.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::manifest::{MANIFEST_NAME, Manifest, MemberKind};
+use super::{Backing, Member, RawSnapshot};
+use crate::error::{Error, Result};
+use crate::model::{InputKind, Source, Warning};
+
+/// Bounds for reading inputs.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    /// Largest decompressed size of a `.tar.gz`/`.tar.zst` (default 4 GiB).
+    pub max_decompressed: u64,
+    /// Largest total of file bytes read from a directory input (default 1 GiB).
+    pub max_dir_bytes: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            max_decompressed: 4 << 30,
+            max_dir_bytes: 1 << 30,
+        }
+    }
+}
+
+/// What an input looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// An uncompressed tar.
+    Tar,
+    /// A gzip stream (assumed to hold a tar).
+    TarGz,
+    /// A zstd stream (assumed to hold a tar).
+    TarZst,
+    /// A directory.
+    Directory,
+    /// An ELF core file (ET_CORE).
+    ElfCore,
+}
+
+/// Sniffs `path` by its first bytes; an error describes anything unrecognized.
+pub fn sniff(path: &Path) -> Result<InputFormat> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Ok(InputFormat::Directory);
+    }
+    let mut head = [0u8; 512];
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    sniff_bytes(&head[..n]).map_err(|reason| Error::Unrecognized {
+        path: path.into(),
+        reason,
+    })
+}
+
+fn sniff_bytes(head: &[u8]) -> std::result::Result<InputFormat, String> {
+    if head.is_empty() {
+        return Err("empty file: not a snapshot".into());
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Ok(InputFormat::TarGz);
+    }
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Ok(InputFormat::TarZst);
+    }
+    if head.starts_with(b"\x7fELF") {
+        // e_type sits at offset 16, in the byte order given at offset 5 (1 little, 2 big).
+        let e_type = match (head.get(5), head.get(16..18)) {
+            (Some(1), Some(t)) => u16::from_le_bytes([t[0], t[1]]),
+            (Some(2), Some(t)) => u16::from_be_bytes([t[0], t[1]]),
+            _ => return Err("a truncated ELF file".into()),
+        };
+        return match e_type {
+            4 => Ok(InputFormat::ElfCore),
+            1 => Err("an ELF relocatable object, not a core".into()),
+            2 => Err("an ELF executable, not a core".into()),
+            3 => Err("an ELF shared object or PIE executable, not a core".into()),
+            t => Err(format!("an ELF file of type {t}, not a core")),
+        };
+    }
+    if head.get(257..262) == Some(b"ustar") {
+        return Ok(InputFormat::Tar);
+    }
+    if head.len() < 512 && head.iter().all(|b| *b == 0) {
+        return Err("a file of zero bytes, not a snapshot".into());
+    }
+    let shown: String = head
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Err(format!(
+        "not a snapshot archive, /proc directory or core (first bytes: {shown})"
+    ))
+}
+
+/// Opens `path` (a tar, compressed tar or directory) as a raw snapshot.
+pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
+    let shown = path.display().to_string();
+    match sniff(path)? {
+        InputFormat::Directory => open_dir(path, opts),
+        InputFormat::Tar => {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let map = crate::os::map_file(&file).map_err(|e| Error::io(path, e))?;
+            index_tar(Backing::Mapped(map), &shown)
+        }
+        InputFormat::TarGz => {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let bytes = inflate(flate2::read::MultiGzDecoder::new(file), opts, path)?;
+            index_tar(Backing::Owned(bytes), &shown)
+        }
+        InputFormat::TarZst => {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let dec = ruzstd::decoding::StreamingDecoder::new(std::io::BufReader::new(file))
+                .map_err(|e| Error::Corrupt {
+                    member: shown.clone(),
+                    offset: 0,
+                    reason: format!("bad zstd stream: {e}"),
+                })?;
+            let bytes = inflate(dec, opts, path)?;
+            index_tar(Backing::Owned(bytes), &shown)
+        }
+        InputFormat::ElfCore => Err(Error::Unrecognized {
+            path: path.into(),
+            reason: "an ELF core file: core analysis is not available in this build".into(),
+        }),
+    }
+}
+
+/// Decompresses into memory, refusing to go past `opts.max_decompressed`.
+fn inflate(reader: impl Read, opts: &OpenOptions, path: &Path) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut limited = reader.take(opts.max_decompressed.saturating_add(1));
+    limited.read_to_end(&mut out).map_err(|e| Error::Corrupt {
+        member: path.display().to_string(),
+        offset: out.len() as u64,
+        reason: format!("decompression failed: {e}"),
+    })?;
+    if out.len() as u64 > opts.max_decompressed {
+        return Err(Error::Corrupt {
+            member: path.display().to_string(),
+            offset: opts.max_decompressed,
+            reason: format!(
+                "decompresses to more than the bound of {} bytes",
+                opts.max_decompressed
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// Normalizes a member path: no leading `./` or `/`.
+fn clean(path: &str) -> String {
+    let mut p = path;
+    loop {
+        if let Some(rest) = p.strip_prefix("./") {
+            p = rest;
+        } else if let Some(rest) = p.strip_prefix('/') {
+            p = rest;
+        } else {
+            break;
+        }
+    }
+    p.trim_end_matches('/').to_string()
+}
+
+/// Indexes the members of a tar held in `backing`, in place.
+fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
+    let bytes: &[u8] = match &backing {
+        Backing::Mapped(m) => m,
+        Backing::Owned(v) => v,
+    };
+    let mut members = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let mut manifest_range = None;
+    let mut archive = tar::Archive::new(std::io::Cursor::new(bytes));
+    let entries = archive.entries_with_seek().map_err(|e| Error::Corrupt {
+        member: shown.to_string(),
+        offset: 0,
+        reason: format!("not a readable tar: {e}"),
+    })?;
+    let mut last_end = 0u64;
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                warnings.push(Warning::at(
+                    shown,
+                    last_end,
+                    format!("tar damaged after this point, the rest is ignored: {e}"),
+                ));
+                break;
+            }
+        };
+        let path = clean(&String::from_utf8_lossy(&entry.path_bytes()));
+        let offset = entry.raw_file_position();
+        let size = entry.size();
+        last_end = offset.saturating_add(size);
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() {
+            let target = entry
+                .link_name_bytes()
+                .map(|t| t.into_owned())
+                .unwrap_or_default();
+            members.insert(path, Member::Symlink(target));
+        } else if kind.is_file() || kind.is_contiguous() {
+            let (Ok(off), Ok(len)) = (usize::try_from(offset), usize::try_from(size)) else {
+                warnings.push(Warning::at(
+                    &path,
+                    offset,
+                    "member size does not fit in memory",
+                ));
+                continue;
+            };
+            if path == MANIFEST_NAME {
+                manifest_range = Some((off, len));
+            }
+            members.insert(path, Member::File { offset: off, len });
+        }
+    }
+    if members.is_empty() && warnings.is_empty() {
+        return Err(Error::Corrupt {
+            member: shown.to_string(),
+            offset: 0,
+            reason: "a tar with no members".into(),
+        });
+    }
+    let manifest =
+        manifest_range.and_then(|(off, len)| match bytes.get(off..off.saturating_add(len)) {
+            Some(m) => match serde_json::from_slice::<Manifest>(m) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    warnings.push(Warning::at(
+                        MANIFEST_NAME,
+                        e.column() as u64,
+                        format!("unreadable manifest (line {}): {e}", e.line()),
+                    ));
+                    None
+                }
+            },
+            None => {
+                warnings.push(Warning::at(
+                    MANIFEST_NAME,
+                    off as u64,
+                    "manifest runs past the end of the archive",
+                ));
+                None
+            }
+        });
+    match &manifest {
+        Some(m) => apply_manifest(m, &mut members, &mut warnings),
+        None if manifest_range.is_none() => warnings.push(Warning::member(
+            MANIFEST_NAME,
+            "no manifest.json: host facts unknown (a truncated archive, or not written by procsift)",
+        )),
+        None => {}
+    }
+    let source = Source {
+        kind: InputKind::Archive,
+        path: shown.to_string(),
+        os: None,
+    };
+    Ok(RawSnapshot::new(
+        backing, members, manifest, warnings, source,
+    ))
+}
+
+/// Adds the manifest's failed members and warns where the archive disagrees with it.
+fn apply_manifest(
+    m: &Manifest,
+    members: &mut BTreeMap<String, Member>,
+    warnings: &mut Vec<Warning>,
+) {
+    for mm in &m.members {
+        match (&mm.error, members.get(&mm.path)) {
+            (Some(err), None) => {
+                members.insert(mm.path.clone(), Member::Failed(err.clone()));
+            }
+            (None, Some(Member::File { offset, len })) => {
+                if mm.size.is_some_and(|s| s != *len as u64) {
+                    warnings.push(Warning::at(
+                        &mm.path,
+                        *offset as u64,
+                        format!(
+                            "{} bytes in the archive, {} in the manifest",
+                            len,
+                            mm.size.unwrap_or(0)
+                        ),
+                    ));
+                }
+            }
+            (None, None) if mm.kind != MemberKind::Directory => {
+                warnings.push(Warning::member(
+                    &mm.path,
+                    "listed in the manifest but missing from the archive",
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads a directory input into memory.
+fn open_dir(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
+    let shown = root.display().to_string();
+    let is_snapshot = root.join(MANIFEST_NAME).is_file() || root.join("proc").is_dir();
+    let prefix = if is_snapshot { "" } else { "proc/" };
+    let mut b = DirBuilder {
+        data: Vec::new(),
+        members: BTreeMap::new(),
+        warnings: Vec::new(),
+        limit: opts.max_dir_bytes,
+    };
+    b.walk(root, root, prefix, 0)?;
+    if b.members.is_empty() {
+        return Err(Error::Unrecognized {
+            path: root.into(),
+            reason: "an empty directory: no /proc files or snapshot members in it".into(),
+        });
+    }
+    let mut manifest = None;
+    if let Some(Member::File { offset, len }) = b.members.get(MANIFEST_NAME) {
+        match serde_json::from_slice::<Manifest>(&b.data[*offset..*offset + *len]) {
+            Ok(m) => manifest = Some(m),
+            Err(e) => b.warnings.push(Warning::member(
+                MANIFEST_NAME,
+                format!("unreadable manifest: {e}"),
+            )),
+        }
+    }
+    if let Some(m) = &manifest {
+        apply_manifest(m, &mut b.members, &mut b.warnings);
+    }
+    let source = Source {
+        kind: InputKind::Directory,
+        path: shown,
+        os: None,
+    };
+    Ok(RawSnapshot::new(
+        Backing::Owned(b.data),
+        b.members,
+        manifest,
+        b.warnings,
+        source,
+    ))
+}
+
+struct DirBuilder {
+    data: Vec<u8>,
+    members: BTreeMap<String, Member>,
+    warnings: Vec<Warning>,
+    limit: u64,
+}
+
+impl DirBuilder {
+    fn walk(&mut self, root: &Path, dir: &Path, prefix: &str, depth: u32) -> Result<()> {
+        // /proc trees are shallow (proc/<pid>/task/<tid>/fdinfo/<n> is the deepest); a bound keeps a
+        // pathological tree from recursing without end.
+        if depth > 32 {
+            self.warnings.push(Warning::member(
+                dir.display().to_string(),
+                "directory nesting deeper than 32 levels, skipped",
+            ));
+            return Ok(());
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        let rel_dir = dir.strip_prefix(root).unwrap_or(Path::new(""));
+        let member_of = |name: &std::ffi::OsStr| -> String {
+            let rel = rel_dir.join(name);
+            format!("{prefix}{}", rel.to_string_lossy())
+        };
+        let mut listed_links: Vec<(String, Vec<u8>)> = Vec::new();
+        for e in &entries {
+            let path = e.path();
+            let name = e.file_name();
+            let member = member_of(&name);
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_symlink() {
+                match std::fs::read_link(&path) {
+                    Ok(t) => {
+                        use std::os::unix::ffi::OsStrExt;
+                        self.members
+                            .insert(member, Member::Symlink(t.as_os_str().as_bytes().to_vec()));
+                    }
+                    Err(e) => self
+                        .warnings
+                        .push(Warning::member(member, format!("readlink failed: {e}"))),
+                }
+            } else if ft.is_dir() {
+                self.walk(root, &path, prefix, depth + 1)?;
+            } else if ft.is_file() {
+                let bytes = match std::fs::read(&path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        self.warnings
+                            .push(Warning::member(member, format!("read failed: {e}")));
+                        continue;
+                    }
+                };
+                if self.data.len() as u64 + bytes.len() as u64 > self.limit {
+                    return Err(Error::Usage(format!(
+                        "{}: more than {} bytes of files; not a /proc tree?",
+                        root.display(),
+                        self.limit
+                    )));
+                }
+                if name == "SYMLINKS.txt" {
+                    listed_links.extend(parse_symlinks_txt(&bytes));
+                    continue;
+                }
+                let offset = self.data.len();
+                self.data.extend_from_slice(&bytes);
+                self.members.insert(
+                    member,
+                    Member::File {
+                        offset,
+                        len: bytes.len(),
+                    },
+                );
+            } else {
+                self.warnings.push(Warning::member(
+                    member,
+                    "not a regular file, directory or link (FIFO, socket or device): skipped",
+                ));
+            }
+        }
+        for (name, target) in listed_links {
+            let member = member_of(std::ffi::OsStr::new(&name));
+            self.members
+                .entry(member)
+                .or_insert(Member::Symlink(target));
+        }
+        Ok(())
+    }
+}
+
+/// Parses `name -> target` lines.
+fn parse_symlinks_txt(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter_map(|l| {
+            let (name, target) = l.split_once(" -> ")?;
+            let name = name.trim();
+            (!name.is_empty() && !name.contains(".."))
+                .then(|| (name.to_string(), target.as_bytes().to_vec()))
+        })
+        .collect()
+}
+
+/// The result of [`verify`].
+#[derive(Clone, Debug, Default)]
+pub struct VerifyReport {
+    /// Members checked and found intact.
+    pub intact: usize,
+    /// Members whose bytes do not hash to the manifest's SHA-256 (or differ in size).
+    pub mismatched: Vec<String>,
+    /// Members in the archive that the manifest does not list.
+    pub unlisted: Vec<String>,
+    /// Members the manifest lists as stored that are missing from the archive.
+    pub missing: Vec<String>,
+    /// Members the capture could not read (they have an error in the manifest; not a defect).
+    pub not_captured: usize,
+}
+
+impl VerifyReport {
+    /// True when every stored member matches the manifest.
+    pub fn is_ok(&self) -> bool {
+        self.mismatched.is_empty() && self.unlisted.is_empty() && self.missing.is_empty()
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (what, list) in [
+            ("MISMATCH", &self.mismatched),
+            ("NOT IN MANIFEST", &self.unlisted),
+            ("MISSING", &self.missing),
+        ] {
+            for p in list {
+                writeln!(f, "{what}: {p}")?;
+            }
+        }
+        write!(
+            f,
+            "{} members intact, {} mismatched, {} not in the manifest, {} missing; {} were not readable at capture",
+            self.intact,
+            self.mismatched.len(),
+            self.unlisted.len(),
+            self.missing.len(),
+            self.not_captured
+        )
+    }
+}
+
+/// Checks every member against the manifest's size and SHA-256.
+pub fn verify(raw: &RawSnapshot) -> VerifyReport {
+    let mut r = VerifyReport::default();
+    let Some(m) = &raw.manifest else {
+        return r;
+    };
+    let mut listed = std::collections::BTreeSet::new();
+    listed.insert(MANIFEST_NAME.to_string());
+    for mm in &m.members {
+        listed.insert(mm.path.clone());
+        if mm.error.is_some() {
+            r.not_captured += 1;
+            continue;
+        }
+        let bytes = match (mm.kind, raw.member(&mm.path)) {
+            (MemberKind::File, Some(Member::File { .. })) => raw.file(&mm.path),
+            (MemberKind::Symlink, Some(Member::Symlink(t))) => Some(t.as_slice()),
+            _ => None,
+        };
+        let Some(bytes) = bytes else {
+            r.missing.push(mm.path.clone());
+            continue;
+        };
+        let hash = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        let size_ok = mm.size.is_none_or(|s| s == bytes.len() as u64);
+        if size_ok && mm.sha256.as_deref() == Some(hash.as_str()) {
+            r.intact += 1;
+        } else {
+            r.mismatched.push(mm.path.clone());
+        }
+    }
+    for (path, member) in raw.members() {
+        if !listed.contains(path) && !matches!(member, Member::Failed(_)) {
+            r.unlisted.push(path.to_string());
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff_bytes(&tar), Ok(InputFormat::Tar));
+        assert_eq!(sniff_bytes(&[0x1f, 0x8b, 8]), Ok(InputFormat::TarGz));
+        assert_eq!(
+            sniff_bytes(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Ok(InputFormat::TarZst)
+        );
+        let mut core = b"\x7fELF\x02\x01\x01".to_vec();
+        core.resize(18, 0);
+        core[16] = 4;
+        assert_eq!(sniff_bytes(&core), Ok(InputFormat::ElfCore));
+        core[16] = 2;
+        assert!(sniff_bytes(&core).unwrap_err().contains("executable"));
+        assert!(sniff_bytes(b"").unwrap_err().contains("empty"));
+        assert!(
+            sniff_bytes(b"hello")
+                .unwrap_err()
+                .contains("68 65 6c 6c 6f")
+        );
+    }
+
+    #[test]
+    fn cleans_member_paths() {
+        assert_eq!(clean("./proc/1/stat"), "proc/1/stat");
+        assert_eq!(clean("/proc/1/"), "proc/1");
+    }
+
+    #[test]
+    fn symlinks_txt_lines() {
+        let l = parse_symlinks_txt(b"exe -> /usr/bin/vim\nfd/0 -> ../x\nbad line\n../evil -> /\n");
+        assert_eq!(
+            l,
+            vec![
+                ("exe".to_string(), b"/usr/bin/vim".to_vec()),
+                ("fd/0".to_string(), b"../x".to_vec())
+            ]
+        );
+    }
+}
