@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use procsift::snapshot::manifest::MemberKind;
-use procsift::snapshot::reader::{open_path, OpenOptions};
+use procsift::snapshot::reader::{OpenOptions, open_path};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -23,7 +23,9 @@ fn main() {
         let host_path = format!("/{}", m.path);
         match m.kind {
             MemberKind::File => {
-                let Ok(mut f) = std::fs::File::open(&host_path) else { continue };
+                let Ok(mut f) = std::fs::File::open(&host_path) else {
+                    continue;
+                };
                 while let Ok(n) = f.read(&mut buf) {
                     if n == 0 {
                         break;

@@ -2,15 +2,20 @@
 
 mod common;
 
-use common::{bin, corpus, run_json, TempDir};
+use common::{TempDir, bin, corpus, run_json};
 
 #[test]
 fn every_subcommand_help_has_examples() {
-    for sub in ["capture", "ps", "tree", "show", "threads", "maps", "files", "info", "verify"] {
+    for sub in [
+        "capture", "ps", "tree", "show", "threads", "maps", "files", "info", "verify",
+    ] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("Examples:"), "{sub} --help has no examples:\n{text}");
+        assert!(
+            text.contains("Examples:"),
+            "{sub} --help has no examples:\n{text}"
+        );
     }
 }
 
@@ -23,12 +28,20 @@ fn not_a_snapshot_is_a_one_line_error() {
     std::fs::write(&empty, b"").unwrap();
     let missing = dir.path().join("missing.tar");
     for path in [&junk, &empty, &missing] {
-        let out = bin().arg("ps").arg(path).env("NO_COLOR", "1").output().unwrap();
+        let out = bin()
+            .arg("ps")
+            .arg(path)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", path.display());
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.starts_with("error: "), "{err}");
-        assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "{err}");
+        assert!(
+            err.contains(path.file_name().unwrap().to_str().unwrap()),
+            "{err}"
+        );
         assert!(!err.contains('\x1b'), "colour when redirected: {err}");
         assert!(out.stdout.is_empty());
     }
@@ -40,7 +53,12 @@ fn unknown_pid_and_column_are_clear_errors() {
     let out = bin().arg("show").arg(&tree).arg("999999").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no process with pid 999999"));
-    let out = bin().arg("ps").arg(&tree).args(["-o", "pid,bogus"]).output().unwrap();
+    let out = bin()
+        .arg("ps")
+        .arg(&tree)
+        .args(["-o", "pid,bogus"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown column \"bogus\""));
 }
@@ -62,20 +80,45 @@ fn copied_proc_tree_is_analyzed() {
     assert_eq!(p["cwd"], "/usr/bin");
     assert_eq!(p["start_ticks"], 82375);
     assert_eq!(p["env"][2], "TERM=xterm");
-    let ns: Vec<_> = p["namespaces"].as_array().unwrap().iter().map(|n| (n["type"].as_str().unwrap(), n["inode"].as_u64().unwrap())).collect();
+    let ns: Vec<_> = p["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["type"].as_str().unwrap(), n["inode"].as_u64().unwrap()))
+        .collect();
     assert!(ns.contains(&("net", 4026531993)), "{ns:?}");
     assert!(ns.contains(&("mnt", 4026531840)), "{ns:?}");
     assert_eq!(p["fds"].as_array().unwrap().len(), 5);
 
-    let threads = run_json(&["threads", tree.to_str().unwrap(), "27079", "--format", "json"]);
-    let tids: Vec<i64> = threads["threads"].as_array().unwrap().iter().map(|t| t["tid"].as_i64().unwrap()).collect();
+    let threads = run_json(&[
+        "threads",
+        tree.to_str().unwrap(),
+        "27079",
+        "--format",
+        "json",
+    ]);
+    let tids: Vec<i64> = threads["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tid"].as_i64().unwrap())
+        .collect();
     assert_eq!(tids, [27079, 27080, 27081, 27082, 27083]);
 
     // Every report works on the tree, in every format.
     for report in ["ps", "tree", "info", "files", "threads"] {
         for format in ["table", "json", "ndjson", "csv"] {
-            let out = bin().arg(report).arg(&tree).args(["--format", format]).output().unwrap();
-            assert!(out.status.success(), "{report} --format {format}: {}", String::from_utf8_lossy(&out.stderr));
+            let out = bin()
+                .arg(report)
+                .arg(&tree)
+                .args(["--format", format])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{report} --format {format}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }

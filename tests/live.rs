@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{escaped, run_json, spawn, TempDir};
+use common::{TempDir, escaped, run_json, spawn};
 use serde_json::Value;
 
 const MARKER: &str = "procsift-marker-4f1c";
@@ -26,8 +26,15 @@ fn captured_spawnee_is_reported_exactly() {
     let tar = dir.path().join("host.tar");
     let tar = tar.to_str().unwrap();
     run_json(&["info", "--format", "json"]); // the live path works at all
-    let out = common::bin().args(["capture", "-o", tar, "--case", "CASE-7"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = common::bin()
+        .args(["capture", "-o", tar, "--case", "CASE-7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pid = s.pid.to_string();
 
     let show = run_json(&["show", tar, &pid, "--format", "json"]);
@@ -35,8 +42,16 @@ fn captured_spawnee_is_reported_exactly() {
     let want_argv: Vec<String> = s.argv.iter().map(|a| escaped(a)).collect();
     assert_eq!(p["argv"], serde_json::json!(want_argv));
     assert_eq!(p["argv"][2], "non-utf8 \\xff byte");
-    let env: Vec<&str> = p["env"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(env.contains(&format!("PROCSIFT_MARKER={MARKER}").as_str()), "{env:?}");
+    let env: Vec<&str> = p["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        env.contains(&format!("PROCSIFT_MARKER={MARKER}").as_str()),
+        "{env:?}"
+    );
     assert_eq!(p["nlwp"], 3);
     assert_eq!(p["threads"].as_array().unwrap().len(), 3);
     assert_eq!(p["nspid"], serde_json::json!([s.pid, s.inner_pid]));
@@ -45,21 +60,36 @@ fn captured_spawnee_is_reported_exactly() {
     assert_eq!(p["user"], "root");
 
     let threads = run_json(&["threads", tar, &pid, "--format", "json"]);
-    let mut names: Vec<&str> = threads["threads"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let mut names: Vec<&str> = threads["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     names.sort();
     assert_eq!(names, ["spawnee", "worker-1", "worker-2"]);
 
     let files = run_json(&["files", tar, &pid, "--format", "json"]);
     let fds = files["fds"].as_array().unwrap();
     let file = escaped(s.file.to_str().unwrap().as_bytes());
-    assert!(fds.iter().any(|f| f["target"] == file.as_str() && f["kind"] == "file" && f["mode"] == "r"), "{fds:#?}");
-    let sock = fds.iter().find(|f| f["kind"] == "socket").expect("a socket fd");
+    assert!(
+        fds.iter()
+            .any(|f| f["target"] == file.as_str() && f["kind"] == "file" && f["mode"] == "r"),
+        "{fds:#?}"
+    );
+    let sock = fds
+        .iter()
+        .find(|f| f["kind"] == "socket")
+        .expect("a socket fd");
     assert_eq!(sock["socket"]["protocol"], "tcp");
     assert_eq!(sock["socket"]["state"], "LISTEN");
     assert_eq!(sock["socket"]["local"]["address"], "127.0.0.1");
     assert_eq!(sock["socket"]["local"]["port"], s.port);
 
-    let tree = common::bin().args(["tree", tar, "--pid", &pid]).output().unwrap();
+    let tree = common::bin()
+        .args(["tree", tar, "--pid", &pid])
+        .output()
+        .unwrap();
     let tree = String::from_utf8_lossy(&tree.stdout);
     assert!(tree.contains(&format!("{} (ns: 1) ", s.pid)), "{tree}");
 
@@ -88,7 +118,15 @@ fn capture_then_analyze_matches_live() {
         if let Some(Value::Array(ts)) = o.get_mut("threads") {
             for t in ts {
                 let t = t.as_object_mut().unwrap();
-                for k in ["user_time", "system_time", "state", "processor", "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches", "wchan"] {
+                for k in [
+                    "user_time",
+                    "system_time",
+                    "state",
+                    "processor",
+                    "voluntary_ctxt_switches",
+                    "nonvoluntary_ctxt_switches",
+                    "wchan",
+                ] {
                     t.remove(k);
                 }
             }
@@ -98,14 +136,20 @@ fn capture_then_analyze_matches_live() {
         }
         v
     }
-    assert_eq!(stable(live["process"].clone()), stable(archived["process"].clone()));
+    assert_eq!(
+        stable(live["process"].clone()),
+        stable(archived["process"].clone())
+    );
 }
 
 #[test]
 fn ps_agrees_with_procps() {
     let _s = spawn(&[b"agree"], MARKER);
     let ours = run_json(&["ps", "--format", "json"]);
-    let out = std::process::Command::new("ps").args(["-eo", "pid=,ppid=,uid=,comm="]).output().expect("ps (procps)");
+    let out = std::process::Command::new("ps")
+        .args(["-eo", "pid=,ppid=,uid=,comm="])
+        .output()
+        .expect("ps (procps)");
     let theirs: BTreeMap<i32, (i32, u32, String)> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
@@ -119,7 +163,12 @@ fn ps_agrees_with_procps() {
     let mut compared = 0;
     for (pid, (ppid, uid, comm)) in &theirs {
         // Only processes alive for both reads; ps itself started after us.
-        let Some(p) = ours["processes"].as_array().unwrap().iter().find(|p| p["pid"] == *pid) else {
+        let Some(p) = ours["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["pid"] == *pid)
+        else {
             continue;
         };
         assert_eq!(p["ppid"], *ppid, "ppid of {pid}");

@@ -303,18 +303,18 @@ fn apply_manifest(
             (Some(err), None) => {
                 members.insert(mm.path.clone(), Member::Failed(err.clone()));
             }
-            (None, Some(Member::File { offset, len })) => {
-                if mm.size.is_some_and(|s| s != *len as u64) {
-                    warnings.push(Warning::at(
-                        &mm.path,
-                        *offset as u64,
-                        format!(
-                            "{} bytes in the archive, {} in the manifest",
-                            len,
-                            mm.size.unwrap_or(0)
-                        ),
-                    ));
-                }
+            (None, Some(Member::File { offset, len }))
+                if mm.size.is_some_and(|s| s != *len as u64) =>
+            {
+                warnings.push(Warning::at(
+                    &mm.path,
+                    *offset as u64,
+                    format!(
+                        "{} bytes in the archive, {} in the manifest",
+                        len,
+                        mm.size.unwrap_or(0)
+                    ),
+                ));
             }
             (None, None) if mm.kind != MemberKind::Directory => {
                 warnings.push(Warning::member(

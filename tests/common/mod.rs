@@ -30,9 +30,8 @@ pub fn run_ok(args: &[&std::ffi::OsStr]) -> Output {
 pub fn run_json(args: &[&str]) -> Value {
     let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
     let out = run_ok(&args);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// A fresh, empty directory under the system temp dir, removed when dropped.
@@ -42,7 +41,8 @@ impl TempDir {
     pub fn new(tag: &str) -> Self {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!("procsift-test-{tag}-{}-{n}", std::process::id()));
+        let p =
+            std::env::temp_dir().join(format!("procsift-test-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).expect("create temp dir");
         TempDir(p)
@@ -61,7 +61,9 @@ impl Drop for TempDir {
 
 /// The shared corpus beside the checkout.
 pub fn corpus(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(rel)
 }
 
 /// A running spawnee (tests/fixtures/spawnee.c) inside a new pid namespace.
@@ -100,7 +102,11 @@ pub fn spawn(args: &[&[u8]], marker: &str) -> Spawnee {
         .arg(&src)
         .output()
         .expect("run gcc (apt-get install gcc)");
-    assert!(cc.status.success(), "gcc: {}", String::from_utf8_lossy(&cc.stderr));
+    assert!(
+        cc.status.success(),
+        "gcc: {}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
     let file = dir.path().join("evidence file.txt");
     std::fs::write(&file, b"held open by the spawnee\n").unwrap();
 
@@ -122,14 +128,30 @@ pub fn spawn(args: &[&[u8]], marker: &str) -> Spawnee {
         .read_line(&mut line)
         .unwrap();
     let mut words = line.split_whitespace().skip(1);
-    let port: u16 = words.next().and_then(|w| w.parse().ok()).unwrap_or_else(|| panic!("spawnee said {line:?}"));
+    let port: u16 = words
+        .next()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("spawnee said {line:?}"));
     let inner_pid: i32 = words.next().and_then(|w| w.parse().ok()).unwrap();
     // unshare --fork: the spawnee is unshare's only child.
-    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", unshare.id())).unwrap();
-    let pid: i32 = children.split_whitespace().next().and_then(|w| w.parse().ok()).expect("unshare's child");
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", unshare.id())).unwrap();
+    let pid: i32 = children
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.parse().ok())
+        .expect("unshare's child");
     let mut argv = vec![exe.as_os_str().as_bytes().to_vec()];
     argv.extend(args.iter().map(|a| a.to_vec()));
-    Spawnee { unshare, pid, inner_pid, port, file, argv, _dir: dir }
+    Spawnee {
+        unshare,
+        pid,
+        inner_pid,
+        port,
+        file,
+        argv,
+        _dir: dir,
+    }
 }
 
 /// Escapes bytes the way procsift's JSON does (see docs/schema.md).
