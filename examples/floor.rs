@@ -19,7 +19,7 @@ fn main() {
     let manifest = raw.manifest.expect("snapshot has a manifest");
     let mut buf = vec![0u8; 64 * 1024];
     let (mut files, mut links, mut bytes) = (0u64, 0u64, 0u64);
-    for m in &manifest.members {
+    for m in manifest.members.iter().filter(|m| m.error.is_none()) {
         let host_path = format!("/{}", m.path);
         match m.kind {
             MemberKind::File => {
@@ -39,6 +39,8 @@ fn main() {
                     links += 1;
                 }
             }
+            // Directory listings: capture lists fd/, ns/ and task/ to know the members above.
+            MemberKind::Directory => {}
         }
     }
     eprintln!("floor: {files} files, {links} links, {bytes} bytes");
