@@ -44,7 +44,13 @@ pub fn render(
     match format {
         Format::Table => match &report.text {
             Some(text) => out.write_all(text.as_bytes()),
-            None => writeln!(out, "{}", table(report, width)),
+            None => {
+                // comfy-table pads every cell, so lines end in spaces; drop them.
+                for line in table(report, width).to_string().lines() {
+                    writeln!(out, "{}", line.trim_end())?;
+                }
+                Ok(())
+            }
         },
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &document(report, snapshot))?;

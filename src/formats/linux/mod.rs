@@ -82,3 +82,8 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         Some((start, &bytes[start..end]))
     })
 }
+
+/// The lines of a text file (without their newlines), for callers outside this module.
+pub fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    lines(bytes).map(|(_, l)| l)
+}

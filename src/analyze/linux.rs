@@ -1,0 +1,670 @@
+//! Linux: raw `/proc` members → model.
+//!
+//! Member paths are those of the archive (see [`crate::snapshot`]): `proc/<pid>/stat`, `proc/<pid>/fd/3`,
+//! `proc/<pid>/task/<tid>/stat`, `proc/<pid>/net/tcp`, `proc/stat`, `etc/passwd`, ... A member the capture
+//! could not read is simply absent from the model (its error is in the manifest and in `info`); a member
+//! that is there but does not decode is a warning naming the member and the byte offset.
+
+use std::collections::BTreeMap;
+
+use crate::bytes::ByteString;
+use crate::formats::linux::{
+    cgroup, cmdline, fdinfo, io, kv, limits, links, maps, net, passwd, stat, statm, status, system,
+};
+use crate::model::{
+    CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory, Namespace,
+    Process, Snapshot, Socket, SocketEndpoint, Thread, Warning,
+};
+use crate::snapshot::{Member, RawSnapshot};
+use crate::time::Timestamp;
+
+/// USER_HZ on every mainstream Linux architecture; used when the input does not record CLK_TCK.
+const ASSUMED_CLK_TCK: u64 = 100;
+/// Page size assumed when the input does not record one.
+const ASSUMED_PAGE_SIZE: u64 = 4096;
+
+/// Builds the model of a Linux snapshot.
+pub fn build(raw: &RawSnapshot) -> Snapshot {
+    let mut warnings = raw.warnings.clone();
+    let host = host(raw, &mut warnings);
+    let ctx = Context {
+        raw,
+        clk_tck: host.clk_tck.filter(|t| *t > 0).unwrap_or(ASSUMED_CLK_TCK),
+        page_size: host.page_size.unwrap_or(ASSUMED_PAGE_SIZE),
+        boot_time: host.boot_time,
+        o_directory: o_directory(host.machine.as_deref()),
+        users: raw
+            .file("etc/passwd")
+            .map(passwd::names)
+            .unwrap_or_default(),
+        groups: raw.file("etc/group").map(passwd::names).unwrap_or_default(),
+        sockets: sockets(raw, &host, &mut warnings),
+    };
+    let mut processes = Vec::new();
+    for name in raw.children("proc") {
+        let Ok(pid) = name.parse::<i32>() else {
+            continue;
+        };
+        if let Some(p) = ctx.process(pid, &mut warnings) {
+            processes.push(p);
+        }
+    }
+    let mut snapshot = Snapshot {
+        source: crate::model::Source {
+            os: Some("linux".into()),
+            ..raw.source.clone()
+        },
+        host,
+        capture: capture_info(raw),
+        processes,
+        warnings,
+    };
+    snapshot.sort();
+    snapshot
+}
+
+fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
+    let mut h = Host::default();
+    if let Some(m) = &raw.manifest {
+        let mh = &m.host;
+        h.hostname = mh.hostname.clone();
+        h.sysname = mh.sysname.clone();
+        h.release = mh.release.clone();
+        h.version = mh.version.clone();
+        h.machine = mh.machine.clone();
+        h.os_release = mh.os_release.clone();
+        h.byte_order = Some(mh.byte_order.clone());
+        h.data_model = Some(mh.data_model.clone());
+        h.page_size = mh.page_size;
+        h.clk_tck = mh.clk_tck;
+        h.boot_time = mh.boot_time;
+        h.boot_id = mh.boot_id.clone();
+    }
+    if let Some(stat) = raw.file("proc/stat") {
+        let ks = system::kernel_stat(stat);
+        if h.boot_time.is_none() {
+            h.boot_time = ks.btime.map(|secs| Timestamp { secs, nanos: 0 });
+        }
+        h.ncpu = ks.ncpu;
+    }
+    if h.boot_id.is_none() {
+        h.boot_id = raw
+            .file("proc/sys/kernel/random/boot_id")
+            .map(|b| String::from_utf8_lossy(b.trim_ascii()).into_owned());
+    }
+    h.uptime_secs = raw.file("proc/uptime").and_then(system::uptime);
+    h.loadavg = raw.file("proc/loadavg").and_then(system::loadavg);
+    if let Some(mi) = raw.file("proc/meminfo") {
+        (h.mem_total_kib, h.mem_available_kib) = system::meminfo(mi);
+    }
+    if h.os_release.is_none() {
+        h.os_release = raw.file("etc/os-release").and_then(pretty_name);
+    }
+    if h.clk_tck.is_none() {
+        warnings.push(Warning::member(
+            "manifest.json",
+            format!(
+                "clock ticks per second not recorded; assuming {ASSUMED_CLK_TCK} (Linux USER_HZ)"
+            ),
+        ));
+    }
+    if h.page_size.is_none() {
+        warnings.push(Warning::member(
+            "manifest.json",
+            format!("page size not recorded; assuming {ASSUMED_PAGE_SIZE} bytes"),
+        ));
+    }
+    h
+}
+
+fn pretty_name(os_release: &[u8]) -> Option<String> {
+    kv_eq(os_release, b"PRETTY_NAME")
+}
+
+/// `KEY="value"` from an os-release file.
+fn kv_eq(bytes: &[u8], key: &[u8]) -> Option<String> {
+    crate::formats::linux::lines_of(bytes).find_map(|line| {
+        let v = line.strip_prefix(key)?.strip_prefix(b"=")?;
+        let v = v.trim_ascii();
+        let v = v
+            .strip_prefix(b"\"")
+            .and_then(|x| x.strip_suffix(b"\""))
+            .unwrap_or(v);
+        Some(String::from_utf8_lossy(v).into_owned())
+    })
+}
+
+/// `O_DIRECTORY` in fdinfo flags, which differs by architecture; `None` where unknown.
+fn o_directory(machine: Option<&str>) -> Option<u64> {
+    let m = machine?;
+    if m.starts_with("aarch64") || m.starts_with("arm") || m.starts_with("ppc") {
+        Some(0o40000)
+    } else if m == "x86_64"
+        || m.ends_with("86")
+        || m.starts_with("s390")
+        || m.starts_with("riscv")
+        || m.starts_with("loongarch")
+    {
+        Some(0o200000)
+    } else {
+        None
+    }
+}
+
+/// Every socket of every captured network namespace, by inode (socket inodes are unique system-wide).
+fn sockets(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) -> BTreeMap<u64, Socket> {
+    let order = match host.byte_order.as_deref() {
+        Some("big") => net::ByteOrder::Big,
+        _ => net::ByteOrder::Little,
+    };
+    let mut dirs: Vec<(String, Option<u64>)> = Vec::new();
+    for name in raw.children("proc") {
+        if name.parse::<i32>().is_ok() && !raw.children(&format!("proc/{name}/net")).is_empty() {
+            let netns = raw
+                .link(&format!("proc/{name}/ns/net"))
+                .and_then(links::namespace)
+                .map(|(_, inode)| inode);
+            dirs.push((format!("proc/{name}/net"), netns));
+        }
+    }
+    if !raw.children("proc/net").is_empty() {
+        dirs.push(("proc/net".to_string(), None));
+    }
+    if !dirs.is_empty() && host.byte_order.is_none() {
+        warnings.push(Warning::member(
+            "manifest.json",
+            "byte order not recorded; socket addresses decoded as little-endian",
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (dir, netns) in dirs {
+        for proto in ["tcp", "tcp6", "udp", "udp6"] {
+            let member = format!("{dir}/{proto}");
+            let Some(bytes) = raw.file(&member) else {
+                continue;
+            };
+            let (rows, bad) = net::inet(bytes, order);
+            for off in bad {
+                warnings.push(Warning::at(&member, off as u64, "malformed socket line"));
+            }
+            for r in rows {
+                let tcp = proto.starts_with("tcp");
+                let remote_set = !r.remote.is_unspecified() || r.remote_port != 0;
+                out.entry(r.inode).or_insert_with(|| Socket {
+                    protocol: proto.to_string(),
+                    local: Some(SocketEndpoint {
+                        address: ByteString::from(r.local.to_string().as_str()),
+                        port: Some(r.local_port),
+                    }),
+                    remote: remote_set.then(|| SocketEndpoint {
+                        address: ByteString::from(r.remote.to_string().as_str()),
+                        port: Some(r.remote_port),
+                    }),
+                    state: Some(
+                        if tcp {
+                            net::tcp_state_name(r.state)
+                        } else {
+                            net::udp_state_name(r.state)
+                        }
+                        .to_string(),
+                    ),
+                    socket_type: None,
+                    uid: r.uid,
+                    netns,
+                });
+            }
+        }
+        let member = format!("{dir}/unix");
+        if let Some(bytes) = raw.file(&member) {
+            let (rows, bad) = net::unix(bytes);
+            for off in bad {
+                warnings.push(Warning::at(
+                    &member,
+                    off as u64,
+                    "malformed unix socket line",
+                ));
+            }
+            for r in rows {
+                out.entry(r.inode).or_insert_with(|| Socket {
+                    protocol: "unix".into(),
+                    local: r.path.as_ref().map(|p| SocketEndpoint {
+                        address: ByteString::from(p.clone()),
+                        port: None,
+                    }),
+                    remote: None,
+                    state: Some(r.state_name().to_string()),
+                    socket_type: Some(r.type_name().to_string()),
+                    uid: None,
+                    netns,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
+    let m = raw.manifest.as_ref()?;
+    let mut read_errors = BTreeMap::new();
+    let mut stored = 0u64;
+    for mm in &m.members {
+        match &mm.error {
+            Some(e) => *read_errors.entry(e.clone()).or_insert(0) += 1,
+            None => stored += 1,
+        }
+    }
+    Some(CaptureInfo {
+        tool_version: m.tool_version.clone(),
+        format_version: m.format_version,
+        started: m.capture.started,
+        finished: m.capture.finished,
+        case: m.capture.case.clone(),
+        examiner: m.capture.examiner.clone(),
+        note: m.capture.note.clone(),
+        members: stored,
+        read_errors,
+        vanished: m.vanished.clone(),
+    })
+}
+
+struct Context<'a> {
+    raw: &'a RawSnapshot,
+    clk_tck: u64,
+    page_size: u64,
+    boot_time: Option<Timestamp>,
+    o_directory: Option<u64>,
+    users: BTreeMap<u32, String>,
+    groups: BTreeMap<u32, String>,
+    sockets: BTreeMap<u64, Socket>,
+}
+
+impl Context<'_> {
+    fn secs(&self, ticks: u64) -> f64 {
+        ticks as f64 / self.clk_tck as f64
+    }
+
+    /// btime + starttime / CLK_TCK, in integer arithmetic so that whole ticks stay exact.
+    fn start_time(&self, starttime: u64) -> Option<Timestamp> {
+        let boot = self.boot_time?;
+        let whole = i64::try_from(starttime / self.clk_tck).ok()?;
+        let frac_ns = (starttime % self.clk_tck) * 1_000_000_000 / self.clk_tck;
+        let nanos = u64::from(boot.nanos) + frac_ns;
+        Some(Timestamp {
+            secs: boot
+                .secs
+                .checked_add(whole)?
+                .checked_add((nanos / 1_000_000_000) as i64)?,
+            nanos: (nanos % 1_000_000_000) as u32,
+        })
+    }
+
+    fn kib_of_pages(&self, pages: u64) -> Option<u64> {
+        pages.checked_mul(self.page_size).map(|b| b / 1024)
+    }
+
+    fn stat(&self, member: &str, warnings: &mut Vec<Warning>) -> Option<stat::Stat> {
+        let bytes = self.raw.file(member)?;
+        match stat::parse(bytes) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(Warning::at(member, e.offset as u64, e.message));
+                None
+            }
+        }
+    }
+
+    fn status(&self, member: &str, warnings: &mut Vec<Warning>) -> Option<status::Status> {
+        let bytes = self.raw.file(member)?;
+        match status::parse(bytes) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(Warning::at(member, e.offset as u64, e.message));
+                None
+            }
+        }
+    }
+
+    fn process(&self, pid: i32, warnings: &mut Vec<Warning>) -> Option<Process> {
+        let dir = format!("proc/{pid}");
+        let st = self.stat(&format!("{dir}/stat"), warnings);
+        let status = self.status(&format!("{dir}/status"), warnings);
+        if st.is_none() && status.is_none() {
+            // Nothing to identify the process by: it vanished, or only other files were copied.
+            return None;
+        }
+        if let Some(s) = &st {
+            if s.pid != pid {
+                warnings.push(Warning::at(
+                    format!("{dir}/stat"),
+                    0,
+                    format!(
+                        "pid field {} differs from the directory's {pid}; the directory's is used",
+                        s.pid
+                    ),
+                ));
+            }
+        }
+        let mut p = Process {
+            pid,
+            ..Process::default()
+        };
+        if let Some(s) = &st {
+            p.ppid = Some(s.ppid);
+            p.pgid = Some(s.pgrp);
+            p.sid = Some(s.session);
+            if s.tty_nr != 0 {
+                p.tty = Some(s.tty_nr as u64);
+                p.tty_name = tty_name(s.tty_nr as u64);
+            }
+            p.start_ticks = Some(s.starttime);
+            p.start_time = self.start_time(s.starttime);
+            p.state = Some((s.state as char).to_string());
+            p.nice = Some(s.nice);
+            p.priority = Some(s.priority);
+            p.flags = Some(s.flags);
+            p.kernel_thread = Some(s.flags & stat::PF_KTHREAD != 0);
+            p.user_time = Some(self.secs(s.utime));
+            p.system_time = Some(self.secs(s.stime));
+            p.nlwp = u32::try_from(s.num_threads).ok();
+            p.comm = Some(ByteString::new(&s.comm));
+        }
+        if let Some(s) = &status {
+            p.ppid = p.ppid.or(s.ppid);
+            if p.state.is_none() {
+                p.state = s.state.map(|c| (c as char).to_string());
+            }
+            if p.comm.is_none() {
+                p.comm = s.name.as_deref().map(ByteString::new);
+            }
+            p.nlwp = s.threads.or(p.nlwp);
+            p.nspid = s.nspid.clone();
+            p.cred = self.credentials(s);
+        }
+        if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
+            p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
+        }
+        p.argv = self
+            .raw
+            .file(&format!("{dir}/cmdline"))
+            .map(|b| to_strings(cmdline::split(b)));
+        p.env = self
+            .raw
+            .file(&format!("{dir}/environ"))
+            .map(|b| to_strings(cmdline::split(b)));
+        p.exe = self.raw.link(&format!("{dir}/exe")).map(ByteString::new);
+        p.cwd = self.raw.link(&format!("{dir}/cwd")).map(ByteString::new);
+        p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
+        p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
+        p.threads = self.threads(&dir, warnings);
+        p.fds = self.fds(&dir);
+        p.maps = self.maps(&dir, warnings);
+        p.limits = self.raw.file(&format!("{dir}/limits")).map(|b| {
+            limits::parse(b)
+                .into_iter()
+                .map(|r| Limit {
+                    name: r.name,
+                    soft: r.soft,
+                    hard: r.hard,
+                    unit: r.unit,
+                })
+                .collect()
+        });
+        p.namespaces = self.namespaces(&dir);
+        p.cgroup = self
+            .raw
+            .file(&format!("{dir}/cgroup"))
+            .map(|b| cgroup::parse(b).into_iter().map(ByteString::from).collect());
+        p.io = self.raw.file(&format!("{dir}/io")).map(|b| {
+            let i = io::parse(b);
+            IoCounters {
+                rchar: i.rchar,
+                wchar: i.wchar,
+                syscr: i.syscr,
+                syscw: i.syscw,
+                read_bytes: i.read_bytes,
+                write_bytes: i.write_bytes,
+                cancelled_write_bytes: i.cancelled_write_bytes,
+            }
+        });
+        p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
+        Some(p)
+    }
+
+    fn credentials(&self, s: &status::Status) -> Credentials {
+        let mut c = Credentials::default();
+        if let Some([r, e, sv, fs]) = s.uid {
+            (c.uid, c.euid, c.suid, c.fsuid) = (Some(r), Some(e), Some(sv), Some(fs));
+            c.user = self.users.get(&r).cloned();
+            c.euser = self.users.get(&e).cloned();
+        }
+        if let Some([r, e, sv, fs]) = s.gid {
+            (c.gid, c.egid, c.sgid, c.fsgid) = (Some(r), Some(e), Some(sv), Some(fs));
+            c.group = self.groups.get(&r).cloned();
+        }
+        c.groups = s.groups.clone();
+        c
+    }
+
+    fn memory(
+        &self,
+        dir: &str,
+        st: Option<&stat::Stat>,
+        status: Option<&status::Status>,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<Memory> {
+        let statm = self
+            .raw
+            .file(&format!("{dir}/statm"))
+            .and_then(|b| match statm::parse(b) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    warnings.push(Warning::at(
+                        format!("{dir}/statm"),
+                        e.offset as u64,
+                        e.message,
+                    ));
+                    None
+                }
+            });
+        let rollup = self
+            .raw
+            .file(&format!("{dir}/smaps_rollup"))
+            .map(kv::smaps_rollup);
+        let m = Memory {
+            vsz_kib: status
+                .and_then(|s| s.vm_size)
+                .or_else(|| st.map(|s| s.vsize / 1024))
+                .or_else(|| statm.and_then(|s| self.kib_of_pages(s.size))),
+            rss_kib: status
+                .and_then(|s| s.vm_rss)
+                .or_else(|| statm.and_then(|s| self.kib_of_pages(s.resident))),
+            shared_kib: statm.and_then(|s| self.kib_of_pages(s.shared)),
+            rss_peak_kib: status.and_then(|s| s.vm_hwm),
+            swap_kib: status.and_then(|s| s.vm_swap),
+            pss_kib: rollup.as_ref().and_then(|r| r.get("Pss").copied()),
+            anon_kib: rollup
+                .as_ref()
+                .and_then(|r| r.get("Anonymous").copied())
+                .or_else(|| status.and_then(|s| s.rss_anon)),
+            locked_kib: status.and_then(|s| s.vm_lck),
+        };
+        (m != Memory::default()).then_some(m)
+    }
+
+    fn threads(&self, dir: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Thread>> {
+        let tids = self.raw.children(&format!("{dir}/task"));
+        if tids.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for name in tids {
+            let Ok(tid) = name.parse::<i32>() else {
+                continue;
+            };
+            let tdir = format!("{dir}/task/{tid}");
+            let st = self.stat(&format!("{tdir}/stat"), warnings);
+            let status = self.status(&format!("{tdir}/status"), warnings);
+            let comm = self.raw.file(&format!("{tdir}/comm"));
+            if st.is_none() && status.is_none() && comm.is_none() {
+                continue;
+            }
+            let mut t = Thread {
+                tid,
+                ..Thread::default()
+            };
+            if let Some(s) = &st {
+                t.name = Some(ByteString::new(&s.comm));
+                t.state = Some((s.state as char).to_string());
+                t.user_time = Some(self.secs(s.utime));
+                t.system_time = Some(self.secs(s.stime));
+                t.processor = s.processor;
+                t.priority = Some(s.priority);
+                t.nice = Some(s.nice);
+                t.start_time = self.start_time(s.starttime);
+            }
+            if let Some(s) = &status {
+                t.sig_pending = s.sig_pnd.clone();
+                t.sig_blocked = s.sig_blk.clone();
+                t.voluntary_ctxt_switches = s.voluntary_ctxt_switches;
+                t.nonvoluntary_ctxt_switches = s.nonvoluntary_ctxt_switches;
+                if t.state.is_none() {
+                    t.state = s.state.map(|c| (c as char).to_string());
+                }
+            }
+            if let Some(c) = comm {
+                t.name = Some(ByteString::new(c.strip_suffix(b"\n").unwrap_or(c)));
+            }
+            out.push(t);
+        }
+        out.sort_by_key(|t| t.tid);
+        Some(out)
+    }
+
+    fn fds(&self, dir: &str) -> Option<Vec<Fd>> {
+        let names = self.raw.children(&format!("{dir}/fd"));
+        let readable = names.iter().any(|n| {
+            matches!(
+                self.raw.member(&format!("{dir}/fd/{n}")),
+                Some(Member::Symlink(_))
+            )
+        });
+        if !readable {
+            return None;
+        }
+        let mut out = Vec::new();
+        for name in names {
+            let Ok(fd) = name.parse::<i32>() else {
+                continue;
+            };
+            let Some(target) = self.raw.link(&format!("{dir}/fd/{fd}")) else {
+                continue;
+            };
+            let info = self
+                .raw
+                .file(&format!("{dir}/fdinfo/{fd}"))
+                .map(fdinfo::parse);
+            let (mut kind, mut inode, mut socket) = (FdKind::Other, None, None);
+            match links::fd_target(target) {
+                links::FdTarget::Socket(i) => {
+                    kind = FdKind::Socket;
+                    inode = Some(i);
+                    socket = self.sockets.get(&i).cloned();
+                }
+                links::FdTarget::Pipe(i) => {
+                    kind = FdKind::Pipe;
+                    inode = Some(i);
+                }
+                links::FdTarget::AnonInode(_) => kind = FdKind::AnonInode,
+                links::FdTarget::Path(p) => {
+                    let is_dir = match (self.o_directory, info.as_ref().and_then(|i| i.flags)) {
+                        (Some(bit), Some(flags)) => flags & bit != 0,
+                        _ => false,
+                    };
+                    kind = if is_dir {
+                        FdKind::Dir
+                    } else if p.starts_with(b"/dev/") && !p.starts_with(b"/dev/shm/") {
+                        FdKind::Device
+                    } else {
+                        FdKind::File
+                    };
+                }
+                links::FdTarget::Other(_) => {}
+            }
+            out.push(Fd {
+                fd,
+                kind,
+                target: Some(ByteString::new(target)),
+                mode: info
+                    .as_ref()
+                    .and_then(|i| i.flags)
+                    .map(|f| fdinfo::access_mode(f).to_string()),
+                flags: info.as_ref().and_then(|i| i.flags),
+                pos: info.as_ref().and_then(|i| i.pos),
+                inode: inode.or_else(|| info.as_ref().and_then(|i| i.ino)),
+                socket,
+            });
+        }
+        out.sort_by_key(|f| f.fd);
+        Some(out)
+    }
+
+    fn maps(&self, dir: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Mapping>> {
+        let member = format!("{dir}/maps");
+        let bytes = self.raw.file(&member)?;
+        let (lines, errors) = maps::parse(bytes);
+        for e in errors {
+            warnings.push(Warning::at(&member, e.offset as u64, e.message));
+        }
+        Some(
+            lines
+                .into_iter()
+                .map(|m| Mapping {
+                    start: m.start,
+                    end: m.end,
+                    perms: m.perms,
+                    offset: m.offset,
+                    dev: Some(m.dev),
+                    inode: Some(m.inode),
+                    path: m.path.map(ByteString::from),
+                    rss_kib: None,
+                    anon_kib: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn namespaces(&self, dir: &str) -> Option<Vec<Namespace>> {
+        let out: Vec<Namespace> = self
+            .raw
+            .children(&format!("{dir}/ns"))
+            .into_iter()
+            .filter_map(|n| self.raw.link(&format!("{dir}/ns/{n}")))
+            .filter_map(links::namespace)
+            .map(|(kind, inode)| Namespace { kind, inode })
+            .collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+fn to_strings(v: Vec<Vec<u8>>) -> Vec<ByteString> {
+    v.into_iter().map(ByteString::from).collect()
+}
+
+/// `wchan` holds a kernel symbol, or `0` when the task is not blocked.
+fn wchan(bytes: &[u8]) -> Option<String> {
+    let w = bytes.trim_ascii();
+    (!w.is_empty() && w != b"0").then(|| String::from_utf8_lossy(w).into_owned())
+}
+
+/// Terminal name of a device number (Documentation/admin-guide/devices.txt).
+pub fn tty_name(dev: u64) -> Option<String> {
+    let major = (dev >> 8) & 0xfff;
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    match major {
+        136..=143 => Some(format!("pts/{}", (major - 136) * 256 + minor)),
+        4 if minor < 64 => Some(format!("tty{minor}")),
+        4 => Some(format!("ttyS{}", minor - 64)),
+        5 if minor == 1 => Some("console".into()),
+        _ => None,
+    }
+}
