@@ -668,3 +668,127 @@ pub fn tty_name(dev: u64) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FdKind;
+    use crate::snapshot::MemoryBuilder;
+    use crate::snapshot::manifest::{Manifest, ManifestHost};
+
+    fn snapshot() -> Snapshot {
+        let mut b = MemoryBuilder::new();
+        b.file("proc/stat", b"cpu 1 2\ncpu0 1 2\nbtime 1795350000\n");
+        b.file(
+            "etc/passwd",
+            b"root:x:0:0::/root:/bin/sh\nalice:x:1000:100::/home/a:/bin/sh\n",
+        );
+        b.file("etc/group", b"users:x:100:\n");
+        b.file(
+            "proc/42/stat",
+            b"42 (my prog) S 1 42 42 34817 42 4194304 0 0 0 0 250 50 0 0 20 0 2 0 12345 1000000 100 0",
+        );
+        b.file(
+            "proc/42/status",
+            b"Name:\tmy prog\nUid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\nGroups:\t100 27\nNSpid:\t42\t1\nThreads:\t2\nVmSize:\t 977 kB\nVmRSS:\t 400 kB\n",
+        );
+        b.file("proc/42/cmdline", b"/bin/my prog\0--flag\0\xff\0");
+        b.failed("proc/42/environ", "EACCES");
+        b.symlink("proc/42/fd/0", b"/dev/pts/1");
+        b.symlink("proc/42/fd/3", b"socket:[9001]");
+        b.symlink("proc/42/fd/4", b"pipe:[77]");
+        b.file("proc/42/fdinfo/3", b"pos:\t0\nflags:\t02\nmnt_id:\t8\n");
+        b.symlink("proc/42/ns/net", b"net:[4026531993]");
+        b.symlink("proc/42/ns/pid", b"pid:[4026532500]");
+        b.file(
+            "proc/42/net/unix",
+            b"Num RefCount Protocol Flags Type St Inode Path\n0: 00000002 00000000 00010000 0001 01 9001 /run/app.sock\n",
+        );
+        b.file(
+            "proc/42/task/42/stat",
+            b"42 (my prog) S 1 42 42 0 42 0 0 0 0 0 200 40 0 0 20 0 2 0 12345 0 0 0",
+        );
+        b.file(
+            "proc/42/task/43/stat",
+            b"43 (io) R 1 42 42 0 42 0 0 0 0 0 50 10 0 0 20 0 2 0 12400 0 0 0",
+        );
+        b.file("proc/42/task/43/comm", b"io-thread\n");
+        b.file("proc/77/environ", b"ONLY=this\0"); // no stat, no status: not a process
+        let manifest = Manifest {
+            host: ManifestHost {
+                byte_order: "little".into(),
+                data_model: "lp64".into(),
+                clk_tck: Some(100),
+                page_size: Some(4096),
+                ..ManifestHost::default()
+            },
+            ..Manifest::default()
+        };
+        build(&b.build(Some(manifest), vec![], Default::default()))
+    }
+
+    #[test]
+    fn builds_identity_credentials_and_times() {
+        let s = snapshot();
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert_eq!(s.processes.len(), 1);
+        let p = &s.processes[0];
+        assert_eq!(
+            (p.pid, p.ppid, p.pgid, p.sid),
+            (42, Some(1), Some(42), Some(42))
+        );
+        assert_eq!(p.tty_name.as_deref(), Some("pts/1"));
+        assert_eq!(p.comm.as_ref().unwrap().as_bytes(), b"my prog");
+        let argv: Vec<&[u8]> = p
+            .argv
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_bytes())
+            .collect();
+        assert_eq!(argv, [&b"/bin/my prog"[..], b"--flag", b"\xff"]);
+        assert!(p.env.is_none(), "unreadable environ is absent, not empty");
+        assert_eq!(
+            (p.cred.uid, p.cred.user.as_deref(), p.cred.group.as_deref()),
+            (Some(1000), Some("alice"), Some("users"))
+        );
+        assert_eq!(p.cred.groups, Some(vec![100, 27]));
+        assert_eq!(p.nspid, Some(vec![42, 1]));
+        // btime 1795350000 + 12345 ticks / 100 = 1795350123.45
+        assert_eq!(p.start_time.unwrap().rfc3339(), "2026-11-22T12:22:03.45Z");
+        assert_eq!((p.user_time, p.system_time), (Some(2.5), Some(0.5)));
+        assert_eq!(p.memory.as_ref().unwrap().rss_kib, Some(400));
+        let threads = p.threads.as_ref().unwrap();
+        assert_eq!(threads.len(), 2);
+        assert_eq!(threads[1].name.as_ref().unwrap().as_bytes(), b"io-thread");
+        assert_eq!(threads[1].state.as_deref(), Some("R"));
+    }
+
+    #[test]
+    fn joins_sockets_by_inode() {
+        let s = snapshot();
+        let fds = s.processes[0].fds.as_ref().unwrap();
+        assert_eq!(
+            fds.iter().map(|f| f.kind).collect::<Vec<_>>(),
+            [FdKind::Device, FdKind::Socket, FdKind::Pipe]
+        );
+        let sock = fds[1].socket.as_ref().unwrap();
+        assert_eq!(sock.protocol, "unix");
+        assert_eq!(sock.state.as_deref(), Some("LISTEN"));
+        assert_eq!(
+            sock.local.as_ref().unwrap().address.as_bytes(),
+            b"/run/app.sock"
+        );
+        assert_eq!(sock.netns, Some(4026531993));
+        assert_eq!(fds[1].mode.as_deref(), Some("rw"));
+        assert_eq!(fds[2].inode, Some(77));
+    }
+
+    #[test]
+    fn tty_names() {
+        assert_eq!(tty_name(34817).as_deref(), Some("pts/1"));
+        assert_eq!(tty_name((4 << 8) | 1).as_deref(), Some("tty1"));
+        assert_eq!(tty_name((4 << 8) | 65).as_deref(), Some("ttyS1"));
+        assert_eq!(tty_name(0), None);
+    }
+}

@@ -154,6 +154,40 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
     }
 }
 
+/// Reads a snapshot held in memory (a tar, `.tar.gz` or `.tar.zst`); `name` names it in messages.
+pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawSnapshot> {
+    let head = &bytes[..bytes.len().min(512)];
+    let unrecognized = |reason: String| Error::Unrecognized {
+        path: name.into(),
+        reason,
+    };
+    match sniff_bytes(head).map_err(unrecognized)? {
+        InputFormat::Tar => index_tar(Backing::Owned(bytes), name),
+        InputFormat::TarGz => {
+            let out = inflate(
+                flate2::read::MultiGzDecoder::new(&bytes[..]),
+                opts,
+                Path::new(name),
+            )?;
+            index_tar(Backing::Owned(out), name)
+        }
+        InputFormat::TarZst => {
+            let dec = ruzstd::decoding::StreamingDecoder::new(&bytes[..]).map_err(|e| {
+                Error::Corrupt {
+                    member: name.to_string(),
+                    offset: 0,
+                    reason: format!("bad zstd stream: {e}"),
+                }
+            })?;
+            let out = inflate(dec, opts, Path::new(name))?;
+            index_tar(Backing::Owned(out), name)
+        }
+        other => Err(unrecognized(format!(
+            "{other:?} input cannot be read from memory"
+        ))),
+    }
+}
+
 /// Decompresses into memory, refusing to go past `opts.max_decompressed`.
 fn inflate(reader: impl Read, opts: &OpenOptions, path: &Path) -> Result<Vec<u8>> {
     let mut out = Vec::new();
