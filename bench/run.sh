@@ -17,6 +17,7 @@ pidfile=$work/pids
 need=()
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v strace >/dev/null || need+=(strace)
+[ -x /usr/bin/time ] || need+=(time)
 command -v ps >/dev/null || need+=(procps)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}"; fi
 python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
@@ -42,7 +43,9 @@ members=$(python3 -c 'import json,sys,tarfile; t=tarfile.open(sys.argv[1]); m=js
 read -r nfiles nlinks <<<"$members"
 echo "one capture: $nfiles files and $nlinks links, $(du -h "$work/snap.tar" | cut -f1)"
 
+# capture refuses to overwrite an archive, so each run starts by removing the previous one.
 hyperfine --warmup 2 --runs 10 -N --export-json "$work/h.json" --style basic \
+  --prepare "rm -f $work/c.tar" \
   -n "procsift capture" "$P capture -o $work/c.tar" \
   -n "floor (same files)" "$FLOOR $work/snap.tar" \
   -n "ps aux" "ps aux" \
@@ -51,6 +54,10 @@ hyperfine --warmup 2 --runs 10 -N --export-json "$work/h.json" --style basic \
 
 count() { strace -c -f -o "$work/strace.$1" "${@:2}" >/dev/null 2>&1; awk '/^100.00/ {print $3}' "$work/strace.$1"; }
 sc_capture=$(count capture $P capture -o "$work/s.tar")
+/usr/bin/time -f "%M" -o "$work/rss.capture" $P capture -o "$work/r.tar" >/dev/null 2>&1
+/usr/bin/time -f "%M" -o "$work/rss.ps" ps aux >/dev/null 2>&1
+/usr/bin/time -f "%M" -o "$work/rss.psnap" $P ps "$work/snap.tar" >/dev/null 2>&1
+echo "peak RSS KiB: procsift capture $(cat "$work/rss.capture"), ps aux $(cat "$work/rss.ps"), procsift ps SNAPSHOT $(cat "$work/rss.psnap")"
 sc_floor=$(count floor $FLOOR "$work/snap.tar")
 sc_ps=$(count ps ps aux)
 

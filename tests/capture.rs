@@ -391,7 +391,7 @@ fn a_blocking_member_times_out_and_the_capture_goes_on() {
     put(&proc, "500/stat", b"500 (stuck) D 1\n");
     put(&proc, "500/status", b"State:\tD\n");
     put(&proc, "500/environ", b"A=1\0");
-    put(&proc, "500/comm", b"stuck\n");
+    put(&proc, "500/limits", b"Limit\n");
     let fifo = proc.join("500/cmdline");
     rustix::fs::mknodat(
         rustix::fs::CWD,
@@ -412,7 +412,7 @@ fn a_blocking_member_times_out_and_the_capture_goes_on() {
     // Reads that take the same mmap lock are not attempted after a timeout; the others are.
     assert_eq!(snap.failure("proc/500/environ"), Some("skipped"));
     assert_eq!(snap.file("proc/500/status"), Some(&b"State:\tD\n"[..]));
-    assert_eq!(snap.file("proc/500/comm"), Some(&b"stuck\n"[..]));
+    assert_eq!(snap.file("proc/500/limits"), Some(&b"Limit\n"[..]));
     assert_eq!(snap.file("proc/600/stat"), Some(&b"600 (after) S 1\n"[..]));
     let m = snap.manifest.as_ref().unwrap();
     assert_eq!(

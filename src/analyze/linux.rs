@@ -395,7 +395,10 @@ impl Context<'_> {
         p.cwd = self.raw.link(&format!("{dir}/cwd")).map(ByteString::new);
         p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
         p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
-        p.threads = self.threads(&dir, warnings);
+        p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
+        p.threads = self
+            .threads(&dir, warnings)
+            .or_else(|| single_thread(&p, st.as_ref(), status.as_ref()));
         p.fds = self.fds(&dir);
         p.maps = self.maps(&dir, warnings);
         p.limits = self.raw.file(&format!("{dir}/limits")).map(|b| {
@@ -426,7 +429,6 @@ impl Context<'_> {
                 cancelled_write_bytes: i.cancelled_write_bytes,
             }
         });
-        p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
         Some(p)
     }
 
@@ -478,7 +480,9 @@ impl Context<'_> {
             rss_kib: status
                 .and_then(|s| s.vm_rss)
                 .or_else(|| statm.and_then(|s| self.kib_of_pages(s.resident))),
-            shared_kib: statm.and_then(|s| self.kib_of_pages(s.shared)),
+            shared_kib: statm
+                .and_then(|s| self.kib_of_pages(s.shared))
+                .or_else(|| status.and_then(|s| Some(s.rss_file?.checked_add(s.rss_shmem?)?))),
             rss_peak_kib: status.and_then(|s| s.vm_hwm),
             swap_kib: status.and_then(|s| s.vm_swap),
             pss_kib: rollup.as_ref().and_then(|r| r.get("Pss").copied()),
@@ -644,6 +648,34 @@ impl Context<'_> {
             .collect();
         (!out.is_empty()).then_some(out)
     }
+}
+
+/// The one thread of a single-threaded process whose `task/` files were not captured (the capture skips
+/// them: they would repeat the process's own `stat` and `status`).
+fn single_thread(
+    p: &Process,
+    st: Option<&stat::Stat>,
+    status: Option<&status::Status>,
+) -> Option<Vec<Thread>> {
+    if p.nlwp != Some(1) {
+        return None;
+    }
+    Some(vec![Thread {
+        tid: p.pid,
+        name: p.comm.clone(),
+        state: p.state.clone(),
+        user_time: p.user_time,
+        system_time: p.system_time,
+        processor: st.and_then(|s| s.processor),
+        priority: p.priority,
+        nice: p.nice,
+        start_time: p.start_time,
+        wchan: p.wchan.clone(),
+        sig_pending: status.and_then(|s| s.sig_pnd.clone()),
+        sig_blocked: status.and_then(|s| s.sig_blk.clone()),
+        voluntary_ctxt_switches: status.and_then(|s| s.voluntary_ctxt_switches),
+        nonvoluntary_ctxt_switches: status.and_then(|s| s.nonvoluntary_ctxt_switches),
+    }])
 }
 
 fn to_strings(v: Vec<Vec<u8>>) -> Vec<ByteString> {

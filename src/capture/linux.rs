@@ -4,15 +4,19 @@
 //! `etc/{passwd,group,os-release}` (os-release falls back to `usr/lib/os-release`, stored under
 //! `etc/os-release`). Then one unit per numeric entry of /proc, listed once at the start:
 //!
-//! * `proc/<pid>/{stat,status,cmdline,environ,comm,statm,maps,smaps_rollup,limits,io,cgroup,wchan}`
-//!   (proc(5)); `environ` is left out with `--no-environ`;
+//! * `proc/<pid>/{stat,status,cmdline,environ,maps,smaps_rollup,limits,io,cgroup}` (proc(5));
+//!   `environ` is left out with `--no-environ`. `comm`, `statm` and `wchan` are not read: `comm` is
+//!   `stat` field 2, `statm`'s values are in `status` (VmSize, VmRSS, RssFile + RssShmem), and `wchan`
+//!   reads 0 unless the reader may see kernel symbols — each would cost a sixth more syscalls;
 //! * `proc/<pid>/{exe,cwd,root}` symbolic links;
 //! * `proc/<pid>/fd/<n>` links and `proc/<pid>/fdinfo/<n>` files, for each entry of one listing of `fd/`;
 //! * `proc/<pid>/ns/<type>` links, for each entry of `ns/`;
 //! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}`, only for the first process seen in each network namespace
 //!   (keyed by its `ns/net` link text, `net:[4026531993]`); processes whose `ns/net` link is unreadable
 //!   get no socket tables;
-//! * `proc/<pid>/task/<tid>/{stat,status,comm}` for every entry of `task/`.
+//! * `proc/<pid>/task/<tid>/{stat,status,comm}` for every entry of `task/` — unless the only entry is the
+//!   process itself: a single-threaded process's thread is its `stat` and `status`, so they are not read
+//!   twice (most processes on a host are single-threaded).
 //!
 //! All of a process's members are read relative to one `O_PATH` directory descriptor of `/proc/<pid>`,
 //! so they come from one incarnation of the pid. A process whose directory cannot be opened, or whose
@@ -44,14 +48,11 @@ const PROCESS_FILES: &[&str] = &[
     "status",
     "cmdline",
     "environ",
-    "comm",
-    "statm",
     "maps",
     "smaps_rollup",
     "limits",
     "io",
     "cgroup",
-    "wchan",
 ];
 
 /// Per-process files whose reading takes the process's `mmap` lock: after one of a process's reads timed
@@ -255,7 +256,9 @@ impl LinuxPlan {
         if STEP_TASK >= from.step
             && let Ok(tids) = w.list(STEP_TASK, format!("{base}/task"), dir, "task")?
         {
-            for tid in sorted_ids(&tids) {
+            let tids = sorted_ids(&tids);
+            let only_itself = tids == [pid];
+            for tid in tids.into_iter().filter(|_| !only_itself) {
                 for name in TASK_FILES {
                     let _ = w.file(
                         STEP_TASK,
