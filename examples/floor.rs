@@ -16,7 +16,7 @@ fn main() {
         std::process::exit(2);
     };
     let raw = open_path(Path::new(&path), &OpenOptions::default()).expect("open snapshot");
-    let manifest = raw.manifest.expect("snapshot has a manifest");
+    let manifest = raw.full_manifest().expect("snapshot has a manifest");
     let mut buf = vec![0u8; 64 * 1024];
     let (mut files, mut links, mut bytes) = (0u64, 0u64, 0u64);
     for m in manifest.members.iter().filter(|m| m.error.is_none()) {

@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use procsift::analyze::{self, Detail};
 use procsift::capture::{self, CaptureOptions};
 use procsift::model::{InputKind, Snapshot};
 use procsift::report::{self, Column, Filter, Format, PsOptions, Report};
 use procsift::snapshot::reader::{self, OpenOptions};
-use procsift::{Error, Result, analyze};
+use procsift::{Error, Result};
 
 const ABOUT: &str = "Process forensics: capture a host's process records, analyze them anywhere.";
 
@@ -208,9 +209,10 @@ fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Capture(a) => capture(a),
         Command::Ps(a) => {
-            let snapshot = load(a.list.input.as_deref())?;
+            let snapshot = load(a.list.input.as_deref(), Detail::SUMMARY)?;
             let mut opts = PsOptions {
                 filter: a.list.filters.filter(),
+                records: matches!(a.list.common.format, Format::Json | Format::Ndjson),
                 ..PsOptions::default()
             };
             if let Some(cols) = &a.columns {
@@ -226,7 +228,7 @@ fn run(command: Command) -> Result<ExitCode> {
             )
         }
         Command::Tree(a) => {
-            let snapshot = load(a.input.as_deref())?;
+            let snapshot = load(a.input.as_deref(), Detail::SUMMARY)?;
             emit(
                 &report::tree(&snapshot, &a.filters.filter()),
                 &snapshot,
@@ -235,19 +237,29 @@ fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Show(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
-            let snapshot = load(input.as_deref())?;
+            let snapshot = load(input.as_deref(), Detail::FULL)?;
             let pid = pid.ok_or_else(|| Error::Usage("a PID is required".into()))?;
             emit(&report::show(&snapshot, pid)?, &snapshot, a.common.format)
         }
         Command::Maps(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
-            let snapshot = load(input.as_deref())?;
+            let snapshot = load(
+                input.as_deref(),
+                Detail {
+                    maps: true,
+                    ..Detail::SUMMARY
+                },
+            )?;
             let pid = pid.ok_or_else(|| Error::Usage("a PID is required".into()))?;
             emit(&report::maps(&snapshot, pid)?, &snapshot, a.common.format)
         }
         Command::Threads(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
-            let snapshot = load(input.as_deref())?;
+            let detail = Detail {
+                threads: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(input.as_deref(), detail)?;
             emit(
                 &report::threads(&snapshot, pid, &a.filters.filter())?,
                 &snapshot,
@@ -256,7 +268,11 @@ fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Files(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
-            let snapshot = load(input.as_deref())?;
+            let detail = Detail {
+                fds: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(input.as_deref(), detail)?;
             emit(
                 &report::files(&snapshot, pid, &a.filters.filter())?,
                 &snapshot,
@@ -264,7 +280,14 @@ fn run(command: Command) -> Result<ExitCode> {
             )
         }
         Command::Info(a) => {
-            let snapshot = load(a.input.as_deref())?;
+            let snapshot = load(
+                a.input.as_deref(),
+                Detail {
+                    threads: true,
+                    fds: true,
+                    ..Detail::SUMMARY
+                },
+            )?;
             emit(&report::info(&snapshot), &snapshot, a.common.format)
         }
         Command::Verify(a) => verify(&a.snapshot),
@@ -288,13 +311,13 @@ fn input_and_pid(args: &[String]) -> Result<(Option<PathBuf>, Option<i32>)> {
     }
 }
 
-/// Reads the input (or the live host) and builds the model.
-fn load(input: Option<&Path>) -> Result<Snapshot> {
+/// Reads the input (or the live host) and builds the model with the lists `detail` asks for.
+fn load(input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
     let raw = match input {
         Some(path) => reader::open_path(path, &OpenOptions::default())?,
         None => capture::capture_to_memory(&CaptureOptions::default())?,
     };
-    Ok(analyze::analyze(&raw))
+    Ok(analyze::analyze_with(&raw, detail))
 }
 
 fn emit(report: &Report, snapshot: &Snapshot, format: Format) -> Result<ExitCode> {

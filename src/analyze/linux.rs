@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::Detail;
 use crate::bytes::ByteString;
 use crate::formats::linux::{
     cgroup, cmdline, fdinfo, io, kv, limits, links, maps, net, passwd, stat, statm, status, system,
@@ -23,8 +24,8 @@ const ASSUMED_CLK_TCK: u64 = 100;
 /// Page size assumed when the input does not record one.
 const ASSUMED_PAGE_SIZE: u64 = 4096;
 
-/// Builds the model of a Linux snapshot.
-pub fn build(raw: &RawSnapshot) -> Snapshot {
+/// Builds the model of a Linux snapshot, with the lists `detail` asks for.
+pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     let mut warnings = raw.warnings.clone();
     let host = host(raw, &mut warnings);
     let ctx = Context {
@@ -38,7 +39,12 @@ pub fn build(raw: &RawSnapshot) -> Snapshot {
             .map(passwd::names)
             .unwrap_or_default(),
         groups: raw.file("etc/group").map(passwd::names).unwrap_or_default(),
-        sockets: sockets(raw, &host, &mut warnings),
+        sockets: if detail.fds {
+            sockets(raw, &host, &mut warnings)
+        } else {
+            BTreeMap::new()
+        },
+        detail,
     };
     let mut processes = Vec::new();
     for name in raw.children("proc") {
@@ -247,10 +253,11 @@ fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
     let m = raw.manifest.as_ref()?;
     let mut read_errors = BTreeMap::new();
     let mut stored = 0u64;
-    for mm in &m.members {
-        match &mm.error {
-            Some(e) => *read_errors.entry(e.clone()).or_insert(0) += 1,
-            None => stored += 1,
+    for (path, member) in raw.members() {
+        match member {
+            Member::Failed(e) => *read_errors.entry(e.clone()).or_insert(0) += 1,
+            _ if path == crate::snapshot::manifest::MANIFEST_NAME => {}
+            _ => stored += 1,
         }
     }
     Some(CaptureInfo {
@@ -276,6 +283,7 @@ struct Context<'a> {
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
     sockets: BTreeMap<u64, Socket>,
+    detail: Detail,
 }
 
 impl Context<'_> {
@@ -396,12 +404,22 @@ impl Context<'_> {
         p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
         p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
         p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
-        p.threads = self
-            .threads(&dir, warnings)
-            .or_else(|| single_thread(&p, st.as_ref(), status.as_ref()));
-        p.fds = self.fds(&dir);
-        p.maps = self.maps(&dir, warnings);
-        p.limits = self.raw.file(&format!("{dir}/limits")).map(|b| {
+        if self.detail.threads {
+            p.threads = self
+                .threads(&dir, warnings)
+                .or_else(|| single_thread(&p, st.as_ref(), status.as_ref()));
+        }
+        if self.detail.fds {
+            p.fds = self.fds(&dir);
+        }
+        if self.detail.maps {
+            p.maps = self.maps(&dir, warnings);
+        }
+        let limits = self
+            .raw
+            .file(&format!("{dir}/limits"))
+            .filter(|_| self.detail.limits);
+        p.limits = limits.map(|b| {
             limits::parse(b)
                 .into_iter()
                 .map(|r| Limit {
@@ -482,7 +500,7 @@ impl Context<'_> {
                 .or_else(|| statm.and_then(|s| self.kib_of_pages(s.resident))),
             shared_kib: statm
                 .and_then(|s| self.kib_of_pages(s.shared))
-                .or_else(|| status.and_then(|s| Some(s.rss_file?.checked_add(s.rss_shmem?)?))),
+                .or_else(|| status.and_then(|s| s.rss_file?.checked_add(s.rss_shmem?))),
             rss_peak_kib: status.and_then(|s| s.vm_hwm),
             swap_kib: status.and_then(|s| s.vm_swap),
             pss_kib: rollup.as_ref().and_then(|r| r.get("Pss").copied()),
@@ -756,7 +774,10 @@ mod tests {
             },
             ..Manifest::default()
         };
-        build(&b.build(Some(manifest), vec![], Default::default()))
+        build(
+            &b.build(Some(manifest), vec![], Default::default()),
+            Detail::FULL,
+        )
     }
 
     #[test]

@@ -5,7 +5,47 @@ pub mod linux;
 use crate::model::Snapshot;
 use crate::snapshot::RawSnapshot;
 
-/// Builds the model from a raw snapshot, recording every decode problem as a warning.
+/// Which of the bulky per-process lists to build. A report that does not show them (ps, tree, info) skips
+/// their decoding, which is most of the work on a big snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detail {
+    /// Environment (`environ`).
+    pub env: bool,
+    /// Threads (`task/*`).
+    pub threads: bool,
+    /// Open files and their sockets (`fd/*`, `fdinfo/*`, `net/*`).
+    pub fds: bool,
+    /// Memory mappings (`maps`).
+    pub maps: bool,
+    /// Resource limits (`limits`).
+    pub limits: bool,
+}
+
+impl Detail {
+    /// Everything.
+    pub const FULL: Detail = Detail {
+        env: true,
+        threads: true,
+        fds: true,
+        maps: true,
+        limits: true,
+    };
+    /// Identity, credentials, state, times, memory, namespaces and cgroup only.
+    pub const SUMMARY: Detail = Detail {
+        env: false,
+        threads: false,
+        fds: false,
+        maps: false,
+        limits: false,
+    };
+}
+
+/// Builds the full model from a raw snapshot, recording every decode problem as a warning.
 pub fn analyze(raw: &RawSnapshot) -> Snapshot {
-    linux::build(raw)
+    analyze_with(raw, Detail::FULL)
+}
+
+/// Builds the model with only the lists `detail` asks for; the others are absent (`None`).
+pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
+    linux::build(raw, detail)
 }

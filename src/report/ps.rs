@@ -16,6 +16,9 @@ pub struct PsOptions {
     pub sort: Vec<(Column, bool)>,
     /// Which processes.
     pub filter: Filter,
+    /// Build the JSON records (false when only the table or CSV is wanted: they cost as much as the rest
+    /// of the report on a big snapshot).
+    pub records: bool,
 }
 
 impl Default for PsOptions {
@@ -24,6 +27,7 @@ impl Default for PsOptions {
             columns: DEFAULT_PS_COLUMNS.to_vec(),
             sort: Vec::new(),
             filter: Filter::default(),
+            records: true,
         }
     }
 }
@@ -81,7 +85,11 @@ pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
                     .collect()
             })
             .collect(),
-        records: procs.iter().map(|p| summary(p)).collect(),
+        records: if opts.records {
+            procs.iter().map(|p| summary(p)).collect()
+        } else {
+            Vec::new()
+        },
         ..Report::default()
     }
 }

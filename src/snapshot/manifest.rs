@@ -132,3 +132,53 @@ pub struct ManifestMember {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+
+/// The manifest as the analysis needs it: every field, but of the member list only the members whose read
+/// failed (the intact members are in the archive itself). Parsing it skips the hash and size of every
+/// intact member, which is most of a big manifest; [`Manifest`] parsed in full is for `verify`.
+pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    struct LightMember<'a> {
+        #[serde(borrow)]
+        path: Cow<'a, str>,
+        kind: MemberKind,
+        #[serde(default, borrow)]
+        error: Option<Cow<'a, str>>,
+    }
+    #[derive(Deserialize)]
+    struct Light<'a> {
+        format_version: u32,
+        tool: String,
+        tool_version: String,
+        host: ManifestHost,
+        capture: ManifestCapture,
+        #[serde(borrow)]
+        members: Vec<LightMember<'a>>,
+        #[serde(default)]
+        vanished: Vec<i32>,
+    }
+    let l: Light<'_> = serde_json::from_slice(bytes)?;
+    Ok(Manifest {
+        format_version: l.format_version,
+        tool: l.tool,
+        tool_version: l.tool_version,
+        host: l.host,
+        capture: l.capture,
+        members: l
+            .members
+            .into_iter()
+            .filter_map(|m| {
+                Some(ManifestMember {
+                    path: m.path.into_owned(),
+                    kind: m.kind,
+                    size: None,
+                    sha256: None,
+                    error: Some(m.error?.into_owned()),
+                })
+            })
+            .collect(),
+        vanished: l.vanished,
+    })
+}

@@ -19,6 +19,7 @@
 
 pub mod manifest;
 pub mod reader;
+pub mod tar;
 
 use std::collections::BTreeMap;
 
@@ -64,7 +65,9 @@ pub enum Member {
 pub struct RawSnapshot {
     backing: Backing,
     members: BTreeMap<String, Member>,
-    /// The archive's manifest; `None` for directories and archives that lack one.
+    /// The archive's manifest; `None` for directories and archives that lack one. Read from an archive,
+    /// its member list holds only the members whose read failed (see [`manifest::parse_light`]);
+    /// [`RawSnapshot::full_manifest`] has them all.
     pub manifest: Option<Manifest>,
     /// Problems met while reading the container (truncated tar, hash mismatch, missing manifest, ...).
     pub warnings: Vec<Warning>,
@@ -106,6 +109,15 @@ impl RawSnapshot {
             manifest,
             warnings,
             source,
+        }
+    }
+
+    /// The manifest with every member's size and SHA-256: parsed again from the `manifest.json` member
+    /// when there is one, else the manifest held (a capture in memory holds it whole).
+    pub fn full_manifest(&self) -> Option<Manifest> {
+        match self.file(manifest::MANIFEST_NAME) {
+            Some(bytes) => serde_json::from_slice(bytes).ok(),
+            None => self.manifest.clone(),
         }
     }
 

@@ -234,49 +234,34 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     let mut members = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut manifest_range = None;
-    let mut archive = tar::Archive::new(std::io::Cursor::new(bytes));
-    let entries = archive.entries_with_seek().map_err(|e| Error::Corrupt {
-        member: shown.to_string(),
-        offset: 0,
-        reason: format!("not a readable tar: {e}"),
-    })?;
-    let mut last_end = 0u64;
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                warnings.push(Warning::at(
-                    shown,
-                    last_end,
-                    format!("tar damaged after this point, the rest is ignored: {e}"),
-                ));
-                break;
+    let (entries, damage) = super::tar::index(bytes);
+    if let Some(d) = damage {
+        if entries.is_empty() {
+            return Err(Error::Corrupt {
+                member: shown.to_string(),
+                offset: d.offset as u64,
+                reason: d.reason,
+            });
+        }
+        warnings.push(Warning::at(
+            shown,
+            d.offset as u64,
+            format!("{}; members after this point are ignored", d.reason),
+        ));
+    }
+    for e in entries {
+        let path = clean(&String::from_utf8_lossy(&e.path));
+        match e.kind {
+            super::tar::EntryKind::File { offset, len } => {
+                if path == MANIFEST_NAME {
+                    manifest_range = Some((offset, len));
+                }
+                members.insert(path, Member::File { offset, len });
             }
-        };
-        let path = clean(&String::from_utf8_lossy(&entry.path_bytes()));
-        let offset = entry.raw_file_position();
-        let size = entry.size();
-        last_end = offset.saturating_add(size);
-        let kind = entry.header().entry_type();
-        if kind.is_symlink() {
-            let target = entry
-                .link_name_bytes()
-                .map(|t| t.into_owned())
-                .unwrap_or_default();
-            members.insert(path, Member::Symlink(target));
-        } else if kind.is_file() || kind.is_contiguous() {
-            let (Ok(off), Ok(len)) = (usize::try_from(offset), usize::try_from(size)) else {
-                warnings.push(Warning::at(
-                    &path,
-                    offset,
-                    "member size does not fit in memory",
-                ));
-                continue;
-            };
-            if path == MANIFEST_NAME {
-                manifest_range = Some((off, len));
+            super::tar::EntryKind::Symlink(target) => {
+                members.insert(path, Member::Symlink(target));
             }
-            members.insert(path, Member::File { offset: off, len });
+            super::tar::EntryKind::Other => {}
         }
     }
     if members.is_empty() && warnings.is_empty() {
@@ -288,7 +273,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     }
     let manifest =
         manifest_range.and_then(|(off, len)| match bytes.get(off..off.saturating_add(len)) {
-            Some(m) => match serde_json::from_slice::<Manifest>(m) {
+            Some(m) => match super::manifest::parse_light(m) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     warnings.push(Warning::at(
@@ -309,7 +294,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
             }
         });
     match &manifest {
-        Some(m) => apply_manifest(m, &mut members, &mut warnings),
+        Some(m) => apply_manifest(m, &mut members),
         None if manifest_range.is_none() => warnings.push(Warning::member(
             MANIFEST_NAME,
             "no manifest.json: host facts unknown (a truncated archive, or not written by procsift)",
@@ -326,37 +311,14 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     ))
 }
 
-/// Adds the manifest's failed members and warns where the archive disagrees with it.
-fn apply_manifest(
-    m: &Manifest,
-    members: &mut BTreeMap<String, Member>,
-    warnings: &mut Vec<Warning>,
-) {
+/// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]. Disagreements
+/// between archive and manifest (sizes, hashes, missing members) are `verify`'s to report.
+fn apply_manifest(m: &Manifest, members: &mut BTreeMap<String, Member>) {
     for mm in &m.members {
-        match (&mm.error, members.get(&mm.path)) {
-            (Some(err), None) => {
-                members.insert(mm.path.clone(), Member::Failed(err.clone()));
-            }
-            (None, Some(Member::File { offset, len }))
-                if mm.size.is_some_and(|s| s != *len as u64) =>
-            {
-                warnings.push(Warning::at(
-                    &mm.path,
-                    *offset as u64,
-                    format!(
-                        "{} bytes in the archive, {} in the manifest",
-                        len,
-                        mm.size.unwrap_or(0)
-                    ),
-                ));
-            }
-            (None, None) if mm.kind != MemberKind::Directory => {
-                warnings.push(Warning::member(
-                    &mm.path,
-                    "listed in the manifest but missing from the archive",
-                ));
-            }
-            _ => {}
+        if let Some(err) = &mm.error {
+            members
+                .entry(mm.path.clone())
+                .or_insert_with(|| Member::Failed(err.clone()));
         }
     }
 }
@@ -381,7 +343,7 @@ fn open_dir(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
     }
     let mut manifest = None;
     if let Some(Member::File { offset, len }) = b.members.get(MANIFEST_NAME) {
-        match serde_json::from_slice::<Manifest>(&b.data[*offset..*offset + *len]) {
+        match super::manifest::parse_light(&b.data[*offset..*offset + *len]) {
             Ok(m) => manifest = Some(m),
             Err(e) => b.warnings.push(Warning::member(
                 MANIFEST_NAME,
@@ -390,7 +352,7 @@ fn open_dir(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         }
     }
     if let Some(m) = &manifest {
-        apply_manifest(m, &mut b.members, &mut b.warnings);
+        apply_manifest(m, &mut b.members);
     }
     let source = Source {
         kind: InputKind::Directory,
@@ -560,7 +522,7 @@ impl fmt::Display for VerifyReport {
 /// Checks every member against the manifest's size and SHA-256.
 pub fn verify(raw: &RawSnapshot) -> VerifyReport {
     let mut r = VerifyReport::default();
-    let Some(m) = &raw.manifest else {
+    let Some(m) = raw.full_manifest() else {
         return r;
     };
     let mut listed = std::collections::BTreeSet::new();

@@ -1,0 +1,331 @@
+//! Indexing a tar archive in place: where each member's bytes are, without copying them.
+//!
+//! Reads POSIX ustar headers with the two extensions real archives use for long names: GNU `L`/`K`
+//! records (what procsift writes) and PAX `x` records (`path`, `linkpath`, `size`). Every size and offset is
+//! checked against the bytes present; the walk stops at the first damaged header and reports where.
+
+/// What a member is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file whose bytes are `offset..offset + len` of the archive.
+    File {
+        /// Offset of the first data byte in the archive.
+        offset: usize,
+        /// Length in bytes.
+        len: usize,
+    },
+    /// A symbolic link and its target.
+    Symlink(Vec<u8>),
+    /// A directory, hard link, device or other entry: listed, no bytes of its own.
+    Other,
+}
+
+/// One member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Path as stored (long names resolved).
+    pub path: Vec<u8>,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Offset of its header in the archive.
+    pub header_offset: usize,
+}
+
+/// Where and why the walk stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    /// Offset of the header that could not be used.
+    pub offset: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+const BLOCK: usize = 512;
+
+/// Walks the archive; returns the members found and, if the walk ended before a proper end (two zero
+/// blocks or the end of the bytes on a block boundary), what stopped it.
+pub fn index(bytes: &[u8]) -> (Vec<Entry>, Option<Damage>) {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    let mut long_name: Option<Vec<u8>> = None;
+    let mut long_link: Option<Vec<u8>> = None;
+    let mut pax_size: Option<usize> = None;
+    let damage = |offset: usize, reason: &str| {
+        Some(Damage {
+            offset,
+            reason: reason.to_string(),
+        })
+    };
+    loop {
+        let Some(h) = bytes.get(pos..pos + BLOCK) else {
+            return if pos == bytes.len() {
+                (out, None)
+            } else {
+                (out, damage(pos, "archive ends inside a header (truncated)"))
+            };
+        };
+        if h.iter().all(|b| *b == 0) {
+            return (out, None);
+        }
+        if !checksum_ok(h) {
+            return (
+                out,
+                damage(
+                    pos,
+                    "header checksum does not match (damaged or not a tar header)",
+                ),
+            );
+        }
+        let Some(size) = octal_or_binary(&h[124..136]) else {
+            return (out, damage(pos, "header size field is not a number"));
+        };
+        let size = pax_size.take().unwrap_or(size);
+        let data = pos + BLOCK;
+        let Some(end) = data.checked_add(size).filter(|e| *e <= bytes.len()) else {
+            return (
+                out,
+                damage(
+                    pos,
+                    &format!("member of {size} bytes runs past the end of the archive (truncated)"),
+                ),
+            );
+        };
+        let content = &bytes[data..end];
+        let typeflag = h[156];
+        match typeflag {
+            b'L' => long_name = Some(cstr(content).to_vec()),
+            b'K' => long_link = Some(cstr(content).to_vec()),
+            b'x' => {
+                for (k, v) in pax_records(content) {
+                    match k {
+                        b"path" => long_name = Some(v.to_vec()),
+                        b"linkpath" => long_link = Some(v.to_vec()),
+                        b"size" => {
+                            pax_size = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            b'g' => {}
+            _ => {
+                let path = long_name.take().unwrap_or_else(|| header_name(h));
+                let link = long_link
+                    .take()
+                    .unwrap_or_else(|| cstr(&h[157..257]).to_vec());
+                let kind = match typeflag {
+                    b'0' | 0 | b'7' => EntryKind::File {
+                        offset: data,
+                        len: size,
+                    },
+                    b'2' => EntryKind::Symlink(link),
+                    _ => EntryKind::Other,
+                };
+                out.push(Entry {
+                    path,
+                    kind,
+                    header_offset: pos,
+                });
+            }
+        }
+        // Data is padded to whole blocks; a final member may lack its padding only if the archive ends.
+        let padded = size.div_ceil(BLOCK) * BLOCK;
+        pos = match data.checked_add(padded) {
+            Some(p) if p <= bytes.len() => p,
+            _ => return (out, None),
+        };
+    }
+}
+
+/// ustar name: `prefix/name` when the ustar prefix field is used (not in GNU headers, which put other
+/// data there).
+fn header_name(h: &[u8]) -> Vec<u8> {
+    let name = cstr(&h[0..100]);
+    let ustar = &h[257..263] == b"ustar\0";
+    let prefix = cstr(&h[345..500]);
+    if ustar && !prefix.is_empty() {
+        let mut p = prefix.to_vec();
+        p.push(b'/');
+        p.extend_from_slice(name);
+        p
+    } else {
+        name.to_vec()
+    }
+}
+
+/// Bytes up to the first NUL.
+fn cstr(b: &[u8]) -> &[u8] {
+    b.iter().position(|c| *c == 0).map_or(b, |n| &b[..n])
+}
+
+/// A numeric header field: octal ASCII (spaces and NULs around it), or GNU base-256 when the top bit of the
+/// first byte is set.
+fn octal_or_binary(f: &[u8]) -> Option<usize> {
+    if f.first().is_some_and(|b| b & 0x80 != 0) {
+        let mut v: u64 = u64::from(f[0] & 0x7f);
+        for b in &f[1..] {
+            v = v.checked_mul(256)?.checked_add(u64::from(*b))?;
+        }
+        return usize::try_from(v).ok();
+    }
+    let s = std::str::from_utf8(cstr(f)).ok()?.trim();
+    if s.is_empty() {
+        return Some(0);
+    }
+    usize::from_str_radix(s, 8).ok()
+}
+
+/// The header checksum: the sum of all header bytes with the checksum field read as spaces (unsigned,
+/// or signed as some old tars computed it).
+fn checksum_ok(h: &[u8]) -> bool {
+    let Some(stored) = octal_or_binary(&h[148..156]) else {
+        return false;
+    };
+    // Sum everything, then count the checksum field as eight spaces instead of what it holds.
+    let field = &h[148..156];
+    let unsigned = h.iter().map(|b| usize::from(*b)).sum::<usize>()
+        - field.iter().map(|b| usize::from(*b)).sum::<usize>()
+        + 8 * usize::from(b' ');
+    if stored == unsigned {
+        return true;
+    }
+    let signed = h.iter().map(|b| isize::from(*b as i8)).sum::<isize>()
+        - field.iter().map(|b| isize::from(*b as i8)).sum::<isize>()
+        + 8 * isize::from(b' ' as i8);
+    isize::try_from(stored).is_ok_and(|s| s == signed)
+}
+
+/// PAX records `"<len> <key>=<value>\n"`.
+fn pax_records(mut b: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let Some(sp) = b.iter().position(|c| *c == b' ') else {
+            break;
+        };
+        let Some(len) = std::str::from_utf8(&b[..sp])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            break;
+        };
+        if len <= sp + 1 || len > b.len() {
+            break;
+        }
+        let rec = &b[sp + 1..len];
+        let rec = rec.strip_suffix(b"\n").unwrap_or(rec);
+        if let Some(eq) = rec.iter().position(|c| *c == b'=') {
+            out.push((&rec[..eq], &rec[eq + 1..]));
+        }
+        b = &b[len..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ustar header written by hand (not by the tar crate the capture uses), so the two cannot agree on
+    /// a shared mistake.
+    fn header(name: &[u8], size: usize, typeflag: u8, link: &[u8]) -> Vec<u8> {
+        let mut h = vec![0u8; BLOCK];
+        h[..name.len()].copy_from_slice(name);
+        h[100..107].copy_from_slice(b"0000444");
+        h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+        h[136..147].copy_from_slice(b"00000000000");
+        h[156] = typeflag;
+        h[157..157 + link.len()].copy_from_slice(link);
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: usize = h.iter().map(|b| usize::from(*b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        h
+    }
+
+    fn member(name: &[u8], data: &[u8], typeflag: u8, link: &[u8]) -> Vec<u8> {
+        let mut v = header(name, data.len(), typeflag, link);
+        v.extend_from_slice(data);
+        v.resize(v.len().div_ceil(BLOCK) * BLOCK, 0);
+        v
+    }
+
+    #[test]
+    fn files_links_and_long_names() {
+        let long = vec![b'd'; 150];
+        let mut t = member(b"proc/1/stat", b"1 (init) S", b'0', b"");
+        t.extend(member(
+            b"././@LongLink",
+            &[&long[..], b"\0"].concat(),
+            b'L',
+            b"",
+        ));
+        t.extend(member(b"trunc", b"x", b'0', b""));
+        t.extend(member(b"proc/1/exe", b"", b'2', b"/sbin/init"));
+        t.extend(member(
+            b"pax",
+            b"30 path=proc/1/pax-named-file\n",
+            b'x',
+            b"",
+        ));
+        t.extend(member(b"short", b"yz", b'0', b""));
+        t.extend(vec![0; 1024]);
+        let (e, damage) = index(&t);
+        assert_eq!(damage, None);
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[0].path, b"proc/1/stat");
+        assert_eq!(
+            e[0].kind,
+            EntryKind::File {
+                offset: 512,
+                len: 10
+            }
+        );
+        assert_eq!(e[1].path, long);
+        assert_eq!(e[2].kind, EntryKind::Symlink(b"/sbin/init".to_vec()));
+        assert_eq!(e[3].path, b"proc/1/pax-named-file");
+    }
+
+    #[test]
+    fn damage_is_located() {
+        let mut t = member(b"a", b"hello", b'0', b"");
+        t.extend(member(b"b", b"world", b'0', b""));
+        let mut bad = t.clone();
+        bad[512 + 512 + 3] ^= 0x40; // second header's name
+        let (e, d) = index(&bad);
+        assert_eq!(e.len(), 1);
+        assert_eq!(d.unwrap().offset, 1024);
+        let (e, d) = index(&t[..1030]);
+        assert_eq!(e.len(), 1);
+        assert!(d.unwrap().reason.contains("truncated"));
+        let mut lie = t.clone();
+        lie[124..135].copy_from_slice(b"77777777777");
+        let sum: usize = lie[..512]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    usize::from(*b)
+                }
+            })
+            .sum();
+        lie[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        let (e, d) = index(&lie);
+        assert!(e.is_empty());
+        assert!(d.unwrap().reason.contains("runs past the end"));
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(octal_or_binary(b"00000000012\0"), Some(10));
+        assert_eq!(octal_or_binary(b"     12 \0"), Some(10));
+        assert_eq!(
+            octal_or_binary(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]),
+            Some(256)
+        );
+        assert_eq!(octal_or_binary(b"9"), None);
+        assert_eq!(octal_or_binary(&[0xff; 12]), None);
+    }
+}
