@@ -52,7 +52,7 @@ hyperfine --warmup 2 --runs 10 -N --export-json "$work/h.json" --style basic \
   -n "psutil (8 attrs)" "python3 bench/psutil_iter.py" \
   -n "procsift ps SNAPSHOT" "$P ps $work/snap.tar" >/dev/null
 
-count() { strace -c -f -o "$work/strace.$1" "${@:2}" >/dev/null 2>&1; awk '/^100.00/ {print $3}' "$work/strace.$1"; }
+count() { strace -c -f -o "$work/strace.$1" "${@:2}" >/dev/null 2>&1; awk '$NF == "total" {print $4}' "$work/strace.$1"; }
 sc_capture=$(count capture $P capture -o "$work/s.tar")
 /usr/bin/time -f "%M" -o "$work/rss.capture" $P capture -o "$work/r.tar" >/dev/null 2>&1
 /usr/bin/time -f "%M" -o "$work/rss.ps" ps aux >/dev/null 2>&1

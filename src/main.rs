@@ -67,6 +67,11 @@ enum Command {
         after_help = "Examples:\n  procsift info host.tar\n  procsift info                         # the live host"
     )]
     Info(InputArgs),
+    /// Explain a crash from an ELF core (Linux of any architecture, illumos/Solaris, FreeBSD, NetBSD).
+    #[command(
+        after_help = "Examples:\n  procsift core core.1234\n  procsift core core.1234 --format json | jq .core.signal\n  procsift threads core.1234            # every report also reads a core\n  procsift maps core.1234               # the only process is the default PID\n\nShows the signal and its code, the fault address and what is mapped there, the signalled thread's\nregisters, every thread, the full argv and environment when the dumped stack holds them, the auxv,\nthe notes, and which note each value came from."
+    )]
+    Core(CoreArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
@@ -128,7 +133,7 @@ impl Filters {
 
 #[derive(Args)]
 struct InputArgs {
-    /// Snapshot archive or /proc-shaped directory (default: the live host).
+    /// Snapshot archive, /proc-shaped directory or ELF core (default: the live host).
     input: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
@@ -136,7 +141,7 @@ struct InputArgs {
 
 #[derive(Args)]
 struct ListArgs {
-    /// Snapshot archive or /proc-shaped directory (default: the live host).
+    /// Snapshot archive, /proc-shaped directory or ELF core (default: the live host).
     input: Option<PathBuf>,
     #[command(flatten)]
     filters: Filters,
@@ -158,7 +163,7 @@ struct PsArgs {
 
 #[derive(Args)]
 struct PidArgs {
-    /// [INPUT] PID: an optional snapshot or directory, then the process id.
+    /// [INPUT] PID: an optional snapshot, directory or core, then the process id (optional for a core).
     #[arg(required = true, num_args = 1..=2, value_names = ["INPUT", "PID"])]
     args: Vec<String>,
     #[command(flatten)]
@@ -172,6 +177,14 @@ struct OptPidArgs {
     args: Vec<String>,
     #[command(flatten)]
     filters: Filters,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct CoreArgs {
+    /// The core file.
+    core: PathBuf,
     #[command(flatten)]
     common: Common,
 }
@@ -238,7 +251,7 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Show(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
             let snapshot = load(input.as_deref(), Detail::FULL)?;
-            let pid = pid.ok_or_else(|| Error::Usage("a PID is required".into()))?;
+            let pid = pid_or_single(&snapshot, pid)?;
             emit(&report::show(&snapshot, pid)?, &snapshot, a.common.format)
         }
         Command::Maps(a) => {
@@ -250,7 +263,7 @@ fn run(command: Command) -> Result<ExitCode> {
                     ..Detail::SUMMARY
                 },
             )?;
-            let pid = pid.ok_or_else(|| Error::Usage("a PID is required".into()))?;
+            let pid = pid_or_single(&snapshot, pid)?;
             emit(&report::maps(&snapshot, pid)?, &snapshot, a.common.format)
         }
         Command::Threads(a) => {
@@ -290,7 +303,20 @@ fn run(command: Command) -> Result<ExitCode> {
             )?;
             emit(&report::info(&snapshot), &snapshot, a.common.format)
         }
+        Command::Core(a) => {
+            let snapshot = load(Some(&a.core), Detail::FULL)?;
+            emit(&report::core(&snapshot)?, &snapshot, a.common.format)
+        }
         Command::Verify(a) => verify(&a.snapshot),
+    }
+}
+
+/// The pid the user gave, or the only process of a core.
+fn pid_or_single(snapshot: &Snapshot, pid: Option<i32>) -> Result<i32> {
+    match (pid, snapshot.processes.as_slice()) {
+        (Some(pid), _) => Ok(pid),
+        (None, [only]) if snapshot.core.is_some() => Ok(only.pid),
+        (None, _) => Err(Error::Usage("a PID is required".into())),
     }
 }
 
@@ -313,11 +339,13 @@ fn input_and_pid(args: &[String]) -> Result<(Option<PathBuf>, Option<i32>)> {
 
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for.
 fn load(input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
-    let raw = match input {
-        Some(path) => reader::open_path(path, &OpenOptions::default())?,
-        None => capture::capture_to_memory(&CaptureOptions::default())?,
-    };
-    Ok(analyze::analyze_with(&raw, detail))
+    match input {
+        Some(path) => analyze::open(path, detail, &OpenOptions::default()),
+        None => Ok(analyze::analyze_with(
+            &capture::capture_to_memory(&CaptureOptions::default())?,
+            detail,
+        )),
+    }
 }
 
 fn emit(report: &Report, snapshot: &Snapshot, format: Format) -> Result<ExitCode> {

@@ -62,6 +62,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         },
         host,
         capture: capture_info(raw),
+        core: None,
         processes,
         warnings,
     };
@@ -648,8 +649,7 @@ impl Context<'_> {
                     dev: Some(m.dev),
                     inode: Some(m.inode),
                     path: m.path.map(ByteString::from),
-                    rss_kib: None,
-                    anon_kib: None,
+                    ..Mapping::default()
                 })
                 .collect(),
         )
@@ -693,6 +693,7 @@ fn single_thread(
         sig_blocked: status.and_then(|s| s.sig_blk.clone()),
         voluntary_ctxt_switches: status.and_then(|s| s.voluntary_ctxt_switches),
         nonvoluntary_ctxt_switches: status.and_then(|s| s.nonvoluntary_ctxt_switches),
+        ..Thread::default()
     }])
 }
 

@@ -1,6 +1,8 @@
 //! Converts raw snapshot members into the OS-neutral [`crate::model::Snapshot`].
 
+pub mod core;
 pub mod linux;
+mod solaris_core;
 
 use crate::model::Snapshot;
 use crate::snapshot::RawSnapshot;
@@ -48,4 +50,27 @@ pub fn analyze(raw: &RawSnapshot) -> Snapshot {
 /// Builds the model with only the lists `detail` asks for; the others are absent (`None`).
 pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     linux::build(raw, detail)
+}
+
+/// Reads any input procsift understands (a snapshot archive, a /proc-shaped directory, or an ELF core)
+/// and builds the model with the lists `detail` asks for (a core is small: it is always built whole).
+pub fn open(
+    path: &std::path::Path,
+    detail: Detail,
+    opts: &crate::snapshot::reader::OpenOptions,
+) -> crate::Result<Snapshot> {
+    use crate::snapshot::reader::{self, InputFormat};
+    match reader::sniff(path)? {
+        InputFormat::ElfCore => {
+            let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
+            let map = crate::os::map_file(&file).map_err(|e| crate::Error::io(path, e))?;
+            core::analyze(&map, &path.display().to_string()).map_err(|e| {
+                crate::Error::Unrecognized {
+                    path: path.into(),
+                    reason: e.to_string(),
+                }
+            })
+        }
+        _ => Ok(analyze_with(&reader::open_path(path, opts)?, detail)),
+    }
 }

@@ -3,4 +3,6 @@
 //! Each submodule mirrors one OS's record formats. Nothing outside `formats` sees their raw (zerocopy)
 //! types: the [`crate::analyze`] layer converts decoded values into the [`crate::model`].
 
+pub mod elfcore;
 pub mod linux;
+pub mod signals;

@@ -5,13 +5,15 @@
 //! byte offset. The serialized form of these types is the JSON contract documented in `docs/schema.md`;
 //! [`SCHEMA_VERSION`] changes when a field is renamed or removed.
 
+mod core;
 mod host;
 mod process;
 
+pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
-    Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Socket,
-    SocketEndpoint, Thread,
+    Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Register,
+    Socket, SocketEndpoint, Thread,
 };
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,9 @@ pub struct Snapshot {
     /// The capture run that produced the data, when the input is a procsift snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<CaptureInfo>,
+    /// The core file's own facts, when the input is a core.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core: Option<CoreInfo>,
     /// Processes, sorted by pid. The key of a process across snapshots is `(pid, start_time)`.
     pub processes: Vec<Process>,
     /// Problems met while reading or decoding the input; the rest was still analyzed.

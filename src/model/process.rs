@@ -43,6 +43,11 @@ pub struct Process {
     /// Environment (`NAME=value` entries of /proc/<pid>/environ).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<ByteString>>,
+    /// The argument list as the kernel summarized it when argv itself is not available: Solaris
+    /// `pr_psargs` (80 bytes), the `pr_psargs` of a core's `NT_PRPSINFO`. Arguments are joined by spaces,
+    /// so it cannot be split back into argv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psargs: Option<ByteString>,
     /// Current directory (Linux /proc/<pid>/cwd link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<ByteString>,
@@ -117,6 +122,11 @@ impl Process {
                 .map(|a| a.escaped())
                 .collect::<Vec<_>>()
                 .join(" "),
+            _ if self.psargs.as_ref().is_some_and(|a| !a.is_empty()) => self
+                .psargs
+                .as_ref()
+                .map(|a| a.escaped())
+                .unwrap_or_default(),
             _ => format!(
                 "[{}]",
                 self.comm.as_ref().map(|c| c.escaped()).unwrap_or_default()
@@ -239,6 +249,28 @@ pub struct Thread {
     /// Involuntary context switches (status `nonvoluntary_ctxt_switches`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonvoluntary_ctxt_switches: Option<u64>,
+    /// Cores: the signal this thread was stopped by (Linux `pr_cursig`, illumos `pr_cursig`, NetBSD
+    /// `cpi_signo` for `cpi_siglwp`); 0 for threads that were not signalled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// Cores: program counter at the time of the dump.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pc: Option<u64>,
+    /// Cores: stack pointer (sparc64: with the 2047 stack bias added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp: Option<u64>,
+    /// Cores: the general registers as dumped, with their architecture's names, in dump order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registers: Option<Vec<Register>>,
+}
+
+/// One register of a dumped thread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Register {
+    /// The architecture's name for it (`ip`, `sp`, `x29`, `psw_addr`, ...).
+    pub name: String,
+    /// Its value.
+    pub value: u64,
 }
 
 /// What an open file descriptor refers to.
@@ -360,6 +392,14 @@ pub struct Mapping {
     /// Anonymous KiB (smaps `Anonymous`, prxmap `pr_anon`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anon_kib: Option<u64>,
+    /// Cores: how many bytes of the range the core holds (`p_filesz`, bounded by the file); less than
+    /// `end - start` means the rest was not dumped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dumped_bytes: Option<u64>,
+    /// Cores: why contents are missing when the writer said so (illumos `PF_SUNW_FAILURE`,
+    /// `PF_SUNW_KILLED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump_note: Option<String>,
 }
 
 /// One resource limit (Linux /proc/<pid>/limits row).

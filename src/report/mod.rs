@@ -6,6 +6,7 @@
 //! kind (live host, archive, directory, core) gets every report.
 
 mod columns;
+mod core;
 mod files;
 mod filter;
 mod info;
@@ -17,6 +18,7 @@ mod threads;
 mod tree;
 
 pub use columns::{Column, DEFAULT_PS_COLUMNS};
+pub use core::core;
 pub use files::files;
 pub use filter::Filter;
 pub use info::info;

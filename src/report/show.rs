@@ -82,7 +82,10 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
                 args.push((format!("argv[{i}]"), a.escaped()));
             }
         }
-        None => args.push(("argv".into(), "(not captured)".into())),
+        None => match &p.psargs {
+            Some(ps) => args.push(("psargs".into(), ps.escaped())),
+            None => args.push(("argv".into(), "(not captured)".into())),
+        },
     }
     out.push(("arguments", args));
 

@@ -145,6 +145,7 @@ pub fn sample() -> Snapshot {
             ..Host::default()
         },
         capture: None,
+        core: None,
         processes: vec![init, unshare, inner, worker],
         warnings: vec![Warning::at("proc/55/stat", 12, "bad field")],
     }

@@ -15,22 +15,40 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
         ],
         None => filter.select(snapshot).collect(),
     };
+    // Threads from a core have registers and a signal instead of scheduler state.
+    let dumped = procs
+        .iter()
+        .any(|p| p.threads.iter().flatten().any(|t| t.pc.is_some()));
+    let hex = |v: Option<u64>| v.map_or("-".into(), |v| format!("{v:#x}"));
     let mut rows = Vec::new();
     let mut records = Vec::new();
-    for p in procs {
+    for p in &procs {
         for t in p.threads.iter().flatten() {
-            rows.push(vec![
-                p.pid.to_string(),
-                t.tid.to_string(),
-                t.name.as_ref().map_or("-".into(), |n| n.escaped()),
-                opt(t.state.as_deref()),
-                opt(t.processor),
-                opt(t.priority),
-                opt(t.nice),
-                t.user_time.map_or("-".into(), cpu_time),
-                t.system_time.map_or("-".into(), cpu_time),
-                opt(t.wchan.as_deref()),
-            ]);
+            rows.push(if dumped {
+                vec![
+                    p.pid.to_string(),
+                    t.tid.to_string(),
+                    t.name.as_ref().map_or("-".into(), |n| n.escaped()),
+                    opt(t.signal),
+                    hex(t.pc),
+                    hex(t.sp),
+                    t.user_time.map_or("-".into(), cpu_time),
+                    t.system_time.map_or("-".into(), cpu_time),
+                ]
+            } else {
+                vec![
+                    p.pid.to_string(),
+                    t.tid.to_string(),
+                    t.name.as_ref().map_or("-".into(), |n| n.escaped()),
+                    opt(t.state.as_deref()),
+                    opt(t.processor),
+                    opt(t.priority),
+                    opt(t.nice),
+                    t.user_time.map_or("-".into(), cpu_time),
+                    t.system_time.map_or("-".into(), cpu_time),
+                    opt(t.wchan.as_deref()),
+                ]
+            });
             let mut rec = serde_json::to_value(t).unwrap_or_default();
             if let Some(obj) = rec.as_object_mut() {
                 obj.insert("pid".into(), json!(p.pid));
@@ -38,16 +56,26 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
             records.push(rec);
         }
     }
-    let columns = [
-        "PID", "TID", "NAME", "STAT", "CPU", "PRI", "NI", "UTIME", "STIME", "WCHAN",
-    ];
+    let (columns, numeric): (&[&str], Vec<bool>) = if dumped {
+        (
+            &["PID", "TID", "NAME", "SIG", "PC", "SP", "UTIME", "STIME"],
+            vec![true, true, false, true, false, false, false, false],
+        )
+    } else {
+        (
+            &[
+                "PID", "TID", "NAME", "STAT", "CPU", "PRI", "NI", "UTIME", "STIME", "WCHAN",
+            ],
+            vec![
+                true, true, false, false, true, true, true, false, false, false,
+            ],
+        )
+    };
     Ok(Report {
         name: "threads",
         record_key: "threads",
         columns: columns.iter().map(|c| c.to_string()).collect(),
-        numeric: vec![
-            true, true, false, false, true, true, true, false, false, false,
-        ],
+        numeric,
         rows,
         records,
         ..Report::default()

@@ -149,7 +149,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
-            reason: "an ELF core file: core analysis is not available in this build".into(),
+            reason: "an ELF core file, not a snapshot archive: read it with analyze::open".into(),
         }),
     }
 }

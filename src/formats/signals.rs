@@ -1,0 +1,144 @@
+//! Signal numbers to names, per system (they differ above 6: SIGBUS is 7 on most Linux ports but 10 on
+//! mips, sparc and the BSDs), and the `si_code` values of fault signals.
+//!
+//! Sources: Linux `arch/*/include/uapi/asm/signal.h` (generic, mips, sparc); FreeBSD and NetBSD
+//! `sys/sys/signal.h`; illumos `usr/src/uts/common/sys/iso/signal_iso.h`; `siginfo.h` of each for codes.
+
+/// Which numbering a core uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Numbering {
+    /// Linux on x86, arm, aarch64, s390, ppc, riscv, m68k (asm-generic).
+    LinuxGeneric,
+    /// Linux on mips.
+    LinuxMips,
+    /// Linux on sparc.
+    LinuxSparc,
+    /// FreeBSD.
+    FreeBsd,
+    /// NetBSD.
+    NetBsd,
+    /// illumos and Solaris.
+    Solaris,
+}
+
+const LINUX: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+];
+const LINUX_MIPS: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "EMT", "FPE", "KILL", "BUS", "SEGV", "SYS",
+    "PIPE", "ALRM", "TERM", "USR1", "USR2", "CHLD", "PWR", "WINCH", "URG", "IO", "STOP", "TSTP",
+    "CONT", "TTIN", "TTOU", "VTALRM", "PROF", "XCPU", "XFSZ",
+];
+const BSD: [&str; 32] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "EMT", "FPE", "KILL", "BUS", "SEGV", "SYS",
+    "PIPE", "ALRM", "TERM", "URG", "STOP", "TSTP", "CONT", "CHLD", "TTIN", "TTOU", "IO", "XCPU",
+    "XFSZ", "VTALRM", "PROF", "WINCH", "INFO", "USR1", "USR2", "",
+];
+const SOLARIS: [&str; 41] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "EMT", "FPE", "KILL", "BUS", "SEGV", "SYS",
+    "PIPE", "ALRM", "TERM", "USR1", "USR2", "CHLD", "PWR", "WINCH", "URG", "POLL", "STOP", "TSTP",
+    "CONT", "TTIN", "TTOU", "VTALRM", "PROF", "XCPU", "XFSZ", "WAITING", "LWP", "FREEZE", "THAW",
+    "CANCEL", "LOST", "XRES", "JVM1", "JVM2", "INFO",
+];
+
+/// `SIGSEGV`-style name of signal `n`, if it has one.
+pub fn name(numbering: Numbering, n: i32) -> Option<String> {
+    let i = usize::try_from(n).ok()?.checked_sub(1)?;
+    let base = match numbering {
+        Numbering::LinuxGeneric => LINUX.get(i).copied(),
+        Numbering::LinuxMips => LINUX_MIPS.get(i).copied(),
+        // Linux sparc follows the BSD numbering except 29 (SIGLOST, then SIGPWR) and the lack of SIGINFO.
+        Numbering::LinuxSparc => match n {
+            29 => Some("PWR"),
+            _ => BSD.get(i).copied(),
+        },
+        Numbering::FreeBsd => match n {
+            32 => Some("THR"),
+            33 => Some("LIBRT"),
+            _ => BSD.get(i).copied(),
+        },
+        Numbering::NetBsd => match n {
+            32 => Some("PWR"),
+            _ => BSD.get(i).copied(),
+        },
+        Numbering::Solaris => SOLARIS.get(i).copied(),
+    };
+    match base {
+        Some(b) if !b.is_empty() => Some(format!("SIG{b}")),
+        _ if matches!(
+            numbering,
+            Numbering::LinuxGeneric | Numbering::LinuxMips | Numbering::LinuxSparc
+        ) && (32..=64).contains(&n) =>
+        {
+            Some(format!("SIGRT{}", n - 32))
+        }
+        _ => None,
+    }
+}
+
+/// The name of a fault `si_code` (the same values on every system here), with what it means.
+pub fn fault_code(signal_name: &str, code: i32) -> Option<&'static str> {
+    Some(match (signal_name, code) {
+        ("SIGSEGV", 1) => "SEGV_MAPERR: address not mapped",
+        ("SIGSEGV", 2) => "SEGV_ACCERR: invalid permissions for mapped object",
+        ("SIGBUS", 1) => "BUS_ADRALN: invalid address alignment",
+        ("SIGBUS", 2) => "BUS_ADRERR: nonexistent physical address",
+        ("SIGBUS", 3) => "BUS_OBJERR: object-specific hardware error",
+        ("SIGILL", 1) => "ILL_ILLOPC: illegal opcode",
+        ("SIGILL", 2) => "ILL_ILLOPN: illegal operand",
+        ("SIGILL", 3) => "ILL_ILLADR: illegal addressing mode",
+        ("SIGILL", 4) => "ILL_ILLTRP: illegal trap",
+        ("SIGILL", 5) => "ILL_PRVOPC: privileged opcode",
+        ("SIGILL", 6) => "ILL_PRVREG: privileged register",
+        ("SIGILL", 7) => "ILL_COPROC: coprocessor error",
+        ("SIGILL", 8) => "ILL_BADSTK: internal stack error",
+        ("SIGFPE", 1) => "FPE_INTDIV: integer divide by zero",
+        ("SIGFPE", 2) => "FPE_INTOVF: integer overflow",
+        ("SIGFPE", 3) => "FPE_FLTDIV: floating-point divide by zero",
+        ("SIGFPE", 4) => "FPE_FLTOVF: floating-point overflow",
+        ("SIGFPE", 5) => "FPE_FLTUND: floating-point underflow",
+        ("SIGFPE", 6) => "FPE_FLTRES: floating-point inexact result",
+        ("SIGFPE", 7) => "FPE_FLTINV: invalid floating-point operation",
+        ("SIGFPE", 8) => "FPE_FLTSUB: subscript out of range",
+        ("SIGTRAP", 1) => "TRAP_BRKPT: process breakpoint",
+        ("SIGTRAP", 2) => "TRAP_TRACE: process trace trap",
+        _ => return None,
+    })
+}
+
+/// Linux `si_code` values that say who sent a signal (`include/uapi/asm-generic/siginfo.h`).
+pub fn linux_sender_code(code: i32) -> Option<&'static str> {
+    Some(match code {
+        0 => "SI_USER: sent by kill(2) or raise(3)",
+        0x80 => "SI_KERNEL: sent by the kernel",
+        -1 => "SI_QUEUE: sent by sigqueue(3)",
+        -2 => "SI_TIMER: POSIX timer expired",
+        -3 => "SI_MESGQ: message queue state changed",
+        -4 => "SI_ASYNCIO: AIO completed",
+        -5 => "SI_SIGIO: queued SIGIO",
+        -6 => "SI_TKILL: sent by tkill(2) or tgkill(2)",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbering_differs_where_it_should() {
+        assert_eq!(name(Numbering::LinuxGeneric, 7).as_deref(), Some("SIGBUS"));
+        assert_eq!(name(Numbering::LinuxMips, 10).as_deref(), Some("SIGBUS"));
+        assert_eq!(name(Numbering::FreeBsd, 10).as_deref(), Some("SIGBUS"));
+        assert_eq!(name(Numbering::Solaris, 16).as_deref(), Some("SIGUSR1"));
+        assert_eq!(name(Numbering::LinuxGeneric, 34).as_deref(), Some("SIGRT2"));
+        assert_eq!(name(Numbering::NetBsd, 0), None);
+        assert_eq!(name(Numbering::Solaris, 99), None);
+        assert_eq!(
+            fault_code("SIGSEGV", 1),
+            Some("SEGV_MAPERR: address not mapped")
+        );
+    }
+}

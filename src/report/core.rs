@@ -1,0 +1,284 @@
+//! `core FILE`: why a process died and what it was doing — the signal, the faulting thread's registers
+//! and where its pc points, every thread, where each value came from, the auxv and the notes.
+
+use serde_json::json;
+
+use super::Report;
+use crate::model::{Mapping, Process, Snapshot};
+
+/// The `core` report. JSON: `core` (the core's facts) and `process` (the model of the dumped process).
+pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
+    let info = snapshot.core.as_ref().ok_or_else(|| {
+        crate::Error::Usage(format!(
+            "{} is not a core file: use ps, show, threads, ... for snapshots",
+            snapshot.source.path
+        ))
+    })?;
+    let p = snapshot.processes.first();
+    let mut sections: Vec<(&str, Vec<(String, String)>)> = Vec::new();
+
+    let mut file = vec![
+        ("file".to_string(), snapshot.source.path.clone()),
+        ("written by".into(), info.os.clone()),
+        (
+            "architecture".into(),
+            format!(
+                "{} ({}-bit, {}-endian)",
+                info.arch, info.elf_class, info.byte_order
+            ),
+        ),
+    ];
+    if let Some(k) = &info.kernel {
+        file.push(("kernel".into(), k.clone()));
+    }
+    sections.push(("core", file));
+
+    if let Some(p) = p {
+        let mut id = vec![("pid".to_string(), p.pid.to_string())];
+        let mut push = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                id.push((k.into(), v));
+            }
+        };
+        push("ppid", p.ppid.map(|v| v.to_string()));
+        push(
+            "pgid / sid",
+            p.pgid.zip(p.sid).map(|(g, s)| format!("{g} / {s}")),
+        );
+        push("command", p.comm.as_ref().map(|c| c.escaped()));
+        push("executable", p.exe.as_ref().map(|c| c.escaped()));
+        push("arguments", Some(p.command_line()));
+        push(
+            "uid / gid",
+            p.cred
+                .uid
+                .map(|u| format!("{u} / {}", p.cred.gid.map_or("-".into(), |g| g.to_string()))),
+        );
+        push(
+            "euid / egid",
+            p.cred.euid.map(|u| {
+                format!(
+                    "{u} / {}",
+                    p.cred.egid.map_or("-".into(), |g| g.to_string())
+                )
+            }),
+        );
+        push("state", p.state.clone());
+        push("threads", p.threads.as_ref().map(|t| t.len().to_string()));
+        push("started", p.start_time.map(|t| t.rfc3339()));
+        sections.push(("process", id));
+    }
+
+    let mut sig = Vec::new();
+    match &info.signal {
+        Some(s) => {
+            let name = s.name.clone().unwrap_or_else(|| "signal".into());
+            sig.push(("signal".to_string(), format!("{name} ({})", s.number)));
+            if let Some(c) = s.code {
+                sig.push((
+                    "code".into(),
+                    s.code_name
+                        .clone()
+                        .map_or(c.to_string(), |n| format!("{c} {n}")),
+                ));
+            }
+            if let Some(e) = s.errno.filter(|e| *e != 0) {
+                sig.push(("errno".into(), e.to_string()));
+            }
+            if let Some(a) = s.fault_address {
+                let place = p
+                    .and_then(|p| locate(p, a))
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default();
+                sig.push(("fault address".into(), format!("{a:#x}{place}")));
+            }
+            if let Some(pid) = s.sender_pid {
+                let uid = s
+                    .sender_uid
+                    .map(|u| format!(", uid {u}"))
+                    .unwrap_or_default();
+                sig.push(("sent by".into(), format!("pid {pid}{uid}")));
+            }
+            if let Some(t) = s.thread {
+                sig.push(("thread".into(), t.to_string()));
+            }
+            sig.push(("source".into(), s.source.clone()));
+        }
+        None => sig.push((
+            "signal".into(),
+            "none recorded (a gcore of a live process, or a stripped core)".into(),
+        )),
+    }
+    sections.push(("signal", sig));
+
+    // The thread that took the signal, and where its pc and sp are.
+    if let Some(p) = p {
+        let faulting = info
+            .signal
+            .as_ref()
+            .and_then(|s| s.thread)
+            .and_then(|tid| p.threads.iter().flatten().find(|t| t.tid == tid))
+            .or_else(|| p.threads.iter().flatten().next());
+        if let Some(t) = faulting {
+            let mut regs = Vec::new();
+            if let Some(pc) = t.pc {
+                let place = locate(p, pc).map(|w| format!(" ({w})")).unwrap_or_default();
+                regs.push(("pc".to_string(), format!("{pc:#x}{place}")));
+            }
+            if let Some(sp) = t.sp {
+                let place = locate(p, sp).map(|w| format!(" ({w})")).unwrap_or_default();
+                regs.push(("sp".into(), format!("{sp:#x}{place}")));
+            }
+            for r in t.registers.iter().flatten() {
+                regs.push((r.name.clone(), format!("{:#x}", r.value)));
+            }
+            sections.push(("registers of the signalled thread", with_tid(regs, t.tid)));
+        }
+        let threads: Vec<(String, String)> = p
+            .threads
+            .iter()
+            .flatten()
+            .map(|t| {
+                let name = t
+                    .name
+                    .as_ref()
+                    .map(|n| format!(" {}", n.escaped()))
+                    .unwrap_or_default();
+                let pc = t.pc.map(|v| format!(" pc {v:#x}")).unwrap_or_default();
+                (
+                    format!("{}{name}", t.tid),
+                    format!("signal {}{pc}", t.signal.unwrap_or(0)),
+                )
+            })
+            .collect();
+        sections.push(("threads", threads));
+
+        if let Some(maps) = &p.maps {
+            let missing = maps
+                .iter()
+                .filter(|m| m.dumped_bytes.is_some_and(|d| d < m.end - m.start))
+                .count();
+            let files = maps.iter().filter(|m| m.path.is_some()).count();
+            sections.push((
+                "memory",
+                vec![
+                    ("mappings".into(), maps.len().to_string()),
+                    ("file-backed".into(), files.to_string()),
+                    (
+                        "not fully in the core".into(),
+                        format!("{missing} (see `procsift maps`)"),
+                    ),
+                ],
+            ));
+        }
+    }
+
+    if !info.provenance.is_empty() {
+        sections.push((
+            "sources",
+            info.provenance
+                .iter()
+                .map(|s| (s.field.clone(), s.source.clone()))
+                .collect(),
+        ));
+    }
+    if !info.auxv.is_empty() {
+        sections.push((
+            "auxv",
+            info.auxv
+                .iter()
+                .map(|a| {
+                    let name = a.name.clone().unwrap_or_else(|| format!("type {}", a.kind));
+                    let s = a
+                        .string
+                        .as_ref()
+                        .map(|s| format!(" \"{}\"", s.escaped()))
+                        .unwrap_or_default();
+                    (name, format!("{:#x}{s}", a.value))
+                })
+                .collect(),
+        ));
+    }
+    sections.push((
+        "notes",
+        info.notes
+            .iter()
+            .map(|n| {
+                let name = n
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("type {:#x}", n.kind));
+                (
+                    format!("{} {name}", n.owner),
+                    format!("{} bytes at {:#x}", n.size, n.offset),
+                )
+            })
+            .collect(),
+    ));
+
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for (title, fields) in &sections {
+        if fields.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{title}:\n"));
+        let width = fields
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, v) in fields {
+            text.push_str(&format!("  {k:<width$}  {v}\n"));
+            rows.push(vec![title.to_string(), k.clone(), v.clone()]);
+        }
+    }
+    let mut extra = serde_json::Map::new();
+    extra.insert(
+        "core".into(),
+        serde_json::to_value(info).unwrap_or_default(),
+    );
+    if let Some(p) = p {
+        extra.insert(
+            "process".into(),
+            serde_json::to_value(p).unwrap_or_default(),
+        );
+    }
+    Ok(Report {
+        name: "core",
+        record_key: "fields",
+        columns: vec!["SECTION".into(), "FIELD".into(), "VALUE".into()],
+        numeric: vec![false, false, false],
+        records: rows
+            .iter()
+            .map(|r| json!({"section": r[0], "field": r[1], "value": r[2]}))
+            .collect(),
+        rows,
+        extra,
+        text: Some(text),
+    })
+}
+
+fn with_tid(mut regs: Vec<(String, String)>, tid: i32) -> Vec<(String, String)> {
+    regs.insert(0, ("thread".into(), tid.to_string()));
+    regs
+}
+
+/// `path+0xoffset` or `[anon rw-]` for the mapping that holds `addr`; `not mapped` when none does.
+fn locate(p: &Process, addr: u64) -> Option<String> {
+    let maps = p.maps.as_ref()?;
+    Some(
+        match maps.iter().find(|m| m.start <= addr && addr < m.end) {
+            Some(Mapping {
+                path: Some(path),
+                start,
+                offset,
+                ..
+            }) => {
+                format!("{}+{:#x}", path.escaped(), offset + (addr - start))
+            }
+            Some(m) => format!("anonymous {} mapping {:#x}-{:#x}", m.perms, m.start, m.end),
+            None => "not mapped".into(),
+        },
+    )
+}
