@@ -4,3 +4,4 @@
 //! types: the [`crate::analyze`] layer converts decoded values into the [`crate::model`].
 
 pub mod linux;
+pub mod solaris;
