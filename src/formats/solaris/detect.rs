@@ -63,8 +63,8 @@ pub fn target_from_lstatus_entsize(entsize: i64) -> Option<(Isa, DataModel)> {
 /// byte order from `pr_pid` (offset 8 in both models) equal to `expected_pid`.
 ///
 /// A pid that reads the same in both orders (e.g. 0x01000001) is settled by `pr_nlwp` (offset 4): the
-/// order giving the smaller non-negative LWP count wins. `None` when the size is not a `psinfo_t` size or
-/// the pid matches in neither order.
+/// order giving the smaller non-negative LWP count wins (little-endian when that ties too). `None` when
+/// the size is not a `psinfo_t` size or the pid matches in neither order.
 pub fn detect_psinfo(bytes: &[u8], expected_pid: i32) -> Option<Layout> {
     let model = model_from_psinfo_size(bytes.len())?;
     let le = |off: usize| {
@@ -92,4 +92,75 @@ pub fn detect_psinfo(bytes: &[u8], expected_pid: i32) -> Option<Layout> {
         }
     };
     Some(Layout::new(model, endian))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_name_isa_and_model() {
+        assert_eq!(model_from_psinfo_size(336), Some(DataModel::Ilp32));
+        assert_eq!(model_from_psinfo_size(416), Some(DataModel::Lp64));
+        assert_eq!(model_from_psinfo_size(415), None);
+        assert_eq!(
+            target_from_pstatus_size(1136),
+            Some((Isa::X86, DataModel::Ilp32))
+        );
+        assert_eq!(
+            target_from_pstatus_size(1680),
+            Some((Isa::X86, DataModel::Lp64))
+        );
+        assert_eq!(
+            target_from_pstatus_size(1232),
+            Some((Isa::Sparc, DataModel::Ilp32))
+        );
+        assert_eq!(
+            target_from_pstatus_size(1776),
+            Some((Isa::Sparc, DataModel::Lp64))
+        );
+        assert_eq!(target_from_pstatus_size(0), None);
+        // pstatus_t = 336 / 384-byte process part + lwpstatus_t.
+        for ((i, m, s), (i2, m2, l)) in PSTATUS_SIZE.iter().zip(LWPSTATUS_SIZE.iter()) {
+            assert_eq!((i, m), (i2, m2));
+            let head = if *m == DataModel::Ilp32 { 336 } else { 384 };
+            assert_eq!(*s, head + l);
+            assert_eq!(target_from_lwpstatus_size(*l), Some((*i, *m)));
+        }
+        // LSPAN of lwpstatus_t (prvnops.c), layouts.md section 1.4.
+        assert_eq!(
+            target_from_lstatus_entsize(808),
+            Some((Isa::X86, DataModel::Ilp32))
+        );
+        assert_eq!(
+            target_from_lstatus_entsize(904),
+            Some((Isa::Sparc, DataModel::Ilp32))
+        );
+        assert_eq!(
+            target_from_lstatus_entsize(1312),
+            Some((Isa::X86, DataModel::Lp64))
+        );
+        assert_eq!(
+            target_from_lstatus_entsize(1408),
+            Some((Isa::Sparc, DataModel::Lp64))
+        );
+        assert_eq!(target_from_lstatus_entsize(800), None);
+    }
+
+    #[test]
+    fn psinfo_byte_order_from_pid() {
+        let mut b = vec![0u8; 416];
+        b[8..12].copy_from_slice(&4242i32.to_be_bytes());
+        assert_eq!(
+            detect_psinfo(&b, 4242),
+            Some(Layout::new(DataModel::Lp64, Endian::Big))
+        );
+        b[8..12].copy_from_slice(&4242i32.to_le_bytes());
+        assert_eq!(
+            detect_psinfo(&b, 4242),
+            Some(Layout::new(DataModel::Lp64, Endian::Little))
+        );
+        assert_eq!(detect_psinfo(&b, 4243), None);
+        assert_eq!(detect_psinfo(&b[..100], 4242), None);
+    }
 }

@@ -102,3 +102,29 @@ impl Registers {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_procfs_isa_indices() {
+        assert_eq!(I386_REG_NAMES[14], "eip");
+        assert_eq!(I386_REG_NAMES[17], "uesp");
+        assert_eq!(AMD64_REG_NAMES[14], "rax");
+        assert_eq!(AMD64_REG_NAMES[17], "rip");
+        assert_eq!(AMD64_REG_NAMES[20], "rsp");
+        assert_eq!(AMD64_REG_NAMES[27], "gsbase");
+        assert_eq!(SPARC_REG_NAMES[33], "pc");
+        assert_eq!(SPARC_REG_NAMES[14], "o6");
+        assert_eq!(SPARCV9_REG_NAMES[32], "ccr");
+        let r = Registers {
+            isa: Isa::Sparc,
+            model: DataModel::Lp64,
+            values: (0..38).collect(),
+        };
+        assert_eq!((r.pc(), r.sp(), r.fp()), (Some(33), Some(14), Some(30)));
+        assert_eq!(r.get("fprs"), Some(37));
+        assert_eq!(r.get("eip"), None);
+    }
+}

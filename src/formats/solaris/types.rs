@@ -5,7 +5,7 @@
 //! Raw structures are `#[repr(C)]` zerocopy structs whose fields all have alignment 1
 //! ([`zerocopy::byteorder`] types and byte arrays). The C compiler's padding is spelled out as explicit
 //! fields. One struct definition serves all four (data model × byte order) combinations through the
-//! [`Model`] trait (`Ilp32<O>`, `Lp64<O>`), and ISA-dependent ones (register sets) through [`Arch`].
+//! `Model` trait (`Ilp32<O>`, `Lp64<O>`), and ISA-dependent ones (register sets) through `Arch`.
 
 use std::marker::PhantomData;
 
@@ -493,4 +493,27 @@ pub fn c_string(bytes: &[u8]) -> &[u8] {
 /// (`sys/procfs.h`), to percent.
 pub fn pct_to_percent(pct: u16) -> f64 {
     f64::from(pct) * 100.0 / f64::from(0x8000u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_members_follow_praddset() {
+        // Signal 1 is bit 0 of word 0; signal 33 is bit 0 of word 1; signal 64 is bit 31 of word 1.
+        let s = SigSet::from_raw::<LittleEndian>(&[1, 0x8000_0001, 0, 0].map(U32::new));
+        assert!(s.contains(1) && s.contains(33) && s.contains(64));
+        assert!(!s.contains(0) && !s.contains(2) && !s.contains(129));
+        assert_eq!(s.members(), vec![1, 33, 64]);
+        assert!(SysSet::default().is_empty());
+    }
+
+    #[test]
+    fn c_strings_and_fractions() {
+        assert_eq!(c_string(b"a.out\0\0junk"), b"a.out");
+        assert_eq!(c_string(b"full"), b"full");
+        assert_eq!(pct_to_percent(0x8000), 100.0);
+        assert_eq!(pct_to_percent(0x2000), 25.0);
+    }
 }
