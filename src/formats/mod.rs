@@ -6,3 +6,4 @@
 pub mod elfcore;
 pub mod linux;
 pub mod signals;
+pub mod solaris;
