@@ -452,3 +452,77 @@ fn notes_agree_with_readelf() {
     }
     assert!(checked >= 18, "only {checked} cores compared");
 }
+
+#[test]
+fn illumos_amd64() {
+    let s = load("illumos/nsu-k.kozlov-lab16-amd64.core");
+    let p = only(&s);
+    assert_eq!(ids(p), (11341, Some(10998), Some(11341), Some(10998)));
+    assert_eq!(
+        (p.cred.uid, p.cred.euid, p.cred.gid, p.cred.egid),
+        (Some(4887), Some(4887), Some(4899), Some(4899))
+    );
+    assert_eq!(
+        p.cred.groups.as_ref().map(|g| g.len()),
+        Some(1),
+        "prcred ngroups=1"
+    );
+    assert_eq!((comm(p), psargs(p)), (&b"a.out"[..], &b"./a.out"[..]));
+    assert_eq!(p.nlwp, Some(1));
+    assert_eq!(p.zone.as_deref(), Some("fit-main"));
+    let core = s.core.as_ref().unwrap();
+    assert_eq!(
+        core.kernel.as_deref(),
+        Some("SunOS fit-main 5.11 illumos-b97b1727bc i86pc")
+    );
+    assert_eq!(core.os, "solaris");
+    let fds: Vec<(i32, String)> = p
+        .fds
+        .iter()
+        .flatten()
+        .map(|f| (f.fd, f.target.as_ref().unwrap().escaped()))
+        .collect();
+    assert_eq!(
+        fds,
+        vec![
+            (0, "/dev/pts/28".into()),
+            (1, "/dev/pts/28".into()),
+            (2, "/dev/pts/28".into()),
+            (3, "/dev/tty".into())
+        ]
+    );
+    assert_eq!(signal(&s), 11);
+    assert_eq!(tids_and_signals(p), vec![(1, 11)]);
+    // argv and environment through psinfo's pr_argv / pr_envp.
+    let argv: Vec<&[u8]> = p.argv.iter().flatten().map(|a| a.as_bytes()).collect();
+    assert_eq!(argv, vec![&b"./a.out"[..]]);
+    assert!(p.env.as_ref().is_some_and(|e| !e.is_empty()));
+}
+
+#[test]
+fn illumos_i386() {
+    let s = load("illumos/nsu-a.chepenkov-lab20-i386.core");
+    let p = only(&s);
+    assert_eq!(ids(p), (26100, Some(25503), Some(26100), Some(25503)));
+    assert_eq!((p.cred.uid, p.cred.gid), (Some(4981), Some(4996)));
+    assert_eq!(comm(p), b"a.out");
+    let notes = &s.core.as_ref().unwrap().notes;
+    let size = |name: &str| {
+        notes
+            .iter()
+            .find(|n| n.name.as_deref() == Some(name))
+            .map(|n| n.size)
+    };
+    assert_eq!(
+        (size("NT_PSINFO"), size("NT_LWPSINFO"), size("NT_LWPSTATUS")),
+        (Some(0x150), Some(0x68), Some(0x320))
+    );
+    let fds = p.fds.as_ref().unwrap();
+    assert_eq!(fds.len(), 4);
+    let fd3 = fds.iter().find(|f| f.fd == 3).unwrap();
+    assert!(fd3.target.as_ref().unwrap().as_bytes().ends_with(b"/lab20"));
+    assert_eq!(fd3.kind, procsift::model::FdKind::Dir);
+    let t = &p.threads.as_ref().unwrap()[0];
+    assert_eq!((t.tid, t.signal), (1, Some(11)));
+    assert!(t.pc.is_some() && t.sp.is_some());
+}

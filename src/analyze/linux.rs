@@ -250,7 +250,7 @@ fn sockets(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) -> BTree
     out
 }
 
-fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
+pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
     let m = raw.manifest.as_ref()?;
     let mut read_errors = BTreeMap::new();
     let mut stored = 0u64;

@@ -2,6 +2,7 @@
 
 pub mod core;
 pub mod linux;
+pub mod solaris;
 mod solaris_core;
 
 use crate::model::Snapshot;
@@ -49,7 +50,11 @@ pub fn analyze(raw: &RawSnapshot) -> Snapshot {
 
 /// Builds the model with only the lists `detail` asks for; the others are absent (`None`).
 pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
-    linux::build(raw, detail)
+    if solaris::looks_like_solaris(raw) {
+        solaris::build(raw, detail)
+    } else {
+        linux::build(raw, detail)
+    }
 }
 
 /// Reads any input procsift understands (a snapshot archive, a /proc-shaped directory, or an ELF core)

@@ -1,19 +1,341 @@
-//! illumos/Solaris cores → model (the new-style notes carry the /proc structures themselves).
+//! illumos/Solaris cores → model. The new-style notes carry the /proc structures themselves
+//! (`NT_PSINFO`, `NT_PSTATUS`, `NT_LWPSINFO`/`NT_LWPSTATUS` per LWP, `NT_PRCRED`, `NT_FDINFO` per open file,
+//! `NT_UTSNAME`, `NT_ZONENAME`, `NT_PLATFORM`, `NT_LWPNAME`, `NT_SECFLAGS`, `NT_CONTENT`), in the data model
+//! of the dumped process; they go through the same decoders and converters as /proc files. The old-style
+//! `NT_PRPSINFO`/`NT_PRSTATUS` are used when the new ones are missing (pre-2.6 cores).
 
-use crate::formats::elfcore::{Core, CoreWarning};
-use crate::model::{CoreInfo, Mapping, Process};
+use goblin::elf::header::{EM_386, EM_SPARC, EM_SPARC32PLUS, EM_SPARCV9, EM_X86_64};
+
+use super::solaris::{apply_psinfo, apply_pstatus, cred, fd, thread};
+use crate::bytes::ByteString;
+use crate::formats::elfcore::{Core, CoreWarning, Endian as ElfEndian};
+use crate::formats::signals::{self, Numbering};
+use crate::formats::solaris::{self as sol, DataModel, Endian, Isa, Layout, Target};
+use crate::model::{AuxEntry, CoreInfo, CoreSignal, Mapping, Process, Provenance, Thread};
+
+const NT_PRSTATUS: u32 = 1;
+const NT_PRPSINFO: u32 = 3;
+const NT_PLATFORM: u32 = 5;
+const NT_AUXV: u32 = 6;
+const NT_PSTATUS: u32 = 10;
+const NT_PSINFO: u32 = 13;
+const NT_PRCRED: u32 = 14;
+const NT_UTSNAME: u32 = 15;
+const NT_LWPSTATUS: u32 = 16;
+const NT_LWPSINFO: u32 = 17;
+const NT_CONTENT: u32 = 20;
+const NT_ZONENAME: u32 = 21;
+const NT_FDINFO: u32 = 22;
+const NT_SECFLAGS: u32 = 24;
+const NT_LWPNAME: u32 = 25;
+
+fn cstring(b: &[u8]) -> String {
+    String::from_utf8_lossy(sol::c_string(b)).into_owned()
+}
 
 /// Fills `p` from the illumos notes of `core`.
 pub(super) fn process(
-    _core: &Core<'_>,
-    _p: &mut Process,
+    core: &Core<'_>,
+    p: &mut Process,
     _maps: &mut [Mapping],
-    _info: &mut CoreInfo,
+    info: &mut CoreInfo,
     warnings: &mut Vec<CoreWarning>,
 ) {
-    warnings.push(CoreWarning::new(
-        "NT_PSINFO",
-        0,
-        "illumos notes are not decoded yet",
-    ));
+    let model = if core.is_64 {
+        DataModel::Lp64
+    } else {
+        DataModel::Ilp32
+    };
+    let endian = match core.endian {
+        ElfEndian::Little => Endian::Little,
+        ElfEndian::Big => Endian::Big,
+    };
+    let isa = match core.machine {
+        EM_386 | EM_X86_64 => Isa::X86,
+        EM_SPARC | EM_SPARC32PLUS | EM_SPARCV9 => Isa::Sparc,
+        m => {
+            warnings.push(CoreWarning::new(
+                "ELF header",
+                18,
+                format!("e_machine {m}: no illumos register layout"),
+            ));
+            Isa::X86
+        }
+    };
+    let layout = Layout::new(model, endian);
+    let target = Target::new(isa, model, endian);
+    let note = |t: u32| core.note(b"CORE", t);
+    let fail = |warnings: &mut Vec<CoreWarning>, what: &str, at: u64, e: &sol::DecodeError| {
+        warnings.push(CoreWarning::new(what, at + e.offset as u64, e.to_string()));
+    };
+
+    let mut have_psinfo = false;
+    if let Some(n) = note(NT_PSINFO) {
+        match sol::decode_psinfo(n.desc, layout) {
+            Ok(ps) => {
+                apply_psinfo(p, &ps);
+                have_psinfo = true;
+                info.provenance.push(Provenance {
+                    field: "pid".into(),
+                    source: "NT_PSINFO pr_pid".into(),
+                });
+                recover_vectors(core, &ps, p, info);
+            }
+            Err(e) => fail(warnings, "NT_PSINFO", n.desc_offset, &e),
+        }
+    }
+    if !have_psinfo && let Some(n) = note(NT_PRPSINFO) {
+        match sol::old::decode_old_psinfo(n.desc, model, endian) {
+            Ok(ps) => {
+                p.pid = ps.pid;
+                p.ppid = Some(ps.ppid);
+                p.pgid = Some(ps.pgrp);
+                p.sid = Some(ps.sid);
+                p.comm = Some(ByteString::from(ps.fname.clone()));
+                p.psargs = Some(ByteString::from(ps.psargs.clone()));
+                p.cred.uid = Some(ps.uid);
+                p.cred.euid = Some(ps.euid);
+                p.cred.gid = Some(ps.gid);
+                p.cred.egid = Some(ps.egid);
+                info.provenance.push(Provenance {
+                    field: "pid".into(),
+                    source: "old-style NT_PRPSINFO pr_pid (no NT_PSINFO)".into(),
+                });
+            }
+            Err(e) => fail(warnings, "NT_PRPSINFO", n.desc_offset, &e),
+        }
+    }
+    if let Some(n) = note(NT_PSTATUS) {
+        match sol::decode_pstatus(n.desc, target) {
+            Ok(st) => apply_pstatus(p, &st),
+            Err(e) => fail(warnings, "NT_PSTATUS", n.desc_offset, &e),
+        }
+    }
+    if let Some(n) = note(NT_PRCRED) {
+        match sol::decode_prcred(n.desc, endian) {
+            Ok(c) => {
+                if let Some(w) = &c.warning {
+                    fail(warnings, "NT_PRCRED", n.desc_offset, w);
+                }
+                p.cred = cred(&c.value);
+            }
+            Err(e) => fail(warnings, "NT_PRCRED", n.desc_offset, &e),
+        }
+    }
+    if let Some(n) = note(NT_ZONENAME) {
+        p.zone = Some(cstring(n.desc));
+    }
+    if let Some(n) = note(NT_UTSNAME) {
+        match sol::decode_utsname(n.desc) {
+            Ok(u) => {
+                let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                info.kernel = Some(format!(
+                    "{} {} {} {} {}",
+                    s(&u.sysname),
+                    s(&u.nodename),
+                    s(&u.release),
+                    s(&u.version),
+                    s(&u.machine)
+                ));
+            }
+            Err(e) => fail(warnings, "NT_UTSNAME", n.desc_offset, &e),
+        }
+    }
+    if let Some(n) = note(NT_PLATFORM) {
+        info.provenance.push(Provenance {
+            field: "platform".into(),
+            source: format!("NT_PLATFORM {}", cstring(n.desc)),
+        });
+    }
+    if let Some(n) = note(NT_CONTENT) {
+        if let Some(b) = n.desc.get(..8) {
+            let v = crate::formats::elfcore::memory::read_word(b, core.endian);
+            info.provenance.push(Provenance {
+                field: "content".into(),
+                source: format!(
+                    "NT_CONTENT core_content_t {v:#x} (what coreadm let the kernel dump)"
+                ),
+            });
+        }
+    }
+    if let Some(n) = note(NT_SECFLAGS)
+        && let Ok(f) = sol::decode_prsecflags(n.desc, endian)
+    {
+        info.provenance.push(Provenance {
+            field: "secflags".into(),
+            source: format!(
+                "NT_SECFLAGS effective {:#x} inherit {:#x}",
+                f.effective, f.inherit
+            ),
+        });
+    }
+
+    // LWPs: NT_LWPSINFO then NT_LWPSTATUS (and NT_LWPNAME) per LWP, in note order.
+    let mut infos = Vec::new();
+    let mut statuses = Vec::new();
+    let mut names = Vec::new();
+    for n in core.notes.iter().filter(|n| n.name == b"CORE") {
+        match n.n_type {
+            NT_LWPSINFO => match sol::decode_lwpsinfo(n.desc, layout) {
+                Ok(i) => infos.push(i),
+                Err(e) => fail(warnings, "NT_LWPSINFO", n.desc_offset, &e),
+            },
+            NT_LWPSTATUS => match sol::decode_lwpstatus(n.desc, target) {
+                Ok(s) => statuses.push(s),
+                Err(e) => fail(warnings, "NT_LWPSTATUS", n.desc_offset, &e),
+            },
+            NT_LWPNAME => {
+                if let Ok(nm) = sol::decode_lwpname(n.desc, endian) {
+                    names.push(nm);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut threads: Vec<Thread> = infos
+        .iter()
+        .filter_map(|i| thread(Some(i), statuses.iter().find(|s| s.lwpid == i.lwpid), None))
+        .collect();
+    for s in statuses
+        .iter()
+        .filter(|s| !infos.iter().any(|i| i.lwpid == s.lwpid))
+    {
+        threads.extend(thread(None, Some(s), None));
+    }
+    for nm in &names {
+        if let Some(t) = threads
+            .iter_mut()
+            .find(|t| i64::from(t.tid) == nm.lwpid as i64)
+            && !nm.name.is_empty()
+        {
+            t.name = Some(ByteString::from(nm.name.clone()));
+        }
+    }
+    if threads.is_empty() {
+        // Old-style cores: one NT_PRSTATUS per LWP.
+        for n in core
+            .notes
+            .iter()
+            .filter(|n| n.name == b"CORE" && n.n_type == NT_PRSTATUS)
+        {
+            if let Ok(st) = sol::old::decode_old_status(n.desc, model, endian) {
+                threads.push(Thread {
+                    tid: st.who,
+                    signal: Some(i32::from(st.cursig)),
+                    ..Thread::default()
+                });
+            }
+        }
+    }
+    // The signal: the LWP whose pr_cursig is set, with its pr_info.
+    if let Some(s) = statuses.iter().find(|s| s.cursig != 0) {
+        let number = i32::from(s.cursig);
+        let name = signals::name(Numbering::Solaris, number);
+        let fault =
+            s.info.signo == number && matches!(number, 4 | 5 | 7 | 8 | 10 | 11) && s.info.code > 0;
+        info.signal = Some(CoreSignal {
+            code_name: if fault {
+                name.as_deref()
+                    .and_then(|n| signals::fault_code(n, s.info.code))
+                    .map(str::to_owned)
+            } else {
+                None
+            },
+            name,
+            number,
+            code: (s.info.signo == number).then_some(s.info.code),
+            errno: (s.info.signo == number && s.info.errno != 0).then_some(s.info.errno),
+            fault_address: fault.then_some(s.info.addr),
+            sender_pid: (s.info.signo == number && s.info.code <= 0 && s.info.pid != 0)
+                .then_some(s.info.pid),
+            sender_uid: (s.info.signo == number && s.info.code <= 0 && s.info.pid != 0)
+                .then_some(s.info.uid),
+            thread: Some(s.lwpid),
+            source: "NT_LWPSTATUS pr_cursig and pr_info".into(),
+        });
+    }
+    p.threads = Some(threads);
+
+    let fds: Vec<_> = core
+        .notes
+        .iter()
+        .filter(|n| n.name == b"CORE" && n.n_type == NT_FDINFO)
+        .filter_map(|n| {
+            sol::decode_fdinfo(n.desc, endian)
+                .map_err(|e| fail(warnings, "NT_FDINFO", n.desc_offset, &e))
+                .ok()
+        })
+        .map(|f| fd(&f))
+        .collect();
+    if !fds.is_empty() {
+        p.fds = Some(fds);
+    }
+    if let Some(n) = note(NT_AUXV) {
+        let l = sol::decode_auxv(n.desc, layout);
+        let mem = core.memory();
+        info.auxv = l
+            .value
+            .iter()
+            .map(|a| AuxEntry {
+                name: a.type_name().map(str::to_owned),
+                kind: a.a_type as u64,
+                value: a.value,
+                string: matches!(a.a_type, 2006 | 2008 | 2014 | 2019)
+                    .then(|| mem.cstr(a.value, 4096))
+                    .flatten()
+                    .map(ByteString::from),
+            })
+            .collect();
+        if let Some(exe) = info
+            .auxv
+            .iter()
+            .find(|a| a.kind == 2014)
+            .and_then(|a| a.string.clone())
+        {
+            p.exe = Some(exe);
+            info.provenance.push(Provenance {
+                field: "exe".into(),
+                source: "AT_SUN_EXECNAME string in the dumped stack".into(),
+            });
+        }
+    }
+}
+
+/// illumos: psinfo's `pr_argv`/`pr_envp` point into the dumped stack; read the vectors and strings.
+fn recover_vectors(core: &Core<'_>, ps: &sol::Psinfo, p: &mut Process, info: &mut CoreInfo) {
+    let mem = core.memory();
+    let read_vec = |addr: u64, limit: Option<usize>| -> Option<Vec<ByteString>> {
+        let step = if core.is_64 { 8 } else { 4 };
+        let mut out = Vec::new();
+        for i in 0..limit.unwrap_or(1 << 16) {
+            let ptr = mem.word(addr.checked_add(i as u64 * step)?, core.is_64, core.endian)?;
+            if ptr == 0 {
+                break;
+            }
+            out.push(ByteString::from(mem.cstr(ptr, 128 * 1024)?));
+        }
+        Some(out)
+    };
+    if ps.argv != 0
+        && let Some(argv) = read_vec(ps.argv, usize::try_from(ps.argc).ok())
+        && !argv.is_empty()
+    {
+        p.argv = Some(argv);
+        info.provenance.push(Provenance {
+            field: "argv".into(),
+            source: format!(
+                "stack memory at psinfo pr_argv {:#x} (pr_argc {})",
+                ps.argv, ps.argc
+            ),
+        });
+    }
+    if ps.envp != 0
+        && let Some(env) = read_vec(ps.envp, None)
+    {
+        p.env = Some(env);
+        info.provenance.push(Provenance {
+            field: "env".into(),
+            source: format!("stack memory at psinfo pr_envp {:#x}", ps.envp),
+        });
+    }
 }

@@ -13,7 +13,7 @@ pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
     Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Register,
-    Socket, SocketEndpoint, Thread,
+    SignalAction, Socket, SocketEndpoint, Syscall, Thread, Usage,
 };
 
 use serde::{Deserialize, Serialize};

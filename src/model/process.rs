@@ -111,6 +111,39 @@ pub struct Process {
     /// Wait channel / kernel function it sleeps in (Linux /proc/<pid>/wchan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wchan: Option<String>,
+    /// Solaris zone name (core `NT_ZONENAME`; zone id 0 is `global`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Solaris zone id (`pr_zoneid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<i32>,
+    /// Solaris project id (`pr_projid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i32>,
+    /// Solaris task id (`pr_taskid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<i32>,
+    /// Solaris process contract id (`pr_contract`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<i32>,
+    /// Recent CPU use in percent of one CPU (Solaris `pr_pctcpu`, a 16-bit binary fraction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pct_cpu: Option<f64>,
+    /// Share of system memory in percent (Solaris `pr_pctmem`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pct_mem: Option<f64>,
+    /// The process's data model: `ILP32` or `LP64` (Solaris `pr_dmodel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_model: Option<String>,
+    /// Named process flags (Solaris `pstatus.pr_flags`, as `pflags` prints them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag_names: Option<Vec<String>>,
+    /// Signal dispositions (Solaris `sigact`, as `psig` prints them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_actions: Option<Vec<SignalAction>>,
+    /// Resource usage and microstate accounting (Solaris `usage`, `prusage_t`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 impl Process {
@@ -262,6 +295,102 @@ pub struct Thread {
     /// Cores: the general registers as dumped, with their architecture's names, in dump order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registers: Option<Vec<Register>>,
+    /// Scheduling class (Solaris `pr_clname`: `TS`, `IA`, `SYS`, `RT`, `FSS`, `FX`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Recent CPU use in percent (Solaris `lwpsinfo.pr_pctcpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pct_cpu: Option<f64>,
+    /// Named LWP flags (Solaris `lwpstatus.pr_flags`: `STOPPED`, `ASLEEP`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag_names: Option<Vec<String>>,
+    /// Why the LWP is stopped (Solaris `pr_why`/`pr_what`), when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    /// The system call in progress (Solaris `pr_syscall`, `pr_sysarg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscall: Option<Syscall>,
+    /// Resource usage and microstate accounting of this LWP (Solaris `lwpusage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// A system call in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Syscall {
+    /// The system call number.
+    pub number: i32,
+    /// Its name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its arguments (`pr_sysarg[0..pr_nsysarg]`).
+    pub args: Vec<u64>,
+}
+
+/// What a process does with one signal (Solaris `struct sigaction` in `sigact`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalAction {
+    /// Signal number.
+    pub signal: i32,
+    /// Signal name (`SIGHUP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `default`, `ignored`, or `caught` (with `handler`).
+    pub action: String,
+    /// The handler's address, when caught.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<u64>,
+    /// Signals blocked while the handler runs (`sa_mask`), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mask: Vec<String>,
+    /// `sa_flags` by name (`SA_RESTART`, `SA_SIGINFO`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+}
+
+/// Resource usage with microstate accounting (Solaris `prusage_t`); times in seconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// `pr_rtime`: elapsed real time.
+    pub real: f64,
+    /// `pr_utime`: user level CPU time.
+    pub user: f64,
+    /// `pr_stime`: system call CPU time.
+    pub system: f64,
+    /// `pr_ttime`: other system trap CPU time.
+    pub trap: f64,
+    /// `pr_tftime`: text page fault sleep time.
+    pub text_fault: f64,
+    /// `pr_dftime`: data page fault sleep time.
+    pub data_fault: f64,
+    /// `pr_kftime`: kernel page fault sleep time.
+    pub kernel_fault: f64,
+    /// `pr_ltime`: user lock wait sleep time.
+    pub lock: f64,
+    /// `pr_slptime`: all other sleep time.
+    pub sleep: f64,
+    /// `pr_wtime`: wait-cpu (latency) time.
+    pub wait_cpu: f64,
+    /// `pr_stoptime`: stopped time.
+    pub stopped: f64,
+    /// `pr_minf`: minor page faults.
+    pub minor_faults: u64,
+    /// `pr_majf`: major page faults.
+    pub major_faults: u64,
+    /// `pr_inblk`: input blocks.
+    pub in_blocks: u64,
+    /// `pr_oublk`: output blocks.
+    pub out_blocks: u64,
+    /// `pr_sigs`: signals received.
+    pub signals: u64,
+    /// `pr_vctx`: voluntary context switches.
+    pub voluntary_switches: u64,
+    /// `pr_ictx`: involuntary context switches.
+    pub involuntary_switches: u64,
+    /// `pr_sysc`: system calls.
+    pub syscalls: u64,
+    /// `pr_ioch`: characters read and written.
+    pub io_chars: u64,
 }
 
 /// One register of a dumped thread.
@@ -392,6 +521,12 @@ pub struct Mapping {
     /// Anonymous KiB (smaps `Anonymous`, prxmap `pr_anon`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anon_kib: Option<u64>,
+    /// Locked KiB (Solaris prxmap `pr_locked`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_kib: Option<u64>,
+    /// Page size of the mapping in bytes (Solaris `pr_pagesize`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u64>,
     /// Cores: how many bytes of the range the core holds (`p_filesz`, bounded by the file); less than
     /// `end - start` means the rest was not dumped.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -118,6 +118,7 @@ pub mod header;
 pub mod lwp;
 pub mod map;
 pub mod names;
+pub mod old;
 pub mod psinfo;
 pub mod regs;
 pub mod sigact;
