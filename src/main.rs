@@ -67,6 +67,11 @@ enum Command {
         after_help = "Examples:\n  procsift info host.tar\n  procsift info                         # the live host"
     )]
     Info(InputArgs),
+    /// What a process does with each signal, like `psig` (Solaris snapshots and cores).
+    #[command(
+        after_help = "Examples:\n  procsift signals solaris-proc/ 1234\n  procsift signals host.tar 1234 --format json"
+    )]
+    Signals(PidArgs),
     /// Explain a crash from an ELF core (Linux of any architecture, illumos/Solaris, FreeBSD, NetBSD).
     #[command(
         after_help = "Examples:\n  procsift core core.1234\n  procsift core core.1234 --format json | jq .core.signal\n  procsift threads core.1234            # every report also reads a core\n  procsift maps core.1234               # the only process is the default PID\n\nShows the signal and its code, the fault address and what is mapped there, the signalled thread's\nregisters, every thread, the full argv and environment when the dumped stack holds them, the auxv,\nthe notes, and which note each value came from."
@@ -229,7 +234,7 @@ fn run(command: Command) -> Result<ExitCode> {
                 ..PsOptions::default()
             };
             if let Some(cols) = &a.columns {
-                opts.columns = Column::parse_list(cols).map_err(Error::Usage)?;
+                opts.columns = Some(Column::parse_list(cols).map_err(Error::Usage)?);
             }
             if let Some(sort) = &a.sort {
                 opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
@@ -302,6 +307,22 @@ fn run(command: Command) -> Result<ExitCode> {
                 },
             )?;
             emit(&report::info(&snapshot), &snapshot, a.common.format)
+        }
+        Command::Signals(a) => {
+            let (input, pid) = input_and_pid(&a.args)?;
+            let snapshot = load(
+                input.as_deref(),
+                Detail {
+                    limits: true,
+                    ..Detail::SUMMARY
+                },
+            )?;
+            let pid = pid_or_single(&snapshot, pid)?;
+            emit(
+                &report::signals(&snapshot, pid)?,
+                &snapshot,
+                a.common.format,
+            )
         }
         Command::Core(a) => {
             let snapshot = load(Some(&a.core), Detail::FULL)?;

@@ -69,7 +69,36 @@ pub enum Column {
     Cgroup,
     /// Wait channel.
     Wchan,
+    /// Recent CPU use, percent (Solaris `pr_pctcpu`).
+    Pcpu,
+    /// Share of memory, percent (Solaris `pr_pctmem`).
+    Pmem,
+    /// Zone name, or zone id when the name is not known (Solaris).
+    Zone,
+    /// Project id (Solaris `pr_projid`).
+    Project,
+    /// Task id (Solaris `pr_taskid`).
+    Task,
+    /// Data model, `ILP32` or `LP64` (Solaris `pr_dmodel`).
+    Dmodel,
 }
+
+/// The Solaris default: `ps -eo pid,ppid,user,zone,s,nlwp,pcpu,pmem,rss,vsz,stime,time,args`.
+pub const SOLARIS_PS_COLUMNS: &[Column] = &[
+    Column::Pid,
+    Column::Ppid,
+    Column::User,
+    Column::Zone,
+    Column::Stat,
+    Column::Nlwp,
+    Column::Pcpu,
+    Column::Pmem,
+    Column::Rss,
+    Column::Vsz,
+    Column::Start,
+    Column::Time,
+    Column::Args,
+];
 
 /// `ps -eo pid,ppid,user,stat,nlwp,rss,vsz,start,time,args`.
 pub const DEFAULT_PS_COLUMNS: &[Column] = &[
@@ -117,6 +146,12 @@ const ALL: &[(Column, &str, &[&str])] = &[
     (Column::Netns, "netns", &[]),
     (Column::Cgroup, "cgroup", &[]),
     (Column::Wchan, "wchan", &[]),
+    (Column::Pcpu, "pcpu", &["%cpu"]),
+    (Column::Pmem, "pmem", &["%mem"]),
+    (Column::Zone, "zone", &["zoneid"]),
+    (Column::Project, "project", &["projid"]),
+    (Column::Task, "task", &["taskid"]),
+    (Column::Dmodel, "dmodel", &[]),
 ];
 
 impl Column {
@@ -181,6 +216,10 @@ impl Column {
                 | Pri
                 | Pidns
                 | Netns
+                | Pcpu
+                | Pmem
+                | Project
+                | Task
         )
     }
 
@@ -241,6 +280,18 @@ impl Column {
                     .join(";"))
             ),
             Wchan => json!(p.wchan),
+            Pcpu => json!(p.pct_cpu.map(|v| (v * 10.0).round() / 10.0)),
+            Pmem => json!(p.pct_mem.map(|v| (v * 10.0).round() / 10.0)),
+            Zone => json!(p.zone.clone().or_else(|| p.zone_id.map(|z| {
+                if z == 0 {
+                    "global".to_string()
+                } else {
+                    z.to_string()
+                }
+            }))),
+            Project => json!(p.project_id),
+            Task => json!(p.task_id),
+            Dmodel => json!(p.data_model),
         }
     }
 

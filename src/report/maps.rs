@@ -11,6 +11,13 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     let p = snapshot
         .process(pid)
         .ok_or_else(|| no_such_pid(snapshot, pid))?;
+    // Solaris xmap also has locked KiB and the page size (pmap -xs).
+    let solaris = p
+        .maps
+        .iter()
+        .flatten()
+        .any(|m| m.locked_kib.is_some() || m.page_size.is_some());
+    let dumped = p.maps.iter().flatten().any(|m| m.dumped_bytes.is_some());
     let mut rows = Vec::new();
     let mut records = Vec::new();
     let mut total_kib = 0u64;
@@ -18,17 +25,27 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         let kib = m.end.saturating_sub(m.start) / 1024;
         total_kib = total_kib.saturating_add(kib);
         let kib_opt = |v: Option<u64>| v.map_or("-".to_string(), |x| x.to_string());
-        rows.push(vec![
+        let mut row = vec![
             format!("{:016x}", m.start),
             kib.to_string(),
             kib_opt(m.rss_kib),
             kib_opt(m.anon_kib),
+        ];
+        if solaris {
+            row.push(kib_opt(m.locked_kib));
+            row.push(m.page_size.map_or("-".into(), |p| format!("{}K", p / 1024)));
+        }
+        if dumped {
+            row.push(dump_state(m));
+        }
+        row.extend([
             m.perms.clone(),
             format!("{:x}", m.offset),
             m.path
                 .as_ref()
                 .map_or("[ anon ]".to_string(), |p| p.escaped()),
         ]);
+        rows.push(row);
         let mut rec = serde_json::to_value(m).unwrap_or_default();
         if let Some(o) = rec.as_object_mut() {
             o.insert("size_kib".into(), json!(kib));
@@ -42,16 +59,23 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     };
     let total_rss = per_map(|m| m.rss_kib).or(mem.and_then(|m| m.rss_kib));
     let total_anon = per_map(|m| m.anon_kib).or(mem.and_then(|m| m.anon_kib));
+    let total_locked = per_map(|m| m.locked_kib).or(mem.and_then(|m| m.locked_kib));
     if p.maps.is_some() {
-        rows.push(vec![
+        let mut row = vec![
             "total kB".into(),
             total_kib.to_string(),
             total_rss.map_or("-".into(), |x| x.to_string()),
             total_anon.map_or("-".into(), |x| x.to_string()),
-            String::new(),
-            String::new(),
-            String::new(),
-        ]);
+        ];
+        if solaris {
+            row.push(total_locked.map_or("-".into(), |x| x.to_string()));
+            row.push(String::new());
+        }
+        if dumped {
+            row.push(String::new());
+        }
+        row.extend([String::new(), String::new(), String::new()]);
+        rows.push(row);
     }
     let mut extra = serde_json::Map::new();
     extra.insert("pid".into(), json!(pid));
@@ -59,21 +83,40 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         "total".into(),
         json!({"size_kib": total_kib, "rss_kib": total_rss, "anon_kib": total_anon}),
     );
+    let mut columns = vec!["ADDRESS", "KBYTES", "RSS", "ANON"];
+    let mut numeric = vec![false, true, true, true];
+    if solaris {
+        columns.extend(["LOCKED", "PGSZ"]);
+        numeric.extend([true, false]);
+    }
+    if dumped {
+        columns.push("IN CORE");
+        numeric.push(false);
+    }
+    columns.extend(["MODE", "OFFSET", "MAPPING"]);
+    numeric.extend([false, false, false]);
     Ok(Report {
         name: "maps",
         record_key: "maps",
-        columns: [
-            "ADDRESS", "KBYTES", "RSS", "ANON", "MODE", "OFFSET", "MAPPING",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        numeric: vec![false, true, true, true, false, false, false],
+        columns: columns.iter().map(|s| s.to_string()).collect(),
+        numeric,
         rows,
         records,
         extra,
         ..Report::default()
     })
+}
+
+/// Whether a core holds a mapping's contents: `all`, `none`, `N KiB`, or why not.
+fn dump_state(m: &crate::model::Mapping) -> String {
+    let size = m.end.saturating_sub(m.start);
+    match (m.dumped_bytes, &m.dump_note) {
+        (_, Some(note)) => note.split(':').next().unwrap_or(note).to_string(),
+        (Some(d), None) if d >= size => "all".into(),
+        (Some(0), None) => "none".into(),
+        (Some(d), None) => format!("{} KiB", d / 1024),
+        (None, None) => "-".into(),
+    }
 }
 
 #[cfg(test)]

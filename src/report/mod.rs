@@ -14,10 +14,11 @@ mod maps;
 mod ps;
 pub mod render;
 mod show;
+mod signals;
 mod threads;
 mod tree;
 
-pub use columns::{Column, DEFAULT_PS_COLUMNS};
+pub use columns::{Column, DEFAULT_PS_COLUMNS, SOLARIS_PS_COLUMNS};
 pub use core::core;
 pub use files::files;
 pub use filter::Filter;
@@ -26,6 +27,7 @@ pub use maps::maps;
 pub use ps::{PsOptions, ps};
 pub use render::Format;
 pub use show::show;
+pub use signals::signals;
 pub use threads::threads;
 pub use tree::tree;
 

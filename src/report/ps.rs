@@ -4,14 +4,15 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::{Column, DEFAULT_PS_COLUMNS, Filter, Report};
+use super::{Column, DEFAULT_PS_COLUMNS, Filter, Report, SOLARIS_PS_COLUMNS};
 use crate::model::{Process, Snapshot};
 
 /// What `ps` shows.
 #[derive(Clone, Debug)]
 pub struct PsOptions {
-    /// Columns, in order (`-o`).
-    pub columns: Vec<Column>,
+    /// Columns, in order (`-o`); `None` for the default of the snapshot's system
+    /// ([`DEFAULT_PS_COLUMNS`], or [`SOLARIS_PS_COLUMNS`] for Solaris inputs).
+    pub columns: Option<Vec<Column>>,
     /// Sort keys (`--sort`): column and whether descending (`-rss`).
     pub sort: Vec<(Column, bool)>,
     /// Which processes.
@@ -24,7 +25,7 @@ pub struct PsOptions {
 impl Default for PsOptions {
     fn default() -> Self {
         PsOptions {
-            columns: DEFAULT_PS_COLUMNS.to_vec(),
+            columns: None,
             sort: Vec::new(),
             filter: Filter::default(),
             records: true,
@@ -58,6 +59,11 @@ impl PsOptions {
 /// The `ps` report. JSON records are process summaries (every process field except the bulky lists:
 /// threads, fds, maps, limits, env), whatever `-o` says; `-o` chooses table and CSV columns.
 pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
+    let columns: &[Column] = match &opts.columns {
+        Some(c) => c,
+        None if snapshot.source.os.as_deref() == Some("solaris") => SOLARIS_PS_COLUMNS,
+        None => DEFAULT_PS_COLUMNS,
+    };
     let mut procs: Vec<&Process> = opts.filter.select(snapshot).collect();
     if !opts.sort.is_empty() {
         procs.sort_by(|a, b| {
@@ -74,16 +80,11 @@ pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
     Report {
         name: "ps",
         record_key: "processes",
-        columns: opts.columns.iter().map(|c| c.header()).collect(),
-        numeric: opts.columns.iter().map(|c| c.numeric()).collect(),
+        columns: columns.iter().map(|c| c.header()).collect(),
+        numeric: columns.iter().map(|c| c.numeric()).collect(),
         rows: procs
             .iter()
-            .map(|p| {
-                opts.columns
-                    .iter()
-                    .map(|c| c.display(p, snapshot))
-                    .collect()
-            })
+            .map(|p| columns.iter().map(|c| c.display(p, snapshot)).collect())
             .collect(),
         records: if opts.records {
             procs.iter().map(|p| summary(p)).collect()

@@ -216,6 +216,114 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
     }
     out.push(("namespaces", ns));
 
+    // Solaris: what pflags, prstat and ptime show beyond the common sections.
+    let mut sol: Fields = Vec::new();
+    push(
+        &mut sol,
+        "zone",
+        p.zone.clone().or_else(|| {
+            p.zone_id.map(|z| {
+                if z == 0 {
+                    "global".into()
+                } else {
+                    z.to_string()
+                }
+            })
+        }),
+    );
+    push(&mut sol, "project", p.project_id.map(|x| x.to_string()));
+    push(&mut sol, "task", p.task_id.map(|x| x.to_string()));
+    push(&mut sol, "contract", p.contract.map(|x| x.to_string()));
+    push(&mut sol, "data model", p.data_model.clone());
+    push(
+        &mut sol,
+        "%cpu / %mem",
+        p.pct_cpu
+            .zip(p.pct_mem)
+            .map(|(c, m)| format!("{c:.1} / {m:.1}")),
+    );
+    push(
+        &mut sol,
+        "flags",
+        p.flag_names.as_ref().map(|f| f.join("|")),
+    );
+    out.push(("solaris", sol));
+
+    // Per LWP, like pflags: flags, why it is stopped, the system call in progress, the signal, masks.
+    let mut lwps: Fields = Vec::new();
+    for t in p.threads.iter().flatten() {
+        let mut parts = Vec::new();
+        if let Some(f) = &t.flag_names {
+            parts.push(if f.is_empty() {
+                "flags 0".to_string()
+            } else {
+                format!("flags {}", f.join("|"))
+            });
+        }
+        if let Some(r) = &t.stop_reason {
+            parts.push(r.clone());
+        }
+        if let Some(sc) = &t.syscall {
+            let args: Vec<String> = sc.args.iter().map(|a| format!("{a:#x}")).collect();
+            let name = sc
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("syscall {}", sc.number));
+            parts.push(format!("{name}({})", args.join(", ")));
+        }
+        if let Some(sig) = t.signal.filter(|s| *s != 0) {
+            parts.push(format!("cursig {sig}"));
+        }
+        if let Some(m) = t
+            .sig_pending
+            .as_ref()
+            .filter(|m| !m.is_empty() && p.flag_names.is_some())
+        {
+            parts.push(format!("pending {m}"));
+        }
+        if let Some(m) = t
+            .sig_blocked
+            .as_ref()
+            .filter(|m| !m.is_empty() && p.flag_names.is_some())
+        {
+            parts.push(format!("held {m}"));
+        }
+        if !parts.is_empty() && (t.flag_names.is_some() || t.syscall.is_some()) {
+            lwps.push((format!("lwp {}", t.tid), parts.join("  ")));
+        }
+    }
+    out.push(("lwps", lwps));
+
+    // ptime: the process's microstate accounting.
+    let mut usage: Fields = Vec::new();
+    if let Some(u) = &p.usage {
+        for (k, v) in [
+            ("real", u.real),
+            ("user", u.user),
+            ("sys", u.system),
+            ("trap", u.trap),
+            ("tflt", u.text_fault),
+            ("dflt", u.data_fault),
+            ("kflt", u.kernel_fault),
+            ("lock", u.lock),
+            ("slp", u.sleep),
+            ("lat", u.wait_cpu),
+            ("stop", u.stopped),
+        ] {
+            usage.push((k.into(), format!("{v:.6}")));
+        }
+        usage.push(("syscalls".into(), u.syscalls.to_string()));
+        usage.push((
+            "ctx switches (vol/invol)".into(),
+            format!("{}/{}", u.voluntary_switches, u.involuntary_switches),
+        ));
+        usage.push((
+            "faults (minor/major)".into(),
+            format!("{}/{}", u.minor_faults, u.major_faults),
+        ));
+    }
+    out.push(("usage (ptime)", usage));
+
     let cg: Fields = p
         .cgroup
         .iter()

@@ -16,9 +16,15 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
         None => filter.select(snapshot).collect(),
     };
     // Threads from a core have registers and a signal instead of scheduler state.
-    let dumped = procs
-        .iter()
-        .any(|p| p.threads.iter().flatten().any(|t| t.pc.is_some()));
+    let dumped = snapshot.core.is_some();
+    // Solaris LWPs with microstate accounting are shown like `prstat -mL`.
+    let microstate = !dumped
+        && procs
+            .iter()
+            .any(|p| p.threads.iter().flatten().any(|t| t.usage.is_some()));
+    if microstate {
+        return Ok(prstat_ml(&procs));
+    }
     let hex = |v: Option<u64>| v.map_or("-".into(), |v| format!("{v:#x}"));
     let mut rows = Vec::new();
     let mut records = Vec::new();
@@ -80,6 +86,66 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
         records,
         ..Report::default()
     })
+}
+
+/// `prstat -mL` columns: the share of each LWP's life spent in each microstate (percent of `pr_rtime`),
+/// and its context switches, system calls and signals.
+fn prstat_ml(procs: &[&crate::model::Process]) -> Report {
+    let mut rows = Vec::new();
+    let mut records = Vec::new();
+    for p in procs {
+        for t in p.threads.iter().flatten() {
+            let Some(u) = &t.usage else { continue };
+            let pct = |v: f64| {
+                if u.real > 0.0 {
+                    format!("{:.1}", 100.0 * v / u.real)
+                } else {
+                    "-".into()
+                }
+            };
+            rows.push(vec![
+                p.pid.to_string(),
+                t.tid.to_string(),
+                t.name.as_ref().map_or("-".into(), |n| n.escaped()),
+                opt(t.class.as_deref()),
+                opt(t.state.as_deref()),
+                pct(u.user),
+                pct(u.system),
+                pct(u.trap),
+                pct(u.text_fault),
+                pct(u.data_fault),
+                pct(u.lock),
+                pct(u.sleep),
+                pct(u.wait_cpu),
+                u.voluntary_switches.to_string(),
+                u.involuntary_switches.to_string(),
+                u.syscalls.to_string(),
+                u.signals.to_string(),
+            ]);
+            let mut rec = serde_json::to_value(t).unwrap_or_default();
+            if let Some(obj) = rec.as_object_mut() {
+                obj.insert("pid".into(), json!(p.pid));
+            }
+            records.push(rec);
+        }
+    }
+    let columns = [
+        "PID", "LWP", "NAME", "CLS", "S", "USR", "SYS", "TRP", "TFL", "DFL", "LCK", "SLP", "LAT",
+        "VCX", "ICX", "SCL", "SIG",
+    ];
+    let mut numeric = vec![true; columns.len()];
+    numeric[2] = false;
+    numeric[3] = false;
+    numeric[4] = false;
+    Report {
+        name: "threads",
+        record_key: "threads",
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        numeric,
+        rows,
+        records,
+        ..Report::default()
+    }
 }
 
 #[cfg(test)]
