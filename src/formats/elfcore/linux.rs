@@ -107,6 +107,36 @@ impl Abi {
         })
     }
 
+    /// Like [`Abi::detect`], but when the size of the first `NT_PRSTATUS` fits another ABI of the same
+    /// machine and class better, that one: qemu-user writes mips n32 cores without `EF_MIPS_ABI2` in
+    /// `e_flags`.
+    pub fn detect_with_prstatus(
+        machine: u16,
+        is_64: bool,
+        flags: u32,
+        prstatus_size: Option<usize>,
+    ) -> Option<Abi> {
+        let abi = Abi::detect(machine, is_64, flags)?;
+        let Some(size) = prstatus_size else {
+            return Some(abi);
+        };
+        if size == abi.prstatus_size() {
+            return Some(abi);
+        }
+        let alternatives: &[Abi] = match abi {
+            Abi::MipsO32 => &[Abi::MipsN32],
+            Abi::MipsN32 => &[Abi::MipsO32],
+            _ => &[],
+        };
+        Some(
+            alternatives
+                .iter()
+                .copied()
+                .find(|a| a.prstatus_size() == size)
+                .unwrap_or(abi),
+        )
+    }
+
     /// A short name (`x86_64`, `mips-n32`, ...).
     pub fn name(self) -> &'static str {
         match self {
@@ -731,7 +761,9 @@ pub struct LinuxCore {
 /// Decodes the Linux notes of `core`.
 pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
     let mut out = LinuxCore::default();
-    let Some(abi) = Abi::detect(core.machine, core.is_64, core.flags) else {
+    let first_prstatus = core.note(b"CORE", NT_PRSTATUS).map(|n| n.desc.len());
+    let Some(abi) = Abi::detect_with_prstatus(core.machine, core.is_64, core.flags, first_prstatus)
+    else {
         warnings.push(CoreWarning::new(
             "ELF header",
             18,
