@@ -200,6 +200,28 @@ impl Worker {
         path: String,
         candidates: &[(BorrowedFd<'_>, &str)],
     ) -> Step<()> {
+        self.read_file(step, path, candidates, false)
+    }
+
+    /// Like [`Worker::file`], except that a file that does not exist (`ENOENT`) is no member at all, not
+    /// a failed one: for files only some systems have (`etc/project`, `etc/os-release` on Solaris).
+    pub fn file_if_present(
+        &mut self,
+        step: u32,
+        path: String,
+        dir: BorrowedFd<'_>,
+        name: &str,
+    ) -> Step<()> {
+        self.read_file(step, path, &[(dir, name)], true)
+    }
+
+    fn read_file(
+        &mut self,
+        step: u32,
+        path: String,
+        candidates: &[(BorrowedFd<'_>, &str)],
+        absent_is_nothing: bool,
+    ) -> Step<()> {
         self.begin(step, path, MemberKind::File)?;
         let mut ev = Err(Errno::NOENT);
         for (dir, name) in candidates {
@@ -212,6 +234,7 @@ impl Worker {
         self.end(|path, kind| {
             Some(match ev {
                 Ok(data) => Event::File { path, data },
+                Err(Errno::NOENT) if absent_is_nothing => return None,
                 Err(e) => Event::Failed {
                     path,
                     kind,
@@ -431,3 +454,6 @@ const MIN_TIMEOUT: Duration = Duration::from_millis(10);
 
 /// Error name recorded for a member whose read made no progress within the read timeout.
 pub const TIMEOUT: &str = "timeout";
+
+/// Error name recorded for a member not attempted because an earlier read of the same process timed out.
+pub const SKIPPED: &str = "skipped";

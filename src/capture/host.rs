@@ -41,6 +41,7 @@ pub fn facts(
             .and_then(|b| std::str::from_utf8(b).ok())
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty()),
+        zonename: None,
     }
 }
 

@@ -75,8 +75,7 @@ pub const HOST_FACT_MEMBERS: &[&str] = &[
     "etc/os-release",
 ];
 
-/// Error name for members not attempted because an earlier read of the same process timed out.
-pub const SKIPPED: &str = "skipped";
+pub use super::engine::SKIPPED;
 
 // Step numbers within a process unit.
 const STEP_DIR: u32 = 0;

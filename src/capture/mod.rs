@@ -6,6 +6,7 @@
 //! * [`engine`] — OS-neutral: a reading worker thread supervised by the writing thread, so one blocked
 //!   read (a process in `D` state holding its `mmap` lock) costs one `timeout` member, never a hang;
 //! * [`linux`] — the Linux plan: which /proc and /etc files become which archive members;
+//! * [`solaris`] — the Solaris and illumos plan, the same for their binary /proc; [`PlanKind`] chooses;
 //! * [`sink`] — where members go: a tar archive ([`capture_to_path`]) or memory ([`capture_to_memory`]);
 //! * [`record`] — the manifest's per-member size, SHA-256 or error, and the counts;
 //! * [`host`] — uname, page size, clock ticks, boot time and id for the manifest;
@@ -18,15 +19,16 @@ pub mod host;
 pub mod linux;
 pub mod record;
 pub mod sink;
+pub mod solaris;
 pub mod sys;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::snapshot::RawSnapshot;
-use crate::snapshot::manifest::{FORMAT_VERSION, Manifest, ManifestCapture};
+use crate::snapshot::manifest::{FORMAT_VERSION, Manifest, ManifestCapture, ManifestHost};
 use crate::time::Timestamp;
 use record::Recorder;
 use sink::{MemorySink, Sink, TarSink};
@@ -38,6 +40,9 @@ pub struct CaptureOptions {
     pub proc_root: PathBuf,
     /// The /etc to read `passwd`, `group` and `os-release` from (`/etc`).
     pub etc_root: PathBuf,
+    /// The plan to run; `None` (the default) runs the one for the OS this binary was built for,
+    /// [`PlanKind::native`]. Tests set it to run the Solaris plan on Linux against a fake tree.
+    pub plan: Option<PlanKind>,
     /// Leave out every `proc/<pid>/environ` (`--no-environ`).
     pub no_environ: bool,
     /// Case identifier for the manifest (`--case`).
@@ -59,6 +64,7 @@ impl Default for CaptureOptions {
         CaptureOptions {
             proc_root: PathBuf::from("/proc"),
             etc_root: PathBuf::from("/etc"),
+            plan: None,
             no_environ: false,
             case: None,
             examiner: None,
@@ -66,6 +72,43 @@ impl Default for CaptureOptions {
             read_timeout: Duration::from_secs(2),
             progress: false,
             command: Vec::new(),
+        }
+    }
+}
+
+/// Which capture plan to run: which files are read and how the members are named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanKind {
+    /// Linux /proc text files ([`linux::LinuxPlan`]).
+    Linux,
+    /// Solaris and illumos binary /proc files ([`solaris::SolarisPlan`]).
+    Solaris,
+}
+
+impl PlanKind {
+    /// The plan for the OS this binary was built for: [`PlanKind::Solaris`] on Solaris and illumos,
+    /// [`PlanKind::Linux`] on Linux and Android, `None` elsewhere (capture refuses to run).
+    ///
+    /// This choice is the only OS-specific part of the selection: both plans are compiled everywhere.
+    /// procsift has not been built for Solaris or illumos: the machines it is built and tested on have no
+    /// standard library for those targets, so the Solaris answer here (and the zone-name lookup in
+    /// [`solaris::host_facts`]) never ran; the Solaris plan itself is tested on Linux against a fake tree
+    /// through [`CaptureOptions::plan`].
+    pub fn native() -> Option<PlanKind> {
+        if cfg!(any(target_os = "solaris", target_os = "illumos")) {
+            Some(PlanKind::Solaris)
+        } else if cfg!(any(target_os = "linux", target_os = "android")) {
+            Some(PlanKind::Linux)
+        } else {
+            None
+        }
+    }
+
+    /// `linux` or `solaris`: the manifest's `capture.plan` and the snapshot source's OS.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanKind::Linux => "linux",
+            PlanKind::Solaris => "solaris",
         }
     }
 }
@@ -119,7 +162,7 @@ pub fn default_output_name(hostname: &str, t: Timestamp) -> String {
 pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<CaptureSummary> {
     let started = Timestamp::now();
     let sink = TarSink::create(out, u64::try_from(started.secs).unwrap_or(0))?;
-    let (recorder, manifest) = run(opts, sink, started)?;
+    let (recorder, manifest, _) = run(opts, sink, started)?;
     let mut summary = summarize(&recorder, &manifest);
     summary.bytes = recorder.sink.finish(&manifest)?;
     summary.output = Some(out.to_path_buf());
@@ -128,19 +171,19 @@ pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<Captu
 
 /// Captures the host into memory: a [`RawSnapshot`] of kind live with its manifest attached.
 pub fn capture_to_memory(opts: &CaptureOptions) -> crate::Result<RawSnapshot> {
-    let (recorder, manifest) = run(opts, MemorySink::new(), Timestamp::now())?;
-    Ok(recorder.sink.finish(manifest, &opts.proc_root, "linux"))
+    let (recorder, manifest, kind) = run(opts, MemorySink::new(), Timestamp::now())?;
+    Ok(recorder.sink.finish(manifest, &opts.proc_root, kind.name()))
 }
 
 /// Like [`capture_to_memory`], also returning the summary.
 pub fn capture_to_memory_with_summary(
     opts: &CaptureOptions,
 ) -> crate::Result<(RawSnapshot, CaptureSummary)> {
-    let (recorder, manifest) = run(opts, MemorySink::new(), Timestamp::now())?;
+    let (recorder, manifest, kind) = run(opts, MemorySink::new(), Timestamp::now())?;
     let mut summary = summarize(&recorder, &manifest);
     summary.bytes = recorder.sink.bytes();
     Ok((
-        recorder.sink.finish(manifest, &opts.proc_root, "linux"),
+        recorder.sink.finish(manifest, &opts.proc_root, kind.name()),
         summary,
     ))
 }
@@ -159,39 +202,88 @@ fn summarize<S: Sink>(r: &Recorder<S>, m: &Manifest) -> CaptureSummary {
     }
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// Runs the plan `opts` asks for (the native one by default) and builds the manifest.
 fn run<S: Sink>(
     opts: &CaptureOptions,
     sink: S,
     started: Timestamp,
+) -> crate::Result<(Recorder<S>, Manifest, PlanKind)> {
+    let kind = opts.plan.or_else(PlanKind::native).ok_or_else(|| {
+        crate::Error::Usage(
+            "capture of a live host is implemented for Linux, Solaris and illumos only; analyze \
+             works everywhere"
+                .into(),
+        )
+    })?;
+    let (recorder, manifest) = match kind {
+        PlanKind::Linux => {
+            let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?;
+            let total = plan.pids().len();
+            run_plan(
+                opts,
+                sink,
+                started,
+                Arc::new(plan),
+                total,
+                linux::HOST_FACT_MEMBERS,
+                |kept| {
+                    let kept = |p: &str| kept.get(p).map(Vec::as_slice);
+                    host::facts(
+                        kept("proc/stat"),
+                        kept("proc/sys/kernel/random/boot_id"),
+                        kept("etc/os-release"),
+                    )
+                },
+                kind,
+            )?
+        }
+        PlanKind::Solaris => {
+            let plan = solaris::SolarisPlan::new(&opts.proc_root, &opts.etc_root)?;
+            let total = plan.pids().len();
+            run_plan(
+                opts,
+                sink,
+                started,
+                Arc::new(plan),
+                total,
+                solaris::HOST_FACT_MEMBERS,
+                solaris::host_facts,
+                kind,
+            )?
+        }
+    };
+    Ok((recorder, manifest, kind))
+}
+
+/// Runs `plan` (`total` processes) into `sink`; `host_facts` turns the members named in `keep` into the
+/// manifest's host facts.
+#[allow(clippy::too_many_arguments)]
+fn run_plan<S: Sink, P: engine::Plan>(
+    opts: &CaptureOptions,
+    sink: S,
+    started: Timestamp,
+    plan: Arc<P>,
+    total: usize,
+    keep: &'static [&'static str],
+    host_facts: impl FnOnce(&HashMap<String, Vec<u8>>) -> ManifestHost,
+    kind: PlanKind,
 ) -> crate::Result<(Recorder<S>, Manifest)> {
     let started_boottime = host::boottime_secs();
-    let plan = Arc::new(linux::LinuxPlan::new(
-        &opts.proc_root,
-        &opts.etc_root,
-        opts.no_environ,
-    )?);
-    let total = plan.pids().len();
     let units = Arc::clone(&plan);
     let mut recorder = Recorder::new(
         sink,
-        linux::HOST_FACT_MEMBERS,
+        keep,
         Box::new(move |unit| engine::Plan::is_process(&*units, unit)),
         opts.progress,
         total,
     );
-    let result = engine::run(Arc::clone(&plan), opts.read_timeout, &mut recorder);
+    let result = engine::run(plan, opts.read_timeout, &mut recorder);
     recorder.end_progress();
     result?;
     let finished = Timestamp::now();
     let finished_boottime = host::boottime_secs();
 
-    let kept = |p: &str| recorder.kept.get(p).map(Vec::as_slice);
-    let host = host::facts(
-        kept("proc/stat"),
-        kept("proc/sys/kernel/random/boot_id"),
-        kept("etc/os-release"),
-    );
+    let host = host_facts(&recorder.kept);
     let mut vanished = recorder.vanished.clone();
     vanished.sort_unstable();
     let manifest = Manifest {
@@ -209,22 +301,12 @@ fn run<S: Sink>(
             examiner: opts.examiner.clone(),
             note: opts.note.clone(),
             command: opts.command.clone(),
+            plan: Some(kind.name().into()),
         },
         members: std::mem::take(&mut recorder.members),
         vanished,
     };
     Ok((recorder, manifest))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn run<S: Sink>(
-    _opts: &CaptureOptions,
-    _sink: S,
-    _started: Timestamp,
-) -> crate::Result<(Recorder<S>, Manifest)> {
-    Err(crate::Error::Usage(
-        "capture of a live host is implemented for Linux only; analyze works everywhere".into(),
-    ))
 }
 
 #[cfg(test)]

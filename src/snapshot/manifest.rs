@@ -70,6 +70,9 @@ pub struct ManifestHost {
     /// /proc/sys/kernel/random/boot_id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_id: Option<String>,
+    /// Solaris and illumos: the zone the capture ran in, as zonename(1) prints it (`global`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zonename: Option<String>,
 }
 
 /// The capture run: window, options and chain of custody.
@@ -100,6 +103,11 @@ pub struct ManifestCapture {
     /// The command line that ran the capture.
     #[serde(default)]
     pub command: Vec<String>,
+    /// The capture plan that chose and named the members: `linux` or `solaris` (the layout of the
+    /// archive, whatever `host.sysname` says). Absent in archives written before it was recorded, which
+    /// are all `linux`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
 }
 
 /// Kind of an archive member.

@@ -10,6 +10,9 @@
 //! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}` — each network namespace's socket tables, once per
 //!   namespace, under the first process captured in it; a process's `ns/net` link says which namespace is
 //!   its own, so its tables are those of any process with the same link;
+//! * captured on Solaris or illumos (`capture.plan` `solaris` in the manifest): the binary
+//!   `proc/<pid>/{psinfo,status,...}`, `proc/<pid>/lwp/<lwpid>/*`, `proc/<pid>/fdinfo/<n>` files and the
+//!   `proc/<pid>/path/<name>` links instead — see [`crate::capture::solaris`];
 //! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
 //!   with the error, which have no tar entry.
 //!
