@@ -26,10 +26,14 @@ use crate::time::Timestamp;
 
 /// True when a raw snapshot holds Solaris /proc files rather than Linux ones.
 pub fn looks_like_solaris(raw: &RawSnapshot) -> bool {
-    if let Some(m) = &raw.manifest
-        && let Some(sys) = &m.host.sysname
-    {
-        return sys == "SunOS";
+    if let Some(m) = &raw.manifest {
+        // The plan names the layout; older archives only have the host's sysname.
+        if let Some(plan) = &m.capture.plan {
+            return plan == "solaris";
+        }
+        if let Some(sys) = &m.host.sysname {
+            return sys == "SunOS";
+        }
     }
     raw.children("proc")
         .into_iter()
@@ -410,6 +414,16 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
             processes.push(p);
         }
     }
+    // Zone names: id 0 is the global zone; a capture made inside a non-global zone sees only that
+    // zone's processes, and the manifest names it.
+    let zonename = raw.manifest.as_ref().and_then(|m| m.host.zonename.clone());
+    for p in &mut processes {
+        match (&zonename, p.zone_id) {
+            (_, Some(0)) => p.zone = Some("global".into()),
+            (Some(z), Some(_)) if z != "global" => p.zone = Some(z.clone()),
+            _ => {}
+        }
+    }
     let mut host = Host::default();
     if let Some(m) = &raw.manifest {
         host.hostname = m.host.hostname.clone();
@@ -422,6 +436,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         host.page_size = m.host.page_size;
         host.boot_time = m.host.boot_time;
     }
+
     let mut snapshot = Snapshot {
         source: Source {
             os: Some("solaris".into()),

@@ -837,3 +837,185 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test-only writer: puts `value` as `width` bytes at `off` in the given byte order (offsets from the
+    /// layout reference, not from the structures above).
+    fn put(buf: &mut [u8], off: usize, width: usize, value: u64, endian: Endian) {
+        let bytes = match endian {
+            Endian::Little => value.to_le_bytes()[..width].to_vec(),
+            Endian::Big => value.to_be_bytes()[8 - width..].to_vec(),
+        };
+        buf[off..off + width].copy_from_slice(&bytes);
+    }
+
+    struct Case {
+        abi: Abi,
+        endian: Endian,
+        size: usize,
+        cursig: usize,
+        pid: usize,
+        /// (tv_sec offset, width, tv_usec offset, width) of pr_utime.
+        utime: (usize, usize, usize, usize),
+        pc: (usize, usize),
+        sp: (usize, usize),
+    }
+
+    /// Offsets from the layout reference, section 7.4 (pr_reg offset + slot × width).
+    const CASES: &[Case] = &[
+        Case {
+            abi: Abi::X32,
+            endian: Endian::Little,
+            size: 296,
+            cursig: 12,
+            pid: 24,
+            utime: (40, 4, 44, 4),
+            pc: (72 + 16 * 8, 8),
+            sp: (72 + 19 * 8, 8),
+        },
+        Case {
+            abi: Abi::S390,
+            endian: Endian::Big,
+            size: 224,
+            cursig: 12,
+            pid: 24,
+            utime: (40, 4, 44, 4),
+            pc: (76, 4),
+            sp: (80 + 15 * 4, 4),
+        },
+        Case {
+            abi: Abi::Sparc64,
+            endian: Endian::Big,
+            size: 408,
+            cursig: 12,
+            pid: 32,
+            utime: (48, 8, 56, 4),
+            pc: (112 + 33 * 8, 8),
+            sp: (112 + 14 * 8, 8),
+        },
+        Case {
+            abi: Abi::M68k,
+            endian: Endian::Big,
+            size: 154,
+            cursig: 12,
+            pid: 22,
+            utime: (38, 4, 42, 4),
+            pc: (70 + 18 * 4, 4),
+            sp: (70 + 15 * 4, 4),
+        },
+        Case {
+            abi: Abi::MipsN32,
+            endian: Endian::Big,
+            size: 440,
+            cursig: 12,
+            pid: 24,
+            utime: (40, 4, 44, 4),
+            pc: (72 + 34 * 8, 8),
+            sp: (72 + 29 * 8, 8),
+        },
+        Case {
+            abi: Abi::I386,
+            endian: Endian::Little,
+            size: 144,
+            cursig: 12,
+            pid: 24,
+            utime: (40, 4, 44, 4),
+            pc: (72 + 12 * 4, 4),
+            sp: (72 + 15 * 4, 4),
+        },
+    ];
+
+    #[test]
+    fn prstatus_layouts_without_corpus_cores() {
+        for c in CASES {
+            let mut b = vec![0u8; c.size];
+            put(&mut b, c.cursig, 2, 11, c.endian);
+            put(&mut b, c.pid, 4, 4242, c.endian);
+            put(&mut b, c.pid + 4, 4, 4241, c.endian);
+            put(&mut b, c.utime.0, c.utime.1, 3, c.endian);
+            put(&mut b, c.utime.2, c.utime.3, 250_000, c.endian);
+            let pc = if c.abi == Abi::S390 {
+                0x8040_009a
+            } else {
+                0x40_0123
+            };
+            put(&mut b, c.pc.0, c.pc.1, pc, c.endian);
+            put(&mut b, c.sp.0, c.sp.1, 0x7ff0_0000, c.endian);
+            let mut w = Vec::new();
+            let st = prstatus(c.abi, c.endian, &b, 0, &mut w).unwrap();
+            assert!(w.is_empty(), "{:?}: {w:?}", c.abi);
+            assert_eq!(
+                (st.cursig, st.pid, st.ppid),
+                (11, 4242, 4241),
+                "{:?}",
+                c.abi
+            );
+            assert_eq!(st.utime, 3.25, "{:?}", c.abi);
+            let want_pc = if c.abi == Abi::S390 {
+                0x40_009a
+            } else {
+                0x40_0123
+            };
+            let want_sp = if c.abi == Abi::Sparc64 {
+                0x7ff0_0000 + 2047
+            } else {
+                0x7ff0_0000
+            };
+            assert_eq!(
+                (st.registers.pc, st.registers.sp),
+                (Some(want_pc), Some(want_sp)),
+                "{:?}",
+                c.abi
+            );
+            // Every truncation decodes what is there, or nothing, without panicking.
+            for len in 0..c.size {
+                let _ = prstatus(c.abi, c.endian, &b[..len], 0, &mut Vec::new());
+            }
+        }
+    }
+
+    #[test]
+    fn prpsinfo_uid_widths() {
+        // 124 bytes, 16-bit uid at 8 (x32, arm, m68k, s390); 128 bytes, 32-bit uid at 8 (ppc, mips).
+        let mut b = vec![0u8; 124];
+        b[1] = b'S';
+        put(&mut b, 8, 2, 1000, Endian::Big);
+        put(&mut b, 10, 2, 501, Endian::Big);
+        put(&mut b, 12, 4, 77, Endian::Big);
+        b[28..31].copy_from_slice(b"cat");
+        let p = prpsinfo(Abi::S390, Endian::Big, &b, 0, &mut Vec::new()).unwrap();
+        assert_eq!(
+            (p.uid, p.gid, p.pid, p.fname.as_slice(), p.sname),
+            (1000, 501, 77, &b"cat"[..], b'S')
+        );
+        let mut b = vec![0u8; 128];
+        put(&mut b, 8, 4, 70_000, Endian::Little);
+        put(&mut b, 16, 4, 78, Endian::Little);
+        b[32..35].copy_from_slice(b"dog");
+        let p = prpsinfo(Abi::MipsN32, Endian::Little, &b, 0, &mut Vec::new()).unwrap();
+        assert_eq!(
+            (p.uid, p.pid, p.fname.as_slice()),
+            (70_000, 78, &b"dog"[..])
+        );
+    }
+
+    #[test]
+    fn abi_detection_uses_the_prstatus_size() {
+        use goblin::elf::header::EM_MIPS;
+        assert_eq!(
+            Abi::detect_with_prstatus(EM_MIPS, false, 0, Some(440)),
+            Some(Abi::MipsN32)
+        );
+        assert_eq!(
+            Abi::detect_with_prstatus(EM_MIPS, false, 0, Some(256)),
+            Some(Abi::MipsO32)
+        );
+        assert_eq!(
+            Abi::detect_with_prstatus(EM_MIPS, false, EF_MIPS_ABI2, None),
+            Some(Abi::MipsN32)
+        );
+    }
+}
