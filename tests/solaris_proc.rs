@@ -450,3 +450,65 @@ fn captured_by_the_solaris_plan_and_read_back() {
     capture::capture_to_path(&opts, &out).unwrap();
     check_tree(&out, &[77, 4242]);
 }
+
+/// The real /proc structures inside the illumos cores (NT_PSINFO, NT_PSTATUS, NT_PRCRED, NT_LWPSINFO,
+/// NT_LWPSTATUS), laid out as a /proc directory, read as a Solaris tree: the CORPUS.md facts.
+#[test]
+fn illumos_core_payloads_as_a_proc_tree() {
+    use procsift::formats::elfcore::Core;
+    for (core, pid, ppid, uid, gid, nlwp) in [
+        (
+            "illumos/nsu-k.kozlov-lab16-amd64.core",
+            11341,
+            10998,
+            4887,
+            4899,
+            1,
+        ),
+        (
+            "illumos/nsu-a.chepenkov-lab20-i386.core",
+            26100,
+            25503,
+            4981,
+            4996,
+            1,
+        ),
+    ] {
+        let bytes = std::fs::read(common::corpus(core)).unwrap();
+        let c = Core::parse(&bytes).unwrap();
+        let dir = common::TempDir::new("solcore");
+        let note = |t: u32| c.note(b"CORE", t).unwrap().desc;
+        put(dir.path(), &format!("proc/{pid}/psinfo"), note(13));
+        put(dir.path(), &format!("proc/{pid}/status"), note(10));
+        put(dir.path(), &format!("proc/{pid}/cred"), note(14));
+        put(dir.path(), &format!("proc/{pid}/lwp/1/lwpsinfo"), note(17));
+        put(dir.path(), &format!("proc/{pid}/lwp/1/lwpstatus"), note(16));
+        let r = dir.path().to_str().unwrap();
+        let ps = json(&["ps", r, "--format", "json"]);
+        let p = &ps["processes"][0];
+        assert_eq!(p["pid"], pid, "{core}");
+        assert_eq!(p["ppid"], ppid, "{core}");
+        assert_eq!(p["pgid"], pid, "{core}");
+        assert_eq!(p["sid"], ppid, "{core}");
+        assert_eq!(
+            (p["uid"].as_i64(), p["euid"].as_i64()),
+            (Some(uid), Some(uid)),
+            "{core}"
+        );
+        assert_eq!(
+            (p["gid"].as_i64(), p["egid"].as_i64()),
+            (Some(gid), Some(gid)),
+            "{core}"
+        );
+        assert_eq!(p["comm"], "a.out", "{core}");
+        assert_eq!(p["psargs"], "./a.out", "{core}");
+        assert_eq!(p["nlwp"], nlwp, "{core}");
+        let show = json(&["show", r, &pid.to_string(), "--format", "json"]);
+        let t = &show["process"]["threads"][0];
+        assert_eq!(
+            (t["tid"].as_i64(), t["signal"].as_i64()),
+            (Some(1), Some(11)),
+            "{core}: SIGSEGV"
+        );
+    }
+}
