@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Benchmark: procsift capture and analysis against what users would otherwise run, side by side in one run.
 #
-#   bench/run.sh [N]      N idle processes are spawned first (default 2000) and killed by pid afterwards.
+#   bench/run.sh [N] [HEAP_MIB]   N idle processes are spawned first (default 2000) and killed by pid
+#                                 afterwards; the core case dumps a process with HEAP_MIB (default 1024)
+#                                 of touched heap.
 #
 # Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
 # EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
 # pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, and `procsift ps SNAPSHOT`.
-# Syscalls per process and per member come from `strace -c -f`. Ratios matter, not absolute times: these
-# machines are shared. Run as root (so every process is readable).
+# Syscalls per process and per member come from `strace -c -f`. The core case: a gcore of a process with
+# a touched heap of HEAP_MIB MiB, summarized by `procsift core` and listed by `readelf -n` (wall time and
+# peak RSS). Ratios matter, not absolute times: these machines are shared. Run as root (so every process
+# is readable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-2000}
+HEAP_MIB=${2:-1024}
 work=$(mktemp -d /dev/shm/procsift-bench.XXXXXX)
 pidfile=$work/pids
 
@@ -19,6 +24,8 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v strace >/dev/null || need+=(strace)
 [ -x /usr/bin/time ] || need+=(time)
 command -v ps >/dev/null || need+=(procps)
+command -v gdb >/dev/null || need+=(gdb)
+command -v readelf >/dev/null || need+=(binutils)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}"; fi
 python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
 
@@ -28,6 +35,7 @@ FLOOR=target/release/examples/floor
 
 cleanup() {
   if [ -s "$pidfile" ]; then xargs -r kill <"$pidfile" 2>/dev/null || true; fi
+  if [ -n "${heap_pid:-}" ]; then kill "$heap_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -60,6 +68,31 @@ sc_capture=$(count capture $P capture -o "$work/s.tar")
 echo "peak RSS KiB: procsift capture $(cat "$work/rss.capture"), ps aux $(cat "$work/rss.ps"), procsift ps SNAPSHOT $(cat "$work/rss.psnap")"
 sc_floor=$(count floor $FLOOR "$work/snap.tar")
 sc_ps=$(count ps ps aux)
+
+# The core case.
+python3 bench/bigheap.py "$HEAP_MIB" >"$work/heap.out" &
+heap_pid=$!
+while ! grep -q ready "$work/heap.out" 2>/dev/null; do sleep 0.2; done
+gdb -batch -nx -p "$heap_pid" -ex "gcore $work/big.core" >/dev/null 2>&1
+kill "$heap_pid"; heap_pid=
+echo "core: $(du -h "$work/big.core" | cut -f1) gcore of a process with $HEAP_MIB MiB of touched heap"
+hyperfine --warmup 2 --runs 10 -N --export-json "$work/c.json" --style basic \
+  -n "procsift core" "$P core $work/big.core" \
+  -n "readelf -n" "readelf -n $work/big.core" >/dev/null
+/usr/bin/time -f "%M" -o "$work/rss.core" $P core "$work/big.core" >/dev/null 2>&1
+/usr/bin/time -f "%M" -o "$work/rss.readelf" readelf -n "$work/big.core" >/dev/null 2>&1
+python3 - "$work/c.json" "$(cat "$work/rss.core")" "$(cat "$work/rss.readelf")" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["results"]
+med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
+rss = {"procsift core": int(sys.argv[2]), "readelf -n": int(sys.argv[3])}
+print("\n| core case | median wall (ms) | peak RSS (MiB) |")
+print("|---|---:|---:|")
+for name, t in med.items():
+    print(f"| {name} | {t*1000:.1f} | {rss[name]/1024:.1f} |")
+print(f"procsift core / readelf -n: {med['procsift core']/med['readelf -n']:.2f}x wall")
+PY
+rm -f "$work/big.core"
 
 python3 - "$work/h.json" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" <<'PY'
 import json, sys

@@ -387,6 +387,26 @@ fn freebsd_pid_quirks() {
             .any(|v| v.field == "pid" && v.source.contains("ki_pid"))
     );
     assert_eq!(p.cred.groups.as_ref().map(|g| g.len()), Some(2));
+    // NT_PROCSTAT_FILES: the terminal on 0-2, and the executable from the text vnode.
+    let fds: Vec<(i32, procsift::model::FdKind, String)> = p
+        .fds
+        .iter()
+        .flatten()
+        .map(|f| (f.fd, f.kind, f.target.as_ref().unwrap().escaped()))
+        .collect();
+    assert_eq!(fds.len(), 3);
+    assert!(
+        fds.iter()
+            .all(|(_, k, t)| *k == procsift::model::FdKind::Device && t == "/dev/pts/0"),
+        "{fds:?}"
+    );
+    assert_eq!(p.exe.as_ref().unwrap().as_bytes(), b"/usr/local/bin/bsi");
+    // NT_PROCSTAT_VMMAP names the mapped files.
+    assert!(p.maps.iter().flatten().any(|m| {
+        m.path
+            .as_ref()
+            .is_some_and(|x| x.as_bytes() == b"/libexec/ld-elf.so.1")
+    }));
 
     let s = load("freebsd/bsi-i386-bsi.core");
     let p = only(&s);

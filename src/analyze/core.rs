@@ -701,11 +701,14 @@ fn freebsd_state(stat: u8) -> Option<&'static str> {
 }
 
 fn freebsd_fd(f: &freebsd::KinfoFile, path: Option<ByteString>) -> Fd {
-    let kind = match f.kf_type {
-        1 => FdKind::File,
-        2 => FdKind::Socket,
-        3 | 4 => FdKind::Pipe,
-        10 | 12 => FdKind::Device,
+    let kind = match (f.kf_type, f.vtype) {
+        (1, Some(2)) => FdKind::Dir,
+        (1, Some(3 | 4)) => FdKind::Device,
+        (1, Some(7)) => FdKind::Pipe,
+        (1, _) => FdKind::File,
+        (2, _) => FdKind::Socket,
+        (3 | 4, _) => FdKind::Pipe,
+        (10 | 12, _) => FdKind::Device,
         _ => FdKind::Other,
     };
     let mode = match (f.flags & 1 != 0, f.flags & 2 != 0) {

@@ -324,6 +324,9 @@ pub struct KinfoFile {
     pub offset: i64,
     /// `kf_path`.
     pub path: Vec<u8>,
+    /// For vnodes: `kf_un.kf_file.kf_file_type` (`KF_VTYPE_VREG` 1, `VDIR` 2, `VBLK` 3, `VCHR` 4, `VLNK` 5,
+    /// `VSOCK` 6, `VFIFO` 7).
+    pub vtype: Option<i32>,
     /// For sockets: (`kf_sock_domain0`, `kf_sock_type0`, `kf_sock_protocol0`).
     pub socket: Option<(i32, i32, i32)>,
     /// For IPv4/IPv6 sockets: the local and peer (address, port) from `kf_sa_local` / `kf_sa_peer`.
@@ -674,12 +677,14 @@ fn kinfo_file(rec: &[u8], e: Endian) -> Option<KinfoFile> {
     } else {
         (None, None)
     };
+    let vtype = if kf_type == 1 { int(32) } else { None };
     Some(KinfoFile {
         kf_type,
         fd,
         flags,
         offset,
         path: cstr(rec.get(KF_PATH..).unwrap_or(&[])),
+        vtype,
         socket,
         endpoints,
     })
