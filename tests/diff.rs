@@ -708,4 +708,12 @@ fn trouble_is_exit_status_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.starts_with("error: "), "{err}");
     }
+    // A core against a snapshot without its process: nothing to compare. Against itself: no change.
+    let core = common::corpus("linux/lldb-gcore-linux-x86_64.core");
+    let out = bin().arg("diff").arg(&a).arg(&core).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to compare"));
+    let (code, out) = diff(&[core.as_os_str(), core.as_os_str()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("note: a core holds one process"), "{out}");
 }

@@ -43,9 +43,9 @@ pub(super) fn fds(p: &Process, q: &Process, out: &mut Out) {
 }
 
 /// Mapped files (`map`: loaded or unloaded, the executable's own mappings left out: those are `exe`) and
-/// executable anonymous mappings (`map/anon`). New executable mappings of deleted files and new
+/// executable anonymous mappings (`map/anon`, unless `anon` is false). New executable mappings of deleted files and new
 /// executable anonymous mappings are highlighted.
-pub(super) fn maps(p: &Process, q: &Process, out: &mut Out) {
+pub(super) fn maps(p: &Process, q: &Process, anon: bool, out: &mut Out) {
     let (Some(a), Some(b)) = (&p.maps, &q.maps) else {
         return;
     };
@@ -60,6 +60,9 @@ pub(super) fn maps(p: &Process, q: &Process, out: &mut Out) {
     }
     for (path, exec) in fb.iter().filter(|(k, _)| !fa.contains_key(*k)) {
         new_file_mapping(out, path, *exec);
+    }
+    if !anon {
+        return;
     }
     let (xa, xb) = (anon_exec(a), anon_exec(b));
     for m in xa.difference(&xb) {

@@ -319,26 +319,24 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
         opts,
         interval: diff.interval_secs.filter(|i| *i > 0.0),
         host_ns: [process::host_namespaces(old), process::host_namespaces(new)],
+        // A core names only file mappings: its [vdso], [heap] and [stack] look anonymous.
+        anon_maps: (old.core.is_some()) == (new.core.is_some()),
     };
-    // A core is one process: the other side's other processes did not start or exit.
-    let core_pids: Option<BTreeSet<i32>> = match (&old.core, &new.core) {
-        (None, None) => None,
-        _ => {
-            let pids: BTreeSet<i32> = [old, new]
-                .iter()
-                .filter(|s| s.core.is_some())
-                .flat_map(|s| s.processes.iter().map(|p| p.pid))
-                .collect();
-            diff.notes.push(format!(
-                "a core holds one process: only pid {} is compared",
-                pids.iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            Some(pids)
-        }
-    };
+    let core_pids = core_pids(old, new)?;
+    if let Some(pids) = &core_pids {
+        diff.notes.push(format!(
+            "a core holds one process: only pid {} is compared{}",
+            pids.iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ctx.anon_maps {
+                ""
+            } else {
+                " (anonymous mappings are not, as a core does not name [vdso], [heap], [stack])"
+            }
+        ));
+    }
     let wanted =
         |pid: i32| opts.wants_pid(pid) && core_pids.as_ref().is_none_or(|c| c.contains(&pid));
     let same_boot = diff.same_boot != Some(false);
@@ -390,6 +388,28 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
     }
     diff.changes = changes;
     Ok(diff)
+}
+
+/// When a side is a core: the pids it holds, which must be on the other side too (a core is one process:
+/// the other side's other processes did not start or exit, and a process in one side only is nothing to
+/// compare).
+fn core_pids(old: &Snapshot, new: &Snapshot) -> crate::Result<Option<BTreeSet<i32>>> {
+    let mut pids = BTreeSet::new();
+    for (core, other, name) in [(old, new, "NEW"), (new, old, "OLD")] {
+        if core.core.is_none() {
+            continue;
+        }
+        for p in &core.processes {
+            if other.process(p.pid).is_none() {
+                return Err(crate::Error::NotFound(format!(
+                    "the core {} holds pid {}, which is not in {name} ({}): nothing to compare",
+                    core.source.path, p.pid, other.source.path
+                )));
+            }
+            pids.insert(p.pid);
+        }
+    }
+    Ok((old.core.is_some() || new.core.is_some()).then_some(pids))
 }
 
 /// How two processes with the same pid relate.

@@ -16,6 +16,8 @@ pub(super) struct Context<'a> {
     pub interval: Option<f64>,
     /// Namespaces of pid 1 (the host's) in OLD and in NEW, by type.
     pub host_ns: [BTreeMap<String, u64>; 2],
+    /// Whether executable anonymous mappings can be compared (not when only one side is a core).
+    pub anon_maps: bool,
 }
 
 /// The namespaces of pid 1, by type: what "the host's namespace" means in this snapshot.
@@ -161,7 +163,7 @@ impl Context<'_> {
             files::fds(p, q, o);
         }
         if o.wants(Kind::Maps) {
-            files::maps(p, q, o);
+            files::maps(p, q, self.anon_maps, o);
         }
         if o.wants(Kind::Limits) {
             limits(p, q, o);

@@ -509,6 +509,17 @@ fn a_core_is_compared_with_its_own_process_only() {
     assert!(d.changes[0].note.as_deref().unwrap().contains("pid alone"));
     assert!(d.notes.iter().any(|n| n.contains("core")));
     assert!(d.interval_secs.is_none());
+    // A core's [vdso] has no name: anonymous mappings are not compared with a snapshot's.
+    core.processes[0]
+        .maps
+        .as_mut()
+        .unwrap()
+        .push(map(0xa000, "r-xp", None));
+    let d = compare(&snap(vec![proc(5, 50)], "b", 0), &core, &Options::default()).unwrap();
+    assert_eq!(keys(&d), [(Some(5), Kind::Cwd, "cwd".to_string())]);
+    // A core whose process the snapshot does not have is nothing to compare.
+    let err = compare(&snap(vec![proc(6, 60)], "b", 0), &core, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("holds pid 5"), "{err}");
 }
 
 #[test]
