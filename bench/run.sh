@@ -7,7 +7,9 @@
 #
 # Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
 # EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
-# pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, and `procsift ps SNAPSHOT`.
+# pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, `procsift ps SNAPSHOT`, and
+# `procsift diff OLD NEW` of two captures between which a tenth of the idle processes were replaced (the
+# issue's bar: diffing two snapshots is faster than capturing one).
 # Syscalls per process and per member come from `strace -c -f`. The core case: a gcore of a process with
 # a touched heap of HEAP_MIB MiB, summarized by `procsift core` and listed by `readelf -n` (wall time and
 # peak RSS). Ratios matter, not absolute times: these machines are shared. Run as root (so every process
@@ -30,11 +32,14 @@ if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${n
 python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
 
 cargo build --release --quiet --bin procsift --example floor
-P=target/release/procsift
-FLOOR=target/release/examples/floor
+T=${CARGO_TARGET_DIR:-target}
+P=$T/release/procsift
+FLOOR=$T/release/examples/floor
 
 cleanup() {
-  if [ -s "$pidfile" ]; then xargs -r kill <"$pidfile" 2>/dev/null || true; fi
+  for f in "$pidfile" "$work/pids2"; do
+    if [ -s "$f" ]; then xargs -r kill <"$f" 2>/dev/null || true; fi
+  done
   if [ -n "${heap_pid:-}" ]; then kill "$heap_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -59,6 +64,22 @@ hyperfine --warmup 2 --runs 10 -N --export-json "$work/h.json" --style basic \
   -n "ps aux" "ps aux" \
   -n "psutil (8 attrs)" "python3 bench/psutil_iter.py" \
   -n "procsift ps SNAPSHOT" "$P ps $work/snap.tar" >/dev/null
+
+# The second snapshot: a tenth of the idle processes replaced by new ones.
+python3 bench/holder.py "$((N / 10))" 3600 "$work/pids2" &
+while [ ! -s "$work/pids2" ]; do sleep 0.2; done
+head -n "$((N / 10))" "$pidfile" | xargs -r kill
+sleep 0.5
+$P capture -o "$work/snap2.tar" 2>/dev/null
+$P diff "$work/snap.tar" "$work/snap2.tar" --ignore-volatile >"$work/diff.txt" || true
+echo "diff of the two snapshots: $(grep -c . "$work/diff.txt") lines; summary:"
+sed -n '/^KIND/,/^$/p' "$work/diff.txt"
+# diff exits 1 when it finds differences, so its runs ignore the exit status.
+hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/d.json" --style basic \
+  -n "procsift diff OLD NEW" "$P diff $work/snap.tar $work/snap2.tar" \
+  -n "procsift diff OLD NEW --format json" "$P diff $work/snap.tar $work/snap2.tar --format json" >/dev/null
+/usr/bin/time -f "%M" -o "$work/rss.diff" $P diff "$work/snap.tar" "$work/snap2.tar" >/dev/null 2>&1 || true
+echo "peak RSS KiB: procsift diff OLD NEW $(tail -n 1 "$work/rss.diff")"
 
 count() { strace -c -f -o "$work/strace.$1" "${@:2}" >/dev/null 2>&1; awk '$NF == "total" {print $4}' "$work/strace.$1"; }
 sc_capture=$(count capture $P capture -o "$work/s.tar")
@@ -94,10 +115,10 @@ print(f"procsift core / readelf -n: {med['procsift core']/med['readelf -n']:.2f}
 PY
 rm -f "$work/big.core"
 
-python3 - "$work/h.json" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" <<'PY'
+python3 - "$work/h.json" "$work/d.json" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" <<'PY'
 import json, sys
-h = json.load(open(sys.argv[1]))["results"]
-nproc, nfiles, nlinks, sc_cap, sc_floor, sc_ps = map(int, sys.argv[2:])
+h = json.load(open(sys.argv[1]))["results"] + json.load(open(sys.argv[2]))["results"]
+nproc, nfiles, nlinks, sc_cap, sc_floor, sc_ps = map(int, sys.argv[3:])
 med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
 floor = med["floor (same files)"]
 print(f"\n| command | median wall (ms) | ratio to floor |")
@@ -108,6 +129,7 @@ print()
 print(f"capture / floor: {med['procsift capture']/floor:.2f}x (target <= 1.3x)")
 print(f"capture / psutil: {med['procsift capture']/med['psutil (8 attrs)']:.2f}x (target < 1)")
 print(f"procsift ps SNAPSHOT / ps aux: {med['procsift ps SNAPSHOT']/med['ps aux']:.2f}x (target < 1)")
+print(f"procsift diff OLD NEW / procsift capture: {med['procsift diff OLD NEW']/med['procsift capture']:.2f}x (target < 1)")
 print(f"syscalls: capture {sc_cap} = {sc_cap/nproc:.1f} per process, "
       f"{sc_cap/(nfiles+nlinks):.2f} per member; floor {sc_floor} = {sc_floor/nproc:.1f} per process; "
       f"ps aux {sc_ps} = {sc_ps/nproc:.1f} per process")

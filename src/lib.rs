@@ -25,6 +25,7 @@
 pub mod analyze;
 pub mod bytes;
 pub mod capture;
+pub mod diff;
 pub mod error;
 pub mod formats;
 pub mod model;

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use procsift::analyze::{self, Detail};
 use procsift::capture::{self, CaptureOptions};
+use procsift::diff::Kind;
 use procsift::model::{InputKind, Snapshot};
 use procsift::report::{self, Column, Filter, Format, PsOptions, Report};
 use procsift::snapshot::reader::{self, OpenOptions};
@@ -77,11 +78,51 @@ enum Command {
         after_help = "Examples:\n  procsift core core.1234\n  procsift core core.1234 --format json | jq .core.signal\n  procsift threads core.1234            # every report also reads a core\n  procsift maps core.1234               # the only process is the default PID\n\nShows the signal and its code, the fault address and what is mapped there, the signalled thread's\nregisters, every thread, the full argv and environment when the dumped stack holds them, the auxv,\nthe notes, and which note each value came from."
     )]
     Core(CoreArgs),
+    /// What changed between two snapshots: processes started and exited, and what changed in the others.
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
     )]
     Verify(VerifyArgs),
+}
+
+const DIFF_HELP: &str = "Examples:
+  procsift diff 0200.tar 0205.tar                 # summary, then every change per process
+  procsift diff 0200.tar                          # against the live host, now
+  procsift diff 0200.tar 0205.tar --ignore-volatile --only exec,credentials,sockets
+  procsift diff 0200.tar 0205.tar --pid 5752 --format json | jq '.changes[] | select(.highlight)'
+  procsift diff before.tar core.5752              # a core against its process in a snapshot
+
+A process is (boot id, pid, start time): a reused pid is one process exiting and another starting.
+Kinds: system, started, exited, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds,
+sockets, maps, limits, cpu, memory, io. Highlighted (!): privilege gains, new listening sockets, new
+executable anonymous or deleted-file mappings. cpu% and rates use the time between the captures.
+
+Exit status: 0 no differences, 1 differences, 2 trouble (as diff(1)).";
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier snapshot: archive, /proc-shaped directory or ELF core.
+    old: PathBuf,
+    /// The later snapshot (default: the live host, read now).
+    new: Option<PathBuf>,
+    /// Only these kinds of change (repeat or separate with commas; the list is in the help below).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Only these pids (repeat or separate with commas); host-wide changes are then left out.
+    #[arg(long = "pid", value_delimiter = ',')]
+    pids: Vec<i32>,
+    /// Leave out these kinds or fields (e.g. cpu,io,euid,ns/net,limit); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Leave out what changes by itself on a running host: cpu, memory, io, load average, available
+    /// memory and the process count.
+    #[arg(long)]
+    ignore_volatile: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Args)]
@@ -329,7 +370,68 @@ fn run(command: Command) -> Result<ExitCode> {
             emit(&report::core(&snapshot)?, &snapshot, a.common.format)
         }
         Command::Verify(a) => verify(&a.snapshot),
+        Command::Diff(a) => diff(a),
     }
+}
+
+fn diff(a: DiffArgs) -> Result<ExitCode> {
+    let only = a
+        .only
+        .iter()
+        .map(|k| Kind::parse(k.trim()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let mut ignore: Vec<String> = a.ignore.iter().map(|s| s.trim().to_string()).collect();
+    if a.ignore_volatile {
+        ignore.extend(procsift::diff::VOLATILE.iter().map(|s| s.to_string()));
+    }
+    let opts = procsift::diff::Options {
+        only,
+        pids: a.pids,
+        ignore,
+    };
+    let detail = Detail {
+        fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets),
+        maps: opts.wants_kind(Kind::Maps),
+        limits: opts.wants_kind(Kind::Limits),
+        ..Detail::SUMMARY
+    };
+    // The two inputs are independent: read them at the same time.
+    let (old, new) = std::thread::scope(|s| {
+        let new = s.spawn(|| load(a.new.as_deref(), detail));
+        let old = load(Some(&a.old), detail);
+        (
+            old,
+            new.join()
+                .unwrap_or_else(|_| Err(Error::Usage("reading NEW failed".into()))),
+        )
+    });
+    let (old, new) = (old?, new?);
+    let d = procsift::diff::compare(&old, &new, &opts)?;
+    let format = a.common.format;
+    let stdout = std::io::stdout();
+    let width = if stdout.is_terminal() {
+        terminal_width()
+    } else {
+        None
+    };
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = report::diff::render_diff(&d, format, width, &mut out).and_then(|_| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::io("standard output", e)),
+    }
+    if matches!(format, Format::Table | Format::Csv) {
+        for (side, s) in [("OLD", &old), ("NEW", &new)] {
+            print_warnings(s, side);
+        }
+    }
+    Ok(if d.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The pid the user gave, or the only process of a core.
@@ -386,7 +488,7 @@ fn emit(report: &Report, snapshot: &Snapshot, format: Format) -> Result<ExitCode
         Err(e) => return Err(Error::io("standard output", e)),
     }
     if matches!(format, Format::Table | Format::Csv) {
-        print_warnings(snapshot);
+        print_warnings(snapshot, "");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -398,15 +500,21 @@ fn terminal_width() -> Option<u16> {
         .or_else(|| comfy_table::Table::new().width())
 }
 
-fn print_warnings(snapshot: &Snapshot) {
+/// Prints the first warnings of `snapshot` on stderr, each prefixed with `side` (`OLD`, `NEW`) if given.
+fn print_warnings(snapshot: &Snapshot, side: &str) {
     const SHOWN: usize = 10;
+    let prefix = if side.is_empty() {
+        String::new()
+    } else {
+        format!("{side}: ")
+    };
     let n = snapshot.warnings.len();
     for w in snapshot.warnings.iter().take(SHOWN) {
-        print_warning(&w.to_string());
+        print_warning(&format!("{prefix}{w}"));
     }
     if n > SHOWN {
         print_warning(&format!(
-            "... and {} more warnings (all of them are in --format json)",
+            "{prefix}... and {} more warnings (all of them are in --format json)",
             n - SHOWN
         ));
     }

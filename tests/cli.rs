@@ -7,7 +7,7 @@ use common::{TempDir, bin, corpus, run_json};
 #[test]
 fn every_subcommand_help_has_examples() {
     for sub in [
-        "capture", "ps", "tree", "show", "threads", "maps", "files", "info", "verify",
+        "capture", "ps", "tree", "show", "threads", "maps", "files", "info", "verify", "diff",
     ] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");

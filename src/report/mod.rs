@@ -7,6 +7,7 @@
 
 mod columns;
 mod core;
+pub mod diff;
 mod files;
 mod filter;
 mod info;

@@ -45,16 +45,7 @@ pub fn render(
     match format {
         Format::Table => match &report.text {
             Some(text) => out.write_all(text.as_bytes()),
-            None => match width {
-                Some(w) => {
-                    // comfy-table pads every cell, so lines end in spaces; drop them.
-                    for line in table(report, w).to_string().lines() {
-                        writeln!(out, "{}", line.trim_end())?;
-                    }
-                    Ok(())
-                }
-                None => plain_table(report, out),
-            },
+            None => write_table(report, width, out),
         },
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &document(report, snapshot))?;
@@ -110,6 +101,24 @@ pub fn document(report: &Report, snapshot: &Snapshot) -> Value {
     Value::Object(doc)
 }
 
+/// Writes the report's rows as a table: fitted to `width` on a terminal, else plain and whole.
+pub(crate) fn write_table(
+    report: &Report,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match width {
+        Some(w) => {
+            // comfy-table pads every cell, so lines end in spaces; drop them.
+            for line in table(report, w).to_string().lines() {
+                writeln!(out, "{}", line.trim_end())?;
+            }
+            Ok(())
+        }
+        None => plain_table(report, out),
+    }
+}
+
 /// Columns padded to their widest cell, two spaces apart, numbers right-aligned, the last column unpadded.
 fn plain_table(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let ncol = report.columns.len();
@@ -161,7 +170,8 @@ fn table(report: &Report, width: u16) -> Table {
     t
 }
 
-fn csv_row(cells: &[String]) -> String {
+/// One RFC 4180 CSV line (without the line end).
+pub(crate) fn csv_row(cells: &[String]) -> String {
     cells
         .iter()
         .map(|c| {

@@ -1,0 +1,464 @@
+//! Comparing two snapshots: what started, exited, and changed in between.
+//!
+//! Pure: two [`Snapshot`]s in, a [`Diff`] out; no I/O. Rendering is `report::diff`'s job.
+//!
+//! Identity. A process is `(boot id, pid, start time)`: within one boot, a pid whose start time differs
+//! between the snapshots is one process that exited and another that started (pid reuse), never a change.
+//! Snapshots of different boots share no process. Start times are compared in clock ticks since boot
+//! (exact) when both sides have them, else as UTC times to within a second; when one side has no start
+//! time at all (a core), the pid alone matches and the change says so.
+//!
+//! Fields absent on either side are never compared: a member the capture could not read, or a list the
+//! input does not have (a core has no open files), is not a change.
+
+mod files;
+mod process;
+mod system;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::bytes::ByteString;
+use crate::model::{Process, Snapshot, Source, Warning};
+use crate::time::Timestamp;
+
+/// What kind of change a [`Change`] is. The order is the order of the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Host-wide: boot id, host name, kernel, load average, memory, process count.
+    System,
+    /// A process present only in NEW.
+    Started,
+    /// A process present only in OLD.
+    Exited,
+    /// Command changed: `exe`, `argv` or `comm` (an exec, or a process renaming itself; kernel
+    /// threads' renames are left out).
+    Exec,
+    /// User or group ids changed (`uid`, `euid`, `suid`, `fsuid`, `gid`, ..., `groups`).
+    Credentials,
+    /// Parent, process group or session changed (`ppid`, `pgid`, `sid`): reparented, daemonized.
+    Parent,
+    /// Current or root directory changed (`cwd`, `root`).
+    Cwd,
+    /// Moved into another namespace (`ns/<type>`).
+    Namespaces,
+    /// Moved into another control group (`cgroup` or `cgroup/<controllers>`).
+    Cgroup,
+    /// Thread count changed (`nlwp`).
+    Threads,
+    /// A file descriptor that is not a socket was opened, closed or reused (`fd/<n>`).
+    Fds,
+    /// A socket descriptor was opened, closed, or changed state (`fd/<n>`).
+    Sockets,
+    /// A file was mapped or unmapped (`map`), or an executable anonymous mapping appeared (`map/anon`).
+    Maps,
+    /// A resource limit changed (`limit/<name>`).
+    Limits,
+    /// CPU time used in the interval (`cpu_time`).
+    Cpu,
+    /// Resident memory grew or shrank (`rss_kib`).
+    Memory,
+    /// I/O counters moved (`rchar`, `wchar`, `read_bytes`, `write_bytes`).
+    Io,
+}
+
+impl Kind {
+    /// Every kind, in output order.
+    pub const ALL: [Kind; 17] = [
+        Kind::System,
+        Kind::Started,
+        Kind::Exited,
+        Kind::Exec,
+        Kind::Credentials,
+        Kind::Parent,
+        Kind::Cwd,
+        Kind::Namespaces,
+        Kind::Cgroup,
+        Kind::Threads,
+        Kind::Fds,
+        Kind::Sockets,
+        Kind::Maps,
+        Kind::Limits,
+        Kind::Cpu,
+        Kind::Memory,
+        Kind::Io,
+    ];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::System => "system",
+            Kind::Started => "started",
+            Kind::Exited => "exited",
+            Kind::Exec => "exec",
+            Kind::Credentials => "credentials",
+            Kind::Parent => "parent",
+            Kind::Cwd => "cwd",
+            Kind::Namespaces => "namespaces",
+            Kind::Cgroup => "cgroup",
+            Kind::Threads => "threads",
+            Kind::Fds => "fds",
+            Kind::Sockets => "sockets",
+            Kind::Maps => "maps",
+            Kind::Limits => "limits",
+            Kind::Cpu => "cpu",
+            Kind::Memory => "memory",
+            Kind::Io => "io",
+        }
+    }
+
+    /// Parses a kind name; the error lists the known names.
+    pub fn parse(s: &str) -> Result<Kind, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown change kind {s:?}; known kinds: {}",
+                    Kind::ALL.map(Kind::name).join(", ")
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Fields that change by themselves on a running host; `--ignore-volatile` leaves them out.
+pub const VOLATILE: &[&str] = &[
+    "cpu",
+    "memory",
+    "io",
+    "loadavg",
+    "mem_available_kib",
+    "processes",
+];
+
+/// One difference between the snapshots.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// What kind of change.
+    pub kind: Kind,
+    /// The process (absent for `system` changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    /// The process's start time, UTC (with `pid`, its identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Timestamp>,
+    /// The process's command name (NEW's, else OLD's), for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<ByteString>,
+    /// Which field changed (`argv`, `euid`, `fd/3`, `ns/net`, `limit/Max open files`, ...).
+    pub field: String,
+    /// The value in OLD; `null` when the thing did not exist there (opened, started, loaded).
+    pub old: Option<Value>,
+    /// The value in NEW; `null` when the thing is gone there (closed, exited, unloaded).
+    pub new: Option<Value>,
+    /// `new - old` for numeric fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Value>,
+    /// `delta` per second of the interval (for `cpu_time`: CPU seconds per second, × 100 = %CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Worth a look: a privilege gain, a new listening socket, a new executable anonymous or deleted-file
+    /// mapping.
+    pub highlight: bool,
+    /// Explanation for people (pid reuse, namespace moves, why it is highlighted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One side of the comparison, summarized.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Side {
+    /// Where the snapshot came from.
+    pub source: Source,
+    /// Host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// Boot id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
+    /// Boot time, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_time: Option<Timestamp>,
+    /// When the capture started, UTC (procsift archives only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured: Option<Timestamp>,
+    /// Seconds since boot when the records were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_secs: Option<f64>,
+    /// Number of processes.
+    pub processes: usize,
+    /// Problems met while reading this side.
+    pub warnings: Vec<Warning>,
+}
+
+/// The result of comparing OLD with NEW.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Diff {
+    /// The earlier snapshot.
+    pub old: Side,
+    /// The later snapshot.
+    pub new: Side,
+    /// Whether both were taken in the same boot; absent when neither boot id nor boot time tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_boot: Option<bool>,
+    /// Seconds between the snapshots; absent when it cannot be computed (then there are no rates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_secs: Option<f64>,
+    /// How the interval was computed (`capture start times`, `uptime`), or why it was not.
+    pub interval_source: String,
+    /// Things the reader must know to read the changes (different boots, a core on one side, ...).
+    pub notes: Vec<String>,
+    /// The changes, in order: system first, then by pid, start time, kind and field.
+    pub changes: Vec<Change>,
+}
+
+impl Diff {
+    /// True when no change was found (exit status 0).
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Number of changes and of highlighted changes, per kind, in kind order.
+    pub fn summary(&self) -> BTreeMap<Kind, (usize, usize)> {
+        let mut m = BTreeMap::new();
+        for c in &self.changes {
+            let e = m.entry(c.kind).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += usize::from(c.highlight);
+        }
+        m
+    }
+}
+
+/// What to compare.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Only these kinds (all when empty).
+    pub only: Vec<Kind>,
+    /// Only these pids (all when empty); `system` changes are then left out.
+    pub pids: Vec<i32>,
+    /// Kinds, fields (`euid`, `ns/net`) or field prefixes before a `/` (`ns`, `limit`) to leave out.
+    pub ignore: Vec<String>,
+}
+
+impl Options {
+    /// Whether changes of `kind` are wanted at all.
+    pub fn wants_kind(&self, kind: Kind) -> bool {
+        (self.only.is_empty() || self.only.contains(&kind))
+            && !self.ignore.iter().any(|i| i == kind.name())
+            && (kind != Kind::System || self.pids.is_empty())
+    }
+
+    /// Whether a change of `kind` to `field` is wanted.
+    pub fn wants(&self, kind: Kind, field: &str) -> bool {
+        let prefix = field.split_once('/').map(|(p, _)| p);
+        self.wants_kind(kind)
+            && !self
+                .ignore
+                .iter()
+                .any(|i| i == field || Some(i.as_str()) == prefix)
+    }
+
+    fn wants_pid(&self, pid: i32) -> bool {
+        self.pids.is_empty() || self.pids.contains(&pid)
+    }
+}
+
+/// Compares OLD with NEW. Fails only when the two cannot be compared (records of different operating
+/// systems); everything else, including different boots or hosts, is a result.
+pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<Diff> {
+    if let (Some(a), Some(b)) = (&old.source.os, &new.source.os) {
+        if a != b {
+            return Err(crate::Error::Usage(format!(
+                "cannot compare records of different operating systems: {} ({a}) and {} ({b})",
+                old.source.path, new.source.path
+            )));
+        }
+    }
+    let mut diff = Diff {
+        old: side(old),
+        new: side(new),
+        same_boot: system::same_boot(old, new),
+        ..Diff::default()
+    };
+    (diff.interval_secs, diff.interval_source) = system::interval(old, new, diff.same_boot);
+    if diff.interval_secs.is_some_and(|i| i <= 0.0) {
+        diff.notes.push(format!(
+            "NEW was taken {} OLD: were the inputs given in the wrong order? Rates are not computed",
+            if diff.interval_secs == Some(0.0) { "at the same time as" } else { "before" }
+        ));
+    }
+    if diff.same_boot == Some(false) {
+        diff.notes.push(
+            "the snapshots are of different boots: no process is in both, so every process of OLD \
+             exited and every process of NEW started"
+                .into(),
+        );
+    }
+    if old.host.hostname.is_some()
+        && new.host.hostname.is_some()
+        && old.host.hostname != new.host.hostname
+    {
+        diff.notes
+            .push("the snapshots are of different hosts".into());
+    }
+    let mut changes = Vec::new();
+    if opts.wants_kind(Kind::System) {
+        system::changes(old, new, opts, &mut changes);
+    }
+    let ctx = process::Context {
+        opts,
+        interval: diff.interval_secs.filter(|i| *i > 0.0),
+        host_ns: [process::host_namespaces(old), process::host_namespaces(new)],
+        // A core names only file mappings: its [vdso], [heap] and [stack] look anonymous.
+        anon_maps: (old.core.is_some()) == (new.core.is_some()),
+    };
+    let core_pids = core_pids(old, new)?;
+    if let Some(pids) = &core_pids {
+        diff.notes.push(format!(
+            "a core holds one process: only pid {} is compared{}",
+            pids.iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ctx.anon_maps {
+                ""
+            } else {
+                " (anonymous mappings are not, as a core does not name [vdso], [heap], [stack])"
+            }
+        ));
+    }
+    let wanted =
+        |pid: i32| opts.wants_pid(pid) && core_pids.as_ref().is_none_or(|c| c.contains(&pid));
+    let same_boot = diff.same_boot != Some(false);
+    let (mut i, mut j) = (0, 0);
+    let (a, b) = (&old.processes, &new.processes);
+    while i < a.len() || j < b.len() {
+        let (p, q) = (a.get(i), b.get(j));
+        match (p, q) {
+            (Some(p), Some(q)) if p.pid == q.pid => {
+                i += 1;
+                j += 1;
+                if !wanted(p.pid) {
+                    continue;
+                }
+                let id = identity(p, q);
+                if same_boot && !matches!(id, Identity::Different) {
+                    let before = changes.len();
+                    ctx.compare(p, q, &mut changes);
+                    // Fields are compared in a natural order; the output groups them by kind.
+                    changes[before..].sort_by_key(|c| c.kind);
+                    if matches!(id, Identity::PidOnly) {
+                        for c in &mut changes[before..] {
+                            c.note = Some(join_note(
+                                c.note.take(),
+                                "matched by pid alone: one input has no start time",
+                            ));
+                        }
+                    }
+                } else {
+                    let reused = same_boot;
+                    ctx.exited(p, reused.then_some(q), &mut changes);
+                    ctx.started(q, reused.then_some(p), &mut changes);
+                }
+            }
+            (Some(p), q) if q.is_none_or(|q| p.pid < q.pid) => {
+                i += 1;
+                if wanted(p.pid) {
+                    ctx.exited(p, None, &mut changes);
+                }
+            }
+            (_, Some(q)) => {
+                j += 1;
+                if wanted(q.pid) {
+                    ctx.started(q, None, &mut changes);
+                }
+            }
+            (_, None) => break,
+        }
+    }
+    diff.changes = changes;
+    Ok(diff)
+}
+
+/// When a side is a core: the pids it holds, which must be on the other side too (a core is one process:
+/// the other side's other processes did not start or exit, and a process in one side only is nothing to
+/// compare).
+fn core_pids(old: &Snapshot, new: &Snapshot) -> crate::Result<Option<BTreeSet<i32>>> {
+    let mut pids = BTreeSet::new();
+    for (core, other, name) in [(old, new, "NEW"), (new, old, "OLD")] {
+        if core.core.is_none() {
+            continue;
+        }
+        for p in &core.processes {
+            if other.process(p.pid).is_none() {
+                return Err(crate::Error::NotFound(format!(
+                    "the core {} holds pid {}, which is not in {name} ({}): nothing to compare",
+                    core.source.path, p.pid, other.source.path
+                )));
+            }
+            pids.insert(p.pid);
+        }
+    }
+    Ok((old.core.is_some() || new.core.is_some()).then_some(pids))
+}
+
+/// How two processes with the same pid relate.
+enum Identity {
+    /// The same process.
+    Same,
+    /// Different processes (the pid was reused).
+    Different,
+    /// One side has no start time: assumed the same.
+    PidOnly,
+}
+
+fn identity(p: &Process, q: &Process) -> Identity {
+    if let (Some(a), Some(b)) = (p.start_ticks, q.start_ticks) {
+        return if a == b {
+            Identity::Same
+        } else {
+            Identity::Different
+        };
+    }
+    if let (Some(a), Some(b)) = (p.start_time, q.start_time) {
+        return if (a.as_secs_f64() - b.as_secs_f64()).abs() <= 1.0 {
+            Identity::Same
+        } else {
+            Identity::Different
+        };
+    }
+    Identity::PidOnly
+}
+
+pub(crate) fn join_note(a: Option<String>, b: &str) -> String {
+    match a {
+        Some(a) => format!("{a}; {b}"),
+        None => b.to_string(),
+    }
+}
+
+fn side(s: &Snapshot) -> Side {
+    Side {
+        source: s.source.clone(),
+        hostname: s.host.hostname.clone(),
+        boot_id: s.host.boot_id.clone(),
+        boot_time: s.host.boot_time,
+        captured: s.capture.as_ref().and_then(|c| c.started),
+        uptime_secs: s.host.uptime_secs,
+        processes: s.processes.len(),
+        warnings: s.warnings.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,719 @@
+//! `procsift diff`: live processes the test controls make known changes between two captures, and each
+//! change must be reported exactly, with nothing else for those processes. Pid reuse and a different boot
+//! are built as /proc-shaped directories. Needs root (setpriv, unshare, seteuid) and gcc.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use common::{TempDir, bin};
+use serde_json::{Value, json};
+
+/// A running tests/fixtures/puppet.c.
+struct Puppet {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    pid: i32,
+}
+
+impl Puppet {
+    fn start(mut cmd: Command) -> Puppet {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the puppet");
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        let mut p = Puppet {
+            child,
+            input,
+            output,
+            pid: 0,
+        };
+        p.pid = p.ready();
+        assert_eq!(p.pid as u32, p.child.id());
+        p
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.output.read_line(&mut line).unwrap();
+        line.trim_end().to_string()
+    }
+
+    fn ready(&mut self) -> i32 {
+        let line = self.line();
+        line.strip_prefix("ready ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("puppet said {line:?}"))
+    }
+
+    /// Sends a command and returns what follows `ok`.
+    fn send(&mut self, cmd: &str) -> String {
+        writeln!(self.input, "{cmd}").unwrap();
+        let reply = self.line();
+        match reply.strip_prefix("ok") {
+            Some(rest) => rest.trim().to_string(),
+            None => panic!("puppet {}: {cmd:?} -> {reply:?}", self.pid),
+        }
+    }
+
+    /// Sends an `exec` of a puppet and waits until the new program is ready.
+    fn exec(&mut self, cmd: &str) {
+        writeln!(self.input, "{cmd}").unwrap();
+        assert_eq!(self.ready(), self.pid);
+    }
+}
+
+impl Drop for Puppet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn gcc(args: &[&std::ffi::OsStr]) {
+    let out = Command::new("gcc")
+        .args(args)
+        .output()
+        .expect("run gcc (apt-get install gcc)");
+    assert!(
+        out.status.success(),
+        "gcc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn capture(path: &Path) {
+    let out = bin().arg("capture").arg("-o").arg(path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `procsift diff ARGS`; returns the exit code and stdout.
+fn diff(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = bin().arg("diff").args(args).output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "diff {args:?}: {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, String::from_utf8(out.stdout).unwrap())
+}
+
+fn link(path: impl AsRef<Path>) -> String {
+    std::fs::read_link(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn ns_inode(pid: i32, ns: &str) -> u64 {
+    let l = link(format!("/proc/{pid}/ns/{ns}"));
+    l[ns.len() + 2..l.len() - 1].parse().unwrap()
+}
+
+/// Uid, Gid (4 ids each) and Groups of /proc/<pid>/status, as the diff names them.
+fn ids(pid: i32) -> BTreeMap<&'static str, Value> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let mut m = BTreeMap::new();
+    for line in status.lines() {
+        let (k, v) = line.split_once(':').unwrap();
+        if !matches!(k, "Uid" | "Gid" | "Groups") {
+            continue;
+        }
+        let nums: Vec<u32> = v.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        let names: &[&'static str] = match k {
+            "Uid" => &["uid", "euid", "suid", "fsuid"],
+            "Gid" => &["gid", "egid", "sgid", "fsgid"],
+            "Groups" => {
+                m.insert("groups", json!(nums));
+                continue;
+            }
+            _ => continue,
+        };
+        for (n, v) in names.iter().zip(nums) {
+            m.insert(*n, json!(v));
+        }
+    }
+    m
+}
+
+/// The credential changes between two readings of the ids, as the diff must report them.
+fn id_changes(a: &BTreeMap<&str, Value>, b: &BTreeMap<&str, Value>) -> Vec<Expected> {
+    let order = [
+        "uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid", "groups",
+    ];
+    order
+        .iter()
+        .filter(|k| a[*k] != b[*k])
+        .map(|k| {
+            let gained = *k != "groups" && b[*k] == json!(0);
+            exp("credentials", k, a[*k].clone(), b[*k].clone(), gained)
+        })
+        .collect()
+}
+
+/// `(kind, field, old, new, highlight)`.
+type Expected = (String, String, Value, Value, bool);
+
+fn exp(kind: &str, field: &str, old: Value, new: Value, highlight: bool) -> Expected {
+    (kind.into(), field.into(), old, new, highlight)
+}
+
+const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
+
+#[test]
+fn known_changes_are_reported_exactly() {
+    let dir = TempDir::new("diff");
+    let d = std::fs::canonicalize(dir.path()).unwrap();
+    let puppet = d.join("puppet");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/puppet.c");
+    gcc(&[
+        "-O1".as_ref(),
+        "-pthread".as_ref(),
+        "-o".as_ref(),
+        puppet.as_os_str(),
+        src.as_os_str(),
+    ]);
+    let puppet2 = d.join("puppet-two");
+    std::fs::copy(&puppet, &puppet2).unwrap();
+    let lib_src = d.join("tiny.c");
+    std::fs::write(&lib_src, "int tiny(void) { return 42; }\n").unwrap();
+    let lib = d.join("libtiny.so");
+    gcc(&[
+        "-shared".as_ref(),
+        "-fPIC".as_ref(),
+        "-o".as_ref(),
+        lib.as_os_str(),
+        lib_src.as_os_str(),
+    ]);
+    let held = d.join("held.txt");
+    let opened = d.join("opened.txt");
+    let workdir = d.join("workdir");
+    std::fs::write(&held, "x").unwrap();
+    std::fs::write(&opened, "y").unwrap();
+    std::fs::create_dir(&workdir).unwrap();
+    let p = puppet.to_str().unwrap();
+    let plain = || Command::new(&puppet);
+    let cmdline = p.to_string();
+
+    let idle = Puppet::start(plain());
+    let mut exiter = Puppet::start(plain());
+    let mut execer = Puppet::start(plain());
+    let mut chdirer = Puppet::start(plain());
+    let mut opener = Puppet::start(plain());
+    let mut closer = Puppet::start(plain());
+    let held_fd = closer.send(&format!("open {}", held.display()));
+    let mut listener = Puppet::start(plain());
+    let mut dlopener = Puppet::start(plain());
+    let mut unsharer = Puppet::start(plain());
+    let mut threader = Puppet::start(plain());
+    let mut limiter = Puppet::start(plain());
+    let mut dropper = Puppet::start(plain());
+    let mut gainer = Puppet::start({
+        let mut c = Command::new("setpriv");
+        c.args(["--euid", "1000"]).arg(&puppet);
+        c
+    });
+    let mut burner = Puppet::start(plain());
+    let uts_before = ns_inode(unsharer.pid, "uts");
+    let ids_before = [ids(dropper.pid), ids(gainer.pid)];
+
+    let a = d.join("a.tar");
+    capture(&a);
+
+    let started = Puppet::start(plain());
+    writeln!(exiter.input, "exit").unwrap();
+    let exiter_pid = exiter.pid;
+    exiter.child.wait().unwrap(); // reaped: no zombie left in the second capture
+    execer.exec(&format!("exec {} puppet-two renamed", puppet2.display()));
+    chdirer.send(&format!("chdir {}", workdir.display()));
+    let opened_fd = opener.send(&format!("open {}", opened.display()));
+    closer.send(&format!("close {held_fd}"));
+    let reply = listener.send("listen");
+    let (listen_fd, port) = reply.split_once(' ').unwrap();
+    dlopener.send(&format!("dlopen {}", lib.display()));
+    unsharer.send("unshare-uts");
+    threader.send("thread");
+    limiter.send("nofile 512 1024");
+    dropper.exec(&format!(
+        "exec /usr/bin/setpriv setpriv --reuid=65534 --regid=65534 --clear-groups -- {p}"
+    ));
+    gainer.send("seteuid 0");
+    burner.send("burn 300");
+    burner.send("alloc 64");
+    burner.send(&format!("write {}/written 1048576", d.display()));
+    let uts_after = ns_inode(unsharer.pid, "uts");
+    let ids_after = [ids(dropper.pid), ids(gainer.pid)];
+    let socket = link(format!("/proc/{}/fd/{listen_fd}", listener.pid));
+
+    let b = d.join("b.tar");
+    capture(&b);
+
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(code, 1);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["report"], "diff");
+    assert_eq!(doc["same_boot"], true);
+    assert_eq!(doc["interval_source"], "capture start times");
+    assert!(doc["interval_secs"].as_f64().unwrap() > 0.0);
+
+    let mut by_pid: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
+    for c in doc["changes"].as_array().unwrap() {
+        if let Some(pid) = c["pid"].as_i64() {
+            by_pid.entry(pid).or_default().push(c);
+        }
+    }
+    let got = |pid: i32| -> Vec<Expected> {
+        by_pid
+            .get(&i64::from(pid))
+            .into_iter()
+            .flatten()
+            .filter(|c| !RESOURCES.contains(&c["kind"].as_str().unwrap()))
+            .map(|c| {
+                exp(
+                    c["kind"].as_str().unwrap(),
+                    c["field"].as_str().unwrap(),
+                    c["old"].clone(),
+                    c["new"].clone(),
+                    c["highlight"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let s = |x: &Path| json!(x.to_str().unwrap());
+
+    // Nothing at all happened to this one, not even a resource delta.
+    assert_eq!(by_pid.get(&i64::from(idle.pid)), None);
+    assert_eq!(
+        got(exiter_pid),
+        [exp("exited", "process", json!(cmdline), Value::Null, false)]
+    );
+    assert_eq!(
+        got(started.pid),
+        [exp(
+            "started",
+            "process",
+            Value::Null,
+            json!(cmdline),
+            false
+        )]
+    );
+    assert_eq!(
+        got(execer.pid),
+        [
+            exp("exec", "exe", json!(p), s(&puppet2), false),
+            exp(
+                "exec",
+                "argv",
+                json!([p]),
+                json!(["puppet-two", "renamed"]),
+                false
+            ),
+            exp("exec", "comm", json!("puppet"), json!("puppet-two"), false),
+        ]
+    );
+    assert_eq!(
+        got(chdirer.pid),
+        [exp(
+            "cwd",
+            "cwd",
+            json!(std::env::current_dir().unwrap().to_str().unwrap()),
+            s(&workdir),
+            false
+        )]
+    );
+    assert_eq!(
+        got(opener.pid),
+        [exp(
+            "fds",
+            &format!("fd/{opened_fd}"),
+            Value::Null,
+            s(&opened),
+            false
+        )]
+    );
+    assert_eq!(
+        got(closer.pid),
+        [exp(
+            "fds",
+            &format!("fd/{held_fd}"),
+            s(&held),
+            Value::Null,
+            false
+        )]
+    );
+    assert_eq!(
+        got(listener.pid),
+        [exp(
+            "sockets",
+            &format!("fd/{listen_fd}"),
+            Value::Null,
+            json!(format!("tcp 127.0.0.1:{port} LISTEN {socket}")),
+            true
+        )]
+    );
+    assert_eq!(
+        got(dlopener.pid),
+        [exp("maps", "map", Value::Null, s(&lib), false)]
+    );
+    assert_eq!(
+        got(unsharer.pid),
+        [exp(
+            "namespaces",
+            "ns/uts",
+            json!(uts_before),
+            json!(uts_after),
+            false
+        )]
+    );
+    // pid 1 stands for the host; a sandbox may not let us read its namespaces.
+    if std::fs::read_link("/proc/1/ns/uts").is_ok() && ns_inode(1, "uts") == uts_before {
+        let c = by_pid[&i64::from(unsharer.pid)]
+            .iter()
+            .find(|c| c["kind"] == "namespaces")
+            .unwrap();
+        assert_eq!(c["note"], "left the host's uts namespace");
+    }
+    assert_eq!(
+        got(threader.pid),
+        [exp("threads", "nlwp", json!(1), json!(2), false)]
+    );
+    let limit = got(limiter.pid);
+    assert_eq!(limit.len(), 1, "{limit:?}");
+    assert_eq!(
+        (&limit[0].0, &limit[0].1, &limit[0].3),
+        (
+            &"limits".to_string(),
+            &"limit/Max open files".to_string(),
+            &json!({"soft": 512, "hard": 1024})
+        )
+    );
+    let dropped = id_changes(&ids_before[0], &ids_after[0]);
+    assert!(dropped.len() >= 8, "setpriv changed {dropped:?}");
+    assert!(dropped.iter().all(|c| !c.4), "a drop is not a gain");
+    assert_eq!(got(dropper.pid), dropped);
+    let gained = id_changes(&ids_before[1], &ids_after[1]);
+    assert_eq!(
+        gained,
+        [
+            exp("credentials", "euid", json!(1000), json!(0), true),
+            exp("credentials", "fsuid", json!(1000), json!(0), true),
+        ]
+    );
+    assert_eq!(got(gainer.pid), gained);
+
+    // Resource deltas of the process that burned CPU, grew and wrote.
+    assert_eq!(got(burner.pid), []);
+    let res: BTreeMap<&str, &Value> = by_pid[&i64::from(burner.pid)]
+        .iter()
+        .map(|c| (c["field"].as_str().unwrap(), *c))
+        .collect();
+    let cpu = res["cpu_time"];
+    assert!(cpu["delta"].as_f64().unwrap() >= 0.25, "{cpu}");
+    assert!(cpu["rate"].as_f64().unwrap() > 0.0, "{cpu}");
+    let rss = res["rss_kib"];
+    assert!(rss["delta"].as_i64().unwrap() >= 60 * 1024, "{rss}");
+    let wchar = res["wchar"];
+    assert!(wchar["delta"].as_i64().unwrap() >= 1 << 20, "{wchar}");
+    let want = wchar["delta"].as_f64().unwrap() / doc["interval_secs"].as_f64().unwrap();
+    assert!(
+        (wchar["rate"].as_f64().unwrap() - want).abs() < want * 1e-9,
+        "{wchar}"
+    );
+
+    // The same pair through the options and the other formats.
+    let pid_arg = |p: &Puppet| p.pid.to_string();
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--pid".as_ref(),
+        pid_arg(&idle).as_ref(),
+    ]);
+    assert_eq!(
+        (code, out.lines().last()),
+        (0, Some("no differences")),
+        "{out}"
+    );
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--ignore-volatile".as_ref(),
+        "--pid".as_ref(),
+        format!("{},{}", idle.pid, listener.pid).as_ref(),
+    ]);
+    assert_eq!(code, 1);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(&format!(" {} ", listener.pid)))
+        .collect();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert!(rows[0].starts_with('!'), "{out}");
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--only".as_ref(),
+        "credentials".as_ref(),
+        "--pid".as_ref(),
+        format!("{},{}", gainer.pid, burner.pid).as_ref(),
+        "--format".as_ref(),
+        "ndjson".as_ref(),
+    ]);
+    assert_eq!(code, 1);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &Value| v.get("warning").is_none())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["pid"] == gainer.pid && l["highlight"] == true)
+    );
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--only".as_ref(),
+        "cwd".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("pid,start_time,comm,kind,field,old,new,"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&format!("{},", chdirer.pid)) && l.contains(",cwd,cwd,"))
+    );
+    // A snapshot against itself.
+    let (code, _) = diff(&[a.as_os_str(), a.as_os_str()]);
+    assert_eq!(code, 0);
+}
+
+/// A minimal /proc-shaped directory: boot id, btime, uptime, and processes `(pid, comm, starttime)`.
+fn proc_tree(dir: &Path, boot_id: &str, btime: u64, uptime: f64, procs: &[(i32, &str, u64)]) {
+    std::fs::create_dir_all(dir.join("sys/kernel/random")).unwrap();
+    std::fs::write(
+        dir.join("sys/kernel/random/boot_id"),
+        format!("{boot_id}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("stat"),
+        format!("cpu 1 2 3 4\ncpu0 1 2 3 4\nbtime {btime}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("uptime"), format!("{uptime:.2} 10.00\n")).unwrap();
+    for (pid, comm, start) in procs {
+        let p = dir.join(pid.to_string());
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(
+            p.join("stat"),
+            format!(
+                "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194304 0 0 0 0 250 50 0 0 20 0 1 0 {start} 1000000 100 0\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("status"),
+            format!("Name:\t{comm}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n"),
+        )
+        .unwrap();
+        std::fs::write(p.join("cmdline"), format!("/usr/bin/{comm}\0")).unwrap();
+    }
+}
+
+fn json_diff(a: &Path, b: &Path) -> (i32, Value) {
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    (code, serde_json::from_str(&out).unwrap())
+}
+
+fn kinds(doc: &Value) -> Vec<(Value, String, String)> {
+    doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["pid"].clone(),
+                c["kind"].as_str().unwrap().to_string(),
+                c["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn reused_pid_is_an_exit_and_a_start() {
+    let dir = TempDir::new("reuse");
+    let (a, b): (PathBuf, PathBuf) = (dir.path().join("a"), dir.path().join("b"));
+    let boot = "3f1b0c8e-0000-4000-8000-000000000001";
+    proc_tree(
+        &a,
+        boot,
+        1_795_350_000,
+        1000.0,
+        &[
+            (1, "init", 5),
+            (300, "olddaemon", 50_000),
+            (400, "stays", 60_000),
+        ],
+    );
+    proc_tree(
+        &b,
+        boot,
+        1_795_350_000,
+        1100.0,
+        &[
+            (1, "init", 5),
+            (300, "newdaemon", 99_000),
+            (400, "stays", 60_000),
+        ],
+    );
+    let (code, doc) = json_diff(&a, &b);
+    assert_eq!(code, 1);
+    assert_eq!(doc["same_boot"], true);
+    assert_eq!(doc["interval_source"], "uptime");
+    assert_eq!(doc["interval_secs"], 100.0);
+    assert_eq!(
+        kinds(&doc),
+        [
+            (json!(300), "exited".into(), "process".into()),
+            (json!(300), "started".into(), "process".into()),
+        ]
+    );
+    let c = &doc["changes"];
+    assert_eq!(c[0]["old"], "/usr/bin/olddaemon");
+    assert_eq!(c[0]["comm"], "olddaemon");
+    assert_eq!(c[0]["start_time"], "2026-11-22T12:28:20Z"); // btime + 50000 ticks / 100
+    assert_eq!(c[1]["new"], "/usr/bin/newdaemon");
+    assert_eq!(c[1]["start_time"], "2026-11-22T12:36:30Z");
+    assert!(c[0]["note"].as_str().unwrap().contains("pid reused"));
+    assert!(c[1]["note"].as_str().unwrap().contains("pid reused"));
+    let (code, out) = diff(&[a.as_os_str(), b.as_os_str()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("interval: 100.000 s (uptime)"), "{out}");
+}
+
+#[test]
+fn different_boots_are_said_to_be_so() {
+    let dir = TempDir::new("boots");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let procs = [(1, "init", 5), (300, "daemon", 50_000)];
+    proc_tree(
+        &a,
+        "3f1b0c8e-0000-4000-8000-00000000000a",
+        1_795_350_000,
+        1000.0,
+        &procs,
+    );
+    proc_tree(
+        &b,
+        "3f1b0c8e-0000-4000-8000-00000000000b",
+        1_795_360_000,
+        900.0,
+        &procs,
+    );
+    let (code, doc) = json_diff(&a, &b);
+    assert_eq!(code, 1);
+    assert_eq!(doc["same_boot"], false);
+    assert!(doc["interval_secs"].is_null());
+    assert!(
+        doc["interval_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown")
+    );
+    assert!(
+        doc["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("different boots"),
+        "{doc}"
+    );
+    assert_eq!(
+        kinds(&doc),
+        [
+            (Value::Null, "system".into(), "boot_id".into()),
+            (json!(1), "exited".into(), "process".into()),
+            (json!(1), "started".into(), "process".into()),
+            (json!(300), "exited".into(), "process".into()),
+            (json!(300), "started".into(), "process".into()),
+        ]
+    );
+    assert!(
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["note"].as_str().is_none_or(|n| !n.contains("reused")))
+    );
+    let (_, out) = diff(&[a.as_os_str(), b.as_os_str()]);
+    assert!(
+        out.contains("note: the snapshots are of different boots"),
+        "{out}"
+    );
+    assert!(out.contains("interval: unknown"), "{out}");
+    // The same tree against itself: no differences.
+    let (code, out) = diff(&[a.as_os_str(), a.as_os_str()]);
+    assert_eq!((code, out.lines().last()), (0, Some("no differences")));
+}
+
+#[test]
+fn trouble_is_exit_status_2() {
+    let dir = TempDir::new("trouble");
+    let a = dir.path().join("a");
+    let missing = dir.path().join("missing");
+    proc_tree(&a, "x", 1_795_350_000, 1.0, &[(1, "init", 5)]);
+    for args in [
+        vec![a.as_os_str(), missing.as_os_str()],
+        vec![
+            a.as_os_str(),
+            a.as_os_str(),
+            "--only".as_ref(),
+            "bogus".as_ref(),
+        ],
+    ] {
+        let out = bin()
+            .arg("diff")
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    // A core against a snapshot without its process: nothing to compare. Against itself: no change.
+    let core = common::corpus("linux/lldb-gcore-linux-x86_64.core");
+    let out = bin().arg("diff").arg(&a).arg(&core).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to compare"));
+    let (code, out) = diff(&[core.as_os_str(), core.as_os_str()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("note: a core holds one process"), "{out}");
+}
