@@ -282,7 +282,7 @@ fn run(command: Command) -> Result<ExitCode> {
             }
             emit(
                 &report::ps(&snapshot, &opts),
-                &snapshot,
+                snapshot,
                 a.list.common.format,
             )
         }
@@ -290,7 +290,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let snapshot = load(a.input.as_deref(), Detail::SUMMARY)?;
             emit(
                 &report::tree(&snapshot, &a.filters.filter()),
-                &snapshot,
+                snapshot,
                 a.common.format,
             )
         }
@@ -298,7 +298,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let (input, pid) = input_and_pid(&a.args)?;
             let snapshot = load(input.as_deref(), Detail::FULL)?;
             let pid = pid_or_single(&snapshot, pid)?;
-            emit(&report::show(&snapshot, pid)?, &snapshot, a.common.format)
+            emit(&report::show(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Maps(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
@@ -310,7 +310,7 @@ fn run(command: Command) -> Result<ExitCode> {
                 },
             )?;
             let pid = pid_or_single(&snapshot, pid)?;
-            emit(&report::maps(&snapshot, pid)?, &snapshot, a.common.format)
+            emit(&report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Threads(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
@@ -321,7 +321,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let snapshot = load(input.as_deref(), detail)?;
             emit(
                 &report::threads(&snapshot, pid, &a.filters.filter())?,
-                &snapshot,
+                snapshot,
                 a.common.format,
             )
         }
@@ -334,7 +334,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let snapshot = load(input.as_deref(), detail)?;
             emit(
                 &report::files(&snapshot, pid, &a.filters.filter())?,
-                &snapshot,
+                snapshot,
                 a.common.format,
             )
         }
@@ -347,7 +347,7 @@ fn run(command: Command) -> Result<ExitCode> {
                     ..Detail::SUMMARY
                 },
             )?;
-            emit(&report::info(&snapshot), &snapshot, a.common.format)
+            emit(&report::info(&snapshot), snapshot, a.common.format)
         }
         Command::Signals(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
@@ -359,15 +359,11 @@ fn run(command: Command) -> Result<ExitCode> {
                 },
             )?;
             let pid = pid_or_single(&snapshot, pid)?;
-            emit(
-                &report::signals(&snapshot, pid)?,
-                &snapshot,
-                a.common.format,
-            )
+            emit(&report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Core(a) => {
             let snapshot = load(Some(&a.core), Detail::FULL)?;
-            emit(&report::core(&snapshot)?, &snapshot, a.common.format)
+            emit(&report::core(&snapshot)?, snapshot, a.common.format)
         }
         Command::Verify(a) => verify(&a.snapshot),
         Command::Diff(a) => diff(a),
@@ -471,7 +467,7 @@ fn load(input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
     }
 }
 
-fn emit(report: &Report, snapshot: &Snapshot, format: Format) -> Result<ExitCode> {
+fn emit(report: &Report, snapshot: Snapshot, format: Format) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let width = if stdout.is_terminal() {
         terminal_width()
@@ -479,18 +475,20 @@ fn emit(report: &Report, snapshot: &Snapshot, format: Format) -> Result<ExitCode
         None
     };
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written =
-        report::render::render(report, snapshot, format, width, &mut out).and_then(|_| out.flush());
+    let written = report::render::render(report, &snapshot, format, width, &mut out)
+        .and_then(|_| out.flush());
+    if matches!(written, Ok(())) && matches!(format, Format::Table | Format::Csv) {
+        print_warnings(&snapshot, "");
+    }
+    // The process exits next: freeing a model of thousands of processes would cost more time than the
+    // report took, so it is left to the exit.
+    std::mem::forget(snapshot);
     match written {
-        Ok(()) => {}
+        Ok(()) => Ok(ExitCode::SUCCESS),
         // A closed pipe (`procsift ps | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-        Err(e) => return Err(Error::io("standard output", e)),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Error::io("standard output", e)),
     }
-    if matches!(format, Format::Table | Format::Csv) {
-        print_warnings(snapshot, "");
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn terminal_width() -> Option<u16> {

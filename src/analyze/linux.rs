@@ -47,13 +47,40 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         detail,
     };
     let mut processes = Vec::new();
-    for name in raw.children("proc") {
-        let Ok(pid) = name.parse::<i32>() else {
-            continue;
-        };
-        if let Some(p) = ctx.process(pid, &mut warnings) {
-            processes.push(p);
-        }
+    let pids: Vec<i32> = raw
+        .children("proc")
+        .into_iter()
+        .filter_map(|name| name.parse().ok())
+        .collect();
+    // Processes are independent: decode them on every available core, each thread with its own slice
+    // (the order is restored by the sort below).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = pids.len().div_ceil(threads).max(256);
+    let ctx = &ctx;
+    let parts: Vec<(Vec<Process>, Vec<Warning>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pids
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut warnings = Vec::new();
+                    let procs = part
+                        .iter()
+                        .filter_map(|&pid| ctx.process(pid, &mut warnings))
+                        .collect();
+                    (procs, warnings)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for (procs, w) in parts {
+        processes.extend(procs);
+        warnings.extend(w);
     }
     let mut snapshot = Snapshot {
         source: crate::model::Source {

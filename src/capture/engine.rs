@@ -191,6 +191,31 @@ impl Worker {
         self.file_first(step, path, &[(dir, name)])
     }
 
+    /// Like [`Worker::file`], and also returns the bytes read (for a plan that decides what to read next
+    /// from them, as the Linux plan does with `status`'s thread count).
+    pub fn file_bytes(
+        &mut self,
+        step: u32,
+        path: String,
+        dir: BorrowedFd<'_>,
+        name: &str,
+    ) -> Step<Vec<u8>> {
+        self.begin(step, path, MemberKind::File)?;
+        let ev = self.reader.read(dir, name).map(<[u8]>::to_vec);
+        let out = ev.clone();
+        self.end(|path, kind| {
+            Some(match ev {
+                Ok(data) => Event::File { path, data },
+                Err(e) => Event::Failed {
+                    path,
+                    kind,
+                    error: sys::errno_name(e),
+                },
+            })
+        })?;
+        Ok(out)
+    }
+
     /// Like [`Worker::file`], trying each `(dir, name)` candidate in turn and storing the first one that
     /// can be read as member `path` (`etc/os-release`, else `usr/lib/os-release`). Only the last
     /// candidate's error is recorded if none can.
@@ -265,6 +290,30 @@ impl Worker {
                     error: sys::errno_name(e),
                 },
             })
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`Worker::link`], except that a link that does not exist (`ENOENT`) is no member at all: for
+    /// entries only some kernels have (`ns/time` before Linux 5.6).
+    pub fn link_if_present(
+        &mut self,
+        step: u32,
+        path: String,
+        dir: BorrowedFd<'_>,
+        name: &str,
+    ) -> Step<Vec<u8>> {
+        self.begin(step, path, MemberKind::Symlink)?;
+        let res = sys::read_link(dir, name);
+        let out = res.clone();
+        self.end(|path, kind| match res {
+            Ok(target) => Some(Event::Link { path, target }),
+            Err(Errno::NOENT) => None,
+            Err(e) => Some(Event::Failed {
+                path,
+                kind,
+                error: sys::errno_name(e),
+            }),
         })?;
         Ok(out)
     }

@@ -10,13 +10,15 @@
 //!   reads 0 unless the reader may see kernel symbols — each would cost a sixth more syscalls;
 //! * `proc/<pid>/{exe,cwd,root}` symbolic links;
 //! * `proc/<pid>/fd/<n>` links and `proc/<pid>/fdinfo/<n>` files, for each entry of one listing of `fd/`;
-//! * `proc/<pid>/ns/<type>` links, for each entry of `ns/`;
+//! * `proc/<pid>/ns/<type>` links, for each type of namespaces(7) the kernel has (read by name, without
+//!   listing `ns/`; a type the kernel lacks is no member);
 //! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}`, only for the first process seen in each network namespace
 //!   (keyed by its `ns/net` link text, `net:[4026531993]`); processes whose `ns/net` link is unreadable
 //!   get no socket tables;
-//! * `proc/<pid>/task/<tid>/{stat,status,comm}` for every entry of `task/` — unless the only entry is the
-//!   process itself: a single-threaded process's thread is its `stat` and `status`, so they are not read
-//!   twice (most processes on a host are single-threaded).
+//! * `proc/<pid>/task/<tid>/{stat,status,comm}` for every entry of `task/` — unless `status` says
+//!   `Threads: 1` (then `task/` is not even listed) or the only entry is the process itself: a
+//!   single-threaded process's thread is its `stat` and `status`, so they are not read twice (most
+//!   processes on a host are single-threaded).
 //!
 //! All of a process's members are read relative to one `O_PATH` directory descriptor of `/proc/<pid>`,
 //! so they come from one incarnation of the pid. A process whose directory cannot be opened, or whose
@@ -67,6 +69,20 @@ const NET_FILES: &[&str] = &["tcp", "tcp6", "udp", "udp6", "unix"];
 
 /// Per-thread files.
 const TASK_FILES: &[&str] = &["stat", "status", "comm"];
+
+/// Namespace links read without listing `ns/` (namespaces(7)); those a kernel lacks are left out.
+const NS_TYPES: &[&str] = &[
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "time",
+    "time_for_children",
+    "user",
+    "uts",
+];
 
 /// Members whose bytes the capture keeps to fill in the manifest's host facts.
 pub const HOST_FACT_MEMBERS: &[&str] = &[
@@ -178,6 +194,7 @@ impl LinuxPlan {
         };
         let dir = dir.as_fd();
 
+        let mut threads = None;
         for (i, name) in PROCESS_FILES.iter().enumerate() {
             let step = STEP_FILES + i as u32;
             if step < from.step || (*name == "environ" && self.no_environ) {
@@ -186,6 +203,13 @@ impl LinuxPlan {
             let path = format!("{base}/{name}");
             if from.after_timeout && MM_LOCKED.contains(name) {
                 w.skip(path, MemberKind::File, SKIPPED)?;
+                continue;
+            }
+            if *name == "status" {
+                threads = w
+                    .file_bytes(step, path, dir, name)?
+                    .ok()
+                    .and_then(|b| thread_count(&b));
                 continue;
             }
             let r = w.file(step, path, dir, name)?;
@@ -220,13 +244,11 @@ impl LinuxPlan {
         }
 
         let mut net_ns: Option<Vec<u8>> = None;
-        if STEP_NS >= from.step
-            && let Ok(mut types) = w.list(STEP_NS, format!("{base}/ns"), dir, "ns")?
-        {
-            types.sort();
-            for t in types {
-                let r = w.link(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
-                if t == "net" {
+        if STEP_NS >= from.step {
+            for t in NS_TYPES {
+                let r =
+                    w.link_if_present(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
+                if *t == "net" {
                     net_ns = r.ok();
                 }
             }
@@ -252,6 +274,12 @@ impl LinuxPlan {
             }
         }
 
+        // A single-threaded process's thread is the process itself: its stat and status are already
+        // read, and task/ is not even listed. (A thread started after status was read is missed, as a
+        // process started after the listing of /proc is.)
+        if threads == Some(1) {
+            return Ok(());
+        }
         if STEP_TASK >= from.step
             && let Ok(tids) = w.list(STEP_TASK, format!("{base}/task"), dir, "task")?
         {
@@ -290,6 +318,14 @@ impl Plan for LinuxPlan {
             },
         }
     }
+}
+
+/// `Threads:` of a status file.
+fn thread_count(status: &[u8]) -> Option<u32> {
+    let line = status
+        .split(|b| *b == b'\n')
+        .find(|l| l.starts_with(b"Threads:"))?;
+    std::str::from_utf8(&line[8..]).ok()?.trim().parse().ok()
 }
 
 /// A pid, tid or fd number: a directory entry of ASCII digits only, as procfs names them.

@@ -226,6 +226,37 @@ fn clean(path: &str) -> String {
 }
 
 /// Indexes the members of a tar held in `backing`, in place.
+/// Parses the manifest at `range` of the archive, or says why it cannot be.
+fn parse_manifest(
+    bytes: &[u8],
+    range: Option<(usize, usize)>,
+) -> (Option<Manifest>, Option<Warning>) {
+    let Some((off, len)) = range else {
+        return (None, None);
+    };
+    match bytes.get(off..off.saturating_add(len)) {
+        Some(m) => match super::manifest::parse_light(m) {
+            Ok(m) => (Some(m), None),
+            Err(e) => (
+                None,
+                Some(Warning::at(
+                    MANIFEST_NAME,
+                    e.column() as u64,
+                    format!("unreadable manifest (line {}): {e}", e.line()),
+                )),
+            ),
+        },
+        None => (
+            None,
+            Some(Warning::at(
+                MANIFEST_NAME,
+                off as u64,
+                "manifest runs past the end of the archive",
+            )),
+        ),
+    }
+}
+
 fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     let bytes: &[u8] = match &backing {
         Backing::Mapped(m) => m,
@@ -233,7 +264,6 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     };
     let mut members = BTreeMap::new();
     let mut warnings = Vec::new();
-    let mut manifest_range = None;
     let (entries, damage) = super::tar::index(bytes);
     if let Some(d) = damage {
         if entries.is_empty() {
@@ -249,21 +279,33 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
             format!("{}; members after this point are ignored", d.reason),
         ));
     }
-    for e in entries {
-        let path = clean(&String::from_utf8_lossy(&e.path));
-        match e.kind {
-            super::tar::EntryKind::File { offset, len } => {
-                if path == MANIFEST_NAME {
-                    manifest_range = Some((offset, len));
-                }
-                members.insert(path, Member::File { offset, len });
-            }
-            super::tar::EntryKind::Symlink(target) => {
-                members.insert(path, Member::Symlink(target));
-            }
-            super::tar::EntryKind::Other => {}
+    // The manifest (written last) is parsed on another thread while the member index is built.
+    let manifest_range = entries.iter().rev().find_map(|e| match e.kind {
+        super::tar::EntryKind::File { offset, len }
+            if clean(&String::from_utf8_lossy(&e.path)) == MANIFEST_NAME =>
+        {
+            Some((offset, len))
         }
-    }
+        _ => None,
+    });
+    let (manifest, manifest_warning) = std::thread::scope(|scope| {
+        let parsed = scope.spawn(|| parse_manifest(bytes, manifest_range));
+        for e in entries {
+            let path = clean(&String::from_utf8_lossy(&e.path));
+            match e.kind {
+                super::tar::EntryKind::File { offset, len } => {
+                    members.insert(path, Member::File { offset, len });
+                }
+                super::tar::EntryKind::Symlink(target) => {
+                    members.insert(path, Member::Symlink(target));
+                }
+                super::tar::EntryKind::Other => {}
+            }
+        }
+        parsed
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
     if members.is_empty() && warnings.is_empty() {
         return Err(Error::Corrupt {
             member: shown.to_string(),
@@ -271,28 +313,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
             reason: "a tar with no members".into(),
         });
     }
-    let manifest =
-        manifest_range.and_then(|(off, len)| match bytes.get(off..off.saturating_add(len)) {
-            Some(m) => match super::manifest::parse_light(m) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    warnings.push(Warning::at(
-                        MANIFEST_NAME,
-                        e.column() as u64,
-                        format!("unreadable manifest (line {}): {e}", e.line()),
-                    ));
-                    None
-                }
-            },
-            None => {
-                warnings.push(Warning::at(
-                    MANIFEST_NAME,
-                    off as u64,
-                    "manifest runs past the end of the archive",
-                ));
-                None
-            }
-        });
+    warnings.extend(manifest_warning);
     match &manifest {
         Some(m) => apply_manifest(m, &mut members),
         None if manifest_range.is_none() => warnings.push(Warning::member(
