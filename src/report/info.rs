@@ -108,6 +108,32 @@ pub fn info(snapshot: &Snapshot) -> Report {
         ));
         rows.push(("vanished during capture", c.vanished.len().to_string()));
     }
+    if let Some(core) = &snapshot.core {
+        rows.push(("core written by", core.os.clone()));
+        rows.push((
+            "core architecture",
+            format!(
+                "{} ({}-bit, {}-endian)",
+                core.arch, core.elf_class, core.byte_order
+            ),
+        ));
+        if let Some(k) = &core.kernel {
+            rows.push(("core kernel", k.clone()));
+        }
+        let signal = core.signal.as_ref().map(|s| {
+            let name = s.name.clone().unwrap_or_else(|| "signal".into());
+            let thread = s
+                .thread
+                .map(|t| format!(" in thread {t}"))
+                .unwrap_or_default();
+            format!("{name} ({}){thread}", s.number)
+        });
+        rows.push((
+            "core signal",
+            signal.unwrap_or_else(|| "none recorded".into()),
+        ));
+        rows.push(("core notes", core.notes.len().to_string()));
+    }
     rows.push(("processes", snapshot.processes.len().to_string()));
     rows.push(("threads", threads.to_string()));
     rows.push(("open fds", fds.to_string()));

@@ -87,6 +87,14 @@ pub fn document(report: &Report, snapshot: &Snapshot) -> Value {
             serde_json::to_value(&snapshot.host).unwrap_or_default(),
         );
     }
+    if let Some(core) = &snapshot.core
+        && !report.extra.contains_key("core")
+    {
+        doc.insert(
+            "core".into(),
+            serde_json::to_value(core).unwrap_or_default(),
+        );
+    }
     for (k, v) in &report.extra {
         doc.insert(k.clone(), v.clone());
     }
