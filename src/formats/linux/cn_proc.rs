@@ -120,7 +120,7 @@ pub struct ProcEvent {
     /// `proc_event.timestamp_ns`: `ktime_get_ns()`, CLOCK_MONOTONIC nanoseconds (the header's comment says
     /// "since system boot"; suspended time is not counted).
     pub timestamp_ns: u64,
-    /// `cn_msg.seq`: a per-CPU counter of the events the kernel sent (acks echo the request's `seq`).
+    /// `cn_msg.seq`: a per-CPU counter of the events the kernel sent.
     pub seq: u32,
     /// `cn_msg.ack` (an ack echoes the request's `ack` + 1).
     pub ack: u32,
@@ -140,9 +140,10 @@ pub enum EventData {
     /// `PROC_EVENT_FORK`, `struct fork_proc_event`: a new task (a process when `child_pid ==
     /// child_tgid`, else a thread).
     Fork {
-        /// `parent_pid`: the thread that forked.
+        /// `parent_pid`: the new task's `real_parent` (for a new thread, the parent of its process,
+        /// not the thread that created it).
         parent_pid: i32,
-        /// `parent_tgid`: its process.
+        /// `parent_tgid`: the process of `parent_pid`.
         parent_tgid: i32,
         /// `child_pid`.
         child_pid: i32,
@@ -332,21 +333,25 @@ fn decode_in<O: ByteOrder>(bytes: &[u8]) -> Vec<Result<ProcEvent, ParseError>> {
         if len < NLMSG_HDRLEN || len > rest.len() {
             out.push(Err(ParseError::new(
                 off,
-                format!(
-                    "nlmsg_len {len} does not fit the {} bytes left",
-                    rest.len()
-                ),
+                format!("nlmsg_len {len} does not fit the {} bytes left", rest.len()),
             )));
             break;
         }
-        let _ = (nlh.nlmsg_flags.get(), nlh.nlmsg_seq.get(), nlh.nlmsg_pid.get());
+        let _ = (
+            nlh.nlmsg_flags.get(),
+            nlh.nlmsg_seq.get(),
+            nlh.nlmsg_pid.get(),
+        );
         let ty = nlh.nlmsg_type.get();
         if ty == NLMSG_DONE {
             if let Some(r) = decode_cn::<O>(&rest[NLMSG_HDRLEN..len], off + NLMSG_HDRLEN) {
                 out.push(r);
             }
         } else if ty == NLMSG_ERROR {
-            out.push(Err(ParseError::new(off, "netlink error message (NLMSG_ERROR)")));
+            out.push(Err(ParseError::new(
+                off,
+                "netlink error message (NLMSG_ERROR)",
+            )));
         }
         // NLMSG_ALIGN: messages start on 4-byte boundaries.
         off += (len + 3) & !3;
@@ -496,7 +501,8 @@ fn decode_cn<O: ByteOrder>(body: &[u8], base: usize) -> Option<Result<ProcEvent,
 /// The request a listener sends: a netlink message (`NLMSG_DONE`, `nlmsg_pid` = `port`) holding a
 /// `cn_msg` for `CN_IDX_PROC`/`CN_VAL_PROC` whose 4-byte data is `op` (`PROC_CN_MCAST_LISTEN` or
 /// `PROC_CN_MCAST_IGNORE`; the 4-byte form is understood by every kernel, and means every event kind).
-/// `seq` is echoed by the kernel's ack, whose `ack` is `ack + 1`. Native byte order.
+/// The kernel's acknowledgement carries `ack + 1` in its `cn_msg.ack` (its `seq` is the kernel's own
+/// per-CPU counter). Native byte order.
 pub fn mcast_request(op: u32, seq: u32, ack: u32, port: u32) -> Vec<u8> {
     let total = NLMSG_HDRLEN + CN_MSG_LEN + 4;
     let mut b = Vec::with_capacity(total);
@@ -613,10 +619,7 @@ pub fn read_records(bytes: &[u8]) -> (Vec<Record>, Option<ParseError>) {
     };
     while off < bytes.len() {
         let Some(h) = bytes.get(off..off + RECORD_HEADER_LEN) else {
-            return (
-                out,
-                Some(ParseError::new(off, "truncated record header")),
-            );
+            return (out, Some(ParseError::new(off, "truncated record header")));
         };
         let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
         let ty = u16::from_le_bytes([h[4], h[5]]);
@@ -741,7 +744,13 @@ mod tests {
             }
         );
         let e = one(&datagram(what::EXEC, 0, 5, 8, &[200, 200], &[]));
-        assert_eq!(e.data, EventData::Exec { pid: 200, tgid: 200 });
+        assert_eq!(
+            e.data,
+            EventData::Exec {
+                pid: 200,
+                tgid: 200
+            }
+        );
         assert_eq!(e.data.kind(), "exec");
         // exit(3): exit_code 3 << 8, SIGCHLD to the parent, parent fields present.
         let e = one(&datagram(
@@ -865,7 +874,10 @@ mod tests {
         assert_eq!(r.len(), 40);
         assert_eq!(u32::from_ne_bytes(r[0..4].try_into().unwrap()), 40);
         assert_eq!(u16::from_ne_bytes(r[4..6].try_into().unwrap()), NLMSG_DONE);
-        assert_eq!(u32::from_ne_bytes(r[16..20].try_into().unwrap()), CN_IDX_PROC);
+        assert_eq!(
+            u32::from_ne_bytes(r[16..20].try_into().unwrap()),
+            CN_IDX_PROC
+        );
         assert_eq!(u16::from_ne_bytes(r[32..34].try_into().unwrap()), 4);
         assert_eq!(
             u32::from_ne_bytes(r[36..40].try_into().unwrap()),

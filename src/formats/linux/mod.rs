@@ -5,8 +5,8 @@
 //! fields are `Option`) and strict where a value is malformed: a [`ParseError`] gives the byte offset.
 
 pub mod cgroup;
-pub mod cn_proc;
 pub mod cmdline;
+pub mod cn_proc;
 pub mod fdinfo;
 pub mod io;
 pub mod kv;
