@@ -99,7 +99,7 @@ const DIFF_HELP: &str = "Examples:
   procsift diff before.tar core.5752              # a core against its process in a snapshot
 
 A process is (boot id, pid, start time): a reused pid is one process exiting and another starting.
-Kinds: system, started, exited, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds,
+Kinds: system, started, exited, transient, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds,
 sockets, maps, limits, cpu, memory, io. Highlighted (!): privilege gains, new listening sockets, new
 executable anonymous or deleted-file mappings. cpu% and rates use the time between the captures.
 
