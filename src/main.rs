@@ -30,17 +30,17 @@ struct Cli {
 enum Command {
     /// Archive the live host's process records into one snapshot file.
     #[command(
-        after_help = "Examples:\n  procsift capture -o host.tar\n  procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'\n\nThe archive is written to a temporary name and renamed when complete. Copy it anywhere and run\n`procsift ps host.tar` (or tree, show, threads, maps, files, info) there."
+        after_help = "Examples:\n  procsift capture -o host.tar\n  procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'\n  procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan\n\nThe archive is written to a temporary name and renamed when complete. Copy it anywhere and run\n`procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.\n\nProcess events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after\nit (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the\ncapture goes on, and the manifest and `info` say why events were not recorded."
     )]
     Capture(CaptureArgs),
     /// List processes, like `ps -eo pid,ppid,user,stat,nlwp,rss,vsz,start,time,args`.
     #[command(
-        after_help = "Examples:\n  procsift ps                          # the live host\n  procsift ps host.tar --sort -rss     # biggest first\n  procsift ps host.tar -o pid,user,nspid,cgroup,args --user www-data\n  procsift ps host.tar --format json | jq '.processes[] | select(.euid == 0) | .pid'"
+        after_help = "Examples:\n  procsift ps                          # the live host\n  procsift ps host.tar --all           # with the processes that lived and died during the capture\n  procsift ps host.tar --sort -rss     # biggest first\n  procsift ps host.tar -o pid,user,nspid,cgroup,args --user www-data\n  procsift ps host.tar --format json | jq '.processes[] | select(.euid == 0) | .pid'"
     )]
     Ps(PsArgs),
     /// Show the parent/child forest, with each process's pid in every nested pid namespace.
     #[command(
-        after_help = "Examples:\n  procsift tree host.tar\n  procsift tree host.tar --pid 5752     # one process with its ancestors and descendants\n  procsift tree --container 4026532500  # one pid namespace"
+        after_help = "Examples:\n  procsift tree host.tar\n  procsift tree host.tar --all           # with processes known only from the capture's events\n  procsift tree host.tar --pid 5752     # one process with its ancestors and descendants\n  procsift tree --container 4026532500  # one pid namespace"
     )]
     Tree(ListArgs),
     /// Everything about one process: arguments, environment, credentials, status, limits, namespaces, cgroup.
@@ -63,6 +63,9 @@ enum Command {
         after_help = "Examples:\n  procsift files host.tar\n  procsift files host.tar 5752\n  procsift files --format json | jq '.fds[] | select(.socket.state == \"LISTEN\")'"
     )]
     Files(OptPidArgs),
+    /// Process events recorded during the capture: fork, exec, exit, uid/gid/sid, ptrace, comm, coredump.
+    #[command(after_help = EVENTS_HELP)]
+    Events(EventsArgs),
     /// Host facts, capture window, counts and warnings.
     #[command(
         after_help = "Examples:\n  procsift info host.tar\n  procsift info                         # the live host"
@@ -96,11 +99,38 @@ const DIFF_HELP: &str = "Examples:
   procsift diff before.tar core.5752              # a core against its process in a snapshot
 
 A process is (boot id, pid, start time): a reused pid is one process exiting and another starting.
-Kinds: system, started, exited, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds,
+Kinds: system, started, exited, transient, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds,
 sockets, maps, limits, cpu, memory, io. Highlighted (!): privilege gains, new listening sockets, new
 executable anonymous or deleted-file mappings. cpu% and rates use the time between the captures.
 
 Exit status: 0 no differences, 1 differences, 2 trouble (as diff(1)).";
+
+const EVENTS_HELP: &str = "Examples:
+  procsift events host.tar                         # the timeline, in kernel time order
+  procsift events host.tar --kind exec,exit        # what ran, and how it ended
+  procsift events host.tar --pid 5752 --threads    # one process, with its threads' events
+  procsift events host.tar --format ndjson | jq 'select(.kind == \"exit\" and .signal)'
+
+`capture` records the events from before the scan until after it (plus --watch SECS). TIME is UTC.
+An exec's program (argv, exe) is read from /proc right after the event: a process that exited at once
+says `not read: ENOENT`. `lost` rows mark where the kernel dropped events (ENOBUFS).";
+
+#[derive(Args)]
+struct EventsArgs {
+    /// Snapshot archive written by `procsift capture`.
+    input: PathBuf,
+    /// Only events of these processes (repeat or separate with commas); a fork also matches its parent.
+    #[arg(long = "pid", value_delimiter = ',')]
+    pids: Vec<i32>,
+    /// Only these kinds: fork, exec, exit, uid, gid, sid, ptrace, comm, coredump (repeat or use commas).
+    #[arg(long = "kind", value_delimiter = ',')]
+    kinds: Vec<String>,
+    /// Also show thread creation and exit (by default only processes' own events).
+    #[arg(long)]
+    threads: bool,
+    #[command(flatten)]
+    common: Common,
+}
 
 #[derive(Args)]
 struct DiffArgs {
@@ -145,6 +175,12 @@ struct CaptureArgs {
     /// Seconds after which a blocked read (a process stuck in D state) is abandoned and recorded.
     #[arg(long, default_value_t = 2.0)]
     read_timeout: f64,
+    /// Go on recording process events for SECS seconds after the scan, before closing the archive.
+    #[arg(long, value_name = "SECS", default_value_t = 0.0)]
+    watch: f64,
+    /// Do not record process events.
+    #[arg(long, conflicts_with = "watch")]
+    no_events: bool,
 }
 
 #[derive(Args)]
@@ -189,6 +225,10 @@ struct InputArgs {
 struct ListArgs {
     /// Snapshot archive, /proc-shaped directory or ELF core (default: the live host).
     input: Option<PathBuf>,
+    /// Also the processes known only from the capture's process events (they started or exited during
+    /// the capture and were not read), marked with how they exited.
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     filters: Filters,
     #[command(flatten)]
@@ -268,10 +308,14 @@ fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Capture(a) => capture(a),
         Command::Ps(a) => {
-            let snapshot = load(a.list.input.as_deref(), Detail::SUMMARY)?;
+            let mut snapshot = load(a.list.input.as_deref(), Detail::SUMMARY)?;
+            if a.list.all {
+                snapshot.include_event_processes();
+            }
             let mut opts = PsOptions {
                 filter: a.list.filters.filter(),
                 records: matches!(a.list.common.format, Format::Json | Format::Ndjson),
+                all: a.list.all,
                 ..PsOptions::default()
             };
             if let Some(cols) = &a.columns {
@@ -287,7 +331,10 @@ fn run(command: Command) -> Result<ExitCode> {
             )
         }
         Command::Tree(a) => {
-            let snapshot = load(a.input.as_deref(), Detail::SUMMARY)?;
+            let mut snapshot = load(a.input.as_deref(), Detail::SUMMARY)?;
+            if a.all {
+                snapshot.include_event_processes();
+            }
             emit(
                 &report::tree(&snapshot, &a.filters.filter()),
                 snapshot,
@@ -364,6 +411,19 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Core(a) => {
             let snapshot = load(Some(&a.core), Detail::FULL)?;
             emit(&report::core(&snapshot)?, snapshot, a.common.format)
+        }
+        Command::Events(a) => {
+            let snapshot = load(Some(&a.input), Detail::SUMMARY)?;
+            let opts = report::EventsOptions {
+                pids: a.pids,
+                kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
+                threads: a.threads,
+            };
+            emit(
+                &report::events(&snapshot, &opts)?,
+                snapshot,
+                a.common.format,
+            )
         }
         Command::Verify(a) => verify(&a.snapshot),
         Command::Diff(a) => diff(a),
@@ -544,7 +604,13 @@ fn capture(a: CaptureArgs) -> Result<ExitCode> {
             "--read-timeout must be a positive number of seconds".into(),
         ));
     }
+    if !(a.watch.is_finite() && a.watch >= 0.0) {
+        return Err(Error::Usage(
+            "--watch must be zero or a positive number of seconds".into(),
+        ));
+    }
     let opts = CaptureOptions {
+        events: (!a.no_events).then(|| std::time::Duration::from_secs_f64(a.watch)),
         no_environ: a.no_environ,
         case: a.case,
         examiner: a.examiner,
@@ -581,6 +647,18 @@ fn capture(a: CaptureArgs) -> Result<ExitCode> {
         },
         summary.vanished
     );
+    match (&summary.events, &summary.events_reason) {
+        (Some(n), None) => eprintln!(
+            "{}: {n} process events recorded, {} lost",
+            out.display(),
+            summary.events_lost
+        ),
+        (Some(n), Some(r)) if summary.events_lost > 0 || *n > 0 => {
+            print_warning(&format!("process events: {n} recorded, then: {r}"))
+        }
+        (_, Some(r)) => print_warning(&format!("process events were not recorded: {r}")),
+        (None, None) => {}
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -72,6 +72,7 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
         ..Host::default()
     };
     let mut snapshot = Snapshot {
+        events: None,
         source: Source {
             kind: InputKind::Core,
             path: path.into(),

@@ -92,8 +92,16 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         core: None,
         processes,
         warnings,
+        events: None,
     };
     snapshot.sort();
+    snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
+    let clock = raw
+        .manifest
+        .as_ref()
+        .and_then(|m| m.events.as_ref())
+        .and_then(|e| e.clock);
+    super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
     snapshot
 }
 

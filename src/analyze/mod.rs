@@ -1,6 +1,7 @@
 //! Converts raw snapshot members into the OS-neutral [`crate::model::Snapshot`].
 
 pub mod core;
+pub mod events;
 pub mod linux;
 pub mod solaris;
 mod solaris_core;

@@ -438,6 +438,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     }
 
     let mut snapshot = Snapshot {
+        events: None,
         source: Source {
             os: Some("solaris".into()),
             ..raw.source.clone()

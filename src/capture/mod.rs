@@ -15,6 +15,7 @@
 //! The archive layout is described in [`crate::snapshot`]; its manifest in [`crate::snapshot::manifest`].
 
 pub mod engine;
+pub mod events;
 pub mod host;
 pub mod linux;
 pub mod record;
@@ -27,8 +28,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::formats::linux::cn_proc;
 use crate::snapshot::RawSnapshot;
-use crate::snapshot::manifest::{FORMAT_VERSION, Manifest, ManifestCapture, ManifestHost};
+use crate::snapshot::manifest::{
+    EVENTS_DECODED_MEMBER, EVENTS_RAW_MEMBER, FORMAT_VERSION, Manifest, ManifestCapture,
+    ManifestEvents, ManifestHost,
+};
 use crate::time::Timestamp;
 use record::Recorder;
 use sink::{MemorySink, Sink, TarSink};
@@ -57,6 +62,9 @@ pub struct CaptureOptions {
     pub progress: bool,
     /// The command line that ran the capture, recorded in the manifest.
     pub command: Vec<String>,
+    /// Record process events ([`events`]) from before the scan until this long after it (`--watch`);
+    /// `None` (the default) records none and writes no `events` section. The CLI's `capture` sets it.
+    pub events: Option<Duration>,
 }
 
 impl Default for CaptureOptions {
@@ -72,6 +80,7 @@ impl Default for CaptureOptions {
             read_timeout: Duration::from_secs(2),
             progress: false,
             command: Vec::new(),
+            events: None,
         }
     }
 }
@@ -134,6 +143,12 @@ pub struct CaptureSummary {
     pub started: Option<Timestamp>,
     /// UTC time the capture finished.
     pub finished: Option<Timestamp>,
+    /// Process events recorded (`None`: not asked for).
+    pub events: Option<u64>,
+    /// ENOBUFS overruns while recording events.
+    pub events_lost: u64,
+    /// Why events were not recorded, when they were asked for.
+    pub events_reason: Option<String>,
 }
 
 /// The default archive name: `procsift-<host>-<20261122T134718Z>.tar`. Characters of the host name other
@@ -199,6 +214,9 @@ fn summarize<S: Sink>(r: &Recorder<S>, m: &Manifest) -> CaptureSummary {
         output: None,
         started: m.capture.started,
         finished: m.capture.finished,
+        events: m.events.as_ref().map(|e| e.count),
+        events_lost: m.events.as_ref().map_or(0, |e| e.lost),
+        events_reason: m.events.as_ref().and_then(|e| e.reason.clone()),
     }
 }
 
@@ -268,6 +286,12 @@ fn run_plan<S: Sink, P: engine::Plan>(
     host_facts: impl FnOnce(&HashMap<String, Vec<u8>>) -> ManifestHost,
     kind: PlanKind,
 ) -> crate::Result<(Recorder<S>, Manifest)> {
+    // Subscribe before the scan starts, so nothing that starts or exits during it goes unseen.
+    // Process events exist on Linux only.
+    let listener = opts
+        .events
+        .filter(|_| kind == PlanKind::Linux)
+        .map(|_| events::subscribe(&opts.proc_root));
     let started_boottime = host::boottime_secs();
     let units = Arc::clone(&plan);
     let mut recorder = Recorder::new(
@@ -279,9 +303,18 @@ fn run_plan<S: Sink, P: engine::Plan>(
     );
     let result = engine::run(plan, opts.read_timeout, &mut recorder);
     recorder.end_progress();
-    result?;
     let finished = Timestamp::now();
     let finished_boottime = host::boottime_secs();
+    let events = match listener {
+        Some(listener) => {
+            if result.is_ok() {
+                std::thread::sleep(opts.events.unwrap_or_default());
+            }
+            Some(finish_events(listener, opts, &mut recorder)?)
+        }
+        None => None,
+    };
+    result?;
 
     let host = host_facts(&recorder.kept);
     let mut vanished = recorder.vanished.clone();
@@ -305,8 +338,83 @@ fn run_plan<S: Sink, P: engine::Plan>(
         },
         members: std::mem::take(&mut recorder.members),
         vanished,
+        events,
     };
     Ok((recorder, manifest))
+}
+
+/// Stops the event listener (if it started), stores its records as `events/cn_proc.bin` and the decoded
+/// timeline as `events/events.jsonl`, and describes them for the manifest.
+fn finish_events<S: Sink>(
+    listener: Result<events::Listener, String>,
+    opts: &CaptureOptions,
+    recorder: &mut Recorder<S>,
+) -> crate::Result<ManifestEvents> {
+    use engine::Handler;
+    let watch_secs = opts.events.unwrap_or_default().as_secs_f64();
+    let listener = match listener {
+        Ok(l) => l,
+        Err(reason) => {
+            return Ok(ManifestEvents {
+                recorded: false,
+                source: "cn_proc".into(),
+                reason: Some(reason),
+                watch_secs,
+                ..ManifestEvents::default()
+            });
+        }
+    };
+    let clock = listener.clock;
+    let collected = listener.stop();
+    let mut raw = cn_proc::RECORDS_MAGIC.to_vec();
+    for r in &collected.records {
+        cn_proc::write_record(&mut raw, r);
+    }
+    let mut m = ManifestEvents {
+        recorded: true,
+        source: "cn_proc".into(),
+        reason: collected.error,
+        member: Some(EVENTS_RAW_MEMBER.into()),
+        decoded_member: Some(EVENTS_DECODED_MEMBER.into()),
+        count: collected.count,
+        lost: collected.lost,
+        watch_secs,
+        subscribed: Some(clock.utc),
+        unsubscribed: collected.stopped,
+        clock: Some(clock),
+    };
+    let numbering = crate::formats::signals::Numbering::LinuxGeneric;
+    let machine = rustix::system::uname();
+    let machine = String::from_utf8_lossy(machine.machine().to_bytes()).into_owned();
+    let numbering = if machine.starts_with("mips") {
+        crate::formats::signals::Numbering::LinuxMips
+    } else if machine.starts_with("sparc") {
+        crate::formats::signals::Numbering::LinuxSparc
+    } else {
+        numbering
+    };
+    let (timeline, _) = crate::analyze::events::timeline(
+        &collected.records,
+        &m,
+        cn_proc::Endian::native(),
+        numbering,
+    );
+    let mut jsonl = Vec::new();
+    for e in &timeline {
+        if serde_json::to_writer(&mut jsonl, e).is_ok() {
+            jsonl.push(b'\n');
+        }
+    }
+    recorder.event(engine::Event::File {
+        path: EVENTS_RAW_MEMBER.into(),
+        data: raw,
+    })?;
+    recorder.event(engine::Event::File {
+        path: EVENTS_DECODED_MEMBER.into(),
+        data: jsonl,
+    })?;
+    m.count = collected.count;
+    Ok(m)
 }
 
 #[cfg(test)]

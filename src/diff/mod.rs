@@ -34,6 +34,9 @@ pub enum Kind {
     Started,
     /// A process present only in OLD.
     Exited,
+    /// A process in neither scan, known only from a capture's process events: it started and exited
+    /// while OLD or NEW was being captured (or during OLD's `--watch`).
+    Transient,
     /// Command changed: `exe`, `argv` or `comm` (an exec, or a process renaming itself; kernel
     /// threads' renames are left out).
     Exec,
@@ -67,10 +70,11 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in output order.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::System,
         Kind::Started,
         Kind::Exited,
+        Kind::Transient,
         Kind::Exec,
         Kind::Credentials,
         Kind::Parent,
@@ -93,6 +97,7 @@ impl Kind {
             Kind::System => "system",
             Kind::Started => "started",
             Kind::Exited => "exited",
+            Kind::Transient => "transient",
             Kind::Exec => "exec",
             Kind::Credentials => "credentials",
             Kind::Parent => "parent",
@@ -367,14 +372,19 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
                     }
                 } else {
                     let reused = same_boot;
+                    let before = changes.len();
                     ctx.exited(p, reused.then_some(q), &mut changes);
                     ctx.started(q, reused.then_some(p), &mut changes);
+                    let evidence = [exit_evidence(p, new), reuse_evidence(p.pid, old, new)];
+                    annotate(&mut changes[before..], &evidence);
                 }
             }
             (Some(p), q) if q.is_none_or(|q| p.pid < q.pid) => {
                 i += 1;
                 if wanted(p.pid) {
+                    let before = changes.len();
                     ctx.exited(p, None, &mut changes);
+                    annotate(&mut changes[before..], &[exit_evidence(p, new), None]);
                 }
             }
             (_, Some(q)) => {
@@ -386,8 +396,140 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
             (_, None) => break,
         }
     }
+    if opts.wants_kind(Kind::Transient) && same_boot {
+        transient(old, new, opts, &wanted, &mut changes);
+        // System changes first, then by pid (stable: a pid's own changes keep their order).
+        changes.sort_by_key(|c| (c.kind != Kind::System, c.pid));
+    }
     diff.changes = changes;
     Ok(diff)
+}
+
+/// Adds the events' evidence to the `exited` (first) and `started` (second) changes just made.
+fn annotate(changes: &mut [Change], evidence: &[Option<String>; 2]) {
+    for c in changes {
+        let note = match c.kind {
+            Kind::Exited => evidence[0]
+                .as_deref()
+                .into_iter()
+                .chain(evidence[1].as_deref()),
+            Kind::Started => None.into_iter().chain(evidence[1].as_deref()),
+            _ => continue,
+        };
+        for n in note.collect::<Vec<_>>() {
+            c.note = Some(join_note(c.note.take(), n));
+        }
+    }
+}
+
+/// How OLD's process `p` exited, when a capture's events saw it: OLD's (it exited during OLD's watch)
+/// or NEW's (it exited while NEW was captured).
+fn exit_evidence(p: &Process, new: &Snapshot) -> Option<String> {
+    let text = |e: &crate::model::ProcessEvents, side: &str| {
+        let how = e.exit_text()?;
+        Some(match e.exited {
+            Some(t) => format!("{how} at {} ({side}'s events)", t.rfc3339()),
+            None => format!("{how} ({side}'s events)"),
+        })
+    };
+    if let Some(e) = &p.events {
+        if let Some(t) = text(e, "OLD") {
+            return Some(t);
+        }
+    }
+    let log = new.events.as_ref()?;
+    log.processes
+        .iter()
+        .filter(|q| q.pid == p.pid)
+        .filter_map(|q| q.events.as_ref())
+        .find(|e| e.forked.is_none())
+        .and_then(|e| text(e, "NEW"))
+}
+
+/// The exit of `pid`'s earlier process and the fork of its later one, when either side's events hold
+/// both: the pid reuse is then confirmed, not inferred from start times.
+fn reuse_evidence(pid: i32, old: &Snapshot, new: &Snapshot) -> Option<String> {
+    for (side, s) in [("NEW", new), ("OLD", old)] {
+        let Some(log) = &s.events else { continue };
+        let own = |kind: &str| {
+            log.events
+                .iter()
+                .filter(|e| e.kind == kind && e.pid == Some(pid) && e.tgid == Some(pid))
+                .filter_map(|e| e.time)
+                .next_back()
+        };
+        if let (Some(exit), Some(fork)) = (own("exit"), own("fork")) {
+            if exit <= fork {
+                return Some(format!(
+                    "pid reuse confirmed by {side}'s events: exit at {}, fork at {}",
+                    exit.rfc3339(),
+                    fork.rfc3339()
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Processes known only from either side's events that exited: they lived and died around a capture
+/// and are in neither scan.
+fn transient(
+    old: &Snapshot,
+    new: &Snapshot,
+    opts: &Options,
+    wanted: &dyn Fn(i32) -> bool,
+    changes: &mut Vec<Change>,
+) {
+    let mut seen = BTreeSet::new();
+    for (side, s, other) in [("OLD", old, new), ("NEW", new, old)] {
+        let Some(log) = &s.events else { continue };
+        for p in &log.processes {
+            let Some(e) = &p.events else { continue };
+            let Some(how) = e.exit_text() else { continue };
+            if !wanted(p.pid) || !opts.wants(Kind::Transient, "process") {
+                continue;
+            }
+            // The same short life seen by both captures is reported once.
+            if !seen.insert((p.pid, p.start_time, e.exited)) {
+                continue;
+            }
+            // Read by the other side's scan: then it is no transient of the interval.
+            if other.process(p.pid).is_some_and(|q| {
+                q.start_time.is_some()
+                    && p.start_time.is_some_and(|t| {
+                        (t.as_secs_f64() - q.start_time.map_or(0.0, |x| x.as_secs_f64())).abs()
+                            <= 1.0
+                    })
+            }) {
+                continue;
+            }
+            let mut note = String::new();
+            if let Some(t) = e.forked {
+                note.push_str(&format!("started {}, ", t.rfc3339()));
+            }
+            note.push_str(&how);
+            if let Some(t) = e.exited {
+                note.push_str(&format!(" at {}", t.rfc3339()));
+            }
+            note.push_str(&format!("; known only from {side}'s process events"));
+            if let Some(pp) = p.ppid {
+                note.push_str(&format!("; parent {pp}"));
+            }
+            changes.push(Change {
+                kind: Kind::Transient,
+                pid: Some(p.pid),
+                start_time: p.start_time,
+                comm: p.comm.clone(),
+                field: "process".into(),
+                old: None,
+                new: Some(Value::String(p.command_line())),
+                delta: None,
+                rate: None,
+                highlight: false,
+                note: Some(note),
+            });
+        }
+    }
 }
 
 /// When a side is a core: the pids it holds, which must be on the other side too (a core is one process:

@@ -538,3 +538,77 @@ fn kinds_parse_by_name() {
     }
     assert!(Kind::parse("bogus").unwrap_err().contains("started"));
 }
+
+#[test]
+fn events_report_transient_processes_and_confirm_pid_reuse() {
+    use crate::model::{EventLog, ProcEvent, ProcessEvents};
+    let at = |secs| Some(Timestamp { secs, nanos: 0 });
+    let ev = |kind: &str, secs, pid| ProcEvent {
+        time: at(secs),
+        kind: kind.into(),
+        pid: Some(pid),
+        tgid: Some(pid),
+        ..ProcEvent::default()
+    };
+    let exit3 = ProcEvent {
+        exit_status: Some(3),
+        ..ev("exit", 1005, 20)
+    };
+    let payload = Process {
+        ppid: Some(1),
+        start_time: at(1004),
+        argv: Some(vec!["/tmp/payload".into()]),
+        events: Some(ProcessEvents {
+            seen_only_in_events: true,
+            forked: at(1004),
+            execs: 1,
+            exited: at(1005),
+            exit: Some(exit3.clone()),
+        }),
+        ..proc(20, 0)
+    };
+    let old = snap(vec![init(), proc(7, 70)], "b1", 1000);
+    let mut new = snap(vec![init(), proc(7, 90)], "b1", 1010);
+    new.events = Some(EventLog {
+        recorded: true,
+        events: vec![ev("exit", 1008, 7), ev("fork", 1009, 7), exit3],
+        processes: vec![payload],
+        ..EventLog::default()
+    });
+    let d = compare(&old, &new, &Options::default()).unwrap();
+    assert_eq!(
+        keys(&d),
+        [
+            (Some(7), Kind::Exited, "process".to_string()),
+            (Some(7), Kind::Started, "process".into()),
+            (Some(20), Kind::Transient, "process".into()),
+        ]
+    );
+    assert!(
+        d.changes[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("pid reuse confirmed by NEW's events"),
+        "{:?}",
+        d.changes[0].note
+    );
+    let t = &d.changes[2];
+    assert_eq!(t.new, Some(json!("/tmp/payload")));
+    let note = t.note.as_deref().unwrap();
+    assert!(
+        note.contains("exited 3") && note.contains("NEW's process events"),
+        "{note}"
+    );
+    // --only exited leaves transient processes out.
+    let d = compare(
+        &old,
+        &new,
+        &Options {
+            only: vec![Kind::Exited],
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(d.changes.iter().all(|c| c.kind == Kind::Exited));
+}

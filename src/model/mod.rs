@@ -6,10 +6,12 @@
 //! [`SCHEMA_VERSION`] changes when a field is renamed or removed.
 
 mod core;
+mod events;
 mod host;
 mod process;
 
 pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
+pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
     Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Register,
@@ -39,6 +41,11 @@ pub struct Snapshot {
     pub core: Option<CoreInfo>,
     /// Processes, sorted by pid. The key of a process across snapshots is `(pid, start_time)`.
     pub processes: Vec<Process>,
+    /// The process events the capture recorded (Linux process connector), or why it recorded none;
+    /// absent for inputs that are not procsift archives written with events in mind (directories, cores,
+    /// older archives, live reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventLog>,
     /// Problems met while reading or decoding the input; the rest was still analyzed.
     pub warnings: Vec<Warning>,
 }
@@ -55,6 +62,18 @@ impl Snapshot {
     /// Sorts processes by pid; call after building.
     pub fn sort(&mut self) {
         self.processes.sort_by_key(|p| p.pid);
+    }
+
+    /// Moves the processes known only from events ([`EventLog::processes`]) into `processes`, sorted by
+    /// pid (`ps --all`, `tree --all`). A pid can then appear twice: the scanned process and an earlier one
+    /// that had the same pid and exited during the capture.
+    pub fn include_event_processes(&mut self) {
+        if let Some(log) = &mut self.events {
+            if !log.processes.is_empty() {
+                self.processes.append(&mut log.processes);
+                self.sort();
+            }
+        }
     }
 }
 

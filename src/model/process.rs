@@ -144,6 +144,10 @@ pub struct Process {
     /// Resource usage and microstate accounting (Solaris `usage`, `prusage_t`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// What the capture's process events say about it: forked or exited during the capture, exit status,
+    /// or known only from the events. Absent when the capture recorded no event of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<super::ProcessEvents>,
 }
 
 impl Process {

@@ -81,7 +81,29 @@ pub enum Column {
     Task,
     /// Data model, `ILP32` or `LP64` (Solaris `pr_dmodel`).
     Dmodel,
+    /// Where the process is known from: `scan` (/proc), `events` (only the capture's process events:
+    /// it lived during the capture but was not read), `scan+events` (read, and events speak of it).
+    Seen,
+    /// How it exited during the capture, from its exit event: `exited 3`, `killed SIGKILL`; `-` when it
+    /// did not (or events were not recorded).
+    Exit,
 }
+
+/// The default columns of `ps --all`: the default ones with `seen` and `exit` before `args`.
+pub const ALL_PS_COLUMNS: &[Column] = &[
+    Column::Pid,
+    Column::Ppid,
+    Column::User,
+    Column::Stat,
+    Column::Nlwp,
+    Column::Rss,
+    Column::Vsz,
+    Column::Start,
+    Column::Time,
+    Column::Seen,
+    Column::Exit,
+    Column::Args,
+];
 
 /// The Solaris default: `ps -eo pid,ppid,user,zone,s,nlwp,pcpu,pmem,rss,vsz,stime,time,args`.
 pub const SOLARIS_PS_COLUMNS: &[Column] = &[
@@ -152,6 +174,8 @@ const ALL: &[(Column, &str, &[&str])] = &[
     (Column::Project, "project", &["projid"]),
     (Column::Task, "task", &["taskid"]),
     (Column::Dmodel, "dmodel", &[]),
+    (Column::Seen, "seen", &[]),
+    (Column::Exit, "exit", &["fate"]),
 ];
 
 impl Column {
@@ -292,6 +316,12 @@ impl Column {
             Project => json!(p.project_id),
             Task => json!(p.task_id),
             Dmodel => json!(p.data_model),
+            Seen => json!(match &p.events {
+                Some(e) if e.seen_only_in_events => "events",
+                Some(_) => "scan+events",
+                None => "scan",
+            }),
+            Exit => json!(p.events.as_ref().and_then(|e| e.exit_text())),
         }
     }
 

@@ -134,6 +134,30 @@ pub fn info(snapshot: &Snapshot) -> Report {
         ));
         rows.push(("core notes", core.notes.len().to_string()));
     }
+    if let Some(e) = &snapshot.events {
+        rows.push((
+            "process events",
+            if e.recorded {
+                let only = e.processes.len();
+                let mut v = format!(
+                    "recorded: {} events, {} lost (ENOBUFS), {} processes known only from events",
+                    e.count, e.lost, only
+                );
+                if let Some(w) = e.watch_secs.filter(|w| *w > 0.0) {
+                    v.push_str(&format!(", watched {w}s after the scan"));
+                }
+                if let Some(r) = &e.reason {
+                    v.push_str(&format!("; {r}"));
+                }
+                v
+            } else {
+                format!(
+                    "not recorded: {}",
+                    e.reason.as_deref().unwrap_or("no reason given")
+                )
+            },
+        ));
+    }
     rows.push(("processes", snapshot.processes.len().to_string()));
     rows.push(("threads", threads.to_string()));
     rows.push(("open fds", fds.to_string()));
@@ -145,6 +169,18 @@ pub fn info(snapshot: &Snapshot) -> Report {
         "capture".into(),
         serde_json::to_value(&snapshot.capture).unwrap_or_default(),
     );
+    if let Some(e) = &snapshot.events {
+        let mut v = json!({
+            "recorded": e.recorded,
+            "count": e.count,
+            "lost": e.lost,
+            "processes_only_in_events": e.processes.len(),
+        });
+        if let (Some(obj), Some(r)) = (v.as_object_mut(), &e.reason) {
+            obj.insert("reason".into(), json!(r));
+        }
+        extra.insert("events".into(), v);
+    }
     extra.insert(
         "counts".into(),
         json!({"processes": snapshot.processes.len(), "threads": threads, "fds": fds, "warnings": snapshot.warnings.len()}),

@@ -8,6 +8,7 @@
 mod columns;
 mod core;
 pub mod diff;
+mod events;
 mod files;
 mod filter;
 mod info;
@@ -19,8 +20,9 @@ mod signals;
 mod threads;
 mod tree;
 
-pub use columns::{Column, DEFAULT_PS_COLUMNS, SOLARIS_PS_COLUMNS};
+pub use columns::{ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, SOLARIS_PS_COLUMNS};
 pub use core::core;
+pub use events::{EventsOptions, events};
 pub use files::files;
 pub use filter::Filter;
 pub use info::info;

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::{Column, DEFAULT_PS_COLUMNS, Filter, Report, SOLARIS_PS_COLUMNS};
+use super::{ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, Filter, Report, SOLARIS_PS_COLUMNS};
 use crate::model::{Process, Snapshot};
 
 /// What `ps` shows.
@@ -20,6 +20,10 @@ pub struct PsOptions {
     /// Build the JSON records (false when only the table or CSV is wanted: they cost as much as the rest
     /// of the report on a big snapshot).
     pub records: bool,
+    /// `--all`: the default columns are [`ALL_PS_COLUMNS`] (with `seen` and `exit`). The caller also moves
+    /// the processes known only from events into the snapshot
+    /// ([`Snapshot::include_event_processes`](crate::model::Snapshot::include_event_processes)).
+    pub all: bool,
 }
 
 impl Default for PsOptions {
@@ -29,6 +33,7 @@ impl Default for PsOptions {
             sort: Vec::new(),
             filter: Filter::default(),
             records: true,
+            all: false,
         }
     }
 }
@@ -61,6 +66,7 @@ impl PsOptions {
 pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
     let columns: &[Column] = match &opts.columns {
         Some(c) => c,
+        None if opts.all => ALL_PS_COLUMNS,
         None if snapshot.source.os.as_deref() == Some("solaris") => SOLARIS_PS_COLUMNS,
         None => DEFAULT_PS_COLUMNS,
     };

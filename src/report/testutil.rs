@@ -146,6 +146,7 @@ pub fn sample() -> Snapshot {
         },
         capture: None,
         core: None,
+        events: None,
         processes: vec![init, unshare, inner, worker],
         warnings: vec![Warning::at("proc/55/stat", 12, "bad field")],
     }

@@ -152,7 +152,7 @@ fn walk(
             depth + 1,
         ));
     }
-    json!({
+    let mut record = json!({
         "pid": p.pid,
         "ppid": p.ppid,
         "nspid": p.nspid,
@@ -160,16 +160,33 @@ fn walk(
         "argv": p.argv,
         "user": p.cred.euser.clone().or_else(|| p.cred.user.clone()),
         "children": child_records,
-    })
+    });
+    if let (Some(e), Some(obj)) = (&p.events, record.as_object_mut()) {
+        obj.insert("events".into(), serde_json::to_value(e).unwrap_or_default());
+    }
+    record
 }
 
 /// `5752 (ns: 1) sleep 100`: the pid, the inner pids when the process is in a nested pid namespace, and the
 /// command line.
 fn label(p: &Process) -> String {
-    match nspid_text(p) {
+    let mut s = match nspid_text(p) {
         Some(ns) => format!("{} (ns: {}) {}", p.pid, ns, p.command_line()),
         None => format!("{} {}", p.pid, p.command_line()),
+    };
+    if let Some(e) = &p.events {
+        let mut marks = Vec::new();
+        if e.seen_only_in_events {
+            marks.push("only in events".to_string());
+        }
+        if let Some(x) = e.exit_text() {
+            marks.push(x);
+        }
+        if !marks.is_empty() {
+            s.push_str(&format!(" [{}]", marks.join(", ")));
+        }
     }
+    s
 }
 
 fn nspid_text(p: &Process) -> Option<String> {

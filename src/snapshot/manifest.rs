@@ -31,6 +31,83 @@ pub struct Manifest {
     /// Processes that vanished while they were being captured.
     #[serde(default)]
     pub vanished: Vec<i32>,
+    /// The process events recorded during the capture, or why none were; absent in archives written
+    /// before events were recorded, and in captures that did not ask for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<ManifestEvents>,
+}
+
+/// Member holding the process connector's messages as received (see
+/// [`crate::formats::linux::cn_proc`] for its container format).
+pub const EVENTS_RAW_MEMBER: &str = "events/cn_proc.bin";
+/// Member holding the same events decoded, one JSON object per line (the `events` report's records).
+pub const EVENTS_DECODED_MEMBER: &str = "events/events.jsonl";
+
+/// The manifest's `events` section: whether the capture recorded process events, and how to read them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ManifestEvents {
+    /// True when the capture listened to the process connector from before the scan until after it (plus
+    /// `watch_secs`).
+    pub recorded: bool,
+    /// Where the events come from: `cn_proc` (Linux process connector, netlink).
+    pub source: String,
+    /// Why events were not recorded (`bind: EPERM: needs CAP_NET_ADMIN`, ...), or what ended the
+    /// recording early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The raw member ([`EVENTS_RAW_MEMBER`]), when events were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The decoded member ([`EVENTS_DECODED_MEMBER`]), when events were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded_member: Option<String>,
+    /// Process events received (acknowledgements not counted).
+    #[serde(default)]
+    pub count: u64,
+    /// Times `recv` failed with ENOBUFS: the kernel dropped events there (how many is unknown).
+    #[serde(default)]
+    pub lost: u64,
+    /// Seconds the capture went on listening after the scan (`--watch`).
+    #[serde(default)]
+    pub watch_secs: f64,
+    /// When the subscription was acknowledged, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed: Option<Timestamp>,
+    /// When the capture stopped listening, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribed: Option<Timestamp>,
+    /// The clocks read together at subscription: they place the events' CLOCK_MONOTONIC timestamps on the
+    /// wall clock and on the boot clock of `/proc/<pid>/stat` start times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<EventClock>,
+}
+
+/// Three clocks read back to back.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventClock {
+    /// CLOCK_MONOTONIC, nanoseconds (the clock of `proc_event.timestamp_ns`).
+    pub monotonic_ns: u64,
+    /// CLOCK_BOOTTIME, nanoseconds (the clock of process start times; it also counts suspended time).
+    pub boottime_ns: u64,
+    /// CLOCK_REALTIME, UTC.
+    pub utc: Timestamp,
+}
+
+impl EventClock {
+    /// The UTC time of CLOCK_MONOTONIC instant `ns`.
+    pub fn utc_of(&self, ns: u64) -> Option<Timestamp> {
+        let delta = ns as i128 - self.monotonic_ns as i128;
+        let total = i128::from(self.utc.secs) * 1_000_000_000 + i128::from(self.utc.nanos) + delta;
+        Some(Timestamp {
+            secs: i64::try_from(total.div_euclid(1_000_000_000)).ok()?,
+            nanos: u32::try_from(total.rem_euclid(1_000_000_000)).ok()?,
+        })
+    }
+
+    /// Seconds since boot (CLOCK_BOOTTIME) of CLOCK_MONOTONIC instant `ns`.
+    pub fn boot_secs_of(&self, ns: u64) -> f64 {
+        (ns as f64 + self.boottime_ns as f64 - self.monotonic_ns as f64) / 1e9
+    }
 }
 
 /// Host facts recorded at capture time.
@@ -166,6 +243,8 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         members: Vec<LightMember<'a>>,
         #[serde(default)]
         vanished: Vec<i32>,
+        #[serde(default)]
+        events: Option<ManifestEvents>,
     }
     let l: Light<'_> = serde_json::from_slice(bytes)?;
     Ok(Manifest {
@@ -188,5 +267,6 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
             })
             .collect(),
         vanished: l.vanished,
+        events: l.events,
     })
 }

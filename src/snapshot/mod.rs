@@ -13,6 +13,8 @@
 //! * captured on Solaris or illumos (`capture.plan` `solaris` in the manifest): the binary
 //!   `proc/<pid>/{psinfo,status,...}`, `proc/<pid>/lwp/<lwpid>/*`, `proc/<pid>/fdinfo/<n>` files and the
 //!   `proc/<pid>/path/<name>` links instead — see [`crate::capture::solaris`];
+//! * `events/cn_proc.bin` and `events/events.jsonl` — the process events recorded during the capture, raw
+//!   and decoded (see [`crate::formats::linux::cn_proc`] and [`manifest::ManifestEvents`]);
 //! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
 //!   with the error, which have no tar entry.
 //!

@@ -6,6 +6,7 @@
 
 pub mod cgroup;
 pub mod cmdline;
+pub mod cn_proc;
 pub mod fdinfo;
 pub mod io;
 pub mod kv;
