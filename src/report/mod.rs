@@ -19,7 +19,7 @@ mod signals;
 mod threads;
 mod tree;
 
-pub use columns::{Column, DEFAULT_PS_COLUMNS, SOLARIS_PS_COLUMNS};
+pub use columns::{Column, DEFAULT_PS_COLUMNS, NETBSD_PS_COLUMNS, SOLARIS_PS_COLUMNS};
 pub use core::core;
 pub use files::files;
 pub use filter::Filter;

@@ -12,6 +12,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 use super::c_string;
 
 /// Raw `struct kinfo_proc2`, fields in header order. `ki_sigset_t` is `uint32_t __bits[4]`.
+#[allow(non_snake_case)] // `p__pgid`, the header's name.
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct RawKinfoProc2<O: ByteOrder> {
@@ -35,7 +36,6 @@ pub(crate) struct RawKinfoProc2<O: ByteOrder> {
     pub p_ppid: I32<O>,
     pub p_sid: I32<O>,
     /// `p__pgid`: named so because `<sys/proc.h>` hijacks `p_pgid`.
-    #[allow(non_snake_case)]
     pub p__pgid: I32<O>,
     pub p_tpgid: I32<O>,
     pub p_uid: U32<O>,
