@@ -13,6 +13,8 @@
 //! * captured on Solaris or illumos (`capture.plan` `solaris` in the manifest): the binary
 //!   `proc/<pid>/{psinfo,status,...}`, `proc/<pid>/lwp/<lwpid>/*`, `proc/<pid>/fdinfo/<n>` files and the
 //!   `proc/<pid>/path/<name>` links instead — see [`crate::capture::solaris`];
+//! * captured on NetBSD (`capture.plan` `netbsd`): `sysctl/...` members, each the bytes one sysctl(3)
+//!   returned, and no `proc/` — see [`crate::capture::netbsd`];
 //! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
 //!   with the error, which have no tar entry.
 //!
