@@ -22,7 +22,7 @@ pub fn map_file(file: &File) -> std::io::Result<Mmap> {
 pub mod netbsd;
 
 /// The system's sysctl(3), for the NetBSD capture plan: `Some` only in NetBSD builds
-/// ([`netbsd::LibcSysctl`]); elsewhere `None`, and tests give the plan a fake.
+/// (`netbsd::LibcSysctl`); elsewhere `None`, and tests give the plan a fake.
 pub fn native_sysctl() -> Option<std::sync::Arc<dyn crate::capture::netbsd::Sysctl>> {
     #[cfg(target_os = "netbsd")]
     {

@@ -16,7 +16,7 @@
 //!
 //! The caller of these sysctls names the element size in the MIB (`{..., elem_size, elem_count}`); the
 //! kernel copies `min(elem_size, sizeof (struct))` bytes per entry and steps by `elem_size`. New fields
-//! are only ever appended, so an array is walked by the element size it was taken with ([`walk`]), and a
+//! are only ever appended, so an array is walked by the element size it was taken with (`walk`), and a
 //! newer kernel's longer records still decode their known prefix. An element size smaller than the
 //! structure known here is an error (the fields past it would be missing).
 //!
