@@ -3,6 +3,7 @@
 pub mod core;
 pub mod events;
 pub mod linux;
+pub mod netbsd;
 pub mod solaris;
 mod solaris_core;
 
@@ -51,7 +52,9 @@ pub fn analyze(raw: &RawSnapshot) -> Snapshot {
 
 /// Builds the model with only the lists `detail` asks for; the others are absent (`None`).
 pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
-    if solaris::looks_like_solaris(raw) {
+    if netbsd::looks_like_netbsd(raw) {
+        netbsd::build(raw, detail)
+    } else if solaris::looks_like_solaris(raw) {
         solaris::build(raw, detail)
     } else {
         linux::build(raw, detail)

@@ -270,6 +270,31 @@ impl Worker {
         Ok(out)
     }
 
+    /// Records as member `path` the bytes `read` returns, or its error as a failed member: for members
+    /// that are no file, such as a NetBSD sysctl answer. The call is one step, under the read timeout
+    /// like a file read.
+    pub fn produce(
+        &mut self,
+        step: u32,
+        path: String,
+        read: impl FnOnce() -> Result<Vec<u8>, Errno>,
+    ) -> Step<()> {
+        self.begin(step, path, MemberKind::File)?;
+        let ev = read();
+        let out = ev.as_ref().map(|_| ()).map_err(|e| *e);
+        self.end(|path, kind| {
+            Some(match ev {
+                Ok(data) => Event::File { path, data },
+                Err(e) => Event::Failed {
+                    path,
+                    kind,
+                    error: sys::errno_name(e),
+                },
+            })
+        })?;
+        Ok(out)
+    }
+
     /// Reads symbolic link `name` under `dir` and records it as member `path`; returns the target.
     pub fn link(
         &mut self,

@@ -6,7 +6,8 @@
 //! * [`engine`] — OS-neutral: a reading worker thread supervised by the writing thread, so one blocked
 //!   read (a process in `D` state holding its `mmap` lock) costs one `timeout` member, never a hang;
 //! * [`linux`] — the Linux plan: which /proc and /etc files become which archive members;
-//! * [`solaris`] — the Solaris and illumos plan, the same for their binary /proc; [`PlanKind`] chooses;
+//! * [`solaris`] — the Solaris and illumos plan, the same for their binary /proc;
+//! * [`netbsd`] — the NetBSD plan: sysctl answers instead of files; [`PlanKind`] chooses;
 //! * [`sink`] — where members go: a tar archive ([`capture_to_path`]) or memory ([`capture_to_memory`]);
 //! * [`record`] — the manifest's per-member size, SHA-256 or error, and the counts;
 //! * [`host`] — uname, page size, clock ticks, boot time and id for the manifest;
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod events;
 pub mod host;
 pub mod linux;
+pub mod netbsd;
 pub mod record;
 pub mod sink;
 pub mod solaris;
@@ -65,6 +67,9 @@ pub struct CaptureOptions {
     /// Record process events ([`events`]) from before the scan until this long after it (`--watch`);
     /// `None` (the default) records none and writes no `events` section. The CLI's `capture` sets it.
     pub events: Option<Duration>,
+    /// The sysctl(3) the NetBSD plan reads through; `None` (the default) is the system's own, which
+    /// exists only in NetBSD builds. Tests set a fake to run the plan on Linux.
+    pub sysctl: Option<Arc<dyn netbsd::Sysctl>>,
 }
 
 impl Default for CaptureOptions {
@@ -81,6 +86,7 @@ impl Default for CaptureOptions {
             progress: false,
             command: Vec::new(),
             events: None,
+            sysctl: None,
         }
     }
 }
@@ -92,20 +98,27 @@ pub enum PlanKind {
     Linux,
     /// Solaris and illumos binary /proc files ([`solaris::SolarisPlan`]).
     Solaris,
+    /// NetBSD sysctl answers ([`netbsd::NetbsdPlan`]).
+    Netbsd,
 }
 
 impl PlanKind {
     /// The plan for the OS this binary was built for: [`PlanKind::Solaris`] on Solaris and illumos,
-    /// [`PlanKind::Linux`] on Linux and Android, `None` elsewhere (capture refuses to run).
+    /// [`PlanKind::Netbsd`] on NetBSD, [`PlanKind::Linux`] on Linux and Android, `None` elsewhere
+    /// (capture refuses to run).
     ///
     /// This choice is the only OS-specific part of the selection: both plans are compiled everywhere.
     /// procsift has not been built for Solaris or illumos: the machines it is built and tested on have no
     /// standard library for those targets, so the Solaris answer here (and the zone-name lookup in
     /// [`solaris::host_facts`]) never ran; the Solaris plan itself is tested on Linux against a fake tree
-    /// through [`CaptureOptions::plan`].
+    /// through [`CaptureOptions::plan`]. The same holds for NetBSD: its plan is tested on Linux against
+    /// a fake sysctl ([`CaptureOptions::sysctl`]); the libc shim (`crate::os::netbsd`) is not compiled
+    /// here.
     pub fn native() -> Option<PlanKind> {
         if cfg!(any(target_os = "solaris", target_os = "illumos")) {
             Some(PlanKind::Solaris)
+        } else if cfg!(target_os = "netbsd") {
+            Some(PlanKind::Netbsd)
         } else if cfg!(any(target_os = "linux", target_os = "android")) {
             Some(PlanKind::Linux)
         } else {
@@ -113,11 +126,12 @@ impl PlanKind {
         }
     }
 
-    /// `linux` or `solaris`: the manifest's `capture.plan` and the snapshot source's OS.
+    /// `linux`, `solaris` or `netbsd`: the manifest's `capture.plan` and the snapshot source's OS.
     pub fn name(self) -> &'static str {
         match self {
             PlanKind::Linux => "linux",
             PlanKind::Solaris => "solaris",
+            PlanKind::Netbsd => "netbsd",
         }
     }
 }
@@ -228,8 +242,8 @@ fn run<S: Sink>(
 ) -> crate::Result<(Recorder<S>, Manifest, PlanKind)> {
     let kind = opts.plan.or_else(PlanKind::native).ok_or_else(|| {
         crate::Error::Usage(
-            "capture of a live host is implemented for Linux, Solaris and illumos only; analyze \
-             works everywhere"
+            "capture of a live host is implemented for Linux, Solaris, illumos and NetBSD only; \
+             analyze works everywhere"
                 .into(),
         )
     })?;
@@ -266,6 +280,29 @@ fn run<S: Sink>(
                 total,
                 solaris::HOST_FACT_MEMBERS,
                 solaris::host_facts,
+                kind,
+            )?
+        }
+        PlanKind::Netbsd => {
+            let sys = opts
+                .sysctl
+                .clone()
+                .or_else(crate::os::native_sysctl)
+                .ok_or_else(|| {
+                    crate::Error::Usage(
+                        "the NetBSD plan reads sysctl(3), which this build has no access to".into(),
+                    )
+                })?;
+            let plan = netbsd::NetbsdPlan::new(sys, &opts.etc_root, opts.no_environ)?;
+            let total = plan.pids().len();
+            run_plan(
+                opts,
+                sink,
+                started,
+                Arc::new(plan),
+                total,
+                &[],
+                |_| host::facts(None, None, None),
                 kind,
             )?
         }
@@ -317,6 +354,11 @@ fn run_plan<S: Sink, P: engine::Plan>(
     result?;
 
     let host = host_facts(&recorder.kept);
+    let elem_sizes = if kind == PlanKind::Netbsd {
+        netbsd::elem_sizes()
+    } else {
+        BTreeMap::new()
+    };
     let mut vanished = recorder.vanished.clone();
     vanished.sort_unstable();
     let manifest = Manifest {
@@ -335,6 +377,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
             note: opts.note.clone(),
             command: opts.command.clone(),
             plan: Some(kind.name().into()),
+            elem_sizes,
         },
         members: std::mem::take(&mut recorder.members),
         vanished,

@@ -5,5 +5,6 @@
 
 pub mod elfcore;
 pub mod linux;
+pub mod netbsd;
 pub mod signals;
 pub mod solaris;

@@ -111,6 +111,9 @@ pub struct Process {
     /// Wait channel / kernel function it sleeps in (Linux /proc/<pid>/wchan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wchan: Option<String>,
+    /// Login name of the session, as `setlogin(2)` set it (NetBSD `kinfo_proc2.p_login`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<ByteString>,
     /// Solaris zone name (core `NT_ZONENAME`; zone id 0 is `global`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,

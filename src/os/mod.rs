@@ -1,4 +1,5 @@
-//! The only module allowed to use `unsafe`: memory-mapping an input file.
+//! The only module allowed to use `unsafe`: memory-mapping an input file, and on NetBSD the sysctl(3)
+//! calls of the capture ([`native_sysctl`]).
 //!
 //! Mapping a file is `unsafe` in Rust because another process could change or truncate the file while it is
 //! mapped, which would change bytes behind a `&[u8]`. procsift maps evidence files that it only reads; a
@@ -15,4 +16,20 @@ pub fn map_file(file: &File) -> std::io::Result<Mmap> {
     // SAFETY: the mapping is read-only and private to this process; see the module documentation for why
     // a concurrent writer to an evidence file is accepted as out of contract.
     unsafe { Mmap::map(file) }
+}
+
+#[cfg(target_os = "netbsd")]
+pub mod netbsd;
+
+/// The system's sysctl(3), for the NetBSD capture plan: `Some` only in NetBSD builds
+/// (`netbsd::LibcSysctl`); elsewhere `None`, and tests give the plan a fake.
+pub fn native_sysctl() -> Option<std::sync::Arc<dyn crate::capture::netbsd::Sysctl>> {
+    #[cfg(target_os = "netbsd")]
+    {
+        Some(std::sync::Arc::new(netbsd::LibcSysctl))
+    }
+    #[cfg(not(target_os = "netbsd"))]
+    {
+        None
+    }
 }

@@ -122,6 +122,23 @@ pub const SOLARIS_PS_COLUMNS: &[Column] = &[
     Column::Args,
 ];
 
+/// The NetBSD default: `ps -axo pid,ppid,user,stat,nlwp,pcpu,rss,vsz,start,time,wchan,args` (`wchan`
+/// is `p_wmesg`, as NetBSD ps shows it).
+pub const NETBSD_PS_COLUMNS: &[Column] = &[
+    Column::Pid,
+    Column::Ppid,
+    Column::User,
+    Column::Stat,
+    Column::Nlwp,
+    Column::Pcpu,
+    Column::Rss,
+    Column::Vsz,
+    Column::Start,
+    Column::Time,
+    Column::Wchan,
+    Column::Args,
+];
+
 /// `ps -eo pid,ppid,user,stat,nlwp,rss,vsz,start,time,args`.
 pub const DEFAULT_PS_COLUMNS: &[Column] = &[
     Column::Pid,

@@ -19,6 +19,8 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
     let mut records = Vec::new();
     for p in procs {
         let comm = p.comm.as_ref().map_or("-".into(), |c| c.escaped());
+        // Who holds the descriptor, as sockstat(1) names it: the effective user (numeric when unknown).
+        let user = super::Column::User.display(p, snapshot);
         for fd in p.fds.iter().flatten() {
             rows.push(vec![
                 p.pid.to_string(),
@@ -31,6 +33,8 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
             let mut rec = serde_json::to_value(fd).unwrap_or_default();
             if let Some(o) = rec.as_object_mut() {
                 o.insert("pid".into(), json!(p.pid));
+                o.insert("user".into(), json!(user));
+                o.insert("command".into(), json!(comm));
             }
             records.push(rec);
         }

@@ -20,7 +20,9 @@ mod signals;
 mod threads;
 mod tree;
 
-pub use columns::{ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, SOLARIS_PS_COLUMNS};
+pub use columns::{
+    ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, NETBSD_PS_COLUMNS, SOLARIS_PS_COLUMNS,
+};
 pub use core::core;
 pub use events::{EventsOptions, events};
 pub use files::files;

@@ -4,14 +4,18 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::{ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, Filter, Report, SOLARIS_PS_COLUMNS};
+use super::{
+    ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, Filter, NETBSD_PS_COLUMNS, Report,
+    SOLARIS_PS_COLUMNS,
+};
 use crate::model::{Process, Snapshot};
 
 /// What `ps` shows.
 #[derive(Clone, Debug)]
 pub struct PsOptions {
     /// Columns, in order (`-o`); `None` for the default of the snapshot's system
-    /// ([`DEFAULT_PS_COLUMNS`], or [`SOLARIS_PS_COLUMNS`] for Solaris inputs).
+    /// ([`DEFAULT_PS_COLUMNS`], or [`SOLARIS_PS_COLUMNS`] / [`NETBSD_PS_COLUMNS`] for Solaris / NetBSD
+    /// inputs).
     pub columns: Option<Vec<Column>>,
     /// Sort keys (`--sort`): column and whether descending (`-rss`).
     pub sort: Vec<(Column, bool)>,
@@ -68,6 +72,7 @@ pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
         Some(c) => c,
         None if opts.all => ALL_PS_COLUMNS,
         None if snapshot.source.os.as_deref() == Some("solaris") => SOLARIS_PS_COLUMNS,
+        None if snapshot.source.os.as_deref() == Some("netbsd") => NETBSD_PS_COLUMNS,
         None => DEFAULT_PS_COLUMNS,
     };
     let mut procs: Vec<&Process> = opts.filter.select(snapshot).collect();

@@ -180,11 +180,16 @@ pub struct ManifestCapture {
     /// The command line that ran the capture.
     #[serde(default)]
     pub command: Vec<String>,
-    /// The capture plan that chose and named the members: `linux` or `solaris` (the layout of the
-    /// archive, whatever `host.sysname` says). Absent in archives written before it was recorded, which
-    /// are all `linux`.
+    /// The capture plan that chose and named the members: `linux`, `solaris` or `netbsd` (the layout of
+    /// the archive, whatever `host.sysname` says). Absent in archives written before it was recorded,
+    /// which are all `linux`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// NetBSD: the element size each array sysctl was asked for (the `elem_size` of its MIB), by
+    /// structure: `kinfo_proc2`, `kinfo_lwp`, `kinfo_file`, `kinfo_pcb`. The records of the
+    /// `sysctl/...` members are that many bytes apart.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub elem_sizes: std::collections::BTreeMap<String, u64>,
 }
 
 /// Kind of an archive member.

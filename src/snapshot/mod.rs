@@ -15,6 +15,8 @@
 //!   `proc/<pid>/path/<name>` links instead — see [`crate::capture::solaris`];
 //! * `events/cn_proc.bin` and `events/events.jsonl` — the process events recorded during the capture, raw
 //!   and decoded (see [`crate::formats::linux::cn_proc`] and [`manifest::ManifestEvents`]);
+//! * captured on NetBSD (`capture.plan` `netbsd`): `sysctl/...` members, each the bytes one sysctl(3)
+//!   returned, and no `proc/` — see [`crate::capture::netbsd`];
 //! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
 //!   with the error, which have no tar entry.
 //!

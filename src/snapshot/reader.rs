@@ -5,7 +5,9 @@
 //! * an extracted snapshot (it has `manifest.json` or a `proc/` subdirectory): members keep their relative
 //!   paths;
 //! * a tree shaped like `/proc` itself (numeric subdirectories at its top, such as a copied `/proc`):
-//!   members are presented as `proc/<relative path>` so the analysis sees the same paths as in an archive.
+//!   members are presented as `proc/<relative path>` so the analysis sees the same paths as in an archive;
+//! * a dump of NetBSD sysctl answers: a directory holding `sysctl/` keeps its relative paths, and the
+//!   `sysctl` directory itself (`kern.proc2` at its top) is presented as `sysctl/<relative path>`.
 //!
 //! In directories, real symbolic links become link members (never followed); FIFOs, sockets and devices are
 //! skipped with a warning (opening a FIFO would block). A `SYMLINKS.txt` file listing `name -> target`
@@ -347,8 +349,17 @@ fn apply_manifest(m: &Manifest, members: &mut BTreeMap<String, Member>) {
 /// Reads a directory input into memory.
 fn open_dir(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
     let shown = root.display().to_string();
-    let is_snapshot = root.join(MANIFEST_NAME).is_file() || root.join("proc").is_dir();
-    let prefix = if is_snapshot { "" } else { "proc/" };
+    let is_snapshot = root.join(MANIFEST_NAME).is_file()
+        || root.join("proc").is_dir()
+        || root.join("sysctl").is_dir();
+    // A directory of NetBSD sysctl answers itself (`kern.proc2` at its top) is the `sysctl/` of a dump.
+    let prefix = if is_snapshot {
+        ""
+    } else if root.join("kern.proc2").is_file() {
+        "sysctl/"
+    } else {
+        "proc/"
+    };
     let mut b = DirBuilder {
         data: Vec::new(),
         members: BTreeMap::new(),
