@@ -481,11 +481,22 @@ fn transient(
     changes: &mut Vec<Change>,
 ) {
     let mut seen = BTreeSet::new();
+    // Only lives inside the interval count: a process that started after OLD's capture was closed (events
+    // up to then, the --watch window included, describe OLD's own moment, not a change since). A snapshot
+    // compared with itself therefore has no transients.
+    let boundary = old.capture.as_ref().and_then(|c| c.finished);
     for (side, s, other) in [("OLD", old, new), ("NEW", new, old)] {
         let Some(log) = &s.events else { continue };
         for p in &log.processes {
             let Some(e) = &p.events else { continue };
             let Some(how) = e.exit_text() else { continue };
+            if let Some(b) = boundary
+                && e.forked
+                    .or(e.exited)
+                    .is_none_or(|t| t.as_secs_f64() <= b.as_secs_f64())
+            {
+                continue;
+            }
             if !wanted(p.pid) || !opts.wants(Kind::Transient, "process") {
                 continue;
             }

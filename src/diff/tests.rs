@@ -611,4 +611,22 @@ fn events_report_transient_processes_and_confirm_pid_reuse() {
     )
     .unwrap();
     assert!(d.changes.iter().all(|c| c.kind == Kind::Exited));
+    // A snapshot with events compared with itself: its own capture window is no change.
+    let mut same = new.clone();
+    if let Some(c) = same.capture.as_mut() {
+        c.finished = at(1011);
+    }
+    let d = compare(&same, &same, &Options::default()).unwrap();
+    assert!(d.changes.is_empty(), "{:?}", keys(&d));
+    // Lives that ended before OLD's capture closed are OLD's moment, not the interval.
+    let mut closed_late = old.clone();
+    if let Some(c) = closed_late.capture.as_mut() {
+        c.finished = at(1006);
+    }
+    let d = compare(&closed_late, &new, &Options::default()).unwrap();
+    assert!(
+        !d.changes.iter().any(|c| c.kind == Kind::Transient),
+        "{:?}",
+        keys(&d)
+    );
 }
