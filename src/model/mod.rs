@@ -8,6 +8,7 @@
 mod core;
 mod host;
 mod process;
+pub mod redact;
 
 pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
 pub use host::{CaptureInfo, Host, InputKind, Source};
