@@ -362,3 +362,15 @@ fn out_of_space_is_a_clear_error_and_leaves_no_file() {
     assert!(e.contains("No space left on device"), "{e}");
     assert_eq!(std::fs::read_dir(&fs.0).unwrap().count(), 0);
 }
+
+#[test]
+fn the_fake_root_options_are_hidden() {
+    let out = common::bin().args(["capture", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(help.contains("--no-environ"), "{help}");
+    assert!(
+        !help.contains("proc-root") && !help.contains("etc-root"),
+        "{help}"
+    );
+}
