@@ -22,9 +22,17 @@ const INPUT_HELP: &str = "INPUT is a snapshot archive (.tar, .tar.gz, .tar.zst),
 #[derive(Parser)]
 #[command(name = "procsift", version, about = ABOUT, after_help = INPUT_HELP)]
 struct Cli {
+    /// Hide secrets in every report: environment values and secret-looking arguments (--password=...,
+    /// TOKEN=..., -p VALUE, user:password@ in URLs) become <redacted:HASH>, the same secret always the same
+    /// placeholder. The input is only read: an archive keeps its evidence and its hashes.
+    #[arg(long, global = true)]
+    redact: bool,
     #[command(subcommand)]
     command: Command,
 }
+
+/// `--redact`, set once from the command line: [`load`] applies it to every model it builds.
+static REDACT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[derive(Subcommand)]
 enum Command {
@@ -181,6 +189,13 @@ struct CaptureArgs {
     /// Do not record process events.
     #[arg(long, conflicts_with = "watch")]
     no_events: bool,
+    /// Hidden, for tests: read this directory instead of /proc (a fake tree; see README, "Security and
+    /// reliability").
+    #[arg(long, hide = true)]
+    proc_root: Option<PathBuf>,
+    /// Hidden, for tests: read passwd, group and os-release from this directory instead of /etc.
+    #[arg(long, hide = true)]
+    etc_root: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -295,6 +310,7 @@ fn columns_help() -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    REDACT.store(cli.redact, std::sync::atomic::Ordering::Relaxed);
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -516,15 +532,21 @@ fn input_and_pid(args: &[String]) -> Result<(Option<PathBuf>, Option<i32>)> {
     }
 }
 
-/// Reads the input (or the live host) and builds the model with the lists `detail` asks for.
+/// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
+/// when `--redact` was given.
 fn load(input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
-    match input {
-        Some(path) => analyze::open(path, detail, &OpenOptions::default()),
-        None => Ok(analyze::analyze_with(
+    let snapshot = match input {
+        Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
+        None => analyze::analyze_with(
             &capture::capture_to_memory(&CaptureOptions::default())?,
             detail,
-        )),
-    }
+        ),
+    };
+    Ok(if REDACT.load(std::sync::atomic::Ordering::Relaxed) {
+        procsift::model::redact::redacted(snapshot)
+    } else {
+        snapshot
+    })
 }
 
 fn emit(report: &Report, snapshot: Snapshot, format: Format) -> Result<ExitCode> {
@@ -599,6 +621,13 @@ fn print_warning(msg: &str) {
 }
 
 fn capture(a: CaptureArgs) -> Result<ExitCode> {
+    if REDACT.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::Usage(
+            "--redact hides secrets in reports; a capture keeps the raw evidence (use --no-environ to \
+             leave environments out)"
+                .into(),
+        ));
+    }
     if !(a.read_timeout.is_finite() && a.read_timeout > 0.0) {
         return Err(Error::Usage(
             "--read-timeout must be a positive number of seconds".into(),
@@ -619,6 +648,11 @@ fn capture(a: CaptureArgs) -> Result<ExitCode> {
         progress: std::io::stderr().is_terminal(),
         command: std::env::args().collect(),
         ..CaptureOptions::default()
+    };
+    let opts = CaptureOptions {
+        proc_root: a.proc_root.unwrap_or(opts.proc_root),
+        etc_root: a.etc_root.unwrap_or(opts.etc_root),
+        ..opts
     };
     let out = match a.output {
         Some(p) => p,

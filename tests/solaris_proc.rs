@@ -512,3 +512,96 @@ fn illumos_core_payloads_as_a_proc_tree() {
         );
     }
 }
+
+/// Writes encoder-made Solaris trees (one per target, one mixed) under `$PROCSIFT_SEED_DIR`, for
+/// `fuzz/seeds.py` to turn into fuzzing seeds. Does nothing without the variable.
+#[test]
+#[ignore = "writes fuzzing seeds; run by fuzz/seeds.py"]
+fn write_fuzz_seeds() {
+    let Some(out) = std::env::var_os("PROCSIFT_SEED_DIR") else {
+        return;
+    };
+    let out = Path::new(&out);
+    for (name, endian) in [
+        ("I386", Endian::Little),
+        ("Amd64", Endian::Little),
+        ("Sparc", Endian::Big),
+        ("Sparcv9", Endian::Big),
+    ] {
+        let root = out.join(name);
+        passwd(&root);
+        write_process(&root, &Enc::new(name, endian), 4242);
+        write_process(&root, &Enc::new(name, endian), 77);
+    }
+    let root = out.join("mixed");
+    passwd(&root);
+    write_process(&root, &Enc::new("Sparc", Endian::Big), 300);
+    write_process(&root, &Enc::new("Amd64", Endian::Little), 301);
+}
+
+/// Every member of encoder-written Solaris trees (amd64 and sparc: both models, both byte orders),
+/// truncated at many offsets, with seeded bit flips, and with each aligned count, size and offset word
+/// set to huge values (`pr_nent`, `pr_entsize`, `pr_ngroups`, ...): no panic, bounded time and memory,
+/// and every warning the damage causes names the damaged member with an offset inside it.
+#[test]
+fn hostile_solaris_files() {
+    use common::hostile::{Rng, analyze_bounded, check_new_warnings, text_members, with_member};
+    use procsift::snapshot::reader::{OpenOptions, open_path};
+    let mut rng = Rng(0x0050_1a15_0000_0001);
+    // psinfo and status decide the layout every other file of the process is read in: their damage may
+    // show in the process's other files. Files outside a process are on their own.
+    let scope = |path: &str| -> String {
+        match path.strip_prefix("proc/").and_then(|r| r.split_once('/')) {
+            Some((pid, _)) => format!("proc/{pid}/"),
+            None => path.to_string(),
+        }
+    };
+    for (name, endian) in [("Amd64", Endian::Little), ("Sparc", Endian::Big)] {
+        let dir = common::TempDir::new("solhostile");
+        passwd(dir.path());
+        write_process(dir.path(), &Enc::new(name, endian), 4242);
+        let raw = open_path(dir.path(), &OpenOptions::default()).unwrap();
+        let baseline: std::collections::BTreeSet<String> = analyze_bounded(&raw, name)
+            .warnings
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        for (path, bytes) in text_members(&raw) {
+            let step = (bytes.len() / 48).max(1);
+            for cut in (0..bytes.len()).step_by(step) {
+                let damaged = with_member(&raw, &path, &bytes[..cut]);
+                let s = analyze_bounded(&damaged, &path);
+                check_new_warnings(&baseline, &s, &damaged, &scope(&path));
+            }
+            for _ in 0..16 {
+                let mut b = bytes.clone();
+                if b.is_empty() {
+                    break;
+                }
+                for _ in 0..=(rng.next() % 4) {
+                    let i = (rng.next() as usize) % b.len();
+                    b[i] ^= 1 << (rng.next() % 8);
+                }
+                let damaged = with_member(&raw, &path, &b);
+                let s = analyze_bounded(&damaged, &path);
+                check_new_warnings(&baseline, &s, &damaged, &scope(&path));
+            }
+            // The first 16 aligned words (headers, counts and sizes live there), and a sample of the rest.
+            let words: Vec<usize> = (0..bytes.len().saturating_sub(3))
+                .step_by(4)
+                .enumerate()
+                .filter(|(k, _)| *k < 16 || k % 7 == 0)
+                .map(|(_, o)| o)
+                .collect();
+            for at in words {
+                for huge in [[0x7f, 0xff, 0xff, 0xff], [0xff; 4], [0x80, 0, 0, 0]] {
+                    let mut b = bytes.clone();
+                    b[at..at + 4].copy_from_slice(&huge);
+                    let damaged = with_member(&raw, &path, &b);
+                    let s = analyze_bounded(&damaged, &path);
+                    check_new_warnings(&baseline, &s, &damaged, &scope(&path));
+                }
+            }
+        }
+    }
+}

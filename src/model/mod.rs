@@ -9,6 +9,7 @@ mod core;
 mod events;
 mod host;
 mod process;
+pub mod redact;
 
 pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
 pub use events::{EventLog, ProcEvent, ProcessEvents};

@@ -156,7 +156,10 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
         if let Some(maps) = &p.maps {
             let missing = maps
                 .iter()
-                .filter(|m| m.dumped_bytes.is_some_and(|d| d < m.end - m.start))
+                .filter(|m| {
+                    m.dumped_bytes
+                        .is_some_and(|d| d < m.end.saturating_sub(m.start))
+                })
                 .count();
             let files = maps.iter().filter(|m| m.path.is_some()).count();
             sections.push((
@@ -275,7 +278,15 @@ fn locate(p: &Process, addr: u64) -> Option<String> {
                 offset,
                 ..
             }) => {
-                format!("{}+{:#x}", path.escaped(), offset + (addr - start))
+                // A hostile core may give a file offset near 2^64: say so rather than wrap.
+                match offset.checked_add(addr - start) {
+                    Some(at) => format!("{}+{at:#x}", path.escaped()),
+                    None => format!(
+                        "{} at {:#x} into the mapping (its file offset {offset:#x} overflows)",
+                        path.escaped(),
+                        addr - start
+                    ),
+                }
             }
             Some(m) => format!("anonymous {} mapping {:#x}-{:#x}", m.perms, m.start, m.end),
             None => "not mapped".into(),

@@ -227,7 +227,28 @@ fn clean(path: &str) -> String {
     p.trim_end_matches('/').to_string()
 }
 
-/// Indexes the members of a tar held in `backing`, in place.
+/// Refuses member paths that could name something outside the archive's root if extracted: a `..`
+/// component, or nothing left once cleaned. (Members are never extracted: this keeps such a name from
+/// standing in for another member in the analysis.)
+fn safe_member_path(stored: &str, cleaned: &str) -> std::result::Result<(), String> {
+    if stored.split('/').any(|c| c == "..") {
+        return Err("member path with a '..' component: ignored".into());
+    }
+    if cleaned.is_empty() && !stored.is_empty() && stored != "." && stored != "./" {
+        return Err("member path names the archive root: ignored".into());
+    }
+    Ok(())
+}
+
+/// True for the paths where procsift archives symbolic links: `proc/<pid>/{exe,cwd,root}` and entries of
+/// `fd/`, `ns/` (Linux) and `path/` (Solaris).
+fn is_link_place(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or("");
+    let parent = parts.next().unwrap_or("");
+    matches!(name, "exe" | "cwd" | "root") || matches!(parent, "fd" | "ns" | "path")
+}
+
 /// Parses the manifest at `range` of the archive, or says why it cannot be.
 fn parse_manifest(
     bytes: &[u8],
@@ -259,6 +280,8 @@ fn parse_manifest(
     }
 }
 
+/// Indexes the members of a tar held in `backing`, in place. Member names that are unsafe or out of
+/// place (`..`, absolute, duplicates, hard links, links where procsift stores none) are warnings.
 fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     let bytes: &[u8] = match &backing {
         Backing::Mapped(m) => m,
@@ -293,15 +316,56 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     let (manifest, manifest_warning) = std::thread::scope(|scope| {
         let parsed = scope.spawn(|| parse_manifest(bytes, manifest_range));
         for e in entries {
-            let path = clean(&String::from_utf8_lossy(&e.path));
-            match e.kind {
-                super::tar::EntryKind::File { offset, len } => {
-                    members.insert(path, Member::File { offset, len });
-                }
+            let stored = String::from_utf8_lossy(&e.path);
+            let at = e.header_offset as u64;
+            let path = clean(&stored);
+            if let Err(why) = safe_member_path(&stored, &path) {
+                warnings.push(Warning::at(stored.into_owned(), at, why));
+                continue;
+            }
+            if stored.starts_with('/') {
+                warnings.push(Warning::at(
+                    stored.as_ref(),
+                    at,
+                    format!("absolute member path: read as {path}, inside the archive"),
+                ));
+            }
+            let member = match e.kind {
+                super::tar::EntryKind::File { offset, len } => Member::File { offset, len },
                 super::tar::EntryKind::Symlink(target) => {
-                    members.insert(path, Member::Symlink(target));
+                    if !is_link_place(&path) {
+                        warnings.push(Warning::at(
+                            path.as_str(),
+                            at,
+                            format!(
+                                "a symbolic link to {} where procsift stores no links: kept as a \
+                                 link, never followed",
+                                crate::bytes::escape(&target)
+                            ),
+                        ));
+                    }
+                    Member::Symlink(target)
                 }
-                super::tar::EntryKind::Other => {}
+                super::tar::EntryKind::HardLink(target) => {
+                    warnings.push(Warning::at(
+                        path,
+                        at,
+                        format!(
+                            "a hard link to {}: ignored, never followed",
+                            crate::bytes::escape(&target)
+                        ),
+                    ));
+                    continue;
+                }
+                super::tar::EntryKind::Other => continue,
+            };
+            if members.insert(path.clone(), member).is_some() {
+                warnings.push(Warning::at(
+                    path,
+                    at,
+                    "a second member of this name: this later one is read (as tar extraction \
+                     would), the earlier one ignored",
+                ));
             }
         }
         parsed

@@ -16,7 +16,9 @@ pub enum EntryKind {
     },
     /// A symbolic link and its target.
     Symlink(Vec<u8>),
-    /// A directory, hard link, device or other entry: listed, no bytes of its own.
+    /// A hard link and the member it names (never followed: it has no bytes of its own).
+    HardLink(Vec<u8>),
+    /// A directory, device or other entry: listed, no bytes of its own.
     Other,
 }
 
@@ -82,11 +84,17 @@ pub fn index(bytes: &[u8]) -> (Vec<Entry>, Option<Damage>) {
         let size = pax_size.take().unwrap_or(size);
         let data = pos + BLOCK;
         let Some(end) = data.checked_add(size).filter(|e| *e <= bytes.len()) else {
+            let name = long_name.clone().unwrap_or_else(|| header_name(h));
             return (
                 out,
                 damage(
                     pos,
-                    &format!("member of {size} bytes runs past the end of the archive (truncated)"),
+                    &format!(
+                        "member {} of {size} bytes runs past the end of the archive ({} bytes; \
+                         truncated, or a lying size field)",
+                        String::from_utf8_lossy(&name),
+                        bytes.len()
+                    ),
                 ),
             );
         };
@@ -119,6 +127,7 @@ pub fn index(bytes: &[u8]) -> (Vec<Entry>, Option<Damage>) {
                         len: size,
                     },
                     b'2' => EntryKind::Symlink(link),
+                    b'1' => EntryKind::HardLink(link),
                     _ => EntryKind::Other,
                 };
                 out.push(Entry {

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+pub mod hostile;
+
 /// The procsift binary under test.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_procsift"))

@@ -1,0 +1,40 @@
+//! Report and diff over decoded models: two bundles (see `common.rs`) separated by `\0%%\0` are analyzed
+//! as two snapshots; every report runs over each (plain and redacted), and the diff between them is
+//! rendered in every format.
+#![no_main]
+
+use std::io::sink;
+
+use libfuzzer_sys::fuzz_target;
+use procsift::diff::{self, Options};
+use procsift::model::redact;
+use procsift::report::{Format, diff::render_diff};
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let mut halves = common::split(data, b"\0%%\0");
+    let old = halves.next().unwrap_or_default();
+    let new = halves.next().unwrap_or(old);
+    let old = common::analyze_and_report(&common::bundle(old), data.len());
+    let new = common::analyze_and_report(&common::bundle(new), data.len() / 2);
+    let pairs = [
+        (old.clone(), new.clone()),
+        (redact::redacted(old), redact::redacted(new)),
+    ];
+    for ((old, new), opts) in pairs.iter().zip([
+        Options::default(),
+        Options {
+            ignore: diff::VOLATILE.iter().map(|s| s.to_string()).collect(),
+            ..Options::default()
+        },
+    ]) {
+        if let Ok(d) = diff::compare(old, new, &opts) {
+            for f in [Format::Table, Format::Json, Format::Ndjson, Format::Csv] {
+                let _ = render_diff(&d, f, Some(100), &mut sink());
+                let _ = render_diff(&d, f, None, &mut sink());
+            }
+        }
+    }
+});
