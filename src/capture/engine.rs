@@ -200,20 +200,9 @@ impl Worker {
         dir: BorrowedFd<'_>,
         name: &str,
     ) -> Step<Vec<u8>> {
-        self.begin(step, path, MemberKind::File)?;
-        let ev = self.reader.read(dir, name).map(<[u8]>::to_vec);
-        let out = ev.clone();
-        self.end(|path, kind| {
-            Some(match ev {
-                Ok(data) => Event::File { path, data },
-                Err(e) => Event::Failed {
-                    path,
-                    kind,
-                    error: sys::errno_name(e),
-                },
-            })
-        })?;
-        Ok(out)
+        Ok(self
+            .read_file(step, path, &[(dir, name)], false, true)?
+            .map(Option::unwrap_or_default))
     }
 
     /// Like [`Worker::file`], trying each `(dir, name)` candidate in turn and storing the first one that
@@ -225,7 +214,9 @@ impl Worker {
         path: String,
         candidates: &[(BorrowedFd<'_>, &str)],
     ) -> Step<()> {
-        self.read_file(step, path, candidates, false)
+        Ok(self
+            .read_file(step, path, candidates, false, false)?
+            .map(drop))
     }
 
     /// Like [`Worker::file`], except that a file that does not exist (`ENOENT`) is no member at all, not
@@ -237,7 +228,9 @@ impl Worker {
         dir: BorrowedFd<'_>,
         name: &str,
     ) -> Step<()> {
-        self.read_file(step, path, &[(dir, name)], true)
+        Ok(self
+            .read_file(step, path, &[(dir, name)], true, false)?
+            .map(drop))
     }
 
     fn read_file(
@@ -246,7 +239,8 @@ impl Worker {
         path: String,
         candidates: &[(BorrowedFd<'_>, &str)],
         absent_is_nothing: bool,
-    ) -> Step<()> {
+        keep: bool,
+    ) -> Step<Option<Vec<u8>>> {
         self.begin(step, path, MemberKind::File)?;
         let mut ev = Err(Errno::NOENT);
         for (dir, name) in candidates {
@@ -255,7 +249,11 @@ impl Worker {
                 break;
             }
         }
-        let out = ev.as_ref().map(|_| ()).map_err(|e| *e);
+        // A copy of the bytes only for the caller that asked for them.
+        let out = match &ev {
+            Ok(data) => Ok(keep.then(|| data.clone())),
+            Err(e) => Err(*e),
+        };
         self.end(|path, kind| {
             Some(match ev {
                 Ok(data) => Event::File { path, data },
@@ -303,20 +301,7 @@ impl Worker {
         dir: BorrowedFd<'_>,
         name: &str,
     ) -> Step<Vec<u8>> {
-        self.begin(step, path, MemberKind::Symlink)?;
-        let res = sys::read_link(dir, name);
-        let out = res.clone();
-        self.end(|path, kind| {
-            Some(match res {
-                Ok(target) => Event::Link { path, target },
-                Err(e) => Event::Failed {
-                    path,
-                    kind,
-                    error: sys::errno_name(e),
-                },
-            })
-        })?;
-        Ok(out)
+        self.read_link(step, path, dir, name, false)
     }
 
     /// Like [`Worker::link`], except that a link that does not exist (`ENOENT`) is no member at all: for
@@ -328,12 +313,23 @@ impl Worker {
         dir: BorrowedFd<'_>,
         name: &str,
     ) -> Step<Vec<u8>> {
+        self.read_link(step, path, dir, name, true)
+    }
+
+    fn read_link(
+        &mut self,
+        step: u32,
+        path: String,
+        dir: BorrowedFd<'_>,
+        name: &str,
+        absent_is_nothing: bool,
+    ) -> Step<Vec<u8>> {
         self.begin(step, path, MemberKind::Symlink)?;
         let res = sys::read_link(dir, name);
         let out = res.clone();
         self.end(|path, kind| match res {
             Ok(target) => Some(Event::Link { path, target }),
-            Err(Errno::NOENT) => None,
+            Err(Errno::NOENT) if absent_is_nothing => None,
             Err(e) => Some(Event::Failed {
                 path,
                 kind,

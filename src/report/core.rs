@@ -1,9 +1,7 @@
 //! `core FILE`: why a process died and what it was doing — the signal, the faulting thread's registers
 //! and where its pc points, every thread, where each value came from, the auxv and the notes.
 
-use serde_json::json;
-
-use super::Report;
+use super::{Report, sectioned};
 use crate::model::{Mapping, Process, Snapshot};
 
 /// The `core` report. JSON: `core` (the core's facts) and `process` (the model of the dumped process).
@@ -219,23 +217,6 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             .collect(),
     ));
 
-    let mut text = String::new();
-    let mut rows = Vec::new();
-    for (title, fields) in &sections {
-        if fields.is_empty() {
-            continue;
-        }
-        text.push_str(&format!("{title}:\n"));
-        let width = fields
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (k, v) in fields {
-            text.push_str(&format!("  {k:<width$}  {v}\n"));
-            rows.push(vec![title.to_string(), k.clone(), v.clone()]);
-        }
-    }
     let mut extra = serde_json::Map::new();
     extra.insert(
         "core".into(),
@@ -247,19 +228,7 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             serde_json::to_value(p).unwrap_or_default(),
         );
     }
-    Ok(Report {
-        name: "core",
-        record_key: "fields",
-        columns: vec!["SECTION".into(), "FIELD".into(), "VALUE".into()],
-        numeric: vec![false, false, false],
-        records: rows
-            .iter()
-            .map(|r| json!({"section": r[0], "field": r[1], "value": r[2]}))
-            .collect(),
-        rows,
-        extra,
-        text: Some(text),
-    })
+    Ok(sectioned("core", &sections, extra))
 }
 
 fn with_tid(mut regs: Vec<(String, String)>, tid: i32) -> Vec<(String, String)> {

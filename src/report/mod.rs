@@ -61,6 +61,42 @@ pub struct Report {
     pub text: Option<String>,
 }
 
+/// A report of titled sections of `(field, value)` pairs (`show`, `core`): the text lists each non-empty
+/// section with its fields aligned; the rows and JSON records are `{section, field, value}`.
+pub(crate) fn sectioned(
+    name: &'static str,
+    sections: &[(&str, Vec<(String, String)>)],
+    extra: serde_json::Map<String, Value>,
+) -> Report {
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for (title, fields) in sections.iter().filter(|(_, f)| !f.is_empty()) {
+        text.push_str(&format!("{title}:\n"));
+        let width = fields
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, v) in fields {
+            text.push_str(&format!("  {k:<width$}  {v}\n"));
+            rows.push(vec![title.to_string(), k.clone(), v.clone()]);
+        }
+    }
+    Report {
+        name,
+        record_key: "fields",
+        columns: vec!["SECTION".into(), "FIELD".into(), "VALUE".into()],
+        numeric: vec![false, false, false],
+        records: rows
+            .iter()
+            .map(|r| serde_json::json!({"section": r[0], "field": r[1], "value": r[2]}))
+            .collect(),
+        rows,
+        extra,
+        text: Some(text),
+    }
+}
+
 /// Renders a snapshot-level error message for a pid that is not in the input.
 pub(crate) fn no_such_pid(snapshot: &Snapshot, pid: i32) -> crate::Error {
     crate::Error::NotFound(format!(

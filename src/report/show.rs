@@ -1,9 +1,7 @@
 //! `show PID`: everything about one process in one view (pargs -e, pcred, status, limits, namespaces,
 //! cgroup).
 
-use serde_json::json;
-
-use super::{Report, cpu_time, no_such_pid};
+use super::{Report, cpu_time, no_such_pid, sectioned};
 use crate::model::{Process, Snapshot};
 
 /// The `show` report for `pid`. JSON: the whole process object under `process`.
@@ -12,41 +10,12 @@ pub fn show(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         .process(pid)
         .ok_or_else(|| no_such_pid(snapshot, pid))?;
     let sections = sections(p);
-    let mut text = String::new();
-    let mut rows = Vec::new();
-    for (title, fields) in &sections {
-        if fields.is_empty() {
-            continue;
-        }
-        text.push_str(&format!("{title}:\n"));
-        let width = fields
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (k, v) in fields {
-            text.push_str(&format!("  {k:<width$}  {v}\n"));
-            rows.push(vec![title.to_string(), k.clone(), v.clone()]);
-        }
-    }
     let mut extra = serde_json::Map::new();
     extra.insert(
         "process".into(),
         serde_json::to_value(p).unwrap_or_default(),
     );
-    Ok(Report {
-        name: "show",
-        record_key: "fields",
-        columns: vec!["SECTION".into(), "FIELD".into(), "VALUE".into()],
-        numeric: vec![false, false, false],
-        records: rows
-            .iter()
-            .map(|r| json!({"section": r[0], "field": r[1], "value": r[2]}))
-            .collect(),
-        rows,
-        extra,
-        text: Some(text),
-    })
+    Ok(sectioned("show", &sections, extra))
 }
 
 type Fields = Vec<(String, String)>;
