@@ -1,6 +1,7 @@
 //! Cores made at test time, from a program with known facts: one written by the kernel when the program
 //! crashes (SIGSEGV writing to 0x1234), one written by gdb's `gcore` while it runs. Every known fact is
-//! asserted, and the notes agree with `readelf -n`.
+//! asserted, and the notes agree with `readelf -n`. Linux only: it needs the kernel's cores, ptrace and gdb.
+#![cfg(target_os = "linux")]
 
 mod common;
 

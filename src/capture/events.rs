@@ -15,32 +15,41 @@
 //! kernel (no acknowledgement). Each case is a reason string for the manifest, and the capture goes on.
 //! All calls go through rustix (no `unsafe`).
 
-use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+#[cfg(target_os = "linux")]
 use std::time::{Duration, Instant};
 
-use rustix::io::Errno;
-use rustix::net::netlink::{self, SocketAddrNetlink};
-use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
-
-use super::sys;
-use crate::formats::linux::cn_proc::{
-    self, CN_IDX_PROC, Endian, EventData, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN, Record,
+#[cfg(target_os = "linux")]
+use {
+    super::sys,
+    crate::formats::linux::cn_proc::{
+        self, CN_IDX_PROC, Endian, EventData, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN,
+    },
+    rustix::io::Errno,
+    rustix::net::netlink::{self, SocketAddrNetlink},
+    rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType},
+    std::os::fd::{AsFd, OwnedFd},
 };
+
+use crate::formats::linux::cn_proc::Record;
 use crate::snapshot::manifest::EventClock;
 use crate::time::Timestamp;
 
 /// Receive buffer asked for (SO_RCVBUFFORCE, else SO_RCVBUF): room for about 100,000 events while the
 /// thread is busy, so a burst of forks does not overflow it.
+#[cfg(target_os = "linux")]
 const RECV_BUFFER: usize = 8 << 20;
 /// How often the receiving thread checks whether it should stop.
+#[cfg(target_os = "linux")]
 const POLL: Duration = Duration::from_millis(100);
 /// How long to wait for the kernel's acknowledgement of `PROC_CN_MCAST_LISTEN`.
+#[cfg(target_os = "linux")]
 const ACK_WAIT: Duration = Duration::from_secs(1);
 /// After [`Listener::stop`], how long the thread goes on draining datagrams already queued.
+#[cfg(target_os = "linux")]
 const DRAIN: Duration = Duration::from_millis(300);
 
 /// A running subscription.
@@ -73,12 +82,14 @@ pub fn monotonic_ns() -> u64 {
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
+#[cfg(target_os = "linux")]
 fn boottime_ns() -> u64 {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
 /// The three clocks, read back to back.
+#[cfg(target_os = "linux")]
 pub fn clock_now() -> EventClock {
     let monotonic_ns = monotonic_ns();
     let boottime_ns = boottime_ns();
@@ -90,8 +101,15 @@ pub fn clock_now() -> EventClock {
     }
 }
 
+/// Process events come from Linux's process connector; other systems have none to subscribe to.
+#[cfg(not(target_os = "linux"))]
+pub fn subscribe(_proc_root: &Path) -> Result<Listener, String> {
+    Err("process events are recorded on Linux only (the netlink process connector)".into())
+}
+
 /// Subscribes to process events; `proc_root` is where exec'd processes are looked up. The error is the
 /// reason events cannot be recorded, for the manifest.
+#[cfg(target_os = "linux")]
 pub fn subscribe(proc_root: &Path) -> Result<Listener, String> {
     let sock = rustix::net::socket_with(
         AddressFamily::NETLINK,
@@ -207,6 +225,7 @@ impl Listener {
     }
 }
 
+#[cfg(target_os = "linux")]
 fn send_op(sock: &OwnedFd, op: u32, tag: u32) -> Result<usize, Errno> {
     let msg = cn_proc::mcast_request(op, 0, tag, 0);
     rustix::net::sendto(
@@ -217,6 +236,7 @@ fn send_op(sock: &OwnedFd, op: u32, tag: u32) -> Result<usize, Errno> {
     )
 }
 
+#[cfg(target_os = "linux")]
 struct State {
     reader: sys::FileReader,
     proc_dir: Option<OwnedFd>,
@@ -224,6 +244,7 @@ struct State {
     buf: Vec<u8>,
 }
 
+#[cfg(target_os = "linux")]
 impl State {
     /// Receives one datagram and records it. Returns the `ack.err` of the acknowledgement whose
     /// `cn_msg.ack` is `want_ack` + 1, when this datagram is one.

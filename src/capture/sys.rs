@@ -21,11 +21,13 @@ const INITIAL_BUFFER: usize = 64 * 1024;
 /// Opens a directory relative to `dir`. `path_only` asks for an `O_PATH` descriptor (Linux), enough to
 /// `openat`/`readlinkat` relative to it, but not to list it.
 pub fn open_dir(dir: BorrowedFd<'_>, name: &str, path_only: bool) -> Result<OwnedFd, Errno> {
-    let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if path_only {
-        flags |= OFlags::PATH;
-    }
+    let flags = if path_only {
+        flags | OFlags::PATH
+    } else {
+        flags
+    };
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let _ = path_only;
     retry(|| rustix::fs::openat(dir, name, flags, Mode::empty()))
