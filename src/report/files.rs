@@ -23,7 +23,7 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
         let user = super::Column::User.display(p, snapshot);
         for fd in p.fds.iter().flatten() {
             rows.push(vec![
-                p.pid.to_string(),
+                p.pid_text(),
                 comm.clone(),
                 fd.fd.to_string(),
                 kind_name(fd).to_string(),
@@ -32,7 +32,7 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
             ]);
             let mut rec = serde_json::to_value(fd).unwrap_or_default();
             if let Some(o) = rec.as_object_mut() {
-                o.insert("pid".into(), json!(p.pid));
+                o.insert("pid".into(), json!(p.known_pid()));
                 o.insert("user".into(), json!(user));
                 o.insert("command".into(), json!(comm));
             }

@@ -39,7 +39,11 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
             row.push(dump_state(m));
         }
         row.extend([
-            m.perms.clone(),
+            if m.perms.is_empty() {
+                "-".to_string()
+            } else {
+                m.perms.clone()
+            },
             format!("{:x}", m.offset),
             m.path
                 .as_ref()
@@ -78,7 +82,9 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         rows.push(row);
     }
     let mut extra = serde_json::Map::new();
-    extra.insert("pid".into(), json!(pid));
+    if let Some(pid) = p.known_pid() {
+        extra.insert("pid".into(), json!(pid));
+    }
     extra.insert(
         "total".into(),
         json!({"size_kib": total_kib, "rss_kib": total_rss, "anon_kib": total_anon}),

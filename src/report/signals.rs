@@ -32,7 +32,9 @@ pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         })
         .collect();
     let mut extra = serde_json::Map::new();
-    extra.insert("pid".into(), json!(pid));
+    if let Some(pid) = p.known_pid() {
+        extra.insert("pid".into(), json!(pid));
+    }
     Ok(Report {
         name: "signals",
         record_key: "signals",

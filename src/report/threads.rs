@@ -32,7 +32,7 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
         for t in p.threads.iter().flatten() {
             rows.push(if dumped {
                 vec![
-                    p.pid.to_string(),
+                    p.pid_text(),
                     t.tid.to_string(),
                     t.name.as_ref().map_or("-".into(), |n| n.escaped()),
                     opt(t.signal),
@@ -43,7 +43,7 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
                 ]
             } else {
                 vec![
-                    p.pid.to_string(),
+                    p.pid_text(),
                     t.tid.to_string(),
                     t.name.as_ref().map_or("-".into(), |n| n.escaped()),
                     opt(t.state.as_deref()),
@@ -57,7 +57,7 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
             });
             let mut rec = serde_json::to_value(t).unwrap_or_default();
             if let Some(obj) = rec.as_object_mut() {
-                obj.insert("pid".into(), json!(p.pid));
+                obj.insert("pid".into(), json!(p.known_pid()));
             }
             records.push(rec);
         }
@@ -104,7 +104,7 @@ fn prstat_ml(procs: &[&crate::model::Process]) -> Report {
                 }
             };
             rows.push(vec![
-                p.pid.to_string(),
+                p.pid_text(),
                 t.tid.to_string(),
                 t.name.as_ref().map_or("-".into(), |n| n.escaped()),
                 opt(t.class.as_deref()),
@@ -124,7 +124,7 @@ fn prstat_ml(procs: &[&crate::model::Process]) -> Report {
             ]);
             let mut rec = serde_json::to_value(t).unwrap_or_default();
             if let Some(obj) = rec.as_object_mut() {
-                obj.insert("pid".into(), json!(p.pid));
+                obj.insert("pid".into(), json!(p.known_pid()));
             }
             records.push(rec);
         }
