@@ -2,7 +2,7 @@
 //! `prstatus_t` with their names (`NT_THRMISC`) and signal state (`NT_PTLWPINFO`), files, the kernel's own
 //! map (`NT_PROCSTAT_VMMAP`), limits, umask and the auxv.
 
-use super::{Out, aux_entries, hex_mask, thread_from_regs};
+use super::{Out, SignalSets, aux_entries, hex_mask, signal_table, thread_from_regs};
 use crate::bytes::ByteString;
 use crate::formats::elfcore::{Core, CoreWarning, Flavor, freebsd, nt};
 use crate::formats::signals::{self, Numbering};
@@ -95,6 +95,16 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
         p.sig_pending = Some(hex_mask(k.siglist));
         p.sig_ignored = Some(hex_mask(k.sigignore));
         p.sig_caught = Some(hex_mask(k.sigcatch));
+        p.signal_actions = Some(signal_table(
+            Numbering::FreeBsd,
+            &SignalSets {
+                count: 128,
+                caught: Some(k.sigcatch),
+                ignored: Some(k.sigignore),
+                blocked: Some(k.sigmask),
+                pending: Some(k.siglist),
+            },
+        ));
     }
     p.umask = fc.umask.map(u32::from);
     if let Some(osrel) = fc.osrel.or_else(|| fc.threads.first().map(|t| t.osreldate)) {

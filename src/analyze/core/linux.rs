@@ -2,7 +2,9 @@
 //! `NT_PRSTATUS`, the signal from `NT_SIGINFO` (else `pr_cursig`), the map from `PT_LOAD` joined with
 //! `NT_FILE`, and argv/environment from the dumped stack.
 
-use super::{Out, add_unlisted, aux_entries, hex_mask, stack, thread_from_regs};
+use super::{
+    Out, SignalSets, add_unlisted, aux_entries, hex_mask, signal_table, stack, thread_from_regs,
+};
 use crate::bytes::ByteString;
 use crate::formats::elfcore::{Core, Flavor, linux};
 use crate::formats::signals::{self, Numbering};
@@ -88,6 +90,32 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
             })
             .collect(),
     );
+    // A Linux core records no dispositions, only each thread's pending and blocked sets (pr_sigpend,
+    // pr_sighold: unsigned longs): those of the main thread, else of the first, for the process.
+    if let (Some(abi), Some(t)) = (
+        lc.abi,
+        lc.threads
+            .iter()
+            .find(|t| t.pid == out.p.pid)
+            .or(lc.threads.first()),
+    ) {
+        out.p.signal_actions = Some(signal_table(
+            numbering,
+            &SignalSets {
+                count: abi.long_size() as u32 * 8,
+                blocked: Some(u128::from(t.sighold)),
+                pending: Some(u128::from(t.sigpend)),
+                ..SignalSets::default()
+            },
+        ));
+        out.prov(
+            "signal_actions",
+            format!(
+                "NT_PRSTATUS pr_sighold and pr_sigpend of thread {}; a Linux core records no dispositions",
+                t.pid
+            ),
+        );
+    }
     // The signal: NT_SIGINFO when present (older kernels lack it), else the first thread's pr_cursig.
     if let Some(si) = &lc.siginfo {
         let name = signals::name(numbering, si.signo);

@@ -17,9 +17,10 @@ use crate::bytes::ByteString;
 use crate::formats::elfcore::{
     self, Core, CoreError, CoreWarning, Flavor, Segment, auxv, nt, regs::Registers,
 };
+use crate::formats::signals::{self, Numbering};
 use crate::model::{
     AuxEntry, CoreInfo, Host, InputKind, Mapping, Memory, NoteSummary, Process, Provenance,
-    Register, Snapshot, Source, Thread, Warning,
+    Register, SignalAction, Snapshot, Source, Thread, Warning,
 };
 
 /// What one system's conversion fills in.
@@ -289,4 +290,45 @@ pub(super) fn aux_entries(
 /// 128-bit set has higher bits.
 pub(super) fn hex_mask(v: u128) -> String {
     format!("{v:016x}")
+}
+
+/// The signal sets a core records for its process, bit n-1 = signal n; `None` where it records none.
+#[derive(Default)]
+pub(super) struct SignalSets {
+    /// How many signals the sets describe (the width of the system's `sigset_t` in the core).
+    pub(super) count: u32,
+    /// Signals caught by a handler.
+    pub(super) caught: Option<u128>,
+    /// Signals ignored.
+    pub(super) ignored: Option<u128>,
+    /// Signals blocked (the signalled or main thread's mask).
+    pub(super) blocked: Option<u128>,
+    /// Signals pending.
+    pub(super) pending: Option<u128>,
+}
+
+/// One [`SignalAction`] per signal the sets describe, as the `signals` report lists them: the action
+/// when the core records dispositions (`caught`, `ignored` or `default`; empty when it does not), with
+/// blocked and pending.
+pub(super) fn signal_table(numbering: Numbering, sets: &SignalSets) -> Vec<SignalAction> {
+    let bit = |set: Option<u128>, i: u32| set.map(|m| m >> i & 1 == 1);
+    (0..sets.count.min(128))
+        .map(|i| {
+            let signal = i as i32 + 1;
+            let action = match (bit(sets.caught, i), bit(sets.ignored, i)) {
+                (Some(true), _) => "caught",
+                (_, Some(true)) => "ignored",
+                (Some(false), _) | (_, Some(false)) => "default",
+                (None, None) => "",
+            };
+            SignalAction {
+                signal,
+                name: signals::name(numbering, signal),
+                action: action.into(),
+                blocked: bit(sets.blocked, i),
+                pending: bit(sets.pending, i),
+                ..SignalAction::default()
+            }
+        })
+        .collect()
 }

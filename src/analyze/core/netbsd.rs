@@ -1,7 +1,7 @@
 //! NetBSD cores: the process from the `NetBSD-CORE` procinfo note, one thread per `NetBSD-CORE@<lid>`
 //! LWP with its registers, the auxv (and the executable's path through `AT_SUN_EXECNAME`).
 
-use super::{Out, aux_entries, hex_mask, thread_from_regs};
+use super::{Out, SignalSets, aux_entries, hex_mask, signal_table, thread_from_regs};
 use crate::bytes::ByteString;
 use crate::formats::elfcore::{Core, CoreWarning, Flavor, netbsd};
 use crate::formats::signals::{self, Numbering};
@@ -35,6 +35,16 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
         p.sig_blocked = Some(hex_mask(pi.sigmask));
         p.sig_ignored = Some(hex_mask(pi.sigignore));
         p.sig_caught = Some(hex_mask(pi.sigcatch));
+        p.signal_actions = Some(signal_table(
+            Numbering::NetBsd,
+            &SignalSets {
+                count: 128,
+                caught: Some(pi.sigcatch),
+                ignored: Some(pi.sigignore),
+                blocked: Some(pi.sigmask),
+                pending: Some(pi.sigpend),
+            },
+        ));
         out.prov("pid", "NetBSD-CORE procinfo cpi_pid");
         // cpi_siglwp names the LWP that took the signal; older kernels lack it and put that LWP first.
         let siglwp = pi

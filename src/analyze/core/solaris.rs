@@ -7,7 +7,7 @@
 use goblin::elf::header::{EM_386, EM_SPARC, EM_SPARC32PLUS, EM_SPARCV9, EM_X86_64};
 
 use super::super::solaris::{apply_psinfo, apply_pstatus, cred, fd, signal_actions, thread};
-use super::{Out, hex_mask, stack};
+use super::{Out, SignalSets, hex_mask, signal_table, stack};
 use crate::abi::DataModel;
 use crate::bytes::ByteString;
 use crate::formats::elfcore::nt::{
@@ -28,14 +28,12 @@ fn cstring(b: &[u8]) -> String {
     String::from_utf8_lossy(sol::c_string(b)).into_owned()
 }
 
-/// A `sigset_t` as the model's hex mask.
-fn mask(set: &sol::SigSet) -> String {
-    hex_mask(
-        set.members()
-            .into_iter()
-            .filter(|n| (1..=128).contains(n))
-            .fold(0u128, |acc, n| acc | 1u128 << (n - 1)),
-    )
+/// A `sigset_t` as bits (bit n-1 = signal n).
+fn bits(set: &sol::SigSet) -> u128 {
+    set.members()
+        .into_iter()
+        .filter(|n| (1..=128).contains(n))
+        .fold(0u128, |acc, n| acc | 1u128 << (n - 1))
 }
 
 /// Fills `p` from the illumos notes of `core`.
@@ -69,6 +67,7 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
     };
 
     let mut have_psinfo = false;
+    let mut proc_pending = None;
     if let Some(n) = note(NT_PSINFO) {
         match sol::decode_psinfo(n.desc, layout) {
             Ok(ps) => {
@@ -108,7 +107,8 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
         match sol::decode_pstatus(n.desc, target) {
             Ok(st) => {
                 apply_pstatus(p, &st);
-                p.sig_pending = Some(mask(&st.sigpend));
+                proc_pending = Some(bits(&st.sigpend));
+                p.sig_pending = Some(hex_mask(bits(&st.sigpend)));
             }
             Err(e) => fail(warnings, "NT_PSTATUS", n.desc_offset, &e),
         }
@@ -261,18 +261,37 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
             thread: Some(s.lwpid),
             source: "NT_LWPSTATUS pr_cursig and pr_info".into(),
         });
-        // The one disposition a core records: pr_action, the action for the signal being delivered.
-        let mut action = signal_actions(std::slice::from_ref(&s.action));
-        for a in &mut action {
-            a.signal = number;
-            a.name = signals::name(Numbering::Solaris, number);
+    }
+    // Blocked and pending from the signalled LWP (else the first); the one disposition a core records
+    // is that LWP's pr_action, the action for the signal being delivered.
+    if let Some(l) = statuses.iter().find(|s| s.cursig != 0).or(statuses.first()) {
+        let pending = bits(&l.lwppend) | proc_pending.unwrap_or(0);
+        let mut table = signal_table(
+            Numbering::Solaris,
+            &SignalSets {
+                count: 128,
+                blocked: Some(bits(&l.lwphold)),
+                pending: Some(pending),
+                ..SignalSets::default()
+            },
+        );
+        let cursig = i32::from(l.cursig);
+        if let Some(entry) = usize::try_from(cursig - 1)
+            .ok()
+            .and_then(|i| table.get_mut(i))
+            && let Some(a) = signal_actions(std::slice::from_ref(&l.action)).pop()
+        {
+            entry.action = a.action;
+            entry.handler = a.handler;
+            entry.mask = a.mask;
+            entry.flags = a.flags;
         }
-        p.signal_actions = Some(action);
+        p.signal_actions = Some(table);
         info.provenance.push(Provenance {
             field: "signal_actions".into(),
             source: format!(
-                "NT_LWPSTATUS pr_action of LWP {}: the action for the signal being delivered only",
-                s.lwpid
+                "NT_LWPSTATUS of LWP {}: pr_lwphold, pr_lwppend (with pstatus pr_sigpend) and pr_action, the action of the signal being delivered only",
+                l.lwpid
             ),
         });
     }

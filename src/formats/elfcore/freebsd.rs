@@ -1135,13 +1135,17 @@ mod libc_witness {
             ki_kstack,
             ki_udata,
             ki_tdaddr,
-            ki_pd,
-            ki_spareptrs,
             ki_sparelongs,
             ki_sflag,
             ki_tdflags,
         ]
     );
+
+    // libc describes FreeBSD 12 for this target, where the first of six spare pointers became FreeBSD
+    // 13's `ki_pd` (our layout, with five spares after it): the same bytes either way.
+    const _: () = assert!(offset_of!(Kp, ki_pd) == offset_of!(libc::kinfo_proc, ki_spareptrs));
+    const _: () =
+        assert!(offset_of!(Kp, ki_sparelongs) == offset_of!(libc::kinfo_proc, ki_sparelongs));
 
     type Kf = KinfoFileRaw<LE>;
     const _: () = assert!(KF_PATH == offset_of!(libc::kinfo_file, kf_path));
