@@ -648,8 +648,22 @@ fn prpsinfo_as<O: ByteOrder>(layout: PsinfoLayout, desc: &[u8]) -> Option<PrPsIn
     })
 }
 
-/// Signals whose `siginfo` carries `si_addr` (`include/uapi/asm-generic/siginfo.h`).
-const FAULT_SIGNALS: [i32; 5] = [4, 5, 7, 8, 11];
+impl Abi {
+    /// The signals whose `siginfo` carries `si_addr`: SIGILL 4, SIGTRAP 5, SIGFPE 8, SIGSEGV 11 everywhere,
+    /// and SIGBUS, which is 7 in `asm-generic/signal.h` but 10 on mips, sparc, alpha and parisc.
+    fn fault_signals(self) -> [i32; 5] {
+        let sigbus = match self {
+            Abi::MipsO32
+            | Abi::MipsN32
+            | Abi::MipsN64
+            | Abi::Sparc64
+            | Abi::Alpha
+            | Abi::Hppa => 10,
+            _ => 7,
+        };
+        [4, 5, sigbus, 8, 11]
+    }
+}
 
 /// An unsigned C `long` of the dumping ABI in the file's byte order.
 trait Word: FromBytes + KnownLayout + Immutable + Unaligned {
@@ -719,7 +733,7 @@ pub fn siginfo(
         let (code, errno) = if mips { (w1, w2) } else { (w2, w1) };
         let signo = h.si_signo.get();
         let fields = desc.get(union_at..).unwrap_or(&[]);
-        let addr = if FAULT_SIGNALS.contains(&signo) && code > 0 {
+        let addr = if abi.fault_signals().contains(&signo) && code > 0 {
             if abi.long_size() == 8 {
                 SigFault::<U64<O>>::ref_from_prefix(fields).ok().map(|(f, _)| f.si_addr.value())
             } else {
