@@ -80,11 +80,12 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
                     None if i == 0 => i32::from(t.cursig),
                     None => 0,
                 };
+                let masks = |m: u64| (!lc.by_gdb).then(|| hex_mask(u128::from(m)));
                 Thread {
                     user_time: Some(t.utime),
                     system_time: Some(t.stime),
-                    sig_pending: Some(hex_mask(u128::from(t.sigpend))),
-                    sig_blocked: Some(hex_mask(u128::from(t.sighold))),
+                    sig_pending: masks(t.sigpend),
+                    sig_blocked: masks(t.sighold),
                     ..thread_from_regs(t.pid, signal, &t.registers)
                 }
             })
@@ -92,7 +93,12 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
     );
     // A Linux core records no dispositions, only each thread's pending and blocked sets (pr_sigpend,
     // pr_sighold: unsigned longs): those of the main thread, else of the first, for the process.
-    if let (Some(abi), Some(t)) = (
+    if lc.by_gdb {
+        out.prov(
+            "signal_actions",
+            "unknown: gdb's gcore (NT_PRPSINFO before the first NT_PRSTATUS) writes no signal masks",
+        );
+    } else if let (Some(abi), Some(t)) = (
         lc.abi,
         lc.threads
             .iter()

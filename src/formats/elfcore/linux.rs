@@ -653,12 +653,9 @@ impl Abi {
     /// and SIGBUS, which is 7 in `asm-generic/signal.h` but 10 on mips, sparc, alpha and parisc.
     fn fault_signals(self) -> [i32; 5] {
         let sigbus = match self {
-            Abi::MipsO32
-            | Abi::MipsN32
-            | Abi::MipsN64
-            | Abi::Sparc64
-            | Abi::Alpha
-            | Abi::Hppa => 10,
+            Abi::MipsO32 | Abi::MipsN32 | Abi::MipsN64 | Abi::Sparc64 | Abi::Alpha | Abi::Hppa => {
+                10
+            }
             _ => 7,
         };
         [4, 5, sigbus, 8, 11]
@@ -860,6 +857,10 @@ pub struct LinuxCore {
     pub files: Option<FileNote>,
     /// `NT_AUXV` as (type, value) pairs.
     pub auxv: Vec<(u64, u64)>,
+    /// The core was written by gdb's `gcore`: its first `CORE` note is `NT_PRPSINFO` (the kernel and
+    /// qemu-user write the dumping thread's `NT_PRSTATUS` first). gdb fills neither `pr_sigpend` nor
+    /// `pr_sighold`, nor `pr_ppid`/`pr_pgrp`/`pr_sid` of `NT_PRSTATUS`.
+    pub by_gdb: bool,
 }
 
 /// Decodes the Linux notes of `core`.
@@ -885,6 +886,11 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
         return out;
     };
     out.abi = Some(abi);
+    out.by_gdb = core
+        .notes
+        .iter()
+        .find(|n| n.name == b"CORE")
+        .is_some_and(|n| n.n_type == NT_PRPSINFO);
     for note in &core.notes {
         if note.name != b"CORE" {
             continue;
