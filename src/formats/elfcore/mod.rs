@@ -223,7 +223,12 @@ impl<'a> Core<'a> {
             ElfType::NotElf => return Err(CoreError::NotElf),
             ElfType::Type(header::ET_CORE) => {}
             ElfType::Type(t) => return Err(CoreError::NotCore(elf_type_name(t))),
-            ElfType::Truncated => {}
+            ElfType::Truncated => {
+                return Err(CoreError::Truncated(format!(
+                    "{} bytes: too few for the ELF header",
+                    bytes.len()
+                )));
+            }
         }
         let header = goblin::elf::Elf::parse_header(bytes)
             .map_err(|e| CoreError::BadHeader(e.to_string()))?;
@@ -238,19 +243,24 @@ impl<'a> Core<'a> {
         let mut segments = Vec::new();
         let mut notes = Vec::new();
         let mut note_index = 0;
-        for ph in &phdrs {
+        let entsize = u64::from(header.e_phentsize);
+        for (i, ph) in phdrs.iter().enumerate() {
+            let ph_at = header
+                .e_phoff
+                .saturating_add((i as u64).saturating_mul(entsize));
             match ph.p_type {
-                program_header::PT_LOAD => segments.push(segment(bytes, ph, &mut warnings)),
+                program_header::PT_LOAD => segments.push(segment(bytes, ph, ph_at, &mut warnings)),
                 program_header::PT_NOTE => {
                     let what = format!("PT_NOTE[{note_index}]");
                     note_index += 1;
                     let Some(data) = file_range(bytes, ph.p_offset, ph.p_filesz) else {
                         warnings.push(CoreWarning::new(
                             what.clone(),
-                            ph.p_offset,
+                            ph_at,
                             format!(
-                                "segment of {} bytes lies beyond the end of the file ({} bytes): the core is truncated",
+                                "segment of {} bytes at byte {} lies beyond the end of the file ({} bytes): the core is truncated",
                                 ph.p_filesz,
+                                ph.p_offset,
                                 bytes.len()
                             ),
                         ));
@@ -431,16 +441,22 @@ fn program_headers(
     }
 }
 
-fn segment(bytes: &[u8], ph: &ProgramHeader, warnings: &mut Vec<CoreWarning>) -> Segment {
+/// One `PT_LOAD`; `ph_at` is the file offset of its program header (where warnings point).
+fn segment(
+    bytes: &[u8],
+    ph: &ProgramHeader,
+    ph_at: u64,
+    warnings: &mut Vec<CoreWarning>,
+) -> Segment {
     let available = (bytes.len() as u64).saturating_sub(ph.p_offset);
     let filesz = ph.p_filesz.min(available);
     if filesz < ph.p_filesz {
         warnings.push(CoreWarning::new(
             "PT_LOAD",
-            ph.p_offset,
+            ph_at,
             format!(
-                "segment at {:#x} claims {} bytes in the file, {} are there: the core is truncated",
-                ph.p_vaddr, ph.p_filesz, filesz
+                "segment at {:#x} claims {} bytes of the file from byte {}, {} are there: the core is truncated",
+                ph.p_vaddr, ph.p_filesz, ph.p_offset, filesz
             ),
         ));
     }
