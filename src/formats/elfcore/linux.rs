@@ -778,15 +778,16 @@ struct NtFileEntry<W: Word> {
 const _: () = assert!(size_of::<NtFileEntry<U64<LE>>>() == 24);
 const _: () = assert!(size_of::<NtFileEntry<U32<LE>>>() == 12);
 
-/// Decodes `NT_FILE`: the header, `count` entries, then `count` NUL-terminated names in the same order.
+/// Decodes `NT_FILE` (`long` of `long_size` bytes): the header, `count` entries, then `count`
+/// NUL-terminated names in the same order.
 pub fn file_note(
-    abi: Abi,
+    long_size: usize,
     endian: Endianness,
     desc: &[u8],
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
 ) -> FileNote {
-    with_byte_order!(endian, O => if abi.long_size() == 8 {
+    with_byte_order!(endian, O => if long_size == 8 {
         file_note_as::<U64<O>>(desc, offset, warnings)
     } else {
         file_note_as::<U32<O>>(desc, offset, warnings)
@@ -879,9 +880,19 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
                 if core.is_64 { 64 } else { 32 }
             ),
         ));
+        // The class gives the long of NT_AUXV and NT_FILE on every ABI but x32 and n32, which are known.
         let long = if core.is_64 { 8 } else { 4 };
         if let Some(n) = core.note(b"CORE", NT_AUXV) {
             out.auxv = super::auxv::pairs(n.desc, long, false, core.endian);
+        }
+        if let Some(n) = core.note(b"CORE", NT_FILE) {
+            out.files = Some(file_note(
+                long,
+                core.endian,
+                n.desc,
+                n.desc_offset,
+                warnings,
+            ));
         }
         return out;
     };
@@ -934,7 +945,7 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
             }
             NT_FILE if out.files.is_none() => {
                 out.files = Some(file_note(
-                    abi,
+                    abi.long_size(),
                     core.endian,
                     note.desc,
                     note.desc_offset,
