@@ -305,33 +305,45 @@ fn write_temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
     path
 }
 
-/// Segments at the top of the address space: the dumped-stack walk adds a position to a segment's
-/// address and steps back over words. Generated from a corpus core: every PT_LOAD moved so that the
-/// last one ends at 2^64 - 1 (the stack, where the auxv copy is found, among them). Runs in a debug
-/// build, where an unchecked addition panics.
+/// A stack segment that wraps past the top of the address space: the dumped-stack walk adds the
+/// position of the auxv copy to the segment's address. Generated from a corpus core: the segment that
+/// holds the auxv's strings moved to 2^64 - 16, and the auxv's string pointers (AT_PLATFORM, AT_RANDOM,
+/// AT_EXECFN, after the part the walk searches for) moved into it. Runs in a debug build, where an
+/// unchecked addition panics.
 #[test]
 fn segments_at_the_top_of_the_address_space() {
     let bytes = corpus("linux/elfutils-testfile71-x86_64.core");
     let c = procsift::formats::elfcore::Core::parse(&bytes).unwrap();
-    let top = c
+    let auxv = c.notes.iter().find(|n| n.n_type == 6).unwrap();
+    let (auxv_at, auxv_len) = (auxv.desc_offset as usize, auxv.desc.len());
+    let execfn = auxv
+        .desc
+        .chunks_exact(16)
+        .find(|p| u64::from_le_bytes(p[..8].try_into().unwrap()) == 31)
+        .map(|p| u64::from_le_bytes(p[8..].try_into().unwrap()))
+        .unwrap();
+    let stack = c
         .segments
         .iter()
-        .map(|s| s.vaddr.saturating_add(s.memsz))
-        .max()
+        .position(|s| s.vaddr <= execfn && execfn < s.vaddr + s.memsz)
         .unwrap();
     drop(c);
-    let shift = u64::MAX - top;
     let phoff = u64::from_le_bytes(bytes[32..40].try_into().unwrap()) as usize;
     let phnum = u16::from_le_bytes(bytes[56..58].try_into().unwrap()) as usize;
     let mut b = bytes.clone();
-    for i in 0..phnum {
-        let ph = phoff + i * 56;
-        if u32::from_le_bytes(b[ph..ph + 4].try_into().unwrap()) == 1 {
-            let v = u64::from_le_bytes(b[ph + 16..ph + 24].try_into().unwrap());
-            b[ph + 16..ph + 24].copy_from_slice(&(v + shift).to_le_bytes());
+    let top = u64::MAX - 16;
+    let loads: Vec<usize> = (0..phnum)
+        .map(|i| phoff + i * 56)
+        .filter(|&ph| u32::from_le_bytes(bytes[ph..ph + 4].try_into().unwrap()) == 1)
+        .collect();
+    let ph = loads[stack];
+    b[ph + 16..ph + 24].copy_from_slice(&top.to_le_bytes());
+    for i in (4 * 16..auxv_len).step_by(16) {
+        let t = u64::from_le_bytes(b[auxv_at + i..auxv_at + i + 8].try_into().unwrap());
+        if matches!(t, 15 | 25 | 31) {
+            b[auxv_at + i + 8..auxv_at + i + 16].copy_from_slice(&(top + 8).to_le_bytes());
         }
     }
-    // The auxv's pointers (AT_EXECFN, AT_RANDOM, ...) move with the stack.
     let s = analyze(&b, "top").unwrap();
     assert!(report::core(&s).is_ok());
     // And with a word size of 0 claimed by a hostile FreeBSD NT_PROCSTAT_AUXV structsize.
