@@ -809,3 +809,57 @@ fn freebsd_ptlwpinfo_siginfo() {
         "{out}"
     );
 }
+
+/// illumos NT_SECFLAGS and NT_LWPNAME that cannot be decoded are warnings naming the note and its offset,
+/// not silence. Made from the amd64 corpus core by shrinking each note's descriptor to 4 bytes (the walk
+/// then resynchronizes on the next note).
+#[test]
+fn illumos_secflags_and_lwpname_errors_are_warnings() {
+    for (t, name) in [(24u32, "NT_SECFLAGS"), (25, "NT_LWPNAME")] {
+        let path = corpus("illumos/nsu-k.kozlov-lab16-amd64.core");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let c = procsift::formats::elfcore::Core::parse(&bytes).unwrap();
+        let n = c
+            .notes
+            .iter()
+            .find(|n| n.n_type == t && n.name == b"CORE")
+            .unwrap();
+        let (at, desc_at) = (n.offset as usize, n.desc_offset);
+        drop(c);
+        bytes[at + 4..at + 8].copy_from_slice(&4u32.to_le_bytes());
+        let s = analyze(&bytes, "shrunk").unwrap();
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.member == name && w.offset == Some(desc_at)),
+            "{name}: {:?}",
+            s.warnings
+        );
+    }
+}
+
+/// A truncated NT_SIGINFO is no signal at all: the thread's pr_cursig stays in charge (it used to become
+/// a default siginfo with signal 0). Written by the test-only writer: an x86_64 prstatus (cursig 11 at 12,
+/// pr_pid at 32) followed by an 8-byte NT_SIGINFO.
+#[test]
+fn truncated_siginfo_does_not_override_pr_cursig() {
+    use common::core_writer::CoreWriter;
+    let mut w = CoreWriter::new(true, false, 62);
+    let mut st = CoreWriter::zeroed(336);
+    w.put(&mut st, 0, 4, 11);
+    w.put(&mut st, 12, 2, 11);
+    w.put(&mut st, 32, 4, 777);
+    w.note("CORE", 1, st);
+    w.note("CORE", 0x5349_4749, vec![11, 0, 0, 0, 0, 0, 0, 0]);
+    let s = analyze(&w.build(), "short-siginfo").unwrap();
+    let p = only(&s);
+    assert_eq!(p.threads.as_ref().unwrap()[0].signal, Some(11));
+    assert_eq!(signal(&s), 11);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.member == "NT_SIGINFO" && w.offset.is_some()),
+        "{:?}",
+        s.warnings
+    );
+}

@@ -184,6 +184,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sender_codes_per_system() {
+        assert!(
+            sender_code(Numbering::NetBsd, 32767)
+                .unwrap()
+                .starts_with("SI_NOINFO")
+        );
+        assert!(
+            sender_code(Numbering::Solaris, 32767)
+                .unwrap()
+                .starts_with("SI_NOINFO")
+        );
+        assert!(
+            sender_code(Numbering::FreeBsd, 0x10001)
+                .unwrap()
+                .starts_with("SI_USER")
+        );
+        assert!(
+            sender_code(Numbering::LinuxGeneric, 0x80)
+                .unwrap()
+                .starts_with("SI_KERNEL")
+        );
+        assert_eq!(name(Numbering::LinuxParisc, 10).as_deref(), Some("SIGBUS"));
+        assert_eq!(name(Numbering::LinuxParisc, 16).as_deref(), Some("SIGUSR1"));
+        assert_eq!(name(Numbering::LinuxAlpha, 10).as_deref(), Some("SIGBUS"));
+        assert_eq!(name(Numbering::LinuxAlpha, 30).as_deref(), Some("SIGUSR1"));
+    }
+
+    #[test]
     fn numbering_differs_where_it_should() {
         assert_eq!(name(Numbering::LinuxGeneric, 7).as_deref(), Some("SIGBUS"));
         assert_eq!(name(Numbering::LinuxMips, 10).as_deref(), Some("SIGBUS"));
