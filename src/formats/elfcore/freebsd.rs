@@ -1249,6 +1249,44 @@ mod tests {
         }
     }
 
+    /// A packed socket record with the offsets of the layout reference (kf_sock_domain0 at 36,
+    /// kf_sa_local at 48, kf_sa_peer at 176, kf_path at 368) and a vnode record (kf_file_type at 32,
+    /// kf_file_fileid at 32 + 272).
+    #[test]
+    fn kinfo_file_sockets_and_vnodes() {
+        let mut r = vec![0u8; 376];
+        r[0..4].copy_from_slice(&376i32.to_le_bytes());
+        r[4..8].copy_from_slice(&2i32.to_le_bytes());
+        r[8..12].copy_from_slice(&5i32.to_le_bytes());
+        r[36..40].copy_from_slice(&28i32.to_le_bytes());
+        r[40..44].copy_from_slice(&1i32.to_le_bytes());
+        r[44..48].copy_from_slice(&6i32.to_le_bytes());
+        r[48] = 28;
+        r[49] = 28;
+        r[50..52].copy_from_slice(&8080u16.to_be_bytes());
+        r[56 + 15] = 1; // ::1
+        r[176] = 16;
+        r[177] = 2;
+        r[178..180].copy_from_slice(&443u16.to_be_bytes());
+        r[180..184].copy_from_slice(&[10, 0, 0, 7]);
+        let f = kinfo_file(&r, Endianness::Little).unwrap();
+        assert_eq!((f.kf_type, f.fd, f.socket), (2, 5, Some((28, 1, 6))));
+        let (l, p) = f.endpoints.unwrap();
+        assert_eq!((l.address.as_str(), l.port), ("::1", Some(8080)));
+        assert_eq!((p.address.as_str(), p.port), ("10.0.0.7", Some(443)));
+
+        let mut v = vec![0u8; 376];
+        v[4..8].copy_from_slice(&1i32.to_le_bytes());
+        v[32..36].copy_from_slice(&2i32.to_le_bytes());
+        v[32 + 272..32 + 280].copy_from_slice(&4242u64.to_le_bytes());
+        v[368..372].copy_from_slice(b"/tmp");
+        let f = kinfo_file(&v, Endianness::Little).unwrap();
+        assert_eq!(
+            (f.vtype, f.fileid, f.path.as_slice()),
+            (Some(2), Some(4242), &b"/tmp"[..])
+        );
+    }
+
     /// `ptrace_lwpinfo` offsets written by hand from `sys/sys/ptrace.h` and `sys/sys/signal.h`: amd64
     /// pl_siginfo at 48 (si_code +8, si_addr +24), pl_tdname at 128; i386 pl_siginfo at 44, si_addr +24,
     /// pl_tdname at 108.
