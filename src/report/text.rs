@@ -127,8 +127,8 @@ fn write_wrapped(
     }
 }
 
-/// Splits `s` so that the head is at most `room` columns wide: at the last space of the head when that
-/// space is in its second half, else at the width. Always makes progress (at least one character) unless
+/// Splits `s` so that the head is at most `room` columns wide: after the last space of the head when that
+/// space is in its second half, else after its last `/`, `,`, `:` or `;` there, else at the width. Always makes progress (at least one character) unless
 /// `room` is zero and the lead already filled the line, in which case the head is empty.
 fn split_at_width(s: &str, room: usize) -> (&str, &str) {
     let mut w = 0;
@@ -153,6 +153,12 @@ fn split_at_width(s: &str, room: usize) -> (&str, &str) {
     if let Some(space) = s[..end].rfind(' ') {
         if space + 1 >= end / 2 && space > 0 {
             return s.split_at(space + 1);
+        }
+    }
+    // A path or a list: after its last separator.
+    if let Some(sep) = s[..end].rfind(['/', ',', ':', ';']) {
+        if sep + 1 >= end / 2 && sep > 0 {
+            return s.split_at(sep + 1);
         }
     }
     s.split_at(end)
@@ -217,6 +223,8 @@ mod tests {
             assert_eq!(t.matches('x').count(), 50, "{w}: {t}");
         }
         assert_eq!(split_at_width("abc", 0), ("", "abc"));
+        assert_eq!(split_at_width("/usr/local/sbin", 12), ("/usr/local/", "sbin"));
+        assert_eq!(split_at_width("ab cd/efgh", 8), ("ab cd/", "efgh"));
         assert_eq!(split_at_width("日本", 1), ("日", "本"));
     }
 }
