@@ -223,7 +223,10 @@ mod tests {
             assert_eq!(t.matches('x').count(), 50, "{w}: {t}");
         }
         assert_eq!(split_at_width("abc", 0), ("", "abc"));
-        assert_eq!(split_at_width("/usr/local/sbin", 12), ("/usr/local/", "sbin"));
+        assert_eq!(
+            split_at_width("/usr/local/sbin", 12),
+            ("/usr/local/", "sbin")
+        );
         assert_eq!(split_at_width("ab cd/efgh", 8), ("ab cd/", "efgh"));
         assert_eq!(split_at_width("日本", 1), ("日", "本"));
     }
