@@ -104,7 +104,8 @@ fn hostile_core() -> Snapshot {
     s.core = Some(CoreInfo {
         os: evil("os"),
         arch: evil("arch"),
-        byte_order: evil("little"),
+        elf_class: 64,
+        byte_order: crate::abi::Endianness::Little,
         kernel: Some(evil("kernel")),
         signal: Some(CoreSignal {
             number: 11,
@@ -130,7 +131,6 @@ fn hostile_core() -> Snapshot {
             field: evil("pid"),
             source: evil("note"),
         }],
-        ..CoreInfo::default()
     });
     s
 }
