@@ -1,9 +1,11 @@
 //! Reports: views of the model, each rendered as a table, JSON, NDJSON or CSV.
 //!
-//! A report function takes a [`Snapshot`] (and a [`Filter`]) and returns a [`Report`]: a table for
-//! people (column headers and display cells) and the same records as JSON values for programs. The
-//! [`render`] module turns a report into one of the [`Format`]s. Reports see only the model, so every input
-//! kind (live host, archive, directory, core) gets every report.
+//! A report function takes a [`Snapshot`] (and a [`Filter`]) and returns a [`Report`]: a [`Table`] of typed
+//! cells described by column specs ([`table`]), or text blocks ([`text`]), for people and CSV, and the same
+//! records as JSON values for programs. The [`render`] module turns a report into one of the [`Format`]s;
+//! every value shown in a table, text or CSV passes through the one escape of [`escape`] there, so report
+//! builders hand over raw text. Reports see only the model, so every input kind (live host, archive,
+//! directory, core) gets every report.
 
 mod columns;
 mod core;
