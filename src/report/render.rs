@@ -73,7 +73,7 @@ pub fn render(
 }
 
 /// The JSON document of a report: `schema_version`, `report`, the report's top-level fields (`source`,
-/// `host`, ... see [`Report::about`]), the records under the report's key, and `warnings` (each with its
+/// `host`, ... set by the report), the records under the report's key, and `warnings` (each with its
 /// `side` when the report has two inputs).
 pub fn document(report: &Report) -> Value {
     let mut doc = report.extra.clone();
