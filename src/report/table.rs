@@ -2,7 +2,7 @@
 //!
 //! A report describes its table as columns ([`ColumnSpec`]: header, alignment, and the [`Kind`] of value
 //! CSV writes) and rows of typed [`Cell`]s; list reports build both from one list of `Col`s (header,
-//! kind and how to get the cell from a row) with [`build`]. A cell knows its table text (`-` when unknown,
+//! kind and how to get the cell from a row) with `build`. A cell knows its table text (`-` when unknown,
 //! `00:01:02` for CPU time, `10:04:05` for a start time) and its CSV value (empty when unknown, seconds,
 //! RFC 3339). Every cell passes through [`visible`] when it is written, so no report can let a control
 //! character from the evidence through.
