@@ -40,7 +40,7 @@ pub fn analyze_bounded(raw: &RawSnapshot, _what: &str) -> Snapshot {
         .flatten()
         {
             let mut out = Vec::new();
-            let _ = report::render::render(&r, &s, Format::Json, None, &mut out);
+            let _ = report::render::render(&r, Format::Json, None, &mut out);
         }
     }
     s
