@@ -133,6 +133,7 @@ fn hostile_core() -> Snapshot {
             source: evil("note"),
         }],
         mappings_omitted: Some(evil("omitted")),
+        modules: Vec::new(),
     });
     s
 }

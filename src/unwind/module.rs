@@ -1,0 +1,398 @@
+//! The modules of a core: which mapped files make up each one, what the core itself holds of their ELF
+//! headers (the first page, which Linux and gdb dump by default: `coredump_filter` bit 4), which local
+//! file is used for each (only when its build-id, or with none its headers, match the dumped ones), and
+//! the parts of a used file the unwinder reads: the CFI sections and the code bytes.
+
+use object::Endian as _;
+use object::read::elf::{FileHeader, ProgramHeader};
+use object::{Object, ObjectSection, ObjectSegment};
+
+use super::provider::{ByBuildId, Found, ModuleFile, ModuleProvider, hex};
+use crate::abi::Endianness;
+use crate::bytes::ByteString;
+use crate::formats::elfcore::Memory;
+use crate::model::Mapping;
+
+/// The most modules one core may name (a bound on hostile `NT_FILE` lists).
+pub const MAX_MODULES: usize = 4096;
+
+/// One mapped file of the process: every mapping of the same path.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The path as the core names it.
+    pub path: Vec<u8>,
+    /// (start, end, file offset) of each mapping, sorted.
+    pub ranges: Vec<(u64, u64, u64)>,
+    /// Where file offset 0 is mapped: the start of the mapping of offset 0, else the lowest mapping's
+    /// start minus its offset.
+    pub base: u64,
+}
+
+impl Spec {
+    /// The lowest start and highest end of its mappings.
+    pub fn extent(&self) -> (u64, u64) {
+        let start = self.ranges.iter().map(|r| r.0).min().unwrap_or(0);
+        let end = self.ranges.iter().map(|r| r.1).max().unwrap_or(0);
+        (start, end)
+    }
+
+    /// The file offset of `addr`, if one of the module's mappings holds it.
+    pub fn file_offset(&self, addr: u64) -> Option<u64> {
+        self.ranges
+            .iter()
+            .find(|r| r.0 <= addr && addr < r.1)
+            .and_then(|r| r.2.checked_add(addr - r.0))
+    }
+}
+
+/// Groups the file-backed mappings by path. Mappings without a path, or with a pseudo-path (`[heap]`),
+/// are not modules.
+pub fn specs(maps: &[Mapping]) -> Vec<Spec> {
+    let mut by_path: std::collections::BTreeMap<&[u8], Vec<(u64, u64, u64)>> =
+        std::collections::BTreeMap::new();
+    for m in maps {
+        let Some(p) = &m.path else { continue };
+        let p = p.as_bytes();
+        if !p.starts_with(b"/") || m.end <= m.start {
+            continue;
+        }
+        if by_path.len() >= MAX_MODULES && !by_path.contains_key(p) {
+            continue;
+        }
+        by_path
+            .entry(p)
+            .or_default()
+            .push((m.start, m.end, m.offset));
+    }
+    let mut out: Vec<Spec> = by_path
+        .into_iter()
+        .map(|(path, mut ranges)| {
+            ranges.sort_unstable();
+            ranges.dedup();
+            let base = ranges
+                .iter()
+                .find(|r| r.2 == 0)
+                .map(|r| r.0)
+                .unwrap_or_else(|| ranges[0].0.wrapping_sub(ranges[0].2));
+            Spec {
+                path: path.to_vec(),
+                ranges,
+                base,
+            }
+        })
+        .collect();
+    out.sort_by_key(|s| s.base);
+    out
+}
+
+/// What the core holds of a module's ELF header page.
+#[derive(Clone, Debug, Default)]
+pub struct Dumped {
+    /// The GNU build-id from the dumped `PT_NOTE`, when the page holds it.
+    pub build_id: Option<Vec<u8>>,
+    /// The ELF header and program headers as dumped (for the comparison when there is no build-id).
+    pub headers: Vec<u8>,
+}
+
+/// The ELF header page of the module at `base`, when the core dumped it.
+pub fn dumped_header(
+    mem: &Memory<'_>,
+    base: u64,
+    is_64: bool,
+    endian: Endianness,
+) -> Option<Dumped> {
+    let page = mem.from(base)?;
+    if !page.starts_with(b"\x7fELF") {
+        return None;
+    }
+    if is_64 {
+        header_of::<object::elf::FileHeader64<object::Endianness>>(page, endian)
+    } else {
+        header_of::<object::elf::FileHeader32<object::Endianness>>(page, endian)
+    }
+}
+
+fn header_of<H: FileHeader<Endian = object::Endianness>>(
+    page: &[u8],
+    endian: Endianness,
+) -> Option<Dumped> {
+    let h = H::parse(page).ok()?;
+    let e = h.endian().ok()?;
+    if e.is_little_endian() != (endian == Endianness::Little) {
+        return None;
+    }
+    let phoff = usize::try_from(h.e_phoff(e).into()).ok()?;
+    let phlen = usize::from(h.e_phnum(e)).checked_mul(usize::from(h.e_phentsize(e)))?;
+    let end = phoff.checked_add(phlen)?.max(std::mem::size_of::<H>());
+    let headers = page.get(..end)?.to_vec();
+    let mut build_id = None;
+    if let Ok(phdrs) = h.program_headers(e, page) {
+        'ph: for ph in phdrs {
+            // A note outside the dumped bytes reads as an error: no build-id, not a failure.
+            if let Ok(Some(mut notes)) = ph.notes(e, page) {
+                while let Ok(Some(n)) = notes.next() {
+                    if n.name() == b"GNU" && n.n_type(e) == object::elf::NT_GNU_BUILD_ID {
+                        build_id = Some(n.desc().to_vec());
+                        break 'ph;
+                    }
+                }
+            }
+        }
+    }
+    Some(Dumped { build_id, headers })
+}
+
+/// Whether a module's file is used, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Its build-id matches the core's.
+    BuildIdMatch,
+    /// No build-id in the core's page; the file's ELF and program headers are the dumped ones.
+    HeadersMatch,
+    /// No file was found.
+    Missing,
+    /// A file was found whose build-id differs from the core's: not used.
+    Mismatch,
+    /// A file was found, but the core holds nothing to check it against: not used.
+    Unverified,
+    /// A file was found but could not be read or parsed.
+    Unreadable,
+    /// Only a debug file was found (by build-id): symbols and lines, no code bytes.
+    DebugOnly,
+}
+
+impl Status {
+    /// The word used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::BuildIdMatch => "used: build-id matches",
+            Status::HeadersMatch => "used: headers match (no build-id)",
+            Status::Missing => "not found",
+            Status::Mismatch => "not used: build-id mismatch",
+            Status::Unverified => "not used: nothing in the core to verify it against",
+            Status::Unreadable => "not used: unreadable",
+            Status::DebugOnly => "used: debug file only",
+        }
+    }
+}
+
+/// A module with the files found for it.
+pub struct Found2 {
+    /// The mappings.
+    pub spec: Spec,
+    /// What the core dumped of its header page.
+    pub dumped: Option<Dumped>,
+    /// The verified binary.
+    pub file: Option<ModuleFile>,
+    /// The verified separate debug file.
+    pub debug: Option<ModuleFile>,
+    /// Verdict.
+    pub status: Status,
+    /// Details for the report (where it looked, what differed).
+    pub note: Option<String>,
+    /// Where the binary was found, even when it is not used.
+    pub location: Option<String>,
+}
+
+fn file_build_id(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let obj = object::File::parse(bytes).map_err(|e| format!("not a readable ELF file: {e}"))?;
+    Ok(obj.build_id().ok().flatten().map(<[u8]>::to_vec))
+}
+
+/// Looks up and verifies the files of one module.
+pub fn find(
+    spec: Spec,
+    mem: &Memory<'_>,
+    is_64: bool,
+    endian: Endianness,
+    provider: &dyn ModuleProvider,
+) -> Found2 {
+    let dumped = dumped_header(mem, spec.base, is_64, endian);
+    let core_id = dumped.as_ref().and_then(|d| d.build_id.clone());
+    let mut out = Found2 {
+        spec,
+        dumped,
+        file: None,
+        debug: None,
+        status: Status::Missing,
+        note: None,
+        location: None,
+    };
+    // The debug file is found by the core's build-id, and checked to carry the same.
+    if let Some(id) = &core_id {
+        out.debug = provider
+            .by_build_id(id, ByBuildId::Debug)
+            .filter(|f| file_build_id(&f.bytes).ok().flatten().as_ref() == Some(id));
+    }
+    let mut found = provider.file(&out.spec.path);
+    if let (Found::Missing(_), Some(id)) = (&found, &core_id)
+        && let Some(f) = provider.by_build_id(id, ByBuildId::Binary)
+    {
+        found = Found::File(f);
+    }
+    match found {
+        Found::Missing(why) => {
+            out.status = if out.debug.is_some() {
+                Status::DebugOnly
+            } else {
+                Status::Missing
+            };
+            out.note = Some(why);
+        }
+        Found::Unreadable(why) => {
+            out.status = if out.debug.is_some() {
+                Status::DebugOnly
+            } else {
+                Status::Unreadable
+            };
+            out.note = Some(why);
+        }
+        Found::File(f) => {
+            out.location = Some(f.location.clone());
+            match (file_build_id(&f.bytes), &core_id, &out.dumped) {
+                (Err(e), _, _) => {
+                    out.status = Status::Unreadable;
+                    out.note = Some(format!("{}: {e}", f.location));
+                }
+                (Ok(Some(theirs)), Some(ours), _) if &theirs == ours => {
+                    out.status = Status::BuildIdMatch;
+                    out.file = Some(f);
+                }
+                (Ok(theirs), Some(ours), _) => {
+                    out.status = Status::Mismatch;
+                    out.note = Some(format!(
+                        "{} has build-id {}, the core's is {}: it is another build of this file",
+                        f.location,
+                        theirs.map_or("none".into(), |t| hex(&t)),
+                        hex(ours)
+                    ));
+                }
+                (Ok(_), None, Some(d)) if !d.headers.is_empty() => {
+                    let same = f.bytes.get(..d.headers.len()) == Some(&d.headers[..])
+                        && out.spec.ranges.iter().all(|r| r.2 < f.bytes.len() as u64);
+                    if same {
+                        out.status = Status::HeadersMatch;
+                        out.file = Some(f);
+                    } else {
+                        out.status = Status::Mismatch;
+                        out.note = Some(format!(
+                            "{}: its ELF and program headers or its size differ from what the core dumped",
+                            f.location
+                        ));
+                    }
+                }
+                (Ok(_), None, _) => {
+                    out.status = Status::Unverified;
+                    out.note = Some(format!(
+                        "{}: the core holds no ELF header page of this module, so the file cannot be checked",
+                        f.location
+                    ));
+                }
+            }
+        }
+    }
+    if out.status == Status::DebugOnly
+        && let Some(d) = &out.debug
+    {
+        out.location = Some(d.location.clone());
+    }
+    out
+}
+
+/// The CFI sections of a module and where they are linked.
+#[derive(Default)]
+pub struct Sections<'d> {
+    /// `.eh_frame` (data, link-time address).
+    pub eh_frame: Option<(&'d [u8], u64)>,
+    /// `.eh_frame_hdr`.
+    pub eh_frame_hdr: Option<(&'d [u8], u64)>,
+    /// `.debug_frame` (uncompressed).
+    pub debug_frame: Option<std::borrow::Cow<'d, [u8]>>,
+    /// `.text` address.
+    pub text: Option<u64>,
+    /// `.got` address.
+    pub got: Option<u64>,
+    /// The lowest `PT_LOAD`'s `p_vaddr - p_offset`: runtime address = link-time address - this + base.
+    pub link_base: u64,
+}
+
+/// The largest uncompressed section procsift inflates (`.debug_frame`, DWARF).
+pub const MAX_INFLATED: u64 = 256 << 20;
+
+/// A section's bytes, inflated when compressed (within [`MAX_INFLATED`]).
+pub fn section_data<'d>(
+    obj: &object::File<'d>,
+    name: &str,
+) -> Option<Result<std::borrow::Cow<'d, [u8]>, String>> {
+    let s = obj.section_by_name(name)?;
+    let c = match s.compressed_data() {
+        Ok(c) => c,
+        Err(e) => return Some(Err(format!("{name}: {e}"))),
+    };
+    if c.uncompressed_size > MAX_INFLATED {
+        return Some(Err(format!(
+            "{name}: {} bytes uncompressed, more than the {MAX_INFLATED} procsift inflates",
+            c.uncompressed_size
+        )));
+    }
+    Some(c.decompress().map_err(|e| format!("{name}: {e}")))
+}
+
+/// The CFI sections of `obj` (a binary, or a debug file for `.debug_frame`).
+pub fn sections<'d>(obj: &object::File<'d>, warnings: &mut Vec<String>) -> Sections<'d> {
+    let raw = |name: &str| {
+        obj.section_by_name(name)
+            .and_then(|s| Some((s.data().ok()?, s.address())))
+            .filter(|(d, _)| !d.is_empty())
+    };
+    let debug_frame = match section_data(obj, ".debug_frame") {
+        Some(Ok(d)) if !d.is_empty() => Some(d),
+        Some(Err(e)) => {
+            warnings.push(e);
+            None
+        }
+        _ => None,
+    };
+    let link_base = obj
+        .segments()
+        .filter_map(|s| {
+            let (off, _) = s.file_range();
+            s.address().checked_sub(off)
+        })
+        .min()
+        .unwrap_or(0);
+    Sections {
+        eh_frame: raw(".eh_frame"),
+        eh_frame_hdr: raw(".eh_frame_hdr"),
+        debug_frame,
+        text: obj.section_by_name(".text").map(|s| s.address()),
+        got: obj.section_by_name(".got").map(|s| s.address()),
+        link_base,
+    }
+}
+
+/// The report's view of a module.
+pub fn describe(f: &Found2) -> crate::model::CoreModule {
+    let (start, end) = f.spec.extent();
+    crate::model::CoreModule {
+        path: ByteString::from(f.spec.path.as_slice()),
+        start,
+        end,
+        build_id: f
+            .dumped
+            .as_ref()
+            .and_then(|d| d.build_id.as_ref())
+            .map(|b| hex(b)),
+        status: f.status.name().into(),
+        file: f.file.as_ref().map(|m| m.location.clone()).or_else(|| {
+            if f.status == Status::DebugOnly {
+                None
+            } else {
+                f.location.clone()
+            }
+        }),
+        debug_file: f.debug.as_ref().map(|m| m.location.clone()),
+        note: f.note.clone(),
+        frames: 0,
+    }
+}
