@@ -312,21 +312,19 @@ fn backtrace(
     if let Some(stop) = &t.unwind_stop {
         out.push(("end".into(), stop.clone()));
     }
-    let unnamed: Vec<&str> = info
+    let unnamed = info
         .modules
         .iter()
         .filter(|m| m.frames > 0 && !m.status.starts_with("used"))
-        .map(|m| m.status.as_str())
-        .collect();
-    if !unnamed.is_empty() {
+        .count();
+    if unnamed > 0 {
         out.push((
             "note".into(),
             format!(
-                "{} module(s) holding frames were not used ({}): their frames are module + offset; \
+                "{unnamed} module(s) holding frames were not found or not used (see modules): their \
+                 frames are module + offset, and without their CFI frame pointers can skip callers; \
                  give a copy of the crashed machine's files with --sysroot DIR, or debug files with \
-                 --debug-dir DIR",
-                unnamed.len(),
-                unnamed.join("; ")
+                 --debug-dir DIR"
             ),
         ));
     }

@@ -306,6 +306,24 @@ pub fn unwind(input: &Input<'_>, threads: &mut [Thread], provider: &dyn ModulePr
             t.frames = Some(f);
         }
     }
+    let unused: Vec<String> = found
+        .iter()
+        .zip(&counts)
+        .filter(|(f, n)| **n > 0 && f.file.is_none() && f.debug.is_none())
+        .map(|(f, _)| crate::bytes::escape(&f.spec.path))
+        .collect();
+    if !unused.is_empty() {
+        outcome.warnings.push(Warning {
+            member: "modules".into(),
+            offset: None,
+            message: format!(
+                "{} module(s) holding frames were not found or not used ({}): their frames are module + offset, and without their CFI the unwind follows frame pointers, which can skip callers; files were {}",
+                unused.len(),
+                unused.join(", "),
+                outcome.searched
+            ),
+        });
+    }
     outcome.modules = found
         .iter()
         .zip(&counts)
