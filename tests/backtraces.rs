@@ -126,7 +126,14 @@ struct GdbFrame {
 /// `thread apply all bt` per LWP.
 fn gdb_bt(exe: &Path, core: &Path) -> HashMap<i32, Vec<GdbFrame>> {
     let out = Command::new("gdb")
-        .args(["-batch", "-nx", "-ex", "set width 0", "-ex", "thread apply all bt"])
+        .args([
+            "-batch",
+            "-nx",
+            "-ex",
+            "set width 0",
+            "-ex",
+            "thread apply all bt",
+        ])
         .arg(exe)
         .arg(core)
         .output()
@@ -149,7 +156,9 @@ fn gdb_bt(exe: &Path, core: &Path) -> HashMap<i32, Vec<GdbFrame>> {
         let (Some(t), Some(rest)) = (tid, line.strip_prefix('#')) else {
             continue;
         };
-        let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
+        let rest = rest
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start();
         let (pc, rest) = match rest.strip_prefix("0x") {
             Some(r) => {
                 let (hex, after) = r.split_once(" in ").unwrap_or((r, ""));
@@ -236,8 +245,7 @@ fn compare(exe: &Path, core: &Path, debug: bool, what: &str) {
     let mut chains_seen = 0;
     for (tid, theirs) in &gdb {
         let frames = &mine[tid];
-        let their_prog: Vec<&GdbFrame> =
-            theirs.iter().filter(|f| is_ours(&f.function)).collect();
+        let their_prog: Vec<&GdbFrame> = theirs.iter().filter(|f| is_ours(&f.function)).collect();
         let my_prog: Vec<&Value> = frames
             .iter()
             .filter(|f| f["function"].as_str().is_some_and(is_ours))
@@ -256,7 +264,11 @@ fn compare(exe: &Path, core: &Path, debug: bool, what: &str) {
         );
         for (m, g) in my_prog.iter().zip(&their_prog) {
             if let Some(pc) = g.pc {
-                assert_eq!(m["pc"].as_u64(), Some(pc), "{what}: thread {tid}: {m} vs {g:?}");
+                assert_eq!(
+                    m["pc"].as_u64(),
+                    Some(pc),
+                    "{what}: thread {tid}: {m} vs {g:?}"
+                );
             }
             assert!(m["module"].as_str().unwrap().ends_with("/callchain"), "{m}");
             assert!(m["module_offset"].is_u64() && m["sp"].is_u64(), "{m}");
@@ -268,7 +280,11 @@ fn compare(exe: &Path, core: &Path, debug: bool, what: &str) {
                     g.file.as_deref(),
                     "{what}: thread {tid}: {m} vs {g:?}"
                 );
-                assert_eq!(m["line"].as_u64(), g.line.map(u64::from), "{what}: {m} vs {g:?}");
+                assert_eq!(
+                    m["line"].as_u64(),
+                    g.line.map(u64::from),
+                    "{what}: {m} vs {g:?}"
+                );
             } else {
                 assert!(m.get("file").is_none(), "no debug information: {m}");
             }
@@ -306,8 +322,14 @@ fn without_modules(core: &Path, what: &str) {
         assert!(!frames.is_empty(), "{what}: thread {tid}");
         assert_eq!(frames[0]["found_by"], "context");
         for f in frames {
-            assert!(f.get("function").is_none(), "{what}: no symbols without files: {f}");
-            assert!(f["module"].is_string() && f["module_offset"].is_u64(), "{f}");
+            assert!(
+                f.get("function").is_none(),
+                "{what}: no symbols without files: {f}"
+            );
+            assert!(
+                f["module"].is_string() && f["module_offset"].is_u64(),
+                "{f}"
+            );
         }
     }
     assert!(

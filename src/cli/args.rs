@@ -385,6 +385,11 @@ pub struct ModuleArgs {
     /// always searched.
     #[arg(long = "debug-dir", value_name = "DIR")]
     pub debug_dirs: Vec<PathBuf>,
+    /// The program the process ran, as `gdb EXE CORE` takes it: for a core that names no files (no
+    /// NT_FILE: older kernels, qemu-user), or another copy of the program. Checked against the core's
+    /// build-id, or its auxv (program headers, entry point).
+    #[arg(long, value_name = "FILE")]
+    pub exe: Option<PathBuf>,
 }
 
 impl ModuleArgs {
@@ -393,6 +398,7 @@ impl ModuleArgs {
         procsift::unwind::ModuleSearch {
             sysroot: self.sysroot.clone(),
             debug_dirs: self.debug_dirs.clone(),
+            exe: self.exe.clone(),
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct Input<'a> {
     pub memory: &'a Memory<'a>,
     /// Every mapping of the process, with paths.
     pub maps: &'a [Mapping],
+    /// The auxiliary vector (type, value), for the executable's program headers and entry point.
+    pub auxv: Vec<(u64, u64)>,
 }
 
 /// What unwinding found besides the frames.
@@ -87,9 +89,57 @@ pub fn unwind(input: &Input<'_>, threads: &mut [Thread], provider: &dyn ModulePr
         ..Outcome::default()
     };
     // Phase 1: the modules and their verified files (owned here, borrowed by everything below).
-    let found: Vec<Found2> = module::specs(input.maps)
+    let mut specs = module::specs(input.maps);
+    let aux = module::ExeAux::from_pairs(input.auxv.iter().copied());
+    let mut exe = provider.executable();
+    let exe_index = exe.as_ref().and_then(|f| {
+        let name = f.location.as_bytes().to_vec();
+        module::exe_spec(&mut specs, &f.bytes, &aux, &name)
+    });
+    let found: Vec<Found2> = specs
         .into_iter()
-        .map(|s| module::find(s, input.memory, input.is_64, input.endian, provider))
+        .enumerate()
+        .map(|(i, s)| {
+            let given = if Some(i) == exe_index {
+                exe.take()
+            } else {
+                None
+            };
+            // The executable (the module holding AT_PHDR) can be checked against the auxv when the
+            // core dumped no header page.
+            let holds_phdr = aux
+                .phdr
+                .is_some_and(|p| s.ranges.iter().any(|r| r.0 <= p && p < r.1));
+            match given {
+                Some(f) => module::find_with(
+                    s,
+                    input.memory,
+                    input.is_64,
+                    input.endian,
+                    provider,
+                    Some((f, aux)),
+                ),
+                None if holds_phdr => {
+                    let mut f = module::find(s, input.memory, input.is_64, input.endian, provider);
+                    if f.status == module::Status::Unverified {
+                        // Retry with the auxv as the witness.
+                        let spec = f.spec.clone();
+                        if let Found::File(file) = provider.file(&spec.path) {
+                            f = module::find_with(
+                                spec,
+                                input.memory,
+                                input.is_64,
+                                input.endian,
+                                provider,
+                                Some((file, aux)),
+                            );
+                        }
+                    }
+                    f
+                }
+                None => module::find(s, input.memory, input.is_64, input.endian, provider),
+            }
+        })
         .collect();
     for f in &found {
         if matches!(
@@ -599,12 +649,16 @@ impl Walker<'_, '_> {
                                         Some("the outermost frame: its return address is 0".into())
                                 }
                                 Verdict::Bad(why) => {
-                                    trouble = Some(format!("the CFI at {cur_pc:#x} gives {why}"))
+                                    // CFI that points nowhere is not second-guessed by a scan.
+                                    let w = format!("stopped: the CFI at {cur_pc:#x} gives {why}");
+                                    return (frames, Some(w.clone()), Some(w));
                                 }
                             }
                         }
                     },
                     Err(Failure::NoInfo) => {}
+                    // CFI that needs what the core lacks (a register it does not record) or cannot
+                    // be parsed: the other methods may still find the caller.
                     Err(Failure::Broken(e)) => trouble = Some(e),
                 }
             }

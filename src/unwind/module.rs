@@ -199,6 +199,124 @@ fn file_build_id(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     Ok(obj.build_id().ok().flatten().map(<[u8]>::to_vec))
 }
 
+/// What the auxiliary vector says about the executable's ELF header: `AT_PHDR`, `AT_PHENT`, `AT_PHNUM`,
+/// `AT_ENTRY` (the same numbers on Linux, FreeBSD, NetBSD and illumos).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExeAux {
+    /// `AT_PHDR`: where the program headers are mapped.
+    pub phdr: Option<u64>,
+    /// `AT_PHENT`.
+    pub phent: Option<u64>,
+    /// `AT_PHNUM`.
+    pub phnum: Option<u64>,
+    /// `AT_ENTRY`.
+    pub entry: Option<u64>,
+}
+
+impl ExeAux {
+    /// From the auxv pairs.
+    pub fn from_pairs(pairs: impl Iterator<Item = (u64, u64)>) -> Self {
+        let mut a = ExeAux::default();
+        for (k, v) in pairs {
+            match k {
+                3 => a.phdr = Some(v),
+                4 => a.phent = Some(v),
+                5 => a.phnum = Some(v),
+                9 => a.entry = Some(v),
+                _ => {}
+            }
+        }
+        a
+    }
+
+    /// Whether `bytes` is the program the auxv describes when its file offset 0 is mapped at
+    /// `base`: the same number and size of program headers, at the same place, and the same entry
+    /// point. `None` when the auxv does not say.
+    fn matches(&self, bytes: &[u8], base: u64) -> Option<bool> {
+        let (phdr, phent, phnum, entry) = (self.phdr?, self.phent?, self.phnum?, self.entry?);
+        let obj = object::File::parse(bytes).ok()?;
+        let h = elf_facts(bytes)?;
+        let link_base = obj
+            .segments()
+            .filter_map(|s| s.address().checked_sub(s.file_range().0))
+            .min()?;
+        let bias = base.wrapping_sub(link_base);
+        // An ET_EXEC program runs where it was linked.
+        let placed = obj.kind() != object::ObjectKind::Executable || bias == 0;
+        Some(
+            placed
+                && h.phnum == phnum
+                && h.phentsize == phent
+                && base.wrapping_add(h.phoff) == phdr
+                && obj.entry().wrapping_add(bias) == entry,
+        )
+    }
+}
+
+/// `e_phoff`, `e_phentsize`, `e_phnum` of an ELF file.
+struct ElfFacts {
+    phoff: u64,
+    phentsize: u64,
+    phnum: u64,
+}
+
+fn elf_facts(bytes: &[u8]) -> Option<ElfFacts> {
+    fn of<H: FileHeader<Endian = object::Endianness>>(b: &[u8]) -> Option<ElfFacts> {
+        let h = H::parse(b).ok()?;
+        let e = h.endian().ok()?;
+        Some(ElfFacts {
+            phoff: h.e_phoff(e).into(),
+            phentsize: u64::from(h.e_phentsize(e)),
+            phnum: u64::from(h.e_phnum(e)),
+        })
+    }
+    match bytes.get(4)? {
+        2 => of::<object::elf::FileHeader64<object::Endianness>>(bytes),
+        _ => of::<object::elf::FileHeader32<object::Endianness>>(bytes),
+    }
+}
+
+/// The executable's module when the user named the file (`--exe`): the module whose mappings hold
+/// `AT_PHDR`, or, when the core names no file there, one made from the file's own `PT_LOAD`s placed
+/// where `AT_PHDR` says. Returns the index in `specs`.
+pub fn exe_spec(specs: &mut Vec<Spec>, bytes: &[u8], aux: &ExeAux, exe: &[u8]) -> Option<usize> {
+    let phdr = aux.phdr?;
+    if let Some(i) = specs
+        .iter()
+        .position(|s| s.ranges.iter().any(|r| r.0 <= phdr && phdr < r.1))
+    {
+        return Some(i);
+    }
+    let facts = elf_facts(bytes)?;
+    let obj = object::File::parse(bytes).ok()?;
+    let base = phdr.checked_sub(facts.phoff)?;
+    let link_base = obj
+        .segments()
+        .filter_map(|s| s.address().checked_sub(s.file_range().0))
+        .min()?;
+    let bias = base.wrapping_sub(link_base);
+    let page = 4096u64;
+    let ranges: Vec<(u64, u64, u64)> = obj
+        .segments()
+        .take(64)
+        .filter_map(|s| {
+            let start = s.address().wrapping_add(bias) & !(page - 1);
+            let end = s.address().wrapping_add(bias).checked_add(s.size())?;
+            let end = end.checked_add(page - 1)? & !(page - 1);
+            Some((start, end, s.file_range().0 & !(page - 1)))
+        })
+        .collect();
+    if ranges.is_empty() {
+        return None;
+    }
+    specs.push(Spec {
+        path: exe.to_vec(),
+        ranges,
+        base,
+    });
+    Some(specs.len() - 1)
+}
+
 /// Looks up and verifies the files of one module.
 pub fn find(
     spec: Spec,
@@ -206,6 +324,19 @@ pub fn find(
     is_64: bool,
     endian: Endianness,
     provider: &dyn ModuleProvider,
+) -> Found2 {
+    find_with(spec, mem, is_64, endian, provider, None)
+}
+
+/// [`find`], with the file already chosen (`--exe`) and the auxv to check an executable against when
+/// the core dumped no header page.
+pub fn find_with(
+    spec: Spec,
+    mem: &Memory<'_>,
+    is_64: bool,
+    endian: Endianness,
+    provider: &dyn ModuleProvider,
+    exe: Option<(ModuleFile, ExeAux)>,
 ) -> Found2 {
     let dumped = dumped_header(mem, spec.base, is_64, endian);
     let core_id = dumped.as_ref().and_then(|d| d.build_id.clone());
@@ -224,7 +355,10 @@ pub fn find(
             .by_build_id(id, ByBuildId::Debug)
             .filter(|f| file_build_id(&f.bytes).ok().flatten().as_ref() == Some(id));
     }
-    let mut found = provider.file(&out.spec.path);
+    let (mut found, aux) = match exe {
+        Some((f, aux)) => (Found::File(f), Some(aux)),
+        None => (provider.file(&out.spec.path), None),
+    };
     if let (Found::Missing(_), Some(id)) = (&found, &core_id)
         && let Some(f) = provider.by_build_id(id, ByBuildId::Binary)
     {
@@ -280,6 +414,22 @@ pub fn find(
                             f.location
                         ));
                     }
+                }
+                (Ok(_), None, _)
+                    if aux.and_then(|a| a.matches(&f.bytes, out.spec.base)) == Some(true) =>
+                {
+                    out.status = Status::HeadersMatch;
+                    out.note = Some(
+                        "the core holds no ELF header page: checked against the auxv's AT_PHDR, AT_PHENT, AT_PHNUM and AT_ENTRY".into(),
+                    );
+                    out.file = Some(f);
+                }
+                (Ok(_), None, _) if aux.is_some() => {
+                    out.status = Status::Mismatch;
+                    out.note = Some(format!(
+                        "{}: its program headers or entry point differ from the core's auxv (AT_PHDR, AT_PHENT, AT_PHNUM, AT_ENTRY)",
+                        f.location
+                    ));
                 }
                 (Ok(_), None, _) => {
                     out.status = Status::Unverified;

@@ -59,6 +59,12 @@ pub trait ModuleProvider {
     fn by_build_id(&self, build_id: &[u8], kind: ByBuildId) -> Option<ModuleFile>;
     /// Where this provider looks, in words, for the sentence shown when modules are missing.
     fn describe(&self) -> String;
+    /// The executable the user named (`--exe`), for the mapping that holds the program headers
+    /// (`AT_PHDR`): the way to a program whose core names no files (no `NT_FILE`: older kernels,
+    /// qemu-user), or to another copy of it.
+    fn executable(&self) -> Option<ModuleFile> {
+        None
+    }
 }
 
 /// No modules at all: every frame is module + offset.
@@ -81,6 +87,8 @@ impl ModuleProvider for NoModules {
 pub struct MemoryModules {
     /// Path as the core names it -> the file's bytes.
     pub files: HashMap<Vec<u8>, Vec<u8>>,
+    /// The executable, as `--exe` gives it.
+    pub exe: Option<Vec<u8>>,
     /// Lowercase hex build-id -> a debug file's bytes.
     pub debug: HashMap<String, Vec<u8>>,
 }
@@ -108,6 +116,12 @@ impl ModuleProvider for MemoryModules {
     fn describe(&self) -> String {
         "the modules given in memory".into()
     }
+    fn executable(&self) -> Option<ModuleFile> {
+        Some(ModuleFile {
+            bytes: FileBytes::Owned(self.exe.clone()?),
+            location: "memory:exe".into(),
+        })
+    }
 }
 
 /// Lowercase hex of `bytes`.
@@ -125,6 +139,8 @@ pub struct ModuleSearch {
     /// debuginfod cache (`<build-id>/debuginfo`, `<build-id>/executable`), searched before the
     /// default `/usr/lib/debug`.
     pub debug_dirs: Vec<PathBuf>,
+    /// `--exe FILE`: the program the core's process ran.
+    pub exe: Option<PathBuf>,
 }
 
 /// The largest module file that is opened (a bound on what a hostile path can make procsift map).
@@ -248,6 +264,13 @@ impl ModuleProvider for FsModules {
             }
         }
         None
+    }
+
+    fn executable(&self) -> Option<ModuleFile> {
+        match open_regular(self.search.exe.as_ref()?) {
+            Found::File(f) => Some(f),
+            _ => None,
+        }
     }
 
     fn describe(&self) -> String {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use gimli::{EndianSlice, RunTimeEndian};
-use object::{Object, ObjectSymbol, SymbolKind};
+use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 
 use super::module::section_data;
 
@@ -36,6 +36,12 @@ impl<'d> Symbols<'d> {
     pub fn new(files: &[&object::File<'d>]) -> Self {
         let mut syms = Vec::new();
         for f in files {
+            // ppc64 ELFv1: a function symbol names its descriptor in .opd, whose first word is the
+            // code address.
+            let opd = f
+                .section_by_name(".opd")
+                .and_then(|o| Some((o.index(), o.address(), o.data().ok()?)));
+            let big = !f.is_little_endian();
             for s in f.symbols().chain(f.dynamic_symbols()) {
                 if syms.len() >= MAX_SYMBOLS {
                     break;
@@ -54,8 +60,26 @@ impl<'d> Symbols<'d> {
                 } else {
                     2
                 };
+                let mut addr = s.address();
+                if let Some((idx, base, data)) = opd
+                    && s.section_index() == Some(idx)
+                {
+                    let at = usize::try_from(addr.wrapping_sub(base)).unwrap_or(usize::MAX);
+                    let Some(b) = at
+                        .checked_add(8)
+                        .and_then(|end| data.get(at..end))
+                        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    else {
+                        continue;
+                    };
+                    addr = if big {
+                        u64::from_be_bytes(b)
+                    } else {
+                        u64::from_le_bytes(b)
+                    };
+                }
                 syms.push(Sym {
-                    addr: s.address(),
+                    addr,
                     size: s.size(),
                     name,
                     rank,

@@ -73,6 +73,7 @@ pub fn analyze_with_stacks(
             endian: core.endian,
             memory: &memory,
             maps: &maps,
+            auxv: info.auxv.iter().map(|a| (a.kind, a.value)).collect(),
         };
         let outcome =
             crate::unwind::unwind(&input, p.threads.as_deref_mut().unwrap_or(&mut []), modules);
