@@ -333,7 +333,7 @@ fn without_modules(core: &Path, what: &str) {
         }
     }
     assert!(
-        warnings.contains("not found or not used") && warnings.contains("module + offset"),
+        warnings.contains("were not found") && warnings.contains("module + offset"),
         "{what}: {warnings}"
     );
     let out = common::bin()

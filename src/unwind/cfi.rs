@@ -58,8 +58,11 @@ pub struct Unwound {
 pub enum Failure {
     /// The module has no CFI for this address.
     NoInfo,
-    /// The CFI is there but cannot be used (corrupt, points into undumped memory, ...).
+    /// The CFI is there but corrupt (it cannot be parsed).
     Broken(String),
+    /// The CFI is sound but needs what the core does not have (a register it does not record, memory
+    /// it did not dump).
+    Unusable(String),
 }
 
 impl<'d> Cfi<'d> {
@@ -228,7 +231,7 @@ impl<'d> Cfi<'d> {
         let cfa = match row.cfa() {
             CfaRule::RegisterAndOffset { register, offset } => reg(*register)
                 .ok_or_else(|| {
-                    Failure::Broken(format!(
+                    Failure::Unusable(format!(
                         "the CFA is register {} + {offset}, and that register is unknown",
                         register.0
                     ))
@@ -239,7 +242,7 @@ impl<'d> Cfi<'d> {
                     .get(section)
                     .map_err(|e| Failure::Broken(format!("CFA expression: {e}")))?;
                 eval(expr, encoding, None, regs, mem, word).ok_or_else(|| {
-                    Failure::Broken("the CFA expression cannot be evaluated".into())
+                    Failure::Unusable("the CFA expression cannot be evaluated".into())
                 })?
             }
         };

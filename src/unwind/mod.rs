@@ -141,22 +141,6 @@ pub fn unwind(input: &Input<'_>, threads: &mut [Thread], provider: &dyn ModulePr
             }
         })
         .collect();
-    for f in &found {
-        if matches!(
-            f.status,
-            module::Status::Mismatch | module::Status::Unverified | module::Status::Unreadable
-        ) {
-            outcome.warnings.push(Warning {
-                member: format!("module {}", crate::bytes::escape(&f.spec.path)),
-                offset: None,
-                message: format!(
-                    "{}: {}; its frames are shown as module + offset",
-                    f.status.name(),
-                    f.note.as_deref().unwrap_or("")
-                ),
-            });
-        }
-    }
     let endian = match input.endian {
         Endianness::Little => RunTimeEndian::Little,
         Endianness::Big => RunTimeEndian::Big,
@@ -356,20 +340,35 @@ pub fn unwind(input: &Input<'_>, threads: &mut [Thread], provider: &dyn ModulePr
             t.frames = Some(f);
         }
     }
-    let unused: Vec<String> = found
-        .iter()
-        .zip(&counts)
-        .filter(|(f, n)| **n > 0 && f.file.is_none() && f.debug.is_none())
-        .map(|(f, _)| crate::bytes::escape(&f.spec.path))
-        .collect();
-    if !unused.is_empty() {
+    // Modules that hold frames but were not used: a file that differs or cannot be checked is a
+    // warning of its own; the ones not found, one sentence.
+    let mut missing = Vec::new();
+    for (f, n) in found.iter().zip(&counts) {
+        if *n == 0 || f.file.is_some() || f.debug.is_some() {
+            continue;
+        }
+        if f.status == module::Status::Missing {
+            missing.push(crate::bytes::escape(&f.spec.path));
+            continue;
+        }
+        outcome.warnings.push(Warning {
+            member: format!("module {}", crate::bytes::escape(&f.spec.path)),
+            offset: None,
+            message: format!(
+                "{}: {}; its frames are module + offset",
+                f.status.name(),
+                f.note.as_deref().unwrap_or("")
+            ),
+        });
+    }
+    if !missing.is_empty() {
         outcome.warnings.push(Warning {
             member: "modules".into(),
             offset: None,
             message: format!(
-                "{} module(s) holding frames were not found or not used ({}): their frames are module + offset, and without their CFI the unwind follows frame pointers, which can skip callers; files were {}",
-                unused.len(),
-                unused.join(", "),
+                "{} module(s) holding frames were not found ({}): their frames are module + offset, and without their CFI the unwind follows frame pointers, which can skip callers; files were {}",
+                missing.len(),
+                missing.join(", "),
                 outcome.searched
             ),
         });
@@ -541,6 +540,11 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// A module's path for messages.
+    fn module_name(&self, i: usize) -> String {
+        crate::bytes::escape(&self.loaded[i].spec.path)
+    }
+
     fn word_at(&self, addr: u64) -> Option<u64> {
         self.mem.read(addr, self.word)
     }
@@ -657,18 +661,30 @@ impl Walker<'_, '_> {
                         }
                     },
                     Err(Failure::NoInfo) => {}
-                    // CFI that needs what the core lacks (a register it does not record) or cannot
-                    // be parsed: the other methods may still find the caller.
-                    Err(Failure::Broken(e)) => trouble = Some(e),
+                    // Corrupt CFI is not second-guessed either.
+                    Err(Failure::Broken(e)) => {
+                        let w = format!("stopped: corrupt CFI in {}: {e}", self.module_name(mi));
+                        return (frames, Some(w.clone()), Some(w));
+                    }
+                    // CFI that needs what the core lacks (a register it does not record): the other
+                    // methods may still find the caller.
+                    Err(Failure::Unusable(e)) => trouble = Some(e),
                 }
             }
             if let Some(e) = end {
                 return (frames, Some(e), None);
             }
             // 2. The frame-pointer chain.
-            if next.is_none()
-                && let Some(c) = self.frame_pointer(&regs)
-            {
+            let chain = if next.is_none() {
+                self.frame_pointer(&regs)
+            } else {
+                Err(None)
+            };
+            if let Err(Some(why)) = &chain {
+                let w = format!("stopped: {why}");
+                return (frames, Some(w.clone()), Some(w));
+            }
+            if let Ok(c) = chain {
                 match self.check(cur_sp, &c, frames.len(), &seen) {
                     Verdict::Good => next = Some(c),
                     Verdict::End if trouble.is_none() => {
@@ -745,49 +761,67 @@ impl Walker<'_, '_> {
         Verdict::Good
     }
 
-    /// The caller by the frame-pointer convention of the architecture.
-    fn frame_pointer(&self, regs: &[Option<u64>; NREGS]) -> Option<Candidate> {
+    /// The caller by the frame-pointer convention of the architecture: `Err(None)` when there is no
+    /// chain to follow, `Err(Some(why))` when the chain loops (a saved frame pointer that does not lie
+    /// above the current one).
+    fn frame_pointer(&self, regs: &[Option<u64>; NREGS]) -> Result<Candidate, Option<String>> {
         let w = u64::from(self.word);
         let spn = usize::from(self.arch.sp());
-        let sp = regs[spn]?;
+        let sp = regs[spn].ok_or(None)?;
         let mut r = *regs;
+        let looped = |fp: u64, saved: u64| {
+            Some(format!(
+                "a loop in the frame-pointer chain: the frame pointer {fp:#x} was saved as {saved:#x}, not above it"
+            ))
+        };
         let (pc, new_sp) = match self.arch {
             Arch::X86_64 | Arch::I386 | Arch::Aarch64 => {
-                let fpn = usize::from(self.arch.fp()?);
-                let fp = regs[fpn]?;
+                let fpn = usize::from(self.arch.fp().ok_or(None)?);
+                let fp = regs[fpn].ok_or(None)?;
                 if fp < sp || fp % w != 0 {
-                    return None;
+                    return Err(None);
                 }
-                let saved = self.word_at(fp)?;
-                let ra = self.word_at(fp.checked_add(w)?)?;
+                let saved = self.word_at(fp).ok_or(None)?;
+                let ra = self.word_at(fp.checked_add(w).ok_or(None)?).ok_or(None)?;
+                if saved != 0 && saved <= fp && self.is_code(self.strip(ra)) {
+                    return Err(looped(fp, saved));
+                }
                 r[fpn] = Some(saved);
-                (ra, fp.checked_add(2 * w)?)
+                (ra, fp.checked_add(2 * w).ok_or(None)?)
             }
             Arch::Riscv64 | Arch::Loongarch64 => {
-                let fpn = usize::from(self.arch.fp()?);
-                let fp = regs[fpn]?;
+                let fpn = usize::from(self.arch.fp().ok_or(None)?);
+                let fp = regs[fpn].ok_or(None)?;
                 if fp <= sp || fp % w != 0 {
-                    return None;
+                    return Err(None);
                 }
-                let ra = self.word_at(fp.checked_sub(w)?)?;
-                let saved = self.word_at(fp.checked_sub(2 * w)?)?;
+                let ra = self.word_at(fp.checked_sub(w).ok_or(None)?).ok_or(None)?;
+                let saved = self
+                    .word_at(fp.checked_sub(2 * w).ok_or(None)?)
+                    .ok_or(None)?;
+                if saved != 0 && saved <= fp && self.is_code(ra) {
+                    return Err(looped(fp, saved));
+                }
                 r[fpn] = Some(saved);
                 (ra, fp)
             }
             Arch::Ppc | Arch::Ppc64 => {
                 // The back chain: the word at sp is the caller's sp; the caller's frame keeps the link
                 // register save slot (ELF ABI: 16 bytes in on ppc64, 4 on ppc).
-                let back = self.word_at(sp)?;
+                let back = self.word_at(sp).ok_or(None)?;
                 if back <= sp {
-                    return None;
+                    return Err(None);
                 }
                 let lr_slot = if self.word == 8 { 16 } else { 4 };
-                (self.word_at(back.checked_add(lr_slot)?)?, back)
+                let ra = self
+                    .word_at(back.checked_add(lr_slot).ok_or(None)?)
+                    .ok_or(None)?;
+                (ra, back)
             }
-            _ => return None,
+            _ => return Err(None),
         };
         r[spn] = Some(new_sp);
-        Some(Candidate {
+        Ok(Candidate {
             pc: self.strip(pc),
             regs: r,
             found_by: "frame-pointer",
