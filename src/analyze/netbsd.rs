@@ -162,15 +162,9 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         ));
     }
     let (endian, proc2_elem) = layout.unwrap_or((Endianness::Little, nb::KINFO_PROC2_SIZE));
-    let page_size = manifest.and_then(|m| m.host.page_size).or_else(|| {
-        let b = raw.file(PAGESIZE)?;
-        let w: [u8; 4] = b.get(..4)?.try_into().ok()?;
-        let v = match endian {
-            Endianness::Little => i32::from_le_bytes(w),
-            Endianness::Big => i32::from_be_bytes(w),
-        };
-        u64::try_from(v).ok().filter(|v| *v > 0)
-    });
+    let page_size = manifest
+        .and_then(|m| m.host.page_size)
+        .or_else(|| nb::decode_pagesize(raw.file(PAGESIZE)?, endian));
     if page_size.is_none() && raw.member(PROC2).is_some() {
         warnings.push(Warning::member(
             PAGESIZE,

@@ -266,8 +266,7 @@ const KINFO_PROC_ILP32: KinfoProcLayout = KinfoProcLayout {
 };
 
 fn cstr(bytes: &[u8]) -> Vec<u8> {
-    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    bytes[..end].to_vec()
+    crate::formats::cstr::c_string(bytes).to_vec()
 }
 
 /// Decodes one `kinfo_proc` record of `len` 1088 or 768 bytes.
@@ -346,30 +345,22 @@ pub struct SockAddr {
 /// `KF_TYPE_SOCKET`.
 pub const KF_TYPE_SOCKET: i32 = 2;
 
-fn sockaddr(ss: &[u8]) -> Option<SockAddr> {
-    let family = *ss.get(1)?;
-    match family {
-        2 => {
-            let port = u16::from_be_bytes([*ss.get(2)?, *ss.get(3)?]);
-            let a = ss.get(4..8)?;
-            Some(SockAddr {
-                address: std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string(),
-                port: Some(port),
-            })
-        }
-        28 => {
-            let port = u16::from_be_bytes([*ss.get(2)?, *ss.get(3)?]);
-            let a: [u8; 16] = ss.get(8..24)?.try_into().ok()?;
-            Some(SockAddr {
-                address: std::net::Ipv6Addr::from(a).to_string(),
-                port: Some(port),
-            })
-        }
-        1 => Some(SockAddr {
-            address: String::from_utf8_lossy(&cstr(ss.get(2..)?)).into_owned(),
+fn sockaddr(ss: &[u8], e: Endianness) -> Option<SockAddr> {
+    use crate::formats::sockaddr::{self as sa, SockAddr as A};
+    match sa::bsd(ss, sa::AF_INET6_FREEBSD, e)? {
+        A::Inet { addr, port } => Some(SockAddr {
+            address: addr.to_string(),
+            port: Some(port),
+        }),
+        A::Inet6 { addr, port, .. } => Some(SockAddr {
+            address: addr.to_string(),
+            port: Some(port),
+        }),
+        A::Local { path } => Some(SockAddr {
+            address: String::from_utf8_lossy(&path).into_owned(),
             port: None,
         }),
-        _ => None,
+        A::Unspec | A::Other { .. } => None,
     }
 }
 
@@ -661,8 +652,8 @@ fn kinfo_file(rec: &[u8], e: Endianness) -> Option<KinfoFile> {
         let s = (int(36)?, int(40)?, int(44)?);
         let ep = rec
             .get(48..176)
-            .and_then(sockaddr)
-            .zip(rec.get(176..304).and_then(sockaddr));
+            .and_then(|b| sockaddr(b, e))
+            .zip(rec.get(176..304).and_then(|b| sockaddr(b, e)));
         (Some(s), ep)
     } else {
         (None, None)

@@ -490,8 +490,7 @@ fn seconds(sec: i64, usec: i64) -> f64 {
 }
 
 fn cstr(bytes: &[u8]) -> Vec<u8> {
-    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    bytes[..end].to_vec()
+    crate::formats::cstr::c_string(bytes).to_vec()
 }
 
 fn truncated(what: &str, offset: u64, need: usize, have: usize) -> CoreWarning {
