@@ -801,6 +801,80 @@ fn big_endian_dump_with_longer_records() {
     assert_eq!(th["threads"][2]["wchan"], "biowait");
 }
 
+/// The manifest's host facts reach `info` (release, clock ticks, boot time, boot id), and numbers no host
+/// has are warnings naming `manifest.json` and the field, which is then unknown: a page size of 0 gives
+/// way to the dump's own `hw.pagesize`.
+#[test]
+fn manifest_host_facts_are_converted_and_checked() {
+    let manifest = |host: Value| {
+        let mut h = json!({"sysname": "NetBSD", "release": "10.0", "machine": "amd64",
+                           "byte_order": "little", "data_model": "lp64"});
+        for (k, v) in host.as_object().unwrap() {
+            h[k] = v.clone();
+        }
+        json!({"format_version": 1, "tool": "procsift", "tool_version": "0.1.0", "host": h,
+               "capture": {"plan": "netbsd"}, "members": []})
+    };
+    let dir = TempDir::new("netbsd-host");
+    world().write(dir.path(), Enc { big: false }, Sizes::KNOWN);
+    let m = manifest(
+        json!({"os_release": "NetBSD 10.0", "page_size": 8192, "clk_tck": 100,
+                            "boot_time": "2023-11-14T00:00:00Z", "boot_id": "nb-boot"}),
+    );
+    std::fs::write(dir.path().join("manifest.json"), m.to_string()).unwrap();
+    let info = run_json(&["info", dir.path().to_str().unwrap(), "--format", "json"]);
+    let h = &info["host"];
+    assert_eq!(
+        (
+            &h["os_release"],
+            &h["clk_tck"],
+            &h["page_size"],
+            &h["boot_time"],
+            &h["boot_id"]
+        ),
+        (
+            &json!("NetBSD 10.0"),
+            &json!(100),
+            &json!(8192),
+            &json!("2023-11-14T00:00:00Z"),
+            &json!("nb-boot")
+        ),
+        "{h}"
+    );
+
+    let m = manifest(json!({"page_size": 0, "clk_tck": 10_000_000_000u64,
+                            "boot_time": "10000-01-01T00:00:00Z"}));
+    std::fs::write(dir.path().join("manifest.json"), m.to_string()).unwrap();
+    let r = dir.path().to_str().unwrap();
+    let info = run_json(&["info", r, "--format", "json"]);
+    let h = &info["host"];
+    assert!(
+        h.get("clk_tck").is_none() && h.get("boot_time").is_none(),
+        "{h}"
+    );
+    // hw.pagesize (4096) stands in for the impossible manifest page size.
+    assert_eq!(h["page_size"], 4096, "{h}");
+    let warnings: Vec<String> = info["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["member"] == "manifest.json")
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .collect();
+    for what in [
+        "page size 0",
+        "clock ticks per second 10000000000",
+        "boot time",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.contains(what)),
+            "{what}: {warnings:?}"
+        );
+    }
+    let ps = run_json(&["ps", r, "--format", "json"]);
+    assert_eq!(by_pid(&ps["processes"])[&412]["memory"]["rss_kib"], 2048);
+}
+
 /// A dump cut short: the whole records present are shown, the cut is a warning naming the member and
 /// the offset of the partial record.
 #[test]

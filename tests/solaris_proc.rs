@@ -606,3 +606,96 @@ fn hostile_solaris_files() {
         }
     }
 }
+
+/// Writes a `manifest.json` for a Solaris tree (the Solaris plan's, byte order and data model of an
+/// amd64 reader) whose host facts are `host`.
+fn solaris_manifest(root: &Path, host: Value) {
+    let mut h = serde_json::json!({
+        "hostname": "omni",
+        "sysname": "SunOS",
+        "release": "5.11",
+        "machine": "i86pc",
+        "byte_order": "little",
+        "data_model": "lp64",
+    });
+    for (k, v) in host.as_object().unwrap() {
+        h[k] = v.clone();
+    }
+    let m = serde_json::json!({
+        "format_version": 1,
+        "tool": "procsift",
+        "tool_version": "0.1.0",
+        "host": h,
+        "capture": {"plan": "solaris"},
+        "members": [],
+    });
+    put(root, "manifest.json", m.to_string().as_bytes());
+}
+
+/// The manifest's host facts reach `info` for Solaris as for Linux: release, clock ticks, page size,
+/// boot time and boot id (the Solaris conversion used to drop `os_release`, `clk_tck` and `boot_id`).
+#[test]
+fn manifest_host_facts_reach_info() {
+    let dir = common::TempDir::new("solhost");
+    passwd(dir.path());
+    write_process(dir.path(), &Enc::new("Amd64", Endianness::Little), 4242);
+    solaris_manifest(
+        dir.path(),
+        serde_json::json!({
+            "os_release": "OmniOS v11 r151046",
+            "page_size": 4096,
+            "clk_tck": 100,
+            "boot_time": "2023-11-14T00:00:00Z",
+            "boot_id": "1c7b0c6e-boot",
+            "zonename": "global",
+        }),
+    );
+    let r = dir.path().to_str().unwrap();
+    let info = json(&["info", r, "--format", "json"]);
+    let h = &info["host"];
+    assert_eq!(h["os_release"], "OmniOS v11 r151046", "{h}");
+    assert_eq!(h["clk_tck"], 100, "{h}");
+    assert_eq!(h["page_size"], 4096, "{h}");
+    assert_eq!(h["boot_time"], "2023-11-14T00:00:00Z", "{h}");
+    assert_eq!(h["boot_id"], "1c7b0c6e-boot", "{h}");
+    assert_eq!(h["sysname"], "SunOS", "{h}");
+}
+
+/// Numbers no host has are warnings naming `manifest.json` and the field, which is then unknown.
+#[test]
+fn impossible_manifest_numbers_are_warnings_and_unknown() {
+    let dir = common::TempDir::new("solbadhost");
+    passwd(dir.path());
+    write_process(dir.path(), &Enc::new("Sparcv9", Endianness::Big), 4242);
+    solaris_manifest(
+        dir.path(),
+        serde_json::json!({
+            "byte_order": "big",
+            "page_size": 3000,
+            "clk_tck": 0,
+            "boot_time": "1960-01-01T00:00:00Z",
+        }),
+    );
+    let r = dir.path().to_str().unwrap();
+    let info = json(&["info", r, "--format", "json"]);
+    let h = &info["host"];
+    for field in ["page_size", "clk_tck", "boot_time"] {
+        assert!(h.get(field).is_none(), "{field}: {h}");
+    }
+    let warnings: Vec<String> = info["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["member"] == "manifest.json")
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .collect();
+    for what in ["page size 3000", "clock ticks per second 0", "boot time"] {
+        assert!(
+            warnings.iter().any(|w| w.contains(what)),
+            "{what}: {warnings:?}"
+        );
+    }
+    // The processes are still read.
+    let ps = json(&["ps", r, "--format", "json"]);
+    assert_eq!(ps["processes"][0]["pid"], 4242);
+}

@@ -2,6 +2,7 @@
 
 pub mod core;
 pub mod events;
+mod host;
 pub mod linux;
 pub mod netbsd;
 pub mod solaris;

@@ -25,8 +25,8 @@ use crate::formats::netbsd::{
     file::{dtype, vtype},
 };
 use crate::model::{
-    Credentials, Fd, FdKind, Host, Memory, Process, Snapshot, Socket, SocketEndpoint, Source,
-    Thread, Warning,
+    Credentials, Fd, FdKind, Memory, Process, Snapshot, Socket, SocketEndpoint, Source, Thread,
+    Warning,
 };
 use crate::snapshot::RawSnapshot;
 use crate::time::Timestamp;
@@ -162,13 +162,21 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         ));
     }
     let (endian, proc2_elem) = layout.unwrap_or((Endianness::Little, nb::KINFO_PROC2_SIZE));
-    let page_size = manifest
-        .and_then(|m| m.host.page_size)
-        .or_else(|| nb::decode_pagesize(raw.file(PAGESIZE)?, endian));
+    let mut host = super::host::from_manifest(raw, &mut warnings);
+    host.sysname.get_or_insert_with(|| "NetBSD".into());
+    host.byte_order = Some(endian);
+    if host.page_size.is_none() {
+        host.page_size = raw
+            .file(PAGESIZE)
+            .and_then(|b| nb::decode_pagesize(b, endian));
+        warnings.extend(host.drop_impossible(PAGESIZE));
+    }
+    let page_size = host.page_size;
     if page_size.is_none() && raw.member(PROC2).is_some() {
         warnings.push(Warning::member(
             PAGESIZE,
-            "page size unknown (no manifest, no hw.pagesize): memory sizes in pages are not shown",
+            "page size unknown (none in the manifest, no hw.pagesize): memory sizes in pages are not \
+             shown",
         ));
     }
     let ctx = Ctx {
@@ -244,21 +252,6 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     processes.sort_by_key(|p| p.pid);
     processes.dedup_by_key(|p| p.pid);
 
-    let mut host = Host {
-        sysname: Some("NetBSD".into()),
-        byte_order: Some(endian),
-        page_size,
-        ..Host::default()
-    };
-    if let Some(m) = manifest {
-        host.hostname = m.host.hostname.clone();
-        host.sysname = m.host.sysname.clone().or(host.sysname);
-        host.release = m.host.release.clone();
-        host.version = m.host.version.clone();
-        host.machine = m.host.machine.clone();
-        host.data_model = m.host.model();
-        host.boot_time = m.host.boot_time;
-    }
     let mut snapshot = Snapshot {
         source: Source {
             os: Some("netbsd".into()),

@@ -19,8 +19,8 @@ use crate::formats::solaris::{
     SigAction, Target, Timestruc,
 };
 use crate::model::{
-    Credentials, Fd, FdKind, Host, Mapping, Memory, Process, SignalAction, Snapshot, Source,
-    Syscall, Thread, Usage, Warning,
+    Credentials, Fd, FdKind, Mapping, Memory, Process, SignalAction, Snapshot, Source, Syscall,
+    Thread, Usage, Warning,
 };
 use crate::snapshot::RawSnapshot;
 use crate::time::Timestamp;
@@ -395,6 +395,7 @@ fn special_map_name(flags: i32, mapname: &[u8]) -> Option<ByteString> {
 /// Builds the model of a Solaris /proc tree or snapshot.
 pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     let mut warnings = raw.warnings.clone();
+    let host = super::host::from_manifest(raw, &mut warnings);
     let users = raw
         .file("etc/passwd")
         .map(crate::formats::linux::passwd::names)
@@ -418,19 +419,6 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
             _ => {}
         }
     }
-    let mut host = Host::default();
-    if let Some(m) = &raw.manifest {
-        host.hostname = m.host.hostname.clone();
-        host.sysname = m.host.sysname.clone();
-        host.release = m.host.release.clone();
-        host.version = m.host.version.clone();
-        host.machine = m.host.machine.clone();
-        host.byte_order = m.host.endianness();
-        host.data_model = m.host.model();
-        host.page_size = m.host.page_size;
-        host.boot_time = m.host.boot_time;
-    }
-
     let mut snapshot = Snapshot {
         events: None,
         source: Source {
