@@ -28,6 +28,8 @@ pub mod file;
 pub mod lwp;
 pub mod pcb;
 pub mod proc2;
+#[cfg(target_os = "netbsd")]
+mod witness;
 
 pub use crate::formats::solaris::{DecodeError, DecodeErrorKind, Lenient};
 pub use args::{pathname, strings};
