@@ -801,6 +801,7 @@ fn netbsd_process(
                 code_name: name
                     .as_deref()
                     .and_then(|n| signals::fault_code(n, pi.sigcode as i32))
+                    .or_else(|| signals::sender_code(Numbering::NetBsd, pi.sigcode as i32))
                     .map(str::to_owned),
                 name,
                 code: Some(pi.sigcode as i32),

@@ -232,6 +232,8 @@ pub(super) fn process(
                 name.as_deref()
                     .and_then(|n| signals::fault_code(n, s.info.code))
                     .map(str::to_owned)
+            } else if s.info.signo == number {
+                signals::sender_code(Numbering::Solaris, s.info.code).map(str::to_owned)
             } else {
                 None
             },

@@ -123,6 +123,50 @@ pub fn linux_sender_code(code: i32) -> Option<&'static str> {
     })
 }
 
+/// The name of an `si_code` that says who sent a signal or that nothing is known of it, as `numbering`'s
+/// system defines it (the values differ): Linux `include/uapi/asm-generic/siginfo.h`, NetBSD
+/// `sys/sys/siginfo.h`, illumos `usr/src/uts/common/sys/siginfo.h`, FreeBSD `sys/sys/signal.h`.
+pub fn sender_code(numbering: Numbering, code: i32) -> Option<&'static str> {
+    match numbering {
+        Numbering::LinuxGeneric | Numbering::LinuxMips | Numbering::LinuxSparc => {
+            linux_sender_code(code)
+        }
+        Numbering::NetBsd => Some(match code {
+            0 => "SI_USER: sent by kill(2)",
+            -1 => "SI_QUEUE: sent by sigqueue(2)",
+            -2 => "SI_TIMER: POSIX timer expired",
+            -3 => "SI_ASYNCIO: AIO completed",
+            -4 => "SI_MESGQ: message queue state changed",
+            -5 => "SI_LWP: sent by _lwp_kill(2)",
+            32767 => "SI_NOINFO: no signal-specific information",
+            _ => return None,
+        }),
+        Numbering::Solaris => Some(match code {
+            0 => "SI_USER: sent by kill(2)",
+            -1 => "SI_LWP: sent by lwp_kill(2)",
+            -2 => "SI_QUEUE: sent by sigqueue(3C)",
+            -3 => "SI_TIMER: POSIX timer expired",
+            -4 => "SI_ASYNCIO: AIO completed",
+            -5 => "SI_MESGQ: message queue state changed",
+            2049 => "SI_RCTL: sent by a resource-control action",
+            2050 => "SI_DTRACE: sent by a DTrace action",
+            32767 => "SI_NOINFO: no signal-specific information",
+            _ => return None,
+        }),
+        Numbering::FreeBsd => Some(match code {
+            0 => "SI_NOINFO: no signal-specific information",
+            0x10001 => "SI_USER: sent by kill(2)",
+            0x10002 => "SI_QUEUE: sent by sigqueue(2)",
+            0x10003 => "SI_TIMER: POSIX timer expired",
+            0x10004 => "SI_ASYNCIO: AIO completed",
+            0x10005 => "SI_MESGQ: message queue state changed",
+            0x10006 => "SI_KERNEL: sent by the kernel",
+            0x10007 => "SI_LWP: sent by thr_kill(2)",
+            _ => return None,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +184,31 @@ mod tests {
             fault_code("SIGSEGV", 1),
             Some("SEGV_MAPERR: address not mapped")
         );
+    }
+
+    #[test]
+    fn sender_codes_follow_each_system() {
+        let noinfo = Some("SI_NOINFO: no signal-specific information");
+        assert_eq!(sender_code(Numbering::NetBsd, 32767), noinfo);
+        assert_eq!(sender_code(Numbering::Solaris, 32767), noinfo);
+        assert_eq!(sender_code(Numbering::FreeBsd, 0), noinfo);
+        assert_eq!(sender_code(Numbering::LinuxGeneric, 32767), None);
+        // -1 is SI_QUEUE on NetBSD and Linux, SI_LWP on illumos.
+        assert!(
+            sender_code(Numbering::NetBsd, -1)
+                .unwrap()
+                .starts_with("SI_QUEUE")
+        );
+        assert!(
+            sender_code(Numbering::Solaris, -1)
+                .unwrap()
+                .starts_with("SI_LWP")
+        );
+        assert!(
+            sender_code(Numbering::LinuxMips, -1)
+                .unwrap()
+                .starts_with("SI_QUEUE")
+        );
+        assert_eq!(sender_code(Numbering::NetBsd, 1), None);
     }
 }
