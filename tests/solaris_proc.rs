@@ -264,7 +264,11 @@ fn check_tree(root: &Path, pids: &[i32]) {
             t1["syscall"]["args"],
             serde_json::json!([0, 0x8047000, 4096])
         );
-        assert_eq!(t1["sig_blocked"], "SIGINT");
+        // The hex mask of docs/schema.md (bit n-1 for signal n, sigset_t's 128 bits), names beside it.
+        assert_eq!(t1["sig_blocked"], "00000000000000000000000000000002");
+        assert_eq!(t1["sig_blocked_names"], serde_json::json!(["SIGINT"]));
+        assert_eq!(t1["sig_pending"], "00000000000000000000000000000000");
+        assert_eq!(t1["sig_pending_names"], serde_json::json!([]));
         assert_eq!(p["threads"][1]["name"], "worker");
         assert!(p["data_model"] == "ilp32" || p["data_model"] == "lp64");
         let text = String::from_utf8_lossy(
@@ -276,6 +280,11 @@ fn check_tree(root: &Path, pids: &[i32]) {
         )
         .into_owned();
         assert!(text.contains("syscall 3(0x0, 0x8047000, 0x1000)"), "{text}");
+        // pflags: the held signals by name; nothing pending, so no "pending".
+        assert!(
+            text.contains("held SIGINT") && !text.contains("pending"),
+            "{text}"
+        );
         assert!(
             text.contains("FORK|MSACCT") && text.contains("zone         global"),
             "{text}"

@@ -215,6 +215,17 @@ fn sigset_names(members: Vec<u32>) -> Vec<String> {
         .collect()
 }
 
+/// A `sigset_t` as the hex mask docs/schema.md promises (Linux's `SigBlk` form): bit n-1 set for signal
+/// n, all 128 bits (32 hex digits; word i of `__sigbits` holds signals 32 i + 1 ..= 32 i + 32).
+fn hex_sigset(s: &sol::SigSet) -> String {
+    let v = s
+        .0
+        .iter()
+        .enumerate()
+        .fold(0u128, |acc, (i, w)| acc | (u128::from(*w) << (32 * i)));
+    format!("{v:032x}")
+}
+
 /// One thread from whichever of `lwpsinfo_t`, `lwpstatus_t` and `prusage_t` are present.
 pub(crate) fn thread(
     info: Option<&Lwpsinfo>,
@@ -243,8 +254,10 @@ pub(crate) fn thread(
         t.flag_names = Some(flag_names(s.flags));
         t.stop_reason = stop_reason(s.why, s.what);
         t.signal = Some(i32::from(s.cursig));
-        t.sig_pending = Some(sigset_names(s.lwppend.members()).join(" "));
-        t.sig_blocked = Some(sigset_names(s.lwphold.members()).join(" "));
+        t.sig_pending = Some(hex_sigset(&s.lwppend));
+        t.sig_blocked = Some(hex_sigset(&s.lwphold));
+        t.sig_pending_names = Some(sigset_names(s.lwppend.members()));
+        t.sig_blocked_names = Some(sigset_names(s.lwphold.members()));
         if s.syscall > 0 {
             let n = usize::try_from(s.nsysarg).unwrap_or(0).min(s.sysarg.len());
             t.syscall = Some(Syscall {
