@@ -459,8 +459,17 @@ fn check_reports(input: &Path) {
     let zombie = &procs[&950];
     assert_eq!(zombie["state"], json!("Z"));
     assert_eq!(zombie["comm"], json!("defunct"));
-    for absent in ["start_time", "user_time", "argv", "exe"] {
-        assert!(zombie.get(absent).is_none(), "zombie {absent}");
+    // fill_kproc2() fills no address space, LWP priority or times for a zombie: unknown, not 0 (the
+    // encoder wrote priority 85 and sizes 0 as such a record could hold).
+    for absent in [
+        "start_time",
+        "user_time",
+        "argv",
+        "exe",
+        "memory",
+        "priority",
+    ] {
+        assert!(zombie.get(absent).is_none(), "zombie {absent}: {zombie}");
     }
 
     // ps table: the NetBSD columns.
@@ -479,6 +488,14 @@ fn check_reports(input: &Path) {
             .any(|l| l.contains("/usr/sbin/sshd -D") && l.contains("50.0")),
         "{text}"
     );
+    // The zombie's RSS and VSZ are unknown: `-`, like its START and TIME.
+    let zrow: Vec<&str> = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("950 "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(zrow[6..10], ["-", "-", "-", "-"], "{text}");
 
     // tree: init → sshd → {ctl, defunct}, init → dnsd.
     let tree = run_json(&["tree", input, "--format", "json"]);

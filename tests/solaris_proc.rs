@@ -708,3 +708,73 @@ fn impossible_manifest_numbers_are_warnings_and_unknown() {
     let ps = json(&["ps", r, "--format", "json"]);
     assert_eq!(ps["processes"][0]["pid"], 4242);
 }
+
+/// What the kernel leaves zero because it does not apply is unknown, never a made-up 0: a zombie's
+/// psinfo has no address space (`pr_size`, `pr_rssize` 0) and a zeroed `pr_lwp` (priority, nice; ps
+/// prints `-` for its NI and SZ), and a mapping whose `pr_pagesize` is 0 has no page size to count its
+/// resident pages in.
+#[test]
+fn zombies_and_missing_page_sizes_are_unknown_not_zero() {
+    let dir = common::TempDir::new("solzero");
+    passwd(dir.path());
+    let enc = Enc::new("Sparcv9", Endianness::Big);
+    write_process(dir.path(), &enc, 4242);
+    // pid 600: a zombie, as prgetpsinfo() writes one.
+    let mut g = Gen::new(&enc, 600);
+    let mut z = g.psinfo();
+    z.pid = 600;
+    z.ppid = 4242;
+    z.nlwp = 0;
+    z.nzomb = 1;
+    z.flag = 0;
+    z.size_kb = 0;
+    z.rssize_kb = 0;
+    z.dmodel = 2;
+    z.lwp = procsift::formats::solaris::Lwpsinfo {
+        sname: b'Z',
+        state: 3, // SZOMB
+        ..procsift::formats::solaris::Lwpsinfo::default()
+    };
+    put(dir.path(), "proc/600/psinfo", &enc.psinfo(&z));
+    // pid 4242's xmap gets a mapping with no page size.
+    let mut m = g.prxmap();
+    m.vaddr = 0x50000;
+    m.size = 0x2000;
+    m.mapname = Vec::new();
+    m.mflags = 0x4;
+    m.pagesize = 0;
+    m.rss = 2;
+    let mut xmap = std::fs::read(dir.path().join("proc/4242/xmap")).unwrap();
+    xmap.extend(enc.prxmap(&m));
+    put(dir.path(), "proc/4242/xmap", &xmap);
+
+    let r = dir.path().to_str().unwrap();
+    let ps = json(&["ps", r, "--format", "json"]);
+    let zombie = ps["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 600)
+        .unwrap();
+    assert_eq!(zombie["state"], "Z");
+    for absent in ["memory", "priority", "nice"] {
+        assert!(zombie.get(absent).is_none(), "zombie {absent}: {zombie}");
+    }
+    let out = common::bin().args(["ps", r]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("600 "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // PID PPID USER ZONE STAT NLWP PCPU PMEM RSS VSZ ...
+    assert_eq!(row[8..10], ["-", "-"], "{text}");
+
+    let maps = json(&["maps", r, "4242", "--format", "json"]);
+    let last = maps["maps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["start"], 0x50000);
+    for absent in ["page_size", "rss_kib", "anon_kib", "locked_kib"] {
+        assert!(last.get(absent).is_none(), "{absent}: {last}");
+    }
+}

@@ -289,6 +289,16 @@ fn text(b: &[u8]) -> Option<ByteString> {
 fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<Warning>) -> Process {
     let raw = ctx.raw;
     let valid = k.uvalid != 0;
+    // fill_kproc2() (sys/kern/kern_proc.c) fills the address-space sizes and the representative LWP's
+    // fields (priority, wait message) only for a process that is neither being created (SIDL 1) nor a
+    // zombie (SZOMB 5, SDEAD 6): for those they are unknown, not 0. `p_realstat` is the process state;
+    // a kernel that leaves it 0 gives the process state in `p_stat` for exactly these cases.
+    let pstat = if k.realstat != 0 {
+        k.realstat
+    } else {
+        k.stat as u8 as u64
+    };
+    let live = !matches!(pstat, 1 | 5 | 6);
     let mut p = Process {
         pid: k.pid,
         ppid: Some(k.ppid),
@@ -313,7 +323,7 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
         },
         state: state_letter(k.stat, k.flag).map(str::to_owned),
         nice: Some(i64::from(k.nice) - NZERO),
-        priority: Some(i64::from(k.priority)),
+        priority: live.then_some(i64::from(k.priority)),
         flags: Some(u64::from(k.flag as u32)),
         nlwp: u32::try_from(k.nlwps).ok(),
         user_time: valid.then(|| k.uutime.secs()),
@@ -330,12 +340,14 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
                 .map(|n| n.saturating_mul(ps) / 1024)
         })
     };
-    p.memory = Some(Memory {
-        rss_kib: kib(i64::from(k.vm_rssize)),
-        vsz_kib: kib(k.vm_msize),
+    let memory = Memory {
+        rss_kib: live.then(|| kib(i64::from(k.vm_rssize))).flatten(),
+        vsz_kib: live.then(|| kib(k.vm_msize)).flatten(),
         rss_peak_kib: valid.then_some(k.uru_maxrss),
         ..Memory::default()
-    });
+    };
+    // Nothing known is no memory object at all (not `{}`).
+    p.memory = (memory != Memory::default()).then_some(memory);
 
     let args = format!("sysctl/kern.proc_args/{}", k.pid);
     p.exe = raw

@@ -142,13 +142,22 @@ pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     p.contract = Some(ps.contract);
     p.data_model = ps.data_model();
     p.state = (ps.lwp.sname.is_ascii_graphic()).then(|| char::from(ps.lwp.sname).to_string());
-    p.nice = Some(i64::from(ps.lwp.nice));
-    p.priority = Some(i64::from(ps.lwp.pri));
+    // prgetpsinfo() leaves a zombie's pr_lwp zeroed but for pr_sname 'Z' (ps prints `-` for its NI),
+    // and gives a zombie or a system process (no user address space) pr_size and pr_rssize 0 (ps: SZ 0,
+    // not a size): unknown, not 0.
+    let zombie = ps.lwp.sname == b'Z';
+    let system = ps.flag & 0x1 != 0; // SSYS
+    if !zombie {
+        p.nice = Some(i64::from(ps.lwp.nice));
+        p.priority = Some(i64::from(ps.lwp.pri));
+    }
     p.flags = Some(ps.flag as u32 as u64);
-    p.kernel_thread = Some(ps.flag & 0x1 != 0); // SSYS
-    let m = p.memory.get_or_insert_with(Memory::default);
-    m.vsz_kib = Some(ps.size_kb);
-    m.rss_kib = Some(ps.rssize_kb);
+    p.kernel_thread = Some(system);
+    if !zombie && !system {
+        let m = p.memory.get_or_insert_with(Memory::default);
+        m.vsz_kib = Some(ps.size_kb);
+        m.rss_kib = Some(ps.rssize_kb);
+    }
 }
 
 /// Process-wide status from `pstatus_t`.
@@ -240,9 +249,12 @@ pub(crate) fn thread(
     if let Some(i) = info {
         t.name = (!i.name.is_empty()).then(|| ByteString::from(i.name.clone()));
         t.state = (i.sname.is_ascii_graphic()).then(|| char::from(i.sname).to_string());
-        t.processor = u32::try_from(i.onpro).ok();
-        t.priority = Some(i64::from(i.pri));
-        t.nice = Some(i64::from(i.nice));
+        // A zombie LWP's lwpsinfo (in lpsinfo) has no processor, priority or nice.
+        if i.sname != b'Z' {
+            t.processor = u32::try_from(i.onpro).ok();
+            t.priority = Some(i64::from(i.pri));
+            t.nice = Some(i64::from(i.nice));
+        }
         t.start_time = timestamp(&i.start);
         t.class = (!i.clname.is_empty()).then(|| text(&i.clname));
         t.pct_cpu = Some(sol::pct_to_percent(i.pctcpu));
@@ -336,8 +348,11 @@ pub(crate) fn fd(f: &FdInfo) -> Fd {
         0o140000 => FdKind::Socket,
         _ => FdKind::Other,
     };
-    // pr_fileflags holds the F_GETFL flags: O_ACCMODE is O_RDONLY 0, O_WRONLY 1, O_RDWR 2 (sys/fcntl.h).
+    // pr_fileflags holds the F_GETXFL flags: O_ACCMODE is O_RDONLY 0, O_WRONLY 1, O_RDWR 2
+    // (sys/fcntl.h); -1 when the fcntl failed (libproc's Pgcore writes that; pfiles then shows none).
+    let known = f.fileflags != -1;
     let mode = match f.fileflags & 3 {
+        _ if !known => None,
         0 => Some("r".to_string()),
         1 => Some("w".into()),
         2 => Some("rw".into()),
@@ -348,7 +363,7 @@ pub(crate) fn fd(f: &FdInfo) -> Fd {
         kind,
         target: (!f.path.is_empty()).then(|| ByteString::from(f.path.clone())),
         mode,
-        flags: Some(f.fileflags as u32 as u64),
+        flags: known.then_some(f.fileflags as u32 as u64),
         pos: u64::try_from(f.offset).ok(),
         inode: Some(f.ino),
         socket: None,
@@ -362,8 +377,9 @@ pub(crate) fn xmaps(
 ) -> Vec<Mapping> {
     maps.iter()
         .map(|m| {
-            let page = u64::try_from(m.pagesize).unwrap_or(4096).max(1);
-            let kib = |pages: u64| pages.saturating_mul(page) / 1024;
+            // Resident pages are counted in pr_pagesize; without one they cannot be converted.
+            let page = u64::try_from(m.pagesize).ok().filter(|p| *p > 0);
+            let kib = |pages: u64| page.map(|page| pages.saturating_mul(page) / 1024);
             Mapping {
                 start: m.vaddr,
                 end: m.vaddr.saturating_add(m.size),
@@ -371,10 +387,10 @@ pub(crate) fn xmaps(
                 offset: u64::try_from(m.offset).unwrap_or(0),
                 inode: (m.ino != 0).then_some(m.ino),
                 path: path_of(&m.mapname).or_else(|| special_map_name(m.mflags, &m.mapname)),
-                rss_kib: Some(kib(m.rss)),
-                anon_kib: Some(kib(m.anon)),
-                locked_kib: Some(kib(m.locked)),
-                page_size: Some(page),
+                rss_kib: kib(m.rss),
+                anon_kib: kib(m.anon),
+                locked_kib: kib(m.locked),
+                page_size: page,
                 ..Mapping::default()
             }
         })
@@ -683,9 +699,42 @@ fn maps(
                 perms: mflags(m.mflags),
                 offset: u64::try_from(m.offset).unwrap_or(0),
                 path: path_of(&m.mapname).or_else(|| special_map_name(m.mflags, &m.mapname)),
-                page_size: u64::try_from(m.pagesize).ok(),
+                page_size: u64::try_from(m.pagesize).ok().filter(|p| *p > 0),
                 ..Mapping::default()
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gcore'd fd whose fcntl failed records pr_fileflags -1 and pr_offset -1: no mode, flags or
+    /// position (not O_RDWR|..., not 2^64 - 1).
+    #[test]
+    fn failed_fcntl_and_lseek_are_unknown() {
+        let f = FdInfo {
+            fd: 3,
+            mode: 0o100644,
+            fileflags: -1,
+            offset: -1,
+            ino: 12,
+            path: b"/etc/passwd".to_vec(),
+            ..FdInfo::default()
+        };
+        let d = fd(&f);
+        assert_eq!((d.mode, d.flags, d.pos), (None, None, None));
+        assert_eq!(d.kind, FdKind::File);
+        let f = FdInfo {
+            fileflags: 0x82,
+            offset: 100,
+            ..f
+        };
+        let d = fd(&f);
+        assert_eq!(
+            (d.mode.as_deref(), d.flags, d.pos),
+            (Some("rw"), Some(0x82), Some(100))
+        );
+    }
 }
