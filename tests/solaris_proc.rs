@@ -9,7 +9,7 @@ use std::path::Path;
 
 use procsift::abi::Endianness;
 use procsift::formats::solaris::{Prusage, SigAction, Timestruc, WordSet};
-use serde_json::Value;
+use serde_json::{Value, json};
 use solaris_encoder::{Enc, Gen};
 
 fn ts(sec: i64) -> Timestruc {
@@ -194,6 +194,105 @@ fn write_process(root: &Path, enc: &Enc, pid: i32) {
     link(root, &format!("{dir}/path/root"), "/");
     link(root, &format!("{dir}/path/0"), "/dev/pts/3");
     link(root, &format!("{dir}/path/3"), "/var/log/sleepy.log");
+    write_fdinfo(root, enc, pid);
+}
+
+/// `fdinfo/<fd>` of pid's descriptors, as pfiles would show them: the terminal (0), the log (3), a
+/// listening TCP socket (4), a connected TCP6 one (5), a connected unix stream socket (6) and a UDP one
+/// (7). The sockets have no `path/` link (sockfs gives them none).
+fn write_fdinfo(root: &Path, enc: &Enc, pid: i32) {
+    use solaris_encoder::*;
+    let v6 = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
+    let int = |v: i32| {
+        let mut b = vec![0u8; 4];
+        enc.put_n(&mut b, 0, 4, v as u32 as u64);
+        b
+    };
+    let socket = |fd: i32, stype: i32, misc: Vec<(u32, Vec<u8>)>| FdinfoSpec {
+        fd,
+        mode: 0o140666,
+        ino: 1000 + fd as u64,
+        offset: 0,
+        fileflags: 0x82, // O_RDWR | O_NONBLOCK
+        fdflags: 0,
+        locktype: 3, // F_UNLCK
+        lockpid: -1,
+        locksysid: -1,
+        peerpid: -1,
+        misc: [vec![(PR_SOCKOPT_TYPE, int(stype))], misc].concat(),
+        ..FdinfoSpec::default()
+    };
+    let specs = [
+        FdinfoSpec {
+            fd: 0,
+            mode: 0o020620,
+            ino: 12,
+            rmajor: 24,
+            rminor: 3,
+            fileflags: 2,
+            locktype: 3,
+            peerpid: -1,
+            misc: vec![(PR_PATHNAME, b"/dev/pts/3\0".to_vec())],
+            ..FdinfoSpec::default()
+        },
+        FdinfoSpec {
+            fd: 3,
+            mode: 0o100644,
+            ino: 777,
+            size: 8192,
+            offset: 4096,
+            fileflags: 1 | 8, // O_WRONLY | O_APPEND
+            fdflags: 1,       // FD_CLOEXEC
+            locktype: 3,
+            peerpid: -1,
+            misc: vec![(PR_PATHNAME, b"/var/log/sleepy.log\0".to_vec())],
+            ..FdinfoSpec::default()
+        },
+        socket(
+            4,
+            2,
+            vec![
+                (PR_SOCKETNAME, enc.sockaddr_in([0, 0, 0, 0], 22)),
+                (PR_SOCKOPTS_BOOL_OPTS, int((1 << 13) | (1 << 1))), // ACCEPTCONN | REUSEADDR
+                (PR_SOCKOPT_SNDBUF, int(49152)),
+                (PR_SOCKOPT_RCVBUF, int(128000)),
+                (PR_SOCKOPT_TCP_CONGESTION, b"sunreno\0".to_vec()),
+                (PR_SOCKFILTERS_PRIV, vec![0xee; 12]),
+            ],
+        ),
+        socket(
+            5,
+            2,
+            vec![
+                (PR_SOCKETNAME, enc.sockaddr_in6(v6("2001:db8::1"), 40000, 0)),
+                (PR_PEERSOCKNAME, enc.sockaddr_in6(v6("2001:db8::2"), 443, 0)),
+            ],
+        ),
+        FdinfoSpec {
+            peerpid: 77,
+            peername: b"ctld".to_vec(),
+            ..socket(
+                6,
+                2,
+                vec![
+                    (PR_SOCKETNAME, enc.sockaddr_un(b"")),
+                    (PR_PEERSOCKNAME, enc.sockaddr_un(b"/var/run/ctl.sock")),
+                ],
+            )
+        },
+        socket(
+            7,
+            1,
+            vec![(PR_SOCKETNAME, enc.sockaddr_in([127, 0, 0, 1], 53))],
+        ),
+    ];
+    for s in &specs {
+        put(
+            root,
+            &format!("proc/{pid}/fdinfo/{}", s.fd),
+            &enc.prfdinfo(s),
+        );
+    }
 }
 
 fn json(args: &[&str]) -> Value {
@@ -346,14 +445,58 @@ fn check_tree(root: &Path, pids: &[i32]) {
         );
         assert_eq!(sigs[0]["action"], "default");
 
+        // pfiles: fdinfo/<fd> joined with the path/ links.
         let f = json(&["files", r, &pid_s, "--format", "json"]);
-        let fds: Vec<(i64, &str)> = f["fds"]
-            .as_array()
-            .unwrap()
+        let fds = f["fds"].as_array().unwrap();
+        let summary: Vec<(i64, &str, &str)> = fds
             .iter()
-            .map(|x| (x["fd"].as_i64().unwrap(), x["target"].as_str().unwrap()))
+            .map(|x| {
+                (
+                    x["fd"].as_i64().unwrap(),
+                    x["kind"].as_str().unwrap(),
+                    x["target"].as_str().unwrap_or("-"),
+                )
+            })
             .collect();
-        assert_eq!(fds, vec![(0, "/dev/pts/3"), (3, "/var/log/sleepy.log")]);
+        assert_eq!(
+            summary,
+            vec![
+                (0, "device", "/dev/pts/3"),
+                (3, "file", "/var/log/sleepy.log"),
+                (4, "socket", "-"),
+                (5, "socket", "-"),
+                (6, "socket", "-"),
+                (7, "socket", "-"),
+            ]
+        );
+        let log = &fds[1];
+        assert_eq!(
+            (&log["mode"], &log["flags"], &log["pos"], &log["inode"]),
+            (&json!("w"), &json!(9), &json!(4096), &json!(777)),
+            "{log}"
+        );
+        assert_eq!(
+            fds[2]["socket"],
+            json!({"protocol": "tcp", "local": {"address": "0.0.0.0", "port": 22}, "state": "LISTEN"})
+        );
+        assert_eq!(
+            (&fds[2]["mode"], &fds[2]["flags"]),
+            (&json!("rw"), &json!(0x82))
+        );
+        assert_eq!(
+            fds[3]["socket"],
+            json!({"protocol": "tcp6", "local": {"address": "2001:db8::1", "port": 40000},
+                   "remote": {"address": "2001:db8::2", "port": 443}})
+        );
+        assert_eq!(
+            fds[4]["socket"],
+            json!({"protocol": "unix", "remote": {"address": "/var/run/ctl.sock"},
+                   "socket_type": "stream"})
+        );
+        assert_eq!(
+            fds[5]["socket"],
+            json!({"protocol": "udp", "local": {"address": "127.0.0.1", "port": 53}})
+        );
     }
 }
 
@@ -409,7 +552,48 @@ fn damaged_files_are_warnings_naming_file_and_offset() {
         dir.path().join("proc/501/psinfo"),
     )
     .unwrap();
+    // fdinfo: an item too small for its own header, and one cut short.
+    let fi = std::fs::read(dir.path().join("proc/500/fdinfo/4")).unwrap();
+    let mut bad = fi[..196].to_vec();
+    bad.extend([3, 0, 0, 0, 1, 0, 0, 0]);
+    std::fs::write(dir.path().join("proc/500/fdinfo/4"), &bad).unwrap();
+    let fi = std::fs::read(dir.path().join("proc/500/fdinfo/5")).unwrap();
+    std::fs::write(
+        dir.path().join("proc/500/fdinfo/5"),
+        &fi[..196 + 8 + 8 + 10],
+    )
+    .unwrap();
     let r = dir.path().to_str().unwrap();
+    let files = json(&["files", r, "500", "--format", "json"]);
+    let fds = files["fds"].as_array().unwrap();
+    assert_eq!(
+        fds.len(),
+        6,
+        "the damaged records still give their fixed fields"
+    );
+    assert_eq!(
+        (&fds[2]["fd"], &fds[2]["kind"]),
+        (&json!(4), &json!("socket"))
+    );
+    let fw: Vec<String> = files["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("{} {} {}", w["member"], w["offset"], w["message"]))
+        .collect();
+    assert!(
+        fw.iter().any(|w| w.contains("proc/500/fdinfo/4")
+            && w.contains(" 196 ")
+            && w.contains("pr_misc_size 3")),
+        "{fw:?}"
+    );
+    // fd 5's first item (the socket type, 12 bytes) is whole; its second (the address) is cut.
+    assert!(
+        fw.iter().any(|w| w.contains("proc/500/fdinfo/5")
+            && w.contains(" 208 ")
+            && w.contains("truncated")),
+        "{fw:?}"
+    );
     let out = json(&["maps", r, "500", "--format", "json"]);
     assert_eq!(
         out["maps"].as_array().unwrap().len(),

@@ -5,6 +5,7 @@ pub mod events;
 mod host;
 pub mod linux;
 pub mod netbsd;
+mod sockaddr;
 pub mod solaris;
 mod solaris_core;
 

@@ -18,15 +18,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::Detail;
+use super::sockaddr::{endpoint, unspecified};
 use crate::abi::Endianness;
 use crate::bytes::ByteString;
 use crate::formats::netbsd::{
-    self as nb, DecodeError, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2, SockAddr,
+    self as nb, DecodeError, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2,
     file::{dtype, vtype},
 };
 use crate::model::{
-    Credentials, Fd, FdKind, Memory, Process, Snapshot, Socket, SocketEndpoint, Source, Thread,
-    Warning,
+    Credentials, Fd, FdKind, Memory, Process, Snapshot, Socket, Source, Thread, Warning,
 };
 use crate::snapshot::RawSnapshot;
 use crate::time::Timestamp;
@@ -392,43 +392,6 @@ fn thread(l: &KinfoLwp) -> Thread {
         wchan: (!l.wmesg.is_empty()).then(|| String::from_utf8_lossy(&l.wmesg).into_owned()),
         pct_cpu: Some(f64::from(l.pctcpu) * 100.0 / FSCALE),
         ..Thread::default()
-    }
-}
-
-fn endpoint(a: &SockAddr) -> Option<SocketEndpoint> {
-    match a {
-        SockAddr::Inet { addr, port } => Some(SocketEndpoint {
-            address: ByteString::from(addr.to_string().as_str()),
-            port: Some(*port),
-        }),
-        SockAddr::Inet6 {
-            addr,
-            port,
-            scope_id,
-        } => {
-            let text = if *scope_id != 0 {
-                format!("{addr}%{scope_id}")
-            } else {
-                addr.to_string()
-            };
-            Some(SocketEndpoint {
-                address: ByteString::from(text.as_str()),
-                port: Some(*port),
-            })
-        }
-        SockAddr::Local { path } if !path.is_empty() => Some(SocketEndpoint {
-            address: ByteString::from(path.clone()),
-            port: None,
-        }),
-        _ => None,
-    }
-}
-
-fn unspecified(a: &SockAddr) -> bool {
-    match a {
-        SockAddr::Inet { addr, port } => addr.is_unspecified() && *port == 0,
-        SockAddr::Inet6 { addr, port, .. } => addr.is_unspecified() && *port == 0,
-        _ => false,
     }
 }
 

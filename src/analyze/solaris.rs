@@ -15,12 +15,12 @@ use crate::abi::{DataModel, Endianness};
 use crate::bytes::ByteString;
 use crate::formats::signals::{self, Numbering};
 use crate::formats::solaris::{
-    self as sol, FdInfo, Layout, Lwpsinfo, Lwpstatus, Prcred, Prusage, Prxmap, Psinfo, Pstatus,
-    SigAction, Target, Timestruc,
+    self as sol, FdInfo, Layout, Lwpsinfo, Lwpstatus, Prcred, Prfdinfo, Prusage, Prxmap, Psinfo,
+    Pstatus, SigAction, Target, Timestruc,
 };
 use crate::model::{
-    Credentials, Fd, FdKind, Mapping, Memory, Process, SignalAction, Snapshot, Source, Syscall,
-    Thread, Usage, Warning,
+    Credentials, Fd, FdKind, Mapping, Memory, Process, SignalAction, Snapshot, Socket, Source,
+    Syscall, Thread, Usage, Warning,
 };
 use crate::snapshot::RawSnapshot;
 use crate::time::Timestamp;
@@ -227,11 +227,10 @@ fn sigset_names(members: Vec<u32>) -> Vec<String> {
 /// A `sigset_t` as the hex mask docs/schema.md promises (Linux's `SigBlk` form): bit n-1 set for signal
 /// n, all 128 bits (32 hex digits; word i of `__sigbits` holds signals 32 i + 1 ..= 32 i + 32).
 fn hex_sigset(s: &sol::SigSet) -> String {
-    let v = s
-        .0
-        .iter()
-        .enumerate()
-        .fold(0u128, |acc, (i, w)| acc | (u128::from(*w) << (32 * i)));
+    let v =
+        s.0.iter()
+            .enumerate()
+            .fold(0u128, |acc, (i, w)| acc | (u128::from(*w) << (32 * i)));
     format!("{v:032x}")
 }
 
@@ -337,36 +336,116 @@ pub(crate) fn signal_actions(acts: &[SigAction]) -> Vec<SignalAction> {
         .collect()
 }
 
-/// An open file from `prfdinfo_core_t` (core `NT_FDINFO`).
-pub(crate) fn fd(f: &FdInfo) -> Fd {
-    // S_IFMT bits of pr_mode (sys/stat.h).
-    let kind = match f.mode & 0o170000 {
+/// The kind of file an `st_mode` (`pr_mode`) names by its `S_IFMT` bits (`sys/stat.h`; doors
+/// `S_IFDOOR` and event ports `S_IFPORT` are `other`).
+fn kind_of_mode(mode: u32) -> FdKind {
+    match mode & 0o170000 {
         0o100000 => FdKind::File,
         0o040000 => FdKind::Dir,
         0o020000 | 0o060000 => FdKind::Device,
         0o010000 => FdKind::Pipe,
         0o140000 => FdKind::Socket,
         _ => FdKind::Other,
-    };
-    // pr_fileflags holds the F_GETXFL flags: O_ACCMODE is O_RDONLY 0, O_WRONLY 1, O_RDWR 2
-    // (sys/fcntl.h); -1 when the fcntl failed (libproc's Pgcore writes that; pfiles then shows none).
-    let known = f.fileflags != -1;
-    let mode = match f.fileflags & 3 {
-        _ if !known => None,
+    }
+}
+
+/// Mode letters and flags from `pr_fileflags`, the `F_GETXFL` flags: `O_ACCMODE` is `O_RDONLY` 0,
+/// `O_WRONLY` 1, `O_RDWR` 2 (`sys/fcntl.h`); -1 when the fcntl failed (libproc's Pgcore writes that;
+/// pfiles then shows none).
+fn open_mode(fileflags: i32) -> (Option<String>, Option<u64>) {
+    if fileflags == -1 {
+        return (None, None);
+    }
+    let mode = match fileflags & 3 {
         0 => Some("r".to_string()),
         1 => Some("w".into()),
         2 => Some("rw".into()),
         _ => None,
     };
+    (mode, Some(fileflags as u32 as u64))
+}
+
+/// An open file from `prfdinfo_core_t` (core `NT_FDINFO`).
+pub(crate) fn fd(f: &FdInfo) -> Fd {
+    let (mode, flags) = open_mode(f.fileflags);
     Fd {
         fd: f.fd,
-        kind,
+        kind: kind_of_mode(f.mode),
         target: (!f.path.is_empty()).then(|| ByteString::from(f.path.clone())),
         mode,
-        flags: known.then_some(f.fileflags as u32 as u64),
+        flags,
         pos: u64::try_from(f.offset).ok(),
         inode: Some(f.ino),
         socket: None,
+    }
+}
+
+/// `SOCK_DGRAM`, `SOCK_STREAM`, `SOCK_RAW`, `SOCK_SEQPACKET` of Solaris and illumos (`sys/socket.h`:
+/// 1, 2, 4, 6 — not the BSD and Linux numbers).
+fn socket_type_name(t: i32) -> Option<&'static str> {
+    Some(match t {
+        1 => "dgram",
+        2 => "stream",
+        4 => "raw",
+        6 => "seqpacket",
+        _ => return None,
+    })
+}
+
+/// The socket of an fdinfo record, from its `PR_SOCKETNAME`, `PR_PEERSOCKNAME`, `PR_SOCKOPT_TYPE` and
+/// `PR_SOCKOPTS_BOOL_OPTS` items, named as netstat and sockstat name them (`tcp`, `udp6`, `unix`, ...);
+/// `None` when the kernel gave no address (its family is then unknown).
+fn fdinfo_socket(f: &Prfdinfo) -> Option<Socket> {
+    use crate::formats::sockaddr::SockAddr;
+    let local = f.sockname.as_ref()?;
+    let stype = f.sock_type.and_then(socket_type_name);
+    let (protocol, socket_type) = match (local, stype) {
+        (SockAddr::Inet { .. }, Some("stream")) => ("tcp".to_string(), None),
+        (SockAddr::Inet { .. }, Some("dgram")) => ("udp".into(), None),
+        (SockAddr::Inet6 { .. }, Some("stream")) => ("tcp6".into(), None),
+        (SockAddr::Inet6 { .. }, Some("dgram")) => ("udp6".into(), None),
+        (SockAddr::Inet { .. }, _) => ("inet".into(), stype),
+        (SockAddr::Inet6 { .. }, _) => ("inet6".into(), stype),
+        (SockAddr::Local { .. }, _) => ("unix".into(), stype),
+        (SockAddr::Other { family }, _) => (format!("af{family}"), stype),
+        (SockAddr::Unspec, _) => return None,
+    };
+    let listening = f
+        .sockopts
+        .is_some_and(|o| o & sol::fdinfo::PR_SO_ACCEPTCONN != 0);
+    Some(Socket {
+        protocol,
+        local: super::sockaddr::endpoint(local),
+        remote: f
+            .peersockname
+            .as_ref()
+            .filter(|a| !super::sockaddr::unspecified(a))
+            .and_then(super::sockaddr::endpoint),
+        state: listening.then(|| "LISTEN".to_string()),
+        socket_type: socket_type.map(str::to_owned),
+        uid: None,
+        netns: None,
+    })
+}
+
+/// An open file from `/proc/<pid>/fdinfo/<fd>` (`prfdinfo_t`), its path from the `path/<fd>` link
+/// when the capture has one, else from the record's `PR_PATHNAME` item.
+fn fdinfo_fd(fd: i32, f: &Prfdinfo, link: Option<ByteString>) -> Fd {
+    let (mode, flags) = open_mode(f.fileflags);
+    Fd {
+        fd,
+        kind: kind_of_mode(f.mode),
+        target: link.or_else(|| {
+            f.path
+                .as_ref()
+                .filter(|p| !p.is_empty())
+                .map(|p| ByteString::from(p.clone()))
+        }),
+        mode,
+        flags,
+        pos: u64::try_from(f.offset).ok(),
+        inode: Some(f.ino),
+        socket: fdinfo_socket(f),
     }
 }
 
@@ -562,28 +641,7 @@ fn process(
         p.maps = maps(raw, &dir, layout, warnings);
     }
     if detail.fds {
-        p.fds = Some(
-            raw.children(&format!("{dir}/path"))
-                .into_iter()
-                .filter_map(|n| n.parse::<i32>().ok())
-                .map(|fd| {
-                    let target = raw
-                        .link(&format!("{dir}/path/{fd}"))
-                        .map(|t| ByteString::from(t.to_vec()));
-                    Fd {
-                        fd,
-                        kind: FdKind::Other,
-                        target,
-                        mode: None,
-                        flags: None,
-                        pos: None,
-                        inode: None,
-                        socket: None,
-                    }
-                })
-                .map(classify_fd)
-                .collect(),
-        );
+        p.fds = Some(fds(raw, &dir, layout.endian, warnings));
     }
     if detail.limits
         && let Some(b) = raw.file(&member("sigact"))
@@ -595,6 +653,53 @@ fn process(
         p.signal_actions = Some(signal_actions(&l.value));
     }
     Some(p)
+}
+
+/// The open files: one per number among the `path/<fd>` links and the `fdinfo/<fd>` records, each from
+/// its `prfdinfo_t` when there is one (kind, mode, flags, offset, inode, socket), else from its link.
+fn fds(raw: &RawSnapshot, dir: &str, endian: Endianness, warnings: &mut Vec<Warning>) -> Vec<Fd> {
+    let numbers: std::collections::BTreeSet<i32> = raw
+        .children(&format!("{dir}/path"))
+        .into_iter()
+        .chain(raw.children(&format!("{dir}/fdinfo")))
+        .filter_map(|n| n.parse::<i32>().ok())
+        .collect();
+    numbers
+        .into_iter()
+        .map(|fd| {
+            let link = raw
+                .link(&format!("{dir}/path/{fd}"))
+                .map(|t| ByteString::from(t.to_vec()));
+            let member = format!("{dir}/fdinfo/{fd}");
+            let info = raw
+                .file(&member)
+                .and_then(|b| match sol::decode_prfdinfo(b, endian) {
+                    Ok(l) => {
+                        if let Some(w) = &l.warning {
+                            warn(warnings, &member, w);
+                        }
+                        Some(l.value)
+                    }
+                    Err(e) => {
+                        warn(warnings, &member, &e);
+                        None
+                    }
+                });
+            match info {
+                Some(i) => fdinfo_fd(fd, &i, link),
+                None => classify_fd(Fd {
+                    fd,
+                    kind: FdKind::Other,
+                    target: link,
+                    mode: None,
+                    flags: None,
+                    pos: None,
+                    inode: None,
+                    socket: None,
+                }),
+            }
+        })
+        .collect()
 }
 
 fn classify_fd(mut f: Fd) -> Fd {
