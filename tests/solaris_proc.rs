@@ -61,7 +61,8 @@ fn write_process(root: &Path, enc: &Enc, pid: i32) {
         u32::MAX as u64
     };
     ps.lwp.sname = b'S';
-    ps.lwp.nice = 20;
+    ps.lwp.nice = 20; // NZERO: nice(1) 0
+    ps.lwp.oldpri = 40; // a time-sharing LWP (ps -l prints NI only when pr_oldpri is not 0)
     ps.start = ts(1_700_000_000);
     put(root, &format!("{dir}/psinfo"), &enc.psinfo(&ps));
 
@@ -331,6 +332,7 @@ fn check_tree(root: &Path, pids: &[i32]) {
             (Some(4.0), Some(2.0))
         );
         assert_eq!(p["nlwp"], 2);
+        assert_eq!(p["nice"], 0, "pr_nice 20 is nice(1) 0");
     }
     // The Solaris default columns.
     let out = common::bin().args(["ps", r]).output().unwrap();
@@ -697,6 +699,8 @@ fn illumos_core_payloads_as_a_proc_tree() {
         assert_eq!(p["comm"], "a.out", "{core}");
         assert_eq!(p["psargs"], "./a.out", "{core}");
         assert_eq!(p["nlwp"], nlwp, "{core}");
+        // pr_nice 20 and pr_oldpri 40 in both (read from the note bytes with Python): nice(1) 0.
+        assert_eq!(p["nice"], 0, "{core}");
         let show = json(&["show", r, &pid.to_string(), "--format", "json"]);
         let t = &show["process"]["threads"][0];
         assert_eq!(

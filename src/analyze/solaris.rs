@@ -117,6 +117,12 @@ fn stop_reason(why: i16, what: i16) -> Option<String> {
     })
 }
 
+/// The nice value as nice(1) sets it: `pr_nice` less `NZERO` (20; ps -l prints `pr_nice` itself), for
+/// an LWP of a class that has one (ps -l prints its class instead when `pr_oldpri` is 0: RT, SYS, ...).
+fn nice(l: &Lwpsinfo) -> Option<i64> {
+    (l.oldpri != 0).then(|| i64::from(l.nice) - 20)
+}
+
 /// Identity, names, credentials, sizes and state from `psinfo_t`.
 pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     p.pid = ps.pid;
@@ -148,7 +154,7 @@ pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     let zombie = ps.lwp.sname == b'Z';
     let system = ps.flag & 0x1 != 0; // SSYS
     if !zombie {
-        p.nice = Some(i64::from(ps.lwp.nice));
+        p.nice = nice(&ps.lwp);
         p.priority = Some(i64::from(ps.lwp.pri));
     }
     p.flags = Some(ps.flag as u32 as u64);
@@ -252,7 +258,7 @@ pub(crate) fn thread(
         if i.sname != b'Z' {
             t.processor = u32::try_from(i.onpro).ok();
             t.priority = Some(i64::from(i.pri));
-            t.nice = Some(i64::from(i.nice));
+            t.nice = nice(i);
         }
         t.start_time = timestamp(&i.start);
         t.class = (!i.clname.is_empty()).then(|| text(&i.clname));
