@@ -139,6 +139,10 @@ fn world() -> World {
                     ..Lwp::default()
                 },
             ],
+            // sshd ignores SIGPIPE (13) and catches SIGHUP (1), SIGTERM (15), SIGCHLD (20) and
+            // SIGRTMIN+1 (34).
+            sigignore: 1 << 12,
+            sigcatch: 1 | (1 << 14) | (1 << 19) | (1 << 33),
             argv: Some(vec!["/usr/sbin/sshd", "-D"]),
             env: Some(vec!["PATH=/bin:/usr/bin", "HOME=/root"]),
             path: Some("/usr/sbin/sshd"),
@@ -816,6 +820,44 @@ fn big_endian_dump_with_longer_records() {
         "json",
     ]);
     assert_eq!(th["threads"][2]["wchan"], "biowait");
+}
+
+/// `signals` like psig, from `kinfo_proc2`'s `p_sigignore` and `p_sigcatch`: every signal 1..=63 is
+/// default, ignored or caught (NetBSD records no handler address or per-signal mask in a dump).
+#[test]
+fn signal_dispositions_from_kinfo_proc2() {
+    let dir = TempDir::new("netbsd-signals");
+    world().write(dir.path(), Enc { big: true }, Sizes::KNOWN);
+    let s = run_json(&[
+        "signals",
+        dir.path().to_str().unwrap(),
+        "412",
+        "--format",
+        "json",
+    ]);
+    let sigs = s["signals"].as_array().unwrap();
+    assert_eq!(sigs.len(), 63);
+    let action = |n: usize| {
+        (
+            sigs[n - 1]["name"].as_str().unwrap_or("").to_string(),
+            sigs[n - 1]["action"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(action(1), ("SIGHUP".into(), "caught".into()));
+    assert_eq!(action(2), ("SIGINT".into(), "default".into()));
+    assert_eq!(action(13), ("SIGPIPE".into(), "ignored".into()));
+    assert_eq!(action(15), ("SIGTERM".into(), "caught".into()));
+    assert_eq!(action(20), ("SIGCHLD".into(), "caught".into()));
+    assert_eq!(action(30), ("SIGUSR1".into(), "default".into()));
+    assert_eq!(action(34), ("SIGRTMIN+1".into(), "caught".into()));
+    assert!(sigs[0].get("handler").is_none());
+    let out = common::run_ok(&["signals".as_ref(), dir.path().as_os_str(), "412".as_ref()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["SIGPIPE", "ignored"]),
+        "{text}"
+    );
 }
 
 /// The manifest's host facts reach `info` (release, clock ticks, boot time, boot id), and numbers no host

@@ -25,8 +25,10 @@ use crate::formats::netbsd::{
     self as nb, DecodeError, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2,
     file::{dtype, vtype},
 };
+use crate::formats::signals::{self, Numbering};
 use crate::model::{
-    Credentials, Fd, FdKind, Memory, Process, Snapshot, Socket, Source, Thread, Warning,
+    Credentials, Fd, FdKind, Memory, Process, SignalAction, Snapshot, Socket, Source, Thread,
+    Warning,
 };
 use crate::snapshot::RawSnapshot;
 use crate::time::Timestamp;
@@ -349,6 +351,10 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
     // Nothing known is no memory object at all (not `{}`).
     p.memory = (memory != Memory::default()).then_some(memory);
 
+    if detail.limits {
+        p.signal_actions = Some(signal_actions(k.sigignore, k.sigcatch));
+    }
+
     let args = format!("sysctl/kern.proc_args/{}", k.pid);
     p.exe = raw
         .file(&format!("{args}/pathname"))
@@ -378,6 +384,34 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
         });
     }
     p
+}
+
+/// `NSIG - 1` on NetBSD (`sys/sys/signal.h`: `NSIG` 64): the signals 1..=63 a `ki_sigset_t` can name.
+const NETBSD_MAXSIG: i32 = 63;
+
+/// What the process does with each signal, from `p_sigignore` and `p_sigcatch` (bit n-1 for signal n):
+/// `ignored`, `caught` (the dump records no handler address or handler mask) or `default`.
+fn signal_actions(ignore: u128, catch: u128) -> Vec<SignalAction> {
+    (1..=NETBSD_MAXSIG)
+        .map(|n| {
+            let bit = 1u128 << (n - 1);
+            let action = if catch & bit != 0 {
+                "caught"
+            } else if ignore & bit != 0 {
+                "ignored"
+            } else {
+                "default"
+            };
+            SignalAction {
+                signal: n,
+                name: signals::name(Numbering::NetBsd, n),
+                action: action.into(),
+                handler: None,
+                mask: Vec::new(),
+                flags: Vec::new(),
+            }
+        })
+        .collect()
 }
 
 fn thread(l: &KinfoLwp) -> Thread {

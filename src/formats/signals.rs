@@ -65,6 +65,22 @@ pub fn name(numbering: Numbering, n: i32) -> Option<String> {
         },
         Numbering::Solaris => SOLARIS.get(i).copied(),
     };
+    // The real-time range, named as illumos sig2str(3C) and psig name it: SIGRTMIN, SIGRTMIN+1, ...,
+    // SIGRTMAX-1, SIGRTMAX (illumos _SIGRTMIN 42 ..= _SIGRTMAX 73, NetBSD SIGRTMIN 33 ..= SIGRTMAX 63;
+    // sys/signal.h).
+    let rt = match numbering {
+        Numbering::Solaris => Some((42, 73)),
+        Numbering::NetBsd => Some((33, 63)),
+        _ => None,
+    };
+    if let Some((min, max)) = rt.filter(|(min, max)| (*min..=*max).contains(&n)) {
+        return Some(match n {
+            _ if n == min => "SIGRTMIN".to_string(),
+            _ if n == max => "SIGRTMAX".to_string(),
+            _ if n - min <= (max - min) / 2 => format!("SIGRTMIN+{}", n - min),
+            _ => format!("SIGRTMAX-{}", max - n),
+        });
+    }
     match base {
         Some(b) if !b.is_empty() => Some(format!("SIG{b}")),
         _ if matches!(
@@ -180,6 +196,15 @@ mod tests {
         assert_eq!(name(Numbering::LinuxGeneric, 34).as_deref(), Some("SIGRT2"));
         assert_eq!(name(Numbering::NetBsd, 0), None);
         assert_eq!(name(Numbering::Solaris, 99), None);
+        assert_eq!(name(Numbering::Solaris, 41).as_deref(), Some("SIGINFO"));
+        assert_eq!(name(Numbering::Solaris, 42).as_deref(), Some("SIGRTMIN"));
+        assert_eq!(name(Numbering::Solaris, 57).as_deref(), Some("SIGRTMIN+15"));
+        assert_eq!(name(Numbering::Solaris, 58).as_deref(), Some("SIGRTMAX-15"));
+        assert_eq!(name(Numbering::Solaris, 73).as_deref(), Some("SIGRTMAX"));
+        assert_eq!(name(Numbering::NetBsd, 32).as_deref(), Some("SIGPWR"));
+        assert_eq!(name(Numbering::NetBsd, 34).as_deref(), Some("SIGRTMIN+1"));
+        assert_eq!(name(Numbering::NetBsd, 63).as_deref(), Some("SIGRTMAX"));
+        assert_eq!(name(Numbering::NetBsd, 64), None);
         assert_eq!(
             fault_code("SIGSEGV", 1),
             Some("SEGV_MAPERR: address not mapped")
