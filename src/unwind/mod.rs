@@ -540,6 +540,15 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Whether a saved frame pointer points back into the same stack at or below the current one (a
+    /// loop); a value elsewhere is just the end of a chain (a register used for something else).
+    fn loops(&self, fp: u64, saved: u64) -> bool {
+        saved <= fp
+            && self
+                .mapping(fp)
+                .is_some_and(|m| m.start <= saved && saved < m.end)
+    }
+
     /// A module's path for messages.
     fn module_name(&self, i: usize) -> String {
         crate::bytes::escape(&self.loaded[i].spec.path)
@@ -783,7 +792,7 @@ impl Walker<'_, '_> {
                 }
                 let saved = self.word_at(fp).ok_or(None)?;
                 let ra = self.word_at(fp.checked_add(w).ok_or(None)?).ok_or(None)?;
-                if saved != 0 && saved <= fp && self.is_code(self.strip(ra)) {
+                if self.loops(fp, saved) && self.is_code(self.strip(ra)) {
                     return Err(looped(fp, saved));
                 }
                 r[fpn] = Some(saved);
@@ -799,7 +808,7 @@ impl Walker<'_, '_> {
                 let saved = self
                     .word_at(fp.checked_sub(2 * w).ok_or(None)?)
                     .ok_or(None)?;
-                if saved != 0 && saved <= fp && self.is_code(ra) {
+                if self.loops(fp, saved) && self.is_code(ra) {
                     return Err(looped(fp, saved));
                 }
                 r[fpn] = Some(saved);
