@@ -225,6 +225,50 @@ fn is_ours(name: &str) -> bool {
     OURS.contains(&name)
 }
 
+/// The build-ids procsift read from the core's dumped header pages are the ones `eu-unstrip -n --core`
+/// lists, module by module (matched by start address).
+fn build_ids_match_eu_unstrip(core: &Path, what: &str) {
+    let out = Command::new("eu-unstrip")
+        .args(["-n", "--core"])
+        .arg(core)
+        .output()
+        .expect("eu-unstrip (elfutils)");
+    let theirs: HashMap<u64, String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let start = f.next()?.split('+').next()?.strip_prefix("0x")?;
+            let id = f.next()?.split('@').next()?;
+            Some((u64::from_str_radix(start, 16).ok()?, id.to_string()))
+        })
+        .collect();
+    let v: Value = serde_json::from_slice(
+        &common::bin()
+            .arg("threads")
+            .arg(core)
+            .args(["--stack", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let mut compared = 0;
+    for m in v["core"]["modules"].as_array().unwrap() {
+        if let (Some(id), Some(start)) = (m["build_id"].as_str(), m["start"].as_u64()) {
+            assert_eq!(
+                theirs.get(&start).map(String::as_str),
+                Some(id),
+                "{what}: {m}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 2,
+        "{what}: the program and libc at least: {theirs:?}"
+    );
+}
+
 /// Every program frame of every thread agrees with gdb; the known chains are there.
 fn compare(exe: &Path, core: &Path, debug: bool, what: &str) {
     let gdb = gdb_bt(exe, core);
@@ -357,6 +401,7 @@ fn variant(flags: &[&str], debug: bool, tag: &str) {
         let core = kernel_core(&sub, &exe, mode);
         let what = format!("{tag} kernel core ({mode})");
         compare(&exe, &core, debug, &what);
+        build_ids_match_eu_unstrip(&core, &what);
         without_modules(&core, &what);
         // `core` shows the signalled thread's backtrace down to main.
         let out = common::bin().arg("core").arg(&core).output().unwrap();
@@ -379,6 +424,7 @@ fn variant(flags: &[&str], debug: bool, tag: &str) {
     let core = gcore(&sub, &exe);
     let what = format!("{tag} gcore");
     compare(&exe, &core, debug, &what);
+    build_ids_match_eu_unstrip(&core, &what);
     without_modules(&core, &what);
 }
 
