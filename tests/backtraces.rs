@@ -437,3 +437,12 @@ fn o0_debug_cores_match_gdb() {
 fn o2_no_frame_pointer_cores_match_gdb() {
     variant(&["-O2", "-fomit-frame-pointer"], false, "bt-O2");
 }
+
+#[test]
+fn stack_needs_a_core() {
+    let out = common::bin().args(["threads", "--stack"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("core"), "{err}");
+}

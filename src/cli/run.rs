@@ -75,10 +75,20 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 threads: true,
                 ..Detail::SUMMARY
             };
+            if t.stack && input.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT".into(),
+                ));
+            }
             let snapshot = match (&input, t.stack) {
                 (Some(path), true) => load_with_stacks(ctx, path, detail, &t.modules)?,
                 _ => load(ctx, input.as_deref(), detail)?,
             };
+            if t.stack && snapshot.core.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT (a snapshot or a /proc tree holds no stack memory)".into(),
+                ));
+            }
             let report = if t.stack {
                 report::stacks(&snapshot, pid, &a.filters.filter())?
             } else {

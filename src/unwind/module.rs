@@ -546,3 +546,52 @@ pub fn describe(f: &Found2) -> crate::model::CoreModule {
         frames: 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(start: u64, end: u64, offset: u64, path: Option<&str>) -> Mapping {
+        Mapping {
+            start,
+            end,
+            offset,
+            path: path.map(ByteString::from),
+            ..Mapping::default()
+        }
+    }
+
+    #[test]
+    fn modules_are_files_grouped_by_path() {
+        let maps = [
+            map(0x2000, 0x3000, 0x1000, Some("/lib/a.so")),
+            map(0x1000, 0x2000, 0, Some("/lib/a.so")),
+            map(0x5000, 0x6000, 0x3000, Some("/bin/b")),
+            map(0x7000, 0x8000, 0, Some("[heap]")),
+            map(0x9000, 0xa000, 0, None),
+            map(0xb000, 0xa000, 0, Some("/lib/backwards")),
+        ];
+        let s = specs(&maps);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].path, b"/lib/a.so");
+        assert_eq!(s[0].base, 0x1000, "the mapping of offset 0");
+        assert_eq!(s[0].file_offset(0x2010), Some(0x1010));
+        assert_eq!(s[0].extent(), (0x1000, 0x3000));
+        // No mapping of offset 0: the base is where offset 0 would be.
+        assert_eq!(s[1].base, 0x2000);
+        assert_eq!(s[1].file_offset(0x4000), None);
+    }
+
+    #[test]
+    fn the_auxv_is_read_by_type() {
+        let a = ExeAux::from_pairs(
+            [(3, 0x400040), (4, 56), (5, 9), (9, 0x401000), (6, 4096)].into_iter(),
+        );
+        assert_eq!(
+            (a.phdr, a.phent, a.phnum, a.entry),
+            (Some(0x400040), Some(56), Some(9), Some(0x401000))
+        );
+        // Bytes that are not an ELF file match nothing.
+        assert_eq!(a.matches(b"not an elf file", 0x400000), None);
+    }
+}

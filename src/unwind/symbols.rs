@@ -282,3 +282,44 @@ mod tests {
         assert_eq!(demangle(&deep), deep);
     }
 }
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    #[test]
+    fn the_closest_symbol_within_its_size() {
+        let s = Symbols {
+            syms: vec![
+                Sym {
+                    addr: 0x100,
+                    size: 0x10,
+                    name: b"a",
+                    rank: 0,
+                },
+                Sym {
+                    addr: 0x200,
+                    size: 0,
+                    name: b"b",
+                    rank: 0,
+                },
+                Sym {
+                    addr: 0x300,
+                    size: 0x20,
+                    name: b"c",
+                    rank: 0,
+                },
+            ],
+        };
+        assert_eq!(s.lookup(0x100), Some((&b"a"[..], 0x100)));
+        assert_eq!(s.lookup(0x10f), Some((&b"a"[..], 0x100)));
+        assert_eq!(s.lookup(0x110), None, "past a's size");
+        assert_eq!(
+            s.lookup(0x2ff),
+            Some((&b"b"[..], 0x200)),
+            "no size: up to the next"
+        );
+        assert_eq!(s.lookup(0xff), None);
+        assert_eq!(s.lookup(0x320), None);
+    }
+}
