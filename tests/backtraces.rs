@@ -446,3 +446,61 @@ fn stack_needs_a_core() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("core"), "{err}");
 }
+
+/// A fault in a signal handler: the unwind crosses the signal frame (glibc's `__restore_rt`, whose CFI
+/// restores the interrupted registers from the kernel's `ucontext`) back to the interrupted `pause()`,
+/// `waiter` and `main`, as gdb does.
+#[test]
+fn through_a_signal_handler() {
+    let dir = TempDir::new("bt-signal");
+    let exe = dir.path().join("sighandler");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sighandler.c");
+    let out = Command::new("gcc")
+        .args(["-O1", "-g", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .expect("gcc");
+    assert!(out.status.success());
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -c unlimited && exec \"$0\"")
+        .arg(&exe)
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    let core = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"))
+        .expect("the kernel wrote a core");
+    let prog = ["in_handler", "handler", "waiter", "main"];
+    let gdb: Vec<String> = gdb_bt(&exe, &core)
+        .into_values()
+        .next()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.function)
+        .filter(|f| prog.contains(&f.as_str()))
+        .collect();
+    assert_eq!(gdb, prog, "gdb");
+    let (mine, _) = ours(&core, &[]);
+    let frames = mine.into_values().next().unwrap();
+    let names: Vec<&str> = frames
+        .iter()
+        .filter_map(|f| f["function"].as_str())
+        .collect();
+    let ours_prog: Vec<&str> = names.iter().copied().filter(|f| prog.contains(f)).collect();
+    assert_eq!(ours_prog, prog, "{frames:#?}");
+    // The trampoline is named, and the interrupted pause() comes right after it.
+    let at = names
+        .iter()
+        .position(|n| *n == "__restore_rt")
+        .expect("__restore_rt");
+    assert!(names[at + 1].contains("pause"), "{names:?}");
+    assert!(
+        frames.iter().all(|f| f["found_by"] != "scan"),
+        "{frames:#?}"
+    );
+}

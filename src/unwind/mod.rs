@@ -305,7 +305,15 @@ pub fn unwind(input: &Input<'_>, threads: &mut [Thread], provider: &dyn ModulePr
                 raw.pc.wrapping_sub(1)
             };
             let svma = lookup.wrapping_sub(l.bias);
-            let sym = syms.lookup(svma);
+            // A return address at the very start of a function (a signal trampoline, which its
+            // caller "returns" into) has nothing before it: then the pc itself names it.
+            let sym = syms.lookup(svma).or_else(|| {
+                if raw.exact {
+                    None
+                } else {
+                    syms.lookup(svma.wrapping_add(1))
+                }
+            });
             let source = a2l
                 .as_ref()
                 .map(|c| symbols::source_frames(c, svma))
