@@ -504,3 +504,92 @@ fn through_a_signal_handler() {
         "{frames:#?}"
     );
 }
+
+/// The files of the crashed machine under `--sysroot`, and a separate debug file under `--debug-dir`
+/// (`.build-id/ab/cdef....debug`): the program, moved away from the path the core names, is found under
+/// the sysroot (names from its symbol table), and its stripped DWARF in the debug directory (lines).
+#[test]
+fn sysroot_and_debug_dir() {
+    let dir = TempDir::new("bt-sysroot");
+    let exe = compile(dir.path(), &["-O0", "-g"]);
+    let core = kernel_core(dir.path(), &exe, "fault");
+    // The debug file, and the program without DWARF.
+    let debug = dir.path().join("callchain.debug");
+    let run = |cmd: &mut Command| {
+        let out = cmd.output().expect("binutils");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new("objcopy")
+        .arg("--only-keep-debug")
+        .arg(&exe)
+        .arg(&debug));
+    run(Command::new("objcopy").arg("--strip-debug").arg(&exe));
+    let notes = Command::new("readelf")
+        .arg("-n")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&notes.stdout)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: ").map(str::to_string))
+        .expect("a build-id");
+    let debug_dir = dir.path().join("debug");
+    let id_dir = debug_dir.join(".build-id").join(&id[..2]);
+    std::fs::create_dir_all(&id_dir).unwrap();
+    std::fs::rename(&debug, id_dir.join(format!("{}.debug", &id[2..]))).unwrap();
+    // The program moves into the sysroot at the path the core names.
+    let sysroot = dir.path().join("sysroot");
+    let inside = sysroot.join(exe.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    std::fs::rename(&exe, &inside).unwrap();
+    let main_thread = |extra: &[&str]| -> Vec<Value> {
+        let (mine, _) = ours(&core, extra);
+        mine.into_values()
+            .find(|f| f.iter().any(|x| x["function"] == "level3"))
+            .unwrap_or_else(|| mine_without_names(&core, extra))
+    };
+    let sysroot_arg = sysroot.to_str().unwrap();
+    let debug_arg = debug_dir.to_str().unwrap();
+
+    // Both: names and lines.
+    let f = main_thread(&["--sysroot", sysroot_arg, "--debug-dir", debug_arg]);
+    let level3 = f.iter().find(|x| x["function"] == "level3").unwrap();
+    assert!(
+        level3["file"].as_str().unwrap().ends_with("callchain.c"),
+        "{level3}"
+    );
+    assert!(level3["line"].is_u64(), "{level3}");
+    // The sysroot alone: names from the symbol table, no lines.
+    let f = main_thread(&["--sysroot", sysroot_arg]);
+    let level3 = f.iter().find(|x| x["function"] == "level3").unwrap();
+    assert!(level3.get("file").is_none(), "{level3}");
+    // Neither: the program is not where the core says; its frames are module + offset.
+    let (mine, warnings) = ours(&core, &[]);
+    assert!(
+        mine.values()
+            .flatten()
+            .all(|x| x["function"] != "level3" && x["function"] != "main"),
+        "{mine:?}"
+    );
+    assert!(warnings.contains("were not found"), "{warnings}");
+}
+
+/// The signalled (first) thread's frames, for runs where no frame is named.
+fn mine_without_names(core: &Path, extra: &[&str]) -> Vec<Value> {
+    let out = common::bin()
+        .arg("threads")
+        .arg(core)
+        .args(["--stack", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["threads"][0]["frames"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
