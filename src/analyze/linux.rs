@@ -121,6 +121,7 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
         h.clk_tck = mh.clk_tck;
         h.boot_time = mh.boot_time;
         h.boot_id = mh.boot_id.clone();
+        warnings.extend(h.drop_impossible(crate::snapshot::manifest::MANIFEST_NAME));
     }
     if let Some(stat) = raw.file("proc/stat") {
         let ks = system::kernel_stat(stat);
@@ -128,6 +129,7 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
             h.boot_time = ks.btime.map(|secs| Timestamp { secs, nanos: 0 });
         }
         h.ncpu = ks.ncpu;
+        warnings.extend(h.drop_impossible("proc/stat"));
     }
     if h.boot_id.is_none() {
         h.boot_id = raw
@@ -135,6 +137,7 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
             .map(|b| String::from_utf8_lossy(b.trim_ascii()).into_owned());
     }
     h.uptime_secs = raw.file("proc/uptime").and_then(system::uptime);
+    warnings.extend(h.drop_impossible("proc/uptime"));
     h.loadavg = raw.file("proc/loadavg").and_then(system::loadavg);
     if let Some(mi) = raw.file("proc/meminfo") {
         (h.mem_total_kib, h.mem_available_kib) = system::meminfo(mi);
@@ -331,7 +334,9 @@ impl Context<'_> {
     fn start_time(&self, starttime: u64) -> Option<Timestamp> {
         let boot = self.boot_time?;
         let whole = i64::try_from(starttime / self.clk_tck).ok()?;
-        let frac_ns = (starttime % self.clk_tck) * 1_000_000_000 / self.clk_tck;
+        // Widened: the remainder times 10^9 overflows 64 bits for clock rates above 18 GHz.
+        let frac_ns = (u128::from(starttime % self.clk_tck) * 1_000_000_000
+            / u128::from(self.clk_tck)) as u64;
         let nanos = u64::from(boot.nanos) + frac_ns;
         Some(Timestamp {
             secs: boot

@@ -225,6 +225,25 @@ fn boot_time_decides_when_there_is_no_boot_id() {
         nanos: 0,
     });
     assert_eq!(system::same_boot(&a, &b), Some(false));
+    // Hostile boot times at both ends of the range: a different boot, not an overflow.
+    a.host.boot_time = Some(Timestamp {
+        secs: i64::MIN,
+        nanos: 0,
+    });
+    b.host.boot_time = Some(Timestamp {
+        secs: i64::MAX,
+        nanos: 0,
+    });
+    assert_eq!(system::same_boot(&a, &b), Some(false));
+    a.host.mem_total_kib = Some(u64::MAX);
+    b.host.mem_total_kib = Some(0);
+    let d = compare(&a, &b, &Options::default()).unwrap();
+    let c = d
+        .changes
+        .iter()
+        .find(|c| c.field == "mem_total_kib")
+        .unwrap();
+    assert_eq!(c.delta, Some(json!(i64::MIN)));
 }
 
 #[test]
