@@ -2,8 +2,9 @@
 //!
 //! Member paths are those of the archive (see [`crate::snapshot`]): `proc/<pid>/stat`, `proc/<pid>/fd/3`,
 //! `proc/<pid>/task/<tid>/stat`, `proc/<pid>/net/tcp`, `proc/stat`, `etc/passwd`, ... A member the capture
-//! could not read is simply absent from the model (its error is in the manifest and in `info`); a member
-//! that is there but does not decode is a warning naming the member and the byte offset.
+//! could not read leaves its fields absent and is listed in the process's `unread` (member, error, and
+//! the field it would have filled); a member that is there but does not decode is a warning naming the
+//! member and the byte offset.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use crate::formats::linux::{
 };
 use crate::model::{
     CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory, Namespace,
-    Process, Snapshot, Socket, SocketEndpoint, Thread, Warning,
+    Process, Snapshot, Socket, SocketEndpoint, Thread, Unread, Warning,
 };
 use crate::snapshot::{Member, RawSnapshot};
 use crate::time::Timestamp;
@@ -44,6 +45,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         } else {
             BTreeMap::new()
         },
+        unread: unread_members(raw, linux_field),
         detail,
     };
     let mut processes = Vec::new();
@@ -313,6 +315,48 @@ pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
     })
 }
 
+/// Every member under `proc/<pid>/` whose read failed, by pid, with the process field it would have
+/// filled (`field_of` maps the path below `proc/<pid>/` to it).
+pub(crate) fn unread_members(
+    raw: &RawSnapshot,
+    field_of: fn(&str) -> &str,
+) -> BTreeMap<i32, Vec<Unread>> {
+    let mut out: BTreeMap<i32, Vec<Unread>> = BTreeMap::new();
+    for (path, member) in raw.members() {
+        let Member::Failed(error) = member else {
+            continue;
+        };
+        let Some((pid, rest)) = path
+            .strip_prefix("proc/")
+            .and_then(|r| r.split_once('/'))
+            .and_then(|(pid, rest)| Some((pid.parse::<i32>().ok()?, rest)))
+        else {
+            continue;
+        };
+        out.entry(pid).or_default().push(Unread {
+            field: field_of(rest).to_string(),
+            member: path.to_string(),
+            error: error.clone(),
+        });
+    }
+    out
+}
+
+/// The process field a Linux member below `proc/<pid>/` fills (see `docs/schema.md`, `unread`).
+fn linux_field(rest: &str) -> &str {
+    let first = rest.split('/').next().unwrap_or(rest);
+    match first {
+        "cmdline" => "argv",
+        "environ" => "env",
+        "fd" | "fdinfo" => "fds",
+        "ns" => "namespaces",
+        "net" => "sockets",
+        "task" => "threads",
+        "smaps_rollup" => "memory",
+        other => other,
+    }
+}
+
 struct Context<'a> {
     raw: &'a RawSnapshot,
     clk_tck: u64,
@@ -322,6 +366,7 @@ struct Context<'a> {
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
     sockets: BTreeMap<u64, Socket>,
+    unread: BTreeMap<i32, Vec<Unread>>,
     detail: Detail,
 }
 
@@ -395,6 +440,7 @@ impl Context<'_> {
         }
         let mut p = Process {
             pid,
+            unread: self.unread.get(&pid).cloned().unwrap_or_default(),
             ..Process::default()
         };
         if let Some(s) = &st {
@@ -842,6 +888,14 @@ mod tests {
             .collect();
         assert_eq!(argv, [&b"/bin/my prog"[..], b"--flag", b"\xff"]);
         assert!(p.env.is_none(), "unreadable environ is absent, not empty");
+        assert_eq!(
+            p.unread,
+            [Unread {
+                field: "env".into(),
+                member: "proc/42/environ".into(),
+                error: "EACCES".into()
+            }]
+        );
         assert_eq!(
             (p.cred.uid, p.cred.user.as_deref(), p.cred.group.as_deref()),
             (Some(1000), Some("alice"), Some("users"))

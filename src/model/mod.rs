@@ -16,7 +16,7 @@ pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
     Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Register,
-    SignalAction, Socket, SocketEndpoint, Syscall, Thread, Usage,
+    SignalAction, Socket, SocketEndpoint, Syscall, Thread, Unread, Usage,
 };
 
 use serde::{Deserialize, Serialize};

@@ -151,9 +151,63 @@ pub struct Process {
     /// or known only from the events. Absent when the capture recorded no event of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<super::ProcessEvents>,
+    /// What could not be read of this process and why (the members recorded as failed: the manifest's
+    /// per-member `error` for archives, the read's errno for live and directory inputs). The fields they
+    /// would have filled are absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Unread>,
+}
+
+/// One member of a process that could not be read (`proc/1/environ`: `EACCES`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    /// The process field it would have filled (`env`, `argv`, `exe`, `fds`, `maps`, `namespaces`,
+    /// `threads`, ...), or the member's file name when it feeds many (`stat`, `status`).
+    pub field: String,
+    /// The member: the archive path (`proc/1/environ`, `proc/1/fd`).
+    pub member: String,
+    /// The error name as the capture recorded it: an errno name (`EACCES`, `ENOENT`, `ESRCH`, ...),
+    /// `timeout` (the read blocked) or `skipped` (not tried after a timeout of the same process).
+    pub error: String,
+}
+
+impl Unread {
+    /// The error in words: its name and what strerror(3) says (`EACCES: Permission denied`), or the
+    /// error as recorded when it has no such words.
+    pub fn reason(&self) -> String {
+        let words = match self.error.as_str() {
+            "EACCES" => "Permission denied",
+            "EPERM" => "Operation not permitted",
+            "ENOENT" => "No such file or directory",
+            "ESRCH" => "No such process",
+            "EIO" => "Input/output error",
+            "EINVAL" => "Invalid argument",
+            "ENOMEM" => "Cannot allocate memory",
+            "ENOTDIR" => "Not a directory",
+            "ELOOP" => "Too many levels of symbolic links",
+            "timeout" => "the read blocked past the read timeout",
+            "skipped" => "not tried after a read of this process timed out",
+            _ => return self.error.clone(),
+        };
+        format!("{}: {words}", self.error)
+    }
+
+    /// `proc/1/fd (EACCES: Permission denied)`, as lsof names what it could not read.
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.member, self.reason())
+    }
 }
 
 impl Process {
+    /// Why `field` (`env`, `fds`, `maps`, ... as in [`Unread::field`]) could not be read, when a member
+    /// it comes from is recorded as failed: `EACCES: Permission denied`.
+    pub fn unread_reason(&self, field: &str) -> Option<String> {
+        self.unread
+            .iter()
+            .find(|u| u.field == field)
+            .map(Unread::reason)
+    }
+
     /// The command line joined with spaces, or `[comm]` when there is no argv (kernel threads, zombies).
     pub fn command_line(&self) -> String {
         match &self.argv {

@@ -87,6 +87,8 @@ pub enum Column {
     /// How it exited during the capture, from its exit event: `exited 3`, `killed SIGKILL`; `-` when it
     /// did not (or events were not recorded).
     Exit,
+    /// What could not be read of it, by error: `EACCES: cwd,env,exe,fds` (`-` when everything was).
+    Unread,
 }
 
 /// The default columns of `ps --all`: the default ones with `seen` and `exit` before `args`.
@@ -193,6 +195,7 @@ const ALL: &[(Column, &str, &[&str])] = &[
     (Column::Dmodel, "dmodel", &[]),
     (Column::Seen, "seen", &[]),
     (Column::Exit, "exit", &["fate"]),
+    (Column::Unread, "unread", &[]),
 ];
 
 impl Column {
@@ -339,6 +342,7 @@ impl Column {
                 None => "scan",
             }),
             Exit => json!(p.events.as_ref().and_then(|e| e.exit_text())),
+            Unread => json!(unread_text(p)),
         }
     }
 
@@ -364,6 +368,24 @@ impl Column {
             },
         }
     }
+}
+
+/// `EACCES: cwd,env,exe; ENOENT: fds`: the fields that could not be read, grouped by error.
+fn unread_text(p: &Process) -> Option<String> {
+    let mut by_error: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for u in &p.unread {
+        let fields = by_error.entry(u.error.as_str()).or_default();
+        if !fields.contains(&u.field.as_str()) {
+            fields.push(&u.field);
+        }
+    }
+    (!by_error.is_empty()).then(|| {
+        by_error
+            .iter()
+            .map(|(e, f)| format!("{e}: {}", f.join(",")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 fn cpu_secs(p: &Process) -> Option<f64> {

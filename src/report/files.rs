@@ -17,10 +17,36 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
     };
     let mut rows = Vec::new();
     let mut records = Vec::new();
+    let mut unread = Vec::new();
     for p in procs {
         let comm = p.comm.as_ref().map_or("-".into(), |c| c.escaped());
         // Who holds the descriptor, as sockstat(1) names it: the effective user (numeric when unknown).
         let user = super::Column::User.display(p, snapshot);
+        // What could not be read, as lsof says it: a `NOFD` row for a descriptor directory that could
+        // not be listed, a row per descriptor whose link could not be read.
+        for u in p
+            .unread
+            .iter()
+            .filter(|u| u.field == "fds" || u.field == "sockets")
+        {
+            unread.push(json!({"pid": p.pid, "user": user, "command": comm,
+                "field": u.field, "member": u.member, "error": u.error}));
+            let fd = match u.member.rsplit_once('/') {
+                Some((dir, _)) if dir.ends_with("/fd") => u.member.rsplit('/').next(),
+                _ if u.member.ends_with("/fd") => Some("NOFD"),
+                _ => None,
+            };
+            if let Some(fd) = fd {
+                rows.push(vec![
+                    p.pid.to_string(),
+                    comm.clone(),
+                    fd.to_string(),
+                    "-".into(),
+                    "-".into(),
+                    u.describe(),
+                ]);
+            }
+        }
         for fd in p.fds.iter().flatten() {
             rows.push(vec![
                 p.pid.to_string(),
@@ -39,6 +65,10 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
             records.push(rec);
         }
     }
+    let mut extra = serde_json::Map::new();
+    if !unread.is_empty() {
+        extra.insert("unread".into(), serde_json::Value::Array(unread));
+    }
     Ok(Report {
         name: "files",
         record_key: "fds",
@@ -49,6 +79,7 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
         numeric: vec![true, false, true, false, false, false],
         rows,
         records,
+        extra,
         ..Report::default()
     })
 }

@@ -79,10 +79,17 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     }
     let mut extra = serde_json::Map::new();
     extra.insert("pid".into(), json!(pid));
-    extra.insert(
-        "total".into(),
-        json!({"size_kib": total_kib, "rss_kib": total_rss, "anon_kib": total_anon}),
-    );
+    if p.maps.is_some() {
+        // Unknown totals are absent, like every unknown.
+        let mut total = serde_json::Map::new();
+        total.insert("size_kib".into(), json!(total_kib));
+        for (k, v) in [("rss_kib", total_rss), ("anon_kib", total_anon)] {
+            if let Some(v) = v {
+                total.insert(k.into(), json!(v));
+            }
+        }
+        extra.insert("total".into(), total.into());
+    }
     let mut columns = vec!["ADDRESS", "KBYTES", "RSS", "ANON"];
     let mut numeric = vec![false, true, true, true];
     if solaris {
@@ -95,6 +102,19 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     }
     columns.extend(["MODE", "OFFSET", "MAPPING"]);
     numeric.extend([false, false, false]);
+    // What could not be read (`maps`, or `smaps` for the per-mapping sizes), as a row naming the member
+    // and the error where the mappings would be, and under `unread` in JSON.
+    let unread: Vec<_> = p.unread.iter().filter(|u| u.field == "maps").collect();
+    if p.maps.is_none() {
+        for u in &unread {
+            let mut row = vec!["-".to_string(); columns.len() - 1];
+            row.push(u.describe());
+            rows.push(row);
+        }
+    }
+    if !unread.is_empty() {
+        extra.insert("unread".into(), json!(unread));
+    }
     Ok(Report {
         name: "maps",
         record_key: "maps",

@@ -53,7 +53,7 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         }
         None => match &p.psargs {
             Some(ps) => args.push(("psargs".into(), ps.escaped())),
-            None => args.push(("argv".into(), "(not captured)".into())),
+            None => args.push(("argv".into(), not_there(p, "argv"))),
         },
     }
     out.push(("arguments", args));
@@ -65,7 +65,7 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
                 env.push((format!("envp[{i}]"), a.escaped()));
             }
         }
-        None => env.push(("envp".into(), "(not captured)".into())),
+        None => env.push(("envp".into(), not_there(p, "env"))),
     }
     out.push(("environment", env));
 
@@ -301,7 +301,23 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         .map(|(i, l)| (i.to_string(), l.escaped()))
         .collect();
     out.push(("cgroup", cg));
+
+    // What could not be read, member by member, and why.
+    let unread: Fields = p
+        .unread
+        .iter()
+        .map(|u| (u.field.clone(), u.describe()))
+        .collect();
+    out.push(("not read", unread));
     out
+}
+
+/// `(not read: EACCES: Permission denied)` when the members of `field` failed, else `(not captured)`.
+fn not_there(p: &Process, field: &str) -> String {
+    match p.unread_reason(field) {
+        Some(r) => format!("(not read: {r})"),
+        None => "(not captured)".into(),
+    }
 }
 
 #[cfg(test)]
