@@ -34,6 +34,9 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         clk_tck: host.clk_tck.filter(|t| *t > 0).unwrap_or(ASSUMED_CLK_TCK),
         page_size: host.page_size.unwrap_or(ASSUMED_PAGE_SIZE),
         boot_time: host.boot_time,
+        uptime_secs: host.uptime_secs,
+        mem_total_kib: host.mem_total_kib.filter(|m| *m > 0),
+        signals: super::events::numbering(host.machine.as_deref()),
         o_directory: o_directory(host.machine.as_deref()),
         users: raw
             .file("etc/passwd")
@@ -362,6 +365,12 @@ struct Context<'a> {
     clk_tck: u64,
     page_size: u64,
     boot_time: Option<Timestamp>,
+    /// Seconds since boot when the records were read (`proc/uptime`), for %CPU.
+    uptime_secs: Option<f64>,
+    /// `MemTotal` of `proc/meminfo`, for %MEM.
+    mem_total_kib: Option<u64>,
+    /// The signal numbering of the host's architecture, for exit statuses.
+    signals: crate::formats::signals::Numbering,
     o_directory: Option<u64>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
@@ -389,6 +398,62 @@ impl Context<'_> {
                 .checked_add(whole)?
                 .checked_add((nanos / 1_000_000_000) as i64)?,
             nanos: (nanos % 1_000_000_000) as u32,
+        })
+    }
+
+    /// %CPU as procps-ng 4.0 computes it: CPU time over the process's whole life, in tenths of a percent,
+    /// truncated: `(utime + stime) * 1000 / HZ` (integer) divided by the life in seconds, where the life
+    /// is `floor(uptime * HZ) - starttime` clock ticks (0 when not positive); whole percents above 99.9.
+    fn pct_cpu(&self, s: &stat::Stat) -> Option<f64> {
+        let uptime = self.uptime_secs?;
+        let hz = self.clk_tck as f64;
+        let boot_ticks = (uptime * hz).floor();
+        let life = (boot_ticks - s.starttime as f64) / hz;
+        let ticks = u128::from(s.utime) + u128::from(s.stime);
+        let per_mille = ticks * 1000 / u128::from(self.clk_tck);
+        let tenths = if life > 0.0 {
+            (per_mille as f64 / life).floor()
+        } else {
+            0.0
+        };
+        // procps prints whole percents above 99.9.
+        let tenths = if tenths > 999.0 {
+            (tenths / 10.0).floor() * 10.0
+        } else {
+            tenths
+        };
+        Some(tenths / 10.0)
+    }
+
+    /// %MEM as procps-ng computes it: `VmRSS * 1000 / MemTotal` tenths of a percent, truncated, at most
+    /// 99.9.
+    fn pct_mem(&self, m: Option<&Memory>) -> Option<f64> {
+        let rss = m?.rss_kib?;
+        let tenths = (u128::from(rss) * 1000 / u128::from(self.mem_total_kib?)).min(999);
+        Some(tenths as f64 / 10.0)
+    }
+
+    /// How a zombie ended (stat field 52). The kernel prints the real value only to a reader that may
+    /// ptrace the process, else 0; the same check guards its `ns/*` links, so the value is trusted when
+    /// the capture could read one of them or was told it is gone (ENOENT: a zombie has no namespaces),
+    /// and not when that read was refused.
+    fn zombie_exit(&self, pid: i32, s: &stat::Stat) -> Option<crate::model::Exit> {
+        if !matches!(s.state, b'Z' | b'X') {
+            return None;
+        }
+        let code = s.exit_code?;
+        let dir = format!("proc/{pid}/ns");
+        let permitted =
+            self.raw
+                .children(&dir)
+                .iter()
+                .any(|t| match self.raw.member(&format!("{dir}/{t}")) {
+                    Some(Member::Failed(e)) => e != "EACCES" && e != "EPERM",
+                    Some(_) => true,
+                    None => false,
+                });
+        permitted.then(|| {
+            crate::model::Exit::from_code(code, |n| crate::formats::signals::name(self.signals, n))
         })
     }
 
@@ -451,6 +516,8 @@ impl Context<'_> {
                 p.tty = Some(s.tty_nr as u64);
                 p.tty_name = tty_name(s.tty_nr as u64);
             }
+            p.tpgid = (s.tpgid > 0).then_some(s.tpgid);
+            p.pct_cpu = self.pct_cpu(s);
             p.start_ticks = Some(s.starttime);
             p.start_time = self.start_time(s.starttime);
             p.state = Some((s.state as char).to_string());
@@ -490,6 +557,11 @@ impl Context<'_> {
         p.cwd = self.raw.link(&format!("{dir}/cwd")).map(ByteString::new);
         p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
         p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
+        p.pct_mem = self.pct_mem(p.memory.as_ref());
+        p.stat = st
+            .as_ref()
+            .map(|s| bsd_stat(s, status.as_ref(), p.nlwp, pid));
+        p.exit = st.as_ref().and_then(|s| self.zombie_exit(pid, s));
         p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
         if self.detail.threads {
             p.threads = self
@@ -746,12 +818,47 @@ impl Context<'_> {
             .raw
             .children(&format!("{dir}/ns"))
             .into_iter()
-            .filter_map(|n| self.raw.link(&format!("{dir}/ns/{n}")))
-            .filter_map(links::namespace)
-            .map(|(kind, inode)| Namespace { kind, inode })
+            // The type is the link's name, not its text: `pid_for_children` reads `pid:[...]` (the
+            // namespace its children will be in, not its own).
+            .filter_map(|n| Some((n, self.raw.link(&format!("{dir}/ns/{n}"))?)))
+            .filter_map(|(n, text)| links::namespace(text).map(|(_, inode)| (n, inode)))
+            .map(|(kind, inode)| Namespace {
+                kind: kind.to_string(),
+                inode,
+            })
             .collect();
         (!out.is_empty()).then_some(out)
     }
+}
+
+/// `ps -o stat` as procps-ng writes it: the state letter, then `<` (nice < 0) or `N` (nice > 0), `L`
+/// (locked pages: status `VmLck` non-zero), `s` (session leader), `l` (more than one thread), `+` (in
+/// the foreground process group of its terminal).
+fn bsd_stat(
+    s: &stat::Stat,
+    status: Option<&status::Status>,
+    nlwp: Option<u32>,
+    pid: i32,
+) -> String {
+    let mut out = String::from(s.state as char);
+    if s.nice < 0 {
+        out.push('<');
+    } else if s.nice > 0 {
+        out.push('N');
+    }
+    if status.and_then(|st| st.vm_lck).is_some_and(|k| k > 0) {
+        out.push('L');
+    }
+    if s.session == pid {
+        out.push('s');
+    }
+    if nlwp.is_some_and(|n| n > 1) {
+        out.push('l');
+    }
+    if s.pgrp == s.tpgid {
+        out.push('+');
+    }
+    out
 }
 
 /// The one thread of a single-threaded process whose `task/` files were not captured (the capture skips
@@ -837,6 +944,8 @@ mod tests {
         b.file("proc/42/fdinfo/3", b"pos:\t0\nflags:\t02\nmnt_id:\t8\n");
         b.symlink("proc/42/ns/net", b"net:[4026531993]");
         b.symlink("proc/42/ns/pid", b"pid:[4026532500]");
+        // Its children go into a namespace it created (unshare --pid without --fork).
+        b.symlink("proc/42/ns/pid_for_children", b"pid:[4026532600]");
         b.file(
             "proc/42/net/unix",
             b"Num RefCount Protocol Flags Type St Inode Path\n0: 00000002 00000000 00010000 0001 01 9001 /run/app.sock\n",
@@ -910,6 +1019,31 @@ mod tests {
         assert_eq!(threads.len(), 2);
         assert_eq!(threads[1].name.as_ref().unwrap().as_bytes(), b"io-thread");
         assert_eq!(threads[1].state.as_deref(), Some("R"));
+    }
+
+    #[test]
+    fn pid_for_children_is_not_the_pid_namespace() {
+        let s = snapshot();
+        let ns = s.processes[0].namespaces.as_ref().unwrap();
+        let kinds: Vec<(&str, u64)> = ns.iter().map(|n| (n.kind.as_str(), n.inode)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("net", 4026531993),
+                ("pid", 4026532500),
+                ("pid_for_children", 4026532600)
+            ]
+        );
+        // `ps --container <inode>` lists the processes in that pid namespace, not its creator.
+        let only = |inode: &str| {
+            let f = crate::report::Filter {
+                container: Some(inode.into()),
+                ..Default::default()
+            };
+            f.select(&s).map(|p| p.pid).collect::<Vec<_>>()
+        };
+        assert_eq!(only("4026532600"), Vec::<i32>::new());
+        assert_eq!(only("4026532500"), [42]);
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct Process {
     /// Session id (stat field 6 `session`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<i32>,
+    /// Foreground process group of the controlling terminal (stat field 8 `tpgid`), absent without a
+    /// terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpgid: Option<i32>,
     /// Controlling terminal device number (stat field 7 `tty_nr`), absent when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tty: Option<u64>,
@@ -60,6 +64,15 @@ pub struct Process {
     /// One-letter state as `ps` shows it (`R`, `S`, `D`, `Z`, `T`, ...; stat field 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The state with the BSD modifiers of `ps -o stat` (Linux, as procps-ng adds them: `<` nice < 0,
+    /// `N` nice > 0, `L` pages locked (status `VmLck`), `s` session leader, `l` multi-threaded, `+` in the
+    /// terminal's foreground process group), e.g. `Ssl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat: Option<String>,
+    /// How a process that has exited but was not yet reaped (a zombie) ended (Linux stat field 52
+    /// `exit_code`); absent for live processes and when the reader could not see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<Exit>,
     /// Nice value (stat field 19).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nice: Option<i64>,
@@ -156,6 +169,66 @@ pub struct Process {
     /// would have filled are absent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<Unread>,
+}
+
+/// How a process ended: a wait(2) status word, decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {
+    /// The status word as waitpid(2) reports it.
+    pub code: i32,
+    /// `WEXITSTATUS`, when it exited normally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+    /// `WTERMSIG`, when a signal killed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// The signal's name on the captured system (`SIGKILL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_name: Option<String>,
+    /// `WCOREDUMP`, when a signal killed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_dumped: Option<bool>,
+}
+
+impl Exit {
+    /// Decodes a wait(2) status word (the Linux and BSD encoding: low 7 bits the signal, 0x80 the core
+    /// flag, bits 8..15 the exit status); `signal_name` names a signal number.
+    pub fn from_code(code: i32, signal_name: impl Fn(i32) -> Option<String>) -> Exit {
+        let sig = code & 0x7f;
+        if sig == 0 {
+            Exit {
+                code,
+                status: Some((code >> 8) & 0xff),
+                signal: None,
+                signal_name: None,
+                core_dumped: None,
+            }
+        } else {
+            Exit {
+                code,
+                status: None,
+                signal: Some(sig),
+                signal_name: signal_name(sig),
+                core_dumped: Some(code & 0x80 != 0),
+            }
+        }
+    }
+
+    /// `exited 3`, `killed SIGKILL`, `killed SIGSEGV (core dumped)`.
+    pub fn text(&self) -> String {
+        match (self.status, self.signal) {
+            (Some(s), _) => format!("exited {s}"),
+            (None, Some(sig)) => {
+                let name = self.signal_name.clone().unwrap_or_else(|| sig.to_string());
+                if self.core_dumped == Some(true) {
+                    format!("killed {name} (core dumped)")
+                } else {
+                    format!("killed {name}")
+                }
+            }
+            (None, None) => format!("wait status {:#x}", self.code),
+        }
+    }
 }
 
 /// One member of a process that could not be read (`proc/1/environ`: `EACCES`).

@@ -27,7 +27,7 @@ pub enum Column {
     Gid,
     /// Real group name.
     Group,
-    /// State letter.
+    /// State letter, with the BSD modifiers where the source has them (Linux: `Ssl`, `R+`, `SN`).
     Stat,
     /// Thread count.
     Nlwp,
@@ -69,9 +69,10 @@ pub enum Column {
     Cgroup,
     /// Wait channel.
     Wchan,
-    /// Recent CPU use, percent (Solaris `pr_pctcpu`).
+    /// CPU use, percent of one CPU: recent (Solaris `pr_pctcpu`, NetBSD `p_pctcpu`) or over the
+    /// process's life (Linux, as procps computes it).
     Pcpu,
-    /// Share of memory, percent (Solaris `pr_pctmem`).
+    /// Share of memory, percent (Solaris `pr_pctmem`; Linux RSS / MemTotal).
     Pmem,
     /// Zone name, or zone id when the name is not known (Solaris).
     Zone,
@@ -276,11 +277,15 @@ impl Column {
             Ppid => json!(p.ppid),
             Pgid => json!(p.pgid),
             Sid => json!(p.sid),
+            // The effective user; where only the real one is known (a Linux core's `pr_uid`), that one,
+            // as a number when no name is known (as ps does).
             User => json!(
                 p.cred
                     .euser
                     .clone()
                     .or_else(|| p.cred.euid.map(|u| u.to_string()))
+                    .or_else(|| p.cred.user.clone())
+                    .or_else(|| p.cred.uid.map(|u| u.to_string()))
             ),
             Ruser => json!(
                 p.cred
@@ -297,7 +302,7 @@ impl Column {
                     .clone()
                     .or_else(|| p.cred.gid.map(|g| g.to_string()))
             ),
-            Stat => json!(p.state),
+            Stat => json!(p.stat.as_ref().or(p.state.as_ref())),
             Nlwp => json!(p.nlwp),
             Rss => json!(mem.and_then(|m| m.rss_kib)),
             Vsz => json!(mem.and_then(|m| m.vsz_kib)),
@@ -341,7 +346,12 @@ impl Column {
                 Some(_) => "scan+events",
                 None => "scan",
             }),
-            Exit => json!(p.events.as_ref().and_then(|e| e.exit_text())),
+            Exit => json!(
+                p.events
+                    .as_ref()
+                    .and_then(|e| e.exit_text())
+                    .or_else(|| p.exit.as_ref().map(|e| format!("{}, not reaped", e.text())))
+            ),
             Unread => json!(unread_text(p)),
         }
     }
@@ -359,7 +369,11 @@ impl Column {
                     .collect::<Vec<_>>()
                     .join(",")
             }),
-            Stat => p.state.clone().unwrap_or_else(|| "-".into()),
+            Stat => p
+                .stat
+                .clone()
+                .or_else(|| p.state.clone())
+                .unwrap_or_else(|| "-".into()),
             Tty => p.tty_name.clone().unwrap_or_else(|| "?".into()),
             _ => match self.value(p, s) {
                 Value::Null => "-".into(),
