@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod analyze;
 pub mod bytes;
 pub mod capture;

@@ -90,7 +90,7 @@ fn linux_s390x() {
     assert_eq!(pc_sp(p, 805), (0x8000_00d6, 0x3ff_ffa8_4380));
     let core = s.core.as_ref().unwrap();
     assert_eq!(
-        (core.arch.as_str(), core.byte_order.as_str()),
+        (core.arch.as_str(), core.byte_order.name()),
         ("s390x", "big")
     );
 }
@@ -545,4 +545,31 @@ fn illumos_i386() {
     let t = &p.threads.as_ref().unwrap()[0];
     assert_eq!((t.tid, t.signal), (1, Some(11)));
     assert!(t.pc.is_some() && t.sp.is_some());
+}
+
+/// One spelling of the data model and byte order from every input (docs/schema.md: lower case): each
+/// core's JSON says `ilp32`/`lp64` and `little`/`big`, and agrees with its ELF class and `EI_DATA`.
+#[test]
+fn data_model_and_byte_order_are_lower_case_from_every_core() {
+    let cores = [
+        ("linux/elfutils-testfile67-s390x.core", "lp64", "big"),
+        ("linux/elfutils-testfile_i686_core", "ilp32", "little"),
+        ("linux/lldb-linux-mipsel-gnuabio32.core", "ilp32", "little"),
+        ("linux/elfutils-testfile-m68k-core", "ilp32", "big"),
+        ("freebsd/bsi-amd64-bsi-k.core", "lp64", "little"),
+        ("netbsd/lldb-1lwp_SIGSEGV.aarch64.core", "lp64", "little"),
+        ("illumos/nsu-a.chepenkov-lab20-i386.core", "ilp32", "little"),
+        ("illumos/nsu-k.kozlov-lab16-amd64.core", "lp64", "little"),
+    ];
+    for (rel, model, order) in cores {
+        let v = serde_json::to_value(load(rel)).unwrap();
+        assert_eq!(v["host"]["data_model"], model, "{rel}");
+        assert_eq!(v["host"]["byte_order"], order, "{rel}");
+        assert_eq!(v["core"]["byte_order"], order, "{rel}");
+        for p in v["processes"].as_array().unwrap() {
+            if let Some(m) = p.get("data_model") {
+                assert_eq!(m, model, "{rel}: process data_model");
+            }
+        }
+    }
 }

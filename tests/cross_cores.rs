@@ -110,7 +110,7 @@ fn qemu_user_cores_of_other_architectures() {
         let s = analyze(&bytes, "core").unwrap_or_else(|e| panic!("{arch}: {e}"));
         let info = s.core.as_ref().unwrap();
         assert_eq!(
-            (info.arch.as_str(), info.byte_order.as_str()),
+            (info.arch.as_str(), info.byte_order.name()),
             (*arch, *order),
             "{arch}"
         );

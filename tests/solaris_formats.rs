@@ -7,9 +7,9 @@
 
 mod solaris_encoder;
 
+use procsift::abi::{DataModel, Endianness};
 use procsift::formats::solaris::{
-    self as sol, DataModel, DecodeErrorKind, Endian, Isa, Layout, Prlwpname, Prpriv, Prsecflags,
-    Target, Utsname,
+    self as sol, DecodeErrorKind, Isa, Layout, Prlwpname, Prpriv, Prsecflags, Target, Utsname,
 };
 use solaris_encoder::{Enc, Gen, all};
 
@@ -236,7 +236,7 @@ fn pctcpu_is_a_binary_fraction() {
 #[test]
 fn detect_psinfo_palindromic_pid_uses_nlwp() {
     // pid 0x01000001 reads the same in both orders; pr_nlwp 1 (LE) vs 0x01000000 (BE) settles it.
-    let enc = Enc::new("Sparc", Endian::Big);
+    let enc = Enc::new("Sparc", Endianness::Big);
     let mut g = Gen::new(&enc, 6);
     let mut p = g.psinfo();
     p.pid = 0x0100_0001;
@@ -244,15 +244,15 @@ fn detect_psinfo_palindromic_pid_uses_nlwp() {
     let bytes = enc.psinfo(&p);
     assert_eq!(
         sol::detect_psinfo(&bytes, p.pid),
-        Some(Layout::new(DataModel::Ilp32, Endian::Big))
+        Some(Layout::new(DataModel::Ilp32, Endianness::Big))
     );
     assert_eq!(sol::detect_psinfo(&bytes[..335], p.pid), None);
 }
 
-fn flip(e: Endian) -> Endian {
+fn flip(e: Endianness) -> Endianness {
     match e {
-        Endian::Little => Endian::Big,
-        Endian::Big => Endian::Little,
+        Endianness::Little => Endianness::Big,
+        Endianness::Big => Endianness::Little,
     }
 }
 
@@ -379,7 +379,7 @@ fn illumos_amd64_core() {
     let core = read_core("nsu-k.kozlov-lab16-amd64.core");
     let notes = core_notes(&core);
     assert!(notes.iter().all(|n| n.name == b"CORE"));
-    let le = Endian::Little;
+    let le = Endianness::Little;
 
     let raw = one(&notes, NT_PSINFO);
     assert_eq!(raw.len(), 416);
@@ -486,7 +486,7 @@ fn illumos_amd64_core() {
 fn illumos_i386_core() {
     let core = read_core("nsu-a.chepenkov-lab20-i386.core");
     let notes = core_notes(&core);
-    let le = Endian::Little;
+    let le = Endianness::Little;
 
     let raw = one(&notes, NT_PSINFO);
     assert_eq!(raw.len(), 0x150);
@@ -564,7 +564,7 @@ fn illumos_i386_core() {
 fn sparc_2008_listing_sizes() {
     // `ls -l /proc/<pid>` by a 32-bit reader on SPARC Solaris 10: psinfo 336, status 1232, lpsinfo 344,
     // lstatus 2720, lusage 1064, usage 256, cred 36, map 3744, xmap 5928, sigact 1472, auxv 152.
-    let enc = Enc::new("Sparc", Endian::Big);
+    let enc = Enc::new("Sparc", Endianness::Big);
     let mut g = Gen::new(&enc, 7);
 
     let p = g.psinfo();
@@ -575,7 +575,7 @@ fn sparc_2008_listing_sizes() {
         Some(DataModel::Ilp32)
     );
     let layout = sol::detect_psinfo(&psinfo, p.pid).unwrap();
-    assert_eq!(layout, Layout::new(DataModel::Ilp32, Endian::Big));
+    assert_eq!(layout, Layout::new(DataModel::Ilp32, Endianness::Big));
 
     let status = enc.pstatus(&g.pstatus(&enc));
     assert_eq!(status.len(), 1232);

@@ -7,7 +7,8 @@ mod solaris_encoder;
 
 use std::path::Path;
 
-use procsift::formats::solaris::{Endian, Prusage, SigAction, Timestruc, WordSet};
+use procsift::abi::Endianness;
+use procsift::formats::solaris::{Prusage, SigAction, Timestruc, WordSet};
 use serde_json::Value;
 use solaris_encoder::{Enc, Gen};
 
@@ -265,7 +266,7 @@ fn check_tree(root: &Path, pids: &[i32]) {
         );
         assert_eq!(t1["sig_blocked"], "SIGINT");
         assert_eq!(p["threads"][1]["name"], "worker");
-        assert!(p["data_model"] == "ILP32" || p["data_model"] == "LP64");
+        assert!(p["data_model"] == "ilp32" || p["data_model"] == "lp64");
         let text = String::from_utf8_lossy(
             &common::bin()
                 .args(["show", r, &pid_s])
@@ -358,10 +359,10 @@ fn passwd(root: &Path) {
 #[test]
 fn every_target_in_its_native_byte_order() {
     for (name, endian) in [
-        ("I386", Endian::Little),
-        ("Amd64", Endian::Little),
-        ("Sparc", Endian::Big),
-        ("Sparcv9", Endian::Big),
+        ("I386", Endianness::Little),
+        ("Amd64", Endianness::Little),
+        ("Sparc", Endianness::Big),
+        ("Sparcv9", Endianness::Big),
     ] {
         let dir = common::TempDir::new("solproc");
         passwd(dir.path());
@@ -376,9 +377,9 @@ fn every_target_in_its_native_byte_order() {
 fn a_tree_assembled_from_several_sources_mixes_layouts() {
     let dir = common::TempDir::new("solmix");
     passwd(dir.path());
-    write_process(dir.path(), &Enc::new("Sparc", Endian::Big), 300);
-    write_process(dir.path(), &Enc::new("Amd64", Endian::Little), 301);
-    write_process(dir.path(), &Enc::new("Sparcv9", Endian::Big), 302);
+    write_process(dir.path(), &Enc::new("Sparc", Endianness::Big), 300);
+    write_process(dir.path(), &Enc::new("Amd64", Endianness::Little), 301);
+    write_process(dir.path(), &Enc::new("Sparcv9", Endianness::Big), 302);
     check_tree(dir.path(), &[300, 301, 302]);
 }
 
@@ -386,7 +387,7 @@ fn a_tree_assembled_from_several_sources_mixes_layouts() {
 fn damaged_files_are_warnings_naming_file_and_offset() {
     let dir = common::TempDir::new("soldamage");
     passwd(dir.path());
-    let enc = Enc::new("Amd64", Endian::Little);
+    let enc = Enc::new("Amd64", Endianness::Little);
     write_process(dir.path(), &enc, 500);
     write_process(dir.path(), &enc, 501);
     // A truncated status, an xmap cut mid-entry, and a psinfo that belongs to another pid.
@@ -437,7 +438,7 @@ fn captured_by_the_solaris_plan_and_read_back() {
     use procsift::capture::{self, CaptureOptions, PlanKind};
     let dir = common::TempDir::new("solcap");
     passwd(dir.path());
-    let enc = Enc::new("Sparcv9", Endian::Big);
+    let enc = Enc::new("Sparcv9", Endianness::Big);
     write_process(dir.path(), &enc, 4242);
     write_process(dir.path(), &enc, 77);
     let out = dir.path().join("sol.tar");
@@ -523,10 +524,10 @@ fn write_fuzz_seeds() {
     };
     let out = Path::new(&out);
     for (name, endian) in [
-        ("I386", Endian::Little),
-        ("Amd64", Endian::Little),
-        ("Sparc", Endian::Big),
-        ("Sparcv9", Endian::Big),
+        ("I386", Endianness::Little),
+        ("Amd64", Endianness::Little),
+        ("Sparc", Endianness::Big),
+        ("Sparcv9", Endianness::Big),
     ] {
         let root = out.join(name);
         passwd(&root);
@@ -535,8 +536,8 @@ fn write_fuzz_seeds() {
     }
     let root = out.join("mixed");
     passwd(&root);
-    write_process(&root, &Enc::new("Sparc", Endian::Big), 300);
-    write_process(&root, &Enc::new("Amd64", Endian::Little), 301);
+    write_process(&root, &Enc::new("Sparc", Endianness::Big), 300);
+    write_process(&root, &Enc::new("Amd64", Endianness::Little), 301);
 }
 
 /// Every member of encoder-written Solaris trees (amd64 and sparc: both models, both byte orders),
@@ -556,7 +557,7 @@ fn hostile_solaris_files() {
             None => path.to_string(),
         }
     };
-    for (name, endian) in [("Amd64", Endian::Little), ("Sparc", Endian::Big)] {
+    for (name, endian) in [("Amd64", Endianness::Little), ("Sparc", Endianness::Big)] {
         let dir = common::TempDir::new("solhostile");
         passwd(dir.path());
         write_process(dir.path(), &Enc::new(name, endian), 4242);

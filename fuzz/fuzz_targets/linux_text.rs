@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use procsift::abi::Endianness;
 use procsift::formats::linux::{
     cgroup, cmdline, fdinfo, io, kv, limits, links, maps, net, passwd, stat, statm, status, system,
 };
@@ -36,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
         ),
         11 => drop(links::fd_target(b)),
         12 => drop(links::namespace(b)),
-        13 => drop(net::inet(b, net::ByteOrder::Little)),
-        14 => drop(net::inet(b, net::ByteOrder::Big)),
+        13 => drop(net::inet(b, Endianness::Little)),
+        14 => drop(net::inet(b, Endianness::Big)),
         15 => drop(net::unix(b)),
         16 => drop(passwd::names(b)),
         17 => drop((system::loadavg(b), system::uptime(b), system::meminfo(b))),

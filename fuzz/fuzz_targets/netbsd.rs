@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use procsift::formats::netbsd::{self as nb, Endian};
+use procsift::abi::Endianness;
+use procsift::formats::netbsd as nb;
 
 #[path = "common.rs"]
 mod common;
@@ -19,9 +20,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let endian = if sel & 1 == 0 {
-        Endian::Little
+        Endianness::Little
     } else {
-        Endian::Big
+        Endianness::Big
     };
     // Known sizes (layouts.md): kinfo_proc2 680, kinfo_lwp 128, kinfo_file 120, kinfo_pcb 640.
     let size = |known: usize| match (sel >> 1) & 3 {

@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use procsift::formats::solaris::{self as sol, DataModel, Endian, Isa, Layout, Target, old};
+use procsift::abi::{DataModel, Endianness};
+use procsift::formats::solaris::{self as sol, Isa, Layout, Target, old};
 
 #[path = "common.rs"]
 mod common;
@@ -23,9 +24,9 @@ fuzz_target!(|data: &[u8]| {
         DataModel::Lp64
     };
     let endian = if sel & 2 == 0 {
-        Endian::Little
+        Endianness::Little
     } else {
-        Endian::Big
+        Endianness::Big
     };
     let isa = if sel & 4 == 0 { Isa::X86 } else { Isa::Sparc };
     let layout = Layout { model, endian };

@@ -5,6 +5,7 @@
 //! `core.provenance` where there is more than one candidate, and recovers what the notes truncate: the
 //! full argv and environment, read from the dumped stack.
 
+use crate::abi::DataModel;
 use crate::bytes::ByteString;
 use crate::formats::elfcore::{
     self, Core, CoreError, CoreWarning, Flavor, Segment, auxv, freebsd, linux, netbsd,
@@ -30,13 +31,16 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
         os: core.flavor.os_name().into(),
         arch: core.machine_name().into(),
         elf_class: if core.is_64 { 64 } else { 32 },
-        byte_order: core.endian.name().into(),
+        byte_order: core.endian,
         notes: core
             .notes
             .iter()
             .map(|n| note_summary(core.flavor, n))
             .collect(),
-        ..CoreInfo::default()
+        signal: None,
+        kernel: None,
+        auxv: Vec::new(),
+        provenance: Vec::new(),
     };
     let mut process = Process::default();
     let mut maps = segments_as_maps(&core.segments);
@@ -67,8 +71,8 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
     }
     let host = Host {
         machine: Some(info.arch.clone()),
-        byte_order: Some(info.byte_order.clone()),
-        data_model: Some(if core.is_64 { "LP64" } else { "ILP32" }.into()),
+        byte_order: Some(info.byte_order),
+        data_model: Some(DataModel::from_is_64(core.is_64)),
         ..Host::default()
     };
     let mut snapshot = Snapshot {

@@ -10,8 +10,9 @@
 
 use std::collections::HashMap;
 
+use crate::abi::Endianness;
 use crate::bytes::ByteString;
-use crate::formats::linux::cn_proc::{self, Endian, EventData, Record, WaitStatus};
+use crate::formats::linux::cn_proc::{self, EventData, Record, WaitStatus};
 use crate::formats::signals::{self, Numbering};
 use crate::model::{
     Credentials, EventLog, Host, ProcEvent, Process, ProcessEvents, Snapshot, Warning,
@@ -44,10 +45,7 @@ pub fn event_log(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) ->
         ));
         return Some(log);
     };
-    let endian = match host.byte_order.as_deref() {
-        Some("big") => Endian::Big,
-        _ => Endian::Little,
-    };
+    let endian = host.byte_order.unwrap_or(Endianness::Little);
     let (records, err) = cn_proc::read_records(bytes);
     if let Some(e) = err {
         warnings.push(Warning::at(member, e.offset as u64, e.message));
@@ -80,7 +78,7 @@ pub(super) fn numbering(machine: Option<&str>) -> Numbering {
 pub fn timeline(
     records: &[Record],
     m: &ManifestEvents,
-    endian: Endian,
+    endian: Endianness,
     numbering: Numbering,
 ) -> (Vec<ProcEvent>, Vec<(u64, String)>) {
     let clock = m.clock;

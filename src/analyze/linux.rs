@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::Detail;
+use crate::abi::Endianness;
 use crate::bytes::ByteString;
 use crate::formats::linux::{
     cgroup, cmdline, fdinfo, io, kv, limits, links, maps, net, passwd, stat, statm, status, system,
@@ -120,8 +121,8 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
         h.version = mh.version.clone();
         h.machine = mh.machine.clone();
         h.os_release = mh.os_release.clone();
-        h.byte_order = Some(mh.byte_order.clone());
-        h.data_model = Some(mh.data_model.clone());
+        h.byte_order = mh.endianness();
+        h.data_model = mh.model();
         h.page_size = mh.page_size;
         h.clk_tck = mh.clk_tck;
         h.boot_time = mh.boot_time;
@@ -203,10 +204,7 @@ fn o_directory(machine: Option<&str>) -> Option<u64> {
 
 /// Every socket of every captured network namespace, by inode (socket inodes are unique system-wide).
 fn sockets(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) -> BTreeMap<u64, Socket> {
-    let order = match host.byte_order.as_deref() {
-        Some("big") => net::ByteOrder::Big,
-        _ => net::ByteOrder::Little,
-    };
+    let order = host.byte_order.unwrap_or(Endianness::Little);
     let mut dirs: Vec<(String, Option<u64>)> = Vec::new();
     for name in raw.children("proc") {
         if name.parse::<i32>().is_ok() && !raw.children(&format!("proc/{name}/net")).is_empty() {

@@ -18,9 +18,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::Detail;
+use crate::abi::Endianness;
 use crate::bytes::ByteString;
 use crate::formats::netbsd::{
-    self as nb, DecodeError, Endian, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2, SockAddr,
+    self as nb, DecodeError, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2, SockAddr,
     file::{dtype, vtype},
 };
 use crate::model::{
@@ -75,7 +76,7 @@ pub fn looks_like_netbsd(raw: &RawSnapshot) -> bool {
 /// Reading context: byte order, element sizes and page size of the dump.
 struct Ctx<'a> {
     raw: &'a RawSnapshot,
-    endian: Endian,
+    endian: Endianness,
     recorded: BTreeMap<String, u64>,
     page_size: Option<u64>,
 }
@@ -118,14 +119,14 @@ fn array<T>(
 /// Byte order and element size of `kern.proc2`.
 fn proc2_layout(
     bytes: &[u8],
-    manifest_order: Option<Endian>,
+    manifest_order: Option<Endianness>,
     recorded: Option<usize>,
-) -> Option<(Endian, usize)> {
-    let elem = |o: Endian| recorded.unwrap_or_else(|| nb::infer_proc2_elem(bytes, o));
+) -> Option<(Endianness, usize)> {
+    let elem = |o: Endianness| recorded.unwrap_or_else(|| nb::infer_proc2_elem(bytes, o));
     if let Some(o) = manifest_order {
         return Some((o, elem(o)));
     }
-    [Endian::Little, Endian::Big]
+    [Endianness::Little, Endianness::Big]
         .into_iter()
         .map(|o| (o, elem(o)))
         .find(|(o, e)| nb::sniff_proc2_order(bytes, *e) == Some(*o))
@@ -137,11 +138,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     let manifest = raw.manifest.as_ref();
     let manifest_order = manifest
         .filter(|m| m.capture.plan.as_deref() == Some("netbsd"))
-        .and_then(|m| match m.host.byte_order.as_str() {
-            "little" => Some(Endian::Little),
-            "big" => Some(Endian::Big),
-            _ => None,
-        });
+        .and_then(|m| m.host.endianness());
     let recorded = manifest
         .map(|m| m.capture.elem_sizes.clone())
         .unwrap_or_default();
@@ -164,13 +161,13 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
             ),
         ));
     }
-    let (endian, proc2_elem) = layout.unwrap_or((Endian::Little, nb::KINFO_PROC2_SIZE));
+    let (endian, proc2_elem) = layout.unwrap_or((Endianness::Little, nb::KINFO_PROC2_SIZE));
     let page_size = manifest.and_then(|m| m.host.page_size).or_else(|| {
         let b = raw.file(PAGESIZE)?;
         let w: [u8; 4] = b.get(..4)?.try_into().ok()?;
         let v = match endian {
-            Endian::Little => i32::from_le_bytes(w),
-            Endian::Big => i32::from_be_bytes(w),
+            Endianness::Little => i32::from_le_bytes(w),
+            Endianness::Big => i32::from_be_bytes(w),
         };
         u64::try_from(v).ok().filter(|v| *v > 0)
     });
@@ -255,13 +252,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
 
     let mut host = Host {
         sysname: Some("NetBSD".into()),
-        byte_order: Some(
-            match endian {
-                Endian::Little => "little",
-                Endian::Big => "big",
-            }
-            .into(),
-        ),
+        byte_order: Some(endian),
         page_size,
         ..Host::default()
     };
@@ -271,7 +262,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         host.release = m.host.release.clone();
         host.version = m.host.version.clone();
         host.machine = m.host.machine.clone();
-        host.data_model = Some(m.host.data_model.clone());
+        host.data_model = m.host.model();
         host.boot_time = m.host.boot_time;
     }
     let mut snapshot = Snapshot {

@@ -11,11 +11,12 @@
 use std::collections::BTreeMap;
 
 use super::Detail;
+use crate::abi::{DataModel, Endianness};
 use crate::bytes::ByteString;
 use crate::formats::signals::{self, Numbering};
 use crate::formats::solaris::{
-    self as sol, DataModel, Endian, FdInfo, Layout, Lwpsinfo, Lwpstatus, Prcred, Prusage, Prxmap,
-    Psinfo, Pstatus, SigAction, Target, Timestruc,
+    self as sol, FdInfo, Layout, Lwpsinfo, Lwpstatus, Prcred, Prusage, Prxmap, Psinfo, Pstatus,
+    SigAction, Target, Timestruc,
 };
 use crate::model::{
     Credentials, Fd, FdKind, Host, Mapping, Memory, Process, SignalAction, Snapshot, Source,
@@ -116,13 +117,6 @@ fn stop_reason(why: i16, what: i16) -> Option<String> {
     })
 }
 
-fn model_name(m: Option<DataModel>) -> Option<String> {
-    m.map(|m| match m {
-        DataModel::Ilp32 => "ILP32".into(),
-        DataModel::Lp64 => "LP64".into(),
-    })
-}
-
 /// Identity, names, credentials, sizes and state from `psinfo_t`.
 pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     p.pid = ps.pid;
@@ -146,7 +140,7 @@ pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     p.project_id = Some(ps.projid);
     p.task_id = Some(ps.taskid);
     p.contract = Some(ps.contract);
-    p.data_model = model_name(ps.data_model());
+    p.data_model = ps.data_model();
     p.state = (ps.lwp.sname.is_ascii_graphic()).then(|| char::from(ps.lwp.sname).to_string());
     p.nice = Some(i64::from(ps.lwp.nice));
     p.priority = Some(i64::from(ps.lwp.pri));
@@ -170,7 +164,7 @@ pub(crate) fn apply_pstatus(p: &mut Process, st: &Pstatus) {
     p.project_id.get_or_insert(st.projid);
     p.task_id.get_or_insert(st.taskid);
     if p.data_model.is_none() {
-        p.data_model = model_name(st.data_model());
+        p.data_model = st.data_model();
     }
 }
 
@@ -431,8 +425,8 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         host.release = m.host.release.clone();
         host.version = m.host.version.clone();
         host.machine = m.host.machine.clone();
-        host.byte_order = Some(m.host.byte_order.clone());
-        host.data_model = Some(m.host.data_model.clone());
+        host.byte_order = m.host.endianness();
+        host.data_model = m.host.model();
         host.page_size = m.host.page_size;
         host.boot_time = m.host.boot_time;
     }
@@ -463,7 +457,7 @@ fn psinfo_layout(bytes: &[u8], pid: i32) -> Option<Layout> {
 }
 
 /// The layout of status-like files: ISA and model from the size, byte order from the process's psinfo.
-fn status_target(len: usize, endian: Endian) -> Option<Target> {
+fn status_target(len: usize, endian: Endianness) -> Option<Target> {
     sol::target_from_pstatus_size(len).map(|(isa, model)| Target::new(isa, model, endian))
 }
 

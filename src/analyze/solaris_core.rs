@@ -7,10 +7,11 @@
 use goblin::elf::header::{EM_386, EM_SPARC, EM_SPARC32PLUS, EM_SPARCV9, EM_X86_64};
 
 use super::solaris::{apply_psinfo, apply_pstatus, cred, fd, thread};
+use crate::abi::DataModel;
 use crate::bytes::ByteString;
-use crate::formats::elfcore::{Core, CoreWarning, Endian as ElfEndian};
+use crate::formats::elfcore::{Core, CoreWarning};
 use crate::formats::signals::{self, Numbering};
-use crate::formats::solaris::{self as sol, DataModel, Endian, Isa, Layout, Target};
+use crate::formats::solaris::{self as sol, Isa, Layout, Target};
 use crate::model::{AuxEntry, CoreInfo, CoreSignal, Mapping, Process, Provenance, Thread};
 
 const NT_PRSTATUS: u32 = 1;
@@ -41,15 +42,8 @@ pub(super) fn process(
     info: &mut CoreInfo,
     warnings: &mut Vec<CoreWarning>,
 ) {
-    let model = if core.is_64 {
-        DataModel::Lp64
-    } else {
-        DataModel::Ilp32
-    };
-    let endian = match core.endian {
-        ElfEndian::Little => Endian::Little,
-        ElfEndian::Big => Endian::Big,
-    };
+    let model = DataModel::from_is_64(core.is_64);
+    let endian = core.endian;
     let isa = match core.machine {
         EM_386 | EM_X86_64 => Isa::X86,
         EM_SPARC | EM_SPARC32PLUS | EM_SPARCV9 => Isa::Sparc,

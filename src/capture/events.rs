@@ -25,8 +25,9 @@ use std::time::{Duration, Instant};
 #[cfg(target_os = "linux")]
 use {
     super::sys,
+    crate::abi::Endianness,
     crate::formats::linux::cn_proc::{
-        self, CN_IDX_PROC, Endian, EventData, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN,
+        self, CN_IDX_PROC, EventData, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN,
     },
     rustix::io::Errno,
     rustix::net::netlink::{self, SocketAddrNetlink},
@@ -267,7 +268,7 @@ impl State {
         };
         let received_ns = monotonic_ns();
         let bytes = self.buf[..n].to_vec();
-        let events = cn_proc::decode_datagram(&bytes, Endian::native());
+        let events = cn_proc::decode_datagram(&bytes, Endianness::NATIVE);
         self.collected
             .records
             .push(Record::Datagram { received_ns, bytes });

@@ -1,5 +1,6 @@
 //! Host facts for the manifest: what the capturing host says about itself, and clocks.
 
+use crate::abi::{DataModel, Endianness};
 use crate::snapshot::manifest::ManifestHost;
 use crate::time::Timestamp;
 
@@ -20,18 +21,8 @@ pub fn facts(
         version: text(u.version()),
         machine: text(u.machine()),
         os_release: os_release.and_then(pretty_name),
-        byte_order: if cfg!(target_endian = "big") {
-            "big"
-        } else {
-            "little"
-        }
-        .into(),
-        data_model: if cfg!(target_pointer_width = "64") {
-            "lp64"
-        } else {
-            "ilp32"
-        }
-        .into(),
+        byte_order: Endianness::NATIVE.name().into(),
+        data_model: DataModel::NATIVE.name().into(),
         page_size: Some(rustix::param::page_size() as u64),
         clk_tck: Some(rustix::param::clock_ticks_per_second()),
         boot_time: proc_stat

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::abi::Endianness;
 use crate::formats::linux::cn_proc;
 use crate::snapshot::RawSnapshot;
 use crate::snapshot::manifest::{
@@ -436,12 +437,8 @@ fn finish_events<S: Sink>(
     } else {
         numbering
     };
-    let (timeline, _) = crate::analyze::events::timeline(
-        &collected.records,
-        &m,
-        cn_proc::Endian::native(),
-        numbering,
-    );
+    let (timeline, _) =
+        crate::analyze::events::timeline(&collected.records, &m, Endianness::NATIVE, numbering);
     let mut jsonl = Vec::new();
     for e in &timeline {
         if serde_json::to_writer(&mut jsonl, e).is_ok() {

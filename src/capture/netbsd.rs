@@ -33,6 +33,7 @@ use rustix::io::Errno;
 
 use super::engine::{Abandoned, Event, Plan, Resume, SKIPPED, Worker};
 use super::sys;
+use crate::abi::Endianness;
 use crate::formats::netbsd as nb;
 use crate::snapshot::manifest::MemberKind;
 
@@ -147,15 +148,6 @@ pub fn proc2_mib() -> Vec<i32> {
     )
 }
 
-/// The byte order of this binary, which is the kernel's: sysctl answers are in host order.
-fn native_endian() -> nb::Endian {
-    if cfg!(target_endian = "big") {
-        nb::Endian::Big
-    } else {
-        nb::Endian::Little
-    }
-}
-
 // Step numbers within the system unit.
 const SYS_PROC2: u32 = 0;
 const SYS_PAGESIZE: u32 = 1;
@@ -189,9 +181,14 @@ impl NetbsdPlan {
     ) -> crate::Result<Self> {
         let proc2 = fetch(&*sys, &proc2_mib())
             .map_err(|e| crate::Error::io("sysctl kern.proc2", std::io::Error::from(e)))?;
-        let mut pids: Vec<i32> = nb::decode_proc2(&proc2, nb::KINFO_PROC2_SIZE, native_endian())
-            .map(|l| l.value.iter().map(|p| p.pid).collect())
-            .unwrap_or_default();
+        let mut pids: Vec<i32> = nb::decode_proc2(
+            &proc2,
+            nb::KINFO_PROC2_SIZE,
+            // sysctl answers are in the kernel's byte order, which is this binary's.
+            Endianness::NATIVE,
+        )
+        .map(|l| l.value.iter().map(|p| p.pid).collect())
+        .unwrap_or_default();
         pids.sort_unstable();
         pids.dedup();
         Ok(NetbsdPlan {

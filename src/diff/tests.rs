@@ -1,4 +1,5 @@
 use super::*;
+use crate::abi::Endianness;
 use crate::model::*;
 use serde_json::json;
 
@@ -517,7 +518,17 @@ fn a_core_is_compared_with_its_own_process_only() {
     core.processes = vec![p];
     core.capture = None;
     core.host = Host::default();
-    core.core = Some(CoreInfo::default());
+    core.core = Some(CoreInfo {
+        os: "linux".into(),
+        arch: "x86_64".into(),
+        elf_class: 64,
+        byte_order: Endianness::Little,
+        signal: None,
+        kernel: None,
+        auxv: Vec::new(),
+        notes: Vec::new(),
+        provenance: Vec::new(),
+    });
     let d = compare(
         &snap(vec![init(), proc(5, 50), proc(6, 60)], "b", 0),
         &core,

@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::abi::Endianness;
 use crate::bytes::ByteString;
 
 /// Facts about the core file (`snapshot.core`, present only when the input is a core).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CoreInfo {
     /// The system that wrote the core: `linux`, `solaris`, `freebsd`, `netbsd`.
     pub os: String,
@@ -14,7 +15,7 @@ pub struct CoreInfo {
     /// 32 or 64 (`EI_CLASS`).
     pub elf_class: u8,
     /// `little` or `big` (`EI_DATA`).
-    pub byte_order: String,
+    pub byte_order: Endianness,
     /// The signal that ended the process, if the core records one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<CoreSignal>,

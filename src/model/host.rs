@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::abi::{DataModel, Endianness};
 use crate::time::Timestamp;
 
 /// What kind of input a snapshot was read from.
@@ -54,10 +55,10 @@ pub struct Host {
     pub os_release: Option<String>,
     /// Byte order of the records: `little` or `big`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub byte_order: Option<String>,
+    pub byte_order: Option<Endianness>,
     /// Data model of the records: `ilp32` or `lp64`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_model: Option<String>,
+    pub data_model: Option<DataModel>,
     /// Page size in bytes (sysconf(_SC_PAGESIZE)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,

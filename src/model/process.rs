@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::abi::DataModel;
 use crate::bytes::ByteString;
 use crate::time::Timestamp;
 
@@ -148,9 +149,9 @@ pub struct Process {
     /// Share of system memory in percent (Solaris `pr_pctmem`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pct_mem: Option<f64>,
-    /// The process's data model: `ILP32` or `LP64` (Solaris `pr_dmodel`).
+    /// The process's data model: `ilp32` or `lp64` (Solaris `pr_dmodel`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_model: Option<String>,
+    pub data_model: Option<DataModel>,
     /// Named process flags (Solaris `pstatus.pr_flags`, as `pflags` prints them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag_names: Option<Vec<String>>,

@@ -38,8 +38,8 @@ pub fn info(snapshot: &Snapshot) -> Report {
             "byte order / data model",
             format!(
                 "{} / {}",
-                opt(h.byte_order.as_deref()),
-                opt(h.data_model.as_deref())
+                opt(h.byte_order.map(|e| e.name())),
+                opt(h.data_model.map(|m| m.name()))
             ),
         ),
         (

@@ -203,7 +203,12 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
     push(&mut sol, "project", p.project_id.map(|x| x.to_string()));
     push(&mut sol, "task", p.task_id.map(|x| x.to_string()));
     push(&mut sol, "contract", p.contract.map(|x| x.to_string()));
-    push(&mut sol, "data model", p.data_model.clone());
+    // pflags spells it `_LP64`; the JSON has the lower-case name.
+    push(
+        &mut sol,
+        "data model",
+        p.data_model.map(|m| m.name().to_uppercase()),
+    );
     push(
         &mut sol,
         "%cpu / %mem",

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::abi::{DataModel, Endianness};
 use crate::time::Timestamp;
 
 /// Name of the manifest member.
@@ -150,6 +151,19 @@ pub struct ManifestHost {
     /// Solaris and illumos: the zone the capture ran in, as zonename(1) prints it (`global`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zonename: Option<String>,
+}
+
+impl ManifestHost {
+    /// [`ManifestHost::byte_order`] as an [`Endianness`]; `None` when it is neither `little` nor `big`
+    /// (the manifest is kept as written, so a damaged one still reads).
+    pub fn endianness(&self) -> Option<Endianness> {
+        Endianness::from_name(&self.byte_order)
+    }
+
+    /// [`ManifestHost::data_model`] as a [`DataModel`]; `None` when it is neither `ilp32` nor `lp64`.
+    pub fn model(&self) -> Option<DataModel> {
+        DataModel::from_name(&self.data_model)
+    }
 }
 
 /// The capture run: window, options and chain of custody.

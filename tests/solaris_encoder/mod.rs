@@ -9,10 +9,11 @@
 #[rustfmt::skip]
 mod layouts;
 
+use procsift::abi::{DataModel, Endianness};
 use procsift::formats::solaris::{
-    AuxvEntry, DataModel, Endian, FdInfo, Isa, Layout, Lwpsinfo, Lwpstatus, Prcred, Prlwpname,
-    Prmap, Prpriv, Prsecflags, Prusage, Prxmap, Psinfo, Pstatus, Registers, SigAction, Siginfo,
-    Stack, Target, Timestruc, Utsname, WordSet,
+    AuxvEntry, FdInfo, Isa, Layout, Lwpsinfo, Lwpstatus, Prcred, Prlwpname, Prmap, Prpriv,
+    Prsecflags, Prusage, Prxmap, Psinfo, Pstatus, Registers, SigAction, Siginfo, Stack, Target,
+    Timestruc, Utsname, WordSet,
 };
 
 /// One of the four illumos targets, in one byte order.
@@ -22,7 +23,7 @@ pub struct Enc {
     pub name: &'static str,
     pub isa: Isa,
     pub model: DataModel,
-    pub endian: Endian,
+    pub endian: Endianness,
 }
 
 /// All four targets in both byte orders.
@@ -34,7 +35,7 @@ pub fn all() -> Vec<Enc> {
         ("Sparc", Isa::Sparc, DataModel::Ilp32),
         ("Sparcv9", Isa::Sparc, DataModel::Lp64),
     ] {
-        for endian in [Endian::Little, Endian::Big] {
+        for endian in [Endianness::Little, Endianness::Big] {
             v.push(Enc {
                 name,
                 isa,
@@ -47,7 +48,7 @@ pub fn all() -> Vec<Enc> {
 }
 
 impl Enc {
-    pub fn new(name: &'static str, endian: Endian) -> Enc {
+    pub fn new(name: &'static str, endian: Endianness) -> Enc {
         *all()
             .iter()
             .find(|e| e.name == name && e.endian == endian)
@@ -112,8 +113,8 @@ impl Enc {
         }
         for (i, b) in v.to_le_bytes().into_iter().take(size).enumerate() {
             let at = match self.endian {
-                Endian::Little => off + i,
-                Endian::Big => off + size - 1 - i,
+                Endianness::Little => off + i,
+                Endianness::Big => off + size - 1 - i,
             };
             buf[at] = b;
         }
@@ -204,8 +205,8 @@ impl Enc {
     /// The `si_pid` a decoder must read when `si_addr` holds `addr` (both start the union).
     pub fn si_pid_of(&self, addr: u64) -> i32 {
         match (self.lp64(), self.endian) {
-            (false, _) | (true, Endian::Little) => addr as u32 as i32,
-            (true, Endian::Big) => (addr >> 32) as u32 as i32,
+            (false, _) | (true, Endianness::Little) => addr as u32 as i32,
+            (true, Endianness::Big) => (addr >> 32) as u32 as i32,
         }
     }
 

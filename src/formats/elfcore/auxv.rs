@@ -4,8 +4,9 @@
 //! Sources: Linux `include/uapi/linux/auxvec.h` and `arch/*/include/uapi/asm/auxvec.h`; FreeBSD
 //! `sys/sys/elf_common.h`; illumos `usr/src/uts/common/sys/auxv.h`; NetBSD `sys/sys/exec_elf.h`.
 
+use super::Flavor;
 use super::memory::read_word;
-use super::{Endian, Flavor};
+use crate::abi::Endianness;
 
 /// `AT_NULL`: the end of the vector.
 pub const AT_NULL: u64 = 0;
@@ -13,7 +14,7 @@ pub const AT_NULL: u64 = 0;
 /// Decodes pairs of `word`-byte integers until `AT_NULL` or the end of `bytes`. With `type_is_u32`, the
 /// type is a 32-bit word followed by padding (illumos and NetBSD 64-bit `auxv_t`: the padding may hold
 /// garbage and is ignored).
-pub fn pairs(bytes: &[u8], word: usize, type_is_u32: bool, endian: Endian) -> Vec<(u64, u64)> {
+pub fn pairs(bytes: &[u8], word: usize, type_is_u32: bool, endian: Endianness) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     for entry in bytes.chunks_exact(2 * word) {
         let a_type = if type_is_u32 {
@@ -176,10 +177,13 @@ mod tests {
             b.extend_from_slice(&v.to_le_bytes());
         }
         assert_eq!(
-            pairs(&b, 8, true, Endian::Little),
+            pairs(&b, 8, true, Endianness::Little),
             vec![(6, 4096), (3, 0x400040)]
         );
-        assert_eq!(pairs(&b[..20], 8, true, Endian::Little), vec![(6, 4096)]);
+        assert_eq!(
+            pairs(&b[..20], 8, true, Endianness::Little),
+            vec![(6, 4096)]
+        );
         assert_eq!(name(Flavor::Linux, 33), Some("AT_SYSINFO_EHDR"));
         assert_eq!(name(Flavor::FreeBsd, 18), Some("AT_OSRELDATE"));
     }

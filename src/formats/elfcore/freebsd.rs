@@ -6,12 +6,13 @@
 //! Quirks: `prstatus_t.pr_pid` is the thread (LWP) id; the process id is `prpsinfo_t.pr_pid` (absent in
 //! the 108-byte 32-bit layout of FreeBSD 8-11, and 0 on some kernels) and `kinfo_proc.ki_pid`.
 
+use crate::abi::{Endianness, with_byte_order};
 use zerocopy::byteorder::{BE, ByteOrder, I32, I64, LE, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
 use super::memory::read_word;
 use super::regs::{self, Registers};
-use super::{Core, CoreWarning, Endian};
+use super::{Core, CoreWarning};
 
 /// `NT_PRSTATUS`.
 pub const NT_PRSTATUS: u32 = 1;
@@ -270,7 +271,7 @@ fn cstr(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Decodes one `kinfo_proc` record of `len` 1088 or 768 bytes.
-pub fn kinfo_proc(rec: &[u8], endian: Endian) -> Option<KinfoProc> {
+pub fn kinfo_proc(rec: &[u8], endian: Endianness) -> Option<KinfoProc> {
     let l = match rec.len() {
         1088 => &KINFO_PROC_LP64,
         768 => &KINFO_PROC_ILP32,
@@ -430,7 +431,7 @@ const RLIMIT_NAMES: [&str; 16] = [
 ];
 
 /// Splits an `NT_PROCSTAT_*` descriptor into its `structsize` and payload.
-fn procstat(desc: &[u8], endian: Endian) -> Option<(usize, &[u8])> {
+fn procstat(desc: &[u8], endian: Endianness) -> Option<(usize, &[u8])> {
     let size = read_word(desc.get(..4)?, endian) as u32 as usize;
     Some((size, &desc[4..]))
 }
@@ -533,10 +534,10 @@ fn prstatus(core: &Core<'_>, d: &[u8]) -> Option<PrStatus> {
     use goblin::elf::header::{EM_386, EM_AARCH64, EM_X86_64};
     let e = core.endian;
     let ((osreldate, cursig, lwpid), reg) = match (core.is_64, e) {
-        (true, Endian::Little) => prstatus_head::<PrstatusLp64<LE>>(d)?,
-        (true, Endian::Big) => prstatus_head::<PrstatusLp64<BE>>(d)?,
-        (false, Endian::Little) => prstatus_head::<PrstatusIlp32<LE>>(d)?,
-        (false, Endian::Big) => prstatus_head::<PrstatusIlp32<BE>>(d)?,
+        (true, Endianness::Little) => prstatus_head::<PrstatusLp64<LE>>(d)?,
+        (true, Endianness::Big) => prstatus_head::<PrstatusLp64<BE>>(d)?,
+        (false, Endianness::Little) => prstatus_head::<PrstatusIlp32<LE>>(d)?,
+        (false, Endianness::Big) => prstatus_head::<PrstatusIlp32<BE>>(d)?,
     };
     let registers = match core.machine {
         EM_X86_64 => regs::decode_freebsd_amd64(reg, e),
@@ -586,7 +587,7 @@ fn prstatus_head<'d, H: PrstatusHead + FromBytes + KnownLayout + Immutable + Una
     Some((h.ids(), rest))
 }
 
-fn prpsinfo(is_64: bool, e: Endian, d: &[u8]) -> Option<PrPsInfo> {
+fn prpsinfo(is_64: bool, e: Endianness, d: &[u8]) -> Option<PrPsInfo> {
     // Names are bytes, and pr_pid is the only integer read: the byte order matters only there.
     let pid_at = |at: usize| d.get(at..at + 4).map(|b| read_word(b, e) as u32 as i32);
     if is_64 {
@@ -610,11 +611,11 @@ fn prpsinfo(is_64: bool, e: Endian, d: &[u8]) -> Option<PrPsInfo> {
 /// Walks packed variable-length records whose first int is their own size.
 fn packed<T>(
     desc: &[u8],
-    e: Endian,
+    e: Endianness,
     at: u64,
     what: &str,
     warnings: &mut Vec<CoreWarning>,
-    decode: fn(&[u8], Endian) -> Option<T>,
+    decode: fn(&[u8], Endianness) -> Option<T>,
 ) -> Vec<T> {
     let Some((_, mut rest)) = procstat(desc, e) else {
         return Vec::new();
@@ -645,27 +646,16 @@ fn packed<T>(
     out
 }
 
-fn kinfo_file(rec: &[u8], e: Endian) -> Option<KinfoFile> {
-    let (kf_type, fd, flags, offset) = match e {
-        Endian::Little => {
-            let h = KinfoFileHead::<LE>::ref_from_prefix(rec).ok()?.0;
-            (
-                h.kf_type.get(),
-                h.kf_fd.get(),
-                h.kf_flags.get(),
-                h.kf_offset.get(),
-            )
-        }
-        Endian::Big => {
-            let h = KinfoFileHead::<BE>::ref_from_prefix(rec).ok()?.0;
-            (
-                h.kf_type.get(),
-                h.kf_fd.get(),
-                h.kf_flags.get(),
-                h.kf_offset.get(),
-            )
-        }
-    };
+fn kinfo_file(rec: &[u8], e: Endianness) -> Option<KinfoFile> {
+    let (kf_type, fd, flags, offset) = with_byte_order!(e, O => {
+        let h = KinfoFileHead::<O>::ref_from_prefix(rec).ok()?.0;
+        (
+            h.kf_type.get(),
+            h.kf_fd.get(),
+            h.kf_flags.get(),
+            h.kf_offset.get(),
+        )
+    });
     let int = |at: usize| rec.get(at..at + 4).map(|b| read_word(b, e) as u32 as i32);
     let (socket, endpoints) = if kf_type == KF_TYPE_SOCKET {
         let s = (int(36)?, int(40)?, int(44)?);
@@ -690,7 +680,7 @@ fn kinfo_file(rec: &[u8], e: Endian) -> Option<KinfoFile> {
     })
 }
 
-fn kinfo_vmentry(rec: &[u8], e: Endian) -> Option<KinfoVmentry> {
+fn kinfo_vmentry(rec: &[u8], e: Endianness) -> Option<KinfoVmentry> {
     macro_rules! fill {
         ($h:expr) => {{
             let h = $h;
@@ -707,8 +697,5 @@ fn kinfo_vmentry(rec: &[u8], e: Endian) -> Option<KinfoVmentry> {
             }
         }};
     }
-    Some(match e {
-        Endian::Little => fill!(KinfoVmentryHead::<LE>::ref_from_prefix(rec).ok()?.0),
-        Endian::Big => fill!(KinfoVmentryHead::<BE>::ref_from_prefix(rec).ok()?.0),
-    })
+    Some(with_byte_order!(e, O => fill!(KinfoVmentryHead::<O>::ref_from_prefix(rec).ok()?.0)))
 }

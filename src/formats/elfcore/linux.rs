@@ -6,12 +6,13 @@
 //! (`fill_files_note`), `include/uapi/asm-generic/siginfo.h`. Offsets and sizes per architecture are
 //! those of the project's layout reference, checked there against real cores.
 
-use zerocopy::byteorder::{BE, ByteOrder, I16, I32, I64, LE, U16, U32, U64};
+use crate::abi::{Endianness, with_byte_order};
+use zerocopy::byteorder::{ByteOrder, I16, I32, I64, LE, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
 use super::memory::read_word;
 use super::regs::{self, RegisterSet, Registers};
-use super::{Core, CoreWarning, Endian};
+use super::{Core, CoreWarning};
 
 /// `NT_PRSTATUS`.
 pub const NT_PRSTATUS: u32 = 1;
@@ -504,7 +505,7 @@ fn truncated(what: &str, offset: u64, need: usize, have: usize) -> CoreWarning {
 /// Decodes one `NT_PRSTATUS` descriptor.
 pub fn prstatus(
     abi: Abi,
-    endian: Endian,
+    endian: Endianness,
     desc: &[u8],
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
@@ -521,10 +522,7 @@ pub fn prstatus(
             ),
         ));
     }
-    let mut st = match endian {
-        Endian::Little => prstatus_common::<LE>(abi, desc)?,
-        Endian::Big => prstatus_common::<BE>(abi, desc)?,
-    };
+    let mut st = with_byte_order!(endian, O => prstatus_common::<O>(abi, desc))?;
     let block = desc.get(abi.reg_offset()..).unwrap_or(&[]);
     let block = &block[..block.len().min(abi.reg_block())];
     if block.len() < abi.reg_block() {
@@ -585,7 +583,7 @@ fn prstatus_common<O: ByteOrder>(abi: Abi, desc: &[u8]) -> Option<PrStatus> {
 /// Decodes `NT_PRPSINFO`.
 pub fn prpsinfo(
     abi: Abi,
-    endian: Endian,
+    endian: Endianness,
     desc: &[u8],
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
@@ -602,10 +600,7 @@ pub fn prpsinfo(
             ),
         ));
     }
-    match endian {
-        Endian::Little => prpsinfo_as::<LE>(abi.psinfo_layout(), desc),
-        Endian::Big => prpsinfo_as::<BE>(abi.psinfo_layout(), desc),
-    }
+    with_byte_order!(endian, O => prpsinfo_as::<O>(abi.psinfo_layout(), desc))
 }
 
 fn prpsinfo_as<O: ByteOrder>(layout: PsinfoLayout, desc: &[u8]) -> Option<PrPsInfo> {
@@ -643,7 +638,7 @@ const FAULT_SIGNALS: [i32; 5] = [4, 5, 7, 8, 11];
 /// ABIs and 16 on LP64 ones). mips swaps `si_code` and `si_errno`.
 pub fn siginfo(
     abi: Abi,
-    endian: Endian,
+    endian: Endianness,
     desc: &[u8],
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
@@ -688,7 +683,7 @@ pub fn siginfo(
 /// Decodes `NT_FILE`: `long count; long page_size; {long start, end, file_ofs}[count]; char names[]`.
 pub fn file_note(
     abi: Abi,
-    endian: Endian,
+    endian: Endianness,
     desc: &[u8],
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
@@ -844,17 +839,17 @@ mod tests {
 
     /// A test-only writer: puts `value` as `width` bytes at `off` in the given byte order (offsets from the
     /// layout reference, not from the structures above).
-    fn put(buf: &mut [u8], off: usize, width: usize, value: u64, endian: Endian) {
+    fn put(buf: &mut [u8], off: usize, width: usize, value: u64, endian: Endianness) {
         let bytes = match endian {
-            Endian::Little => value.to_le_bytes()[..width].to_vec(),
-            Endian::Big => value.to_be_bytes()[8 - width..].to_vec(),
+            Endianness::Little => value.to_le_bytes()[..width].to_vec(),
+            Endianness::Big => value.to_be_bytes()[8 - width..].to_vec(),
         };
         buf[off..off + width].copy_from_slice(&bytes);
     }
 
     struct Case {
         abi: Abi,
-        endian: Endian,
+        endian: Endianness,
         size: usize,
         cursig: usize,
         pid: usize,
@@ -868,7 +863,7 @@ mod tests {
     const CASES: &[Case] = &[
         Case {
             abi: Abi::X32,
-            endian: Endian::Little,
+            endian: Endianness::Little,
             size: 296,
             cursig: 12,
             pid: 24,
@@ -878,7 +873,7 @@ mod tests {
         },
         Case {
             abi: Abi::S390,
-            endian: Endian::Big,
+            endian: Endianness::Big,
             size: 224,
             cursig: 12,
             pid: 24,
@@ -888,7 +883,7 @@ mod tests {
         },
         Case {
             abi: Abi::Sparc64,
-            endian: Endian::Big,
+            endian: Endianness::Big,
             size: 408,
             cursig: 12,
             pid: 32,
@@ -898,7 +893,7 @@ mod tests {
         },
         Case {
             abi: Abi::M68k,
-            endian: Endian::Big,
+            endian: Endianness::Big,
             size: 154,
             cursig: 12,
             pid: 22,
@@ -908,7 +903,7 @@ mod tests {
         },
         Case {
             abi: Abi::MipsN32,
-            endian: Endian::Big,
+            endian: Endianness::Big,
             size: 440,
             cursig: 12,
             pid: 24,
@@ -918,7 +913,7 @@ mod tests {
         },
         Case {
             abi: Abi::I386,
-            endian: Endian::Little,
+            endian: Endianness::Little,
             size: 144,
             cursig: 12,
             pid: 24,
@@ -982,20 +977,20 @@ mod tests {
         // 124 bytes, 16-bit uid at 8 (x32, arm, m68k, s390); 128 bytes, 32-bit uid at 8 (ppc, mips).
         let mut b = vec![0u8; 124];
         b[1] = b'S';
-        put(&mut b, 8, 2, 1000, Endian::Big);
-        put(&mut b, 10, 2, 501, Endian::Big);
-        put(&mut b, 12, 4, 77, Endian::Big);
+        put(&mut b, 8, 2, 1000, Endianness::Big);
+        put(&mut b, 10, 2, 501, Endianness::Big);
+        put(&mut b, 12, 4, 77, Endianness::Big);
         b[28..31].copy_from_slice(b"cat");
-        let p = prpsinfo(Abi::S390, Endian::Big, &b, 0, &mut Vec::new()).unwrap();
+        let p = prpsinfo(Abi::S390, Endianness::Big, &b, 0, &mut Vec::new()).unwrap();
         assert_eq!(
             (p.uid, p.gid, p.pid, p.fname.as_slice(), p.sname),
             (1000, 501, 77, &b"cat"[..], b'S')
         );
         let mut b = vec![0u8; 128];
-        put(&mut b, 8, 4, 70_000, Endian::Little);
-        put(&mut b, 16, 4, 78, Endian::Little);
+        put(&mut b, 8, 4, 70_000, Endianness::Little);
+        put(&mut b, 16, 4, 78, Endianness::Little);
         b[32..35].copy_from_slice(b"dog");
-        let p = prpsinfo(Abi::MipsN32, Endian::Little, &b, 0, &mut Vec::new()).unwrap();
+        let p = prpsinfo(Abi::MipsN32, Endianness::Little, &b, 0, &mut Vec::new()).unwrap();
         assert_eq!(
             (p.uid, p.pid, p.fname.as_slice()),
             (70_000, 78, &b"dog"[..])

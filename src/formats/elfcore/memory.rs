@@ -3,7 +3,8 @@
 //! Only the bytes a segment holds in the file (`p_filesz`, bounded by the file's length) can be read;
 //! the rest of `p_memsz` was not dumped, and reading it gives `None`, never zeros.
 
-use super::{Endian, Segment};
+use super::Segment;
+use crate::abi::Endianness;
 
 /// Read access to the memory image of a core.
 #[derive(Clone, Debug)]
@@ -55,26 +56,15 @@ impl<'a> Memory<'a> {
     }
 
     /// A pointer-sized word at `addr`.
-    pub fn word(&self, addr: u64, is_64: bool, endian: Endian) -> Option<u64> {
+    pub fn word(&self, addr: u64, is_64: bool, endian: Endianness) -> Option<u64> {
         let size = if is_64 { 8 } else { 4 };
         Some(read_word(self.read(addr, size)?, endian))
     }
 }
 
 /// A 4- or 8-byte unsigned integer in the given byte order (the slice's length picks the width).
-pub fn read_word(b: &[u8], endian: Endian) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = b.len().min(8);
-    match endian {
-        Endian::Little => {
-            buf[..n].copy_from_slice(&b[..n]);
-            u64::from_le_bytes(buf)
-        }
-        Endian::Big => {
-            buf[8 - n..].copy_from_slice(&b[..n]);
-            u64::from_be_bytes(buf)
-        }
-    }
+pub fn read_word(b: &[u8], endian: Endianness) -> u64 {
+    endian.read_uint(b)
 }
 
 #[cfg(test)]
@@ -109,7 +99,7 @@ mod tests {
         assert_eq!(m.read(0x1010, 1), None, "beyond p_filesz is not dumped");
         assert_eq!(m.read(0x2000, 1), None);
         assert_eq!(m.read(0xfff, 1), None);
-        assert_eq!(m.word(0x1000, false, Endian::Little), Some(0x13121110));
-        assert_eq!(m.word(0x1000, false, Endian::Big), Some(0x10111213));
+        assert_eq!(m.word(0x1000, false, Endianness::Little), Some(0x13121110));
+        assert_eq!(m.word(0x1000, false, Endianness::Big), Some(0x10111213));
     }
 }

@@ -26,27 +26,10 @@ pub mod regs;
 use goblin::elf::header::{self, Header};
 use goblin::elf::program_header::{self, ProgramHeader};
 
+use crate::abi::Endianness;
+
 pub use memory::Memory;
 pub use notes::Note;
-
-/// Byte order of the core (`EI_DATA`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endian {
-    /// `ELFDATA2LSB`.
-    Little,
-    /// `ELFDATA2MSB`.
-    Big,
-}
-
-impl Endian {
-    /// `little` or `big`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Endian::Little => "little",
-            Endian::Big => "big",
-        }
-    }
-}
 
 /// The operating system that wrote the core, from its note owners and `EI_OSABI`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,7 +151,7 @@ pub struct Core<'a> {
     /// `EI_CLASS`: true for `ELFCLASS64`.
     pub is_64: bool,
     /// `EI_DATA`.
-    pub endian: Endian,
+    pub endian: Endianness,
     /// `e_machine`.
     pub machine: u16,
     /// `e_flags` (the mips ABI lives here).
@@ -213,8 +196,8 @@ impl<'a> Core<'a> {
             return Err(CoreError::NotCore(header::et_to_str(header.e_type)));
         }
         let endian = match header.e_ident[header::EI_DATA] {
-            header::ELFDATA2MSB => Endian::Big,
-            _ => Endian::Little,
+            header::ELFDATA2MSB => Endianness::Big,
+            _ => Endianness::Little,
         };
         let is_64 = header.e_ident[header::EI_CLASS] == header::ELFCLASS64;
         let mut warnings = Vec::new();

@@ -3,11 +3,13 @@
 //! the ptrace request that reads them (`PT_GETREGS`, `PT_GETFPREGS`) and whose payload is what that request
 //! returns (`sys/sys/exec_elf.h`, `sys/kern/core_elf32.c`, `machine/ptrace.h`).
 
-use zerocopy::byteorder::{BE, ByteOrder, I32, LE, U32};
+use zerocopy::byteorder::{ByteOrder, I32, LE, U32};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
 use super::regs::{self, Registers};
-use super::{Core, CoreWarning, Endian};
+use super::{Core, CoreWarning};
+
+use crate::abi::with_byte_order;
 
 /// `ELF_NOTE_NETBSD_CORE_PROCINFO`.
 pub const NOTE_PROCINFO: u32 = 1;
@@ -161,10 +163,7 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> NetBsdCore {
         if note.name == b"NetBSD-CORE" {
             match note.n_type {
                 NOTE_PROCINFO if out.procinfo.is_none() => {
-                    out.procinfo = match core.endian {
-                        Endian::Little => procinfo::<LE>(note.desc),
-                        Endian::Big => procinfo::<BE>(note.desc),
-                    };
+                    out.procinfo = with_byte_order!(core.endian, O => procinfo::<O>(note.desc));
                     if out.procinfo.is_none() {
                         warnings.push(CoreWarning::new(
                             "NetBSD-CORE procinfo",

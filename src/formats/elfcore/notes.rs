@@ -8,10 +8,11 @@
 //! name or sizes cannot be right starts a search, word by word, for the next plausible header; sizes that
 //! run past the segment end the walk. Each of these is a [`CoreWarning`]; none is a panic.
 
-use zerocopy::byteorder::{BE, ByteOrder, LE, U32};
+use crate::abi::{Endianness, with_byte_order};
+use zerocopy::byteorder::{ByteOrder, LE, U32};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
-use super::{CoreWarning, Endian};
+use super::CoreWarning;
 
 /// `Elf32_Nhdr` / `Elf64_Nhdr` (both are three 32-bit words).
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
@@ -50,25 +51,15 @@ impl Note<'_> {
 /// The longest owner name accepted as plausible when resynchronizing.
 const MAX_PLAUSIBLE_NAME: usize = 64;
 
-fn header(data: &[u8], at: usize, endian: Endian) -> Option<(usize, usize, u32)> {
+fn header(data: &[u8], at: usize, endian: Endianness) -> Option<(usize, usize, u32)> {
     let raw = data.get(at..at.checked_add(NHDR_SIZE)?)?;
-    Some(match endian {
-        Endian::Little => {
-            let h = Nhdr::<LE>::ref_from_bytes(raw).ok()?;
-            (
-                h.n_namesz.get() as usize,
-                h.n_descsz.get() as usize,
-                h.n_type.get(),
-            )
-        }
-        Endian::Big => {
-            let h = Nhdr::<BE>::ref_from_bytes(raw).ok()?;
-            (
-                h.n_namesz.get() as usize,
-                h.n_descsz.get() as usize,
-                h.n_type.get(),
-            )
-        }
+    with_byte_order!(endian, O => {
+        let h = Nhdr::<O>::ref_from_bytes(raw).ok()?;
+        Some((
+            h.n_namesz.get() as usize,
+            h.n_descsz.get() as usize,
+            h.n_type.get(),
+        ))
     })
 }
 
@@ -81,7 +72,7 @@ fn note_at(
     data: &[u8],
     at: usize,
     align: usize,
-    endian: Endian,
+    endian: Endianness,
 ) -> Option<(&[u8], u32, usize, usize, usize)> {
     let (namesz, descsz, n_type) = header(data, at, endian)?;
     let name_start = at + NHDR_SIZE;
@@ -98,7 +89,7 @@ fn note_at(
 
 /// A header that a real writer could have produced: a short, NUL-terminated, printable owner name and a
 /// descriptor inside the segment.
-fn plausible(data: &[u8], at: usize, align: usize, endian: Endian) -> bool {
+fn plausible(data: &[u8], at: usize, align: usize, endian: Endianness) -> bool {
     let Some((name, _, _, _, _)) = note_at(data, at, align, endian) else {
         return false;
     };
@@ -117,7 +108,7 @@ pub fn walk<'a>(
     data: &'a [u8],
     base: u64,
     p_align: u64,
-    endian: Endian,
+    endian: Endianness,
     what: &str,
     notes: &mut Vec<Note<'a>>,
     warnings: &mut Vec<CoreWarning>,
@@ -222,7 +213,15 @@ mod tests {
 
     fn run(data: &[u8]) -> (Vec<Note<'_>>, Vec<CoreWarning>) {
         let (mut n, mut w) = (Vec::new(), Vec::new());
-        walk(data, 0x100, 4, Endian::Little, "PT_NOTE[0]", &mut n, &mut w);
+        walk(
+            data,
+            0x100,
+            4,
+            Endianness::Little,
+            "PT_NOTE[0]",
+            &mut n,
+            &mut w,
+        );
         (n, w)
     }
 

@@ -6,8 +6,8 @@
 //! out (the table in the project's layout reference, checked against real cores); FreeBSD
 //! `machine/reg.h`; NetBSD `machine/reg.h` (`_REG_*` indices).
 
-use super::Endian;
 use super::memory::read_word;
+use crate::abi::Endianness;
 
 /// A register block layout: names of uniform-width slots (empty name = unused slot).
 #[derive(Debug)]
@@ -51,7 +51,7 @@ impl RegisterSet {
 
     /// Decodes a register block; slots beyond `block` are left out (a short block is not an error here:
     /// the caller warns once about the note's size).
-    pub fn decode(&self, block: &[u8], endian: Endian) -> Registers {
+    pub fn decode(&self, block: &[u8], endian: Endianness) -> Registers {
         let slot = |i: usize| {
             block
                 .get(i * self.width..(i + 1) * self.width)
@@ -363,7 +363,7 @@ pub const FREEBSD_AMD64_FIELDS: &[(&str, usize, usize)] = &[
 ];
 
 /// Decodes FreeBSD amd64 `struct reg`.
-pub fn decode_freebsd_amd64(block: &[u8], endian: Endian) -> Registers {
+pub fn decode_freebsd_amd64(block: &[u8], endian: Endianness) -> Registers {
     let values: Vec<(&'static str, u64)> = FREEBSD_AMD64_FIELDS
         .iter()
         .filter_map(|(n, off, size)| Some((*n, read_word(block.get(*off..off + size)?, endian))))
@@ -429,11 +429,11 @@ mod tests {
     fn masks_and_bias() {
         let mut block = vec![0u8; 18 * 4];
         block[4..8].copy_from_slice(&0x8040_009au32.to_be_bytes());
-        let r = LINUX_S390.decode(&block, Endian::Big);
+        let r = LINUX_S390.decode(&block, Endianness::Big);
         assert_eq!(r.pc, Some(0x40009a));
         let mut block = vec![0u8; 36 * 8];
         block[14 * 8..15 * 8].copy_from_slice(&0x7fe_ffa0_0f91u64.to_be_bytes());
-        let r = LINUX_SPARC64.decode(&block, Endian::Big);
+        let r = LINUX_SPARC64.decode(&block, Endianness::Big);
         assert_eq!(r.sp, Some(0x7fe_ffa0_0f91 + 2047));
     }
 }

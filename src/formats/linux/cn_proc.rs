@@ -20,7 +20,8 @@
 //! (`exit` without `parent_pid`/`parent_tgid` before Linux 4.18, `coredump` without them before 4.16): the
 //! fields a message lacks are `None`.
 
-use zerocopy::byteorder::{BigEndian, ByteOrder, I32, LittleEndian, U16, U32, U64};
+use crate::abi::{Endianness, with_byte_order};
+use zerocopy::byteorder::{ByteOrder, I32, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
 use super::ParseError;
@@ -291,34 +292,11 @@ impl WaitStatus {
     }
 }
 
-/// Byte order of a datagram: that of the host that captured it (the manifest's `host.byte_order`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endian {
-    /// Least significant byte first.
-    Little,
-    /// Most significant byte first.
-    Big,
-}
-
-impl Endian {
-    /// This build's own byte order.
-    pub fn native() -> Endian {
-        if cfg!(target_endian = "big") {
-            Endian::Big
-        } else {
-            Endian::Little
-        }
-    }
-}
-
 /// Decodes every netlink message of one datagram. Messages that are not connector process events
 /// (`NLMSG_NOOP`, another connector index) are skipped; malformed ones are errors with the byte offset
 /// within the datagram, and the walk stops at the first message whose length is impossible.
-pub fn decode_datagram(bytes: &[u8], endian: Endian) -> Vec<Result<ProcEvent, ParseError>> {
-    match endian {
-        Endian::Little => decode_in::<LittleEndian>(bytes),
-        Endian::Big => decode_in::<BigEndian>(bytes),
-    }
+pub fn decode_datagram(bytes: &[u8], endian: Endianness) -> Vec<Result<ProcEvent, ParseError>> {
+    with_byte_order!(endian, O => decode_in::<O>(bytes))
 }
 
 fn decode_in<O: ByteOrder>(bytes: &[u8]) -> Vec<Result<ProcEvent, ParseError>> {
@@ -716,7 +694,7 @@ mod tests {
     }
 
     fn one(bytes: &[u8]) -> ProcEvent {
-        let v = decode_datagram(bytes, Endian::Little);
+        let v = decode_datagram(bytes, Endianness::Little);
         assert_eq!(v.len(), 1, "{v:?}");
         v.into_iter().next().unwrap().unwrap()
     }
@@ -852,20 +830,20 @@ mod tests {
         for w in [1u32, 1, 2, 2] {
             b.extend_from_slice(&w.to_be_bytes());
         }
-        let v = decode_datagram(&b, Endian::Big);
+        let v = decode_datagram(&b, Endianness::Big);
         assert!(matches!(
             v[0].as_ref().unwrap().data,
             EventData::Fork { child_pid: 2, .. }
         ));
         // Truncated: nlmsg_len past the end.
-        let v = decode_datagram(&b[..40], Endian::Big);
+        let v = decode_datagram(&b[..40], Endianness::Big);
         assert_eq!(v[0].as_ref().unwrap_err().offset, 0);
         // A fork with only two words of event_data.
         let d = datagram(what::FORK, 0, 1, 1, &[1, 1], &[]);
-        let v = decode_datagram(&d, Endian::Little);
+        let v = decode_datagram(&d, Endianness::Little);
         assert!(v[0].is_err(), "{v:?}");
         // Too short for any message.
-        assert!(decode_datagram(&[1, 2, 3], Endian::Little)[0].is_err());
+        assert!(decode_datagram(&[1, 2, 3], Endianness::Little)[0].is_err());
     }
 
     #[test]

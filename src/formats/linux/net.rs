@@ -7,14 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{fields, num};
 
-/// Byte order of the host that wrote the table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByteOrder {
-    /// Little endian (x86, most arm64 and riscv hosts).
-    Little,
-    /// Big endian (s390x, sparc, some ppc64 and mips hosts).
-    Big,
-}
+use crate::abi::Endianness;
 
 /// One row of a tcp/udp table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,15 +52,15 @@ pub fn udp_state_name(st: u8) -> &'static str {
     if st == 1 { "ESTABLISHED" } else { "UNCONN" }
 }
 
-fn word(hex: &[u8], order: ByteOrder) -> Option<[u8; 4]> {
+fn word(hex: &[u8], order: Endianness) -> Option<[u8; 4]> {
     let v = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
     Some(match order {
-        ByteOrder::Little => v.to_le_bytes(),
-        ByteOrder::Big => v.to_be_bytes(),
+        Endianness::Little => v.to_le_bytes(),
+        Endianness::Big => v.to_be_bytes(),
     })
 }
 
-fn endpoint(text: &[u8], order: ByteOrder) -> Option<(std::net::IpAddr, u16)> {
+fn endpoint(text: &[u8], order: Endianness) -> Option<(std::net::IpAddr, u16)> {
     let colon = text.iter().position(|b| *b == b':')?;
     let (addr, port) = (&text[..colon], &text[colon + 1..]);
     let port = u16::from_str_radix(std::str::from_utf8(port).ok()?, 16).ok()?;
@@ -87,7 +80,7 @@ fn endpoint(text: &[u8], order: ByteOrder) -> Option<(std::net::IpAddr, u16)> {
 
 /// Decodes a tcp/tcp6/udp/udp6 table. Returns the rows and the offsets of lines that did not parse
 /// (the header line is skipped).
-pub fn inet(bytes: &[u8], order: ByteOrder) -> (Vec<InetSocket>, Vec<usize>) {
+pub fn inet(bytes: &[u8], order: Endianness) -> (Vec<InetSocket>, Vec<usize>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (off, line) in super::lines(bytes).skip(1) {
@@ -196,7 +189,7 @@ mod tests {
 
     #[test]
     fn tcp_little_endian() {
-        let (rows, bad) = inet(TCP, ByteOrder::Little);
+        let (rows, bad) = inet(TCP, Endianness::Little);
         assert_eq!(bad.len(), 1);
         assert_eq!(rows[0].local.to_string(), "127.0.0.1");
         assert_eq!(rows[0].local_port, 8080);
@@ -206,14 +199,14 @@ mod tests {
         assert_eq!(rows[1].remote.to_string(), "127.0.0.2");
         assert_eq!(rows[1].remote_port, 0xD431);
         // The same text from a big-endian host means another address.
-        let (be, _) = inet(TCP, ByteOrder::Big);
+        let (be, _) = inet(TCP, Endianness::Big);
         assert_eq!(be[0].local.to_string(), "1.0.0.127");
     }
 
     #[test]
     fn tcp6_loopback() {
         let t = b"header\n 0: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 0:0 0:0 0 0 0 777 1\n";
-        let (rows, _) = inet(t, ByteOrder::Little);
+        let (rows, _) = inet(t, Endianness::Little);
         assert_eq!(rows[0].local.to_string(), "::1");
         assert_eq!(rows[0].local_port, 22);
     }

@@ -29,7 +29,7 @@ pub mod lwp;
 pub mod pcb;
 pub mod proc2;
 
-pub use crate::formats::solaris::{DecodeError, DecodeErrorKind, Endian, Lenient};
+pub use crate::formats::solaris::{DecodeError, DecodeErrorKind, Lenient};
 pub use args::{pathname, strings};
 pub use file::KinfoFile;
 pub use lwp::KinfoLwp;
@@ -38,6 +38,8 @@ pub use proc2::KinfoProc2;
 
 use zerocopy::byteorder::{BigEndian, ByteOrder, I32, LittleEndian, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout};
+
+use crate::abi::{Endianness, with_byte_order};
 
 /// `sizeof (struct kinfo_proc2)` (layouts.md §2.2).
 pub const KINFO_PROC2_SIZE: usize = 680;
@@ -51,22 +53,6 @@ pub const KINFO_PCB_SIZE: usize = 640;
 /// Largest pid or count taken as plausible when sniffing the byte order (NetBSD's `PID_MAX` is 30000;
 /// the bound leaves room for other configurations while still rejecting a byte-swapped small number).
 const PLAUSIBLE_ID: i64 = 1 << 22;
-
-/// Runs `$body` with the type alias `$O` bound to the zerocopy byte order of a run-time [`Endian`].
-macro_rules! with_order {
-    ($endian:expr, $O:ident => $body:expr) => {{
-        match $endian {
-            $crate::formats::netbsd::Endian::Little => {
-                type $O = zerocopy::LittleEndian;
-                $body
-            }
-            $crate::formats::netbsd::Endian::Big => {
-                type $O = zerocopy::BigEndian;
-                $body
-            }
-        }
-    }};
-}
 
 /// Walks `bytes` as consecutive records of `elem_size` bytes, decoding the known prefix `T` of each with
 /// `f`. A final partial record is left out with a warning; `elem_size` smaller than `T` is an error.
@@ -111,36 +97,36 @@ where
 pub fn decode_proc2(
     bytes: &[u8],
     elem_size: usize,
-    endian: Endian,
+    endian: Endianness,
 ) -> Result<Lenient<Vec<KinfoProc2>>, DecodeError> {
-    with_order!(endian, O => walk(bytes, elem_size, "kinfo_proc2", KinfoProc2::from_raw::<O>))
+    with_byte_order!(endian, O => walk(bytes, elem_size, "kinfo_proc2", KinfoProc2::from_raw::<O>))
 }
 
 /// Decodes `KERN_LWP` output: `struct kinfo_lwp` records `elem_size` bytes apart.
 pub fn decode_lwps(
     bytes: &[u8],
     elem_size: usize,
-    endian: Endian,
+    endian: Endianness,
 ) -> Result<Lenient<Vec<KinfoLwp>>, DecodeError> {
-    with_order!(endian, O => walk(bytes, elem_size, "kinfo_lwp", KinfoLwp::from_raw::<O>))
+    with_byte_order!(endian, O => walk(bytes, elem_size, "kinfo_lwp", KinfoLwp::from_raw::<O>))
 }
 
 /// Decodes `KERN_FILE2` output: `struct kinfo_file` records `elem_size` bytes apart.
 pub fn decode_files(
     bytes: &[u8],
     elem_size: usize,
-    endian: Endian,
+    endian: Endianness,
 ) -> Result<Lenient<Vec<KinfoFile>>, DecodeError> {
-    with_order!(endian, O => walk(bytes, elem_size, "kinfo_file", KinfoFile::from_raw::<O>))
+    with_byte_order!(endian, O => walk(bytes, elem_size, "kinfo_file", KinfoFile::from_raw::<O>))
 }
 
 /// Decodes a `net.*.pcblist` answer: `struct kinfo_pcb` records `elem_size` bytes apart.
 pub fn decode_pcbs(
     bytes: &[u8],
     elem_size: usize,
-    endian: Endian,
+    endian: Endianness,
 ) -> Result<Lenient<Vec<KinfoPcb>>, DecodeError> {
-    with_order!(endian, O => walk(bytes, elem_size, "kinfo_pcb", KinfoPcb::from_raw::<O>))
+    with_byte_order!(endian, O => walk(bytes, elem_size, "kinfo_pcb", KinfoPcb::from_raw::<O>))
 }
 
 fn read_i32<O: ByteOrder>(b: &[u8], off: usize) -> Option<i64> {
@@ -185,13 +171,13 @@ fn proc2_plausible<O: ByteOrder>(bytes: &[u8], elem: usize) -> bool {
 /// every record's `p_pid` (offset 116) and `p_ppid` (120) are plausible pids, `p_nlwps` (616, 64 bits) a
 /// plausible count and `p_ngroups` (216) at most `KI_NGROUPS`. A 64-bit count read in the wrong order is
 /// at least 2^24, so one real record settles it. `None` when neither or both orders fit (no records).
-pub fn sniff_proc2_order(bytes: &[u8], elem_size: usize) -> Option<Endian> {
+pub fn sniff_proc2_order(bytes: &[u8], elem_size: usize) -> Option<Endianness> {
     match (
         proc2_plausible::<LittleEndian>(bytes, elem_size),
         proc2_plausible::<BigEndian>(bytes, elem_size),
     ) {
-        (true, false) => Some(Endian::Little),
-        (false, true) => Some(Endian::Big),
+        (true, false) => Some(Endianness::Little),
+        (false, true) => Some(Endianness::Big),
         _ => None,
     }
 }
@@ -212,18 +198,18 @@ pub fn infer_elem_size(len: usize, known: usize, ok: impl Fn(usize) -> bool) -> 
 }
 
 /// [`infer_elem_size`] for `KERN_PROC2`: records plausible in byte order `endian`.
-pub fn infer_proc2_elem(bytes: &[u8], endian: Endian) -> usize {
+pub fn infer_proc2_elem(bytes: &[u8], endian: Endianness) -> usize {
     infer_elem_size(
         bytes.len(),
         KINFO_PROC2_SIZE,
-        |e| with_order!(endian, O => proc2_plausible::<O>(bytes, e)),
+        |e| with_byte_order!(endian, O => proc2_plausible::<O>(bytes, e)),
     )
 }
 
 /// [`infer_elem_size`] for `KERN_LWP` of process `pid`: every record's `l_pid` (offset 104) is `pid`.
-pub fn infer_lwp_elem(bytes: &[u8], endian: Endian, pid: i32) -> usize {
+pub fn infer_lwp_elem(bytes: &[u8], endian: Endianness, pid: i32) -> usize {
     infer_elem_size(bytes.len(), KINFO_LWP_SIZE, |e| {
-        with_order!(endian, O => bytes
+        with_byte_order!(endian, O => bytes
             .chunks_exact(e)
             .all(|r| read_u32::<O>(r, 104) == Some(pid as u32)))
     })
@@ -231,9 +217,9 @@ pub fn infer_lwp_elem(bytes: &[u8], endian: Endian, pid: i32) -> usize {
 
 /// [`infer_elem_size`] for `KERN_FILE2`: every record's `ki_pid` (104) is a plausible pid and its
 /// `ki_ftype` (16) a `DTYPE_*` (1..=10).
-pub fn infer_file_elem(bytes: &[u8], endian: Endian) -> usize {
+pub fn infer_file_elem(bytes: &[u8], endian: Endianness) -> usize {
     infer_elem_size(bytes.len(), KINFO_FILE_SIZE, |e| {
-        with_order!(endian, O => bytes.chunks_exact(e).all(|r| {
+        with_byte_order!(endian, O => bytes.chunks_exact(e).all(|r| {
             plausible(read_u32::<O>(r, 104).map(i64::from))
                 && read_u32::<O>(r, 16).is_some_and(|t| (1..=10).contains(&t))
         }))
@@ -242,9 +228,9 @@ pub fn infer_file_elem(bytes: &[u8], endian: Endian) -> usize {
 
 /// [`infer_elem_size`] for a pcblist: every record's `ki_family` (24) is `AF_LOCAL` 1, `AF_INET` 2 or
 /// `AF_INET6` 24.
-pub fn infer_pcb_elem(bytes: &[u8], endian: Endian) -> usize {
+pub fn infer_pcb_elem(bytes: &[u8], endian: Endianness) -> usize {
     infer_elem_size(bytes.len(), KINFO_PCB_SIZE, |e| {
-        with_order!(endian, O => bytes
+        with_byte_order!(endian, O => bytes
             .chunks_exact(e)
             .all(|r| matches!(read_u32::<O>(r, 24), Some(1 | 2 | 24))))
     })
@@ -275,15 +261,15 @@ mod tests {
         for i in 0..3 {
             b[i * 136 + 32] = i as u8 + 1; // l_lid, little-endian
         }
-        let l = decode_lwps(&b, 136, Endian::Little).unwrap();
+        let l = decode_lwps(&b, 136, Endianness::Little).unwrap();
         assert_eq!(
             l.value.iter().map(|l| l.lid).collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
         let w = l.warning.unwrap();
         assert_eq!((w.structure, w.offset), ("kinfo_lwp", 408));
-        assert!(decode_lwps(&b, 100, Endian::Little).is_err());
-        assert!(decode_lwps(&b, 0, Endian::Little).is_err());
+        assert!(decode_lwps(&b, 100, Endianness::Little).is_err());
+        assert!(decode_lwps(&b, 0, Endianness::Little).is_err());
     }
 
     #[test]
@@ -293,12 +279,12 @@ mod tests {
         for i in 0..3 {
             b[i * 136 + 104] = 7;
         }
-        assert_eq!(infer_lwp_elem(&b, Endian::Little, 7), 136);
+        assert_eq!(infer_lwp_elem(&b, Endianness::Little, 7), 136);
         let mut c = vec![0u8; 2 * 128];
         c[104] = 7;
         c[128 + 104] = 7;
-        assert_eq!(infer_lwp_elem(&c, Endian::Little, 7), 128);
-        assert_eq!(infer_lwp_elem(&c, Endian::Big, 7), 128);
-        assert_eq!(infer_lwp_elem(&[], Endian::Little, 7), 128);
+        assert_eq!(infer_lwp_elem(&c, Endianness::Little, 7), 128);
+        assert_eq!(infer_lwp_elem(&c, Endianness::Big, 7), 128);
+        assert_eq!(infer_lwp_elem(&[], Endianness::Little, 7), 128);
     }
 }

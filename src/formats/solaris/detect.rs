@@ -1,9 +1,11 @@
 //! Choosing the layout of a structure: from its size (every structure's size names its data model, and
 //! `pstatus_t`/`lwpstatus_t` also the ISA), and the byte order from a known process id.
 
-use super::types::{DataModel, Endian, Isa, Layout};
+use super::types::{Isa, Layout};
 use zerocopy::FromBytes;
 use zerocopy::byteorder::{BigEndian, I32, LittleEndian};
+
+use crate::abi::{DataModel, Endianness};
 
 /// `sizeof (psinfo_t)`: ILP32 (`psinfo32_t`) and LP64.
 pub const PSINFO_SIZE: [(DataModel, usize); 2] = [(DataModel::Ilp32, 336), (DataModel::Lp64, 416)];
@@ -78,15 +80,15 @@ pub fn detect_psinfo(bytes: &[u8], expected_pid: i32) -> Option<Layout> {
             .map(|(v, _)| v.get())
     };
     let endian = match (le(8)? == expected_pid, be(8)? == expected_pid) {
-        (true, false) => Endian::Little,
-        (false, true) => Endian::Big,
+        (true, false) => Endianness::Little,
+        (false, true) => Endianness::Big,
         (false, false) => return None,
         (true, true) => {
             let (l, b) = (le(4)?, be(4)?);
             match (l >= 0, b >= 0) {
-                (true, true) if b < l => Endian::Big,
-                (true, _) => Endian::Little,
-                (false, true) => Endian::Big,
+                (true, true) if b < l => Endianness::Big,
+                (true, _) => Endianness::Little,
+                (false, true) => Endianness::Big,
                 (false, false) => return None,
             }
         }
@@ -153,12 +155,12 @@ mod tests {
         b[8..12].copy_from_slice(&4242i32.to_be_bytes());
         assert_eq!(
             detect_psinfo(&b, 4242),
-            Some(Layout::new(DataModel::Lp64, Endian::Big))
+            Some(Layout::new(DataModel::Lp64, Endianness::Big))
         );
         b[8..12].copy_from_slice(&4242i32.to_le_bytes());
         assert_eq!(
             detect_psinfo(&b, 4242),
-            Some(Layout::new(DataModel::Lp64, Endian::Little))
+            Some(Layout::new(DataModel::Lp64, Endianness::Little))
         );
         assert_eq!(detect_psinfo(&b, 4243), None);
         assert_eq!(detect_psinfo(&b[..100], 4242), None);

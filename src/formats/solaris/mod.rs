@@ -23,25 +23,19 @@ macro_rules! with_model {
         use $crate::formats::solaris::types::{Be, Ilp32, Le, Lp64};
         let layout: $crate::formats::solaris::Layout = $layout;
         match (layout.model, layout.endian) {
-            (
-                $crate::formats::solaris::DataModel::Ilp32,
-                $crate::formats::solaris::Endian::Little,
-            ) => {
+            ($crate::abi::DataModel::Ilp32, $crate::abi::Endianness::Little) => {
                 type $M = Ilp32<Le>;
                 $body
             }
-            ($crate::formats::solaris::DataModel::Ilp32, $crate::formats::solaris::Endian::Big) => {
+            ($crate::abi::DataModel::Ilp32, $crate::abi::Endianness::Big) => {
                 type $M = Ilp32<Be>;
                 $body
             }
-            (
-                $crate::formats::solaris::DataModel::Lp64,
-                $crate::formats::solaris::Endian::Little,
-            ) => {
+            ($crate::abi::DataModel::Lp64, $crate::abi::Endianness::Little) => {
                 type $M = Lp64<Le>;
                 $body
             }
-            ($crate::formats::solaris::DataModel::Lp64, $crate::formats::solaris::Endian::Big) => {
+            ($crate::abi::DataModel::Lp64, $crate::abi::Endianness::Big) => {
                 type $M = Lp64<Be>;
                 $body
             }
@@ -52,8 +46,9 @@ macro_rules! with_model {
 /// Runs `$body` with the type alias `$A` bound to the zerocopy ISA + data model of a run-time [`Target`].
 macro_rules! with_arch {
     ($target:expr, $A:ident => $body:expr) => {{
+        use $crate::abi::{DataModel as D, Endianness as E};
+        use $crate::formats::solaris::Isa as I;
         use $crate::formats::solaris::types::{Amd64, Be, I386, Le, Sparc32, Sparc64};
-        use $crate::formats::solaris::{DataModel as D, Endian as E, Isa as I};
         let target: $crate::formats::solaris::Target = $target;
         match (target.isa, target.model, target.endian) {
             (I::X86, D::Ilp32, E::Little) => {
@@ -92,22 +87,7 @@ macro_rules! with_arch {
     }};
 }
 
-/// Runs `$body` with the type alias `$O` bound to the zerocopy byte order of a run-time [`Endian`].
-macro_rules! with_endian {
-    ($endian:expr, $O:ident => $body:expr) => {{
-        let endian: $crate::formats::solaris::Endian = $endian;
-        match endian {
-            $crate::formats::solaris::Endian::Little => {
-                type $O = zerocopy::LittleEndian;
-                $body
-            }
-            $crate::formats::solaris::Endian::Big => {
-                type $O = zerocopy::BigEndian;
-                $body
-            }
-        }
-    }};
-}
+use crate::abi::{Endianness, with_byte_order};
 
 pub mod auxv;
 pub mod cred;
@@ -142,8 +122,8 @@ pub use psinfo::Psinfo;
 pub use regs::Registers;
 pub use status::Pstatus;
 pub use types::{
-    DataModel, Endian, FltSet, Isa, Layout, SigAction, SigSet, Siginfo, Stack, SysSet, Target,
-    Timestruc, WordSet, c_string, pct_to_percent,
+    FltSet, Isa, Layout, SigAction, SigSet, Siginfo, Stack, SysSet, Target, Timestruc, WordSet,
+    c_string, pct_to_percent,
 };
 pub use usage::Prusage;
 
@@ -224,28 +204,28 @@ pub fn decode_sigact(bytes: &[u8], layout: Layout) -> Lenient<Vec<SigAction>> {
 
 /// Decodes a `prcred_t` (NT_PRCRED, `/proc/<pid>/cred`) with its `pr_ngroups` supplementary groups,
 /// bounded by the bytes present (same layout in both data models).
-pub fn decode_prcred(bytes: &[u8], endian: Endian) -> Result<Lenient<Prcred>, DecodeError> {
-    with_endian!(endian, O => cred::prcred::<O>(bytes))
+pub fn decode_prcred(bytes: &[u8], endian: Endianness) -> Result<Lenient<Prcred>, DecodeError> {
+    with_byte_order!(endian, O => cred::prcred::<O>(bytes))
 }
 
 /// Decodes a `prpriv_t` (NT_PRPRIV, `/proc/<pid>/priv`): header, sets, raw info bytes.
-pub fn decode_prpriv(bytes: &[u8], endian: Endian) -> Result<Lenient<Prpriv>, DecodeError> {
-    with_endian!(endian, O => cred::prpriv::<O>(bytes))
+pub fn decode_prpriv(bytes: &[u8], endian: Endianness) -> Result<Lenient<Prpriv>, DecodeError> {
+    with_byte_order!(endian, O => cred::prpriv::<O>(bytes))
 }
 
 /// Decodes a `prsecflags_t` (NT_SECFLAGS, `/proc/<pid>/secflags`; 40 bytes).
-pub fn decode_prsecflags(bytes: &[u8], endian: Endian) -> Result<Prsecflags, DecodeError> {
-    with_endian!(endian, O => cred::prsecflags::<O>(bytes))
+pub fn decode_prsecflags(bytes: &[u8], endian: Endianness) -> Result<Prsecflags, DecodeError> {
+    with_byte_order!(endian, O => cred::prsecflags::<O>(bytes))
 }
 
 /// Decodes a `prfdinfo_core_t` (NT_FDINFO on illumos; 1088 bytes, pre-2020 `fdinfo/<fd>`).
-pub fn decode_fdinfo(bytes: &[u8], endian: Endian) -> Result<FdInfo, DecodeError> {
-    with_endian!(endian, O => fdinfo::fdinfo::<O>(bytes))
+pub fn decode_fdinfo(bytes: &[u8], endian: Endianness) -> Result<FdInfo, DecodeError> {
+    with_byte_order!(endian, O => fdinfo::fdinfo::<O>(bytes))
 }
 
 /// Decodes a `prlwpname_t` (NT_LWPNAME, `lwp/<lwpid>/lwpname`; 40 bytes).
-pub fn decode_lwpname(bytes: &[u8], endian: Endian) -> Result<Prlwpname, DecodeError> {
-    with_endian!(endian, O => names::prlwpname::<O>(bytes))
+pub fn decode_lwpname(bytes: &[u8], endian: Endianness) -> Result<Prlwpname, DecodeError> {
+    with_byte_order!(endian, O => names::prlwpname::<O>(bytes))
 }
 
 /// Decodes a `struct utsname` (NT_UTSNAME; 5 × 257 bytes, no numbers, so no byte order).

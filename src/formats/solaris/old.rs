@@ -7,7 +7,9 @@ use zerocopy::byteorder::{BE, ByteOrder, I16, I32, I64, LE, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
 use super::error::DecodeError;
-use super::types::{DataModel, Endian, Timestruc, c_string};
+use super::types::{Timestruc, c_string};
+
+use crate::abi::{DataModel, Endianness};
 
 /// `prpsinfo_t` of ILP32 processes (`prpsinfo32_t`, 260 bytes).
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
@@ -171,7 +173,7 @@ pub struct OldPsinfo {
 pub fn decode_old_psinfo(
     bytes: &[u8],
     model: DataModel,
-    endian: Endian,
+    endian: Endianness,
 ) -> Result<OldPsinfo, DecodeError> {
     macro_rules! fill {
         ($r:expr) => {{
@@ -217,22 +219,22 @@ pub fn decode_old_psinfo(
     };
     let short = || DecodeError::truncated("prpsinfo_t", 0, need, bytes.len());
     Ok(match (model, endian) {
-        (DataModel::Ilp32, Endian::Little) => fill!(
+        (DataModel::Ilp32, Endianness::Little) => fill!(
             RawPrpsinfo32::<LE>::ref_from_prefix(bytes)
                 .map_err(|_| short())?
                 .0
         ),
-        (DataModel::Ilp32, Endian::Big) => fill!(
+        (DataModel::Ilp32, Endianness::Big) => fill!(
             RawPrpsinfo32::<BE>::ref_from_prefix(bytes)
                 .map_err(|_| short())?
                 .0
         ),
-        (DataModel::Lp64, Endian::Little) => fill!(
+        (DataModel::Lp64, Endianness::Little) => fill!(
             RawPrpsinfo64::<LE>::ref_from_prefix(bytes)
                 .map_err(|_| short())?
                 .0
         ),
-        (DataModel::Lp64, Endian::Big) => fill!(
+        (DataModel::Lp64, Endianness::Big) => fill!(
             RawPrpsinfo64::<BE>::ref_from_prefix(bytes)
                 .map_err(|_| short())?
                 .0
@@ -270,7 +272,7 @@ pub struct OldStatus {
 pub fn decode_old_status(
     bytes: &[u8],
     model: DataModel,
-    endian: Endian,
+    endian: Endianness,
 ) -> Result<OldStatus, DecodeError> {
     let (cursig, pid, who) = match model {
         DataModel::Ilp32 => (136, 216, 308),
@@ -284,20 +286,7 @@ pub fn decode_old_status(
             bytes.len(),
         ));
     }
-    let word = |at: usize, n: usize| -> u64 {
-        let b = &bytes[at..at + n];
-        let mut buf = [0u8; 8];
-        match endian {
-            Endian::Little => {
-                buf[..n].copy_from_slice(b);
-                u64::from_le_bytes(buf)
-            }
-            Endian::Big => {
-                buf[8 - n..].copy_from_slice(b);
-                u64::from_be_bytes(buf)
-            }
-        }
-    };
+    let word = |at: usize, n: usize| -> u64 { endian.read_uint(&bytes[at..at + n]) };
     Ok(OldStatus {
         flags: word(0, 4) as i32,
         why: word(4, 2) as i16,

@@ -4,9 +4,11 @@
 use super::error::{DecodeError, view};
 use super::lwp::{Lwpsinfo, RawLwpsinfo};
 use super::types::{
-    DataModel, Int, Model, RawTimestruc, Timestruc, ULong, UShort, assert_model_size, c_string,
+    Int, Model, RawTimestruc, Timestruc, ULong, UShort, assert_model_size, c_string,
 };
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+
+use crate::abi::DataModel;
 
 /// Raw `psinfo_t` / `psinfo32_t`.
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]

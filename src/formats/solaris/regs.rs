@@ -1,6 +1,7 @@
 //! General registers of an LWP (`lwpstatus_t.pr_reg`, `prgregset_t` of `procfs_isa.h`) with their names.
 
-use super::types::{Arch, DataModel, Isa, Model};
+use super::types::{Arch, Isa, Model};
+use crate::abi::DataModel;
 
 /// i386 `gregset_t` (`intel/sys/regset.h`, `_NGREG` 19): index order of `pr_reg`.
 pub const I386_REG_NAMES: [&str; 19] = [

@@ -5,10 +5,12 @@
 use super::error::{DecodeError, view};
 use super::lwp::{Lwpstatus, RawLwpstatus};
 use super::types::{
-    Arch, DataModel, FltSet, Int, Model, RawSet, RawTimestruc, SigSet, SysSet, Timestruc, ULong,
+    Arch, FltSet, Int, Model, RawSet, RawTimestruc, SigSet, SysSet, Timestruc, ULong,
     assert_arch_size, assert_model_size,
 };
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+
+use crate::abi::DataModel;
 
 /// Raw process part of `pstatus_t` / `pstatus32_t` (everything before `pr_lwp`).
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]

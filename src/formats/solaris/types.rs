@@ -12,36 +12,7 @@ use std::marker::PhantomData;
 use zerocopy::byteorder::{BigEndian, ByteOrder, I32, I64, LittleEndian, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
-/// The data model of a structure: which C `long`/pointer width it was laid out for.
-///
-/// A core file holds structures in the dumped process's model (`pr_dmodel`); a `/proc` file holds them in
-/// the model of the process that *read* the file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum DataModel {
-    /// 32-bit `long` and pointers (i386, sparc; the kernel's `*32_t` views). `PR_MODEL_ILP32` = 1.
-    Ilp32,
-    /// 64-bit `long` and pointers (amd64, sparcv9). `PR_MODEL_LP64` = 2.
-    Lp64,
-}
-
-impl DataModel {
-    /// Maps `pr_dmodel` (`sys/procfs.h`: `PR_MODEL_ILP32` 1, `PR_MODEL_LP64` 2) to a model.
-    pub fn from_pr_dmodel(dmodel: u8) -> Option<DataModel> {
-        match dmodel {
-            1 => Some(DataModel::Ilp32),
-            2 => Some(DataModel::Lp64),
-            _ => None,
-        }
-    }
-
-    /// Size in bytes of a C `long`, `size_t` or pointer in this model.
-    pub fn word_size(self) -> usize {
-        match self {
-            DataModel::Ilp32 => 4,
-            DataModel::Lp64 => 8,
-        }
-    }
-}
+use crate::abi::{DataModel, Endianness};
 
 /// The instruction-set family; it decides the register sets inside `lwpstatus_t`/`pstatus_t`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -54,21 +25,12 @@ pub enum Isa {
 
 impl Isa {
     /// The byte order every illumos/Solaris kernel of this ISA uses (x86 little, SPARC big endian).
-    pub fn native_endian(self) -> Endian {
+    pub fn native_endian(self) -> Endianness {
         match self {
-            Isa::X86 => Endian::Little,
-            Isa::Sparc => Endian::Big,
+            Isa::X86 => Endianness::Little,
+            Isa::Sparc => Endianness::Big,
         }
     }
-}
-
-/// Byte order of the structure bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Endian {
-    /// Least significant byte first (x86).
-    Little,
-    /// Most significant byte first (SPARC).
-    Big,
 }
 
 /// What an ISA-independent structure's layout depends on: data model and byte order.
@@ -80,12 +42,12 @@ pub struct Layout {
     /// `long`/pointer width.
     pub model: DataModel,
     /// Byte order.
-    pub endian: Endian,
+    pub endian: Endianness,
 }
 
 impl Layout {
     /// A layout from its two parts.
-    pub fn new(model: DataModel, endian: Endian) -> Self {
+    pub fn new(model: DataModel, endian: Endianness) -> Self {
         Layout { model, endian }
     }
 }
@@ -99,12 +61,12 @@ pub struct Target {
     /// `long`/pointer width.
     pub model: DataModel,
     /// Byte order.
-    pub endian: Endian,
+    pub endian: Endianness,
 }
 
 impl Target {
     /// A target from its parts.
-    pub fn new(isa: Isa, model: DataModel, endian: Endian) -> Self {
+    pub fn new(isa: Isa, model: DataModel, endian: Endianness) -> Self {
         Target { isa, model, endian }
     }
 
