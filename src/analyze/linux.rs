@@ -539,6 +539,7 @@ impl Context<'_> {
             p.nlwp = s.threads.or(p.nlwp);
             p.nspid = s.nspid.clone();
             p.cred = self.credentials(s);
+            p.signal_actions = signal_actions(s, self.signals);
         }
         if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
             p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
@@ -827,6 +828,66 @@ impl Context<'_> {
             .collect();
         (!out.is_empty()).then_some(out)
     }
+}
+
+/// What the process does with each signal, from status's masks (bit n - 1 is signal n): `caught`
+/// (`SigCgt`), `ignored` (`SigIgn`) or `default`; `blocked` from `SigBlk` (the main thread's), `pending`
+/// from `ShdPnd` or `SigPnd`. As many signals as the masks have bits (64; 128 on mips). `None` when
+/// status has neither `SigCgt` nor `SigIgn`.
+fn signal_actions(
+    s: &status::Status,
+    numbering: crate::formats::signals::Numbering,
+) -> Option<Vec<crate::model::SignalAction>> {
+    let bits = |m: &Option<String>| m.as_deref().map(mask_bits);
+    let (caught, ignored) = (bits(&s.sig_cgt), bits(&s.sig_ign));
+    if caught.is_none() && ignored.is_none() {
+        return None;
+    }
+    let (blocked, pending, shared) = (bits(&s.sig_blk), bits(&s.sig_pnd), bits(&s.shd_pnd));
+    let count = [&caught, &ignored, &blocked, &pending, &shared]
+        .iter()
+        .filter_map(|m| m.as_ref().map(Vec::len))
+        .max()
+        .unwrap_or(0);
+    let has =
+        |m: &Option<Vec<bool>>, i: usize| m.as_ref().map(|v| v.get(i).copied().unwrap_or(false));
+    Some(
+        (0..count)
+            .map(|i| {
+                let signal = i as i32 + 1;
+                let action = if has(&caught, i) == Some(true) {
+                    "caught"
+                } else if has(&ignored, i) == Some(true) {
+                    "ignored"
+                } else {
+                    "default"
+                };
+                crate::model::SignalAction {
+                    signal,
+                    name: crate::formats::signals::name(numbering, signal),
+                    action: action.into(),
+                    blocked: has(&blocked, i),
+                    pending: match (has(&pending, i), has(&shared, i)) {
+                        (None, None) => None,
+                        (a, b) => Some(a == Some(true) || b == Some(true)),
+                    },
+                    ..Default::default()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The bits of a hex signal mask as status prints it, lowest first (`0000000000000202`: bits 1 and 9,
+/// signals 2 and 10).
+fn mask_bits(hex: &str) -> Vec<bool> {
+    hex.bytes()
+        .rev()
+        .flat_map(|c| {
+            let v = (c as char).to_digit(16).unwrap_or(0);
+            (0..4).map(move |b| v & (1 << b) != 0)
+        })
+        .collect()
 }
 
 /// `ps -o stat` as procps-ng writes it: the state letter, then `<` (nice < 0) or `N` (nice > 0), `L`

@@ -307,6 +307,7 @@ pub(crate) fn signal_actions(acts: &[SigAction]) -> Vec<SignalAction> {
                     .filter(|(b, _)| a.flags & b != 0)
                     .map(|(_, n)| (*n).into())
                     .collect(),
+                ..SignalAction::default()
             }
         })
         .collect()

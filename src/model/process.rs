@@ -462,8 +462,9 @@ pub struct Syscall {
     pub args: Vec<u64>,
 }
 
-/// What a process does with one signal (Solaris `struct sigaction` in `sigact`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a process does with one signal (Solaris `struct sigaction` in `sigact`; Linux status `SigCgt`
+/// and `SigIgn` with `SigBlk`, `SigPnd` and `ShdPnd`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalAction {
     /// Signal number.
     pub signal: i32,
@@ -481,6 +482,14 @@ pub struct SignalAction {
     /// `sa_flags` by name (`SA_RESTART`, `SA_SIGINFO`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// Whether the signal is blocked (Linux: in the main thread's `SigBlk`; each thread's own mask is
+    /// its `sig_blocked`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<bool>,
+    /// Whether the signal is pending (Linux: in the process's `ShdPnd` or the main thread's `SigPnd`),
+    /// when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<bool>,
 }
 
 /// Resource usage with microstate accounting (Solaris `prusage_t`); times in seconds.
