@@ -8,16 +8,17 @@ use crate::model::Snapshot;
 /// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
 pub fn info(snapshot: &Snapshot) -> Report {
     let h = &snapshot.host;
-    let threads: usize = snapshot
-        .processes
-        .iter()
-        .map(|p| p.threads.as_ref().map_or(0, Vec::len))
-        .sum();
-    let fds: usize = snapshot
-        .processes
-        .iter()
-        .map(|p| p.fds.as_ref().map_or(0, Vec::len))
-        .sum();
+    // Totals over the processes whose lists are known; unknown (`-`, absent in JSON) when no process
+    // has one, never a made-up 0.
+    let total = |len: fn(&crate::model::Process) -> Option<usize>| -> Option<usize> {
+        snapshot
+            .processes
+            .iter()
+            .filter_map(len)
+            .fold(None, |acc, n| Some(acc.unwrap_or(0) + n))
+    };
+    let threads = total(|p| p.threads.as_ref().map(Vec::len));
+    let fds = total(|p| p.fds.as_ref().map(Vec::len));
     let mut rows: Vec<(&str, String)> = vec![
         (
             "input",
@@ -159,16 +160,18 @@ pub fn info(snapshot: &Snapshot) -> Report {
         ));
     }
     rows.push(("processes", snapshot.processes.len().to_string()));
-    rows.push(("threads", threads.to_string()));
-    rows.push(("open fds", fds.to_string()));
+    rows.push(("threads", opt(threads)));
+    rows.push(("open fds", opt(fds)));
     rows.push(("warnings", snapshot.warnings.len().to_string()));
 
     let mut extra = serde_json::Map::new();
     extra.insert("host".into(), serde_json::to_value(h).unwrap_or_default());
-    extra.insert(
-        "capture".into(),
-        serde_json::to_value(&snapshot.capture).unwrap_or_default(),
-    );
+    if let Some(c) = &snapshot.capture {
+        extra.insert(
+            "capture".into(),
+            serde_json::to_value(c).unwrap_or_default(),
+        );
+    }
     if let Some(e) = &snapshot.events {
         let mut v = json!({
             "recorded": e.recorded,
@@ -181,10 +184,16 @@ pub fn info(snapshot: &Snapshot) -> Report {
         }
         extra.insert("events".into(), v);
     }
-    extra.insert(
-        "counts".into(),
-        json!({"processes": snapshot.processes.len(), "threads": threads, "fds": fds, "warnings": snapshot.warnings.len()}),
-    );
+    let mut counts =
+        json!({"processes": snapshot.processes.len(), "warnings": snapshot.warnings.len()});
+    if let Some(o) = counts.as_object_mut() {
+        for (k, v) in [("threads", threads), ("fds", fds)] {
+            if let Some(v) = v {
+                o.insert(k.into(), json!(v));
+            }
+        }
+    }
+    extra.insert("counts".into(), counts);
     let mut text = String::new();
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in &rows {
@@ -222,5 +231,28 @@ mod tests {
         assert_eq!(r.extra["counts"]["processes"], 4);
         assert_eq!(r.extra["counts"]["threads"], 2);
         assert_eq!(r.extra["counts"]["warnings"], 1);
+    }
+
+    /// A Linux input that records no descriptors (a core, a tree without `fd/`) has no fd count, and
+    /// one that is no capture has no `capture` object: unknown is absent, never 0 or null.
+    #[test]
+    fn unknown_counts_are_absent() {
+        let mut s = sample();
+        for p in &mut s.processes {
+            p.fds = None;
+            p.threads = None;
+        }
+        s.capture = None;
+        let r = info(&s);
+        assert!(
+            r.extra["counts"].get("fds").is_none(),
+            "{}",
+            r.extra["counts"]
+        );
+        assert!(r.extra["counts"].get("threads").is_none());
+        assert!(!r.extra.contains_key("capture"));
+        let text = r.text.unwrap();
+        let line = text.lines().find(|l| l.starts_with("open fds")).unwrap();
+        assert_eq!(line.split_whitespace().last(), Some("-"), "{text}");
     }
 }
