@@ -171,6 +171,10 @@ struct CaptureArgs {
     /// Leave out process environments (they may hold secrets).
     #[arg(long)]
     no_environ: bool,
+    /// Also read every process's smaps (Linux): resident, dirty and anonymous KiB per mapping for
+    /// `maps`, as pmap -x shows them. Costs capture time (see the README).
+    #[arg(long)]
+    smaps: bool,
     /// Case identifier, kept in the manifest (chain of custody).
     #[arg(long)]
     case: Option<String>,
@@ -365,12 +369,13 @@ fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Maps(a) => {
             let (input, pid) = input_and_pid(&a.args)?;
-            let snapshot = load(
+            let snapshot = load_with(
                 input.as_deref(),
                 Detail {
                     maps: true,
                     ..Detail::SUMMARY
                 },
+                true,
             )?;
             let pid = pid_or_single(&snapshot, pid)?;
             emit(&report::maps(&snapshot, pid)?, snapshot, a.common.format)
@@ -535,10 +540,18 @@ fn input_and_pid(args: &[String]) -> Result<(Option<PathBuf>, Option<i32>)> {
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
 /// when `--redact` was given.
 fn load(input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
+    load_with(input, detail, false)
+}
+
+/// [`load`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for `maps`).
+fn load_with(input: Option<&Path>, detail: Detail, smaps: bool) -> Result<Snapshot> {
     let snapshot = match input {
         Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
         None => analyze::analyze_with(
-            &capture::capture_to_memory(&CaptureOptions::default())?,
+            &capture::capture_to_memory(&CaptureOptions {
+                smaps,
+                ..CaptureOptions::default()
+            })?,
             detail,
         ),
     };
@@ -641,6 +654,7 @@ fn capture(a: CaptureArgs) -> Result<ExitCode> {
     let opts = CaptureOptions {
         events: (!a.no_events).then(|| std::time::Duration::from_secs_f64(a.watch)),
         no_environ: a.no_environ,
+        smaps: a.smaps,
         case: a.case,
         examiner: a.examiner,
         note: a.note,

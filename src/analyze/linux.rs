@@ -354,6 +354,7 @@ fn linux_field(rest: &str) -> &str {
         "net" => "sockets",
         "task" => "threads",
         "smaps_rollup" => "memory",
+        "smaps" => "maps",
         other => other,
     }
 }
@@ -788,28 +789,57 @@ impl Context<'_> {
         Some(out)
     }
 
+    /// The mappings from `maps`, with each one's sizes from `smaps` when it was captured (`--smaps`, or
+    /// the live `maps` report); from `smaps` alone when `maps` is missing.
     fn maps(&self, dir: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Mapping>> {
+        let to_mapping = |m: maps::MapLine| Mapping {
+            start: m.start,
+            end: m.end,
+            perms: m.perms,
+            offset: m.offset,
+            dev: Some(m.dev),
+            inode: Some(m.inode),
+            path: m.path.map(ByteString::from),
+            ..Mapping::default()
+        };
+        let smaps_member = format!("{dir}/smaps");
+        let sized = self.raw.file(&smaps_member).map(|bytes| {
+            let (entries, errors) = maps::parse_smaps(bytes);
+            for e in errors {
+                warnings.push(Warning::at(&smaps_member, e.offset as u64, e.message));
+            }
+            entries
+        });
         let member = format!("{dir}/maps");
-        let bytes = self.raw.file(&member)?;
-        let (lines, errors) = maps::parse(bytes);
-        for e in errors {
-            warnings.push(Warning::at(&member, e.offset as u64, e.message));
-        }
-        Some(
-            lines
+        let mut out: Vec<Mapping> = match (self.raw.file(&member), &sized) {
+            (Some(bytes), _) => {
+                let (lines, errors) = maps::parse(bytes);
+                for e in errors {
+                    warnings.push(Warning::at(&member, e.offset as u64, e.message));
+                }
+                lines.into_iter().map(to_mapping).collect()
+            }
+            (None, Some(entries)) => entries.iter().map(|(m, _)| to_mapping(m.clone())).collect(),
+            (None, None) => return None,
+        };
+        if let Some(entries) = sized {
+            // The two files are read moments apart: a mapping is matched by its range.
+            let by_range: BTreeMap<(u64, u64), maps::SmapsSizes> = entries
                 .into_iter()
-                .map(|m| Mapping {
-                    start: m.start,
-                    end: m.end,
-                    perms: m.perms,
-                    offset: m.offset,
-                    dev: Some(m.dev),
-                    inode: Some(m.inode),
-                    path: m.path.map(ByteString::from),
-                    ..Mapping::default()
-                })
-                .collect(),
-        )
+                .map(|(m, s)| ((m.start, m.end), s))
+                .collect();
+            for m in &mut out {
+                if let Some(s) = by_range.get(&(m.start, m.end)) {
+                    m.rss_kib = s.rss;
+                    m.anon_kib = s.anonymous;
+                    m.dirty_kib = s.dirty;
+                    m.locked_kib = s.locked;
+                    m.pss_kib = s.pss;
+                    m.swap_kib = s.swap;
+                }
+            }
+        }
+        Some(out)
     }
 
     fn namespaces(&self, dir: &str) -> Option<Vec<Namespace>> {

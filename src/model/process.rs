@@ -665,9 +665,18 @@ pub struct Mapping {
     /// Anonymous KiB (smaps `Anonymous`, prxmap `pr_anon`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anon_kib: Option<u64>,
-    /// Locked KiB (Solaris prxmap `pr_locked`), when known.
+    /// Locked KiB (smaps `Locked`, Solaris prxmap `pr_locked`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_kib: Option<u64>,
+    /// Dirty (modified) KiB: smaps `Shared_Dirty` + `Private_Dirty`, pmap -x's Dirty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dirty_kib: Option<u64>,
+    /// Proportional set size in KiB (smaps `Pss`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_kib: Option<u64>,
+    /// Swapped-out KiB (smaps `Swap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_kib: Option<u64>,
     /// Page size of the mapping in bytes (Solaris `pr_pagesize`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,

@@ -6,17 +6,18 @@ use super::{Report, no_such_pid};
 use crate::model::Snapshot;
 
 /// The `maps` report of one process. RSS and Anon per mapping are shown when the source has them
-/// (Solaris xmap); Linux `maps` does not, so the total row takes them from smaps_rollup.
+/// (Solaris xmap, Linux smaps); Linux `maps` alone does not, so the total row takes them from
+/// smaps_rollup.
 pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     let p = snapshot
         .process(pid)
         .ok_or_else(|| no_such_pid(snapshot, pid))?;
-    // Solaris xmap also has locked KiB and the page size (pmap -xs).
-    let solaris = p
-        .maps
-        .iter()
-        .flatten()
-        .any(|m| m.locked_kib.is_some() || m.page_size.is_some());
+    let any = |f: fn(&crate::model::Mapping) -> bool| p.maps.iter().flatten().any(f);
+    // Linux smaps has dirty KiB (pmap -x); smaps and Solaris xmap locked KiB; xmap the page size
+    // (pmap -xs).
+    let dirty = any(|m| m.dirty_kib.is_some());
+    let locked = any(|m| m.locked_kib.is_some());
+    let pgsz = any(|m| m.page_size.is_some());
     let dumped = p.maps.iter().flatten().any(|m| m.dumped_bytes.is_some());
     let mut rows = Vec::new();
     let mut records = Vec::new();
@@ -31,8 +32,13 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
             kib_opt(m.rss_kib),
             kib_opt(m.anon_kib),
         ];
-        if solaris {
+        if dirty {
+            row.push(kib_opt(m.dirty_kib));
+        }
+        if locked {
             row.push(kib_opt(m.locked_kib));
+        }
+        if pgsz {
             row.push(m.page_size.map_or("-".into(), |p| format!("{}K", p / 1024)));
         }
         if dumped {
@@ -60,6 +66,7 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     let total_rss = per_map(|m| m.rss_kib).or(mem.and_then(|m| m.rss_kib));
     let total_anon = per_map(|m| m.anon_kib).or(mem.and_then(|m| m.anon_kib));
     let total_locked = per_map(|m| m.locked_kib).or(mem.and_then(|m| m.locked_kib));
+    let total_dirty = per_map(|m| m.dirty_kib);
     if p.maps.is_some() {
         let mut row = vec![
             "total kB".into(),
@@ -67,8 +74,13 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
             total_rss.map_or("-".into(), |x| x.to_string()),
             total_anon.map_or("-".into(), |x| x.to_string()),
         ];
-        if solaris {
+        if dirty {
+            row.push(total_dirty.map_or("-".into(), |x| x.to_string()));
+        }
+        if locked {
             row.push(total_locked.map_or("-".into(), |x| x.to_string()));
+        }
+        if pgsz {
             row.push(String::new());
         }
         if dumped {
@@ -83,7 +95,11 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         // Unknown totals are absent, like every unknown.
         let mut total = serde_json::Map::new();
         total.insert("size_kib".into(), json!(total_kib));
-        for (k, v) in [("rss_kib", total_rss), ("anon_kib", total_anon)] {
+        for (k, v) in [
+            ("rss_kib", total_rss),
+            ("anon_kib", total_anon),
+            ("dirty_kib", total_dirty),
+        ] {
             if let Some(v) = v {
                 total.insert(k.into(), json!(v));
             }
@@ -92,9 +108,17 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
     }
     let mut columns = vec!["ADDRESS", "KBYTES", "RSS", "ANON"];
     let mut numeric = vec![false, true, true, true];
-    if solaris {
-        columns.extend(["LOCKED", "PGSZ"]);
-        numeric.extend([true, false]);
+    if dirty {
+        columns.push("DIRTY");
+        numeric.push(true);
+    }
+    if locked {
+        columns.push("LOCKED");
+        numeric.push(true);
+    }
+    if pgsz {
+        columns.push("PGSZ");
+        numeric.push(false);
     }
     if dumped {
         columns.push("IN CORE");
