@@ -695,13 +695,44 @@ pub struct Mapping {
 pub struct Limit {
     /// Limit name as the kernel prints it (`Max open files`).
     pub name: String,
-    /// Soft limit; `None` is unlimited.
+    /// Soft limit; `None` is unlimited (JSON: the string `"unlimited"`).
+    #[serde(with = "limit_value")]
     pub soft: Option<u64>,
-    /// Hard limit; `None` is unlimited.
+    /// Hard limit; `None` is unlimited (JSON: the string `"unlimited"`).
+    #[serde(with = "limit_value")]
     pub hard: Option<u64>,
     /// Unit (`files`, `bytes`, `seconds`, ...), when the kernel prints one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+}
+
+/// A limit value in JSON: a number, or `"unlimited"` (as the kernel and the diff's limit values say it).
+mod limit_value {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_u64(*n),
+            None => s.serialize_str("unlimited"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum V {
+            N(u64),
+            S(String),
+        }
+        match Option::<V>::deserialize(d)? {
+            Some(V::N(n)) => Ok(Some(n)),
+            Some(V::S(s)) if s == "unlimited" => Ok(None),
+            Some(V::S(s)) => Err(serde::de::Error::custom(format!(
+                "limit {s:?} is neither a number nor \"unlimited\""
+            ))),
+            None => Ok(None),
+        }
+    }
 }
 
 /// One namespace membership (Linux /proc/<pid>/ns/<type> link, `type:[inode]`).
@@ -738,4 +769,24 @@ pub struct IoCounters {
     /// Bytes whose write-out was cancelled (`cancelled_write_bytes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_write_bytes: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An unlimited limit is the string "unlimited" in JSON, never null, and reads back.
+    #[test]
+    fn unlimited_limits_are_a_string() {
+        let l = Limit {
+            name: "Max open files".into(),
+            soft: Some(1024),
+            hard: None,
+            unit: Some("files".into()),
+        };
+        let v = serde_json::to_value(&l).unwrap();
+        assert_eq!(v["soft"], 1024);
+        assert_eq!(v["hard"], "unlimited");
+        assert_eq!(serde_json::from_value::<Limit>(v).unwrap(), l);
+    }
 }

@@ -75,19 +75,27 @@ pub fn document(diff: &Diff) -> Value {
             v
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
         "report": "diff",
         "old": side(&diff.old),
         "new": side(&diff.new),
-        "same_boot": diff.same_boot,
-        "interval_secs": diff.interval_secs,
         "interval_source": diff.interval_source,
         "notes": diff.notes,
         "summary": summary,
         "changes": diff.changes,
         "warnings": warnings,
-    })
+    });
+    // Unknown is absent, never null.
+    if let Some(o) = doc.as_object_mut() {
+        if let Some(b) = diff.same_boot {
+            o.insert("same_boot".into(), json!(b));
+        }
+        if let Some(i) = diff.interval_secs {
+            o.insert("interval_secs".into(), json!(i));
+        }
+    }
+    doc
 }
 
 fn warnings(diff: &Diff) -> impl Iterator<Item = (&'static str, &crate::model::Warning)> {
@@ -316,6 +324,21 @@ mod tests {
         let mut out = Vec::new();
         render_diff(d, format, None, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// The sample has no capture times and no boot facts: `same_boot` and `interval_secs` are unknown,
+    /// so absent, not null.
+    #[test]
+    fn unknown_interval_and_boot_are_absent() {
+        let doc = document(&changed());
+        assert!(doc.get("same_boot").is_none(), "{doc}");
+        assert!(doc.get("interval_secs").is_none(), "{doc}");
+        assert!(
+            doc["interval_source"]
+                .as_str()
+                .unwrap()
+                .starts_with("unknown")
+        );
     }
 
     #[test]
