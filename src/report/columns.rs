@@ -444,6 +444,25 @@ fn short_start(t: crate::time::Timestamp, s: &Snapshot) -> String {
 mod tests {
     use super::*;
 
+    /// A Linux core knows the real uid (`pr_uid`) and no names: USER shows the number, as ps does.
+    #[test]
+    fn user_falls_back_to_the_real_uid() {
+        let s = Snapshot::default();
+        let mut p = Process {
+            pid: 6801,
+            ..Process::default()
+        };
+        assert_eq!(Column::User.display(&p, &s), "-");
+        p.cred.uid = Some(1000);
+        assert_eq!(Column::User.display(&p, &s), "1000");
+        p.cred.user = Some("alice".into());
+        assert_eq!(Column::User.display(&p, &s), "alice");
+        p.cred.euid = Some(0);
+        assert_eq!(Column::User.display(&p, &s), "0");
+        p.cred.euser = Some("root".into());
+        assert_eq!(Column::User.display(&p, &s), "root");
+    }
+
     #[test]
     fn parses_keywords_and_aliases() {
         assert_eq!(Column::parse("PID"), Some(Column::Pid));
