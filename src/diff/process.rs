@@ -104,6 +104,12 @@ impl Context<'_> {
     pub fn started(&self, q: &Process, reused: Option<&Process>, changes: &mut Vec<Change>) {
         let mut out = self.out(q, changes);
         let mut note = who(q);
+        if zombie(q) {
+            note = join_note(
+                Some(note),
+                &format!("already exited, not yet reaped: {}", exit_words(q)),
+            );
+        }
         if let Some(p) = reused {
             note = join_note(
                 Some(note),

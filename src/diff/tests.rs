@@ -660,3 +660,25 @@ fn events_report_transient_processes_and_confirm_pid_reuse() {
         keys(&d)
     );
 }
+
+#[test]
+fn a_process_that_started_and_became_a_zombie_says_so() {
+    let mut z = proc(9, 90);
+    z.state = Some("Z".into());
+    z.exit = Some(Exit::from_code(2 << 8, |_| None));
+    let d = compare(
+        &snap(vec![], "b", 0),
+        &snap(vec![z], "b", 10),
+        &Options::default(),
+    )
+    .unwrap();
+    let started = d.changes.iter().find(|c| c.kind == Kind::Started).unwrap();
+    assert!(
+        started
+            .note
+            .as_deref()
+            .unwrap()
+            .ends_with("already exited, not yet reaped: exited 2"),
+        "{started:?}"
+    );
+}
