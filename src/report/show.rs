@@ -99,6 +99,18 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
 
     let mut st: Fields = Vec::new();
     push(&mut st, "state", p.state.clone());
+    push(
+        &mut st,
+        "stat",
+        p.stat.clone().filter(|s| Some(s) != p.state.as_ref()),
+    );
+    push(
+        &mut st,
+        "exit",
+        p.exit.as_ref().map(|e| format!("{}, not reaped", e.text())),
+    );
+    push(&mut st, "%cpu", p.pct_cpu.map(|c| format!("{c:.1}")));
+    push(&mut st, "%mem", p.pct_mem.map(|m| format!("{m:.1}")));
     push(&mut st, "threads", p.nlwp.map(|x| x.to_string()));
     push(&mut st, "nice", p.nice.map(|x| x.to_string()));
     push(&mut st, "priority", p.priority.map(|x| x.to_string()));
@@ -208,13 +220,6 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         &mut sol,
         "data model",
         p.data_model.map(|m| m.name().to_uppercase()),
-    );
-    push(
-        &mut sol,
-        "%cpu / %mem",
-        p.pct_cpu
-            .zip(p.pct_mem)
-            .map(|(c, m)| format!("{c:.1} / {m:.1}")),
     );
     push(
         &mut sol,
