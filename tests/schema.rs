@@ -10,7 +10,7 @@
 //! workload of processes with known properties (sockets, a terminal, a zombie, threads, locked and
 //! dirtied memory, process events of every kind the workload can cause), one made by an unprivileged
 //! user, every core of the shared corpus, an encoder-written Solaris /proc tree and NetBSD sysctl dump.
-//! Needs root, python3, setpriv, script and strace.
+//! Needs root, python3, setpriv, script, strace and gdb.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -357,6 +357,12 @@ fn linux_fixtures(dir: &Path, docs: &mut Vec<(String, Value)>) {
         new.to_str().unwrap(),
         nobody.to_str().unwrap(),
     );
+    // gdb's gcore of the zoo: a core whose list of mappings may leave some out.
+    let core = dir.join("zoo.core");
+    ok(Command::new("gdb")
+        .args(["-q", "-batch", "-p", &ids[0], "-ex"])
+        .arg(format!("gcore {}", core.display())));
+    reports(core.to_str().unwrap(), &[ids[0].clone()], docs);
     let mut pids = ids.clone();
     pids.extend(["1".to_string(), "2".to_string()]);
     reports(n, &pids, docs);

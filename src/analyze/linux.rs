@@ -112,23 +112,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
 }
 
 fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
-    let mut h = Host::default();
-    if let Some(m) = &raw.manifest {
-        let mh = &m.host;
-        h.hostname = mh.hostname.clone();
-        h.sysname = mh.sysname.clone();
-        h.release = mh.release.clone();
-        h.version = mh.version.clone();
-        h.machine = mh.machine.clone();
-        h.os_release = mh.os_release.clone();
-        h.byte_order = mh.endianness();
-        h.data_model = mh.model();
-        h.page_size = mh.page_size;
-        h.clk_tck = mh.clk_tck;
-        h.boot_time = mh.boot_time;
-        h.boot_id = mh.boot_id.clone();
-        warnings.extend(h.drop_impossible(crate::snapshot::manifest::MANIFEST_NAME));
-    }
+    let mut h = super::host::from_manifest(raw, warnings);
     if let Some(stat) = raw.file("proc/stat") {
         let ks = system::kernel_stat(stat);
         if h.boot_time.is_none() {
@@ -148,9 +132,6 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
     if let Some(mi) = raw.file("proc/meminfo") {
         (h.mem_total_kib, h.mem_available_kib) = system::meminfo(mi);
     }
-    if h.os_release.is_none() {
-        h.os_release = raw.file("etc/os-release").and_then(pretty_name);
-    }
     if h.clk_tck.is_none() {
         warnings.push(Warning::member(
             "manifest.json",
@@ -166,23 +147,6 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
         ));
     }
     h
-}
-
-fn pretty_name(os_release: &[u8]) -> Option<String> {
-    kv_eq(os_release, b"PRETTY_NAME")
-}
-
-/// `KEY="value"` from an os-release file.
-fn kv_eq(bytes: &[u8], key: &[u8]) -> Option<String> {
-    crate::formats::linux::lines_of(bytes).find_map(|line| {
-        let v = line.strip_prefix(key)?.strip_prefix(b"=")?;
-        let v = v.trim_ascii();
-        let v = v
-            .strip_prefix(b"\"")
-            .and_then(|x| x.strip_suffix(b"\""))
-            .unwrap_or(v);
-        Some(String::from_utf8_lossy(v).into_owned())
-    })
 }
 
 /// `O_DIRECTORY` in fdinfo flags, which differs by architecture; `None` where unknown.
@@ -541,6 +505,11 @@ impl Context<'_> {
             p.nspid = s.nspid.clone();
             p.cred = self.credentials(s);
             p.signal_actions = signal_actions(s, self.signals);
+            // Process-wide sets; SigBlk and SigPnd are the main thread's (its `threads` entry).
+            p.sig_pending = s.shd_pnd.clone();
+            p.sig_ignored = s.sig_ign.clone();
+            p.sig_caught = s.sig_cgt.clone();
+            p.umask = s.umask;
         }
         if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
             p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
@@ -847,13 +816,10 @@ impl Context<'_> {
             .raw
             .children(&format!("{dir}/ns"))
             .into_iter()
-            // The type is the link's name, not its text: `pid_for_children` reads `pid:[...]` (the
-            // namespace its children will be in, not its own).
-            .filter_map(|n| Some((n, self.raw.link(&format!("{dir}/ns/{n}"))?)))
-            .filter_map(|(n, text)| links::namespace(text).map(|(_, inode)| (n, inode)))
-            .map(|(kind, inode)| Namespace {
-                kind: kind.to_string(),
-                inode,
+            .filter_map(|n| {
+                let (kind, inode) = links::namespace(self.raw.link(&format!("{dir}/ns/{n}"))?)?;
+                let link = (n != kind).then(|| n.to_string());
+                Some(Namespace { kind, inode, link })
             })
             .collect();
         (!out.is_empty()).then_some(out)
@@ -1114,13 +1080,16 @@ mod tests {
     fn pid_for_children_is_not_the_pid_namespace() {
         let s = snapshot();
         let ns = s.processes[0].namespaces.as_ref().unwrap();
-        let kinds: Vec<(&str, u64)> = ns.iter().map(|n| (n.kind.as_str(), n.inode)).collect();
+        let kinds: Vec<(&str, Option<&str>, u64)> = ns
+            .iter()
+            .map(|n| (n.kind.as_str(), n.link.as_deref(), n.inode))
+            .collect();
         assert_eq!(
             kinds,
             [
-                ("net", 4026531993),
-                ("pid", 4026532500),
-                ("pid_for_children", 4026532600)
+                ("net", None, 4026531993),
+                ("pid", None, 4026532500),
+                ("pid", Some("pid_for_children"), 4026532600)
             ]
         );
         // `ps --container <inode>` lists the processes in that pid namespace, not its creator.

@@ -24,7 +24,12 @@ pub(super) struct Context<'a> {
 pub(super) fn host_namespaces(s: &Snapshot) -> BTreeMap<String, u64> {
     s.process(1)
         .and_then(|p| p.namespaces.as_ref())
-        .map(|ns| ns.iter().map(|n| (n.kind.clone(), n.inode)).collect())
+        .map(|ns| {
+            ns.iter()
+                .filter(|n| n.link.is_none())
+                .map(|n| (n.kind.clone(), n.inode))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -221,13 +226,18 @@ impl Context<'_> {
             return;
         }
         for na in a {
-            let Some(nb) = b.iter().find(|n| n.kind == na.kind) else {
+            // `pid_for_children` is also of type `pid`: a link is matched by its type and its name.
+            let Some(nb) = b.iter().find(|n| n.kind == na.kind && n.link == na.link) else {
                 continue;
             };
             if na.inode == nb.inode {
                 continue;
             }
-            let host = (self.host_ns[0].get(&na.kind), self.host_ns[1].get(&na.kind));
+            let name = na.link.as_deref().unwrap_or(&na.kind);
+            let host = match &na.link {
+                None => (self.host_ns[0].get(&na.kind), self.host_ns[1].get(&na.kind)),
+                Some(_) => (None, None),
+            };
             let note = match host {
                 (Some(h0), Some(h1)) if *h0 == na.inode && *h1 != nb.inode => {
                     Some(format!("left the host's {} namespace", na.kind))
@@ -239,7 +249,7 @@ impl Context<'_> {
             };
             if let Some(c) = out.push(
                 Kind::Namespaces,
-                format!("ns/{}", na.kind),
+                format!("ns/{name}"),
                 Some(json!(na.inode)),
                 Some(json!(nb.inode)),
             ) {

@@ -41,6 +41,7 @@ fn proc(pid: i32, ticks: u64) -> Process {
         namespaces: Some(vec![Namespace {
             kind: "net".into(),
             inode: 4026531993,
+            link: None,
         }]),
         cgroup: Some(vec!["0::/user.slice".into()]),
         fds: Some(vec![fd(0, FdKind::Device, "/dev/null", None)]),
@@ -260,6 +261,7 @@ fn exec_credentials_cwd_namespaces_and_limits() {
     new.namespaces = Some(vec![Namespace {
         kind: "net".into(),
         inode: 4026532999,
+        link: None,
     }]);
     new.cgroup = Some(vec!["0::/system.slice/docker-abc.scope".into()]);
     new.nlwp = Some(3);
@@ -304,6 +306,7 @@ fn leaving_the_hosts_namespace_is_said() {
     one.namespaces = Some(vec![Namespace {
         kind: "net".into(),
         inode: 4026531993,
+        link: None,
     }]);
     let old = proc(5, 50);
     let mut new = old.clone();
@@ -528,6 +531,7 @@ fn a_core_is_compared_with_its_own_process_only() {
         auxv: Vec::new(),
         notes: Vec::new(),
         provenance: Vec::new(),
+        mappings_omitted: None,
     });
     let d = compare(
         &snap(vec![init(), proc(5, 50), proc(6, 60)], "b", 0),

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
+use super::table::{Cell, Col, build};
 use super::{Filter, Report, no_such_pid};
-use crate::model::{Fd, FdKind, Snapshot, Socket};
+use crate::model::{Fd, FdKind, Process, Snapshot, Socket, Unread};
 
 /// The `files` report: every fd of the selected processes, or of `pid` alone.
 pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
@@ -15,7 +16,7 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
         ],
         None => filter.select(snapshot).collect(),
     };
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut records = Vec::new();
     let mut unread = Vec::new();
     for p in procs {
@@ -29,59 +30,74 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
             .iter()
             .filter(|u| u.field == "fds" || u.field == "sockets")
         {
-            unread.push(json!({"pid": p.pid, "user": user, "command": comm,
+            unread.push(json!({"pid": p.known_pid(), "user": user, "command": comm,
                 "field": u.field, "member": u.member, "error": u.error}));
             let fd = match u.member.rsplit_once('/') {
-                Some((dir, _)) if dir.ends_with("/fd") => u.member.rsplit('/').next(),
+                Some((dir, n)) if dir.ends_with("/fd") => Some(n),
                 _ if u.member.ends_with("/fd") => Some("NOFD"),
                 _ => None,
             };
             if let Some(fd) = fd {
-                rows.push(vec![
-                    p.pid.to_string(),
-                    comm.clone(),
-                    fd.to_string(),
-                    "-".into(),
-                    "-".into(),
-                    u.describe(),
-                ]);
+                rows.push((p, Entry::Unread(fd, u)));
             }
         }
         for fd in p.fds.iter().flatten() {
-            rows.push(vec![
-                p.pid.to_string(),
-                comm.clone(),
-                fd.fd.to_string(),
-                kind_name(fd).to_string(),
-                fd.mode.clone().unwrap_or_else(|| "-".into()),
-                describe(fd),
-            ]);
             let mut rec = serde_json::to_value(fd).unwrap_or_default();
             if let Some(o) = rec.as_object_mut() {
-                o.insert("pid".into(), json!(p.pid));
+                o.insert("pid".into(), json!(p.known_pid()));
                 o.insert("user".into(), json!(user));
                 o.insert("command".into(), json!(comm));
             }
             records.push(rec);
+            rows.push((p, Entry::Fd(fd)));
         }
     }
     let mut extra = serde_json::Map::new();
     if !unread.is_empty() {
         extra.insert("unread".into(), serde_json::Value::Array(unread));
     }
+    let cols: Vec<Col<Row>> = vec![
+        Col::num("PID", |r: &Row| Cell::opt_num(r.0.known_pid())),
+        Col::text("COMMAND", |r: &Row| {
+            Cell::opt_text(r.0.comm.as_ref().map(|c| c.escaped()))
+        }),
+        Col::num("FD", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::num(fd.fd),
+            Entry::Unread(n, _) => Cell::Mark(n.to_string()),
+        }),
+        Col::text("TYPE", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::text(kind_name(fd)),
+            Entry::Unread(..) => Cell::Absent,
+        }),
+        Col::text("MODE", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::opt_text(fd.mode.clone()),
+            Entry::Unread(..) => Cell::Absent,
+        }),
+        Col::text("NAME", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::text(describe(fd)),
+            Entry::Unread(_, u) => Cell::text(u.describe()),
+        }),
+    ];
     Ok(Report {
         name: "files",
         record_key: "fds",
-        columns: ["PID", "COMMAND", "FD", "TYPE", "MODE", "NAME"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        numeric: vec![true, false, true, false, false, false],
-        rows,
+        table: build(&cols, rows),
         records,
         extra,
         ..Report::default()
-    })
+    }
+    .about(snapshot))
+}
+
+type Row<'a> = (&'a Process, Entry<'a>);
+
+/// A row of `files`: a descriptor, or what could not be read where descriptors would be (lsof's `NOFD`
+/// row for a descriptor directory that could not be listed; the number of a descriptor whose link could
+/// not be read).
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Fd(&'a Fd),
+    Unread(&'a str, &'a Unread),
 }
 
 fn kind_name(fd: &Fd) -> &'static str {
@@ -136,9 +152,10 @@ mod tests {
     fn sockets_are_named_by_endpoint() {
         let s = sample();
         let r = files(&s, Some(102), &Filter::default()).unwrap();
-        assert_eq!(r.rows[0], ["102", "worker", "0", "CHR", "r", "/dev/null"]);
+        let rows = r.table.texts();
+        assert_eq!(rows[0], ["102", "worker", "0", "CHR", "r", "/dev/null"]);
         assert_eq!(
-            r.rows[1],
+            rows[1],
             [
                 "102",
                 "worker",

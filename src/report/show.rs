@@ -15,14 +15,14 @@ pub fn show(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         "process".into(),
         serde_json::to_value(p).unwrap_or_default(),
     );
-    Ok(sectioned("show", &sections, extra))
+    Ok(sectioned("show", &sections, extra).about(snapshot))
 }
 
 type Fields = Vec<(String, String)>;
 
 fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
     let mut out = Vec::new();
-    let mut id: Fields = vec![("pid".into(), p.pid.to_string())];
+    let mut id: Fields = vec![("pid".into(), p.pid_text())];
     let push = |v: &mut Fields, k: &str, val: Option<String>| {
         if let Some(val) = val {
             v.push((k.to_string(), val));
@@ -193,7 +193,8 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         }),
     );
     for n in p.namespaces.iter().flatten() {
-        ns.push((n.kind.clone(), n.inode.to_string()));
+        let name = n.link.as_ref().unwrap_or(&n.kind);
+        ns.push((name.clone(), n.inode.to_string()));
     }
     out.push(("namespaces", ns));
 
@@ -254,18 +255,18 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
             parts.push(format!("cursig {sig}"));
         }
         if let Some(m) = t
-            .sig_pending
+            .sig_pending_names
             .as_ref()
             .filter(|m| !m.is_empty() && p.flag_names.is_some())
         {
-            parts.push(format!("pending {m}"));
+            parts.push(format!("pending {}", m.join(" ")));
         }
         if let Some(m) = t
-            .sig_blocked
+            .sig_blocked_names
             .as_ref()
             .filter(|m| !m.is_empty() && p.flag_names.is_some())
         {
-            parts.push(format!("held {m}"));
+            parts.push(format!("held {}", m.join(" ")));
         }
         if !parts.is_empty() && (t.flag_names.is_some() || t.syscall.is_some()) {
             lwps.push((format!("lwp {}", t.tid), parts.join("  ")));
@@ -339,7 +340,9 @@ mod tests {
     fn shows_arguments_credentials_and_namespaces() {
         let s = sample();
         let r = show(&s, 101).unwrap();
-        let text = r.text.unwrap();
+        let mut out = Vec::new();
+        crate::report::render::render(&r, crate::report::Format::Table, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
         assert!(text.contains("argv[1]  100 200\n"), "{text}");
         assert!(text.contains("argv[2]  \\xff\n"), "{text}");
         assert!(text.contains("uid (real)  1000(alice)"), "{text}");

@@ -1,10 +1,11 @@
 //! `signals PID`: what the process does with each signal, like `psig` (Solaris `sigact`; Linux status
-//! masks; cores where their notes say it).
+//! masks; NetBSD `kinfo_proc2`; cores where their notes say it). The report reads only the model.
 
 use serde_json::json;
 
+use super::table::{Cell, Col, build};
 use super::{Report, no_such_pid};
-use crate::model::Snapshot;
+use crate::model::{SignalAction, Snapshot};
 
 /// The `signals` report of one process.
 pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
@@ -30,51 +31,54 @@ pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         || actions
             .iter()
             .any(|a| a.handler.is_some() || !a.flags.is_empty() || !a.mask.is_empty());
-    let yes_no = |v: Option<bool>| match v {
-        Some(true) => "yes".to_string(),
-        Some(false) => String::new(),
-        None => "-".to_string(),
+    let yes = |v: Option<bool>| match v {
+        Some(true) => Cell::text("yes"),
+        Some(false) => Cell::Blank,
+        None => Cell::Absent,
     };
-    let rows = actions
-        .iter()
-        .map(|a| {
-            let action = match a.handler {
+    let mut cols: Vec<Col<&SignalAction>> = vec![
+        Col::text("SIGNAL", |a: &&SignalAction| {
+            Cell::text(a.name.clone().unwrap_or_else(|| a.signal.to_string()))
+        }),
+        Col::text("ACTION", |a: &&SignalAction| {
+            Cell::text(match a.handler {
                 Some(h) => format!("caught {h:#x}"),
                 None => a.action.clone(),
-            };
-            let mut row = vec![
-                a.name.clone().unwrap_or_else(|| a.signal.to_string()),
-                action,
-            ];
-            if states {
-                row.extend([yes_no(a.blocked), yes_no(a.pending)]);
-            }
-            if handlers {
-                row.extend([a.flags.join(","), a.mask.join(",")]);
-            }
-            row
-        })
-        .collect();
-    let mut columns = vec!["SIGNAL", "ACTION"];
+            })
+        }),
+    ];
     if states {
-        columns.extend(["BLOCKED", "PENDING"]);
+        cols.push(Col::text(
+            "BLOCKED",
+            move |a: &&SignalAction| yes(a.blocked),
+        ));
+        cols.push(Col::text(
+            "PENDING",
+            move |a: &&SignalAction| yes(a.pending),
+        ));
     }
     if handlers {
-        columns.extend(["FLAGS", "MASK"]);
+        cols.push(Col::text("FLAGS", |a: &&SignalAction| {
+            Cell::text(a.flags.join(","))
+        }));
+        cols.push(Col::text("MASK", |a: &&SignalAction| {
+            Cell::text(a.mask.join(","))
+        }));
     }
     let mut extra = serde_json::Map::new();
-    extra.insert("pid".into(), json!(pid));
+    if let Some(pid) = p.known_pid() {
+        extra.insert("pid".into(), json!(pid));
+    }
     Ok(Report {
         name: "signals",
         record_key: "signals",
-        numeric: vec![false; columns.len()],
-        columns: columns.iter().map(|s| s.to_string()).collect(),
-        rows,
+        table: build(&cols, actions.iter()),
         records: actions
             .iter()
             .map(|a| serde_json::to_value(a).unwrap_or_default())
             .collect(),
         extra,
         ..Report::default()
-    })
+    }
+    .about(snapshot))
 }
