@@ -8,8 +8,9 @@
 #                                 only the backtrace case: a gcore of a python3 with HEAP_MIB (default
 #                                 1024) of touched heap and 8 sleeping threads, every thread unwound and
 #                                 symbolized by `procsift threads CORE --stack` and `procsift core`, side by
-#                                 side with `eu-stack --core` and `gdb -batch -ex 'thread apply all bt'`
-#                                 (median wall time of 10 runs, peak RSS, ratios).
+#                                 side with `eu-stack --core` (names only, and with `-i -s`: inlined frames
+#                                 and source lines, as procsift gives them) and `gdb -batch -ex 'thread
+#                                 apply all bt'` (median wall time of 10 runs, peak RSS, ratios).
 #
 # Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
 # EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
@@ -73,28 +74,31 @@ stacks() {
   echo "core: $(du -h "$work/big.core" | cut -f1) gcore of $exe with $HEAP_MIB MiB of touched heap and 9 threads"
   echo "frames: procsift $($P threads "$work/big.core" --stack --format csv 2>/dev/null | tail -n +2 | wc -l)," \
     "eu-stack $(eu-stack --core "$work/big.core" 2>/dev/null | grep -c '^#')," \
+    "eu-stack -i $(eu-stack --core "$work/big.core" -i 2>/dev/null | grep -c '^#')," \
     "gdb $(gdb -batch -nx -ex 'thread apply all bt' "$exe" "$work/big.core" 2>/dev/null | grep -c '^#')"
   hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/s.json" --style basic \
     -n "procsift threads --stack" "$P threads $work/big.core --stack" \
     -n "procsift core" "$P core $work/big.core" \
     -n "eu-stack --core" "eu-stack --core $work/big.core" \
+    -n "eu-stack --core -i -s" "eu-stack --core $work/big.core -i -s" \
     -n "gdb thread apply all bt" "gdb -batch -nx -ex 'thread apply all bt' $exe $work/big.core" >/dev/null
   local name
-  for name in stack core eu gdb; do
+  for name in stack core eu eus gdb; do
     case $name in
       stack) cmd=("$P" threads "$work/big.core" --stack) ;;
       core) cmd=("$P" core "$work/big.core") ;;
       eu) cmd=(eu-stack --core "$work/big.core") ;;
+      eus) cmd=(eu-stack --core "$work/big.core" -i -s) ;;
       gdb) cmd=(gdb -batch -nx -ex 'thread apply all bt' "$exe" "$work/big.core") ;;
     esac
     /usr/bin/time -f "%M" -o "$work/rss.$name" "${cmd[@]}" >/dev/null 2>&1 || true
   done
   python3 - "$work/s.json" "$(tail -n 1 "$work/rss.stack")" "$(tail -n 1 "$work/rss.core")" \
-    "$(tail -n 1 "$work/rss.eu")" "$(tail -n 1 "$work/rss.gdb")" <<'PY'
+    "$(tail -n 1 "$work/rss.eu")" "$(tail -n 1 "$work/rss.eus")" "$(tail -n 1 "$work/rss.gdb")" <<'PY'
 import json, sys
 h = json.load(open(sys.argv[1]))["results"]
 med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
-rss = dict(zip(med, map(int, sys.argv[2:6])))
+rss = dict(zip(med, map(int, sys.argv[2:7])))
 base = med["procsift threads --stack"]
 print("\n| backtraces of every thread | median wall (ms) | peak RSS (MiB) | wall / procsift threads --stack |")
 print("|---|---:|---:|---:|")
