@@ -211,3 +211,58 @@ fn qemu_user_cores_unwind_with_cfi() {
         }
     }
 }
+
+/// Every core of the shared corpus, unwound without module files: nothing fails, every thread with a
+/// pc has its context frame first; lldb's NetBSD cores, whose tests assert the backtraces bar, foo,
+/// main (and bar, foo, lwp_main in thread 2), have at least those three frames from the frame-pointer
+/// chain (the binaries are not in the corpus, so only their number can be checked).
+#[test]
+fn corpus_cores_unwind_without_modules() {
+    use procsift::analyze::core::analyze_with_stacks;
+    use procsift::unwind::NoModules;
+    let mut seen = 0;
+    for os in ["linux", "freebsd", "illumos", "netbsd"] {
+        let dir = common::corpus(os);
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = e.path();
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(s) = analyze_with_stacks(&bytes, "corpus", &NoModules) else {
+                continue;
+            };
+            seen += 1;
+            for t in s.processes[0].threads.iter().flatten() {
+                let Some(pc) = t.pc else { continue };
+                let f = t.frames.as_ref().expect("unwound");
+                assert_eq!(
+                    (f[0].pc, f[0].found_by.as_str()),
+                    (pc, "context"),
+                    "{path:?}"
+                );
+            }
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let lldb_thread = match name.as_str() {
+                "lldb-1lwp_SIGSEGV.amd64.core" | "lldb-1lwp_SIGSEGV.aarch64.core" => Some(1),
+                "lldb-2lwp_t2_SIGSEGV.amd64.core" => Some(2),
+                _ => None,
+            };
+            if let Some(tid) = lldb_thread {
+                let t = s.processes[0]
+                    .threads
+                    .iter()
+                    .flatten()
+                    .find(|t| t.tid == tid)
+                    .unwrap();
+                let f = t.frames.as_ref().unwrap();
+                assert!(f.len() >= 3, "{name}: {f:#?}");
+                assert!(
+                    f[1..3].iter().all(|x| x.found_by == "frame-pointer"),
+                    "{name}: {f:#?}"
+                );
+            }
+        }
+    }
+    assert!(seen >= 20, "{seen} corpus cores");
+}

@@ -599,10 +599,10 @@ impl Walker<'_, '_> {
         if self.arch == Arch::Other {
             return (
                 frames,
-                Some(format!(
-                    "{}: procsift unwinds x86_64, i386, aarch64, arm, riscv64, ppc, ppc64, s390x, mips and loongarch64",
-                    "this architecture is not unwound"
-                )),
+                Some(
+                    "this architecture is not unwound: procsift unwinds x86_64, i386, aarch64, arm, riscv64, ppc, ppc64, s390x, mips and loongarch64"
+                        .into(),
+                ),
                 None,
             );
         }
