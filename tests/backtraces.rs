@@ -593,3 +593,100 @@ fn mine_without_names(core: &Path, extra: &[&str]) -> Vec<Value> {
         .cloned()
         .unwrap_or_default()
 }
+
+/// Mangled names from the symbol table, demangled as gdb shows them: C++ (Itanium: a template's
+/// member in nested namespaces) and Rust (less the hash gdb keeps).
+#[test]
+fn cpp_and_rust_names_are_demangled_as_gdb_shows_them() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (compiler, args, src, expect) in [
+        (
+            "g++",
+            vec!["-O0"],
+            "mangled.cpp",
+            vec![
+                "outer::inner::Box<int>::crash(int)",
+                "outer::inner::level(int)",
+                "main",
+            ],
+        ),
+        (
+            "rustc",
+            vec![
+                "-C",
+                "opt-level=1",
+                "-C",
+                "debuginfo=0",
+                "-C",
+                "panic=abort",
+            ],
+            "mangled.rs",
+            vec![
+                "mangled::inner::boom",
+                "mangled::inner::level",
+                "mangled::main",
+            ],
+        ),
+    ] {
+        let dir = TempDir::new("bt-mangled");
+        let exe = dir.path().join("mangled");
+        let out = Command::new(compiler)
+            .args(&args)
+            .arg("-o")
+            .arg(&exe)
+            .arg(fixtures.join(src))
+            .output()
+            .unwrap_or_else(|e| panic!("{compiler}: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -c unlimited && exec \"$0\"")
+            .arg(&exe)
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        assert!(!status.success());
+        let core = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"))
+            .expect("the kernel wrote a core");
+        // gdb keeps the hash of a legacy Rust name (`::h0123456789abcdef`); procsift leaves it out, as
+        // Rust's own backtraces and eu-stack do.
+        let gdb: Vec<String> = gdb_bt(&exe, &core)
+            .into_values()
+            .next()
+            .unwrap()
+            .into_iter()
+            .map(|f| match f.function.rsplit_once("::h") {
+                Some((name, hash))
+                    if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) =>
+                {
+                    name.to_string()
+                }
+                _ => f.function,
+            })
+            .collect();
+        let (mine, _) = ours(&core, &[]);
+        let names: Vec<String> = mine
+            .into_values()
+            .next()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["function"].as_str().map(str::to_string))
+            .collect();
+        for e in &expect {
+            assert!(names.iter().any(|n| n == e), "{src}: {e} in {names:?}");
+            assert!(gdb.iter().any(|n| n == e), "{src}: gdb has {e}: {gdb:?}");
+        }
+        let order: Vec<&String> = names
+            .iter()
+            .filter(|n| expect.contains(&n.as_str()))
+            .collect();
+        assert_eq!(order, expect.iter().collect::<Vec<_>>(), "{src}");
+    }
+}
