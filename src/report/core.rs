@@ -210,6 +210,11 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
                         v.push_str(&format!(", build-id {b}"));
                     }
                     v.push_str(&format!(", {} frames", m.frames));
+                    if !m.status.starts_with("used")
+                        && let Some(n) = &m.note
+                    {
+                        v.push_str(&format!(" ({n})"));
+                    }
                     (m.path.escaped(), v)
                 })
                 .collect(),

@@ -370,14 +370,14 @@ pub fn unwind(input: &Input<'_>, threads: &mut [Thread], provider: &dyn ModulePr
         });
     }
     if !missing.is_empty() {
+        // Short enough for one line of a terminal: which ones, and where they were looked for, are in
+        // `core.modules` (and the `core` report's modules section).
         outcome.warnings.push(Warning {
             member: "modules".into(),
             offset: None,
             message: format!(
-                "{} module(s) holding frames were not found ({}): their frames are module + offset, and without their CFI the unwind follows frame pointers, which can skip callers; files were {}",
-                missing.len(),
-                missing.join(", "),
-                outcome.searched
+                "{} not found: their frames are module + offset (try --sysroot)",
+                missing.len()
             ),
         });
     }
