@@ -4,6 +4,7 @@
 mod archive;
 mod args;
 mod output;
+mod page;
 mod run;
 
 use std::process::ExitCode;

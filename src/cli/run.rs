@@ -21,6 +21,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Capture(a) => archive::capture(ctx, a),
         Command::Verify(a) => archive::verify(&a.snapshot),
         Command::Diff(a) => diff(ctx, a),
+        Command::Report(a) => super::page::report(ctx, a),
         Command::Ps(a) => {
             let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
             if a.list.all {
