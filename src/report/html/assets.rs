@@ -74,7 +74,9 @@ pub const JS: &str = r##"
 "use strict";
 (function () {
   function fill() {
-    var id = decodeURIComponent(location.hash.slice(1)), a = id ? document.getElementById(id) : null;
+    var id = location.hash.slice(1), a;
+    try { id = decodeURIComponent(id); } catch (e) { return; }
+    a = id ? document.getElementById(id) : null;
     if (!a || !a.classList.contains("proc")) return;
     a.querySelectorAll("[data-same]").forEach(function (el) {
       var src = document.getElementById(el.getAttribute("data-same"));

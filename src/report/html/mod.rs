@@ -120,7 +120,7 @@ pub fn snapshot_page(ev: &Evidence, opts: &Options) -> String {
             section #pictures {
                 h2 { "Pictures" }
                 h3 { "Process starts and recorded events" }
-                (svg::timeline(s, &ids_by_pid))
+                (svg::timeline(s))
                 div.cards {
                     div.card {
                         h3 { "Resident memory by process (top " (svg::TOP) ")" }
@@ -223,7 +223,6 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
         .iter()
         .filter(|c| c.pid.is_none() || c.kind == Kind::Transient)
         .collect();
-    let ids_by_pid = ids.by_pid;
     let body = html! {
         header.top {
             h1 { "What changed: " (Ev(host)) }
@@ -278,7 +277,6 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
         }
         (footer(opts))
     };
-    let _ = ids_by_pid;
     page(&title, body)
 }
 

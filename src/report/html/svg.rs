@@ -144,8 +144,10 @@ fn fmt_secs(s: f64) -> String {
         format!("{:.1} min", s / 60.0)
     } else if s >= 1.0 {
         format!("{s:.1} s")
-    } else {
+    } else if s >= 0.001 {
         format!("{:.0} ms", s * 1000.0)
+    } else {
+        format!("{:.0} µs", s * 1e6)
     }
 }
 
@@ -159,7 +161,7 @@ fn who(pid: Option<i32>, comm: Option<String>) -> String {
 
 /// The timeline: when the processes started, from the earliest start to the end of the capture; and the
 /// capture window itself, with the process events recorded in it (by kind) and the starts that fell in it.
-pub fn timeline(s: &Snapshot, _ids: &HashMap<i32, String>) -> Markup {
+pub fn timeline(s: &Snapshot) -> Markup {
     let starts: Vec<(f64, &Process)> = s
         .processes
         .iter()
