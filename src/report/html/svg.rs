@@ -106,7 +106,6 @@ impl Row {
             @for (i, bin) in self.counts.iter().enumerate() {
                 @let total: usize = bin.values().sum();
                 @if total > 0 {
-                    @let mut top = y + height;
                     g {
                         title {
                             (total) " between " (clock(self.from + span * i as f64 / BINS as f64, span))
@@ -117,10 +116,7 @@ impl Row {
                                 @if total > self.names[i].len() { "; …" }
                             }
                         }
-                        @let bar = ((total as f64 / max).sqrt() * height).max(1.5);
-                        @for (kind, n) in bin {
-                            @let h = (bar * *n as f64 / total as f64).max(1.0);
-                            @let _ = { top -= h; };
+                        @for (kind, top, h) in stack(bin, total, max, y + height, height) {
                             rect x=(fmt(LEFT + bw * i as f64)) y=(fmt(top)) width=(fmt((bw - 1.0).max(1.0))) height=(fmt(h)) fill=(colour(kind)) {}
                         }
                     }
@@ -128,6 +124,27 @@ impl Row {
             }
         }
     }
+}
+
+/// The segments of one bin's bar, bottom up: kind, top and height. The bar's height grows with the
+/// square root of the bin's count (so that a burst does not flatten everything else), each kind's share
+/// of it in proportion.
+fn stack(
+    bin: &BTreeMap<String, usize>,
+    total: usize,
+    max: f64,
+    bottom: f64,
+    height: f64,
+) -> Vec<(&str, f64, f64)> {
+    let bar = ((total as f64 / max).sqrt() * height).max(1.5);
+    let mut top = bottom;
+    bin.iter()
+        .map(|(kind, n)| {
+            let h = (bar * *n as f64 / total.max(1) as f64).max(1.0);
+            top -= h;
+            (kind.as_str(), top, h)
+        })
+        .collect()
 }
 
 /// `3.5`, two decimals at most.
