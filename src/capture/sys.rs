@@ -11,6 +11,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Dir, Mode, OFlags};
 use rustix::io::Errno;
 
+use crate::formats::errno::Errnos;
+
 /// Largest member read into memory (1 GiB). Nothing in procfs comes near it; a regular file in a fake or
 /// hostile tree might, and a capture must not allocate without bound.
 pub const MAX_MEMBER: usize = 1 << 30;
@@ -128,40 +130,11 @@ pub fn is_gone(e: Errno) -> bool {
     e == Errno::NOENT || e == Errno::SRCH
 }
 
-/// The symbolic name of an errno value (`ENOENT`, `EACCES`, ...), as recorded in the manifest; values
-/// without a name here are written `errno <n>`.
+/// The symbolic name of an errno value (`ENOENT`, `EACCES`, ...), as recorded in the manifest: from the
+/// table of the system this binary runs on ([`Errnos::NATIVE`]); values without a name are written
+/// `errno <n>`.
 pub fn errno_name(e: Errno) -> Cow<'static, str> {
-    const NAMES: &[(Errno, &str)] = &[
-        (Errno::NOENT, "ENOENT"),
-        (Errno::SRCH, "ESRCH"),
-        (Errno::ACCESS, "EACCES"),
-        (Errno::PERM, "EPERM"),
-        (Errno::IO, "EIO"),
-        (Errno::NXIO, "ENXIO"),
-        (Errno::INVAL, "EINVAL"),
-        (Errno::NOTDIR, "ENOTDIR"),
-        (Errno::ISDIR, "EISDIR"),
-        (Errno::LOOP, "ELOOP"),
-        (Errno::NAMETOOLONG, "ENAMETOOLONG"),
-        (Errno::BUSY, "EBUSY"),
-        (Errno::AGAIN, "EAGAIN"),
-        (Errno::NOMEM, "ENOMEM"),
-        (Errno::FAULT, "EFAULT"),
-        (Errno::NODEV, "ENODEV"),
-        (Errno::OVERFLOW, "EOVERFLOW"),
-        (Errno::OPNOTSUPP, "EOPNOTSUPP"),
-        (Errno::TIMEDOUT, "ETIMEDOUT"),
-        (Errno::STALE, "ESTALE"),
-        (Errno::MFILE, "EMFILE"),
-        (Errno::NFILE, "ENFILE"),
-        (Errno::FBIG, "EFBIG"),
-        (Errno::NOSYS, "ENOSYS"),
-        (Errno::INTR, "EINTR"),
-    ];
-    match NAMES.iter().find(|(n, _)| *n == e) {
-        Some((_, name)) => Cow::Borrowed(name),
-        None => Cow::Owned(format!("errno {}", e.raw_os_error())),
-    }
+    Errnos::NATIVE.describe(e.raw_os_error())
 }
 
 #[cfg(test)]

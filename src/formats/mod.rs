@@ -4,6 +4,7 @@
 //! types: the [`crate::analyze`] layer converts decoded values into the [`crate::model`].
 
 pub mod elfcore;
+pub mod errno;
 pub mod linux;
 pub mod netbsd;
 pub mod signals;

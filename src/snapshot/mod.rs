@@ -13,8 +13,9 @@
 //! * captured on Solaris or illumos (`capture.plan` `solaris` in the manifest): the binary
 //!   `proc/<pid>/{psinfo,status,...}`, `proc/<pid>/lwp/<lwpid>/*`, `proc/<pid>/fdinfo/<n>` files and the
 //!   `proc/<pid>/path/<name>` links instead — see [`crate::capture::solaris`];
-//! * `events/cn_proc.bin` and `events/events.jsonl` — the process events recorded during the capture, raw
-//!   and decoded (see [`crate::formats::linux::cn_proc`] and [`manifest::ManifestEvents`]);
+//! * `events/cn_proc.bin` — the process events recorded during the capture, as received (see
+//!   [`event_records`], [`crate::formats::linux::cn_proc`] and [`manifest::ManifestEvents`]); archives
+//!   of earlier versions also hold `events/events.jsonl`, a decoded copy, which is ignored;
 //! * captured on NetBSD (`capture.plan` `netbsd`): `sysctl/...` members, each the bytes one sysctl(3)
 //!   returned, and no `proc/` — see [`crate::capture::netbsd`];
 //! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
@@ -24,6 +25,7 @@
 //! tar inflated into memory, a directory shaped like `/proc`, or a capture of the live host held in memory.
 //! Decoders and the analysis layer only ever see `&[u8]` slices handed out by it.
 
+pub mod event_records;
 pub mod manifest;
 pub mod reader;
 pub mod tar;
