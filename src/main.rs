@@ -698,7 +698,7 @@ fn capture(a: CaptureArgs) -> Result<ExitCode> {
 
 fn verify(path: &Path) -> Result<ExitCode> {
     let raw = reader::open_path(path, &OpenOptions::default())?;
-    if raw.source.kind != InputKind::Archive || raw.manifest.is_none() {
+    if raw.source.kind != InputKind::Archive || (raw.manifest.is_none() && raw.damage.is_empty()) {
         return Err(Error::Usage(format!(
             "{}: not a snapshot archive with a manifest; nothing to verify",
             path.display()

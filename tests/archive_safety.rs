@@ -97,7 +97,7 @@ fn build(members: &[Raw]) -> Vec<u8> {
 /// The members of a procsift archive, as raw members.
 fn members_of(tar: &[u8]) -> Vec<Raw> {
     let (entries, damage) = index(tar);
-    assert!(damage.is_none());
+    assert!(damage.is_empty());
     entries
         .into_iter()
         .filter_map(|e| match e.kind {

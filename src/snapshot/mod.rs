@@ -80,6 +80,8 @@ pub struct RawSnapshot {
     pub manifest: Option<Manifest>,
     /// Problems met while reading the container (truncated tar, hash mismatch, missing manifest, ...).
     pub warnings: Vec<Warning>,
+    /// Damaged tar headers the reader skipped (each is also a warning); `verify` reports them.
+    pub damage: Vec<tar::Damage>,
     /// Where it came from.
     pub source: Source,
 }
@@ -117,6 +119,7 @@ impl RawSnapshot {
             members,
             manifest,
             warnings,
+            damage: Vec::new(),
             source,
         }
     }

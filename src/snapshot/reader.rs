@@ -151,7 +151,8 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
-            reason: "an ELF core file, not a snapshot archive: read it with analyze::open".into(),
+            reason: "an ELF core file, not a snapshot archive (`procsift core FILE` reads it)"
+                .into(),
         }),
     }
 }
@@ -290,18 +291,27 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     let mut members = BTreeMap::new();
     let mut warnings = Vec::new();
     let (entries, damage) = super::tar::index(bytes);
-    if let Some(d) = damage {
-        if entries.is_empty() {
-            return Err(Error::Corrupt {
-                member: shown.to_string(),
-                offset: d.offset as u64,
-                reason: d.reason,
-            });
-        }
+    if entries.is_empty()
+        && let Some(d) = damage.first()
+    {
+        return Err(Error::Corrupt {
+            member: shown.to_string(),
+            offset: d.offset as u64,
+            reason: d.reason.clone(),
+        });
+    }
+    for d in &damage {
+        let what_next = match d.resumed_at {
+            Some(next) => format!(
+                "skipped {} bytes to the next header, at byte {next}",
+                next - d.offset
+            ),
+            None => "no valid header follows: the rest of the archive is unreadable".to_string(),
+        };
         warnings.push(Warning::at(
             shown,
             d.offset as u64,
-            format!("{}; members after this point are ignored", d.reason),
+            format!("damaged header: {}; {what_next}", d.reason),
         ));
     }
     // The manifest (written last) is parsed on another thread while the member index is built.
@@ -393,9 +403,9 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
         path: shown.to_string(),
         os: None,
     };
-    Ok(RawSnapshot::new(
-        backing, members, manifest, warnings, source,
-    ))
+    let mut raw = RawSnapshot::new(backing, members, manifest, warnings, source);
+    raw.damage = damage;
+    Ok(raw)
 }
 
 /// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]. Disagreements
@@ -581,44 +591,90 @@ pub struct VerifyReport {
     pub unlisted: Vec<String>,
     /// Members the manifest lists as stored that are missing from the archive.
     pub missing: Vec<String>,
+    /// Damaged tar headers (the reader skipped to the next valid one).
+    pub damaged: Vec<super::tar::Damage>,
+    /// Members the manifest lists that are not in the archive as read, when it has damaged headers: lost
+    /// to the damage (they are not counted in `missing`).
+    pub unreachable: Vec<String>,
+    /// True when no manifest could be read (it was damaged or cut off): nothing could be checked.
+    pub no_manifest: bool,
     /// Members the capture could not read (they have an error in the manifest; not a defect).
     pub not_captured: usize,
 }
 
 impl VerifyReport {
-    /// True when every stored member matches the manifest.
+    /// True when every stored member matches the manifest and the archive is undamaged.
     pub fn is_ok(&self) -> bool {
-        self.mismatched.is_empty() && self.unlisted.is_empty() && self.missing.is_empty()
+        self.mismatched.is_empty()
+            && self.unlisted.is_empty()
+            && self.missing.is_empty()
+            && self.damaged.is_empty()
+            && self.unreachable.is_empty()
+            && !self.no_manifest
     }
 }
 
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.damaged {
+            match d.resumed_at {
+                Some(next) => writeln!(
+                    f,
+                    "DAMAGED: header at byte {} ({}); read on from byte {next}",
+                    d.offset, d.reason
+                )?,
+                None => writeln!(
+                    f,
+                    "DAMAGED: header at byte {} ({}); nothing after it could be read",
+                    d.offset, d.reason
+                )?,
+            }
+        }
         for (what, list) in [
             ("MISMATCH", &self.mismatched),
             ("NOT IN MANIFEST", &self.unlisted),
             ("MISSING", &self.missing),
+            ("UNREACHABLE", &self.unreachable),
         ] {
             for p in list {
                 writeln!(f, "{what}: {p}")?;
             }
         }
+        if self.no_manifest {
+            return write!(
+                f,
+                "{} damaged headers; manifest.json could not be read, so no member could be checked",
+                self.damaged.len()
+            );
+        }
         write!(
             f,
-            "{} members intact, {} mismatched, {} not in the manifest, {} missing; {} were not readable at capture",
+            "{} members intact, {} mismatched, {} not in the manifest, {} missing",
             self.intact,
             self.mismatched.len(),
             self.unlisted.len(),
             self.missing.len(),
-            self.not_captured
-        )
+        )?;
+        if !self.damaged.is_empty() {
+            write!(
+                f,
+                ", {} unreachable behind {} damaged headers",
+                self.unreachable.len(),
+                self.damaged.len()
+            )?;
+        }
+        write!(f, "; {} were not readable at capture", self.not_captured)
     }
 }
 
 /// Checks every member against the manifest's size and SHA-256.
 pub fn verify(raw: &RawSnapshot) -> VerifyReport {
-    let mut r = VerifyReport::default();
+    let mut r = VerifyReport {
+        damaged: raw.damage.clone(),
+        ..VerifyReport::default()
+    };
     let Some(m) = raw.full_manifest() else {
+        r.no_manifest = true;
         return r;
     };
     let mut listed = std::collections::BTreeSet::new();
@@ -635,7 +691,11 @@ pub fn verify(raw: &RawSnapshot) -> VerifyReport {
             _ => None,
         };
         let Some(bytes) = bytes else {
-            r.missing.push(mm.path.clone());
+            if raw.damage.is_empty() {
+                r.missing.push(mm.path.clone());
+            } else {
+                r.unreachable.push(mm.path.clone());
+            }
             continue;
         };
         let hash = Sha256::digest(bytes)
