@@ -506,11 +506,11 @@ fn diff(a: DiffArgs) -> Result<ExitCode> {
     })
 }
 
-/// The pid the user gave, or the only process of a core.
+/// The pid the user gave, or the only process of a core or a one-process input (`/proc/<pid>`).
 fn pid_or_single(snapshot: &Snapshot, pid: Option<i32>) -> Result<i32> {
     match (pid, snapshot.processes.as_slice()) {
         (Some(pid), _) => Ok(pid),
-        (None, [only]) if snapshot.core.is_some() => Ok(only.pid),
+        (None, [only]) => Ok(only.pid),
         (None, _) => Err(Error::Usage("a PID is required".into())),
     }
 }

@@ -30,11 +30,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::snapshot::RawSnapshot;
 use crate::snapshot::event_records;
 use crate::snapshot::manifest::{
     EVENTS_RAW_MEMBER, FORMAT_VERSION, Manifest, ManifestCapture, ManifestEvents, ManifestHost,
 };
+use crate::snapshot::{RawSnapshot, Selection};
 use crate::time::Timestamp;
 use record::Recorder;
 use sink::{MemorySink, Sink, TarSink};
@@ -69,6 +69,26 @@ pub struct CaptureOptions {
     /// The sysctl(3) the NetBSD plan reads through; `None` (the default) is the system's own, which
     /// exists only in NetBSD builds. Tests set a fake to run the plan on Linux.
     pub sysctl: Option<Arc<dyn netbsd::Sysctl>>,
+    /// Which members and processes to read, whether `proc_root` is a copy, and whether to read the
+    /// system files (the Linux and Solaris plans); the default reads everything of a live /proc.
+    pub reading: Reading,
+    /// Most bytes of member data a capture into memory may hold; past it the read fails (directory
+    /// inputs: a tree that large is no /proc). `None`: no bound beyond the per-member one.
+    pub max_bytes: Option<u64>,
+}
+
+/// How a plan reads, beyond its roots.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    /// Which members and processes.
+    pub select: Selection,
+    /// `Some(largest file)` when the root is a copy (a directory input that is not a live procfs).
+    pub copied: Option<u64>,
+    /// Leave out the system files (a single process directory copied from elsewhere has none).
+    pub no_system: bool,
+    /// Read only this process, from the directory of this name under the root (a copy of one process's
+    /// directory whose name is not its pid). Linux plan only.
+    pub process_dir: Option<(i32, String)>,
 }
 
 impl Default for CaptureOptions {
@@ -86,6 +106,8 @@ impl Default for CaptureOptions {
             command: Vec::new(),
             events: None,
             sysctl: None,
+            reading: Reading::default(),
+            max_bytes: None,
         }
     }
 }
@@ -199,7 +221,8 @@ pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<Captu
 
 /// Captures the host into memory: a [`RawSnapshot`] of kind live with its manifest attached.
 pub fn capture_to_memory(opts: &CaptureOptions) -> crate::Result<RawSnapshot> {
-    let (recorder, manifest, kind) = run(opts, MemorySink::new(), host::Moment::now())?;
+    let (recorder, manifest, kind) =
+        run(opts, MemorySink::new(opts.max_bytes), host::Moment::now())?;
     Ok(recorder.sink.finish(manifest, &opts.proc_root, kind.name()))
 }
 
@@ -207,7 +230,8 @@ pub fn capture_to_memory(opts: &CaptureOptions) -> crate::Result<RawSnapshot> {
 pub fn capture_to_memory_with_summary(
     opts: &CaptureOptions,
 ) -> crate::Result<(RawSnapshot, CaptureSummary)> {
-    let (recorder, manifest, kind) = run(opts, MemorySink::new(), host::Moment::now())?;
+    let (recorder, manifest, kind) =
+        run(opts, MemorySink::new(opts.max_bytes), host::Moment::now())?;
     let mut summary = summarize(&recorder, &manifest);
     summary.bytes = recorder.sink.bytes();
     Ok((
@@ -248,7 +272,12 @@ fn run<S: Sink>(
     })?;
     let (recorder, manifest) = match kind {
         PlanKind::Linux => {
-            let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?;
+            let plan = linux::LinuxPlan::new(
+                &opts.proc_root,
+                &opts.etc_root,
+                opts.no_environ,
+                &opts.reading,
+            )?;
             let total = plan.pids().len();
             run_plan(
                 opts,
@@ -269,7 +298,7 @@ fn run<S: Sink>(
             )?
         }
         PlanKind::Solaris => {
-            let plan = solaris::SolarisPlan::new(&opts.proc_root, &opts.etc_root)?;
+            let plan = solaris::SolarisPlan::new(&opts.proc_root, &opts.etc_root, &opts.reading)?;
             let total = plan.pids().len();
             run_plan(
                 opts,

@@ -86,7 +86,7 @@ pub const PCBLISTS: [(&str, &str); 6] = [
 ];
 
 /// Files read relative to the /etc root, stored as `etc/<name>`; a failure is recorded.
-const ETC_SYSTEM: &[&str] = &["passwd", "group"];
+pub const ETC_SYSTEM: &[&str] = &["passwd", "group"];
 
 /// The element size of each array, as the manifest records it.
 pub fn elem_sizes() -> BTreeMap<String, u64> {

@@ -35,6 +35,56 @@ use std::collections::BTreeMap;
 use crate::model::{Source, Warning};
 pub use manifest::Manifest;
 
+/// Which members a read of a live host or of a directory fetches: every member a capture would hold,
+/// or only those a report needs (a live `ps` reads `stat`, `status` and `cmdline` of each process, as
+/// `ps` itself does). Archives always hold everything; the selection only spares reads.
+///
+/// Always read: the system files (`proc/{loadavg,uptime,meminfo,stat}`, boot id, `etc/{passwd,group,
+/// os-release}`) and each process's `stat`, `status` and `cmdline` (Solaris: its `psinfo`, `status`,
+/// `usage`, `cred`, `priv`, `sigact`, `auxv`, `secflags`, map files and `path/` links).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// `environ`.
+    pub environ: bool,
+    /// Threads: `task/<tid>/*` (Solaris `lwp/<lwpid>/*`).
+    pub threads: bool,
+    /// Open files: `fd/*`, `fdinfo/*` and the socket tables `net/*` (Solaris `fdinfo/*`).
+    pub fds: bool,
+    /// `maps`.
+    pub maps: bool,
+    /// `limits`.
+    pub limits: bool,
+    /// The rest of a process: the `exe`, `cwd` and `root` links, `ns/*`, `cgroup`, `io` and
+    /// `smaps_rollup`.
+    pub extras: bool,
+    /// Only these processes (by pid); `None` for all.
+    pub pids: Option<Vec<i32>>,
+}
+
+impl Selection {
+    /// Every member, of every process: what a capture archives.
+    pub const ALL: Selection = Selection {
+        environ: true,
+        threads: true,
+        fds: true,
+        maps: true,
+        limits: true,
+        extras: true,
+        pids: None,
+    };
+
+    /// True when `pid` is one of the processes to read.
+    pub fn wants_pid(&self, pid: i32) -> bool {
+        self.pids.as_ref().is_none_or(|p| p.contains(&pid))
+    }
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection::ALL
+    }
+}
+
 /// The bytes behind a snapshot's members.
 #[derive(Debug)]
 pub enum Backing {
@@ -181,6 +231,41 @@ impl RawSnapshot {
             }
         }
         out
+    }
+
+    /// Adds or replaces a regular-file member (a directory read completing a snapshot). Its bytes are
+    /// appended to the backing, which must be held in memory: `false` (nothing added) for a mapped one.
+    pub(crate) fn put_file(&mut self, path: impl Into<String>, bytes: &[u8]) -> bool {
+        let Backing::Owned(data) = &mut self.backing else {
+            return false;
+        };
+        let offset = data.len();
+        data.extend_from_slice(bytes);
+        self.members.insert(
+            path.into(),
+            Member::File {
+                offset,
+                len: bytes.len(),
+            },
+        );
+        true
+    }
+
+    /// Adds or replaces a symbolic-link or failed member.
+    pub(crate) fn put(&mut self, path: impl Into<String>, member: Member) {
+        if !matches!(member, Member::File { .. }) {
+            self.members.insert(path.into(), member);
+        }
+    }
+
+    /// Removes a member.
+    pub(crate) fn remove(&mut self, path: &str) {
+        self.members.remove(path);
+    }
+
+    /// The members, to complete them (failed reads a manifest explains).
+    pub(crate) fn members_mut(&mut self) -> &mut BTreeMap<String, Member> {
+        &mut self.members
     }
 
     /// All member paths with their members, in path order.
