@@ -29,7 +29,7 @@ fn analyze(bytes: &[u8], name: &str) -> Result<Snapshot, procsift::formats::elfc
         for r in reports.iter().flatten() {
             for f in [Format::Table, Format::Json] {
                 out.clear();
-                let _ = report::render::render(r, &s, f, None, &mut out);
+                let _ = report::render::render(r, f, None, &mut out);
             }
         }
     }
@@ -207,7 +207,7 @@ fn nt_file_offsets_near_2_64_in_the_core_report() {
     let s = analyze(&bytes, "nt_file_offsets").unwrap();
     let r = report::core(&s).unwrap();
     let mut out = Vec::new();
-    report::render::render(&r, &s, Format::Table, None, &mut out).unwrap();
+    report::render::render(&r, Format::Table, None, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("overflows"), "{text}");
 }

@@ -89,6 +89,6 @@ pub fn every_report(s: &Snapshot, salt: usize) {
     for (i, r) in reports.iter().enumerate() {
         let k = salt.wrapping_add(i);
         let width = if k & 4 == 0 { Some(80) } else { None };
-        let _ = report::render::render(r, s, FORMATS[k % 4], width, &mut sink());
+        let _ = report::render::render(r, FORMATS[k % 4], width, &mut sink());
     }
 }

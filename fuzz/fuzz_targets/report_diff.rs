@@ -8,7 +8,7 @@ use std::io::sink;
 use libfuzzer_sys::fuzz_target;
 use procsift::diff::{self, Options};
 use procsift::model::redact;
-use procsift::report::{Format, diff::render_diff};
+use procsift::report::{self, Format, render::render};
 
 #[path = "common.rs"]
 mod common;
@@ -32,8 +32,8 @@ fuzz_target!(|data: &[u8]| {
     ]) {
         if let Ok(d) = diff::compare(old, new, &opts) {
             for f in [Format::Table, Format::Json, Format::Ndjson, Format::Csv] {
-                let _ = render_diff(&d, f, Some(100), &mut sink());
-                let _ = render_diff(&d, f, None, &mut sink());
+                let _ = render(&report::diff(&d), f, Some(100), &mut sink());
+                let _ = render(&report::diff(&d), f, None, &mut sink());
             }
         }
     }

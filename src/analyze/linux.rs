@@ -693,9 +693,11 @@ impl Context<'_> {
             .raw
             .children(&format!("{dir}/ns"))
             .into_iter()
-            .filter_map(|n| self.raw.link(&format!("{dir}/ns/{n}")))
-            .filter_map(links::namespace)
-            .map(|(kind, inode)| Namespace { kind, inode })
+            .filter_map(|n| {
+                let (kind, inode) = links::namespace(self.raw.link(&format!("{dir}/ns/{n}"))?)?;
+                let link = (n != kind).then(|| n.to_string());
+                Some(Namespace { kind, inode, link })
+            })
             .collect();
         (!out.is_empty()).then_some(out)
     }

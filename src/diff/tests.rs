@@ -41,6 +41,7 @@ fn proc(pid: i32, ticks: u64) -> Process {
         namespaces: Some(vec![Namespace {
             kind: "net".into(),
             inode: 4026531993,
+            link: None,
         }]),
         cgroup: Some(vec!["0::/user.slice".into()]),
         fds: Some(vec![fd(0, FdKind::Device, "/dev/null", None)]),
@@ -241,6 +242,7 @@ fn exec_credentials_cwd_namespaces_and_limits() {
     new.namespaces = Some(vec![Namespace {
         kind: "net".into(),
         inode: 4026532999,
+        link: None,
     }]);
     new.cgroup = Some(vec!["0::/system.slice/docker-abc.scope".into()]);
     new.nlwp = Some(3);
@@ -285,6 +287,7 @@ fn leaving_the_hosts_namespace_is_said() {
     one.namespaces = Some(vec![Namespace {
         kind: "net".into(),
         inode: 4026531993,
+        link: None,
     }]);
     let old = proc(5, 50);
     let mut new = old.clone();

@@ -567,6 +567,10 @@ pub struct Namespace {
     pub kind: String,
     /// Namespace inode number.
     pub inode: u64,
+    /// The name of the `ns/` link when it is not the type: `pid_for_children` and `time_for_children`
+    /// (the namespaces the process's future children get; their target is a `pid:[...]`/`time:[...]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Cumulative I/O counters (Linux /proc/<pid>/io).

@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::table::{Cell, ColumnSpec, Kind};
 use crate::model::{Process, Snapshot};
 
 /// A `ps` column.
@@ -342,27 +343,60 @@ impl Column {
         }
     }
 
-    /// The value as table text (`-` when absent).
-    pub fn display(self, p: &Process, s: &Snapshot) -> String {
+    /// What CSV writes for the column: numbers (CPU and elapsed times in seconds), times, or text.
+    pub fn kind(self) -> Kind {
         use Column::*;
         match self {
-            Start => p.start_time.map_or("-".into(), |t| short_start(t, s)),
-            Time => cpu_secs(p).map_or("-".into(), super::cpu_time),
-            Etime => elapsed(p, s).map_or("-".into(), super::cpu_time),
-            Nspid => p.nspid.as_ref().map_or("-".into(), |v| {
-                v.iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
+            Start => Kind::Time,
+            Time | Etime => Kind::Number,
+            c if c.numeric() => Kind::Number,
+            _ => Kind::Text,
+        }
+    }
+
+    /// The table header and kind of the column (CPU and elapsed times are left-aligned, like the
+    /// other times of the row).
+    pub fn spec(self) -> ColumnSpec {
+        ColumnSpec {
+            header: self.header(),
+            kind: self.kind(),
+            right: self.numeric(),
+        }
+    }
+
+    /// The cell of `p`: table text (`-` when absent) and CSV value.
+    pub fn cell(self, p: &Process, s: &Snapshot) -> Cell {
+        use Column::*;
+        match self {
+            Start => p
+                .start_time
+                .map_or(Cell::Absent, |t| Cell::time(t, short_start(t, s))),
+            Time => cpu_secs(p).map_or(Cell::Absent, Cell::Duration),
+            Etime => elapsed(p, s).map_or(Cell::Absent, Cell::Duration),
+            Nspid => p.nspid.as_ref().map_or(Cell::Absent, |v| {
+                Cell::text(
+                    v.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
             }),
-            Stat => p.state.clone().unwrap_or_else(|| "-".into()),
-            Tty => p.tty_name.clone().unwrap_or_else(|| "?".into()),
+            Tty => p
+                .tty_name
+                .clone()
+                .map_or_else(|| Cell::Mark("?".into()), Cell::Text),
             _ => match self.value(p, s) {
-                Value::Null => "-".into(),
-                Value::String(s) => s,
-                v => v.to_string(),
+                Value::Null => Cell::Absent,
+                Value::String(s) => Cell::Text(s),
+                v if self.numeric() => Cell::Number(v.to_string()),
+                v => Cell::Text(v.to_string()),
             },
         }
+    }
+
+    /// The value as table text (`-` when absent).
+    pub fn display(self, p: &Process, s: &Snapshot) -> String {
+        self.cell(p, s).shown().into_owned()
     }
 }
 

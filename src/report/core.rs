@@ -228,7 +228,7 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             serde_json::to_value(p).unwrap_or_default(),
         );
     }
-    Ok(sectioned("core", &sections, extra))
+    Ok(sectioned("core", &sections, extra).about(snapshot))
 }
 
 fn with_tid(mut regs: Vec<(String, String)>, tid: i32) -> Vec<(String, String)> {

@@ -1,56 +1,20 @@
 //! `diff OLD NEW`: a [`Diff`] rendered as a summary and per-process detail (table), one JSON document,
 //! one change per line (NDJSON) or one change per row (CSV).
 
-use std::io::Write;
-
 use serde_json::{Value, json};
 
-use super::Report;
-use super::render::{Format, csv_row, write_table};
+use super::table::{Cell, Col, build};
+use super::{Block, Report, to_json};
 use crate::diff::{Change, Diff, Kind, Side};
-use crate::model::SCHEMA_VERSION;
 
-/// Writes `diff` in `format`. `width` is the terminal width when stdout is a terminal.
-pub fn render_diff(
-    diff: &Diff,
-    format: Format,
-    width: Option<u16>,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    match format {
-        Format::Table => table(diff, width, out),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &document(diff))?;
-            writeln!(out)
-        }
-        Format::Ndjson => {
-            for c in &diff.changes {
-                serde_json::to_writer(&mut *out, c)?;
-                writeln!(out)?;
-            }
-            for (side, w) in warnings(diff) {
-                serde_json::to_writer(&mut *out, &json!({"warning": w, "side": side}))?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-        Format::Csv => {
-            let r = detail(diff, true);
-            writeln!(out, "{}", csv_row(&r.columns))?;
-            for row in &r.rows {
-                writeln!(out, "{}", csv_row(row))?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// The JSON document: `schema_version`, `report` (`diff`), `old` and `new` (source, host name, boot id,
-/// boot time, capture time, uptime, process count), `same_boot`, `interval_secs`, `interval_source`,
-/// `notes`, `summary` (per kind: `changes`, `highlighted`), `changes`, and `warnings` (each with `side`).
-pub fn document(diff: &Diff) -> Value {
+/// The `diff` report. JSON: `old` and `new` (source, host name, boot id, boot time, capture time, uptime,
+/// process count), `same_boot`, `interval_secs`, `interval_source`, `notes`, `summary` (per kind:
+/// `changes`, `highlighted`), `changes`, and `warnings` (each with `side`). The table: both inputs, the
+/// interval and notes, a summary per kind, then one row per change; CSV: one row per change with full
+/// times and separate delta and rate.
+pub fn diff(diff: &Diff) -> Report {
     let side = |s: &Side| {
-        let mut v = serde_json::to_value(s).unwrap_or_default();
+        let mut v = to_json(s);
         if let Some(o) = v.as_object_mut() {
             o.remove("warnings");
         }
@@ -66,54 +30,134 @@ pub fn document(diff: &Diff) -> Value {
             )
         })
         .collect();
-    let warnings: Vec<Value> = warnings(diff)
-        .map(|(side, w)| {
-            let mut v = serde_json::to_value(w).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert("side".into(), json!(side));
-            }
-            v
-        })
+    let mut extra = serde_json::Map::new();
+    extra.insert("old".into(), side(&diff.old));
+    extra.insert("new".into(), side(&diff.new));
+    extra.insert("same_boot".into(), json!(diff.same_boot));
+    extra.insert("interval_secs".into(), json!(diff.interval_secs));
+    extra.insert("interval_source".into(), json!(diff.interval_source));
+    extra.insert("notes".into(), json!(diff.notes));
+    extra.insert("summary".into(), Value::Object(summary));
+    let warnings = [("old", &diff.old), ("new", &diff.new)]
+        .into_iter()
+        .flat_map(|(name, s)| s.warnings.iter().map(move |w| (Some(name), w.clone())))
         .collect();
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "report": "diff",
-        "old": side(&diff.old),
-        "new": side(&diff.new),
-        "same_boot": diff.same_boot,
-        "interval_secs": diff.interval_secs,
-        "interval_source": diff.interval_source,
-        "notes": diff.notes,
-        "summary": summary,
-        "changes": diff.changes,
-        "warnings": warnings,
-    })
+    Report {
+        name: "diff",
+        record_key: "changes",
+        table: build(&csv_columns(), &diff.changes),
+        records: diff.changes.iter().map(to_json).collect(),
+        extra,
+        text: Some(text(diff)),
+        warnings,
+    }
 }
 
-fn warnings(diff: &Diff) -> impl Iterator<Item = (&'static str, &crate::model::Warning)> {
-    let old = diff.old.warnings.iter().map(|w| ("old", w));
-    let new = diff.new.warnings.iter().map(|w| ("new", w));
-    old.chain(new)
-}
-
-fn table(diff: &Diff, width: Option<u16>, out: &mut dyn Write) -> std::io::Result<()> {
+/// The table: both inputs, the interval, the notes, then the summary and one row per change.
+fn text(diff: &Diff) -> Vec<Block> {
+    let mut blocks = Vec::new();
     for (name, s) in [("OLD", &diff.old), ("NEW", &diff.new)] {
-        writeln!(out, "{name}  {}", side_line(s))?;
+        blocks.push(Block::Wrapped {
+            lead: format!("{name}  "),
+            text: side_line(s),
+        });
     }
-    match diff.interval_secs {
-        Some(i) => writeln!(out, "interval: {i:.3} s ({})", diff.interval_source)?,
-        None => writeln!(out, "interval: {}", diff.interval_source)?,
-    }
+    blocks.push(Block::Wrapped {
+        lead: "interval: ".into(),
+        text: match diff.interval_secs {
+            Some(i) => format!("{i:.3} s ({})", diff.interval_source),
+            None => diff.interval_source.clone(),
+        },
+    });
     for n in &diff.notes {
-        writeln!(out, "note: {n}")?;
+        blocks.push(Block::Wrapped {
+            lead: "note: ".into(),
+            text: n.clone(),
+        });
     }
-    writeln!(out)?;
+    blocks.push(Block::Line(String::new()));
     if diff.changes.is_empty() {
-        return writeln!(out, "no differences");
+        blocks.push(Block::Line("no differences".into()));
+        return blocks;
     }
-    write_table(&summary(diff), width, out)?;
-    writeln!(out)?;
-    write_table(&detail(diff, false), width, out)
+    let summary: Vec<(&'static str, usize, usize)> = diff
+        .summary()
+        .into_iter()
+        .map(|(k, (n, h))| (k.name(), n, h))
+        .collect();
+    let cols: Vec<Col<&(&str, usize, usize)>> = vec![
+        Col::text("KIND", |r: &&(&str, usize, usize)| Cell::text(r.0)),
+        Col::num("CHANGES", |r: &&(&str, usize, usize)| Cell::num(r.1)),
+        Col::num("HIGHLIGHTED", |r: &&(&str, usize, usize)| Cell::num(r.2)),
+    ];
+    blocks.push(Block::Table(build(&cols, &summary)));
+    blocks.push(Block::Line(String::new()));
+    blocks.push(Block::Table(build(&table_columns(), &diff.changes)));
+    blocks
+}
+
+/// A change's pid, blank for host-wide changes.
+fn pid(c: &Change) -> Cell {
+    c.pid.map_or(Cell::Blank, Cell::num)
+}
+
+fn comm(c: &Change) -> Cell {
+    c.comm
+        .as_ref()
+        .map_or(Cell::Blank, |c| Cell::text(c.escaped()))
+}
+
+/// One row per change, for people: `!` marks highlights; deltas and rates in the note.
+fn table_columns<'a>() -> Vec<Col<'a, &'a Change>> {
+    vec![
+        Col::text("!", |c: &&Change| {
+            Cell::text(if c.highlight { "!" } else { "" })
+        }),
+        Col::num("PID", |c: &&Change| pid(c)),
+        Col::time("START", |c: &&Change| {
+            c.start_time.map_or(Cell::Blank, |t| {
+                let (d, time) = t.parts();
+                Cell::time(t, format!("{d} {time}"))
+            })
+        }),
+        Col::text("COMM", |c: &&Change| comm(c)),
+        Col::text("KIND", |c: &&Change| Cell::text(c.kind.name())),
+        Col::text("FIELD", |c: &&Change| Cell::text(c.field.clone())),
+        Col::text("OLD", |c: &&Change| Cell::text(value_text(c.old.as_ref()))),
+        Col::text("NEW", |c: &&Change| Cell::text(value_text(c.new.as_ref()))),
+        Col::text("NOTE", |c: &&Change| Cell::text(note(c))),
+    ]
+}
+
+/// One row per change, for programs (CSV): full times, delta and rate in their own columns.
+fn csv_columns<'a>() -> Vec<Col<'a, &'a Change>> {
+    let number = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => Cell::Blank,
+        Some(Value::Number(n)) => Cell::Number(n.to_string()),
+        Some(other) => Cell::text(value_text(Some(other))),
+    };
+    vec![
+        Col::num("pid", |c: &&Change| pid(c)),
+        Col::time("start_time", |c: &&Change| {
+            c.start_time
+                .map_or(Cell::Blank, |t| Cell::time(t, t.rfc3339()))
+        }),
+        Col::text("comm", |c: &&Change| comm(c)),
+        Col::text("kind", |c: &&Change| Cell::text(c.kind.name())),
+        Col::text("field", |c: &&Change| Cell::text(c.field.clone())),
+        Col::text("old", |c: &&Change| Cell::text(value_text(c.old.as_ref()))),
+        Col::text("new", |c: &&Change| Cell::text(value_text(c.new.as_ref()))),
+        Col::num("delta", move |c: &&Change| number(c.delta.as_ref())),
+        Col::num("rate", |c: &&Change| {
+            c.rate.map_or(Cell::Blank, |r| Cell::Number(r.to_string()))
+        }),
+        Col::text("highlight", |c: &&Change| {
+            Cell::text(c.highlight.to_string())
+        }),
+        Col::text("note", |c: &&Change| {
+            Cell::text(c.note.clone().unwrap_or_default())
+        }),
+    ]
 }
 
 /// `host.tar (archive): host web1, captured 2026-..., boot 6a1f..., 812 processes`.
@@ -142,110 +186,19 @@ fn side_line(s: &Side) -> String {
     )
 }
 
-fn summary(diff: &Diff) -> Report {
-    let rows: Vec<Vec<String>> = diff
-        .summary()
-        .into_iter()
-        .map(|(k, (n, h))| vec![k.name().to_string(), n.to_string(), h.to_string()])
-        .collect();
-    Report {
-        name: "diff",
-        record_key: "summary",
-        columns: vec!["KIND".into(), "CHANGES".into(), "HIGHLIGHTED".into()],
-        numeric: vec![false, true, true],
-        rows,
-        ..Report::default()
-    }
-}
-
-/// One row per change. `raw` (CSV) keeps full start times and separate delta/rate columns.
-fn detail(diff: &Diff, raw: bool) -> Report {
-    let columns: Vec<&str> = if raw {
-        vec![
-            "pid",
-            "start_time",
-            "comm",
-            "kind",
-            "field",
-            "old",
-            "new",
-            "delta",
-            "rate",
-            "highlight",
-            "note",
-        ]
-    } else {
-        vec![
-            "!", "PID", "START", "COMM", "KIND", "FIELD", "OLD", "NEW", "NOTE",
-        ]
-    };
-    let rows = diff
-        .changes
-        .iter()
-        .map(|c| {
-            let pid = c.pid.map(|p| p.to_string()).unwrap_or_default();
-            let comm = c.comm.as_ref().map(|c| c.escaped()).unwrap_or_default();
-            let (old, new) = (text(c.old.as_ref()), text(c.new.as_ref()));
-            if raw {
-                vec![
-                    pid,
-                    c.start_time.map(|t| t.rfc3339()).unwrap_or_default(),
-                    comm,
-                    c.kind.name().to_string(),
-                    c.field.clone(),
-                    old,
-                    new,
-                    c.delta.as_ref().map(|d| d.to_string()).unwrap_or_default(),
-                    c.rate.map(|r| r.to_string()).unwrap_or_default(),
-                    c.highlight.to_string(),
-                    c.note.clone().unwrap_or_default(),
-                ]
-            } else {
-                vec![
-                    if c.highlight { "!" } else { "" }.to_string(),
-                    pid,
-                    c.start_time
-                        .map(|t| {
-                            let (d, t) = t.parts();
-                            format!("{d} {t}")
-                        })
-                        .unwrap_or_default(),
-                    comm,
-                    c.kind.name().to_string(),
-                    c.field.clone(),
-                    old,
-                    new,
-                    note(c),
-                ]
-            }
-        })
-        .collect();
-    let n = columns.len();
-    let mut numeric = vec![false; n];
-    numeric[usize::from(!raw)] = true;
-    Report {
-        name: "diff",
-        record_key: "changes",
-        columns: columns.into_iter().map(String::from).collect(),
-        numeric,
-        rows,
-        ..Report::default()
-    }
-}
-
 /// A value for people: strings as they are, lists joined by spaces, `-` for nothing.
-fn text(v: Option<&Value>) -> String {
+fn value_text(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "-".into(),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|x| text(Some(x)))
+            .map(|x| value_text(Some(x)))
             .collect::<Vec<_>>()
             .join(" "),
         Some(Value::Object(o)) => o
             .iter()
-            .map(|(k, x)| format!("{k}={}", text(Some(x))))
+            .map(|(k, x)| format!("{k}={}", value_text(Some(x))))
             .collect::<Vec<_>>()
             .join(" "),
         Some(other) => other.to_string(),
@@ -301,6 +254,7 @@ fn bytes(n: f64) -> String {
 mod tests {
     use super::*;
     use crate::diff::{Options, compare};
+    use crate::report::Format;
     use crate::report::testutil::sample;
 
     fn changed() -> Diff {
@@ -314,7 +268,7 @@ mod tests {
 
     fn render(d: &Diff, format: Format) -> String {
         let mut out = Vec::new();
-        render_diff(d, format, None, &mut out).unwrap();
+        crate::report::render::render(&diff(d), format, None, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 

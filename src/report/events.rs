@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::Report;
+use super::table::{Cell, Col, build};
+use super::{Block, Report};
 use crate::model::{ProcEvent, Snapshot};
 
 /// What `events` shows.
@@ -53,7 +54,6 @@ pub fn events(snapshot: &Snapshot, opts: &EventsOptions) -> crate::Result<Report
         )));
     };
     let shown: Vec<&ProcEvent> = log.events.iter().filter(|e| opts.wants(e)).collect();
-    let rows: Vec<Vec<String>> = shown.iter().map(|e| row(e)).collect();
     let mut recording = json!({
         "recorded": log.recorded,
         "count": log.count,
@@ -73,51 +73,43 @@ pub fn events(snapshot: &Snapshot, opts: &EventsOptions) -> crate::Result<Report
     }
     let mut extra = serde_json::Map::new();
     extra.insert("recording".into(), recording);
+    let opt = |v: Option<i32>| Cell::opt_num(v);
+    let cols: Vec<Col<&ProcEvent>> = vec![
+        Col::time("TIME", |e: &&ProcEvent| match e.time {
+            Some(t) => {
+                let (_, hms) = t.parts();
+                Cell::time(t, format!("{hms}.{:06}", t.nanos / 1000))
+            }
+            None => Cell::Mark(format!("{}ns", e.timestamp_ns)),
+        }),
+        Col::text("EVENT", |e: &&ProcEvent| Cell::text(e.kind.clone())),
+        Col::num("PID", move |e: &&ProcEvent| opt(e.tgid)),
+        Col::num("TID", |e: &&ProcEvent| match (e.pid, e.tgid) {
+            (Some(p), Some(t)) if p != t => Cell::num(p),
+            _ => Cell::Absent,
+        }),
+        Col::num("PPID", move |e: &&ProcEvent| opt(e.parent_tgid)),
+        Col::text("DETAIL", |e: &&ProcEvent| Cell::text(detail(e))),
+    ];
     let report = Report {
         name: "events",
         record_key: "events",
-        columns: ["TIME", "EVENT", "PID", "TID", "PPID", "DETAIL"]
-            .map(String::from)
-            .to_vec(),
-        numeric: vec![false, false, true, true, true, false],
-        rows,
+        table: build(&cols, shown.iter().copied()),
         records: shown
             .iter()
             .map(|e| serde_json::to_value(e).unwrap_or_default())
             .collect(),
         extra,
         text: (!log.recorded).then(|| {
-            format!(
-                "process events were not recorded: {}\n",
-                log.reason.as_deref().unwrap_or("no reason given")
-            )
+            vec![Block::Wrapped {
+                lead: "process events were not recorded: ".into(),
+                text: log.reason.as_deref().unwrap_or("no reason given").into(),
+            }]
         }),
-    };
+        ..Report::default()
+    }
+    .about(snapshot);
     Ok(report)
-}
-
-/// One table row: time, kind, process, thread, parent, what happened.
-fn row(e: &ProcEvent) -> Vec<String> {
-    let time = e.time.map_or_else(
-        || format!("{}ns", e.timestamp_ns),
-        |t| {
-            let (_, hms) = t.parts();
-            format!("{hms}.{:06}", t.nanos / 1000)
-        },
-    );
-    let opt = super::opt;
-    let tid = match (e.pid, e.tgid) {
-        (Some(p), Some(t)) if p != t => p.to_string(),
-        _ => "-".into(),
-    };
-    vec![
-        time,
-        e.kind.clone(),
-        opt(e.tgid),
-        tid,
-        opt(e.parent_tgid),
-        detail(e),
-    ]
 }
 
 /// The event in words.
@@ -202,9 +194,10 @@ mod tests {
             ..EventLog::default()
         });
         let r = events(&s, &EventsOptions::default()).unwrap();
-        assert_eq!(r.rows.len(), 2);
-        assert_eq!(r.rows[0][5], "/bin/true x");
-        assert_eq!(r.rows[1][5], "killed SIGKILL");
+        let rows = r.table.texts();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0][5], "/bin/true x");
+        assert_eq!(rows[1][5], "killed SIGKILL");
         let r = events(
             &s,
             &EventsOptions {
@@ -214,15 +207,22 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(r.rows.len(), 1);
-        assert_eq!(r.rows[0][3], "21");
+        let rows = r.table.texts();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][3], "21");
         s.events = Some(EventLog {
             recorded: false,
             reason: Some("bind: EPERM".into()),
             ..EventLog::default()
         });
         let r = events(&s, &EventsOptions::default()).unwrap();
-        assert!(r.text.unwrap().contains("not recorded: bind: EPERM"));
+        assert_eq!(
+            r.text.unwrap(),
+            [Block::Wrapped {
+                lead: "process events were not recorded: ".into(),
+                text: "bind: EPERM".into()
+            }]
+        );
         assert_eq!(r.extra["recording"]["recorded"], false);
     }
 }

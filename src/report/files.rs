@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
+use super::table::{Cell, Col, build};
 use super::{Filter, Report, no_such_pid};
-use crate::model::{Fd, FdKind, Snapshot, Socket};
+use crate::model::{Fd, FdKind, Process, Snapshot, Socket};
 
 /// The `files` report: every fd of the selected processes, or of `pid` alone.
 pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
@@ -15,21 +16,13 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
         ],
         None => filter.select(snapshot).collect(),
     };
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut records = Vec::new();
     for p in procs {
         let comm = p.comm.as_ref().map_or("-".into(), |c| c.escaped());
         // Who holds the descriptor, as sockstat(1) names it: the effective user (numeric when unknown).
         let user = super::Column::User.display(p, snapshot);
         for fd in p.fds.iter().flatten() {
-            rows.push(vec![
-                p.pid.to_string(),
-                comm.clone(),
-                fd.fd.to_string(),
-                kind_name(fd).to_string(),
-                fd.mode.clone().unwrap_or_else(|| "-".into()),
-                describe(fd),
-            ]);
             let mut rec = serde_json::to_value(fd).unwrap_or_default();
             if let Some(o) = rec.as_object_mut() {
                 o.insert("pid".into(), json!(p.pid));
@@ -37,21 +30,30 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
                 o.insert("command".into(), json!(comm));
             }
             records.push(rec);
+            rows.push((p, fd));
         }
     }
+    let cols: Vec<Col<Row>> = vec![
+        Col::num("PID", |r: &Row| Cell::num(r.0.pid)),
+        Col::text("COMMAND", |r: &Row| {
+            Cell::opt_text(r.0.comm.as_ref().map(|c| c.escaped()))
+        }),
+        Col::num("FD", |r: &Row| Cell::num(r.1.fd)),
+        Col::text("TYPE", |r: &Row| Cell::text(kind_name(r.1))),
+        Col::text("MODE", |r: &Row| Cell::opt_text(r.1.mode.clone())),
+        Col::text("NAME", |r: &Row| Cell::text(describe(r.1))),
+    ];
     Ok(Report {
         name: "files",
         record_key: "fds",
-        columns: ["PID", "COMMAND", "FD", "TYPE", "MODE", "NAME"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        numeric: vec![true, false, true, false, false, false],
-        rows,
+        table: build(&cols, rows),
         records,
         ..Report::default()
-    })
+    }
+    .about(snapshot))
 }
+
+type Row<'a> = (&'a Process, &'a Fd);
 
 fn kind_name(fd: &Fd) -> &'static str {
     match fd.kind {
@@ -105,9 +107,10 @@ mod tests {
     fn sockets_are_named_by_endpoint() {
         let s = sample();
         let r = files(&s, Some(102), &Filter::default()).unwrap();
-        assert_eq!(r.rows[0], ["102", "worker", "0", "CHR", "r", "/dev/null"]);
+        let rows = r.table.texts();
+        assert_eq!(rows[0], ["102", "worker", "0", "CHR", "r", "/dev/null"]);
         assert_eq!(
-            r.rows[1],
+            rows[1],
             [
                 "102",
                 "worker",

@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use super::{Report, opt};
+use super::table::{Cell, ColumnSpec, Kind, Table};
+use super::{Block, Report, opt};
 use crate::model::Snapshot;
 
 /// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
@@ -185,27 +186,32 @@ pub fn info(snapshot: &Snapshot) -> Report {
         "counts".into(),
         json!({"processes": snapshot.processes.len(), "threads": threads, "fds": fds, "warnings": snapshot.warnings.len()}),
     );
-    let mut text = String::new();
-    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    for (k, v) in &rows {
-        text.push_str(&format!("{k:<width$}  {v}\n"));
-    }
+    let fields: Vec<(String, String)> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Report {
         name: "info",
         record_key: "fields",
-        columns: vec!["FIELD".into(), "VALUE".into()],
-        numeric: vec![false, false],
-        records: rows
+        table: Table {
+            columns: vec![
+                ColumnSpec::new("FIELD", Kind::Text),
+                ColumnSpec::new("VALUE", Kind::Text),
+            ],
+            rows: fields
+                .iter()
+                .map(|(k, v)| vec![Cell::text(k), Cell::text(v)])
+                .collect(),
+        },
+        records: fields
             .iter()
             .map(|(k, v)| json!({"field": k, "value": v}))
             .collect(),
-        rows: rows
-            .into_iter()
-            .map(|(k, v)| vec![k.to_string(), v])
-            .collect(),
         extra,
-        text: Some(text),
+        text: Some(vec![Block::Fields {
+            title: None,
+            fields,
+        }]),
+        ..Report::default()
     }
+    .about(snapshot)
 }
 
 #[cfg(test)]
@@ -216,7 +222,9 @@ mod tests {
     #[test]
     fn counts_and_host() {
         let r = info(&sample());
-        let text = r.text.unwrap();
+        let mut out = Vec::new();
+        crate::report::render::render(&r, crate::report::Format::Table, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
         assert!(text.contains("hostname  "), "{text}");
         assert!(text.contains("testhost"), "{text}");
         assert_eq!(r.extra["counts"]["processes"], 4);

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
+use super::table::{Cell, Col, build};
 use super::{Report, no_such_pid};
-use crate::model::Snapshot;
+use crate::model::{Mapping, Snapshot};
 
 /// The `maps` report of one process. RSS and Anon per mapping are shown when the source has them
 /// (Solaris xmap); Linux `maps` does not, so the total row takes them from smaps_rollup.
@@ -18,97 +19,122 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         .flatten()
         .any(|m| m.locked_kib.is_some() || m.page_size.is_some());
     let dumped = p.maps.iter().flatten().any(|m| m.dumped_bytes.is_some());
-    let mut rows = Vec::new();
-    let mut records = Vec::new();
-    let mut total_kib = 0u64;
-    for m in p.maps.iter().flatten() {
-        let kib = m.end.saturating_sub(m.start) / 1024;
-        total_kib = total_kib.saturating_add(kib);
-        let kib_opt = |v: Option<u64>| v.map_or("-".to_string(), |x| x.to_string());
-        let mut row = vec![
-            format!("{:016x}", m.start),
-            kib.to_string(),
-            kib_opt(m.rss_kib),
-            kib_opt(m.anon_kib),
-        ];
-        if solaris {
-            row.push(kib_opt(m.locked_kib));
-            row.push(m.page_size.map_or("-".into(), |p| format!("{}K", p / 1024)));
-        }
-        if dumped {
-            row.push(dump_state(m));
-        }
-        row.extend([
-            m.perms.clone(),
-            format!("{:x}", m.offset),
-            m.path
-                .as_ref()
-                .map_or("[ anon ]".to_string(), |p| p.escaped()),
-        ]);
-        rows.push(row);
-        let mut rec = serde_json::to_value(m).unwrap_or_default();
-        if let Some(o) = rec.as_object_mut() {
-            o.insert("size_kib".into(), json!(kib));
-        }
-        records.push(rec);
-    }
+    let size_kib = |m: &Mapping| m.end.saturating_sub(m.start) / 1024;
+    let total_kib = p
+        .maps
+        .iter()
+        .flatten()
+        .fold(0u64, |t, m| t.saturating_add(size_kib(m)));
     let mem = p.memory.as_ref();
-    let per_map = |f: fn(&crate::model::Mapping) -> Option<u64>| -> Option<u64> {
+    let per_map = |f: fn(&Mapping) -> Option<u64>| -> Option<u64> {
         let v: Vec<u64> = p.maps.iter().flatten().filter_map(f).collect();
         (!v.is_empty()).then(|| v.iter().sum())
     };
     let total_rss = per_map(|m| m.rss_kib).or(mem.and_then(|m| m.rss_kib));
     let total_anon = per_map(|m| m.anon_kib).or(mem.and_then(|m| m.anon_kib));
     let total_locked = per_map(|m| m.locked_kib).or(mem.and_then(|m| m.locked_kib));
-    if p.maps.is_some() {
-        let mut row = vec![
-            "total kB".into(),
-            total_kib.to_string(),
-            total_rss.map_or("-".into(), |x| x.to_string()),
-            total_anon.map_or("-".into(), |x| x.to_string()),
-        ];
-        if solaris {
-            row.push(total_locked.map_or("-".into(), |x| x.to_string()));
-            row.push(String::new());
+
+    // One row per mapping, then the total (pmap's `total kB`).
+    let kib = |f: fn(&Mapping) -> Option<u64>, total: Option<u64>| {
+        move |r: &Row| match r {
+            Row::Map(m) => Cell::opt_num(f(m)),
+            Row::Total => Cell::opt_num(total),
         }
-        if dumped {
-            row.push(String::new());
+    };
+    let map_text = |f: fn(&Mapping) -> Cell| {
+        move |r: &Row| match r {
+            Row::Map(m) => f(m),
+            Row::Total => Cell::Blank,
         }
-        row.extend([String::new(), String::new(), String::new()]);
-        rows.push(row);
+    };
+    let mut cols: Vec<Col<Row>> = vec![
+        Col::text("ADDRESS", |r: &Row| match r {
+            Row::Map(m) => Cell::text(format!("{:016x}", m.start)),
+            Row::Total => Cell::text("total kB"),
+        }),
+        Col::num("KBYTES", move |r: &Row| match r {
+            Row::Map(m) => Cell::num(size_kib(m)),
+            Row::Total => Cell::num(total_kib),
+        }),
+        Col::num("RSS", kib(|m| m.rss_kib, total_rss)),
+        Col::num("ANON", kib(|m| m.anon_kib, total_anon)),
+    ];
+    if solaris {
+        cols.push(Col::num("LOCKED", kib(|m| m.locked_kib, total_locked)));
+        cols.push(Col::text(
+            "PGSZ",
+            map_text(|m| {
+                m.page_size
+                    .map_or(Cell::Absent, |p| Cell::text(format!("{}K", p / 1024)))
+            }),
+        ));
     }
+    if dumped {
+        cols.push(Col::text(
+            "IN CORE",
+            map_text(|m| Cell::text(dump_state(m))),
+        ));
+    }
+    cols.extend([
+        Col::text("MODE", map_text(|m| Cell::text(m.perms.clone()))),
+        Col::text(
+            "OFFSET",
+            map_text(|m| Cell::text(format!("{:x}", m.offset))),
+        ),
+        Col::text(
+            "MAPPING",
+            map_text(|m| {
+                Cell::text(
+                    m.path
+                        .as_ref()
+                        .map_or("[ anon ]".to_string(), |p| p.escaped()),
+                )
+            }),
+        ),
+    ]);
+    let rows = p
+        .maps
+        .iter()
+        .flatten()
+        .map(Row::Map)
+        .chain(p.maps.is_some().then_some(Row::Total));
+    let records = p
+        .maps
+        .iter()
+        .flatten()
+        .map(|m| {
+            let mut rec = serde_json::to_value(m).unwrap_or_default();
+            if let Some(o) = rec.as_object_mut() {
+                o.insert("size_kib".into(), json!(size_kib(m)));
+            }
+            rec
+        })
+        .collect();
     let mut extra = serde_json::Map::new();
     extra.insert("pid".into(), json!(pid));
     extra.insert(
         "total".into(),
         json!({"size_kib": total_kib, "rss_kib": total_rss, "anon_kib": total_anon}),
     );
-    let mut columns = vec!["ADDRESS", "KBYTES", "RSS", "ANON"];
-    let mut numeric = vec![false, true, true, true];
-    if solaris {
-        columns.extend(["LOCKED", "PGSZ"]);
-        numeric.extend([true, false]);
-    }
-    if dumped {
-        columns.push("IN CORE");
-        numeric.push(false);
-    }
-    columns.extend(["MODE", "OFFSET", "MAPPING"]);
-    numeric.extend([false, false, false]);
     Ok(Report {
         name: "maps",
         record_key: "maps",
-        columns: columns.iter().map(|s| s.to_string()).collect(),
-        numeric,
-        rows,
+        table: build(&cols, rows),
         records,
         extra,
         ..Report::default()
-    })
+    }
+    .about(snapshot))
+}
+
+/// A row of the `maps` table.
+enum Row<'a> {
+    Map(&'a Mapping),
+    Total,
 }
 
 /// Whether a core holds a mapping's contents: `all`, `none`, `N KiB`, or why not.
-fn dump_state(m: &crate::model::Mapping) -> String {
+fn dump_state(m: &Mapping) -> String {
     let size = m.end.saturating_sub(m.start);
     match (m.dumped_bytes, &m.dump_note) {
         (_, Some(note)) => note.split(':').next().unwrap_or(note).to_string(),
@@ -128,8 +154,9 @@ mod tests {
     fn pmap_like_rows_and_total() {
         let s = sample();
         let r = maps(&s, 102).unwrap();
+        let rows = r.table.texts();
         assert_eq!(
-            r.rows[0],
+            rows[0],
             [
                 "0000000000400000",
                 "4",
@@ -140,8 +167,9 @@ mod tests {
                 "/usr/bin/worker"
             ]
         );
-        assert_eq!(r.rows[1][6], "[stack]");
-        assert_eq!(r.rows[2][..3], ["total kB", "8", "1102"]);
+        assert_eq!(rows[1][6], "[stack]");
+        assert_eq!(rows[2][..3], ["total kB", "8", "1102"]);
+        assert_eq!(rows[2][4], "");
         assert_eq!(r.records[0]["size_kib"], 4);
     }
 }

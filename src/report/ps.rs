@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{
     ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, Filter, NETBSD_PS_COLUMNS, Report,
-    SOLARIS_PS_COLUMNS,
+    SOLARIS_PS_COLUMNS, Table,
 };
 use crate::model::{Process, Snapshot};
 
@@ -91,12 +91,13 @@ pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
     Report {
         name: "ps",
         record_key: "processes",
-        columns: columns.iter().map(|c| c.header()).collect(),
-        numeric: columns.iter().map(|c| c.numeric()).collect(),
-        rows: procs
-            .iter()
-            .map(|p| columns.iter().map(|c| c.display(p, snapshot)).collect())
-            .collect(),
+        table: Table {
+            columns: columns.iter().map(|c| c.spec()).collect(),
+            rows: procs
+                .iter()
+                .map(|p| columns.iter().map(|c| c.cell(p, snapshot)).collect())
+                .collect(),
+        },
         records: if opts.records {
             procs.iter().map(|p| summary(p)).collect()
         } else {
@@ -104,6 +105,7 @@ pub fn ps(snapshot: &Snapshot, opts: &PsOptions) -> Report {
         },
         ..Report::default()
     }
+    .about(snapshot)
 }
 
 /// A process as JSON without its bulky lists (threads, fds, maps, limits, env).
@@ -141,13 +143,14 @@ mod tests {
         let s = sample();
         let r = ps(&s, &PsOptions::default());
         assert_eq!(
-            r.columns,
+            r.table.headers(),
             [
                 "PID", "PPID", "USER", "STAT", "NLWP", "RSS", "VSZ", "START", "TIME", "ARGS"
             ]
         );
-        assert_eq!(r.rows.len(), 4);
-        let row = &r.rows[2];
+        let rows = r.table.texts();
+        assert_eq!(rows.len(), 4);
+        let row = &rows[2];
         assert_eq!(row[0], "101");
         assert_eq!(row[2], "alice");
         assert_eq!(row[5], "1101");
@@ -167,13 +170,23 @@ mod tests {
             sort: PsOptions::parse_sort("-rss").unwrap(),
             ..PsOptions::default()
         };
-        let pids: Vec<_> = ps(&s, &opts).rows.iter().map(|r| r[0].clone()).collect();
+        let pids: Vec<_> = ps(&s, &opts)
+            .table
+            .texts()
+            .iter()
+            .map(|r| r[0].clone())
+            .collect();
         assert_eq!(pids, ["102", "101", "100", "1"]);
         let opts = PsOptions {
             sort: PsOptions::parse_sort("user,-pid").unwrap(),
             ..PsOptions::default()
         };
-        let pids: Vec<_> = ps(&s, &opts).rows.iter().map(|r| r[0].clone()).collect();
+        let pids: Vec<_> = ps(&s, &opts)
+            .table
+            .texts()
+            .iter()
+            .map(|r| r[0].clone())
+            .collect();
         assert_eq!(pids, ["102", "101", "100", "1"]);
         assert!(PsOptions::parse_sort("nope").is_err());
     }

@@ -15,7 +15,7 @@ pub fn show(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         "process".into(),
         serde_json::to_value(p).unwrap_or_default(),
     );
-    Ok(sectioned("show", &sections, extra))
+    Ok(sectioned("show", &sections, extra).about(snapshot))
 }
 
 type Fields = Vec<(String, String)>;
@@ -181,7 +181,8 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         }),
     );
     for n in p.namespaces.iter().flatten() {
-        ns.push((n.kind.clone(), n.inode.to_string()));
+        let name = n.link.as_ref().unwrap_or(&n.kind);
+        ns.push((name.clone(), n.inode.to_string()));
     }
     out.push(("namespaces", ns));
 
@@ -318,7 +319,9 @@ mod tests {
     fn shows_arguments_credentials_and_namespaces() {
         let s = sample();
         let r = show(&s, 101).unwrap();
-        let text = r.text.unwrap();
+        let mut out = Vec::new();
+        crate::report::render::render(&r, crate::report::Format::Table, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
         assert!(text.contains("argv[1]  100 200\n"), "{text}");
         assert!(text.contains("argv[2]  \\xff\n"), "{text}");
         assert!(text.contains("uid (real)  1000(alice)"), "{text}");

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
+use super::table::{Cell, Col, build};
 use super::{Report, no_such_pid};
-use crate::model::Snapshot;
+use crate::model::{SignalAction, Snapshot};
 
 /// The `signals` report of one process.
 pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
@@ -16,37 +17,31 @@ pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
             snapshot.source.path
         ))
     })?;
-    let rows = actions
-        .iter()
-        .map(|a| {
-            let action = match a.handler {
+    let cols: Vec<Col<&SignalAction>> = vec![
+        Col::text("SIGNAL", |a: &&SignalAction| {
+            Cell::text(a.name.clone().unwrap_or_else(|| a.signal.to_string()))
+        }),
+        Col::text("ACTION", |a: &&SignalAction| {
+            Cell::text(match a.handler {
                 Some(h) => format!("caught {h:#x}"),
                 None => a.action.clone(),
-            };
-            vec![
-                a.name.clone().unwrap_or_else(|| a.signal.to_string()),
-                action,
-                a.flags.join(","),
-                a.mask.join(","),
-            ]
-        })
-        .collect();
+            })
+        }),
+        Col::text("FLAGS", |a: &&SignalAction| Cell::text(a.flags.join(","))),
+        Col::text("MASK", |a: &&SignalAction| Cell::text(a.mask.join(","))),
+    ];
     let mut extra = serde_json::Map::new();
     extra.insert("pid".into(), json!(pid));
     Ok(Report {
         name: "signals",
         record_key: "signals",
-        columns: ["SIGNAL", "ACTION", "FLAGS", "MASK"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        numeric: vec![false; 4],
-        rows,
+        table: build(&cols, actions.iter()),
         records: actions
             .iter()
             .map(|a| serde_json::to_value(a).unwrap_or_default())
             .collect(),
         extra,
         ..Report::default()
-    })
+    }
+    .about(snapshot))
 }

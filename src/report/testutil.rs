@@ -46,6 +46,7 @@ pub fn sample() -> Snapshot {
     init.namespaces = Some(vec![Namespace {
         kind: "pid".into(),
         inode: 4026531836,
+        link: None,
     }]);
     let unshare = proc(
         100,
@@ -59,6 +60,7 @@ pub fn sample() -> Snapshot {
     inner.namespaces = Some(vec![Namespace {
         kind: "pid".into(),
         inode: 4026532500,
+        link: None,
     }]);
     let mut worker = proc(102, 101, 1000, "alice", &[b"worker"]);
     worker.nspid = Some(vec![102, 2]);

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
-use super::{Filter, Report, cpu_time, no_such_pid, opt};
-use crate::model::Snapshot;
+use super::table::{Cell, Col, build};
+use super::{Filter, Report, no_such_pid};
+use crate::model::{Process, Snapshot, Thread, Usage};
 
 /// The `threads` report: every thread of the selected processes, or of `pid` alone.
 pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
@@ -23,129 +24,129 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
             .iter()
             .any(|p| p.threads.iter().flatten().any(|t| t.usage.is_some()));
     if microstate {
-        return Ok(prstat_ml(&procs));
+        return Ok(prstat_ml(snapshot, &procs));
     }
-    let hex = |v: Option<u64>| v.map_or("-".into(), |v| format!("{v:#x}"));
-    let mut rows = Vec::new();
-    let mut records = Vec::new();
-    for p in &procs {
-        for t in p.threads.iter().flatten() {
-            rows.push(if dumped {
-                vec![
-                    p.pid.to_string(),
-                    t.tid.to_string(),
-                    t.name.as_ref().map_or("-".into(), |n| n.escaped()),
-                    opt(t.signal),
-                    hex(t.pc),
-                    hex(t.sp),
-                    t.user_time.map_or("-".into(), cpu_time),
-                    t.system_time.map_or("-".into(), cpu_time),
-                ]
-            } else {
-                vec![
-                    p.pid.to_string(),
-                    t.tid.to_string(),
-                    t.name.as_ref().map_or("-".into(), |n| n.escaped()),
-                    opt(t.state.as_deref()),
-                    opt(t.processor),
-                    opt(t.priority),
-                    opt(t.nice),
-                    t.user_time.map_or("-".into(), cpu_time),
-                    t.system_time.map_or("-".into(), cpu_time),
-                    opt(t.wchan.as_deref()),
-                ]
-            });
-            let mut rec = serde_json::to_value(t).unwrap_or_default();
-            if let Some(obj) = rec.as_object_mut() {
-                obj.insert("pid".into(), json!(p.pid));
-            }
-            records.push(rec);
-        }
-    }
-    let (columns, numeric): (&[&str], Vec<bool>) = if dumped {
-        (
-            &["PID", "TID", "NAME", "SIG", "PC", "SP", "UTIME", "STIME"],
-            vec![true, true, false, true, false, false, false, false],
-        )
+    let rows: Vec<Row> = procs
+        .iter()
+        .flat_map(|p| p.threads.iter().flatten().map(move |t| (*p, t)))
+        .collect();
+    let cols = if dumped {
+        dumped_columns()
     } else {
-        (
-            &[
-                "PID", "TID", "NAME", "STAT", "CPU", "PRI", "NI", "UTIME", "STIME", "WCHAN",
-            ],
-            vec![
-                true, true, false, false, true, true, true, false, false, false,
-            ],
-        )
+        live_columns()
     };
     Ok(Report {
         name: "threads",
         record_key: "threads",
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        numeric,
-        rows,
-        records,
+        table: build(&cols, rows.iter().copied()),
+        records: rows.iter().map(|&(p, t)| record(p, t)).collect(),
         ..Report::default()
-    })
+    }
+    .about(snapshot))
+}
+
+type Row<'a> = (&'a Process, &'a Thread);
+
+/// A thread as JSON, with its process's pid.
+fn record(p: &Process, t: &Thread) -> serde_json::Value {
+    let mut rec = serde_json::to_value(t).unwrap_or_default();
+    if let Some(obj) = rec.as_object_mut() {
+        obj.insert("pid".into(), json!(p.pid));
+    }
+    rec
+}
+
+fn hex(v: Option<u64>) -> Cell {
+    v.map_or(Cell::Absent, |v| Cell::text(format!("{v:#x}")))
+}
+
+fn name(t: &Thread) -> Cell {
+    Cell::opt_text(t.name.as_ref().map(|n| n.escaped()))
+}
+
+fn cpu(v: Option<f64>) -> Cell {
+    v.map_or(Cell::Absent, Cell::Duration)
+}
+
+/// Threads of a core: registers and a signal instead of scheduler state.
+fn dumped_columns<'a>() -> Vec<Col<'a, Row<'a>>> {
+    vec![
+        Col::num("PID", |r: &Row| Cell::num(r.0.pid)),
+        Col::num("TID", |r: &Row| Cell::num(r.1.tid)),
+        Col::text("NAME", |r: &Row| name(r.1)),
+        Col::num("SIG", |r: &Row| Cell::opt_num(r.1.signal)),
+        Col::text("PC", |r: &Row| hex(r.1.pc)),
+        Col::text("SP", |r: &Row| hex(r.1.sp)),
+        Col::num("UTIME", |r: &Row| cpu(r.1.user_time)).left(),
+        Col::num("STIME", |r: &Row| cpu(r.1.system_time)).left(),
+    ]
+}
+
+fn live_columns<'a>() -> Vec<Col<'a, Row<'a>>> {
+    vec![
+        Col::num("PID", |r: &Row| Cell::num(r.0.pid)),
+        Col::num("TID", |r: &Row| Cell::num(r.1.tid)),
+        Col::text("NAME", |r: &Row| name(r.1)),
+        Col::text("STAT", |r: &Row| Cell::opt_text(r.1.state.clone())),
+        Col::num("CPU", |r: &Row| Cell::opt_num(r.1.processor)),
+        Col::num("PRI", |r: &Row| Cell::opt_num(r.1.priority)),
+        Col::num("NI", |r: &Row| Cell::opt_num(r.1.nice)),
+        Col::num("UTIME", |r: &Row| cpu(r.1.user_time)).left(),
+        Col::num("STIME", |r: &Row| cpu(r.1.system_time)).left(),
+        Col::text("WCHAN", |r: &Row| Cell::opt_text(r.1.wchan.clone())),
+    ]
 }
 
 /// `prstat -mL` columns: the share of each LWP's life spent in each microstate (percent of `pr_rtime`),
 /// and its context switches, system calls and signals.
-fn prstat_ml(procs: &[&crate::model::Process]) -> Report {
-    let mut rows = Vec::new();
-    let mut records = Vec::new();
-    for p in procs {
-        for t in p.threads.iter().flatten() {
-            let Some(u) = &t.usage else { continue };
-            let pct = |v: f64| {
-                if u.real > 0.0 {
-                    format!("{:.1}", 100.0 * v / u.real)
-                } else {
-                    "-".into()
-                }
-            };
-            rows.push(vec![
-                p.pid.to_string(),
-                t.tid.to_string(),
-                t.name.as_ref().map_or("-".into(), |n| n.escaped()),
-                opt(t.class.as_deref()),
-                opt(t.state.as_deref()),
-                pct(u.user),
-                pct(u.system),
-                pct(u.trap),
-                pct(u.text_fault),
-                pct(u.data_fault),
-                pct(u.lock),
-                pct(u.sleep),
-                pct(u.wait_cpu),
-                u.voluntary_switches.to_string(),
-                u.involuntary_switches.to_string(),
-                u.syscalls.to_string(),
-                u.signals.to_string(),
-            ]);
-            let mut rec = serde_json::to_value(t).unwrap_or_default();
-            if let Some(obj) = rec.as_object_mut() {
-                obj.insert("pid".into(), json!(p.pid));
+fn prstat_ml(snapshot: &Snapshot, procs: &[&Process]) -> Report {
+    type Lwp<'a> = (&'a Process, &'a Thread, &'a Usage);
+    let rows: Vec<Lwp> = procs
+        .iter()
+        .flat_map(|p| {
+            p.threads
+                .iter()
+                .flatten()
+                .filter_map(move |t| t.usage.as_ref().map(|u| (*p, t, u)))
+        })
+        .collect();
+    let pct = |f: fn(&Usage) -> f64| {
+        move |r: &Lwp| {
+            let u = r.2;
+            if u.real > 0.0 {
+                Cell::Number(format!("{:.1}", 100.0 * f(u) / u.real))
+            } else {
+                Cell::Absent
             }
-            records.push(rec);
         }
-    }
-    let columns = [
-        "PID", "LWP", "NAME", "CLS", "S", "USR", "SYS", "TRP", "TFL", "DFL", "LCK", "SLP", "LAT",
-        "VCX", "ICX", "SCL", "SIG",
+    };
+    let cols: Vec<Col<Lwp>> = vec![
+        Col::num("PID", |r: &Lwp| Cell::num(r.0.pid)),
+        Col::num("LWP", |r: &Lwp| Cell::num(r.1.tid)),
+        Col::text("NAME", |r: &Lwp| name(r.1)),
+        Col::text("CLS", |r: &Lwp| Cell::opt_text(r.1.class.clone())),
+        Col::text("S", |r: &Lwp| Cell::opt_text(r.1.state.clone())),
+        Col::num("USR", pct(|u| u.user)),
+        Col::num("SYS", pct(|u| u.system)),
+        Col::num("TRP", pct(|u| u.trap)),
+        Col::num("TFL", pct(|u| u.text_fault)),
+        Col::num("DFL", pct(|u| u.data_fault)),
+        Col::num("LCK", pct(|u| u.lock)),
+        Col::num("SLP", pct(|u| u.sleep)),
+        Col::num("LAT", pct(|u| u.wait_cpu)),
+        Col::num("VCX", |r: &Lwp| Cell::num(r.2.voluntary_switches)),
+        Col::num("ICX", |r: &Lwp| Cell::num(r.2.involuntary_switches)),
+        Col::num("SCL", |r: &Lwp| Cell::num(r.2.syscalls)),
+        Col::num("SIG", |r: &Lwp| Cell::num(r.2.signals)),
     ];
-    let mut numeric = vec![true; columns.len()];
-    numeric[2] = false;
-    numeric[3] = false;
-    numeric[4] = false;
     Report {
         name: "threads",
         record_key: "threads",
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        numeric,
-        rows,
-        records,
+        table: build(&cols, rows.iter().copied()),
+        records: rows.iter().map(|&(p, t, _)| record(p, t)).collect(),
         ..Report::default()
     }
+    .about(snapshot)
 }
 
 #[cfg(test)]
@@ -157,12 +158,13 @@ mod tests {
     fn lists_threads_with_their_process() {
         let s = sample();
         let r = threads(&s, Some(102), &Filter::default()).unwrap();
-        assert_eq!(r.rows.len(), 2);
-        assert_eq!(r.rows[1][..4], ["102", "103", "io", "R"]);
+        let rows = r.table.texts();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1][..4], ["102", "103", "io", "R"]);
         assert_eq!(r.records[1]["pid"], 102);
         assert_eq!(r.records[1]["tid"], 103);
         let all = threads(&s, None, &Filter::default()).unwrap();
-        assert_eq!(all.rows.len(), 2);
+        assert_eq!(all.table.rows.len(), 2);
         assert!(threads(&s, Some(5), &Filter::default()).is_err());
     }
 }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Filter, Report};
+use super::table::{Cell, ColumnSpec, Kind, Table};
+use super::{Block, Filter, Report};
 use crate::model::{Process, Snapshot};
 
 /// The `tree` report. A process whose parent is not in the input is a root. With a filter, the selected
@@ -21,7 +22,7 @@ pub fn tree(snapshot: &Snapshot, filter: &Filter) -> Report {
         }
     }
     let shown = visible(snapshot, filter, &present, &children);
-    let mut text = String::new();
+    let mut text = Vec::new();
     let mut records = Vec::new();
     let mut rows = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -37,19 +38,21 @@ pub fn tree(snapshot: &Snapshot, filter: &Filter) -> Report {
     Report {
         name: "tree",
         record_key: "tree",
-        columns: vec![
-            "PID".into(),
-            "PPID".into(),
-            "DEPTH".into(),
-            "NSPID".into(),
-            "ARGS".into(),
-        ],
-        numeric: vec![true, true, true, false, false],
-        rows,
+        table: Table {
+            columns: vec![
+                ColumnSpec::new("PID", Kind::Number),
+                ColumnSpec::new("PPID", Kind::Number),
+                ColumnSpec::new("DEPTH", Kind::Number),
+                ColumnSpec::new("NSPID", Kind::Text),
+                ColumnSpec::new("ARGS", Kind::Text),
+            ],
+            rows,
+        },
         records,
         text: Some(text),
         ..Report::default()
     }
+    .about(snapshot)
 }
 
 /// The pids to draw: everything without a filter; otherwise matches, their ancestors and descendants.
@@ -97,8 +100,8 @@ fn walk(
     present: &BTreeMap<i32, &Process>,
     children: &BTreeMap<i32, Vec<i32>>,
     shown: &std::collections::BTreeSet<i32>,
-    text: &mut String,
-    rows: &mut Vec<Vec<String>>,
+    text: &mut Vec<Block>,
+    rows: &mut Vec<Vec<Cell>>,
     seen: &mut std::collections::BTreeSet<i32>,
     depth: usize,
 ) -> Value {
@@ -106,16 +109,13 @@ fn walk(
         return Value::Null;
     };
     seen.insert(pid);
-    text.push_str(prefix);
-    text.push_str(branch);
-    text.push_str(&label(p));
-    text.push('\n');
+    text.push(Block::Line(format!("{prefix}{branch}{}", label(p))));
     rows.push(vec![
-        pid.to_string(),
-        super::opt(p.ppid),
-        depth.to_string(),
-        nspid_text(p).unwrap_or_else(|| "-".into()),
-        p.command_line(),
+        Cell::num(pid),
+        Cell::opt_num(p.ppid),
+        Cell::num(depth),
+        Cell::opt_text(nspid_text(p)),
+        Cell::text(p.command_line()),
     ]);
     let kids: Vec<i32> = children
         .get(&pid)
@@ -208,9 +208,10 @@ mod tests {
     #[test]
     fn draws_forest_with_namespace_pids() {
         let r = tree(&sample(), &Filter::default());
-        let text = r.text.unwrap();
+        let mut out = Vec::new();
+        crate::report::render::render(&r, crate::report::Format::Table, None, &mut out).unwrap();
         assert_eq!(
-            text,
+            String::from_utf8(out).unwrap(),
             "1 /sbin/init\n└─ 100 unshare --pid --fork sleep\n   └─ 101 (ns: 1) sleep 100 200 \\xff\n      └─ 102 (ns: 2) worker\n"
         );
         assert_eq!(r.records.len(), 1);
@@ -228,7 +229,11 @@ mod tests {
         };
         let r = tree(&sample(), &f);
         assert_eq!(
-            r.rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+            r.table
+                .texts()
+                .iter()
+                .map(|r| r[0].clone())
+                .collect::<Vec<_>>(),
             ["1", "100", "101", "102"]
         );
         let f = Filter {
@@ -237,7 +242,7 @@ mod tests {
             ..Filter::default()
         };
         let r = tree(&sample(), &f);
-        assert_eq!(r.rows.len(), 4);
+        assert_eq!(r.table.rows.len(), 4);
     }
 
     #[test]
@@ -246,7 +251,7 @@ mod tests {
         s.processes[0].ppid = Some(102);
         let r = tree(&s, &Filter::default());
         // Every process has a present parent, so nothing is a root: each is still drawn exactly once.
-        assert_eq!(r.rows.len(), 4);
+        assert_eq!(r.table.rows.len(), 4);
         let f = Filter {
             pids: vec![101],
             ..Filter::default()

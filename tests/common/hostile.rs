@@ -44,7 +44,7 @@ pub fn analyze_bounded(raw: &RawSnapshot, what: &str) -> Snapshot {
         .flatten()
         {
             let mut out = Vec::new();
-            let _ = report::render::render(&r, &s, Format::Json, None, &mut out);
+            let _ = report::render::render(&r, Format::Json, None, &mut out);
         }
     }
     assert!(t.elapsed() < TIME_BOUND, "{what}: took {:?}", t.elapsed());

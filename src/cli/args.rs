@@ -1,0 +1,375 @@
+//! The command line's arguments and help texts (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use procsift::report::{self, Column, Filter, Format};
+
+const ABOUT: &str = "Process forensics: capture a host's process records, analyze them anywhere.";
+
+const AFTER_HELP: &str = "\
+INPUT is a snapshot archive written by `procsift capture` (.tar, or .tar.gz/.tar.zst), a directory shaped \
+like /proc (an extracted snapshot, or a tree copied from a Linux or Solaris host), a dump of NetBSD sysctl \
+answers, or an ELF core (Linux of any architecture, illumos/Solaris, FreeBSD, NetBSD). Without INPUT, every \
+report but `events` reads the live host.
+
+Tables fit the terminal when on one (the last column is cut, like ps) and are whole when piped. Values from \
+the evidence are shown with control and invisible characters escaped (\\n, \\x1b, \\u{202e}).
+
+Exit status: 0 done; 1 --pid/--user/--container matched no process, `diff` found differences, `verify` found \
+mismatches; 2 an error (one line on stderr).";
+
+/// `procsift`.
+#[derive(Parser)]
+#[command(name = "procsift", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Hide secrets in every report: environment values and secret-looking arguments (--password=...,
+    /// TOKEN=..., -p VALUE, user:password@ in URLs) become <redacted:HASH>, the same secret always the same
+    /// placeholder. The input is only read: an archive keeps its evidence and its hashes.
+    #[arg(long, global = true)]
+    pub redact: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Archive the live host's process records into one snapshot file.
+    #[command(after_help = CAPTURE_HELP)]
+    Capture(CaptureArgs),
+    /// List processes, like `ps -eo pid,ppid,user,stat,nlwp,rss,vsz,start,time,args`.
+    #[command(after_help = PS_HELP)]
+    Ps(PsArgs),
+    /// Show the parent/child forest, with each process's pid in every nested pid namespace.
+    #[command(after_help = TREE_HELP)]
+    Tree(ListArgs),
+    /// Everything about one process: arguments, environment, credentials, status, limits, namespaces, cgroup.
+    #[command(
+        override_usage = "procsift show [OPTIONS] [INPUT] <PID>",
+        after_help = "Examples:\n  procsift show 1\n  procsift show host.tar 5752\n  procsift show core.5752                 # a core's only process\n  procsift show host.tar 5752 --format json | jq .process.env"
+    )]
+    Show(PidArgs),
+    /// Threads of every process, or of one (LWPs; a core's threads with their signal and registers).
+    #[command(
+        override_usage = "procsift threads [OPTIONS] [INPUT] [PID]",
+        after_help = "Examples:\n  procsift threads host.tar\n  procsift threads host.tar 5752\n  procsift threads core.5752"
+    )]
+    Threads(OptPidArgs),
+    /// Memory map of one process, like `pmap -x`.
+    #[command(
+        override_usage = "procsift maps [OPTIONS] [INPUT] <PID>",
+        after_help = "Examples:\n  procsift maps host.tar 5752\n  procsift maps 1 --format csv\n  procsift maps core.5752                 # with what the core holds of each mapping"
+    )]
+    Maps(PidArgs),
+    /// Open files and sockets, like lsof: sockets joined to their endpoints and state.
+    #[command(
+        override_usage = "procsift files [OPTIONS] [INPUT] [PID]",
+        after_help = "Examples:\n  procsift files host.tar\n  procsift files host.tar 5752\n  procsift files core.5752\n  procsift files --format json | jq '.fds[] | select(.socket.state == \"LISTEN\")'"
+    )]
+    Files(OptPidArgs),
+    /// Process events recorded during a capture: fork, exec, exit, uid/gid/sid, ptrace, comm, coredump.
+    #[command(after_help = EVENTS_HELP)]
+    Events(EventsArgs),
+    /// Host facts, capture window, counts and warnings.
+    #[command(
+        after_help = "Examples:\n  procsift info host.tar\n  procsift info                         # the live host"
+    )]
+    Info(InputArgs),
+    /// What a process does with each signal, like `psig` (Solaris snapshots and cores).
+    #[command(
+        override_usage = "procsift signals [OPTIONS] [INPUT] <PID>",
+        after_help = "Examples:\n  procsift signals solaris-proc/ 1234\n  procsift signals host.tar 1234 --format json"
+    )]
+    Signals(PidArgs),
+    /// Explain a crash from an ELF core (Linux of any architecture, illumos/Solaris, FreeBSD, NetBSD).
+    #[command(after_help = CORE_HELP)]
+    Core(CoreArgs),
+    /// What changed between two snapshots: processes started and exited, and what changed in the others.
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
+    /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
+    #[command(
+        after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
+    )]
+    Verify(VerifyArgs),
+}
+
+// Paragraphs are single lines: clap wraps them at the terminal's width.
+const CAPTURE_HELP: &str = "Examples:
+  procsift capture -o host.tar
+  procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'
+  procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan
+
+The archive is written to a temporary name and renamed when complete. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
+
+Process events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after it (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the capture goes on, and the manifest and `info` say why events were not recorded.";
+
+const PS_HELP: &str = "Examples:
+  procsift ps                          # the live host
+  procsift ps host.tar --all           # with the processes that lived and died during the capture
+  procsift ps host.tar --sort -rss     # biggest first
+  procsift ps host.tar -o pid,user,nspid,cgroup,args --user www-data
+  procsift ps host.tar --format json | jq '.processes[] | select(.euid == 0) | .pid'
+
+Exit status 1 when --pid, --user or --container match no process (like ps -p).";
+
+const TREE_HELP: &str = "Examples:
+  procsift tree host.tar
+  procsift tree host.tar --all           # with processes known only from the capture's events
+  procsift tree host.tar --pid 5752     # one process with its ancestors and descendants
+  procsift tree --container 4026532500  # one pid namespace";
+
+const CORE_HELP: &str = "Examples:
+  procsift core core.1234
+  procsift core core.1234 --format json | jq .core.signal
+  procsift threads core.1234            # every report also reads a core
+  procsift maps core.1234               # the only process is the default PID
+
+Shows the signal and its code, the fault address and what is mapped there, the signalled thread's registers, every thread, the full argv and environment when the dumped stack holds them, the auxv, the notes, and which note each value came from.";
+
+const DIFF_HELP: &str = "Examples:
+  procsift diff 0200.tar 0205.tar                 # summary, then every change per process
+  procsift diff 0200.tar                          # against the live host, now
+  procsift diff 0200.tar 0205.tar --ignore-volatile --only exec,credentials,sockets
+  procsift diff 0200.tar 0205.tar --pid 5752 --format json | jq '.changes[] | select(.highlight)'
+  procsift diff before.tar core.5752              # a core against its process in a snapshot
+
+A process is (boot id, pid, start time): a reused pid is one process exiting and another starting. Kinds: system, started, exited, transient, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds, sockets, maps, limits, cpu, memory, io. Highlighted (!): privilege gains, new listening sockets, new executable anonymous or deleted-file mappings. cpu% and rates use the time between the captures.
+
+Exit status: 0 no differences, 1 differences, 2 trouble (as diff(1)).";
+
+const EVENTS_HELP: &str = "Examples:
+  procsift events host.tar                         # the timeline, in kernel time order
+  procsift events host.tar --kind exec,exit        # what ran, and how it ended
+  procsift events host.tar --pid 5752 --threads    # one process, with its threads' events
+  procsift events host.tar --format ndjson | jq 'select(.kind == \"exit\" and .signal)'
+
+`capture` records the events from before the scan until after it (plus --watch SECS); the live host has no recorded events, so INPUT is a capture. TIME is UTC. An exec's program (argv, exe) is read from /proc right after the event: a process that exited at once says `not read: ENOENT`. `lost` rows mark where the kernel dropped events (ENOBUFS).";
+
+/// `events`.
+#[derive(Args)]
+pub struct EventsArgs {
+    /// Snapshot archive written by `procsift capture` (the live host has no recorded events).
+    pub input: Option<PathBuf>,
+    /// Only events of these processes (repeat or separate with commas); a fork also matches its parent.
+    #[arg(long = "pid", value_delimiter = ',')]
+    pub pids: Vec<i32>,
+    /// Only these kinds: fork, exec, exit, uid, gid, sid, ptrace, comm, coredump (repeat or use commas).
+    #[arg(long = "kind", value_delimiter = ',')]
+    pub kinds: Vec<String>,
+    /// Also show thread creation and exit (by default only processes' own events).
+    #[arg(long)]
+    pub threads: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `diff`.
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot: archive, /proc-shaped directory, NetBSD dump or ELF core.
+    pub old: PathBuf,
+    /// The later snapshot (default: the live host, read now).
+    pub new: Option<PathBuf>,
+    /// Only these kinds of change (repeat or separate with commas; the list is in the help below).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Only these pids (repeat or separate with commas); host-wide changes are then left out.
+    #[arg(long = "pid", value_delimiter = ',')]
+    pub pids: Vec<i32>,
+    /// Leave out these kinds or fields (e.g. cpu,io,euid,ns/net,limit); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Leave out what changes by itself on a running host: cpu, memory, io, load average, available
+    /// memory and the process count.
+    #[arg(long)]
+    pub ignore_volatile: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `capture`.
+#[derive(Args)]
+pub struct CaptureArgs {
+    /// Output file (default: procsift-<host>-<UTC time>.tar in the current directory).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Leave out process environments (they may hold secrets).
+    #[arg(long)]
+    pub no_environ: bool,
+    /// Case identifier, kept in the manifest (chain of custody).
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Who ran the capture, kept in the manifest.
+    #[arg(long)]
+    pub examiner: Option<String>,
+    /// Free-text note, kept in the manifest.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Seconds after which a blocked read (a process stuck in D state) is abandoned and recorded.
+    #[arg(long, default_value_t = 2.0)]
+    pub read_timeout: f64,
+    /// Go on recording process events for SECS seconds after the scan, before closing the archive.
+    #[arg(long, value_name = "SECS", default_value_t = 0.0)]
+    pub watch: f64,
+    /// Do not record process events.
+    #[arg(long, conflicts_with = "watch")]
+    pub no_events: bool,
+    /// Hidden, for tests: read this directory instead of /proc (a fake tree; see README, "Security and
+    /// reliability").
+    #[arg(long, hide = true)]
+    pub proc_root: Option<PathBuf>,
+    /// Hidden, for tests: read passwd, group and os-release from this directory instead of /etc.
+    #[arg(long, hide = true)]
+    pub etc_root: Option<PathBuf>,
+}
+
+/// Options every report takes.
+#[derive(Args)]
+pub struct Common {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `--pid`, `--user`, `--container`.
+#[derive(Args)]
+pub struct Filters {
+    /// Only these pids (repeat or separate with commas).
+    #[arg(long = "pid", value_delimiter = ',')]
+    pub pids: Vec<i32>,
+    /// Only processes whose real or effective user is this name or uid (repeat or separate with commas).
+    #[arg(long = "user", value_delimiter = ',')]
+    pub users: Vec<String>,
+    /// Only processes in this container: a pid-namespace inode, or text found in a cgroup path.
+    #[arg(long)]
+    pub container: Option<String>,
+}
+
+impl Filters {
+    /// The report filter.
+    pub fn filter(&self) -> Filter {
+        Filter {
+            pids: self.pids.clone(),
+            users: self.users.clone(),
+            container: self.container.clone(),
+        }
+    }
+
+    /// The filter as the user wrote it (`--pid 7,8 --user www`), for messages.
+    pub fn describe(&self) -> String {
+        let join = |v: Vec<String>| v.join(",");
+        let mut parts = Vec::new();
+        if !self.pids.is_empty() {
+            parts.push(format!(
+                "--pid {}",
+                join(self.pids.iter().map(|p| p.to_string()).collect())
+            ));
+        }
+        if !self.users.is_empty() {
+            parts.push(format!("--user {}", join(self.users.clone())));
+        }
+        if let Some(c) = &self.container {
+            parts.push(format!("--container {c}"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Reports that take only an input.
+#[derive(Args)]
+pub struct InputArgs {
+    /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host).
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Reports that list processes (`tree`; `ps` adds to them).
+#[derive(Args)]
+pub struct ListArgs {
+    /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host).
+    pub input: Option<PathBuf>,
+    /// Also the processes known only from the capture's process events (they started or exited during
+    /// the capture and were not read), marked with how they exited.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub filters: Filters,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `ps`.
+#[derive(Args)]
+pub struct PsArgs {
+    #[command(flatten)]
+    pub list: ListArgs,
+    /// Sort by these columns; prefix with - for descending (e.g. --sort -rss,pid).
+    #[arg(long, allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Columns to show, comma-separated (e.g. pid,ppid,user,nspid,args). `--help` lists them.
+    #[arg(short = 'o', long = "columns", long_help = columns_help())]
+    pub columns: Option<String>,
+}
+
+/// `[INPUT] PID` (show, maps, signals).
+#[derive(Args)]
+pub struct PidArgs {
+    /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host). A lone
+    /// number is the PID: name a file called like a number as ./1234.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<String>,
+    /// The process id (optional for a core: its only process).
+    #[arg(value_name = "PID")]
+    pub pid: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `[INPUT] [PID]` (threads, files).
+#[derive(Args)]
+pub struct OptPidArgs {
+    /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host). A lone
+    /// number is the PID: name a file called like a number as ./1234.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<String>,
+    /// Only this process.
+    #[arg(value_name = "PID")]
+    pub pid: Option<String>,
+    #[command(flatten)]
+    pub filters: Filters,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `core`.
+#[derive(Args)]
+pub struct CoreArgs {
+    /// The core file.
+    pub core: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The snapshot archive to check.
+    pub snapshot: PathBuf,
+}
+
+fn columns_help() -> String {
+    format!(
+        "Columns to show, comma-separated. Known columns: {}. Default: {}.",
+        Column::names().join(", "),
+        report::DEFAULT_PS_COLUMNS
+            .iter()
+            .map(|c| c.key())
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}

@@ -1,0 +1,298 @@
+//! What each report command does: read the input, build the report, write it, choose the exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use procsift::analyze::{self, Detail};
+use procsift::capture::{self, CaptureOptions};
+use procsift::diff::Kind;
+use procsift::model::Snapshot;
+use procsift::report::{self, Column, Format, PsOptions, Report};
+use procsift::snapshot::reader::OpenOptions;
+use procsift::{Error, Result};
+
+use super::Context;
+use super::args::{Command, DiffArgs, Filters};
+use super::{archive, output};
+
+/// Runs `command`.
+pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Capture(a) => archive::capture(ctx, a),
+        Command::Verify(a) => archive::verify(&a.snapshot),
+        Command::Diff(a) => diff(ctx, a),
+        Command::Ps(a) => {
+            let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
+            if a.list.all {
+                snapshot.include_event_processes();
+            }
+            let format = a.list.common.format;
+            let mut opts = PsOptions {
+                filter: a.list.filters.filter(),
+                records: matches!(format, Format::Json | Format::Ndjson),
+                all: a.list.all,
+                ..PsOptions::default()
+            };
+            if let Some(cols) = &a.columns {
+                opts.columns = Some(Column::parse_list(cols).map_err(Error::Usage)?);
+            }
+            if let Some(sort) = &a.sort {
+                opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
+            }
+            let report = report::ps(&snapshot, &opts);
+            filtered(report, snapshot, &a.list.filters, format)
+        }
+        Command::Tree(a) => {
+            let mut snapshot = load(ctx, a.input.as_deref(), Detail::SUMMARY)?;
+            if a.all {
+                snapshot.include_event_processes();
+            }
+            let report = report::tree(&snapshot, &a.filters.filter());
+            filtered(report, snapshot, &a.filters, a.common.format)
+        }
+        Command::Show(a) => {
+            let (input, pid) = input_and_pid(a.input, a.pid)?;
+            need_pid(input.as_deref(), pid, "show")?;
+            let snapshot = load(ctx, input.as_deref(), Detail::FULL)?;
+            let pid = pid_or_single(&snapshot, pid, "show")?;
+            shown(report::show(&snapshot, pid)?, snapshot, a.common.format)
+        }
+        Command::Maps(a) => {
+            let (input, pid) = input_and_pid(a.input, a.pid)?;
+            need_pid(input.as_deref(), pid, "maps")?;
+            let detail = Detail {
+                maps: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let pid = pid_or_single(&snapshot, pid, "maps")?;
+            shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
+        }
+        Command::Threads(a) => {
+            let (input, pid) = input_and_pid(a.input, a.pid)?;
+            let detail = Detail {
+                threads: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let report = report::threads(&snapshot, pid, &a.filters.filter())?;
+            match pid {
+                Some(_) => shown(report, snapshot, a.common.format),
+                None => filtered(report, snapshot, &a.filters, a.common.format),
+            }
+        }
+        Command::Files(a) => {
+            let (input, pid) = input_and_pid(a.input, a.pid)?;
+            let detail = Detail {
+                fds: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let report = report::files(&snapshot, pid, &a.filters.filter())?;
+            match pid {
+                Some(_) => shown(report, snapshot, a.common.format),
+                None => filtered(report, snapshot, &a.filters, a.common.format),
+            }
+        }
+        Command::Info(a) => {
+            let detail = Detail {
+                threads: true,
+                fds: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(ctx, a.input.as_deref(), detail)?;
+            shown(report::info(&snapshot), snapshot, a.common.format)
+        }
+        Command::Signals(a) => {
+            let (input, pid) = input_and_pid(a.input, a.pid)?;
+            need_pid(input.as_deref(), pid, "signals")?;
+            let detail = Detail {
+                limits: true,
+                ..Detail::SUMMARY
+            };
+            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let pid = pid_or_single(&snapshot, pid, "signals")?;
+            shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
+        }
+        Command::Core(a) => {
+            let snapshot = load(ctx, Some(&a.core), Detail::FULL)?;
+            shown(report::core(&snapshot)?, snapshot, a.common.format)
+        }
+        Command::Events(a) => {
+            let Some(input) = a.input else {
+                return Err(Error::Usage(
+                    "the live host has no recorded process events: record them with `procsift capture \
+                     -o FILE` (add --watch SECS to record longer), then run `procsift events FILE`"
+                        .into(),
+                ));
+            };
+            let snapshot = load(ctx, Some(&input), Detail::SUMMARY)?;
+            let opts = report::EventsOptions {
+                pids: a.pids,
+                kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
+                threads: a.threads,
+            };
+            shown(report::events(&snapshot, &opts)?, snapshot, a.common.format)
+        }
+    }
+}
+
+/// Writes the report (exit status 0). The report and the model are left to the process exit: freeing a
+/// model of thousands of processes would cost more time than the report took.
+fn shown(report: Report, snapshot: Snapshot, format: Format) -> Result<ExitCode> {
+    output::emit(&report, format)?;
+    std::mem::forget((report, snapshot));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the report of a list filtered by `--pid`/`--user`/`--container`; when the filter matches no
+/// process the (empty) report is still written, a line on stderr says so and the exit status is 1, as
+/// `ps -p` does.
+fn filtered(
+    report: Report,
+    snapshot: Snapshot,
+    filters: &Filters,
+    format: Format,
+) -> Result<ExitCode> {
+    let filter = filters.filter();
+    let unmatched = !filter.is_empty() && filter.select(&snapshot).next().is_none();
+    let source = snapshot.source.path.clone();
+    shown(report, snapshot, format)?;
+    if !unmatched {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let within = if source.is_empty() {
+        String::new()
+    } else {
+        format!(" in {source}")
+    };
+    output::error(&format!(
+        "no process matches {}{within}",
+        filters.describe()
+    ));
+    Ok(ExitCode::from(1))
+}
+
+fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
+    let only = a
+        .only
+        .iter()
+        .map(|k| Kind::parse(k.trim()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let mut ignore: Vec<String> = a.ignore.iter().map(|s| s.trim().to_string()).collect();
+    if a.ignore_volatile {
+        ignore.extend(procsift::diff::VOLATILE.iter().map(|s| s.to_string()));
+    }
+    let opts = procsift::diff::Options {
+        only,
+        pids: a.pids,
+        ignore,
+    };
+    let detail = Detail {
+        fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets),
+        maps: opts.wants_kind(Kind::Maps),
+        limits: opts.wants_kind(Kind::Limits),
+        ..Detail::SUMMARY
+    };
+    // The two inputs are independent: read them at the same time.
+    let (old, new) = std::thread::scope(|s| {
+        let new = s.spawn(|| load(ctx, a.new.as_deref(), detail));
+        let old = load(ctx, Some(&a.old), detail);
+        (
+            old,
+            new.join()
+                .unwrap_or_else(|_| Err(Error::Usage("reading NEW failed".into()))),
+        )
+    });
+    let (old, new) = (old?, new?);
+    let d = procsift::diff::compare(&old, &new, &opts)?;
+    output::emit(&report::diff(&d), a.common.format)?;
+    let code = if d.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    std::mem::forget((old, new, d));
+    Ok(code)
+}
+
+/// The pid the user gave, or the only process of a core or of a one-process input.
+fn pid_or_single(snapshot: &Snapshot, pid: Option<i32>, command: &str) -> Result<i32> {
+    match (pid, snapshot.processes.as_slice()) {
+        (Some(pid), _) => Ok(pid),
+        // A core, or a one-process input (`/proc/<pid>`, a copy of one process's directory).
+        (None, [only]) => Ok(only.pid),
+        (None, _) => Err(pid_required(command)),
+    }
+}
+
+/// Without INPUT (the live host) a PID is required: say so before reading the host.
+fn need_pid(input: Option<&Path>, pid: Option<i32>, command: &str) -> Result<()> {
+    match (input, pid) {
+        (None, None) => Err(pid_required(command)),
+        _ => Ok(()),
+    }
+}
+
+fn pid_required(command: &str) -> Error {
+    Error::Usage(format!(
+        "a PID is required: procsift {command} [INPUT] PID; see 'procsift {command} --help'"
+    ))
+}
+
+/// Splits `[INPUT] [PID]`: with two values the first is the input; a single value is a PID when it is a
+/// number (a file named like a number is given with a path: `./1234`), otherwise the input.
+fn input_and_pid(
+    first: Option<String>,
+    second: Option<String>,
+) -> Result<(Option<PathBuf>, Option<i32>)> {
+    let parse_pid = |s: &str| {
+        s.parse::<i32>()
+            .map_err(|_| Error::Usage(format!("not a process id: {s:?}")))
+    };
+    match (first, second) {
+        (None, _) => Ok((None, None)),
+        (Some(one), None) if one.parse::<i32>().is_ok() => Ok((None, Some(parse_pid(&one)?))),
+        (Some(one), None) => Ok((Some(PathBuf::from(one)), None)),
+        (Some(input), Some(pid)) => Ok((Some(PathBuf::from(input)), Some(parse_pid(&pid)?))),
+    }
+}
+
+/// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
+/// when `--redact` was given.
+pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
+    let snapshot = match input {
+        Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
+        None => analyze::analyze_with(
+            &capture::capture_to_memory(&CaptureOptions::default())?,
+            detail,
+        ),
+    };
+    Ok(if ctx.redact {
+        procsift::model::redact::redacted(snapshot)
+    } else {
+        snapshot
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_number_is_a_pid() {
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(input_and_pid(s("1"), None).unwrap(), (None, Some(1)));
+        assert_eq!(
+            input_and_pid(s("./1"), None).unwrap(),
+            (Some(PathBuf::from("./1")), None)
+        );
+        assert_eq!(
+            input_and_pid(s("host.tar"), s("5752")).unwrap(),
+            (Some(PathBuf::from("host.tar")), Some(5752))
+        );
+        assert!(input_and_pid(s("host.tar"), s("x")).is_err());
+        assert_eq!(input_and_pid(None, None).unwrap(), (None, None));
+    }
+}

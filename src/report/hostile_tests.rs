@@ -1,0 +1,236 @@
+//! Every report over a model whose every text came from a hostile process: newlines, carriage returns,
+//! ESC and C1 sequences, DEL, bidirectional overrides and invisible characters in argv, comm, paths,
+//! environment, thread names, user names, cgroups, sockets, limits, namespaces, core notes and auxv, process
+//! events, signal names, the host's facts, and warnings. Table and text (piped and on a terminal) and CSV
+//! never carry one of those characters raw and keep one record per line; JSON keeps the exact bytes.
+
+use serde_json::Value;
+
+use super::testutil::sample;
+use super::*;
+use crate::bytes::{ByteString, unescape};
+use crate::model::*;
+
+/// Every character that must not reach a terminal, in one string.
+const EVIL: &str =
+    "A\nB\rC\tD\x1b[31mE\x07F\x7fG\u{9b}2JH\u{85}I\u{202e}J\u{2066}K\u{200b}L\u{2028}M\u{feff}N";
+/// The same as raw bytes, with a byte that is not UTF-8.
+const EVIL_BYTES: &[u8] = b"a\nb\x1b]0;title\x07c\xc2\x9bd\xe2\x80\xaee\xff\r";
+
+fn evil(tag: &str) -> String {
+    format!("{tag}:{EVIL}")
+}
+
+fn hostile() -> Snapshot {
+    let mut s = sample();
+    s.source.path = evil("path");
+    s.host.hostname = Some(evil("host"));
+    s.host.os_release = Some(evil("os"));
+    s.warnings
+        .push(Warning::at(evil("member"), 3, evil("message")));
+    for p in &mut s.processes {
+        p.comm = Some(ByteString::new(EVIL_BYTES));
+        let mut argv = vec![ByteString::from(evil("arg").as_str())];
+        argv.push(ByteString::new(EVIL_BYTES));
+        p.argv = Some(argv);
+        p.env = Some(vec![ByteString::from(evil("ENV=").as_str())]);
+        p.exe = Some(ByteString::new(EVIL_BYTES));
+        p.cwd = Some(ByteString::from(evil("cwd").as_str()));
+        p.cgroup = Some(vec![ByteString::from(evil("0::/cg").as_str())]);
+        p.cred.user = Some(evil("user"));
+        p.cred.euser = Some(evil("euser"));
+        p.state = Some(evil("S"));
+        p.wchan = Some(evil("wchan"));
+        p.tty_name = Some(evil("tty"));
+        p.limits = Some(vec![Limit {
+            name: evil("limit"),
+            soft: Some(1),
+            hard: None,
+            unit: Some(evil("unit")),
+        }]);
+        p.namespaces = Some(vec![Namespace {
+            kind: evil("ns"),
+            inode: 1,
+            link: Some(evil("link")),
+        }]);
+        p.signal_actions = Some(vec![SignalAction {
+            signal: 1,
+            name: Some(evil("SIG")),
+            action: evil("action"),
+            handler: None,
+            mask: vec![evil("mask")],
+            flags: vec![evil("flag")],
+        }]);
+        for t in p.threads.iter_mut().flatten() {
+            t.name = Some(ByteString::new(EVIL_BYTES));
+            t.wchan = Some(evil("twchan"));
+            t.state = Some(evil("T"));
+        }
+        for fd in p.fds.iter_mut().flatten() {
+            fd.target = Some(ByteString::from(evil("fd").as_str()));
+            fd.mode = Some(evil("mode"));
+            if let Some(sock) = &mut fd.socket {
+                sock.state = Some(evil("LISTEN"));
+                if let Some(l) = &mut sock.local {
+                    l.address = ByteString::from(evil("addr").as_str());
+                }
+            }
+        }
+        for m in p.maps.iter_mut().flatten() {
+            m.path = Some(ByteString::new(EVIL_BYTES));
+            m.perms = evil("perms");
+        }
+    }
+    s.events = Some(EventLog {
+        recorded: true,
+        events: vec![ProcEvent {
+            kind: "exec".into(),
+            pid: Some(101),
+            tgid: Some(101),
+            argv: Some(vec![ByteString::new(EVIL_BYTES)]),
+            exe: Some(ByteString::from(evil("exe").as_str())),
+            details_error: Some(evil("err")),
+            ..ProcEvent::default()
+        }],
+        ..EventLog::default()
+    });
+    s
+}
+
+/// A core of one hostile process.
+fn hostile_core() -> Snapshot {
+    let mut s = hostile();
+    s.processes.truncate(1);
+    s.core = Some(CoreInfo {
+        os: evil("os"),
+        arch: evil("arch"),
+        elf_class: 64,
+        byte_order: crate::abi::Endianness::Little,
+        kernel: Some(evil("kernel")),
+        signal: Some(CoreSignal {
+            number: 11,
+            name: Some(evil("SIGSEGV")),
+            code_name: Some(evil("code")),
+            source: evil("source"),
+            ..CoreSignal::default()
+        }),
+        auxv: vec![AuxEntry {
+            name: Some(evil("AT_EXECFN")),
+            kind: 31,
+            value: 0x1000,
+            string: Some(ByteString::new(EVIL_BYTES)),
+        }],
+        notes: vec![NoteSummary {
+            owner: evil("CORE"),
+            kind: 1,
+            name: Some(evil("NT_PRSTATUS")),
+            size: 1,
+            offset: 2,
+        }],
+        provenance: vec![Provenance {
+            field: evil("pid"),
+            source: evil("note"),
+        }],
+    });
+    s
+}
+
+fn reports(s: &Snapshot) -> Vec<Report> {
+    let all = Filter::default();
+    let mut out = vec![
+        ps(s, &PsOptions::default()),
+        ps(
+            s,
+            &PsOptions {
+                columns: Some(Column::parse_list(&Column::names().join(",")).unwrap()),
+                ..PsOptions::default()
+            },
+        ),
+        tree(s, &all),
+        info(s),
+        threads(s, None, &all).unwrap(),
+        files(s, None, &all).unwrap(),
+    ];
+    let pid = s.processes[s.processes.len() - 1].pid;
+    out.push(show(s, pid).unwrap());
+    out.push(maps(s, pid).unwrap());
+    out.push(signals(s, pid).unwrap());
+    out.extend(events(s, &EventsOptions::default()).ok());
+    out.extend(core(s).ok());
+    out
+}
+
+/// No character that needs escaping, and no line but those the layout makes.
+fn assert_inert(what: &str, text: &str) {
+    for c in text.chars() {
+        assert!(
+            c == '\n' || !escape::needs_escape(c),
+            "{what}: raw {c:?} in:\n{text}"
+        );
+    }
+}
+
+fn render_to(r: &Report, format: Format, width: Option<usize>) -> String {
+    let mut out = Vec::new();
+    render::render(r, format, width, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn no_report_lets_a_control_character_through() {
+    for s in [hostile(), hostile_core()] {
+        let mut reports = reports(&s);
+        reports.push(diff(
+            &crate::diff::compare(&sample(), &s, &crate::diff::Options::default()).unwrap(),
+        ));
+        for r in &reports {
+            for width in [None, Some(80), Some(20)] {
+                let text = render_to(r, Format::Table, width);
+                assert_inert(&format!("{} table {width:?}", r.name), &text);
+                assert!(!text.is_empty(), "{}", r.name);
+            }
+            let csv = render_to(r, Format::Csv, None);
+            assert_inert(&format!("{} csv", r.name), &csv);
+            // One CSV line per row: a value never adds a line.
+            assert_eq!(csv.lines().count(), r.table.rows.len() + 1, "{}", r.name);
+        }
+        // One process, one line: `ps` and `tree` print a line per process.
+        let n = s.processes.len();
+        let ps_text = render_to(&reports[0], Format::Table, None);
+        assert_eq!(ps_text.lines().count(), n + 1, "{ps_text}");
+        let tree_text = render_to(&reports[2], Format::Table, Some(80));
+        assert_eq!(tree_text.lines().count(), n, "{tree_text}");
+    }
+}
+
+#[test]
+fn json_keeps_the_exact_bytes() {
+    let s = hostile();
+    let r = show(&s, 102).unwrap();
+    let doc: Value = serde_json::from_str(&render_to(&r, Format::Json, None)).unwrap();
+    let p = &doc["process"];
+    let bytes = |v: &Value| unescape(v.as_str().unwrap()).unwrap();
+    assert_eq!(bytes(&p["comm"]), EVIL_BYTES);
+    assert_eq!(bytes(&p["argv"][0]), evil("arg").as_bytes());
+    assert_eq!(bytes(&p["argv"][1]), EVIL_BYTES);
+    assert_eq!(bytes(&p["env"][0]), evil("ENV=").as_bytes());
+    assert_eq!(p["user"], evil("user"));
+    assert_eq!(doc["warnings"][1]["member"], evil("member"));
+    let nd = render_to(&ps(&s, &PsOptions::default()), Format::Ndjson, None);
+    let first: Value = serde_json::from_str(nd.lines().next().unwrap()).unwrap();
+    assert_eq!(bytes(&first["argv"][1]), EVIL_BYTES);
+}
+
+#[test]
+fn tables_show_the_escapes() {
+    let s = hostile();
+    let text = render_to(&show(&s, 102).unwrap(), Format::Table, None);
+    assert!(
+        text.contains("a\\nb\\x1b]0;title\\x07c\\u{9b}d\\u{202e}e\\xff\\r"),
+        "{text}"
+    );
+    assert!(
+        text.contains("arg:A\\nB\\rC\\tD\\x1b[31mE\\x07F\\x7fG\\u{9b}2JH\\u{85}I\\u{202e}J\\u{2066}K\\u{200b}L\\u{2028}M\\u{feff}N"),
+        "{text}"
+    );
+}
