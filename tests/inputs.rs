@@ -275,3 +275,88 @@ fn inputs_that_are_not_snapshots_are_one_line_errors() {
         }
     }
 }
+
+/// A live `ps` reads what `ps` reads — each process's `stat`, `status` and `cmdline` — and a live
+/// `show PID` only that process (both read every member of every process before, 4.5 times slower than
+/// `ps aux`). The speed itself is measured by bench/run.sh.
+#[test]
+fn live_reports_read_only_what_they_show() {
+    let mut sleeper = Command::new("sleep").arg("300").spawn().unwrap();
+    let pid = sleeper.id();
+    let dir = TempDir::new("live-trace");
+    let log = dir.path().join("strace.log");
+    let trace = |args: &[&str]| {
+        let mut cmd = Command::new("strace");
+        cmd.args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=open,openat,openat2,readlink,readlinkat",
+            "-o",
+        ])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_procsift"))
+        .args(args);
+        let out = run_bounded(cmd, 60);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The Rust runtime reads /proc/self/maps at start-up (the main thread's stack guard).
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("\"/proc/self/"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let opened = trace(&["ps"]);
+    for name in [
+        "environ",
+        "maps",
+        "smaps_rollup",
+        "limits",
+        "io",
+        "cgroup",
+        "exe",
+        "cwd",
+        "fd",
+        "task",
+    ] {
+        assert!(
+            !opened.lines().any(|l| opens(l, name)),
+            "live ps read {name}: {}",
+            opened.lines().find(|l| opens(l, name)).unwrap_or_default()
+        );
+    }
+    for name in ["stat", "status", "cmdline"] {
+        assert!(
+            opened.lines().any(|l| opens(l, name)),
+            "live ps never read {name}"
+        );
+    }
+    // show PID: that process's directory, and no other process's.
+    let opened = trace(&["show", &pid.to_string()]);
+    let others: Vec<&str> = opened
+        .lines()
+        .filter(|l| {
+            let Some(q) = l.split('"').nth(1) else {
+                return false;
+            };
+            let q = q.strip_prefix("/proc/").unwrap_or(q);
+            q.split('/').next().is_some_and(|first| {
+                !first.is_empty()
+                    && first.bytes().all(|b| b.is_ascii_digit())
+                    && first != pid.to_string()
+            })
+        })
+        .collect();
+    assert!(
+        others.is_empty(),
+        "show {pid} read other processes: {others:?}"
+    );
+    assert!(opened.contains(&format!("\"{pid}\"")), "{opened}");
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+}

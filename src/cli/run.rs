@@ -22,10 +22,6 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Verify(a) => archive::verify(&a.snapshot),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
-            let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
-            if a.list.all {
-                snapshot.include_event_processes();
-            }
             let format = a.list.common.format;
             let mut opts = PsOptions {
                 filter: a.list.filters.filter(),
@@ -38,6 +34,11 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             }
             if let Some(sort) = &a.sort {
                 opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
+            }
+            let pids = Some(a.list.filters.pids.clone()).filter(|p| !p.is_empty());
+            let mut snapshot = load_only(ctx, a.list.input.as_deref(), ps_detail(&opts), pids)?;
+            if a.list.all {
+                snapshot.include_event_processes();
             }
             let report = report::ps(&snapshot, &opts);
             filtered(report, snapshot, &a.list.filters, format)
@@ -53,7 +54,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Show(a) => {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             need_pid(input.as_deref(), pid, "show")?;
-            let snapshot = load(ctx, input.as_deref(), Detail::FULL)?;
+            let snapshot = load_only(ctx, input.as_deref(), Detail::FULL, pid.map(|p| vec![p]))?;
             let pid = pid_or_single(&snapshot, pid, "show")?;
             shown(report::show(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -64,7 +65,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_only(ctx, input.as_deref(), detail, pid.map(|p| vec![p]))?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -74,7 +75,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 threads: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?;
             let report = report::threads(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -87,7 +88,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?;
             let report = report::files(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -110,7 +111,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 limits: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_only(ctx, input.as_deref(), detail, pid.map(|p| vec![p]))?;
             let pid = pid_or_single(&snapshot, pid, "signals")?;
             shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -259,13 +260,71 @@ fn input_and_pid(
     }
 }
 
+/// The detail a `ps` needs: only what its columns, sort keys and filters show. With the usual columns
+/// a live or directory read then fetches each process's `stat`, `status` and `cmdline`, as `ps` itself
+/// does; JSON records carry every field, so they take the summary.
+fn ps_detail(opts: &PsOptions) -> Detail {
+    let extra = |c: &Column| {
+        matches!(
+            c,
+            Column::Exe | Column::Pidns | Column::Netns | Column::Cgroup | Column::Pss
+        )
+    };
+    let columns = opts.columns.as_deref().unwrap_or_default();
+    if opts.records
+        || opts.filter.container.is_some()
+        || columns.iter().any(extra)
+        || opts.sort.iter().any(|(c, _)| extra(c))
+    {
+        Detail::SUMMARY
+    } else {
+        Detail::LIST
+    }
+}
+
+/// The processes a report about `pid` (or the `--pid` filter) needs read; `None` for all.
+fn only(pid: Option<i32>, filters: &Filters) -> Option<Vec<i32>> {
+    match pid {
+        Some(p) => Some(vec![p]),
+        None => Some(filters.pids.clone()).filter(|p| !p.is_empty()),
+    }
+}
+
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
 /// when `--redact` was given.
 pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
+    load_only(ctx, input, detail, None)
+}
+
+/// Like [`load`]; a live or directory read fetches only the members `detail` needs, and only of the
+/// processes `pids` names when given (archives and cores hold what they hold).
+pub fn load_only(
+    ctx: Context,
+    input: Option<&Path>,
+    detail: Detail,
+    pids: Option<Vec<i32>>,
+) -> Result<Snapshot> {
+    let select = procsift::snapshot::Selection {
+        pids,
+        ..detail.selection()
+    };
     let snapshot = match input {
-        Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
+        Some(path) => analyze::open(
+            path,
+            detail,
+            &OpenOptions {
+                select,
+                ..OpenOptions::default()
+            },
+        )?,
         None => analyze::analyze_with(
-            &capture::capture_to_memory(&CaptureOptions::default())?,
+            &capture::capture_to_memory(&CaptureOptions {
+                reading: capture::Reading {
+                    select,
+                    ..capture::Reading::default()
+                },
+                ..CaptureOptions::default()
+            })?,
             detail,
         ),
     };
