@@ -34,6 +34,8 @@ pub mod model;
 pub mod os;
 pub mod report;
 pub mod snapshot;
+#[cfg(test)]
+mod testdata;
 pub mod time;
 
 pub use error::{Error, Result};

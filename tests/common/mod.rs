@@ -9,6 +9,10 @@ use std::process::{Child, Command, Output, Stdio};
 use serde_json::Value;
 
 pub mod hostile;
+#[path = "../../src/testdata.rs"]
+mod testdata;
+#[allow(unused_imports)]
+pub use testdata::{corpus, corpus_bytes, corpus_dir};
 
 /// The procsift binary under test.
 pub fn bin() -> Command {
@@ -61,14 +65,7 @@ impl Drop for TempDir {
     }
 }
 
-/// The shared corpus beside the checkout.
-pub fn corpus(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(rel)
-}
-
-/// A running spawnee (tests/fixtures/spawnee.c) inside a new pid namespace.
+/// A running spawnee (testdata/fixtures/spawnee.c) inside a new pid namespace.
 pub struct Spawnee {
     /// The `unshare` process; killing it kills the namespace's init, the spawnee.
     pub unshare: Child,
@@ -97,7 +94,7 @@ impl Drop for Spawnee {
 pub fn spawn(args: &[&[u8]], marker: &str) -> Spawnee {
     let dir = TempDir::new("spawnee");
     let exe = dir.path().join("spawnee");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spawnee.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/spawnee.c");
     let cc = Command::new("gcc")
         .args(["-O1", "-pthread", "-o"])
         .arg(&exe)
