@@ -2,15 +2,13 @@
 //! checking that the warnings damage causes name the damaged member.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::Instant;
 
 use procsift::analyze::{self, Detail};
 use procsift::model::{Snapshot, Source};
 use procsift::report::{self, Format, PsOptions};
 use procsift::snapshot::{Member, MemoryBuilder, RawSnapshot};
-
-/// The longest one analysis of one damaged fixture tree may take (a debug build on a loaded machine).
-pub const TIME_BOUND: Duration = Duration::from_secs(5);
 
 /// A copy of `raw` with the member `path` replaced by `bytes`.
 pub fn with_member(raw: &RawSnapshot, path: &str, bytes: &[u8]) -> RawSnapshot {
@@ -26,7 +24,9 @@ pub fn with_member(raw: &RawSnapshot, path: &str, bytes: &[u8]) -> RawSnapshot {
     b.build(None, Vec::new(), Source::default())
 }
 
-/// Analyzes and reports over `raw`, within the time bound; returns the model.
+/// Analyzes and reports over `raw`; returns the model. How long that takes is the benchmark's to
+/// measure, not a test's to assert: with `PROCSIFT_TIMES=FILE` each analysis appends `what<TAB>seconds` to
+/// FILE (bench/run.sh reports the slowest against the 5 s the README promises).
 pub fn analyze_bounded(raw: &RawSnapshot, what: &str) -> Snapshot {
     let t = Instant::now();
     let s = analyze::analyze_with(raw, Detail::FULL);
@@ -47,7 +47,20 @@ pub fn analyze_bounded(raw: &RawSnapshot, what: &str) -> Snapshot {
             let _ = report::render::render(&r, Format::Json, None, &mut out);
         }
     }
-    assert!(t.elapsed() < TIME_BOUND, "{what}: took {:?}", t.elapsed());
+    if let Some(file) = std::env::var_os("PROCSIFT_TIMES") {
+        let line = format!(
+            "{}\t{:.6}\n",
+            what.replace(['\t', '\n'], " "),
+            t.elapsed().as_secs_f64()
+        );
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(file)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
     s
 }
 
