@@ -360,3 +360,18 @@ fn live_reports_read_only_what_they_show() {
     let _ = sleeper.kill();
     let _ = sleeper.wait();
 }
+
+/// `verify` of a core or a directory says what the input is in the user's words (it named an internal
+/// function, `analyze::open`, before), one line, exit 2.
+#[test]
+fn verify_refuses_cores_and_directories_in_plain_words() {
+    let core = common::corpus("linux/elfutils-testfile71-x86_64.core");
+    for input in [core.as_path(), Path::new("/proc")] {
+        let out = common::bin().arg("verify").arg(input).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("::"), "{err}");
+        assert!(err.contains("not a snapshot archive"), "{err}");
+    }
+}
