@@ -5,7 +5,6 @@ pub mod events;
 pub mod linux;
 pub mod netbsd;
 pub mod solaris;
-mod solaris_core;
 
 use crate::input::Input;
 use crate::model::Snapshot;

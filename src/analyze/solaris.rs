@@ -1,5 +1,5 @@
 //! Solaris and illumos: decoded /proc structures → model. Used for /proc trees (copied or captured) and,
-//! through the same converters, for the new-style notes of illumos cores ([`super::solaris_core`]).
+//! through the same converters, for the new-style notes of illumos cores ([`super::core`]).
 //!
 //! Member paths: `proc/<pid>/{psinfo,status,usage,cred,sigact,auxv,map,xmap,lpsinfo,lstatus,lusage}`,
 //! `proc/<pid>/lwp/<lwpid>/{lwpsinfo,lwpstatus,lwpusage,lwpname}`, and the `proc/<pid>/path/*` links
@@ -307,6 +307,7 @@ pub(crate) fn signal_actions(acts: &[SigAction]) -> Vec<SignalAction> {
                     .filter(|(b, _)| a.flags & b != 0)
                     .map(|(_, n)| (*n).into())
                     .collect(),
+                ..SignalAction::default()
             }
         })
         .collect()

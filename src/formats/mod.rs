@@ -9,3 +9,12 @@ pub mod linux;
 pub mod netbsd;
 pub mod signals;
 pub mod solaris;
+
+/// The bytes of a fixed-size C `char[]` field up to (not including) the first NUL, or all of them when
+/// there is none.
+pub fn c_string(bytes: &[u8]) -> &[u8] {
+    bytes
+        .iter()
+        .position(|b| *b == 0)
+        .map_or(bytes, |n| &bytes[..n])
+}

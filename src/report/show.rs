@@ -22,7 +22,7 @@ type Fields = Vec<(String, String)>;
 
 fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
     let mut out = Vec::new();
-    let mut id: Fields = vec![("pid".into(), p.pid.to_string())];
+    let mut id: Fields = vec![("pid".into(), p.pid_text())];
     let push = |v: &mut Fields, k: &str, val: Option<String>| {
         if let Some(val) = val {
             v.push((k.to_string(), val));

@@ -31,7 +31,9 @@ pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         Col::text("MASK", |a: &&SignalAction| Cell::text(a.mask.join(","))),
     ];
     let mut extra = serde_json::Map::new();
-    extra.insert("pid".into(), json!(pid));
+    if let Some(pid) = p.known_pid() {
+        extra.insert("pid".into(), json!(pid));
+    }
     Ok(Report {
         name: "signals",
         record_key: "signals",
