@@ -51,7 +51,8 @@ pub struct Damage {
 const BLOCK: usize = 512;
 
 /// Walks the archive; returns the members found and every place where it had to skip damage (in order).
-/// The walk ends at two zero blocks or the end of the bytes.
+/// The walk ends at the end-of-archive marker (a zero block) or the end of the bytes; ending without the
+/// marker is damage too (a truncated archive).
 pub fn index(bytes: &[u8]) -> (Vec<Entry>, Vec<Damage>) {
     let mut out = Vec::new();
     let mut damage = Vec::new();
@@ -88,18 +89,24 @@ fn next_header(bytes: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// Walks from `pos` until the end (`Ok`) or a damaged header (`Err` with its offset and what is wrong).
+/// Walks from `pos` until the end-of-archive marker (`Ok`) or damage (`Err` with its offset and what is
+/// wrong): a damaged header, or the end of the bytes before the marker.
 fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize, String)> {
     let mut long_name: Option<Vec<u8>> = None;
     let mut long_link: Option<Vec<u8>> = None;
     let mut pax_size: Option<usize> = None;
     loop {
         let Some(h) = bytes.get(pos..pos + BLOCK) else {
-            return if pos == bytes.len() {
-                Ok(())
+            return Err(if pos == bytes.len() {
+                (
+                    pos,
+                    "the archive ends here without its end-of-archive marker (two zero blocks): \
+                     truncated"
+                        .into(),
+                )
             } else {
-                Err((pos, "archive ends inside a header (truncated)".into()))
-            };
+                (pos, "the archive ends inside a header (truncated)".into())
+            });
         };
         if h.iter().all(|b| *b == 0) {
             return Ok(());
@@ -166,11 +173,16 @@ fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize
                 });
             }
         }
-        // Data is padded to whole blocks; a final member may lack its padding only if the archive ends.
+        // Data is padded to whole blocks.
         let padded = size.div_ceil(BLOCK) * BLOCK;
         pos = match data.checked_add(padded) {
             Some(p) if p <= bytes.len() => p,
-            _ => return Ok(()),
+            _ => {
+                return Err((
+                    end,
+                    "the archive ends inside a member's padding: truncated".into(),
+                ));
+            }
         };
     }
 }
@@ -329,6 +341,7 @@ mod tests {
         let mut t = member(b"a", b"hello", b'0', b"");
         t.extend(member(b"b", b"world", b'0', b""));
         t.extend(member(b"c", b"again", b'0', b""));
+        t.extend(vec![0; 1024]);
         let mut bad = t.clone();
         bad[512 + 512 + 3] ^= 0x40; // second header's name
         let (e, d) = index(&bad);
@@ -344,6 +357,16 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert!(d[0].reason.contains("truncated"));
         assert_eq!(d[0].resumed_at, None);
+        // Cut at a member boundary: every member is whole, the missing end marker says truncated.
+        let (e, d) = index(&t[..2048]);
+        assert_eq!(e.len(), 2);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].offset, 2048);
+        assert!(d[0].reason.contains("end-of-archive marker"), "{d:?}");
+        // Cut inside the last member's padding.
+        let (e, d) = index(&t[..2048 + 512 + 7]);
+        assert_eq!(e.len(), 3);
+        assert_eq!(d[0].offset, 2048 + 512 + 5);
         // A lying size: the member is lost, the walk resumes at the next header.
         let mut lie = t.clone();
         lie[124..135].copy_from_slice(b"77777777777");
