@@ -303,11 +303,13 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
             ),
             None => "no valid header follows: the rest of the archive is unreadable".to_string(),
         };
-        warnings.push(Warning::at(
-            shown,
-            d.offset as u64,
-            format!("damaged header: {}; {what_next}", d.reason),
-        ));
+        let text = if d.resumed_at.is_none() && d.reason.contains("truncated") {
+            // Nothing follows: the archive was cut here.
+            d.reason.clone()
+        } else {
+            format!("damaged header: {}; {what_next}", d.reason)
+        };
+        warnings.push(Warning::at(shown, d.offset as u64, text));
     }
     // The manifest (written last) is parsed on another thread while the member index is built.
     let manifest_range = entries.iter().rev().find_map(|e| match e.kind {
