@@ -2,8 +2,10 @@
 
 pub mod core;
 pub mod events;
+mod host;
 pub mod linux;
 pub mod netbsd;
+mod sockaddr;
 pub mod solaris;
 
 use crate::input::Input;

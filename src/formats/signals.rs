@@ -75,6 +75,22 @@ pub fn name(numbering: Numbering, n: i32) -> Option<String> {
         },
         Numbering::Solaris => SOLARIS.get(i).copied(),
     };
+    // The real-time range, named as illumos sig2str(3C) and psig name it: SIGRTMIN, SIGRTMIN+1, ...,
+    // SIGRTMAX-1, SIGRTMAX (illumos _SIGRTMIN 42 ..= _SIGRTMAX 73, NetBSD SIGRTMIN 33 ..= SIGRTMAX 63;
+    // sys/signal.h).
+    let rt = match numbering {
+        Numbering::Solaris => Some((42, 73)),
+        Numbering::NetBsd => Some((33, 63)),
+        _ => None,
+    };
+    if let Some((min, max)) = rt.filter(|(min, max)| (*min..=*max).contains(&n)) {
+        return Some(match n {
+            _ if n == min => "SIGRTMIN".to_string(),
+            _ if n == max => "SIGRTMAX".to_string(),
+            _ if n - min <= (max - min) / 2 => format!("SIGRTMIN+{}", n - min),
+            _ => format!("SIGRTMAX-{}", max - n),
+        });
+    }
     match base {
         Some(b) if !b.is_empty() => Some(format!("SIG{b}")),
         _ if matches!(
@@ -128,7 +144,7 @@ pub fn fault_code(signal_name: &str, code: i32) -> Option<&'static str> {
 pub fn sender_code(numbering: Numbering, code: i32) -> Option<&'static str> {
     match numbering {
         Numbering::FreeBsd => Some(match code {
-            0 => "SI_NOINFO: no signal information",
+            0 => "SI_NOINFO: no signal-specific information",
             0x10001 => "SI_USER: sent by kill(2) or raise(3)",
             0x10002 => "SI_QUEUE: sent by sigqueue(2)",
             0x10003 => "SI_TIMER: POSIX timer expired",
@@ -145,7 +161,7 @@ pub fn sender_code(numbering: Numbering, code: i32) -> Option<&'static str> {
             -3 => "SI_ASYNCIO: AIO completed",
             -4 => "SI_MESGQ: message queue state changed",
             -5 => "SI_LWP: sent by _lwp_kill(2)",
-            32767 => "SI_NOINFO: no signal information",
+            32767 => "SI_NOINFO: no signal-specific information",
             _ => return None,
         }),
         Numbering::Solaris => Some(match code {
@@ -157,7 +173,7 @@ pub fn sender_code(numbering: Numbering, code: i32) -> Option<&'static str> {
             -5 => "SI_MESGQ: message queue state changed",
             2049 => "SI_RCTL: resource control exceeded",
             2050 => "SI_DTRACE: sent by DTrace",
-            32767 => "SI_NOINFO: no signal information",
+            32767 => "SI_NOINFO: no signal-specific information",
             _ => return None,
         }),
         _ => linux_sender_code(code),
@@ -220,9 +236,44 @@ mod tests {
         assert_eq!(name(Numbering::LinuxGeneric, 34).as_deref(), Some("SIGRT2"));
         assert_eq!(name(Numbering::NetBsd, 0), None);
         assert_eq!(name(Numbering::Solaris, 99), None);
+        assert_eq!(name(Numbering::Solaris, 41).as_deref(), Some("SIGINFO"));
+        assert_eq!(name(Numbering::Solaris, 42).as_deref(), Some("SIGRTMIN"));
+        assert_eq!(name(Numbering::Solaris, 57).as_deref(), Some("SIGRTMIN+15"));
+        assert_eq!(name(Numbering::Solaris, 58).as_deref(), Some("SIGRTMAX-15"));
+        assert_eq!(name(Numbering::Solaris, 73).as_deref(), Some("SIGRTMAX"));
+        assert_eq!(name(Numbering::NetBsd, 32).as_deref(), Some("SIGPWR"));
+        assert_eq!(name(Numbering::NetBsd, 34).as_deref(), Some("SIGRTMIN+1"));
+        assert_eq!(name(Numbering::NetBsd, 63).as_deref(), Some("SIGRTMAX"));
+        assert_eq!(name(Numbering::NetBsd, 64), None);
         assert_eq!(
             fault_code("SIGSEGV", 1),
             Some("SEGV_MAPERR: address not mapped")
         );
+    }
+
+    #[test]
+    fn sender_codes_follow_each_system() {
+        let noinfo = Some("SI_NOINFO: no signal-specific information");
+        assert_eq!(sender_code(Numbering::NetBsd, 32767), noinfo);
+        assert_eq!(sender_code(Numbering::Solaris, 32767), noinfo);
+        assert_eq!(sender_code(Numbering::FreeBsd, 0), noinfo);
+        assert_eq!(sender_code(Numbering::LinuxGeneric, 32767), None);
+        // -1 is SI_QUEUE on NetBSD and Linux, SI_LWP on illumos.
+        assert!(
+            sender_code(Numbering::NetBsd, -1)
+                .unwrap()
+                .starts_with("SI_QUEUE")
+        );
+        assert!(
+            sender_code(Numbering::Solaris, -1)
+                .unwrap()
+                .starts_with("SI_LWP")
+        );
+        assert!(
+            sender_code(Numbering::LinuxMips, -1)
+                .unwrap()
+                .starts_with("SI_QUEUE")
+        );
+        assert_eq!(sender_code(Numbering::NetBsd, 1), None);
     }
 }

@@ -328,12 +328,19 @@ pub struct Thread {
     /// Wait channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wchan: Option<String>,
-    /// Pending signal mask (status `SigPnd`), hex as the kernel prints it.
+    /// Pending signal mask, hex digits with bit n-1 set for signal n: Linux status `SigPnd` as the
+    /// kernel prints it (16 digits); Solaris `lwpstatus.pr_lwppend` (`sigset_t`, 32 digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sig_pending: Option<String>,
-    /// Blocked signal mask (status `SigBlk`).
+    /// Blocked signal mask, in the same form (Linux status `SigBlk`; Solaris `pr_lwphold`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sig_blocked: Option<String>,
+    /// The signals of `sig_pending` by name, where the source is a binary set (Solaris).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_pending_names: Option<Vec<String>>,
+    /// The signals of `sig_blocked` by name, where the source is a binary set (Solaris).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_blocked_names: Option<Vec<String>>,
     /// Voluntary context switches (status `voluntary_ctxt_switches`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voluntary_ctxt_switches: Option<u64>,

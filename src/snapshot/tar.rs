@@ -7,6 +7,8 @@
 //! as GNU tar does ("Skipping to next header"): one damaged header costs the members it started, not the
 //! rest of the archive.
 
+use crate::formats::cstr::c_string as cstr;
+
 /// What a member is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
@@ -201,11 +203,6 @@ fn header_name(h: &[u8]) -> Vec<u8> {
     } else {
         name.to_vec()
     }
-}
-
-/// Bytes up to the first NUL.
-fn cstr(b: &[u8]) -> &[u8] {
-    b.iter().position(|c| *c == 0).map_or(b, |n| &b[..n])
 }
 
 /// A numeric header field: octal ASCII (spaces and NULs around it), or GNU base-256 when the top bit of the

@@ -13,7 +13,7 @@
 //! the 108-byte 32-bit layout of FreeBSD 8-11, and 0 on some kernels) and `kinfo_proc.ki_pid`.
 
 use crate::abi::{Endianness, with_byte_order};
-use crate::formats::c_string;
+use crate::formats::cstr::c_string;
 use zerocopy::byteorder::{ByteOrder, I16, I32, I64, LE, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
@@ -380,40 +380,6 @@ const _: () = assert!(size_of::<PtraceLwpinfoIlp32<LE>>() == 140);
 /// `PL_FLAG_SI`: `pl_siginfo` is valid.
 const PL_FLAG_SI: i32 = 0x20;
 
-/// `struct sockaddr_in` (`netinet/in.h`).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
-#[repr(C)]
-struct SockaddrIn {
-    sin_len: u8,
-    sin_family: u8,
-    /// Network byte order.
-    sin_port: U16<zerocopy::byteorder::BE>,
-    sin_addr: [u8; 4],
-    sin_zero: [u8; 8],
-}
-
-/// `struct sockaddr_in6` (`netinet6/in6.h`).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
-#[repr(C)]
-struct SockaddrIn6 {
-    sin6_len: u8,
-    sin6_family: u8,
-    /// Network byte order.
-    sin6_port: U16<zerocopy::byteorder::BE>,
-    sin6_flowinfo: [u8; 4],
-    sin6_addr: [u8; 16],
-    sin6_scope_id: [u8; 4],
-}
-
-/// `struct sockaddr_un` (`sys/un.h`): `sun_path[104]`.
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
-#[repr(C)]
-struct SockaddrUn {
-    sun_len: u8,
-    sun_family: u8,
-    sun_path: [u8; 104],
-}
-
 /// One thread's `prstatus_t`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrStatus {
@@ -587,35 +553,23 @@ pub struct SockAddr {
 pub const KF_TYPE_VNODE: i32 = 1;
 /// `KF_TYPE_SOCKET`.
 pub const KF_TYPE_SOCKET: i32 = 2;
-/// `AF_UNIX`, `AF_INET`, `AF_INET6` (`sys/sys/socket.h`).
-const AF_UNIX: u8 = 1;
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 28;
-
-fn sockaddr(ss: &[u8]) -> Option<SockAddr> {
-    match *ss.get(1)? {
-        AF_INET => {
-            let (a, _) = SockaddrIn::ref_from_prefix(ss).ok()?;
-            Some(SockAddr {
-                address: std::net::Ipv4Addr::from(a.sin_addr).to_string(),
-                port: Some(a.sin_port.get()),
-            })
-        }
-        AF_INET6 => {
-            let (a, _) = SockaddrIn6::ref_from_prefix(ss).ok()?;
-            Some(SockAddr {
-                address: std::net::Ipv6Addr::from(a.sin6_addr).to_string(),
-                port: Some(a.sin6_port.get()),
-            })
-        }
-        AF_UNIX => {
-            let (a, _) = SockaddrUn::ref_from_prefix(ss).ok()?;
-            Some(SockAddr {
-                address: String::from_utf8_lossy(c_string(&a.sun_path)).into_owned(),
-                port: None,
-            })
-        }
-        _ => None,
+/// A `struct sockaddr_storage` of `kf_sa_local`/`kf_sa_peer`, through the shared BSD sockaddr decoder.
+fn sockaddr(ss: &[u8], e: Endianness) -> Option<SockAddr> {
+    use crate::formats::sockaddr::{self as sa, SockAddr as A};
+    match sa::bsd(ss, sa::AF_INET6_FREEBSD, e)? {
+        A::Inet { addr, port } => Some(SockAddr {
+            address: addr.to_string(),
+            port: Some(port),
+        }),
+        A::Inet6 { addr, port, .. } => Some(SockAddr {
+            address: addr.to_string(),
+            port: Some(port),
+        }),
+        A::Local { path } => Some(SockAddr {
+            address: String::from_utf8_lossy(&path).into_owned(),
+            port: None,
+        }),
+        A::Unspec | A::Other { .. } => None,
     }
 }
 
@@ -998,7 +952,7 @@ fn kinfo_file(rec: &[u8], e: Endianness) -> Option<KinfoFile> {
                 k.kf_sock_type0.get(),
                 k.kf_sock_protocol0.get(),
             ));
-            endpoints = sockaddr(&k.kf_sa_local).zip(sockaddr(&k.kf_sa_peer));
+            endpoints = sockaddr(&k.kf_sa_local, e).zip(sockaddr(&k.kf_sa_peer, e));
         }
         Some(KinfoFile {
             kf_type,

@@ -508,7 +508,7 @@ fn seconds(sec: i64, usec: i64) -> f64 {
 }
 
 fn cstr(bytes: &[u8]) -> Vec<u8> {
-    crate::formats::c_string(bytes).to_vec()
+    crate::formats::cstr::c_string(bytes).to_vec()
 }
 
 fn truncated(what: &str, offset: u64, need: usize, have: usize) -> CoreWarning {
