@@ -15,8 +15,8 @@
 //! Anything else — a directory with no process records and no manifest (`/etc`, an empty directory) — is
 //! an error.
 //!
-//! A live procfs is read as the live host is (with its `/etc`). Any other directory is a *copy*, and
-//! untrusted: each file is checked before it is opened (a link is kept as a link, never followed; a FIFO,
+//! A live procfs is read as the live host is (with its `/etc`, and only the members and processes the
+//! report needs, [`OpenOptions::select`]). Any other directory is a *copy*, read whole, and untrusted: each file is checked before it is opened (a link is kept as a link, never followed; a FIFO,
 //! socket or device is never opened and is recorded as `not a regular file`), every file and the total are
 //! bounded by [`OpenOptions::max_dir_bytes`], and a copy's missing files are recorded as failed (`ENOENT`)
 //! like any read that failed. The test corpus's convention for links that could not be stored as links,
@@ -76,7 +76,14 @@ pub fn open(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
     let mut raw = match &proc_root {
         Some(proc_root) => {
             let live = sys::is_procfs(proc_root);
-            let mut select = opts.select.clone();
+            // A live procfs is read as the live host is: only what the report needs. A copy is read
+            // whole, like the archive it could have been (its reports and warnings are those of the
+            // whole tree).
+            let mut select = if live {
+                opts.select.clone()
+            } else {
+                crate::snapshot::Selection::ALL
+            };
             if let Some((pid, _)) = &only {
                 select.pids = Some(vec![*pid]);
             }
@@ -149,7 +156,8 @@ pub fn open(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
             )),
         }
     }
-    if raw.manifest.is_none() && !has_process_records(&raw) {
+    // (A read narrowed to some pids may rightly find none of them: the report says so.)
+    if raw.manifest.is_none() && opts.select.pids.is_none() && !has_process_records(&raw) {
         return Err(Error::Unrecognized {
             path: root.into(),
             reason: "no process records in it (proc/<pid>/stat, status or psinfo; NetBSD \
