@@ -172,9 +172,11 @@ impl ManifestHost {
 /// The capture run: window, options and chain of custody.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ManifestCapture {
-    /// UTC wall-clock time when the capture started.
+    /// UTC wall-clock time when the capture started (before the event subscription), read at the same
+    /// moment as `started_boottime`.
     pub started: Option<Timestamp>,
-    /// UTC wall-clock time when the capture finished.
+    /// UTC wall-clock time when the capture finished (after the scan), read at the same moment as
+    /// `finished_boottime`.
     pub finished: Option<Timestamp>,
     /// Seconds since boot (CLOCK_BOOTTIME) when the capture started.
     #[serde(default, skip_serializing_if = "Option::is_none")]

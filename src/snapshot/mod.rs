@@ -22,8 +22,10 @@
 //!   with the error, which have no tar entry.
 //!
 //! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
-//! tar inflated into memory, a directory shaped like `/proc`, or a capture of the live host held in memory.
-//! Decoders and the analysis layer only ever see `&[u8]` slices handed out by it.
+//! tar inflated into memory ([`reader`]), or a capture held in memory — of the live host, or of a
+//! directory input, which `crate::input` reads through the capture's plans. What could not be read is a
+//! [`Member::Failed`] with its error name in every case (from the manifest, for an archive). Decoders and
+//! the analysis layer only ever see `&[u8]` slices handed out by it.
 
 pub mod event_records;
 pub mod manifest;
