@@ -117,7 +117,10 @@ pub enum Member {
     },
     /// A symbolic link and its target as readlink returned it.
     Symlink(Vec<u8>),
-    /// The capture tried to read this member and failed (`ENOENT`, `EACCES`, `timeout`, ...).
+    /// Reading this member failed, and why: the errno name (`ENOENT`, `EACCES`, `EISDIR`, ... in the
+    /// numbering of the system that read it), `timeout`, `skipped` (after a timeout in the same process)
+    /// or `not a regular file` (a FIFO, socket or device in a copied tree, never opened). The same for a
+    /// live read, a directory and an archive (whose manifest records it).
     Failed(String),
 }
 
