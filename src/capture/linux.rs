@@ -5,7 +5,7 @@
 //! `etc/os-release`). Then one unit per numeric entry of /proc, listed once at the start:
 //!
 //! * `proc/<pid>/{stat,status,cmdline,environ,maps,smaps_rollup,limits,io,cgroup}` (proc(5));
-//!   `environ` is left out with `--no-environ`. `comm`, `statm` and `wchan` are not read: `comm` is
+//!   `environ` is left out with `--no-environ`; `smaps` (per-mapping sizes) is added with `--smaps`. `comm`, `statm` and `wchan` are not read: `comm` is
 //!   `stat` field 2, `statm`'s values are in `status` (VmSize, VmRSS, RssFile + RssShmem), and `wchan`
 //!   reads 0 unless the reader may see kernel symbols — each would cost a sixth more syscalls;
 //! * `proc/<pid>/{exe,cwd,root}` symbolic links;
@@ -25,7 +25,8 @@
 //! `stat` fails with `ENOENT`/`ESRCH`, is recorded as vanished and the rest of it is skipped.
 //!
 //! Nothing else is ever opened: in particular not `mem`, `pagemap`, `clear_refs`, `kpagecount`,
-//! `kpageflags`, `kpagecgroup`, `kcore`, `kmsg`, `sysrq-trigger`, `smaps` (it walks every page table),
+//! `kpageflags`, `kpagecgroup`, `kcore`, `kmsg`, `sysrq-trigger`, `smaps` (it walks every page table:
+//! only with `--smaps`),
 //! the write-only or side-effect files (`clear_refs`, `oom_score_adj`, `attr/*`, `timerslack_ns`, ...)
 //! or anything without an end. The same plan reads a directory input shaped like /proc (see
 //! `crate::input`): the live /proc as a directory, a `/proc/<pid>`, or a copy. A [`Selection`] can narrow
@@ -54,7 +55,7 @@ const PROC_SYSTEM: &[&str] = &[
 /// Files read relative to the /etc root, stored as `etc/<name>`.
 const ETC_SYSTEM: &[&str] = &["passwd", "group", "os-release"];
 
-/// Per-process regular files, in reading order (proc(5)).
+/// Per-process regular files, in reading order (proc(5)). `smaps` only with `--smaps`.
 const PROCESS_FILES: &[&str] = &[
     "stat",
     "status",
@@ -62,6 +63,7 @@ const PROCESS_FILES: &[&str] = &[
     "environ",
     "maps",
     "smaps_rollup",
+    "smaps",
     "limits",
     "io",
     "cgroup",
@@ -73,7 +75,7 @@ const COPY_ONLY_FILES: &[&str] = &["comm", "statm", "wchan"];
 
 /// Per-process files whose reading takes the process's `mmap` lock: after one of a process's reads timed
 /// out, the rest of these are not attempted (they would block the same way) and are recorded `skipped`.
-const MM_LOCKED: &[&str] = &["cmdline", "environ", "maps", "smaps_rollup"];
+const MM_LOCKED: &[&str] = &["cmdline", "environ", "maps", "smaps_rollup", "smaps"];
 
 /// Per-process symbolic links.
 const PROCESS_LINKS: &[&str] = &["exe", "cwd", "root"];
@@ -132,6 +134,7 @@ pub struct LinuxPlan {
     system: bool,
     /// The one process to read and its directory's name, when that is not its pid.
     process_dir: Option<(i32, String)>,
+    smaps: bool,
     net_seen: Mutex<HashSet<Vec<u8>>>,
 }
 
@@ -169,8 +172,17 @@ impl LinuxPlan {
             copied: reading.copied,
             system: !reading.no_system,
             process_dir: reading.process_dir.clone(),
+            smaps: false,
             net_seen: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Also reads `proc/<pid>/smaps` (`--smaps`): the resident, dirty, anonymous, swapped and locked
+    /// size of every mapping, as `pmap -x` shows them. Off by default: it costs about as much as the
+    /// rest of a process's files together (README, "Capture").
+    pub fn read_smaps(mut self, yes: bool) -> Self {
+        self.smaps = yes;
+        self
     }
 
     /// The pids listed at the start, ascending.
@@ -239,6 +251,7 @@ impl LinuxPlan {
             let wanted = match *name {
                 "environ" => sel.environ && !self.no_environ,
                 "maps" => sel.maps,
+                "smaps" => self.smaps,
                 "limits" => sel.limits,
                 "smaps_rollup" | "io" | "cgroup" => sel.extras,
                 _ => true,

@@ -65,7 +65,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_only(ctx, input.as_deref(), detail, pid.map(|p| vec![p]))?;
+            let snapshot = load_with(ctx, input.as_deref(), detail, pid.map(|p| vec![p]), true)?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -293,7 +293,7 @@ fn only(pid: Option<i32>, filters: &Filters) -> Option<Vec<i32>> {
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
 /// when `--redact` was given.
 pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
-    load_only(ctx, input, detail, None)
+    load_with(ctx, input, detail, None, false)
 }
 
 /// Like [`load`]; a live or directory read fetches only the members `detail` needs, and only of the
@@ -303,6 +303,18 @@ pub fn load_only(
     input: Option<&Path>,
     detail: Detail,
     pids: Option<Vec<i32>>,
+) -> Result<Snapshot> {
+    load_with(ctx, input, detail, pids, false)
+}
+
+/// [`load_only`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for
+/// `maps`).
+fn load_with(
+    ctx: Context,
+    input: Option<&Path>,
+    detail: Detail,
+    pids: Option<Vec<i32>>,
+    smaps: bool,
 ) -> Result<Snapshot> {
     let select = procsift::snapshot::Selection {
         pids,
@@ -323,6 +335,7 @@ pub fn load_only(
                     select,
                     ..capture::Reading::default()
                 },
+                smaps,
                 ..CaptureOptions::default()
             })?,
             detail,
