@@ -37,5 +37,6 @@ pub mod snapshot;
 #[cfg(test)]
 mod testdata;
 pub mod time;
+pub mod unwind;
 
 pub use error::{Error, Result};

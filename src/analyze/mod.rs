@@ -119,3 +119,28 @@ pub fn open(
     };
     analyze_input(&crate::input::open(path, &opts)?, detail)
 }
+
+/// Reads INPUT as [`open`] does; when it is a core, its threads are also unwound
+/// ([`core::analyze_with_stacks`]) with module files looked up on this machine as `search` says.
+pub fn open_with_stacks(
+    path: &std::path::Path,
+    detail: Detail,
+    opts: &crate::snapshot::reader::OpenOptions,
+    search: &crate::unwind::ModuleSearch,
+) -> crate::Result<Snapshot> {
+    use crate::snapshot::reader::{self, InputFormat};
+    match reader::sniff(path)? {
+        InputFormat::ElfCore => {
+            let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
+            let map = crate::os::map_file(&file).map_err(|e| crate::Error::io(path, e))?;
+            let modules = crate::unwind::FsModules::new(search.clone());
+            core::analyze_with_stacks(&map, &path.display().to_string(), &modules).map_err(|e| {
+                crate::Error::Unrecognized {
+                    path: path.into(),
+                    reason: e.to_string(),
+                }
+            })
+        }
+        _ => open(path, detail, opts),
+    }
+}

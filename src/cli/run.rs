@@ -69,14 +69,32 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
-        Command::Threads(a) => {
+        Command::Threads(t) => {
+            let a = t.list;
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             let detail = Detail {
                 threads: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?;
-            let report = report::threads(&snapshot, pid, &a.filters.filter())?;
+            if t.stack && input.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT".into(),
+                ));
+            }
+            let snapshot = match (&input, t.stack) {
+                (Some(path), true) => load_with_stacks(ctx, path, detail, &t.modules)?,
+                _ => load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?,
+            };
+            if t.stack && snapshot.core.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT (a snapshot or a /proc tree holds no stack memory)".into(),
+                ));
+            }
+            let report = if t.stack {
+                report::stacks(&snapshot, pid, &a.filters.filter())?
+            } else {
+                report::threads(&snapshot, pid, &a.filters.filter())?
+            };
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
                 None => filtered(report, snapshot, &a.filters, a.common.format),
@@ -116,7 +134,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Core(a) => {
-            let snapshot = load(ctx, Some(&a.core), Detail::FULL)?;
+            let snapshot = load_with_stacks(ctx, &a.core, Detail::FULL, &a.modules)?;
             shown(report::core(&snapshot)?, snapshot, a.common.format)
         }
         Command::Events(a) => {
@@ -341,6 +359,23 @@ fn load_with(
             detail,
         ),
     };
+    Ok(if ctx.redact {
+        procsift::model::redact::redacted(snapshot)
+    } else {
+        snapshot
+    })
+}
+
+/// Reads the input as [`load`] does; a core's threads are also unwound, with module files looked up as
+/// `--sysroot` and `--debug-dir` say.
+fn load_with_stacks(
+    ctx: Context,
+    input: &Path,
+    detail: Detail,
+    modules: &super::args::ModuleArgs,
+) -> Result<Snapshot> {
+    let snapshot =
+        analyze::open_with_stacks(input, detail, &OpenOptions::default(), &modules.search())?;
     Ok(if ctx.redact {
         procsift::model::redact::redacted(snapshot)
     } else {
