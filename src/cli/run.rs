@@ -282,10 +282,17 @@ fn input_and_pid(
 /// a live or directory read then fetches each process's `stat`, `status` and `cmdline`, as `ps` itself
 /// does; JSON records carry every field, so they take the summary.
 fn ps_detail(opts: &PsOptions) -> Detail {
+    // `unread` says what of the process's records could not be read, so it asks for all of the
+    // summary's members (a narrowed read would only try, and report on, stat, status and cmdline).
     let extra = |c: &Column| {
         matches!(
             c,
-            Column::Exe | Column::Pidns | Column::Netns | Column::Cgroup | Column::Pss
+            Column::Exe
+                | Column::Pidns
+                | Column::Netns
+                | Column::Cgroup
+                | Column::Pss
+                | Column::Unread
         )
     };
     let columns = opts.columns.as_deref().unwrap_or_default();
