@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use sha2::{Digest, Sha256};
 
 use procsift::analyze::{self, Detail};
+use procsift::input::Input;
 use procsift::model::Snapshot;
 use procsift::report::html::{self, Evidence, Options};
-use procsift::snapshot::reader::{self, InputFormat, OpenOptions, VerifyReport};
+use procsift::snapshot::reader::{self, OpenOptions, VerifyReport};
 use procsift::time::Timestamp;
 use procsift::{Error, Result};
 
@@ -81,17 +82,16 @@ pub fn report(ctx: Context, a: ReportArgs) -> Result<ExitCode> {
 /// Reads `path` with every list (environment, threads, fds, maps, limits), checks an archive against
 /// its manifest and hashes the file; redacts the model when `--redact` was given.
 fn load(ctx: Context, path: &Path) -> Result<Loaded> {
-    let (snapshot, verify) = match reader::sniff(path)? {
-        InputFormat::ElfCore => (
-            analyze::open(path, Detail::FULL, &OpenOptions::default())?,
-            None,
-        ),
-        _ => {
-            let raw = reader::open_path(path, &OpenOptions::default())?;
-            let verify = raw.manifest.is_some().then(|| reader::verify(&raw));
-            (analyze::analyze_with(&raw, Detail::FULL), verify)
-        }
+    let opts = OpenOptions {
+        select: Detail::FULL.selection(),
+        ..OpenOptions::default()
     };
+    let input = procsift::input::open(path, &opts)?;
+    let verify = match &input {
+        Input::Snapshot(raw) if raw.manifest.is_some() => Some(reader::verify(raw)),
+        _ => None,
+    };
+    let snapshot = analyze::analyze_input(&input, Detail::FULL)?;
     let (sha256, size) = if path.is_file() {
         let (h, n) = hash_file(path)?;
         (Some(h), Some(n))
