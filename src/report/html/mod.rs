@@ -170,12 +170,17 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
                     && (c.kind != Kind::Started || same_start(c, p))
             })
             .collect();
+        // Marked as changed for what a reader looks for: cpu, memory and io move by themselves on a
+        // running host (they are still in the process's detail).
         let mark = if is_started {
             Mark::Started
-        } else if changes.is_empty() {
-            Mark::Plain
-        } else {
+        } else if changes
+            .iter()
+            .any(|c| !matches!(c.kind, Kind::Cpu | Kind::Memory | Kind::Io))
+        {
             Mark::Changed
+        } else {
+            Mark::Plain
         };
         nodes.push(Node {
             p,
@@ -230,7 +235,8 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
         }
         nav {
             a href="#summary" { "Summary" }
-            a href="#changes" { "Changes" }
+            a href="#tree-changes" { "On the tree" }
+            a href="#changes" { "Host-wide" }
             a href="#processes" { "Processes" }
             a href="#warnings" { "Warnings" }
         }
@@ -263,6 +269,10 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
                     div.card { h3 { "NEW" } (evidence_table(new, opts)) }
                 }
                 (findings_note())
+            }
+            section #tree-changes {
+                h2 { "Started, exited and changed, on the tree" }
+                (svg::change_tree(&nodes, &forest(&nodes)))
             }
             section #changes {
                 h2 { "Host-wide changes and processes seen only in events" }
@@ -519,6 +529,7 @@ fn table(t: &Table, skip: &[&str]) -> Markup {
 /// The tree (collapsible, searchable) and one detail panel per process. `marks` are the diff's counts of
 /// started, exited and changed processes (a legend), `None` for a snapshot.
 fn processes_section(nodes: &[Node], marks: Option<(usize, usize, usize)>) -> Markup {
+    let order = forest(nodes);
     html! {
         section #processes {
             h2 { "Processes (" (nodes.len()) ")" }
@@ -526,7 +537,7 @@ fn processes_section(nodes: &[Node], marks: Option<(usize, usize, usize)>) -> Ma
                 p.legend {
                     span.tag.t-s { "+" } "started (" (s) ") "
                     span.tag.t-x { "−" } "exited (" (x) ", under their old parent) "
-                    span.tag.t-c { "~" } "changed (" (c) ") "
+                    span.tag.t-c { "~" } "changed, beyond cpu, memory and io (" (c) ") "
                     span.tag.t-h { "!" } "highlighted change"
                 }
             }
@@ -537,16 +548,16 @@ fn processes_section(nodes: &[Node], marks: Option<(usize, usize, usize)>) -> Ma
                 button #ca type="button" { "collapse all" }
                 span #qn {}
             }
-            div #tree { (PreEscaped(tree_html(nodes))) }
+            div #tree { (PreEscaped(tree_html(nodes, &order))) }
             (PreEscaped(details(nodes)))
         }
     }
 }
 
-/// The forest as nested lists, built without recursion (a deep ppid chain cannot exhaust the stack):
-/// a process whose parent is not in `nodes` (or is itself) is a root; a cycle in damaged input is cut
-/// where it closes.
-fn tree_html(nodes: &[Node]) -> String {
+/// The forest in depth-first order, as (node index, depth), built without recursion (a deep ppid chain
+/// cannot exhaust the stack): a process whose parent is not in `nodes` (or is itself) is a root, roots in
+/// the order of `nodes`; a cycle in damaged input is cut where it closes.
+fn forest(nodes: &[Node]) -> Vec<(usize, usize)> {
     // Parent: the first node with the ppid, preferring one that did not exit.
     let mut index: HashMap<i32, usize> = HashMap::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -567,56 +578,55 @@ fn tree_html(nodes: &[Node]) -> String {
             }
         }
     }
-    let mut out = String::with_capacity(nodes.len() * 160);
     let mut seen = vec![false; nodes.len()];
-    out.push_str("<ul>");
+    let mut out = Vec::with_capacity(nodes.len());
     // Roots first, then whatever a cycle kept from being reached.
-    let order: Vec<usize> = (0..nodes.len())
+    let order = (0..nodes.len())
         .filter(|&i| !has_parent[i])
-        .chain(0..nodes.len())
-        .collect();
-    enum Step {
-        Open(usize),
-        Close(bool),
-    }
+        .chain(0..nodes.len());
     for root in order {
-        if seen[root] {
-            continue;
-        }
-        let mut stack = vec![Step::Open(root)];
-        while let Some(step) = stack.pop() {
-            match step {
-                Step::Close(folder) => {
-                    out.push_str(if folder {
-                        "</ul></details></li>"
-                    } else {
-                        "</li>"
-                    });
-                }
-                Step::Open(i) => {
-                    if seen[i] {
-                        continue;
-                    }
-                    seen[i] = true;
-                    let kids: Vec<usize> =
-                        children[i].iter().copied().filter(|&c| !seen[c]).collect();
-                    let line = line(&nodes[i]).into_string();
-                    if kids.is_empty() {
-                        let _ = write!(out, "<li><span class=\"l\">{line}</span>");
-                        stack.push(Step::Close(false));
-                    } else {
-                        let _ = write!(
-                            out,
-                            "<li><details open><summary class=\"l\">{line}</summary><ul>"
-                        );
-                        stack.push(Step::Close(true));
-                        for &c in kids.iter().rev() {
-                            stack.push(Step::Open(c));
-                        }
-                    }
+        let mut stack = vec![(root, 0)];
+        while let Some((i, depth)) = stack.pop() {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            out.push((i, depth));
+            for &c in children[i].iter().rev() {
+                if !seen[c] {
+                    stack.push((c, depth + 1));
                 }
             }
         }
+    }
+    out
+}
+
+/// The forest as nested lists: a process with children is a `<details>` whose summary is its line.
+fn tree_html(nodes: &[Node], order: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(nodes.len() * 160);
+    out.push_str("<ul>");
+    // The depths of the processes whose list is open.
+    let mut open: Vec<usize> = Vec::new();
+    for (k, &(i, depth)) in order.iter().enumerate() {
+        while open.last().is_some_and(|&d| d >= depth) {
+            open.pop();
+            out.push_str("</ul></details></li>");
+        }
+        let line = line(&nodes[i]).into_string();
+        let folder = order.get(k + 1).is_some_and(|&(_, d)| d > depth);
+        if folder {
+            let _ = write!(
+                out,
+                "<li><details open><summary class=\"l\">{line}</summary><ul>"
+            );
+            open.push(depth);
+        } else {
+            let _ = write!(out, "<li><span class=\"l\">{line}</span></li>");
+        }
+    }
+    for _ in open {
+        out.push_str("</ul></details></li>");
     }
     out.push_str("</ul>");
     out

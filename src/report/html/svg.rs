@@ -391,3 +391,79 @@ fn bars(rows: &[(String, f64, String, Option<String>, &str)], empty: &str) -> Ma
         }
     }
 }
+
+/// Rows the change tree draws at most.
+pub const TREE_ROWS: usize = 200;
+
+/// A diff drawn on the tree: the processes that started, exited or changed (beyond cpu, memory and io)
+/// with their ancestors for context, one row each, indented by depth, joined to their parent, each linked
+/// to its detail.
+pub fn change_tree(nodes: &[super::Node], order: &[(usize, usize)]) -> Markup {
+    use super::Mark;
+    // Keep a marked process and every ancestor on the path to it.
+    let mut keep = vec![false; nodes.len()];
+    let mut path: Vec<usize> = Vec::new();
+    for &(i, depth) in order {
+        path.truncate(depth);
+        path.push(i);
+        if nodes[i].mark != Mark::Plain {
+            for &a in &path {
+                keep[a] = true;
+            }
+        }
+    }
+    let rows: Vec<(usize, usize)> = order.iter().copied().filter(|(i, _)| keep[*i]).collect();
+    let more = rows.len().saturating_sub(TREE_ROWS);
+    let rows = &rows[..rows.len().min(TREE_ROWS)];
+    const H: f64 = 17.0;
+    const INDENT: f64 = 16.0;
+    let height = rows.len() as f64 * H + 8.0;
+    // The row of each process's nearest drawn ancestor: where its connector starts.
+    let mut last_at_depth: Vec<f64> = Vec::new();
+    let mut parents = Vec::with_capacity(rows.len());
+    for (r, &(_, depth)) in rows.iter().enumerate() {
+        let y = 4.0 + r as f64 * H + H / 2.0;
+        parents.push(if depth == 0 {
+            None
+        } else {
+            last_at_depth.get(depth - 1).copied()
+        });
+        last_at_depth.truncate(depth);
+        last_at_depth.push(y);
+    }
+    let style = |m: Mark| match m {
+        Mark::Started => ("#1b7f3b", "+"),
+        Mark::Exited => ("#b3261e", "−"),
+        Mark::Changed => ("#9a6100", "~"),
+        Mark::Plain => ("#9aa3b2", ""),
+    };
+    html! {
+        @if rows.is_empty() {
+            p.hint { "No process started, exited or changed (beyond cpu, memory and io)." }
+        } @else {
+            svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (fmt(height)) } width=(WIDTH) height=(fmt(height)) role="img" aria-label="processes that started, exited or changed, on the tree" {
+                @for (r, &(i, depth)) in rows.iter().enumerate() {
+                    @let n = &nodes[i];
+                    @let y = 4.0 + r as f64 * H + H / 2.0;
+                    @let x = 10.0 + depth as f64 * INDENT;
+                    @let (colour, sign) = style(n.mark);
+                    @if let Some(py) = parents[r] {
+                        path.ax fill="none" d={ "M" (fmt(x - INDENT)) " " (fmt(py + 4.0)) "V" (fmt(y)) "H" (fmt(x - 5.0)) } {}
+                    }
+                    a href={ "#" (n.id) } {
+                        title { (Ev(&format!("{} {}", n.p.pid_text(), n.p.command_line()))) }
+                        circle cx=(fmt(x)) cy=(fmt(y)) r="4.5" fill=(colour) {}
+                        text x=(fmt(x + 9.0)) y=(fmt(y + 4.0)) {
+                            @if !sign.is_empty() { tspan fill=(colour) { (sign) " " } }
+                            (n.p.pid_text()) " "
+                            (Ev(&n.p.comm.as_ref().map(|c| c.escaped()).unwrap_or_default()))
+                            @let kinds = n.changes.iter().filter(|c| !matches!(c.kind, Kind::Started | Kind::Exited)).map(|c| c.kind.name()).collect::<std::collections::BTreeSet<_>>();
+                            @if !kinds.is_empty() { tspan fill="#5b6475" { " [" (kinds.into_iter().collect::<Vec<_>>().join(", ")) "]" } }
+                        }
+                    }
+                }
+            }
+            @if more > 0 { p.hint { "and " (more) " more rows: the tree below has them all." } }
+        }
+    }
+}
