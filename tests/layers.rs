@@ -15,7 +15,11 @@ const RULES: &[(&str, &[&str])] = &[
     ("snapshot", &["formats", "model", "os"]),
     ("capture", &["snapshot", "formats", "model", "os"]),
     ("input", &["capture", "snapshot", "formats", "model", "os"]),
-    ("analyze", &["input", "snapshot", "formats", "model", "os"]),
+    ("unwind", &["formats", "model", "os"]),
+    (
+        "analyze",
+        &["input", "unwind", "snapshot", "formats", "model", "os"],
+    ),
     ("diff", &["model"]),
 ];
 
