@@ -37,7 +37,8 @@ pub fn parse(bytes: &[u8]) -> (Vec<MapLine>, Vec<ParseError>) {
     (out, errors)
 }
 
-fn parse_line(line: &[u8]) -> Option<MapLine> {
+/// Decodes one mapping line (also the header line of each `smaps` entry).
+pub fn parse_line(line: &[u8]) -> Option<MapLine> {
     // Five fixed fields, then (after any run of spaces) the path, which may itself contain spaces.
     let mut rest = line;
     let mut take = || -> Option<&[u8]> {
