@@ -90,6 +90,9 @@ pub enum Command {
     /// What changed between two snapshots: processes started and exited, and what changed in the others.
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Write a core file of a live process without gdb (Linux, x86_64); the process goes on as before.
+    #[command(after_help = GCORE_HELP)]
+    Gcore(GcoreArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
@@ -129,6 +132,20 @@ const CORE_HELP: &str = "Examples:
   procsift maps core.1234               # the only process is the default PID
 
 Shows the signal and its code, the fault address and what is mapped there, the signalled thread's registers, every thread, the full argv and environment when the dumped stack holds them, the auxv, the notes, and which note each value came from.";
+
+const GCORE_HELP: &str = "Examples:
+  procsift gcore 5752                      # writes core.5752
+  procsift gcore 5752 -o suspect.core --all
+  procsift gcore 5752 --max-size 2G        # the threads' stacks first, then by address
+  procsift core suspect.core && gdb /proc/5752/exe suspect.core
+
+Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sent), its registers and the process's memory are read, and every thread is let go; stderr says how long the process was stopped. A process that was stopped (T) before stays stopped. The core is the kernel's format: gdb, eu-stack, readelf and every procsift report read it.
+
+Which mappings are dumped follows the process's own /proc/PID/coredump_filter, as the kernel would for a crash (by default: anonymous memory, written copies of file mappings, the first page of each ELF file); --filter sets the bits instead, --all takes every readable mapping. Device memory and MADV_DONTDUMP mappings are never dumped. Zero pages are holes in the file: they take no disk.
+
+Needs permission to trace the process: your own (when kernel.yama.ptrace_scope allows) or, as root, any. A process already traced (by gdb, strace) cannot be dumped. The file is written to FILE.tmp and renamed when complete; an existing FILE is never replaced.
+
+Exit status: 0 written; 2 not written (one line on stderr says why).";
 
 const DIFF_HELP: &str = "Examples:
   procsift diff 0200.tar 0205.tar                 # summary, then every change per process
@@ -225,6 +242,26 @@ pub struct CaptureArgs {
     /// Hidden, for tests: read passwd, group and os-release from this directory instead of /etc.
     #[arg(long, hide = true)]
     pub etc_root: Option<PathBuf>,
+}
+
+/// `gcore`.
+#[derive(Args)]
+pub struct GcoreArgs {
+    /// The process id.
+    pub pid: i32,
+    /// Output file (default: core.PID in the current directory); an existing file is never replaced.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Dump every readable mapping (file-backed text and shared memory too), whatever the filter.
+    #[arg(long)]
+    pub all: bool,
+    /// coredump_filter bits to apply, hexadecimal as in /proc/PID/coredump_filter (default: the
+    /// process's own).
+    #[arg(long, value_name = "MASK")]
+    pub filter: Option<String>,
+    /// Leave out memory past SIZE bytes of file (suffixes K, M, G, T); the threads' stacks go first.
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
 }
 
 /// Options every report takes.
