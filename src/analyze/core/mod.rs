@@ -61,6 +61,7 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
         auxv: Vec::new(),
         provenance: Vec::new(),
         mappings_omitted: None,
+        live: None,
     };
     let mut out = Out {
         p: Process {
