@@ -44,8 +44,14 @@ pub enum Error {
     Usage(String),
     /// A live process could not be dumped (`gcore`): it is gone, a kernel thread, already traced, or not
     /// ours to trace.
-    #[error("{0}")]
-    Process(String),
+    #[error("{message}")]
+    Process {
+        /// An errno-style name for it (`ESRCH`, `EPERM`, `EBUSY`, `ETIMEDOUT`, ...), as a capture records a
+        /// member it could not read.
+        reason: String,
+        /// What happened, in a sentence.
+        message: String,
+    },
     /// A termination signal (its number) arrived while procsift held a process stopped: the process was
     /// let go and nothing was written.
     #[error("interrupted by {}: the process was let go and no core was written", signal_name(*.0))]

@@ -84,3 +84,88 @@ pub fn open(
         _ => Ok(analyze_with(&reader::open_path(path, opts)?, detail)),
     }
 }
+
+/// Reads the core of process `pid` that a snapshot archive holds (`capture --core`: the member
+/// `cores/<pid>.core`) where it lies — mapped with the archive, not copied — and builds its model;
+/// without `pid`, the archive's only core. An ELF core given directly is read as it is (its pid must be
+/// `pid`, when one is given).
+pub fn open_stored_core(
+    path: &std::path::Path,
+    pid: Option<i32>,
+    opts: &crate::snapshot::reader::OpenOptions,
+) -> crate::Result<Snapshot> {
+    use crate::snapshot::manifest::core_member;
+    use crate::snapshot::reader::{self, InputFormat};
+    let shown = path.display().to_string();
+    if reader::sniff(path)? == InputFormat::ElfCore {
+        let s = open(path, Detail::FULL, opts)?;
+        if let (Some(want), Some(p)) = (pid, s.processes.first())
+            && p.pid != want
+            && p.pid != crate::model::Process::PID_UNKNOWN
+        {
+            return Err(crate::Error::NotFound(format!(
+                "{shown} is a core of process {}, not {want}",
+                p.pid
+            )));
+        }
+        return Ok(s);
+    }
+    let raw = reader::open_path(path, opts)?;
+    let mut held: Vec<i32> = raw
+        .children("cores")
+        .iter()
+        .filter_map(|n| n.strip_suffix(".core")?.parse().ok())
+        .collect();
+    held.sort_unstable();
+    let list = |v: &[i32]| {
+        v.iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pid = match (pid, held.as_slice()) {
+        (Some(p), _) => p,
+        (None, [one]) => *one,
+        (None, []) => {
+            return Err(crate::Error::NotFound(format!(
+                "{shown} holds no core (`procsift capture --core PID` stores one)"
+            )));
+        }
+        (None, many) => {
+            return Err(crate::Error::Usage(format!(
+                "{shown} holds cores of processes {}: choose one with --pid",
+                list(many)
+            )));
+        }
+    };
+    let member = core_member(pid);
+    match raw.file(&member) {
+        Some(bytes) => {
+            core::analyze(bytes, &format!("{shown}:{member}")).map_err(|e| crate::Error::Corrupt {
+                member: member.clone(),
+                offset: 0,
+                reason: e.to_string(),
+            })
+        }
+        None => {
+            let why = raw
+                .manifest
+                .as_ref()
+                .and_then(|m| m.cores.iter().find(|c| c.pid == pid))
+                .and_then(|c| c.error.clone())
+                .or_else(|| raw.failure(&member).map(str::to_owned));
+            Err(crate::Error::NotFound(match why {
+                Some(why) => {
+                    format!("{shown} holds no core of {pid}: the capture could not take it: {why}")
+                }
+                None if held.is_empty() => {
+                    format!("{shown} holds no core (`procsift capture --core PID` stores one)")
+                }
+                None => format!(
+                    "{shown} holds no core of {pid}; it holds cores of {}",
+                    list(&held)
+                ),
+            }))
+        }
+    }
+}

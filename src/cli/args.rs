@@ -105,8 +105,11 @@ const CAPTURE_HELP: &str = "Examples:
   procsift capture -o host.tar
   procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'
   procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan
+  procsift capture -o ir.tar --core 5752       # with a core of process 5752: cores/5752.core
 
 The archive is written to a temporary name and renamed when complete. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
+
+--core PID takes a core of the process first (as `procsift gcore` does: the process is stopped briefly, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
 
 Process events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after it (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the capture goes on, and the manifest and `info` say why events were not recorded.";
 
@@ -128,6 +131,7 @@ const TREE_HELP: &str = "Examples:
 const CORE_HELP: &str = "Examples:
   procsift core core.1234
   procsift core core.1234 --format json | jq .core.signal
+  procsift core ir.tar --pid 5752          # the core `capture --core 5752` stored, read in place
   procsift threads core.1234            # every report also reads a core
   procsift maps core.1234               # the only process is the default PID
 
@@ -235,6 +239,10 @@ pub struct CaptureArgs {
     /// Do not record process events.
     #[arg(long, conflicts_with = "watch")]
     pub no_events: bool,
+    /// Also store a core of each of these processes (Linux, x86_64; as `procsift gcore` writes it) as
+    /// cores/PID.core, taken before the scan; repeat or separate with commas.
+    #[arg(long = "core", value_name = "PID", value_delimiter = ',')]
+    pub cores: Vec<i32>,
     /// Hidden, for tests: read this directory instead of /proc (a fake tree; see README, "Security and
     /// reliability").
     #[arg(long, hide = true)]
@@ -262,6 +270,10 @@ pub struct GcoreArgs {
     /// Leave out memory past SIZE bytes of file (suffixes K, M, G, T); the threads' stacks go first.
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<String>,
+    /// Hidden, for tests: keep the process stopped MS milliseconds longer, between its registers and its
+    /// memory.
+    #[arg(long, hide = true, value_name = "MS")]
+    pub hold_ms: Option<u64>,
 }
 
 /// Options every report takes.
@@ -322,6 +334,8 @@ pub struct InputArgs {
     /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host).
     pub input: Option<PathBuf>,
     #[command(flatten)]
+    pub stored: StoredCore,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -336,6 +350,8 @@ pub struct ListArgs {
     pub all: bool,
     #[command(flatten)]
     pub filters: Filters,
+    #[command(flatten)]
+    pub stored: StoredCore,
     #[command(flatten)]
     pub common: Common,
 }
@@ -364,6 +380,8 @@ pub struct PidArgs {
     #[arg(value_name = "PID")]
     pub pid: Option<String>,
     #[command(flatten)]
+    pub stored: StoredCore,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -380,16 +398,30 @@ pub struct OptPidArgs {
     #[command(flatten)]
     pub filters: Filters,
     #[command(flatten)]
+    pub stored: StoredCore,
+    #[command(flatten)]
     pub common: Common,
 }
 
 /// `core`.
 #[derive(Args)]
 pub struct CoreArgs {
-    /// The core file.
+    /// The core file, or a snapshot archive holding cores (`capture --core`).
     pub core: PathBuf,
+    /// In a snapshot archive: the process whose core to read (default: the archive's only core).
+    #[arg(long)]
+    pub pid: Option<i32>,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `--core PID`: read a core a snapshot archive holds instead of its /proc records.
+#[derive(Args)]
+pub struct StoredCore {
+    /// Read the core of PID that the snapshot archive holds (`capture --core`, cores/PID.core) instead
+    /// of the archive's /proc records.
+    #[arg(long = "core", value_name = "PID")]
+    pub core: Option<i32>,
 }
 
 /// `verify`.

@@ -44,6 +44,7 @@ pub fn gcore(ctx: Context, a: GcoreArgs) -> Result<ExitCode> {
         filter,
         all: a.all,
         max_size,
+        hold: std::time::Duration::from_millis(a.hold_ms.unwrap_or(0)),
         ..Options::default()
     };
     let s = gcore::gcore_to_path(a.pid, &out, &opts)?;

@@ -23,7 +23,12 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
-            let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
+            let mut snapshot = load(
+                ctx,
+                a.list.input.as_deref(),
+                a.list.stored.core,
+                Detail::SUMMARY,
+            )?;
             if a.list.all {
                 snapshot.include_event_processes();
             }
@@ -44,7 +49,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             filtered(report, snapshot, &a.list.filters, format)
         }
         Command::Tree(a) => {
-            let mut snapshot = load(ctx, a.input.as_deref(), Detail::SUMMARY)?;
+            let mut snapshot = load(ctx, a.input.as_deref(), a.stored.core, Detail::SUMMARY)?;
             if a.all {
                 snapshot.include_event_processes();
             }
@@ -54,7 +59,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Show(a) => {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             need_pid(input.as_deref(), pid, "show")?;
-            let snapshot = load(ctx, input.as_deref(), Detail::FULL)?;
+            let snapshot = load(ctx, input.as_deref(), a.stored.core, Detail::FULL)?;
             let pid = pid_or_single(&snapshot, pid, "show")?;
             shown(report::show(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -65,7 +70,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -75,7 +80,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 threads: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
             let report = report::threads(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -88,7 +93,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
             let report = report::files(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -101,7 +106,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, a.input.as_deref(), detail)?;
+            let snapshot = load(ctx, a.input.as_deref(), a.stored.core, detail)?;
             shown(report::info(&snapshot), snapshot, a.common.format)
         }
         Command::Signals(a) => {
@@ -111,12 +116,15 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 limits: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
             let pid = pid_or_single(&snapshot, pid, "signals")?;
             shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Core(a) => {
-            let snapshot = load(ctx, Some(&a.core), Detail::FULL)?;
+            let snapshot = redacted(
+                ctx,
+                analyze::open_stored_core(&a.core, a.pid, &OpenOptions::default())?,
+            );
             shown(report::core(&snapshot)?, snapshot, a.common.format)
         }
         Command::Events(a) => {
@@ -127,7 +135,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                         .into(),
                 ));
             };
-            let snapshot = load(ctx, Some(&input), Detail::SUMMARY)?;
+            let snapshot = load(ctx, Some(&input), None, Detail::SUMMARY)?;
             let opts = report::EventsOptions {
                 pids: a.pids,
                 kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
@@ -198,8 +206,8 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     };
     // The two inputs are independent: read them at the same time.
     let (old, new) = std::thread::scope(|s| {
-        let new = s.spawn(|| load(ctx, a.new.as_deref(), detail));
-        let old = load(ctx, Some(&a.old), detail);
+        let new = s.spawn(|| load(ctx, a.new.as_deref(), None, detail));
+        let old = load(ctx, Some(&a.old), None, detail);
         (
             old,
             new.join()
@@ -260,20 +268,39 @@ fn input_and_pid(
 }
 
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
-/// when `--redact` was given.
-pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
-    let snapshot = match input {
-        Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
-        None => analyze::analyze_with(
+/// when `--redact` was given. With `stored` (`--core PID`), the model is that of the core of PID the
+/// snapshot archive holds.
+pub fn load(
+    ctx: Context,
+    input: Option<&Path>,
+    stored: Option<i32>,
+    detail: Detail,
+) -> Result<Snapshot> {
+    let snapshot = match (input, stored) {
+        (Some(path), Some(pid)) => {
+            analyze::open_stored_core(path, Some(pid), &OpenOptions::default())?
+        }
+        (None, Some(_)) => {
+            return Err(Error::Usage(
+                "--core PID reads a core a snapshot archive holds: name the archive (INPUT)".into(),
+            ));
+        }
+        (Some(path), None) => analyze::open(path, detail, &OpenOptions::default())?,
+        (None, None) => analyze::analyze_with(
             &capture::capture_to_memory(&CaptureOptions::default())?,
             detail,
         ),
     };
-    Ok(if ctx.redact {
+    Ok(redacted(ctx, snapshot))
+}
+
+/// The model redacted when `--redact` was given.
+fn redacted(ctx: Context, snapshot: Snapshot) -> Snapshot {
+    if ctx.redact {
         procsift::model::redact::redacted(snapshot)
     } else {
         snapshot
-    })
+    }
 }
 
 #[cfg(test)]

@@ -26,8 +26,13 @@ use crate::os::ptrace::{self, Tid, Waited};
 const SIGTRAP: i32 = 5;
 const JOB_CONTROL_STOPS: [i32; 4] = [19, 20, 21, 22];
 
-fn process_error(msg: impl Into<String>) -> crate::Error {
-    crate::Error::Process(msg.into())
+/// A dump that cannot be done: `reason` is the errno-style name a capture records for the member
+/// (`ESRCH`, `EPERM`, `EBUSY`, ...), `msg` the sentence for the user.
+fn process_error(reason: &str, msg: impl Into<String>) -> crate::Error {
+    crate::Error::Process {
+        reason: reason.into(),
+        message: msg.into(),
+    }
 }
 
 /// The name of an errno for messages (`EPERM`), else its number.
@@ -72,35 +77,38 @@ fn look(pid: i32, opts: &Options) -> crate::Result<Before> {
         return Err(crate::Error::Usage(format!("not a process id: {pid}")));
     }
     let st = match read_proc(&format!("/proc/{pid}/stat")) {
-        Ok(b) => stat::parse(&b)
-            .map_err(|e| process_error(format!("/proc/{pid}/stat: {e}: not a Linux /proc?")))?,
+        Ok(b) => stat::parse(&b).map_err(|e| {
+            process_error("EIO", format!("/proc/{pid}/stat: {e}: not a Linux /proc?"))
+        })?,
         Err(Errno::NOENT | Errno::SRCH) => {
             return Err(crate::Error::NotFound(format!("no process {pid}")));
         }
         Err(e) => {
-            return Err(process_error(format!(
-                "/proc/{pid}/stat: {}",
-                errno_name(e)
-            )));
+            return Err(process_error(
+                "EIO",
+                format!("/proc/{pid}/stat: {}", errno_name(e)),
+            ));
         }
     };
     let comm = shown(&st.comm);
     if st.pid != pid {
         // /proc/TID of a thread that is not a group leader still answers: dump its process instead.
-        return Err(process_error(format!(
-            "{pid} is not a process id (a thread of {}?)",
-            st.pid
-        )));
+        return Err(process_error(
+            "ESRCH",
+            format!("{pid} is not a process id (a thread of {}?)", st.pid),
+        ));
     }
     if st.flags & stat::PF_KTHREAD != 0 {
-        return Err(process_error(format!(
-            "{pid} ({comm}) is a kernel thread: it has no user memory to dump"
-        )));
+        return Err(process_error(
+            "EPERM",
+            format!("{pid} ({comm}) is a kernel thread: it has no user memory to dump"),
+        ));
     }
     if matches!(st.state, b'Z' | b'X' | b'x') {
-        return Err(process_error(format!(
-            "{pid} ({comm}) has exited (a zombie): its memory is gone"
-        )));
+        return Err(process_error(
+            "ESRCH",
+            format!("{pid} ({comm}) has exited (a zombie): its memory is gone"),
+        ));
     }
     let status = read_proc(&format!("/proc/{pid}/status"))
         .ok()
@@ -110,10 +118,13 @@ fn look(pid: i32, opts: &Options) -> crate::Result<Before> {
         let who = read_proc(&format!("/proc/{tracer}/comm"))
             .map(|c| shown(c.trim_ascii_end()))
             .unwrap_or_else(|_| "?".into());
-        return Err(process_error(format!(
-            "{pid} ({comm}) is already traced by {tracer} ({who}): a process has one tracer; end that \
+        return Err(process_error(
+            "EBUSY",
+            format!(
+                "{pid} ({comm}) is already traced by {tracer} ({who}): a process has one tracer; end that \
              session (quit gdb, stop strace) and retry"
-        )));
+            ),
+        ));
     }
     let cmdline = read_proc(&format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let filter = match opts.filter {
@@ -147,10 +158,13 @@ fn look(pid: i32, opts: &Options) -> crate::Result<Before> {
 fn seize_error(pid: i32, before: &Before, e: Errno) -> crate::Error {
     let comm = shown(&before.stat.comm);
     if e == Errno::SRCH {
-        return process_error(format!("{pid} ({comm}) exited before it could be stopped"));
+        return process_error(
+            "ESRCH",
+            format!("{pid} ({comm}) exited before it could be stopped"),
+        );
     }
     if e != Errno::PERM {
-        return process_error(format!("ptrace({pid}) failed: {}", errno_name(e)));
+        return process_error("EIO", format!("ptrace({pid}) failed: {}", errno_name(e)));
     }
     let me = rustix::process::geteuid().as_raw();
     let owner = before.status.uid.map(|u| u[1]);
@@ -182,10 +196,10 @@ fn seize_error(pid: i32, before: &Before, e: Errno) -> crate::Error {
                 .into(),
         );
     }
-    process_error(format!(
-        "not permitted to trace {pid} ({comm}): {}",
-        why.join("; ")
-    ))
+    process_error(
+        "EPERM",
+        format!("not permitted to trace {pid} ({comm}): {}", why.join("; ")),
+    )
 }
 
 /// How a thread was stopped.
@@ -292,10 +306,10 @@ impl Tracee {
                 Ok(Waited::Gone) | Err(Errno::CHILD) => return Ok(None),
                 Ok(Waited::Running) | Err(Errno::INTR) => {}
                 Err(e) => {
-                    return Err(process_error(format!(
-                        "waiting for thread {tid} to stop: {}",
-                        errno_name(e)
-                    )));
+                    return Err(process_error(
+                        "EIO",
+                        format!("waiting for thread {tid} to stop: {}", errno_name(e)),
+                    ));
                 }
             }
             if let Some(sig) = ptrace::caught() {
@@ -312,11 +326,14 @@ impl Tracee {
                 } else {
                     ""
                 };
-                return Err(process_error(format!(
-                    "thread {tid} of {} did not stop within {:?}{why}; nothing was written",
-                    self.pid,
-                    deadline.duration_since(self.since.map_or(Instant::now(), |s| s.0))
-                )));
+                return Err(process_error(
+                    "ETIMEDOUT",
+                    format!(
+                        "thread {tid} of {} did not stop within {:?}{why}; nothing was written",
+                        self.pid,
+                        deadline.duration_since(self.since.map_or(Instant::now(), |s| s.0))
+                    ),
+                ));
             }
             std::thread::sleep(nap);
             nap = (nap * 2).min(Duration::from_millis(5));
@@ -344,24 +361,28 @@ impl Tracee {
                             }
                             Err(Errno::SRCH) => {} // it ended meanwhile
                             Err(e) => {
-                                return Err(process_error(format!(
-                                    "ptrace(thread {tid} of {pid}) failed: {}",
-                                    errno_name(e)
-                                )));
+                                return Err(process_error(
+                                    "EIO",
+                                    format!(
+                                        "ptrace(thread {tid} of {pid}) failed: {}",
+                                        errno_name(e)
+                                    ),
+                                ));
                             }
                         }
                     }
                 }
                 Err(Errno::NOENT | Errno::SRCH) => {
-                    return Err(process_error(format!(
-                        "{pid} exited while it was being stopped; nothing was written"
-                    )));
+                    return Err(process_error(
+                        "ESRCH",
+                        format!("{pid} exited while it was being stopped; nothing was written"),
+                    ));
                 }
                 Err(e) => {
-                    return Err(process_error(format!(
-                        "/proc/{pid}/task: {}",
-                        errno_name(e)
-                    )));
+                    return Err(process_error(
+                        "EIO",
+                        format!("/proc/{pid}/task: {}", errno_name(e)),
+                    ));
                 }
             }
             if pending.is_empty() {
@@ -375,10 +396,10 @@ impl Tracee {
                 match ptrace::interrupt(*tid) {
                     Ok(()) | Err(Errno::SRCH) => {}
                     Err(e) => {
-                        return Err(process_error(format!(
-                            "PTRACE_INTERRUPT of thread {tid}: {}",
-                            errno_name(e)
-                        )));
+                        return Err(process_error(
+                            "EIO",
+                            format!("PTRACE_INTERRUPT of thread {tid}: {}", errno_name(e)),
+                        ));
                     }
                 }
             }
@@ -390,9 +411,12 @@ impl Tracee {
                     None => {
                         self.threads.remove(&tid);
                         if tid == pid {
-                            return Err(process_error(format!(
-                                "{pid} exited while it was being stopped; nothing was written"
-                            )));
+                            return Err(process_error(
+                                "ESRCH",
+                                format!(
+                                    "{pid} exited while it was being stopped; nothing was written"
+                                ),
+                            ));
                         }
                     }
                 }
@@ -510,10 +534,13 @@ impl LiveMemory<'_> {
     }
 
     fn vanished(&self) -> crate::Error {
-        process_error(format!(
-            "{} exited during the dump (killed?); nothing was written",
-            self.pid
-        ))
+        process_error(
+            "ESRCH",
+            format!(
+                "{} exited during the dump (killed?); nothing was written",
+                self.pid
+            ),
+        )
     }
 }
 
@@ -640,26 +667,30 @@ fn read_threads(
             Ok(n) => n,
             Err(Errno::SRCH) => {
                 if tracee.gone() {
-                    return Err(process_error(format!(
-                        "{pid} exited during the dump (killed?); nothing was written"
-                    )));
+                    return Err(process_error(
+                        "ESRCH",
+                        format!("{pid} exited during the dump (killed?); nothing was written"),
+                    ));
                 }
                 warnings.push(format!("thread {tid} ended during the dump: left out"));
                 continue;
             }
             Err(e) => {
-                return Err(process_error(format!(
-                    "PTRACE_GETREGSET of thread {tid}: {}",
-                    errno_name(e)
-                )));
+                return Err(process_error(
+                    "EIO",
+                    format!("PTRACE_GETREGSET of thread {tid}: {}", errno_name(e)),
+                ));
             }
         };
         if n != 216 {
-            return Err(process_error(format!(
-                "{pid} ({}) is not a 64-bit x86_64 process ({n} bytes of general registers): gcore \
+            return Err(process_error(
+                "ENOSYS",
+                format!(
+                    "{pid} ({}) is not a 64-bit x86_64 process ({n} bytes of general registers): gcore \
                  dumps x86_64 processes only",
-                shown(&before.stat.comm)
-            )));
+                    shown(&before.stat.comm)
+                ),
+            ));
         }
         let gregs = buf[..n].to_vec();
         let fpregs = ptrace::get_regset(tid, NT_PRFPREG, &mut buf)
@@ -713,6 +744,7 @@ fn read_threads(
     _hz: u64,
 ) -> crate::Result<(Vec<ThreadState>, Vec<u8>, Vec<String>)> {
     Err(process_error(
+        "ENOSYS",
         "gcore dumps x86_64 processes only (its aarch64 support awaits a machine to test it on)",
     ))
 }
@@ -739,8 +771,9 @@ fn read_mappings(pid: i32) -> crate::Result<Vec<smaps::SmapsEntry>> {
     match read_proc(&format!("/proc/{pid}/smaps")) {
         Ok(b) => Ok(smaps::parse(&b).0),
         Err(_) => {
-            let b = read_proc(&format!("/proc/{pid}/maps"))
-                .map_err(|e| process_error(format!("/proc/{pid}/maps: {}", errno_name(e))))?;
+            let b = read_proc(&format!("/proc/{pid}/maps")).map_err(|e| {
+                process_error("EIO", format!("/proc/{pid}/maps: {}", errno_name(e)))
+            })?;
             Ok(maps::parse(&b)
                 .0
                 .into_iter()
@@ -757,7 +790,7 @@ fn read_mappings(pid: i32) -> crate::Result<Vec<smaps::SmapsEntry>> {
 pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summary> {
     let before = look(pid, opts)?;
     let catch = ptrace::catch_termination()
-        .map_err(|e| process_error(format!("sigaction: {}", errno_name(e))))?;
+        .map_err(|e| process_error("EIO", format!("sigaction: {}", errno_name(e))))?;
     // The tracing happens on a thread of its own: only it may use the tracee, and when it ends, however
     // it ends, the kernel lets go of whatever it still traces.
     let result = std::thread::scope(|s| {
@@ -766,7 +799,7 @@ pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summa
             .spawn_scoped(s, || dump_stopped(pid, file, opts, &before))
             .map_err(|e| crate::Error::io("gcore thread", e))?
             .join()
-            .unwrap_or_else(|_| Err(process_error("the dump failed unexpectedly")))
+            .unwrap_or_else(|_| Err(process_error("EIO", "the dump failed unexpectedly")))
     });
     let caught = ptrace::caught();
     drop(catch);
@@ -791,6 +824,19 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         .any(|h| matches!(h, Held::Stopped { job_stop: true, .. }))
         || before.stat.state == b'T';
     let stopped = read_while_stopped(&tracee, before, opts, page, hz)?;
+    let until = Instant::now() + opts.hold;
+    while Instant::now() < until {
+        if let Some(sig) = ptrace::caught() {
+            return Err(crate::Error::Interrupted(sig));
+        }
+        if tracee.gone() {
+            return Err(process_error(
+                "ESRCH",
+                format!("{pid} exited during the dump (killed?); nothing was written"),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let mut writer = Writer::new(file, page as u64, opts.max_size);
     let (segments, order) = plan(&stopped.1, &stopped.0.threads, before.filter.0, opts.all);
     {

@@ -36,6 +36,9 @@ pub struct Options {
     pub max_size: Option<u64>,
     /// How long to wait for a thread to stop (a thread in uninterruptible sleep does not).
     pub stop_timeout: Duration,
+    /// For tests: keep the process stopped this long after its registers are read, before its memory is
+    /// (so a test can kill it, or interrupt procsift, mid-dump).
+    pub hold: Duration,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
             all: false,
             max_size: None,
             stop_timeout: Duration::from_secs(10),
+            hold: Duration::ZERO,
         }
     }
 }
