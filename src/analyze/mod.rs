@@ -114,6 +114,7 @@ pub fn open_stored_core(
     let mut held: Vec<i32> = raw
         .children("cores")
         .iter()
+        .filter(|n| raw.file(&format!("cores/{n}")).is_some())
         .filter_map(|n| n.strip_suffix(".core")?.parse().ok())
         .collect();
     held.sort_unstable();
