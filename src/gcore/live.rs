@@ -786,6 +786,45 @@ fn read_mappings(pid: i32) -> crate::Result<Vec<smaps::SmapsEntry>> {
     }
 }
 
+/// Most memory held while the process is stopped: the rest is written as it is read.
+const MAX_HELD: u64 = 2 << 30;
+
+/// Buffers for the memory to dump, each [`writer::CHUNK`] bytes and touched: as many as the process's
+/// resident and swapped memory needs, within a quarter of the host's available memory and
+/// [`MAX_HELD`].
+fn buffers(before: &Before) -> Vec<Vec<u8>> {
+    let kib = |v: Option<u64>| v.unwrap_or(0).saturating_mul(1024);
+    let wanted = kib(before.status.vm_rss).saturating_add(kib(before.status.vm_swap));
+    let available = read_proc("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            crate::formats::linux::lines_of(&m)
+                .find_map(|l| l.strip_prefix(b"MemAvailable:"))
+                .and_then(|v| {
+                    std::str::from_utf8(v)
+                        .ok()?
+                        .split_whitespace()
+                        .next()?
+                        .parse::<u64>()
+                        .ok()
+                })
+        })
+        .map_or(0, |k| k.saturating_mul(1024));
+    let budget = wanted.min(available / 4).min(MAX_HELD);
+    let n = usize::try_from(budget.div_ceil(writer::CHUNK as u64)).unwrap_or(0);
+    (0..n)
+        .map(|_| {
+            let mut b = vec![0u8; writer::CHUNK];
+            // One write per page makes the kernel give each page now, not during the stop.
+            for p in b.iter_mut().step_by(4096) {
+                *p = 1;
+            }
+            std::hint::black_box(&mut b);
+            b
+        })
+        .collect()
+}
+
 /// Dumps `pid` into `file`.
 pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summary> {
     let before = look(pid, opts)?;
@@ -812,6 +851,9 @@ pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summa
 fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate::Result<Summary> {
     let page = rustix::param::page_size();
     let hz = rustix::param::clock_ticks_per_second();
+    // Buffers for the memory, touched now: while the process is stopped, its memory is copied into them
+    // without a page fault, and written to the file only after it was let go.
+    let pool = buffers(before);
     let mut tracee = Tracee {
         pid,
         threads: BTreeMap::new(),
@@ -838,6 +880,7 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         std::thread::sleep(Duration::from_millis(5));
     }
     let mut writer = Writer::new(file, page as u64, opts.max_size);
+    writer.hold_in(pool);
     let (segments, order) = plan(&stopped.1, &stopped.0.threads, before.filter.0, opts.all);
     {
         let mut mem = LiveMemory {

@@ -253,7 +253,7 @@ pub struct Written {
 }
 
 /// Bytes read per call to [`Memory::read`].
-const CHUNK: usize = 8 << 20;
+pub const CHUNK: usize = 8 << 20;
 
 /// Writes one core into a file, data first (while the process is stopped), notes and headers last.
 pub struct Writer<'f> {
@@ -266,6 +266,18 @@ pub struct Writer<'f> {
     missing: Vec<MissingRange>,
     data_bytes: u64,
     buf: Vec<u8>,
+    runs: Vec<Run>,
+    /// Buffers to hold chunks in until [`Writer::finish`] ([`Writer::hold_in`]).
+    pool: Vec<Vec<u8>>,
+    pending: Vec<Pending>,
+}
+
+/// A chunk read while the process was stopped, to be written after it was let go.
+struct Pending {
+    buf: Vec<u8>,
+    len: usize,
+    /// File offset of `buf[0]`.
+    file_base: u64,
     runs: Vec<Run>,
 }
 
@@ -300,6 +312,56 @@ fn is_zero(page: &[u8]) -> bool {
     acc == 0 && tail.iter().all(|b| *b == 0)
 }
 
+/// Writes the `Data` runs of a chunk (`buf`, at file offset `file_base`), leaving zero pages as holes;
+/// returns the bytes written.
+fn write_data(
+    file: &File,
+    page: u64,
+    buf: &[u8],
+    runs: &[Run],
+    file_base: u64,
+) -> crate::Result<u64> {
+    let mut at = 0usize;
+    let mut written = 0;
+    for run in runs {
+        let end = (at + run.len).min(buf.len());
+        if run.kind == RunKind::Data {
+            written += write_nonzero(file, page, &buf[at..end], file_base + at as u64)?;
+        }
+        at = end;
+    }
+    Ok(written)
+}
+
+/// Writes the pages of `buf` that are not all zero at `file_base` onwards; returns the bytes written.
+fn write_nonzero(file: &File, page: u64, buf: &[u8], file_base: u64) -> crate::Result<u64> {
+    let page = page as usize;
+    let mut written = 0u64;
+    let mut span: Option<usize> = None;
+    let mut at = 0;
+    while at < buf.len() {
+        let end = (at + page).min(buf.len());
+        let zero = is_zero(&buf[at..end]);
+        match (zero, span) {
+            (false, None) => span = Some(at),
+            (true, Some(s)) => {
+                file.write_all_at(&buf[s..at], file_base + s as u64)
+                    .map_err(io)?;
+                written += (at - s) as u64;
+                span = None;
+            }
+            _ => {}
+        }
+        at = end;
+    }
+    if let Some(s) = span {
+        file.write_all_at(&buf[s..], file_base + s as u64)
+            .map_err(io)?;
+        written += (buf.len() - s) as u64;
+    }
+    Ok(written)
+}
+
 /// Status of a range while a segment is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
@@ -322,7 +384,17 @@ impl<'f> Writer<'f> {
             data_bytes: 0,
             buf: Vec::new(),
             runs: Vec::new(),
+            pool: Vec::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// Chunks of memory read into these buffers (each [`CHUNK`] bytes, best already touched so that no
+    /// page fault happens while the process is stopped) are held until [`Writer::finish`] instead of
+    /// being written at once: the process is stopped only while its memory is read, not while the disk
+    /// takes it. When they are all used, later chunks are written as they are read.
+    pub fn hold_in(&mut self, buffers: Vec<Vec<u8>>) {
+        self.pool = buffers;
     }
 
     /// Reads and writes one mapping.
@@ -352,10 +424,10 @@ impl<'f> Writer<'f> {
             }
             None => want,
         };
-        if self.buf.len() < CHUNK {
-            self.buf.resize(CHUNK, 0);
-        }
         if seg.want == Want::ElfHeader {
+            if self.buf.len() < self.page as usize {
+                self.buf.resize(self.page as usize, 0);
+            }
             return self.elf_header(seg, len, want, allowed, mem);
         }
         let mut ranges: Vec<(u64, u64, Status)> = Vec::new();
@@ -373,26 +445,16 @@ impl<'f> Writer<'f> {
             mem.check()?;
             let n = usize::try_from((allowed - done).min(CHUNK as u64)).unwrap_or(CHUNK);
             let addr = seg.start + done;
-            let mut runs = std::mem::take(&mut self.runs);
-            let result = mem.read(seg, addr, &mut self.buf[..n], &mut runs);
-            if let Err(e) = result {
-                self.runs = runs;
-                return Err(e);
-            }
+            let runs = self.read_chunk(seg, addr, n, base + done, mem)?;
             let mut at = 0usize;
             for run in &runs {
                 let end = (at + run.len).min(n);
                 let (a, b) = (addr + at as u64, addr + end as u64);
-                match run.kind {
-                    RunKind::Data => {
-                        self.write_nonzero(at, end, base + (addr - seg.start))?;
-                        note(&mut ranges, a, b, Status::Held);
-                    }
-                    RunKind::Zero => note(&mut ranges, a, b, Status::Held),
-                    RunKind::Unreadable(e) => {
-                        note(&mut ranges, a, b, Status::Missing(Missing::Unreadable(e)))
-                    }
-                }
+                let status = match run.kind {
+                    RunKind::Data | RunKind::Zero => Status::Held,
+                    RunKind::Unreadable(e) => Status::Missing(Missing::Unreadable(e)),
+                };
+                note(&mut ranges, a, b, status);
                 at = end;
             }
             if at < n {
@@ -472,7 +534,7 @@ impl<'f> Writer<'f> {
         result?;
         // Anything but an ELF header leaves the mapping to its file, as the kernel does.
         if read_whole && self.buf.starts_with(b"\x7fELF") {
-            self.write_nonzero(0, n, base)?;
+            self.data_bytes += write_nonzero(self.file, self.page, &self.buf[..n], base)?;
             piece.filesz = want;
             self.offset = align_up(base + want, self.page);
         }
@@ -480,32 +542,44 @@ impl<'f> Writer<'f> {
         Ok(())
     }
 
-    /// Writes the pages of `buf[from..to]` that are not all zero at `file_base + from`.
-    fn write_nonzero(&mut self, from: usize, to: usize, file_base: u64) -> crate::Result<()> {
-        let page = self.page as usize;
-        let mut span: Option<usize> = None;
-        let mut at = from;
-        while at < to {
-            let end = (at + page).min(to);
-            let zero = is_zero(&self.buf[at..end]);
-            match (zero, span) {
-                (false, None) => span = Some(at),
-                (true, Some(s)) => {
-                    self.file
-                        .write_all_at(&self.buf[s..at], file_base + s as u64)
-                        .map_err(io)?;
-                    self.data_bytes += (at - s) as u64;
-                    span = None;
-                }
-                _ => {}
+    /// Reads `n` bytes at `addr` into a held buffer when one is free (written by [`Writer::finish`],
+    /// after the process was let go), else into the working buffer, written at once. `file_base` is the
+    /// file offset of the first byte. Returns the runs.
+    fn read_chunk(
+        &mut self,
+        seg: &Segment,
+        addr: u64,
+        n: usize,
+        file_base: u64,
+        mem: &mut dyn Memory,
+    ) -> crate::Result<Vec<Run>> {
+        let mut runs = std::mem::take(&mut self.runs);
+        if let Some(mut held) = self.pool.pop() {
+            if held.len() < n {
+                held.resize(n, 0);
             }
-            at = end;
+            mem.read(seg, addr, &mut held[..n], &mut runs)?;
+            self.pending.push(Pending {
+                buf: held,
+                len: n,
+                file_base,
+                runs: runs.clone(),
+            });
+            return Ok(runs);
         }
-        if let Some(s) = span {
-            self.file
-                .write_all_at(&self.buf[s..to], file_base + s as u64)
-                .map_err(io)?;
-            self.data_bytes += (to - s) as u64;
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+        }
+        mem.read(seg, addr, &mut self.buf[..n], &mut runs)?;
+        self.data_bytes += write_data(self.file, self.page, &self.buf[..n], &runs, file_base)?;
+        Ok(runs)
+    }
+
+    /// Writes the chunks held in memory.
+    fn flush(&mut self) -> crate::Result<()> {
+        for p in std::mem::take(&mut self.pending) {
+            self.data_bytes +=
+                write_data(self.file, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
         }
         Ok(())
     }
@@ -519,6 +593,7 @@ impl<'f> Writer<'f> {
         process: &ProcessState,
         facts: &DumpFacts,
     ) -> crate::Result<Written> {
+        self.flush()?;
         self.missing.sort_by_key(|m| m.start);
         let notes = build_notes(machine, threads, process, facts, &self.missing);
         let notes_off = align_up(self.offset, 8);
