@@ -105,7 +105,10 @@ fn spawn(args: &[&str]) -> Parked {
 fn states(pid: i32) -> Vec<char> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-        let stat = std::fs::read_to_string(e.unwrap().path().join("stat")).unwrap();
+        // A thread may end between the listing and its reading.
+        let Ok(stat) = std::fs::read_to_string(e.unwrap().path().join("stat")) else {
+            continue;
+        };
         let after = &stat[stat.rfind(')').unwrap() + 2..];
         out.push(after.chars().next().unwrap());
     }
