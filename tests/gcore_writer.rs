@@ -479,5 +479,8 @@ fn held_and_direct_writes_give_the_same_core() {
     let (a, _) = write_core(&direct, None, &all);
     let (b, _) = write_core_holding(&held, None, &all, 3);
     assert_eq!(a.data_bytes, b.data_bytes);
-    assert_eq!(std::fs::read(&direct).unwrap(), std::fs::read(&held).unwrap());
+    assert_eq!(
+        std::fs::read(&direct).unwrap(),
+        std::fs::read(&held).unwrap()
+    );
 }

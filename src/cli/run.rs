@@ -70,7 +70,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
+            let snapshot = load_with(ctx, input.as_deref(), a.stored.core, detail, true)?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -276,6 +276,17 @@ pub fn load(
     stored: Option<i32>,
     detail: Detail,
 ) -> Result<Snapshot> {
+    load_with(ctx, input, stored, detail, false)
+}
+
+/// [`load`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for `maps`).
+fn load_with(
+    ctx: Context,
+    input: Option<&Path>,
+    stored: Option<i32>,
+    detail: Detail,
+    smaps: bool,
+) -> Result<Snapshot> {
     let snapshot = match (input, stored) {
         (Some(path), Some(pid)) => {
             analyze::open_stored_core(path, Some(pid), &OpenOptions::default())?
@@ -287,7 +298,10 @@ pub fn load(
         }
         (Some(path), None) => analyze::open(path, detail, &OpenOptions::default())?,
         (None, None) => analyze::analyze_with(
-            &capture::capture_to_memory(&CaptureOptions::default())?,
+            &capture::capture_to_memory(&CaptureOptions {
+                smaps,
+                ..CaptureOptions::default()
+            })?,
             detail,
         ),
     };

@@ -19,7 +19,8 @@ use super::writer::{
     ThreadState, Want, Writer,
 };
 use super::{FilterSource, Options, Summary, human_size};
-use crate::formats::linux::{maps, smaps, stat, status};
+use crate::formats::linux::maps::{self, MapLine, SmapsSizes};
+use crate::formats::linux::{stat, status};
 use crate::os::ptrace::{self, Tid, Waited};
 
 /// `SIGTRAP`, `SIGSTOP`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU` (x86_64 numbers).
@@ -767,9 +768,9 @@ fn pflags(perms: &str) -> u32 {
 
 /// The mappings, as smaps shows them (maps when smaps cannot be read: then "written to" is unknown and
 /// every writable private file mapping counts as written).
-fn read_mappings(pid: i32) -> crate::Result<Vec<smaps::SmapsEntry>> {
+fn read_mappings(pid: i32) -> crate::Result<Vec<(MapLine, SmapsSizes)>> {
     match read_proc(&format!("/proc/{pid}/smaps")) {
-        Ok(b) => Ok(smaps::parse(&b).0),
+        Ok(b) => Ok(maps::parse_smaps(&b).0),
         Err(_) => {
             let b = read_proc(&format!("/proc/{pid}/maps")).map_err(|e| {
                 process_error("EIO", format!("/proc/{pid}/maps: {}", errno_name(e)))
@@ -777,10 +778,7 @@ fn read_mappings(pid: i32) -> crate::Result<Vec<smaps::SmapsEntry>> {
             Ok(maps::parse(&b)
                 .0
                 .into_iter()
-                .map(|map| smaps::SmapsEntry {
-                    map,
-                    ..smaps::SmapsEntry::default()
-                })
+                .map(|map| (map, SmapsSizes::default()))
                 .collect())
         }
     }
@@ -979,19 +977,19 @@ fn read_while_stopped(
     _opts: &Options,
     page: usize,
     hz: u64,
-) -> crate::Result<(Stopped, Vec<smaps::SmapsEntry>)> {
+) -> crate::Result<(Stopped, Vec<(MapLine, SmapsSizes)>)> {
     let pid = tracee.pid;
     let (threads, siginfo, warnings) = read_threads(tracee, before, hz)?;
     let mappings = read_mappings(pid)?;
     let auxv = read_proc(&format!("/proc/{pid}/auxv")).unwrap_or_default();
     let files = mappings
         .iter()
-        .filter_map(|m| {
-            let path = m.map.path.as_deref()?;
+        .filter_map(|(m, _)| {
+            let path = m.path.as_deref()?;
             path.starts_with(b"/").then(|| FileMapping {
-                start: m.map.start,
-                end: m.map.end,
-                offset: m.map.offset,
+                start: m.start,
+                end: m.end,
+                offset: m.offset,
                 path: unescape_path(path),
             })
         })
@@ -1029,7 +1027,7 @@ fn read_while_stopped(
 /// The segments in address order, and the order to write them in: the mappings holding a thread's
 /// stack pointer first (so `--max-size` keeps what a backtrace needs), then the others by address.
 fn plan(
-    mappings: &[smaps::SmapsEntry],
+    mappings: &[(MapLine, SmapsSizes)],
     threads: &[ThreadState],
     filter_bits: u32,
     all: bool,
@@ -1045,8 +1043,7 @@ fn plan(
         })
         .collect();
     let mut segments = Vec::with_capacity(mappings.len());
-    for m in mappings {
-        let map = &m.map;
+    for (map, sizes) in mappings {
         if map.end <= map.start {
             continue;
         }
@@ -1054,8 +1051,8 @@ fn plan(
             perms: &map.perms,
             offset: map.offset,
             path: map.path.as_deref(),
-            anonymous_kib: m.anonymous_kib,
-            vm_flags: &m.vm_flags,
+            anonymous_kib: sizes.anonymous,
+            vm_flags: &sizes.vm_flags,
         };
         let want = match filter::decide(&fm, filter_bits, all) {
             Decision::Whole => Want::Whole,

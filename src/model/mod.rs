@@ -15,8 +15,8 @@ pub use core::{AuxEntry, CoreInfo, CoreSignal, LiveDump, MissingMemory, NoteSumm
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
-    Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Register,
-    SignalAction, Socket, SocketEndpoint, Syscall, Thread, Usage,
+    Credentials, Exit, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process,
+    Register, SignalAction, Socket, SocketEndpoint, Syscall, Thread, Unread, Usage,
 };
 
 use serde::{Deserialize, Serialize};

@@ -15,7 +15,6 @@ pub mod links;
 pub mod maps;
 pub mod net;
 pub mod passwd;
-pub mod smaps;
 pub mod stat;
 pub mod statm;
 pub mod status;

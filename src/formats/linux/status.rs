@@ -63,6 +63,8 @@ pub struct Status {
     pub sig_cgt: Option<String>,
     /// `CapEff`, hex.
     pub cap_eff: Option<String>,
+    /// `Umask`: the file mode creation mask, octal in the file (since Linux 4.7).
+    pub umask: Option<u32>,
     /// `voluntary_ctxt_switches`.
     pub voluntary_ctxt_switches: Option<u64>,
     /// `nonvoluntary_ctxt_switches`.
@@ -125,6 +127,14 @@ pub fn parse(bytes: &[u8]) -> Result<Status, ParseError> {
             b"SigIgn" => s.sig_ign = hex(value),
             b"SigCgt" => s.sig_cgt = hex(value),
             b"CapEff" => s.cap_eff = hex(value),
+            b"Umask" => {
+                s.umask = Some(
+                    std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| u32::from_str_radix(v, 8).ok())
+                        .ok_or_else(bad)?,
+                )
+            }
             b"voluntary_ctxt_switches" => s.voluntary_ctxt_switches = num(value),
             b"nonvoluntary_ctxt_switches" => s.nonvoluntary_ctxt_switches = num(value),
             _ => {}
@@ -166,6 +176,7 @@ mod tests {
         assert_eq!(s.threads, Some(1));
         assert_eq!(s.sig_blk.as_deref(), Some("7be3c0fe28014a03"));
         assert_eq!(s.voluntary_ctxt_switches, Some(4742839));
+        assert_eq!(s.umask, Some(0o022));
     }
 
     #[test]
