@@ -51,6 +51,8 @@ struct Parked {
     child: Child,
     pid: i32,
     heap: u64,
+    /// The "pasteof" mapping, when asked for.
+    past: Option<u64>,
 }
 
 impl Drop for Parked {
@@ -87,14 +89,21 @@ fn spawn_with(args: &[&str], env: &[(&str, &str)], unprivileged: bool) -> Parked
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let heap = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok())
-        .unwrap_or_else(|| panic!("fixture said {line:?}"));
+    let hex = |i: usize| {
+        line.split_whitespace()
+            .nth(i)
+            .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok())
+    };
+    let heap = hex(1).unwrap_or_else(|| panic!("fixture said {line:?}"));
+    let past = hex(3);
     // setpriv execs the fixture: same pid.
     let pid = child.id() as i32;
-    Parked { child, pid, heap }
+    Parked {
+        child,
+        pid,
+        heap,
+        past,
+    }
 }
 
 fn spawn(args: &[&str]) -> Parked {
@@ -687,4 +696,56 @@ fn capture_stores_a_core_that_verifies_and_reads_in_gdb() {
         "{}",
         stderr(&none)
     );
+}
+
+#[test]
+fn unreadable_ranges_are_missing_not_zero() {
+    // Two pages of a file mapping past the file's end: neither process_vm_readv nor /proc/PID/mem can
+    // read them. --all, because the filter would leave this read-only file mapping to its file.
+    let dir = TempDir::new("gcore-pasteof");
+    let file = dir.path().join("short");
+    let core = dir.path().join("c");
+    let p = spawn(&["pasteof", file.to_str().unwrap()]);
+    let past = p.past.expect("the fixture's pasteof mapping");
+    let out = gcore(&[&p.pid.to_string(), "-o", core.to_str().unwrap(), "--all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let range = format!("{:#x}-{:#x}", past + 4096, past + 3 * 4096);
+    assert!(
+        stderr(&out).contains(&format!("{range} could not be read (EIO)")),
+        "{}",
+        stderr(&out)
+    );
+    assert_running(p.pid);
+    let c = json(&["core", core.to_str().unwrap(), "--format", "json"]);
+    let missing = &c["core"]["live"]["missing"];
+    assert_eq!(
+        missing,
+        &serde_json::json!([{"start": past + 4096, "end": past + 3 * 4096, "reason": "unreadable", "errno": "EIO"}])
+    );
+    assert_eq!(c["core"]["live"]["all"], true);
+    assert!(
+        c["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains(&range)),
+        "{}",
+        c["warnings"]
+    );
+    // The readable first page is in the core, the rest is a segment with no bytes.
+    let r = Command::new("readelf")
+        .arg("-lW")
+        .arg(&core)
+        .output()
+        .unwrap();
+    let r = String::from_utf8_lossy(&r.stdout);
+    let seg = |vaddr: u64| {
+        r.lines()
+            .find(|l| l.contains("LOAD") && l.contains(&format!("{vaddr:#018x}")))
+            .map(|l| l.split_whitespace().nth(4).unwrap().to_string())
+    };
+    assert_eq!(seg(past).as_deref(), Some("0x001000"), "{r}");
+    assert_eq!(seg(past + 4096).as_deref(), Some("0x000000"), "{r}");
+    let g = gdb(&core, &[&format!("x/4c {past:#x}")]);
+    assert!(g.contains("80 'P'"), "{g}");
 }
