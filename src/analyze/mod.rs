@@ -128,9 +128,20 @@ pub fn open_stored_core(
         (Some(p), _) => p,
         (None, [one]) => *one,
         (None, []) => {
-            return Err(crate::Error::NotFound(format!(
-                "{shown} holds no core (`procsift capture --core PID` stores one)"
-            )));
+            let failed: Vec<String> = raw
+                .manifest
+                .iter()
+                .flat_map(|m| &m.cores)
+                .filter_map(|c| Some(format!("{}: {}", c.pid, c.error.as_ref()?)))
+                .collect();
+            return Err(crate::Error::NotFound(if failed.is_empty() {
+                format!("{shown} holds no core (`procsift capture --core PID` stores one)")
+            } else {
+                format!(
+                    "{shown} holds no core: the capture could not take {}",
+                    failed.join("; ")
+                )
+            }));
         }
         (None, many) => {
             return Err(crate::Error::Usage(format!(
