@@ -82,10 +82,11 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
                 for w in &c.warnings {
                     output::warning(&format!("core of {}: {w}", c.pid));
                 }
+                let n = c.threads.unwrap_or(0);
                 output::note(&format!(
-                    "{}: {member}: {} threads; the process was stopped for {:.1} ms",
+                    "{}: {member}: {n} thread{}; the process was stopped for {:.1} ms",
                     out.display(),
-                    c.threads.unwrap_or(0),
+                    if n == 1 { "" } else { "s" },
                     c.stopped_ms.unwrap_or(0.0)
                 ));
             }

@@ -68,12 +68,13 @@ pub fn gcore(ctx: Context, a: GcoreArgs) -> Result<ExitCode> {
         filter
     };
     output::note(&format!(
-        "{}: {} ({}), {} threads; {} of memory in {} of {} segments, {} written (zero pages are \
+        "{}: {} ({}), {} thread{}; {} of memory in {} of {} segments, {} written (zero pages are \
          holes); {}",
         out.display(),
         s.pid,
         String::from_utf8_lossy(&s.comm),
         s.threads,
+        if s.threads == 1 { "" } else { "s" },
         human_size(w.memory_bytes),
         w.segments_with_data,
         w.segments,

@@ -105,10 +105,23 @@ fn look(pid: i32, opts: &Options) -> crate::Result<Before> {
             format!("{pid} ({comm}) is a kernel thread: it has no user memory to dump"),
         ));
     }
+    if pid == std::process::id() as i32 {
+        return Err(crate::Error::Usage(
+            "procsift cannot dump itself (a process cannot trace itself)".into(),
+        ));
+    }
     if matches!(st.state, b'Z' | b'X' | b'x') {
         return Err(process_error(
             "ESRCH",
-            format!("{pid} ({comm}) has exited (a zombie): its memory is gone"),
+            if st.num_threads > 1 {
+                format!(
+                    "{pid} ({comm}): its main thread has exited and {} threads go on; gcore does not \
+                     dump such a process",
+                    st.num_threads - 1
+                )
+            } else {
+                format!("{pid} ({comm}) has exited (a zombie): its memory is gone")
+            },
         ));
     }
     let status = read_proc(&format!("/proc/{pid}/status"))
