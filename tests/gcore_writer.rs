@@ -76,6 +76,7 @@ fn seg(start: u64, pages: u64, want: Want) -> Segment {
         flags: 6,
         want,
         absent_is_zero: false,
+        untouched: false,
     }
 }
 
@@ -483,4 +484,52 @@ fn held_and_direct_writes_give_the_same_core() {
         std::fs::read(&direct).unwrap(),
         std::fs::read(&held).unwrap()
     );
+}
+
+#[test]
+fn untouched_reservation_is_neither_read_nor_stored() {
+    // A terabyte of private anonymous memory with nothing resident or swapped (a reservation, as
+    // allocators and runtimes make): zeros, not read, holes in the file.
+    let dir = TempDir::new("gcore-writer");
+    let path = dir.path().join("core");
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    let (mut mem, segments) = fixture();
+    let mut w = Writer::new(&file, PAGE, None);
+    w.segment(&segments[0], &mut mem).unwrap();
+    let reads = mem.reads;
+    let reservation = Segment {
+        start: 0x1000_0000_0000,
+        end: 0x1100_0000_0000,
+        flags: 6,
+        want: Want::Whole,
+        absent_is_zero: true,
+        untouched: true,
+    };
+    w.segment(&reservation, &mut mem).unwrap();
+    assert_eq!(mem.reads, reads);
+    let written = w
+        .finish(writer::X86_64, &[thread(4242, 1, 2)], &process(), &facts())
+        .unwrap();
+    assert!(written.file_size > 1 << 40);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert!(
+        meta.blocks() * 512 < 1 << 20,
+        "{} bytes on disk",
+        meta.blocks() * 512
+    );
+    let map = procsift::os::map_file(&File::open(&path).unwrap()).unwrap();
+    assert_eq!(
+        segments_of(&map),
+        vec![
+            (0x10000, 0x4000, 0x4000),
+            (0x1000_0000_0000, 1 << 40, 1 << 40)
+        ]
+    );
+    let core = Core::parse(&map).unwrap();
+    assert_eq!(core.memory().read(0x1000_8000_0000, 8), Some(&[0u8; 8][..]));
 }

@@ -1078,6 +1078,7 @@ fn plan(
             flags: pflags(&map.perms),
             want,
             absent_is_zero: fm.absent_is_zero(),
+            untouched: sizes.rss == Some(0) && sizes.swap.unwrap_or(0) == 0,
         });
     }
     segments.sort_by_key(|s| s.start);

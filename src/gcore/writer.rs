@@ -148,6 +148,8 @@ pub struct Segment {
     pub want: Want,
     /// Pages never touched read as zero here (private anonymous memory): [`Memory`] may skip them.
     pub absent_is_zero: bool,
+    /// Known to hold only such pages (nothing resident or swapped): all zero, not read at all.
+    pub untouched: bool,
 }
 
 /// What a stretch of a read holds.
@@ -445,6 +447,11 @@ impl<'f> Writer<'f> {
             mem.check()?;
             let n = usize::try_from((allowed - done).min(CHUNK as u64)).unwrap_or(CHUNK);
             let addr = seg.start + done;
+            if seg.untouched && seg.absent_is_zero {
+                // Zeros: holes, whatever the size (a reservation of terabytes costs nothing).
+                note(&mut ranges, addr, seg.start + allowed, Status::Held);
+                break;
+            }
             let runs = self.read_chunk(seg, addr, n, base + done, mem)?;
             let mut at = 0usize;
             for run in &runs {
