@@ -438,12 +438,20 @@ impl Tracee {
         }
     }
 
-    /// True when the main thread is gone (the process was killed while stopped).
+    /// True when the process was killed while stopped (only SIGKILL ends a stopped thread). The main
+    /// thread's exit is reported to its tracer only after every other thread's, so /proc says it first:
+    /// the main thread is a zombie, or gone.
     fn gone(&self) -> bool {
-        matches!(
+        if matches!(
             ptrace::poll_stop(self.pid),
             Ok(Waited::Gone) | Err(Errno::CHILD | Errno::SRCH)
-        )
+        ) {
+            return true;
+        }
+        match read_proc(&format!("/proc/{}/stat", self.pid)) {
+            Ok(b) => stat::parse(&b).is_ok_and(|s| matches!(s.state, b'Z' | b'X' | b'x')),
+            Err(_) => true,
+        }
     }
 }
 
