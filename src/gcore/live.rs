@@ -23,8 +23,7 @@ use crate::formats::linux::maps::{self, MapLine, SmapsSizes};
 use crate::formats::linux::{stat, status};
 use crate::os::ptrace::{self, Tid, Waited};
 
-/// `SIGTRAP`, `SIGSTOP`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU` (x86_64 numbers).
-const SIGTRAP: i32 = 5;
+/// `SIGSTOP`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU` (x86_64 numbers).
 const JOB_CONTROL_STOPS: [i32; 4] = [19, 20, 21, 22];
 
 /// A dump that cannot be done: `reason` is the errno-style name a capture records for the member
@@ -243,7 +242,9 @@ impl Tracee {
             let deliver = match held {
                 Held::Stopped { deliver, .. } => deliver,
                 Held::Seized => {
-                    // Interrupted but not yet seen stopped: it must stop before it can be detached.
+                    // Not yet seen stopped: it must stop before it can be detached (interrupting it
+                    // again does no harm if it was).
+                    let _ = ptrace::interrupt(tid);
                     let deadline = Instant::now() + Duration::from_secs(2);
                     loop {
                         match ptrace::poll_stop(tid) {
@@ -303,8 +304,10 @@ impl Tracee {
                             deliver: 0,
                             job_stop: JOB_CONTROL_STOPS.contains(&signal),
                         }
-                    } else if event == 0 && signal != SIGTRAP {
-                        // A signal-delivery-stop: the thread was about to receive `signal`.
+                    } else if event == 0 {
+                        // A signal-delivery-stop: the thread was about to receive `signal` (a SIGTRAP
+                        // too: a seized task's interrupt is a PTRACE_EVENT_STOP, and without options
+                        // no other stop reports SIGTRAP).
                         Held::Stopped {
                             deliver: signal,
                             job_stop: false,
@@ -355,10 +358,19 @@ impl Tracee {
     }
 
     /// Seizes and stops every thread, including threads started while it does so.
-    fn stop_all(&mut self, before: &Before, timeout: Duration) -> crate::Result<()> {
+    /// Seizes the main thread without stopping it: whether procsift may trace the process is known
+    /// before anything stops.
+    fn seize_main(&mut self, before: &Before) -> crate::Result<()> {
         let pid = self.pid;
         ptrace::seize(pid).map_err(|e| seize_error(pid, before, e))?;
         self.threads.insert(pid, Held::Seized);
+        Ok(())
+    }
+
+    /// Seizes (the main thread is already) and stops every thread, including threads started while it
+    /// does so.
+    fn stop_all(&mut self, timeout: Duration) -> crate::Result<()> {
+        let pid = self.pid;
         let mut pending = vec![pid];
         let deadline = Instant::now() + timeout;
         loop {
@@ -870,15 +882,16 @@ pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summa
 fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate::Result<Summary> {
     let page = rustix::param::page_size();
     let hz = rustix::param::clock_ticks_per_second();
-    // Buffers for the memory, touched now: while the process is stopped, its memory is copied into them
-    // without a page fault, and written to the file only after it was let go.
-    let pool = buffers(before);
     let mut tracee = Tracee {
         pid,
         threads: BTreeMap::new(),
         since: None,
     };
-    tracee.stop_all(before, opts.stop_timeout)?;
+    tracee.seize_main(before)?;
+    // Buffers for the memory, touched now: while the process is stopped, its memory is copied into them
+    // without a page fault, and written to the file only after it was let go.
+    let pool = buffers(before);
+    tracee.stop_all(opts.stop_timeout)?;
     let job_stop = tracee
         .threads
         .values()
