@@ -4,6 +4,7 @@
 #   bench/run.sh [N] [HEAP_MIB]   N idle processes are spawned first (default 2000) and killed by pid
 #                                 afterwards; the core case dumps a process with HEAP_MIB (default 1024)
 #                                 of touched heap.
+#   bench/gcore.sh [HEAP_MIB] [RUNS]   only the last part: procsift gcore against gdb's gcore.
 #
 # Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
 # EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
@@ -114,6 +115,9 @@ for name, t in med.items():
 print(f"procsift core / readelf -n: {med['procsift core']/med['readelf -n']:.2f}x wall")
 PY
 rm -f "$work/big.core"
+
+# Writing a core: procsift gcore against gdb's gcore (time, size, how long the process was stopped).
+bench/gcore.sh "$HEAP_MIB" 5
 
 python3 - "$work/h.json" "$work/d.json" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" <<'PY'
 import json, sys

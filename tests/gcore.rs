@@ -550,7 +550,12 @@ fn zero_heap_is_holes() {
     let dir = TempDir::new("gcore-zeros");
     let core = dir.path().join("c");
     let p = spawn(&["zeros", "256"]);
-    let out = gcore(&[&p.pid.to_string(), "-o", core.to_str().unwrap()]);
+    let out = gcore(&[
+        &p.pid.to_string(),
+        "-o",
+        core.to_str().unwrap(),
+        "--no-sync",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let m = std::fs::metadata(&core).unwrap();
     // 256 MiB of written zeros: in the core's memory, not on the disk.

@@ -274,6 +274,10 @@ pub struct GcoreArgs {
     /// Leave out memory past SIZE bytes of file (suffixes K, M, G, T); the threads' stacks go first.
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<String>,
+    /// Do not wait for the core to reach the disk (faster on a slow disk; gdb and the kernel do not wait
+    /// either): a host powered off in the next seconds may lose it.
+    #[arg(long)]
+    pub no_sync: bool,
     /// Hidden, for tests: keep the process stopped MS milliseconds longer, between its registers and its
     /// memory.
     #[arg(long, hide = true, value_name = "MS")]

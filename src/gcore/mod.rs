@@ -39,6 +39,10 @@ pub struct Options {
     /// For tests: keep the process stopped this long after its registers are read, before its memory is
     /// (so a test can kill it, or interrupt procsift, mid-dump).
     pub hold: Duration,
+    /// [`gcore_to_path`] waits for the core to reach the disk before renaming it (fsync), so that a
+    /// host powered off right after the dump keeps it (default); `false` (`--no-sync`) leaves that to
+    /// the kernel's writeback, as gdb and the kernel's own cores do.
+    pub sync: bool,
 }
 
 impl Default for Options {
@@ -49,6 +53,7 @@ impl Default for Options {
             max_size: None,
             stop_timeout: Duration::from_secs(10),
             hold: Duration::ZERO,
+            sync: true,
         }
     }
 }
@@ -132,7 +137,9 @@ pub fn gcore_to_path(pid: i32, out: &Path, opts: &Options) -> crate::Result<Summ
         .map_err(|e| crate::Error::io(&tmp, e))?;
     let guard = RemoveOnDrop(Some(tmp.clone()));
     let mut summary = gcore_to_file(pid, &file, opts)?;
-    file.sync_all().map_err(|e| crate::Error::io(&tmp, e))?;
+    if opts.sync {
+        file.sync_all().map_err(|e| crate::Error::io(&tmp, e))?;
+    }
     drop(file);
     rename_no_replace(&tmp, out).map_err(|e| crate::Error::io(out, e))?;
     std::mem::forget(guard);
