@@ -4,6 +4,13 @@
 #   bench/run.sh [N] [HEAP_MIB]   N idle processes are spawned first (default 2000) and killed by pid
 #                                 afterwards; the core case dumps a process with HEAP_MIB (default 1024)
 #                                 of touched heap.
+#   bench/run.sh --stacks [HEAP_MIB]
+#                                 only the backtrace case: a gcore of a python3 with HEAP_MIB (default
+#                                 1024) of touched heap and 8 sleeping threads, every thread unwound and
+#                                 symbolized by `procsift threads CORE --stack` and `procsift core`, side by
+#                                 side with `eu-stack --core` (names only, and with `-i -s`: inlined frames
+#                                 and source lines, as procsift gives them) and `gdb -batch -ex 'thread
+#                                 apply all bt'` (median wall time of 10 runs, peak RSS, ratios).
 #   bench/gcore.sh [HEAP_MIB] [RUNS]   only the last part: procsift gcore against gdb's gcore.
 #
 # Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
@@ -17,8 +24,16 @@
 # is readable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-2000}
-HEAP_MIB=${2:-1024}
+STACKS=
+if [ "${1:-}" = --stacks ]; then
+  STACKS=1
+  shift
+  HEAP_MIB=${1:-1024}
+  N=0
+else
+  N=${1:-2000}
+  HEAP_MIB=${2:-1024}
+fi
 work=$(mktemp -d /dev/shm/procsift-bench.XXXXXX)
 pidfile=$work/pids
 
@@ -29,6 +44,7 @@ command -v strace >/dev/null || need+=(strace)
 command -v ps >/dev/null || need+=(procps)
 command -v gdb >/dev/null || need+=(gdb)
 command -v readelf >/dev/null || need+=(binutils)
+command -v eu-stack >/dev/null || need+=(elfutils)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}"; fi
 python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
 
@@ -46,6 +62,57 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The backtrace case: every thread of a gcore unwound and symbolized.
+stacks() {
+  python3 bench/bigheap.py "$HEAP_MIB" 8 >"$work/heap.out" &
+  heap_pid=$!
+  while ! grep -q ready "$work/heap.out" 2>/dev/null; do sleep 0.2; done
+  local exe
+  exe=$(readlink "/proc/$heap_pid/exe")
+  gdb -batch -nx -p "$heap_pid" -ex "gcore $work/big.core" >/dev/null 2>&1
+  kill "$heap_pid"; heap_pid=
+  echo "core: $(du -h "$work/big.core" | cut -f1) gcore of $exe with $HEAP_MIB MiB of touched heap and 9 threads"
+  echo "frames: procsift $($P threads "$work/big.core" --stack --format csv 2>/dev/null | tail -n +2 | wc -l)," \
+    "eu-stack $(eu-stack --core "$work/big.core" 2>/dev/null | grep -c '^#')," \
+    "eu-stack -i $(eu-stack --core "$work/big.core" -i 2>/dev/null | grep -c '^#')," \
+    "gdb $(gdb -batch -nx -ex 'thread apply all bt' "$exe" "$work/big.core" 2>/dev/null | grep -c '^#')"
+  hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/s.json" --style basic \
+    -n "procsift threads --stack" "$P threads $work/big.core --stack" \
+    -n "procsift core" "$P core $work/big.core" \
+    -n "eu-stack --core" "eu-stack --core $work/big.core" \
+    -n "eu-stack --core -i -s" "eu-stack --core $work/big.core -i -s" \
+    -n "gdb thread apply all bt" "gdb -batch -nx -ex 'thread apply all bt' $exe $work/big.core" >/dev/null
+  local name
+  for name in stack core eu eus gdb; do
+    case $name in
+      stack) cmd=("$P" threads "$work/big.core" --stack) ;;
+      core) cmd=("$P" core "$work/big.core") ;;
+      eu) cmd=(eu-stack --core "$work/big.core") ;;
+      eus) cmd=(eu-stack --core "$work/big.core" -i -s) ;;
+      gdb) cmd=(gdb -batch -nx -ex 'thread apply all bt' "$exe" "$work/big.core") ;;
+    esac
+    /usr/bin/time -f "%M" -o "$work/rss.$name" "${cmd[@]}" >/dev/null 2>&1 || true
+  done
+  python3 - "$work/s.json" "$(tail -n 1 "$work/rss.stack")" "$(tail -n 1 "$work/rss.core")" \
+    "$(tail -n 1 "$work/rss.eu")" "$(tail -n 1 "$work/rss.eus")" "$(tail -n 1 "$work/rss.gdb")" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["results"]
+med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
+rss = dict(zip(med, map(int, sys.argv[2:7])))
+base = med["procsift threads --stack"]
+print("\n| backtraces of every thread | median wall (ms) | peak RSS (MiB) | wall / procsift threads --stack |")
+print("|---|---:|---:|---:|")
+for name, t in med.items():
+    print(f"| {name} | {t*1000:.1f} | {rss[name]/1024:.1f} | {t/base:.2f}x |")
+print(f"procsift threads --stack: {base*1000:.0f} ms (target < 1000), {rss['procsift threads --stack']/1024:.0f} MiB (target < 200)")
+PY
+  rm -f "$work/big.core"
+}
+if [ -n "$STACKS" ]; then
+  stacks
+  exit 0
+fi
 
 python3 bench/holder.py "$N" 3600 "$pidfile" &
 while [ ! -s "$pidfile" ]; do sleep 0.2; done
@@ -115,6 +182,7 @@ for name, t in med.items():
 print(f"procsift core / readelf -n: {med['procsift core']/med['readelf -n']:.2f}x wall")
 PY
 rm -f "$work/big.core"
+stacks
 
 # Writing a core: procsift gcore against gdb's gcore (time, size, how long the process was stopped).
 bench/gcore.sh "$HEAP_MIB" 5

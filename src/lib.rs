@@ -35,5 +35,6 @@ pub mod os;
 pub mod report;
 pub mod snapshot;
 pub mod time;
+pub mod unwind;
 
 pub use error::{Error, Result};

@@ -88,17 +88,22 @@ pub fn open(
 /// Reads the core of process `pid` that a snapshot archive holds (`capture --core`: the member
 /// `cores/<pid>.core`) where it lies — mapped with the archive, not copied — and builds its model;
 /// without `pid`, the archive's only core. An ELF core given directly is read as it is (its pid must be
-/// `pid`, when one is given).
+/// `pid`, when one is given). With `search`, the core's threads are also unwound
+/// ([`core::analyze_with_stacks`]) with module files looked up on this machine as it says.
 pub fn open_stored_core(
     path: &std::path::Path,
     pid: Option<i32>,
     opts: &crate::snapshot::reader::OpenOptions,
+    search: Option<&crate::unwind::ModuleSearch>,
 ) -> crate::Result<Snapshot> {
     use crate::snapshot::manifest::core_member;
     use crate::snapshot::reader::{self, InputFormat};
     let shown = path.display().to_string();
     if reader::sniff(path)? == InputFormat::ElfCore {
-        let s = open(path, Detail::FULL, opts)?;
+        let s = match search {
+            Some(search) => open_with_stacks(path, Detail::FULL, opts, search)?,
+            None => open(path, Detail::FULL, opts)?,
+        };
         if let (Some(want), Some(p)) = (pid, s.processes.first())
             && p.pid != want
             && p.pid != crate::model::Process::PID_UNKNOWN
@@ -153,7 +158,16 @@ pub fn open_stored_core(
     let member = core_member(pid);
     match raw.file(&member) {
         Some(bytes) => {
-            core::analyze(bytes, &format!("{shown}:{member}")).map_err(|e| crate::Error::Corrupt {
+            let name = format!("{shown}:{member}");
+            match search {
+                Some(search) => core::analyze_with_stacks(
+                    bytes,
+                    &name,
+                    &crate::unwind::FsModules::new(search.clone()),
+                ),
+                None => core::analyze(bytes, &name),
+            }
+            .map_err(|e| crate::Error::Corrupt {
                 member: member.clone(),
                 offset: 0,
                 reason: e.to_string(),
@@ -179,5 +193,30 @@ pub fn open_stored_core(
                 ),
             }))
         }
+    }
+}
+
+/// Reads INPUT as [`open`] does; when it is a core, its threads are also unwound
+/// ([`core::analyze_with_stacks`]) with module files looked up on this machine as `search` says.
+pub fn open_with_stacks(
+    path: &std::path::Path,
+    detail: Detail,
+    opts: &crate::snapshot::reader::OpenOptions,
+    search: &crate::unwind::ModuleSearch,
+) -> crate::Result<Snapshot> {
+    use crate::snapshot::reader::{self, InputFormat};
+    match reader::sniff(path)? {
+        InputFormat::ElfCore => {
+            let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
+            let map = crate::os::map_file(&file).map_err(|e| crate::Error::io(path, e))?;
+            let modules = crate::unwind::FsModules::new(search.clone());
+            core::analyze_with_stacks(&map, &path.display().to_string(), &modules).map_err(|e| {
+                crate::Error::Unrecognized {
+                    path: path.into(),
+                    reason: e.to_string(),
+                }
+            })
+        }
+        _ => open(path, detail, opts),
     }
 }

@@ -74,14 +74,34 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
-        Command::Threads(a) => {
+        Command::Threads(t) => {
+            let a = t.list;
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             let detail = Detail {
                 threads: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
-            let report = report::threads(&snapshot, pid, &a.filters.filter())?;
+            if t.stack && input.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT".into(),
+                ));
+            }
+            let snapshot = match (&input, t.stack) {
+                (Some(path), true) => {
+                    load_with_stacks(ctx, path, a.stored.core, detail, &t.modules)?
+                }
+                _ => load(ctx, input.as_deref(), a.stored.core, detail)?,
+            };
+            if t.stack && snapshot.core.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT (a snapshot or a /proc tree holds no stack memory)".into(),
+                ));
+            }
+            let report = if t.stack {
+                report::stacks(&snapshot, pid, &a.filters.filter())?
+            } else {
+                report::threads(&snapshot, pid, &a.filters.filter())?
+            };
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
                 None => filtered(report, snapshot, &a.filters, a.common.format),
@@ -123,7 +143,12 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Core(a) => {
             let snapshot = redacted(
                 ctx,
-                analyze::open_stored_core(&a.core, a.pid, &OpenOptions::default())?,
+                analyze::open_stored_core(
+                    &a.core,
+                    a.pid,
+                    &OpenOptions::default(),
+                    Some(&a.modules.search()),
+                )?,
             );
             shown(report::core(&snapshot)?, snapshot, a.common.format)
         }
@@ -289,7 +314,7 @@ fn load_with(
 ) -> Result<Snapshot> {
     let snapshot = match (input, stored) {
         (Some(path), Some(pid)) => {
-            analyze::open_stored_core(path, Some(pid), &OpenOptions::default())?
+            analyze::open_stored_core(path, Some(pid), &OpenOptions::default(), None)?
         }
         (None, Some(_)) => {
             return Err(Error::Usage(
@@ -315,6 +340,26 @@ fn redacted(ctx: Context, snapshot: Snapshot) -> Snapshot {
     } else {
         snapshot
     }
+}
+
+/// Reads the input as [`load`] does; a core's threads are also unwound, with module files looked up as
+/// `--sysroot` and `--debug-dir` say.
+/// With `stored` (`--core PID`), the core of PID the snapshot archive holds is read and unwound.
+fn load_with_stacks(
+    ctx: Context,
+    input: &Path,
+    stored: Option<i32>,
+    detail: Detail,
+    modules: &super::args::ModuleArgs,
+) -> Result<Snapshot> {
+    let search = modules.search();
+    let snapshot = match stored {
+        Some(pid) => {
+            analyze::open_stored_core(input, Some(pid), &OpenOptions::default(), Some(&search))?
+        }
+        None => analyze::open_with_stacks(input, detail, &OpenOptions::default(), &search)?,
+    };
+    Ok(redacted(ctx, snapshot))
 }
 
 #[cfg(test)]
