@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of `procsift gcore` against gdb's `gcore` on the same process: a fixture with HEAP_MIB MiB of
-# touched heap (every page written, non-zero) and three parked threads (tests/fixtures/parked.c).
+# touched heap (every page written, non-zero) and three parked threads (testdata/fixtures/parked.c).
 #
 #   bench/gcore.sh [HEAP_MIB] [RUNS]      defaults 1024 and 5; run as root, at a quiet moment
 #
@@ -21,5 +21,5 @@ cargo build --release --quiet --bin procsift
 T=${CARGO_TARGET_DIR:-target}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/procsift-gcore-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-gcc -O1 -g -pthread -o "$work/parked" tests/fixtures/parked.c
+gcc -O1 -g -pthread -o "$work/parked" testdata/fixtures/parked.c
 python3 bench/gcore.py "$T/release/procsift" "$work" "$HEAP_MIB" "$RUNS"

@@ -1,5 +1,5 @@
 //! Backtraces of cores made at test time, checked against gdb's `thread apply all bt` on the same
-//! core and binary: a C program with known call chains (tests/fixtures/callchain.c: three threads, each
+//! core and binary: a C program with known call chains (testdata/fixtures/callchain.c: three threads, each
 //! blocked or crashing several named functions deep) built at `-O0 -g` and at `-O2
 //! -fomit-frame-pointer` without debug information, dumped by the kernel (a fault, an abort) and by
 //! gdb's `gcore`. Every frame of the program must have gdb's function name (and at -O0 -g its file
@@ -40,7 +40,7 @@ const BETA_CHAIN: &[&str] = &["beta_inner", "beta_middle", "beta_outer", "beta_s
 
 fn compile(dir: &Path, flags: &[&str]) -> PathBuf {
     let exe = dir.join("callchain");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/callchain.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/callchain.c");
     let out = Command::new("gcc")
         .args(flags)
         .args(["-pthread", "-o"])
@@ -454,7 +454,7 @@ fn stack_needs_a_core() {
 fn through_a_signal_handler() {
     let dir = TempDir::new("bt-signal");
     let exe = dir.path().join("sighandler");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sighandler.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/sighandler.c");
     let out = Command::new("gcc")
         .args(["-O1", "-g", "-o"])
         .arg(&exe)
@@ -598,7 +598,7 @@ fn mine_without_names(core: &Path, extra: &[&str]) -> Vec<Value> {
 /// member in nested namespaces) and Rust (less the hash gdb keeps).
 #[test]
 fn cpp_and_rust_names_are_demangled_as_gdb_shows_them() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures");
     for (compiler, args, src, expect) in [
         (
             "g++",

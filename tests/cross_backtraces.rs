@@ -1,5 +1,5 @@
 //! Backtraces of other architectures' cores, made at test time: a freestanding call chain
-//! (tests/fixtures/bare_chain.c: _start -> chain_a -> chain_b -> chain_c, which faults) built by
+//! (testdata/fixtures/bare_chain.c: _start -> chain_a -> chain_b -> chain_c, which faults) built by
 //! Debian's cross compilers at -O0 -g and at -O2 -fomit-frame-pointer, run under qemu-user, which
 //! writes the guest's core. qemu's cores name no files (no NT_FILE), so the program is given with
 //! `--exe`, as to `gdb EXE CORE`, and checked against the core's auxv. For every architecture that
@@ -56,7 +56,7 @@ fn have(tool: &str) -> bool {
 }
 
 fn build(dir: &Path, cc: &str, flags: &[&str], name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bare_chain.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/bare_chain.c");
     let exe = dir.join(name);
     let out = Command::new(cc)
         .args(flags)

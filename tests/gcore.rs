@@ -1,6 +1,6 @@
 //! `procsift gcore` and `capture --core` on live processes: a program with three threads parked in named
 //! functions, a global and a heap string with known contents, and argv and environment markers
-//! (tests/fixtures/parked.c). gdb, readelf and eu-readelf read the cores as the independent witnesses;
+//! (testdata/fixtures/parked.c). gdb, readelf and eu-readelf read the cores as the independent witnesses;
 //! /proc says whether the process was left running.
 #![cfg(target_os = "linux")]
 
@@ -30,7 +30,7 @@ fn parked_exe() -> &'static Path {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         let exe = dir.join("parked");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parked.c");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/parked.c");
         let out = Command::new("gcc")
             .args(["-g", "-O1", "-pthread", "-o"])
             .arg(&exe)

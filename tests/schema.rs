@@ -376,7 +376,7 @@ fn linux_fixtures(dir: &Path, docs: &mut Vec<(String, Value)>) {
         .arg(&parked)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/parked.c"
+            "/testdata/fixtures/parked.c"
         )));
     let mut p = Command::new(&parked)
         .arg("pasteof")
@@ -441,12 +441,12 @@ fn core_fixtures(docs: &mut Vec<(String, Value)>) {
     }
 }
 
-/// Backtraces with names, lines and a separate debug file: a kernel core of tests/fixtures/callchain.c
+/// Backtraces with names, lines and a separate debug file: a kernel core of testdata/fixtures/callchain.c
 /// (built with -O0 -g, its DWARF moved to a `.build-id` debug directory), through `core` and
 /// `threads --stack`.
 fn unwind_fixture(dir: &Path, docs: &mut Vec<(String, Value)>) {
     let exe = dir.join("callchain");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/callchain.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/callchain.c");
     ok(Command::new("gcc")
         .args(["-O0", "-g", "-pthread", "-o"])
         .arg(&exe)

@@ -23,15 +23,6 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
-            let mut snapshot = load(
-                ctx,
-                a.list.input.as_deref(),
-                a.list.stored.core,
-                Detail::SUMMARY,
-            )?;
-            if a.list.all {
-                snapshot.include_event_processes();
-            }
             let format = a.list.common.format;
             let mut opts = PsOptions {
                 filter: a.list.filters.filter(),
@@ -44,6 +35,17 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             }
             if let Some(sort) = &a.sort {
                 opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
+            }
+            let pids = Some(a.list.filters.pids.clone()).filter(|p| !p.is_empty());
+            let mut snapshot = load_only(
+                ctx,
+                a.list.input.as_deref(),
+                a.list.stored.core,
+                ps_detail(&opts),
+                pids,
+            )?;
+            if a.list.all {
+                snapshot.include_event_processes();
             }
             let report = report::ps(&snapshot, &opts);
             filtered(report, snapshot, &a.list.filters, format)
@@ -59,7 +61,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Show(a) => {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             need_pid(input.as_deref(), pid, "show")?;
-            let snapshot = load(ctx, input.as_deref(), a.stored.core, Detail::FULL)?;
+            let snapshot = load_only(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                Detail::FULL,
+                pid.map(|p| vec![p]),
+            )?;
             let pid = pid_or_single(&snapshot, pid, "show")?;
             shown(report::show(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -70,7 +78,14 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_with(ctx, input.as_deref(), a.stored.core, detail, true)?;
+            let snapshot = load_with(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                detail,
+                pid.map(|p| vec![p]),
+                true,
+            )?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -90,7 +105,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 (Some(path), true) => {
                     load_with_stacks(ctx, path, a.stored.core, detail, &t.modules)?
                 }
-                _ => load(ctx, input.as_deref(), a.stored.core, detail)?,
+                _ => load_only(
+                    ctx,
+                    input.as_deref(),
+                    a.stored.core,
+                    detail,
+                    only(pid, &a.filters),
+                )?,
             };
             if t.stack && snapshot.core.is_none() {
                 return Err(Error::Usage(
@@ -113,7 +134,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
+            let snapshot = load_only(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                detail,
+                only(pid, &a.filters),
+            )?;
             let report = report::files(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -136,7 +163,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 limits: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), a.stored.core, detail)?;
+            let snapshot = load_only(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                detail,
+                pid.map(|p| vec![p]),
+            )?;
             let pid = pid_or_single(&snapshot, pid, "signals")?;
             shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -251,11 +284,12 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// The pid the user gave, or the only process of a core.
+/// The pid the user gave, or the only process of a core or of a one-process input.
 fn pid_or_single(snapshot: &Snapshot, pid: Option<i32>, command: &str) -> Result<i32> {
     match (pid, snapshot.processes.as_slice()) {
         (Some(pid), _) => Ok(pid),
-        (None, [only]) if snapshot.core.is_some() => Ok(only.pid),
+        // A core, or a one-process input (`/proc/<pid>`, a copy of one process's directory).
+        (None, [only]) => Ok(only.pid),
         (None, _) => Err(pid_required(command)),
     }
 }
@@ -292,6 +326,43 @@ fn input_and_pid(
     }
 }
 
+/// The detail a `ps` needs: only what its columns, sort keys and filters show. With the usual columns
+/// a live or directory read then fetches each process's `stat`, `status` and `cmdline`, as `ps` itself
+/// does; JSON records carry every field, so they take the summary.
+fn ps_detail(opts: &PsOptions) -> Detail {
+    // `unread` says what of the process's records could not be read, so it asks for all of the
+    // summary's members (a narrowed read would only try, and report on, stat, status and cmdline).
+    let extra = |c: &Column| {
+        matches!(
+            c,
+            Column::Exe
+                | Column::Pidns
+                | Column::Netns
+                | Column::Cgroup
+                | Column::Pss
+                | Column::Unread
+        )
+    };
+    let columns = opts.columns.as_deref().unwrap_or_default();
+    if opts.records
+        || opts.filter.container.is_some()
+        || columns.iter().any(extra)
+        || opts.sort.iter().any(|(c, _)| extra(c))
+    {
+        Detail::SUMMARY
+    } else {
+        Detail::LIST
+    }
+}
+
+/// The processes a report about `pid` (or the `--pid` filter) needs read; `None` for all.
+fn only(pid: Option<i32>, filters: &Filters) -> Option<Vec<i32>> {
+    match pid {
+        Some(p) => Some(vec![p]),
+        None => Some(filters.pids.clone()).filter(|p| !p.is_empty()),
+    }
+}
+
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
 /// when `--redact` was given. With `stored` (`--core PID`), the model is that of the core of PID the
 /// snapshot archive holds.
@@ -301,29 +372,59 @@ pub fn load(
     stored: Option<i32>,
     detail: Detail,
 ) -> Result<Snapshot> {
-    load_with(ctx, input, stored, detail, false)
+    load_with(ctx, input, stored, detail, None, false)
 }
 
-/// [`load`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for `maps`).
+/// Like [`load`]; a live or directory read fetches only the members `detail` needs, and only of the
+/// processes `pids` names when given (archives and cores hold what they hold).
+pub fn load_only(
+    ctx: Context,
+    input: Option<&Path>,
+    stored: Option<i32>,
+    detail: Detail,
+    pids: Option<Vec<i32>>,
+) -> Result<Snapshot> {
+    load_with(ctx, input, stored, detail, pids, false)
+}
+
+/// [`load_only`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for
+/// `maps`).
 fn load_with(
     ctx: Context,
     input: Option<&Path>,
     stored: Option<i32>,
     detail: Detail,
+    pids: Option<Vec<i32>>,
     smaps: bool,
 ) -> Result<Snapshot> {
-    let snapshot = match (input, stored) {
-        (Some(path), Some(pid)) => {
-            analyze::open_stored_core(path, Some(pid), &OpenOptions::default(), None)?
-        }
-        (None, Some(_)) => {
+    if let Some(pid) = stored {
+        let Some(path) = input else {
             return Err(Error::Usage(
                 "--core PID reads a core a snapshot archive holds: name the archive (INPUT)".into(),
             ));
-        }
-        (Some(path), None) => analyze::open(path, detail, &OpenOptions::default())?,
-        (None, None) => analyze::analyze_with(
+        };
+        let snapshot = analyze::open_stored_core(path, Some(pid), &OpenOptions::default(), None)?;
+        return Ok(redacted(ctx, snapshot));
+    }
+    let select = procsift::snapshot::Selection {
+        pids,
+        ..detail.selection()
+    };
+    let snapshot = match input {
+        Some(path) => analyze::open(
+            path,
+            detail,
+            &OpenOptions {
+                select,
+                ..OpenOptions::default()
+            },
+        )?,
+        None => analyze::analyze_with(
             &capture::capture_to_memory(&CaptureOptions {
+                reading: capture::Reading {
+                    select,
+                    ..capture::Reading::default()
+                },
                 smaps,
                 ..CaptureOptions::default()
             })?,
@@ -343,8 +444,8 @@ fn redacted(ctx: Context, snapshot: Snapshot) -> Snapshot {
 }
 
 /// Reads the input as [`load`] does; a core's threads are also unwound, with module files looked up as
-/// `--sysroot` and `--debug-dir` say.
-/// With `stored` (`--core PID`), the core of PID the snapshot archive holds is read and unwound.
+/// `--sysroot` and `--debug-dir` say. With `stored` (`--core PID`), the core of PID the snapshot
+/// archive holds is read and unwound.
 fn load_with_stacks(
     ctx: Context,
     input: &Path,
