@@ -311,6 +311,10 @@ fn default_name_and_no_overwrite() {
     assert!(out.status.success(), "{}", stderr(&out));
     let core = dir.path().join(format!("core.{}", p.pid));
     let first = std::fs::read(&core).unwrap();
+    // The process's memory (keys, passwords) is readable by its owner only, as the kernel's cores are
+    // (0600), whatever the umask.
+    let mode = std::fs::metadata(&core).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o600, "core written with mode {mode:o}");
     // An existing file is evidence: never replaced.
     let again = bin()
         .current_dir(dir.path())

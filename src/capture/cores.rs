@@ -5,7 +5,6 @@
 //! Each core is written to a temporary file beside the archive (holes and all), mapped, appended to the
 //! archive and removed. The cores are taken before the /proc scan: memory changes fastest.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::record::Recorder;
@@ -38,12 +37,7 @@ pub fn dump<S: Sink>(
         seen.push(pid);
         let member = core_member(pid);
         let path = dir.join(format!(".procsift-core-{}-{pid}.tmp", std::process::id()));
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| crate::Error::io(&path, e))?;
+        let file = gcore::create_private(&path)?;
         let scratch = Scratch(path.clone());
         match gcore::gcore_to_file(pid, &file, &gcore::Options::default()) {
             Ok(summary) => {

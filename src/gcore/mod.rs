@@ -129,12 +129,7 @@ pub fn gcore_to_path(pid: i32, out: &Path, opts: &Options) -> crate::Result<Summ
         ));
     }
     let tmp = temporary_path(out);
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| crate::Error::io(&tmp, e))?;
+    let file = create_private(&tmp)?;
     let guard = RemoveOnDrop(Some(tmp.clone()));
     let mut summary = gcore_to_file(pid, &file, opts)?;
     if opts.sync {
@@ -145,6 +140,19 @@ pub fn gcore_to_path(pid: i32, out: &Path, opts: &Options) -> crate::Result<Summ
     std::mem::forget(guard);
     summary.output = Some(out.to_path_buf());
     Ok(summary)
+}
+
+/// Creates `path`, which must not exist, for reading and writing, readable by its owner only (0600, as
+/// the kernel writes cores): a core holds the process's memory, keys and passwords included.
+pub fn create_private(path: &Path) -> crate::Result<File> {
+    let mut o = File::options();
+    o.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map_err(|e| crate::Error::io(path, e))
 }
 
 /// Removes a temporary file unless forgotten.
