@@ -186,6 +186,40 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Per thread, the functions of its backtrace as `procsift threads ... --stack` unwinds them.
+fn backtraces(args: &[&str]) -> Vec<Vec<String>> {
+    let mut all = vec!["threads"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--stack", "--format", "json"]);
+    json(&all)["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["frames"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .filter_map(|f| Some(f["function"].as_str()?.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Each parked thread's backtrace, unwound by procsift, holds its named function (as gdb's does).
+fn assert_parked_backtraces(bt: &[Vec<String>]) {
+    assert_eq!(bt.len(), 3, "{bt:?}");
+    for f in ["park_in_alpha", "park_in_beta", "park_in_main"] {
+        assert!(
+            bt.iter().any(|t| t.iter().any(|n| n == f)),
+            "no thread's backtrace holds {f}: {bt:?}"
+        );
+    }
+    assert!(bt.iter().any(|t| t.iter().any(|n| n == "main")), "{bt:?}");
+}
+
 /// The facts gdb and procsift must both read from a core of the fixture.
 fn check_core(core: &Path, p: &Parked) {
     let g = gdb(
@@ -243,6 +277,7 @@ fn check_core(core: &Path, p: &Parked) {
         .map(|a| a.as_str().unwrap())
         .collect();
     assert!(env.contains(&ENV_MARKER), "{env:?}");
+    assert_parked_backtraces(&backtraces(&[core.to_str().unwrap()]));
 }
 
 #[test]
@@ -695,6 +730,12 @@ fn capture_stores_a_core_that_verifies_and_reads_in_gdb() {
         "json",
     ]);
     assert_eq!(t["threads"].as_array().unwrap().len(), 3);
+    // The stored core is unwound in place too.
+    assert_parked_backtraces(&backtraces(&[
+        tar.to_str().unwrap(),
+        "--core",
+        &p.pid.to_string(),
+    ]));
     let none = bin()
         .args(["core", tar.to_str().unwrap(), "--pid", max.trim()])
         .output()
