@@ -533,3 +533,75 @@ fn untouched_reservation_is_neither_read_nor_stored() {
     let core = Core::parse(&map).unwrap();
     assert_eq!(core.memory().read(0x1000_8000_0000, 8), Some(&[0u8; 8][..]));
 }
+
+/// aarch64 `user_pt_regs`: x0..x30 (here 0x1000 + n), sp (slot 31), pc (32), pstate (33).
+fn aarch64_gregs(pc: u64, sp: u64) -> Vec<u8> {
+    (0..34u64)
+        .flat_map(|i| {
+            let v = match i {
+                31 => sp,
+                32 => pc,
+                33 => 0x6000_0000,
+                _ => 0x1000 + i,
+            };
+            v.to_le_bytes()
+        })
+        .collect()
+}
+
+/// gcore runs on x86_64 only, but the writer's aarch64 `elf_prstatus` (392 bytes) is held to
+/// eu-readelf's decoding of it, as the kernel's aarch64 cores are.
+#[test]
+fn aarch64_notes_read_back_by_procsift_and_eu_readelf() {
+    let dir = TempDir::new("gcore-writer-aarch64");
+    let path = dir.path().join("core");
+    let (mut mem, segments) = fixture();
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    let mut w = Writer::new(&file, PAGE, None);
+    for s in &segments {
+        w.segment(s, &mut mem).unwrap();
+    }
+    let mut t = thread(4242, 0, 0);
+    t.gregs = aarch64_gregs(0x400abc, 0xffff_f000_1000);
+    // user_fpsimd_state: v0..v31, fpsr, fpcr, two reserved words.
+    t.fpregs = Some(vec![0x33; 528]);
+    t.extra = Vec::new();
+    w.finish(writer::AARCH64, &[t], &process(), &facts())
+        .unwrap();
+    drop(file);
+
+    let bytes = std::fs::read(&path).unwrap();
+    let snap = procsift::analyze::core::analyze(&bytes, "core").unwrap();
+    assert_eq!(snap.core.as_ref().unwrap().arch, "aarch64");
+    let th = &snap.processes[0].threads.as_ref().unwrap()[0];
+    assert_eq!(
+        (th.tid, th.pc, th.sp),
+        (4242, Some(0x400abc), Some(0xffff_f000_1000))
+    );
+    let regs = th.registers.as_ref().unwrap();
+    let x5 = regs.iter().find(|r| r.name == "x5").unwrap();
+    assert_eq!(x5.value, 0x1005);
+
+    let out = Command::new("eu-readelf")
+        .args(["-h", "-n"])
+        .arg(&path)
+        .output()
+        .expect("eu-readelf (elfutils)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("AARCH64"), "{text}");
+    assert!(text.contains("392  PRSTATUS"), "{text}");
+    assert!(text.contains("528  FPREGSET"), "{text}");
+    assert!(
+        text.contains("pc: 0x0000000000400abc, pstate: 0x0000000060000000, fpvalid: 1"),
+        "{text}"
+    );
+    assert!(text.contains("sp:    0x0000fffff0001000"), "{text}");
+    // x5 = 0x1005
+    assert!(text.contains("x5:                  4101"), "{text}");
+    assert!(text.contains("pid: 4242, ppid: 1, pgrp: 4242, sid: 4000"), "{text}");
+}
