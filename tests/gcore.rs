@@ -408,6 +408,29 @@ fn refusals() {
         "is a kernel thread",
     );
 
+    // A zombie: a child that exited and was not waited for.
+    let mut parent = Command::new("python3")
+        .args([
+            "-c",
+            "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    BufReader::new(parent.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let zombie: i32 = line.trim().parse().unwrap();
+    wait_for("the child to be a zombie", || states(zombie) == ['Z']);
+    assert_refused(
+        &gcore(&[&zombie.to_string(), "-o", c]),
+        &core,
+        "has exited (a zombie)",
+    );
+    let _ = parent.kill();
+    let _ = parent.wait();
+
     // A process already traced (strace holds it).
     let p = spawn(&[]);
     let mut strace = Command::new("strace")

@@ -603,5 +603,8 @@ fn aarch64_notes_read_back_by_procsift_and_eu_readelf() {
     assert!(text.contains("sp:    0x0000fffff0001000"), "{text}");
     // x5 = 0x1005
     assert!(text.contains("x5:                  4101"), "{text}");
-    assert!(text.contains("pid: 4242, ppid: 1, pgrp: 4242, sid: 4000"), "{text}");
+    assert!(
+        text.contains("pid: 4242, ppid: 1, pgrp: 4242, sid: 4000"),
+        "{text}"
+    );
 }
