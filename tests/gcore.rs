@@ -302,6 +302,18 @@ fn gcore_reads_back_in_gdb_readelf_and_procsift() {
 
     check_core(&core, &p);
 
+    // No thread was signalled: the core report shows the first thread's registers and backtrace.
+    let text = bin().arg("core").arg(&core).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for s in [
+        "taken from a live process",
+        "registers of the first thread",
+        "backtrace of the first thread",
+    ] {
+        assert!(text.contains(s), "no {s:?} in:\n{text}");
+    }
+    assert!(!text.contains("signalled thread"), "{text}");
+
     // readelf: the kernel's notes, one NT_PRSTATUS and one NT_FPREGSET per thread, procsift's last.
     let r = Command::new("readelf")
         .arg("-nW")

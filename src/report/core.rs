@@ -180,17 +180,20 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             for r in t.registers.iter().flatten() {
                 regs.push((r.name.clone(), format!("{:#x}", r.value)));
             }
-            let title = if info.signal.is_some() {
-                "registers of the signalled thread"
-            } else {
-                "registers of the first thread"
-            };
-            sections.push((title, with_tid(regs, t.tid)));
-            if let Some(frames) = &t.frames {
-                sections.push((
+            let (regs_title, backtrace_title) = if info.signal.is_some() {
+                (
+                    "registers of the signalled thread",
                     "backtrace of the signalled thread",
-                    backtrace(t, frames, info),
-                ));
+                )
+            } else {
+                (
+                    "registers of the first thread",
+                    "backtrace of the first thread",
+                )
+            };
+            sections.push((regs_title, with_tid(regs, t.tid)));
+            if let Some(frames) = &t.frames {
+                sections.push((backtrace_title, backtrace(t, frames, info)));
             }
         }
         let threads: Vec<(String, String)> = p
