@@ -151,7 +151,7 @@ Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sen
 
 Which mappings are dumped follows the process's own /proc/PID/coredump_filter, as the kernel would for a crash (by default: anonymous memory, written copies of file mappings, the first page of each ELF file); --filter sets the bits instead, --all takes every readable mapping. Device memory and MADV_DONTDUMP mappings are never dumped. Zero pages are holes in the file: they take no disk.
 
-Needs permission to trace the process: your own (when kernel.yama.ptrace_scope allows) or, as root, any. A process already traced (by gdb, strace) cannot be dumped. The file is written to FILE.tmp and renamed when complete; an existing FILE is never replaced.
+Needs permission to trace the process: your own (when kernel.yama.ptrace_scope allows) or, as root, any. A process already traced (by gdb, strace) cannot be dumped. The file is written to FILE.tmp and renamed when complete; an existing FILE is never replaced. It is readable by its owner only (mode 0600, as the kernel's cores): it holds the process's memory.
 
 Exit status: 0 written; 2 not written (one line on stderr says why).";
 
