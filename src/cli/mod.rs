@@ -5,6 +5,7 @@ mod archive;
 mod args;
 mod gcore;
 mod output;
+mod page;
 mod run;
 
 use std::process::ExitCode;

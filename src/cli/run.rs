@@ -22,6 +22,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Verify(a) => archive::verify(&a.snapshot),
         Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
+        Command::Report(a) => super::page::report(ctx, a),
         Command::Ps(a) => {
             let format = a.list.common.format;
             let mut opts = PsOptions {
