@@ -364,14 +364,38 @@ fn load_with(
         ..detail.selection()
     };
     let snapshot = match input {
-        Some(path) => analyze::open(
-            path,
-            detail,
-            &OpenOptions {
-                select,
-                ..OpenOptions::default()
-            },
-        )?,
+        Some(path) => {
+            let wanted = select.pids.clone();
+            let snapshot = analyze::open(
+                path,
+                detail,
+                &OpenOptions {
+                    select: select.clone(),
+                    ..OpenOptions::default()
+                },
+            )?;
+            let missing = wanted
+                .iter()
+                .flatten()
+                .any(|pid| !snapshot.processes.iter().any(|p| p.pid == *pid));
+            if missing {
+                // A pid that is not there: the message says how many processes the input has, so the
+                // input is read again, every process of it.
+                analyze::open(
+                    path,
+                    detail,
+                    &OpenOptions {
+                        select: procsift::snapshot::Selection {
+                            pids: None,
+                            ..select
+                        },
+                        ..OpenOptions::default()
+                    },
+                )?
+            } else {
+                snapshot
+            }
+        }
         None => analyze::analyze_with(
             &capture::capture_to_memory(&CaptureOptions {
                 reading: capture::Reading {

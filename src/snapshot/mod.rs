@@ -139,6 +139,9 @@ pub struct RawSnapshot {
     pub damage: Vec<tar::Damage>,
     /// Where it came from.
     pub source: Source,
+    /// How many stored members (files and links, of distinct names) the archive holds that were left
+    /// out of [`RawSnapshot::members`] because the read's [`Selection`] did not ask for them.
+    pub unindexed: usize,
 }
 
 impl RawSnapshot {
@@ -176,6 +179,7 @@ impl RawSnapshot {
             warnings,
             damage: Vec::new(),
             source,
+            unindexed: 0,
         }
     }
 

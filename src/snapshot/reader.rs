@@ -4,6 +4,7 @@
 //! Inputs are sniffed by content, never by name. Directories and cores are opened by `crate::input`,
 //! which reads a directory through the capture's own plan.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
@@ -126,12 +127,12 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         InputFormat::Tar => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let map = crate::os::map_file(&file).map_err(|e| Error::io(path, e))?;
-            index_tar(Backing::Mapped(map), &shown)
+            index_tar(Backing::Mapped(map), &shown, &opts.select)
         }
         InputFormat::TarGz => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let bytes = inflate(flate2::read::MultiGzDecoder::new(file), opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown)
+            index_tar(Backing::Owned(bytes), &shown, &opts.select)
         }
         InputFormat::TarZst => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -142,7 +143,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
                     reason: format!("bad zstd stream: {e}"),
                 })?;
             let bytes = inflate(dec, opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown)
+            index_tar(Backing::Owned(bytes), &shown, &opts.select)
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
@@ -160,14 +161,14 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
         reason,
     };
     match sniff_bytes(head).map_err(unrecognized)? {
-        InputFormat::Tar => index_tar(Backing::Owned(bytes), name),
+        InputFormat::Tar => index_tar(Backing::Owned(bytes), name, &opts.select),
         InputFormat::TarGz => {
             let out = inflate(
                 flate2::read::MultiGzDecoder::new(&bytes[..]),
                 opts,
                 Path::new(name),
             )?;
-            index_tar(Backing::Owned(out), name)
+            index_tar(Backing::Owned(out), name, &opts.select)
         }
         InputFormat::TarZst => {
             let dec = ruzstd::decoding::StreamingDecoder::new(&bytes[..]).map_err(|e| {
@@ -178,7 +179,7 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
                 }
             })?;
             let out = inflate(dec, opts, Path::new(name))?;
-            index_tar(Backing::Owned(out), name)
+            index_tar(Backing::Owned(out), name, &opts.select)
         }
         other => Err(unrecognized(format!(
             "{other:?} input cannot be read from memory"
@@ -209,7 +210,7 @@ fn inflate(reader: impl Read, opts: &OpenOptions, path: &Path) -> Result<Vec<u8>
 }
 
 /// Normalizes a member path: no leading `./` or `/`.
-fn clean(path: &str) -> String {
+fn clean(path: &str) -> &str {
     let mut p = path;
     loop {
         if let Some(rest) = p.strip_prefix("./") {
@@ -220,7 +221,45 @@ fn clean(path: &str) -> String {
             break;
         }
     }
-    p.trim_end_matches('/').to_string()
+    p.trim_end_matches('/')
+}
+
+/// True when the member at (cleaned) `path` is one `select` leaves out: a member of a process it does
+/// not name, or of a family it does not ask for (a process's threads, open files, maps, limits,
+/// environment or extras; see [`super::Selection`]). Everything else (system files, the manifest, the
+/// members every report reads) is kept. The socket tables (`net/*`) and the `ns/net` link that says
+/// whose they are are kept for every process when open files are asked for: any process's files may
+/// be sockets of a namespace captured under another process.
+fn left_out(path: &str, select: &super::Selection) -> bool {
+    let Some((pid, rest)) = path
+        .strip_prefix("proc/")
+        .and_then(|r| r.split_once('/'))
+        .and_then(|(pid, rest)| Some((pid.parse::<i32>().ok()?, rest)))
+    else {
+        return false;
+    };
+    let (first, below) = match rest.split_once('/') {
+        Some((first, below)) => (first, Some(below)),
+        None => (rest, None),
+    };
+    let sockets = first == "net" || (first == "ns" && below == Some("net"));
+    if sockets && select.fds {
+        return false;
+    }
+    if !select.wants_pid(pid) {
+        return true;
+    }
+    match (first, below) {
+        ("task", Some(_)) => !select.threads,
+        ("fd" | "fdinfo" | "net", Some(_)) => !select.fds,
+        ("maps" | "smaps", None) => !select.maps,
+        ("limits", None) => !select.limits,
+        ("environ", None) => !select.environ,
+        ("ns", Some(_)) | ("exe" | "cwd" | "root" | "cgroup" | "io" | "smaps_rollup", None) => {
+            !select.extras
+        }
+        _ => false,
+    }
 }
 
 /// Refuses member paths that could name something outside the archive's root if extracted: a `..`
@@ -276,9 +315,11 @@ fn parse_manifest(
     }
 }
 
-/// Indexes the members of a tar held in `backing`, in place. Member names that are unsafe or out of
-/// place (`..`, absolute, duplicates, hard links, links where procsift stores none) are warnings.
-fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
+/// Indexes the members of a tar held in `backing`, in place: those `select` asks for (the others are
+/// only counted, see [`RawSnapshot::unindexed`]). Member names that are unsafe or out of place (`..`,
+/// absolute, duplicates, hard links, links where procsift stores none) are warnings, whether indexed or
+/// not.
+fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result<RawSnapshot> {
     let bytes: &[u8] = match &backing {
         Backing::Mapped(m) => m,
         Backing::Owned(v) => v,
@@ -320,12 +361,21 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
         }
         _ => None,
     });
+    // The names of stored members left out (borrowed from the archive where they need no change), to
+    // tell a second member of a name and to keep the manifest's failures from standing for them.
+    let mut unindexed: std::collections::HashSet<Cow<'_, str>> = std::collections::HashSet::new();
     let (manifest, manifest_warning) = std::thread::scope(|scope| {
         let parsed = scope.spawn(|| parse_manifest(bytes, manifest_range));
         for e in entries {
-            let stored = String::from_utf8_lossy(&e.path);
+            let stored = match e.path {
+                Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+            };
             let at = e.header_offset as u64;
-            let path = clean(&stored);
+            let path = match &stored {
+                Cow::Borrowed(s) => Cow::Borrowed(clean(s)),
+                Cow::Owned(s) => Cow::Owned(clean(s).to_string()),
+            };
             if let Err(why) = safe_member_path(&stored, &path) {
                 warnings.push(Warning::at(stored.into_owned(), at, why));
                 continue;
@@ -342,7 +392,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
                 super::tar::EntryKind::Symlink(target) => {
                     if !is_link_place(&path) {
                         warnings.push(Warning::at(
-                            path.as_str(),
+                            path.as_ref(),
                             at,
                             format!(
                                 "a symbolic link to {} where procsift stores no links: kept as a \
@@ -351,11 +401,11 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
                             ),
                         ));
                     }
-                    Member::Symlink(target)
+                    Member::Symlink(target.into_owned())
                 }
                 super::tar::EntryKind::HardLink(target) => {
                     warnings.push(Warning::at(
-                        path,
+                        path.as_ref(),
                         at,
                         format!(
                             "a hard link to {}: ignored, never followed",
@@ -366,9 +416,14 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
                 }
                 super::tar::EntryKind::Other => continue,
             };
-            if members.insert(path.clone(), member).is_some() {
+            let second = if left_out(&path, select) {
+                !unindexed.insert(path.clone())
+            } else {
+                members.insert(path.to_string(), member).is_some()
+            };
+            if second {
                 warnings.push(Warning::at(
-                    path,
+                    path.as_ref(),
                     at,
                     "a second member of this name: this later one is read (as tar extraction \
                      would), the earlier one ignored",
@@ -379,7 +434,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
-    if members.is_empty() && warnings.is_empty() {
+    if members.is_empty() && unindexed.is_empty() && warnings.is_empty() {
         return Err(Error::Corrupt {
             member: shown.to_string(),
             offset: 0,
@@ -388,7 +443,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     }
     warnings.extend(manifest_warning);
     match &manifest {
-        Some(m) => apply_manifest(m, &mut members),
+        Some(m) => apply_manifest(m, &mut members, |p| unindexed.contains(p)),
         None if manifest_range.is_none() => warnings.push(Warning::member(
             MANIFEST_NAME,
             "no manifest.json: host facts unknown (a truncated archive, or not written by procsift)",
@@ -400,18 +455,28 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
         path: shown.to_string(),
         os: None,
     };
+    let unindexed = unindexed.len();
     let mut raw = RawSnapshot::new(backing, members, manifest, warnings, source);
     raw.damage = damage;
+    raw.unindexed = unindexed;
     Ok(raw)
 }
 
 /// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]: the capture's
 /// error replaces a member that is absent or failed (an extracted snapshot re-read finds such members
-/// absent, `ENOENT`; the manifest knows why), never one that has bytes. Disagreements between archive and
-/// manifest (sizes, hashes, missing members) are `verify`'s to report.
-pub(crate) fn apply_manifest(m: &Manifest, members: &mut BTreeMap<String, Member>) {
+/// absent, `ENOENT`; the manifest knows why), never one that has bytes (`stored_elsewhere`: a member the
+/// archive stores that was left out of the index). Disagreements between archive and manifest (sizes,
+/// hashes, missing members) are `verify`'s to report.
+pub(crate) fn apply_manifest(
+    m: &Manifest,
+    members: &mut BTreeMap<String, Member>,
+    stored_elsewhere: impl Fn(&str) -> bool,
+) {
     for mm in &m.members {
         if let Some(err) = &mm.error {
+            if stored_elsewhere(&mm.path) {
+                continue;
+            }
             match members.get_mut(&mm.path) {
                 None => {
                     members.insert(mm.path.clone(), Member::Failed(err.clone()));
