@@ -1,6 +1,6 @@
 //! Report and diff over decoded models: two bundles (see `common.rs`) separated by `\0%%\0` are analyzed
-//! as two snapshots; every report runs over each (plain and redacted), and the diff between them is
-//! rendered in every format.
+//! as two snapshots (with a few reports over each: every report is the `reports` target's), and the
+//! diff between them, plain and redacted, is rendered in every format.
 #![no_main]
 
 use std::io::sink;

@@ -505,7 +505,9 @@ impl Context<'_> {
             p.nlwp = s.threads.or(p.nlwp);
             p.nspid = s.nspid.clone();
             p.cred = self.credentials(s);
-            p.signal_actions = signal_actions(s, self.signals);
+            if self.detail.signals {
+                p.signal_actions = signal_actions(s, self.signals);
+            }
             // Process-wide sets; SigBlk and SigPnd are the main thread's (its `threads` entry).
             p.sig_pending = s.shd_pnd.clone();
             p.sig_ignored = s.sig_ign.clone();

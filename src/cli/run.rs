@@ -316,7 +316,8 @@ fn only(pid: Option<i32>, filters: &Filters) -> Option<Vec<i32>> {
 }
 
 /// The environment variable that makes every read of an input whole: every member of every process is
-/// indexed and decoded (the environment and the extras too; the bulky lists the report asks for), as
+/// indexed and decoded (the environment, the extras and the signal dispositions too; the bulky lists the
+/// report asks for), as
 /// before reports read only what they show. The tests compare each report's output with and without it.
 pub const FULL_READ: &str = "PROCSIFT_FULL_READ";
 
@@ -327,7 +328,9 @@ pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapsh
 }
 
 /// Like [`load`]; a live or directory read fetches only the members `detail` needs, and only of the
-/// processes `pids` names when given (archives and cores hold what they hold).
+/// processes `pids` names when given; an archive's index holds only those (a core is read whole, a
+/// copied directory too). A pid that is not in the input has the input read again whole, so that the
+/// error names how many processes it has.
 pub fn load_only(
     ctx: Context,
     input: Option<&Path>,
@@ -353,6 +356,7 @@ fn load_with(
         let whole = Detail {
             env: true,
             extras: true,
+            signals: true,
             ..detail
         };
         (whole, None)

@@ -25,7 +25,8 @@ pub struct OpenOptions {
     /// Largest total of file bytes read from a directory input (default 1 GiB), and of any one file of
     /// a copied tree.
     pub max_dir_bytes: u64,
-    /// The members and processes a directory read fetches (default: all; archives hold everything).
+    /// The members and processes a live procfs read fetches and an archive's index holds (default: all;
+    /// a copied directory is read whole).
     pub select: super::Selection,
 }
 
