@@ -362,9 +362,10 @@ fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result
         }
         _ => None,
     });
-    // The names of stored members left out (borrowed from the archive where they need no change), to
+    // The stored members left out (names borrowed from the archive where they need no change), in
+    // archive order, each with where its "second member" warning would go: sorted once at the end to
     // tell a second member of a name and to keep the manifest's failures from standing for them.
-    let mut unindexed: std::collections::HashSet<Cow<'_, str>> = std::collections::HashSet::new();
+    let mut left: Vec<(Cow<'_, str>, u64, usize)> = Vec::new();
     let (manifest, manifest_warning) = std::thread::scope(|scope| {
         let parsed = scope.spawn(|| parse_manifest(bytes, manifest_range));
         for e in entries {
@@ -417,12 +418,11 @@ fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result
                 }
                 super::tar::EntryKind::Other => continue,
             };
-            let second = if left_out(&path, select) {
-                !unindexed.insert(path.clone())
-            } else {
-                members.insert(path.to_string(), member).is_some()
-            };
-            if second {
+            if left_out(&path, select) {
+                left.push((path, at, warnings.len()));
+                continue;
+            }
+            if members.insert(path.to_string(), member).is_some() {
                 warnings.push(Warning::at(
                     path.as_ref(),
                     at,
@@ -435,6 +435,7 @@ fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
+    let unindexed = distinct_left_out(left, &mut warnings);
     if members.is_empty() && unindexed.is_empty() && warnings.is_empty() {
         return Err(Error::Corrupt {
             member: shown.to_string(),
@@ -444,7 +445,9 @@ fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result
     }
     warnings.extend(manifest_warning);
     match &manifest {
-        Some(m) => apply_manifest(m, &mut members, |p| unindexed.contains(p)),
+        Some(m) => apply_manifest(m, &mut members, |p| {
+            unindexed.binary_search_by(|n| n.as_ref().cmp(p)).is_ok()
+        }),
         None if manifest_range.is_none() => warnings.push(Warning::member(
             MANIFEST_NAME,
             "no manifest.json: host facts unknown (a truncated archive, or not written by procsift)",
@@ -461,6 +464,47 @@ fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result
     raw.damage = damage;
     raw.unindexed = unindexed;
     Ok(raw)
+}
+
+/// The distinct names of the members left out of the index, sorted; a second member of a name gets
+/// its warning where the archive order puts it among `warnings` (as an indexed one does).
+fn distinct_left_out<'a>(
+    mut left: Vec<(Cow<'a, str>, u64, usize)>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Cow<'a, str>> {
+    // Stable: members of one name stay in archive order, the first one is the one kept.
+    left.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut names: Vec<Cow<'a, str>> = Vec::with_capacity(left.len());
+    let mut seconds: Vec<(usize, Warning)> = Vec::new();
+    for (path, at, pos) in left {
+        if names.last() == Some(&path) {
+            seconds.push((
+                pos,
+                Warning::at(
+                    path.as_ref(),
+                    at,
+                    "a second member of this name: this later one is read (as tar extraction \
+                     would), the earlier one ignored",
+                ),
+            ));
+        } else {
+            names.push(path);
+        }
+    }
+    if !seconds.is_empty() {
+        // Archive order: by position, then by offset (a later member at the same position is later).
+        seconds.sort_by_key(|(pos, w)| (*pos, w.offset));
+        let before = std::mem::take(warnings);
+        let mut seconds = seconds.into_iter().peekable();
+        for (i, w) in before.into_iter().enumerate() {
+            while let Some((_, s)) = seconds.next_if(|(pos, _)| *pos == i) {
+                warnings.push(s);
+            }
+            warnings.push(w);
+        }
+        warnings.extend(seconds.map(|(_, s)| s));
+    }
+    names
 }
 
 /// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]: the capture's
