@@ -15,6 +15,13 @@ use super::Context;
 use super::args::{Command, DiffArgs, Filters};
 use super::{archive, output};
 
+/// The summary without the signal dispositions: for the reports that do not show them (all but `show`,
+/// `signals`, `core` and JSON records of `ps`).
+const QUIET: Detail = Detail {
+    signals: false,
+    ..Detail::SUMMARY
+};
+
 /// Runs `command`.
 pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
     match command {
@@ -44,7 +51,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             filtered(report, snapshot, &a.list.filters, format)
         }
         Command::Tree(a) => {
-            let mut snapshot = load(ctx, a.input.as_deref(), Detail::SUMMARY)?;
+            let mut snapshot = load(ctx, a.input.as_deref(), QUIET)?;
             if a.all {
                 snapshot.include_event_processes();
             }
@@ -63,7 +70,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             need_pid(input.as_deref(), pid, "maps")?;
             let detail = Detail {
                 maps: true,
-                ..Detail::SUMMARY
+                ..QUIET
             };
             let snapshot = load_with(ctx, input.as_deref(), detail, pid.map(|p| vec![p]), true)?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
@@ -74,7 +81,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             let detail = Detail {
                 threads: true,
-                ..Detail::SUMMARY
+                ..QUIET
             };
             if t.stack && input.is_none() {
                 return Err(Error::Usage(
@@ -102,10 +109,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         }
         Command::Files(a) => {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
-            let detail = Detail {
-                fds: true,
-                ..Detail::SUMMARY
-            };
+            let detail = Detail { fds: true, ..QUIET };
             let snapshot = load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?;
             let report = report::files(&snapshot, pid, &a.filters.filter())?;
             match pid {
@@ -117,7 +121,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             let detail = Detail {
                 threads: true,
                 fds: true,
-                ..Detail::SUMMARY
+                ..QUIET
             };
             let snapshot = load(ctx, a.input.as_deref(), detail)?;
             shown(report::info(&snapshot), snapshot, a.common.format)
@@ -145,7 +149,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                         .into(),
                 ));
             };
-            let snapshot = load(ctx, Some(&input), Detail::SUMMARY)?;
+            let snapshot = load(ctx, Some(&input), QUIET)?;
             let opts = report::EventsOptions {
                 pids: a.pids,
                 kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
@@ -212,7 +216,7 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets),
         maps: opts.wants_kind(Kind::Maps),
         limits: opts.wants_kind(Kind::Limits),
-        ..Detail::SUMMARY
+        ..QUIET
     };
     // The two inputs are independent: read them at the same time.
     let (old, new) = std::thread::scope(|s| {
