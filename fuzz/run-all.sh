@@ -4,7 +4,8 @@
 # its dictionary, on the seeds of fuzz/seeds.py. Prints one line per target: executions, seconds,
 # executions per second and whether it crashed (the crash input is then in fuzz/artifacts/TARGET/).
 #
-#   fuzz/run-all.sh [SECONDS] [RUNS] [TARGET...]      (defaults: 1800, 1000000, every target)
+#   fuzz/run-all.sh [SECONDS] [RUNS] [TARGET...]      (defaults: 1800, 1000000, every target;
+#                                                     NO_BUILD=1 runs the binaries already built)
 set -uo pipefail
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-1800}
@@ -16,7 +17,7 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
 fi
 mkdir -p logs
 [ -d corpus ] || python3 seeds.py
-cargo +nightly fuzz build -s none --release --debug-assertions
+[ -n "${NO_BUILD:-}" ] || cargo +nightly fuzz build -s none --release --debug-assertions
 
 one() {
   local t=$1 log=logs/$1.log
