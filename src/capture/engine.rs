@@ -3,9 +3,9 @@
 //! A [`Plan`] (one per OS) says what to read, as a list of *units* (the system files, then one unit per
 //! process), each a numbered sequence of *steps* (one member, or one directory listing that expands into
 //! members). A worker thread runs the plan and hands the members it read to the supervising thread in
-//! batches (one per unit, or every [`BATCH`] members) over a bounded channel, so the threads wake each
-//! other once per process rather than once per member; the supervisor gives them to its [`Handler`] in
-//! order.
+//! batches of [`BATCH`] members (the last unit's members whatever their number) over a bounded
+//! channel, so the threads wake each other once every few processes rather than once per member or per
+//! process; the supervisor gives them to its [`Handler`] in order.
 //!
 //! # Never hang
 //!
@@ -182,6 +182,11 @@ impl Worker {
         }
         c.pending.push(ev);
         Ok(())
+    }
+
+    /// Number of queued events not sent yet.
+    fn pending(&self) -> usize {
+        self.lock().pending.len()
     }
 
     /// Sends the queued events. Called between steps only, so the supervisor never abandons a worker
@@ -475,7 +480,14 @@ fn spawn<P: Plan>(plan: Arc<P>, unit: usize, from: Resume) -> crate::Result<Spaw
                 if plan.run(u, from, &mut worker).is_err() {
                     return;
                 }
-                if worker.note(Event::UnitDone(u)).is_err() || worker.flush().is_err() {
+                // Units are batched too: a process's few members seldom fill a batch, and waking the
+                // supervisor once per process costs two context switches each (most of a live `ps`'s
+                // time on a busy machine). The last unit is always sent.
+                if worker.note(Event::UnitDone(u)).is_err() {
+                    return;
+                }
+                let last = u + 1 >= plan.units();
+                if (last || worker.pending() >= BATCH) && worker.flush().is_err() {
                     return;
                 }
                 from = Resume::default();
