@@ -699,6 +699,78 @@ mod tests {
     }
 
     #[test]
+    fn a_narrowed_index_leaves_out_what_the_report_does_not_read() {
+        use crate::snapshot::Selection;
+        let ps = Selection {
+            environ: false,
+            threads: false,
+            fds: false,
+            maps: false,
+            limits: false,
+            extras: false,
+            pids: None,
+        };
+        for kept in [
+            "proc/1/stat",
+            "proc/1/status",
+            "proc/1/cmdline",
+            "proc/1/comm",
+            "proc/1/statm",
+            "proc/1/wchan",
+            "proc/stat",
+            "proc/net/tcp",
+            "etc/passwd",
+            "manifest.json",
+            "events/cn_proc.bin",
+            "proc/self/task/1/stat",
+            // Solaris members are not Linux families.
+            "proc/1/psinfo",
+            "proc/1/lwp/1/lwpsinfo",
+            "proc/1/path/a.out",
+        ] {
+            assert!(!left_out(kept, &ps), "{kept}");
+            assert!(!left_out(kept, &Selection::ALL), "{kept}");
+        }
+        for gone in [
+            "proc/1/task/1/stat",
+            "proc/1/fd/3",
+            "proc/1/fdinfo/3",
+            "proc/1/net/tcp",
+            "proc/1/maps",
+            "proc/1/smaps",
+            "proc/1/limits",
+            "proc/1/environ",
+            "proc/1/exe",
+            "proc/1/cwd",
+            "proc/1/root",
+            "proc/1/ns/pid",
+            "proc/1/ns/net",
+            "proc/1/cgroup",
+            "proc/1/io",
+            "proc/1/smaps_rollup",
+        ] {
+            assert!(left_out(gone, &ps), "{gone}");
+            assert!(!left_out(gone, &Selection::ALL), "{gone}");
+        }
+        // One process: the others' members are left out, but with open files asked for, every
+        // process's socket tables and the ns/net link that says whose they are are kept.
+        let one = Selection {
+            pids: Some(vec![7]),
+            ..Selection::ALL
+        };
+        assert!(!left_out("proc/7/fd/3", &one));
+        assert!(left_out("proc/8/stat", &one));
+        assert!(left_out("proc/8/ns/pid", &one));
+        assert!(!left_out("proc/8/net/tcp6", &one));
+        assert!(!left_out("proc/8/ns/net", &one));
+        assert!(!left_out("proc/loadavg", &one));
+        let no_fds = Selection { fds: false, ..one };
+        assert!(left_out("proc/8/net/tcp6", &no_fds));
+        assert!(left_out("proc/8/ns/net", &no_fds));
+        assert!(!left_out("proc/7/ns/net", &no_fds));
+    }
+
+    #[test]
     fn cleans_member_paths() {
         assert_eq!(clean("./proc/1/stat"), "proc/1/stat");
         assert_eq!(clean("/proc/1/"), "proc/1");
