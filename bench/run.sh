@@ -78,7 +78,7 @@ P=$T/release/procsift
 FLOOR=$T/release/examples/floor
 
 cleanup() {
-  for f in "$pidfile" "$work/pids2"; do
+  for f in "$pidfile" "$work/pids2" "$work"/apids*; do
     if [ -s "$f" ]; then xargs -r kill <"$f" 2>/dev/null || true; fi
   done
   if [ -n "${heap_pid:-}" ]; then kill "$heap_pid" 2>/dev/null || true; fi
@@ -144,7 +144,8 @@ analysis() {
   python3 bench/holder.py "$n" 3600 "$pids" &
   while [ ! -s "$pids" ]; do sleep 0.2; done
   local total one
-  total=$(ls -d /proc/[0-9]* | wc -l)
+  # (a process may vanish while /proc is listed)
+  total=$( (ls -d /proc/[0-9]* 2>/dev/null || true) | wc -l)
   one=$(head -n 1 "$pids")
   $P capture -o "$work/a.tar" 2>/dev/null
   python3 bench/holder.py "$((n / 10))" 3600 "$pids2" &
