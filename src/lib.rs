@@ -29,6 +29,7 @@ pub mod capture;
 pub mod diff;
 pub mod error;
 pub mod formats;
+pub mod gcore;
 pub mod input;
 pub mod model;
 pub mod os;
