@@ -6,6 +6,15 @@
 #                                 of touched heap. REPEAT=3 (default) runs the timing block that many
 #                                 times; HOSTILE=0 skips the hostile-input timings (a release build of
 #                                 two test binaries).
+#   bench/run.sh --analysis [N...]
+#                                 only the analysis targets, at each N idle processes (default 1000 and
+#                                 8000), side by side: `procsift ps SNAPSHOT` against live `ps aux`;
+#                                 `info SNAPSHOT` and `show SNAPSHOT PID` against `ps SNAPSHOT`; `diff OLD
+#                                 NEW` (a tenth of the idle processes replaced) against one `capture`;
+#                                 peak RSS of `ps SNAPSHOT` against the archive's size / 2 + 64 MiB and of
+#                                 `diff` against the two archives' size + 64 MiB; each also with
+#                                 PROCSIFT_FULL_READ=1 (every member of every process read, as before
+#                                 reports read only what they show). Median of 5 runs; a few minutes.
 #   bench/run.sh --stacks [HEAP_MIB]
 #                                 only the backtrace case: a gcore of a python3 with HEAP_MIB (default
 #                                 1024) of touched heap and 8 sleeping threads, every thread unwound and
@@ -31,7 +40,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STACKS=
-if [ "${1:-}" = --stacks ]; then
+ANALYSIS=
+if [ "${1:-}" = --analysis ]; then
+  ANALYSIS=1
+  shift
+  SIZES=("${@:-1000 8000}")
+  read -r -a SIZES <<<"${SIZES[*]}"
+  N=0
+  HEAP_MIB=0
+elif [ "${1:-}" = --stacks ]; then
   STACKS=1
   shift
   HEAP_MIB=${1:-1024}
@@ -62,7 +79,7 @@ P=$T/release/procsift
 FLOOR=$T/release/examples/floor
 
 cleanup() {
-  for f in "$pidfile" "$work/pids2"; do
+  for f in "$pidfile" "$work/pids2" "$work"/apids*; do
     if [ -s "$f" ]; then xargs -r kill <"$f" 2>/dev/null || true; fi
   done
   if [ -n "${heap_pid:-}" ]; then kill "$heap_pid" 2>/dev/null || true; fi
@@ -119,6 +136,101 @@ PY
 }
 if [ -n "$STACKS" ]; then
   stacks
+  exit 0
+fi
+
+# The analysis targets at one size: N idle processes spawned, two captures (a tenth replaced between).
+analysis() {
+  local n=$1 pids="$work/apids.$1" pids2="$work/apids2.$1"
+  python3 bench/holder.py "$n" 3600 "$pids" &
+  while [ ! -s "$pids" ]; do sleep 0.2; done
+  local total one
+  # (a process may vanish while /proc is listed)
+  total=$( (ls -d /proc/[0-9]* 2>/dev/null || true) | wc -l)
+  one=$(head -n 1 "$pids")
+  $P capture -o "$work/a.tar" 2>/dev/null
+  python3 bench/holder.py "$((n / 10))" 3600 "$pids2" &
+  while [ ! -s "$pids2" ]; do sleep 0.2; done
+  head -n "$((n / 10))" "$pids" | xargs -r kill
+  sleep 0.5
+  $P capture -o "$work/b.tar" 2>/dev/null
+  local full="env PROCSIFT_FULL_READ=1"
+  hyperfine --warmup 1 --runs 5 -N -i --export-json "$work/an.$n.json" --style basic \
+    --prepare "rm -f $work/c.tar" \
+    -n "procsift capture" "$P capture -o $work/c.tar" \
+    -n "ps aux" "ps aux" \
+    -n "procsift ps SNAPSHOT" "$P ps $work/a.tar" \
+    -n "procsift info SNAPSHOT" "$P info $work/a.tar" \
+    -n "procsift show SNAPSHOT PID" "$P show $work/a.tar $one" \
+    -n "procsift diff OLD NEW" "$P diff $work/a.tar $work/b.tar" \
+    -n "whole: procsift ps SNAPSHOT" "$full $P ps $work/a.tar" \
+    -n "whole: procsift info SNAPSHOT" "$full $P info $work/a.tar" \
+    -n "whole: procsift show SNAPSHOT PID" "$full $P show $work/a.tar $one" \
+    -n "whole: procsift diff OLD NEW" "$full $P diff $work/a.tar $work/b.tar" >/dev/null
+  local rss=()
+  for c in "ps $work/a.tar" "diff $work/a.tar $work/b.tar" "info $work/a.tar" "show $work/a.tar $one"; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f "%M" -o "$work/rss" $P $c >/dev/null 2>&1 || true
+    rss+=("$(tail -n 1 "$work/rss")")
+    # shellcheck disable=SC2086
+    /usr/bin/time -f "%M" -o "$work/rss" env PROCSIFT_FULL_READ=1 $P $c >/dev/null 2>&1 || true
+    rss+=("$(tail -n 1 "$work/rss")")
+  done
+  echo "$n $total $(stat -c %s "$work/a.tar") $(stat -c %s "$work/b.tar") ${rss[*]}" >>"$work/an.sizes"
+  xargs -r kill <"$pids2" 2>/dev/null || true
+  xargs -r kill <"$pids" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -f "$work/a.tar" "$work/b.tar" "$work/c.tar" "$pids" "$pids2"
+}
+if [ -n "$ANALYSIS" ]; then
+  for n in "${SIZES[@]}"; do analysis "$n"; done
+  python3 - "$work" <<'PY'
+import json, statistics, sys
+work = sys.argv[1]
+rows = {}
+for line in open(f"{work}/an.sizes"):
+    v = line.split()
+    n = int(v[0])
+    h = json.load(open(f"{work}/an.{n}.json"))["results"]
+    med = {x["command"]: statistics.median(x["times"]) for x in h}
+    rss = dict(zip(["ps", "ps whole", "diff", "diff whole", "info", "info whole", "show", "show whole"],
+                   (int(k) / 1024 for k in v[4:12])))
+    rows[n] = (int(v[1]), int(v[2]) / 2**20, int(v[3]) / 2**20, med, rss)
+MS = lambda t: f"{t*1000:.0f}"
+for n, (total, a, b, med, rss) in rows.items():
+    print(f"\n{n} idle processes ({total} on the host); archives {a:.0f} MiB and {b:.0f} MiB\n")
+    print("| command | median wall (ms) | whole read (ms) | peak RSS (MiB) | whole read RSS (MiB) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, t in med.items():
+        if name.startswith("whole: "):
+            continue
+        w = med.get("whole: " + name)
+        key = {"procsift ps SNAPSHOT": "ps", "procsift diff OLD NEW": "diff",
+               "procsift info SNAPSHOT": "info", "procsift show SNAPSHOT PID": "show"}.get(name)
+        print(f"| {name} | {MS(t)} | {MS(w) if w else ''} | {rss[key] if key else 0:.0f} | "
+              f"{rss[key + ' whole'] if key else 0:.0f} |".replace("| 0 | 0 |", "| | |"))
+    ps = med["procsift ps SNAPSHOT"]
+    checks = [
+        ("ps SNAPSHOT / ps aux", ps / med["ps aux"], 0.5),
+        ("info SNAPSHOT / ps SNAPSHOT", med["procsift info SNAPSHOT"] / ps, 0.2),
+        ("show SNAPSHOT PID / ps SNAPSHOT", med["procsift show SNAPSHOT PID"] / ps, 0.2),
+        ("diff OLD NEW / capture", med["procsift diff OLD NEW"] / med["procsift capture"], 0.3),
+        ("diff peak RSS / (archives + 64 MiB)", rss["diff"] / (a + b + 64), 1.0),
+        ("ps SNAPSHOT peak RSS / (archive / 2 + 64 MiB)", rss["ps"] / (a / 2 + 64), 1.0),
+    ]
+    print("\n| target | ratio | at most | met |")
+    print("|---|---:|---:|---|")
+    for name, r, bound in checks:
+        print(f"| {name} | {r:.2f} | {bound} | {'yes' if r <= bound else 'no'} |")
+if len(rows) >= 2:
+    (n0, r0), (n1, r1) = list(rows.items())[0], list(rows.items())[-1]
+    print(f"\nscaling from {n0} to {n1} idle processes (host processes {r0[0]} to {r1[0]}: "
+          f"{r1[0] / r0[0]:.1f}x; archive {r1[1] / r0[1]:.1f}x): time ratio per command")
+    print("\n| command | time ratio |")
+    print("|---|---:|")
+    for name in r0[3]:
+        print(f"| {name} | {r1[3][name] / r0[3][name]:.1f}x |")
+PY
   exit 0
 fi
 

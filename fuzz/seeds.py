@@ -137,9 +137,11 @@ def main():
                 put("linux_text", bytes([6]) + data)
         put("linux_text", b"\x80" + bundle(members))
         put("linux_text", b"\x80" + bundle(members + [manifest_of(members)]))
+        put("reports", bundle(members + [manifest_of(members)]))
         for pid in sorted({m.split("/")[1] for m, _, _ in members}):
             one = [x for x in members if x[0].startswith(f"proc/{pid}/")]
             put("linux_text", b"\x80" + bundle(one))
+            put("reports", bundle(one))
             put("report_diff", bundle(one) + b"\0%%\0" + bundle(members))
             put("report_diff", bundle(one + [manifest_of(one)]) + b"\0%%\0"
                 + bundle(members + [manifest_of(members)]))
@@ -164,6 +166,7 @@ def main():
                 if idx is not None and not link:
                     put("solaris_files", bytes([(idx << 3) | SOL_LAYOUT[name]]) + data)
             put("solaris_files", b"\x80" + bundle(members))
+            put("reports", bundle(members))
             tar = tar_of(members)
             put("snapshot", tar)
             put("report_diff", bundle(members) + b"\0%%\0" + bundle(members[: len(members) // 2]))

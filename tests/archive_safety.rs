@@ -102,16 +102,16 @@ fn members_of(tar: &[u8]) -> Vec<Raw> {
         .into_iter()
         .filter_map(|e| match e.kind {
             EntryKind::File { offset, len } => Some(Raw {
-                name: e.path,
+                name: e.path.into_owned(),
                 kind: b'0',
                 data: tar[offset..offset + len].to_vec(),
                 link: Vec::new(),
             }),
             EntryKind::Symlink(t) => Some(Raw {
-                name: e.path,
+                name: e.path.into_owned(),
                 kind: b'2',
                 data: Vec::new(),
-                link: t,
+                link: t.into_owned(),
             }),
             _ => None,
         })

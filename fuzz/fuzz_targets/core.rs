@@ -1,4 +1,5 @@
-//! Core reader: any bytes as an ELF core (`procsift::analyze::core::analyze`), then every report; then
+//! Core reader: any bytes as an ELF core (`procsift::analyze::core::analyze`), then `ps`, `info`,
+//! `show`, `threads --stack` and `core` (every report in every format is the `reports` target's); then
 //! the same core unwound (`analyze_with_stacks`), with the bytes after the first `\0@@\0` (or none)
 //! offered as every module file and as `--exe`, so CFI, symbol and DWARF parsing see hostile modules.
 #![no_main]
@@ -41,13 +42,21 @@ impl ModuleProvider for Every<'_> {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = procsift::analyze::core::analyze(data, "fuzz.core") {
-        common::every_report(&s, data.len());
-        common::every_report(&procsift::model::redact::redacted(s), data.len() + 1);
+        common::light_reports(&s, data.len());
+        // The core report is the one that shows most of what a core holds.
+        if let Ok(r) = procsift::report::core(&s) {
+            let _ = procsift::report::render::render(
+                &r,
+                procsift::report::Format::Table,
+                Some(80),
+                &mut std::io::sink(),
+            );
+        }
     }
     let mut parts = common::split(data, common::SEP);
     let core = parts.next().unwrap_or_default();
     let module = parts.next().unwrap_or_default();
     if let Ok(s) = procsift::analyze::core::analyze_with_stacks(core, "fuzz.core", &Every(module)) {
-        common::every_report(&s, core.len());
+        common::light_reports(&s, core.len());
     }
 });

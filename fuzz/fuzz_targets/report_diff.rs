@@ -1,6 +1,7 @@
 //! Report and diff over decoded models: two bundles (see `common.rs`) separated by `\0%%\0` are analyzed
-//! as two snapshots; every report runs over each (plain and redacted), and the diff between them is
-//! rendered in every format and as the HTML page (`report --diff`), each side also as its own page.
+//! as two snapshots at full detail (the reports over each are the `reports` target's), and the diff
+//! between them, plain and redacted, is rendered in every format and as the HTML page (`report --diff`),
+//! the new side also as its own page.
 #![no_main]
 
 use std::io::sink;
@@ -17,8 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let mut halves = common::split(data, b"\0%%\0");
     let old = halves.next().unwrap_or_default();
     let new = halves.next().unwrap_or(old);
-    let old = common::analyze_and_report(&common::bundle(old), data.len());
-    let new = common::analyze_and_report(&common::bundle(new), data.len() / 2);
+    let old = procsift::analyze::analyze(&common::bundle(old));
+    let new = procsift::analyze::analyze(&common::bundle(new));
     let page = html::Options {
         redacted: false,
         generated: procsift::time::Timestamp { secs: 0, nanos: 0 },
@@ -35,10 +36,11 @@ fuzz_target!(|data: &[u8]| {
         },
     ]) {
         if let Ok(d) = diff::compare(old, new, &opts) {
+            let r = report::diff(&d);
             for f in [Format::Table, Format::Json, Format::Ndjson, Format::Csv] {
-                let _ = render(&report::diff(&d), f, Some(100), &mut sink());
-                let _ = render(&report::diff(&d), f, None, &mut sink());
+                let _ = render(&r, f, Some(100), &mut sink());
             }
+            let _ = render(&r, Format::Table, None, &mut sink());
             let ev = |s| html::Evidence { snapshot: s, verify: None, sha256: None, size: None };
             let _ = html::diff_page(&ev(old), &ev(new), &d, &page);
         }

@@ -1,7 +1,10 @@
-//! Snapshot reader: tar, `.tar.gz` or `.tar.zst` bytes -> RawSnapshot -> model -> every report, and verify.
+//! Snapshot reader: tar, `.tar.gz` or `.tar.zst` bytes -> RawSnapshot -> model -> a few reports, and
+//! verify; then the same bytes indexed narrowed (the `ps` members of one process) -> model -> reports.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use procsift::analyze::Detail;
+use procsift::snapshot::Selection;
 use procsift::snapshot::reader::{OpenOptions, open_bytes, verify};
 
 #[path = "common.rs"]
@@ -17,6 +20,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(raw) = open_bytes(data.to_vec(), "fuzz.tar", &opts) {
         let _ = verify(&raw);
         let _ = raw.full_manifest();
-        common::analyze_and_report(&raw, data.len());
+        let full = common::analyze_and_report(&raw, data.len());
+        // The index narrowed as reports narrow it: the `ps` columns, or one process of the input.
+        let pid = full.processes.get(data.len() % 7).map(|p| p.pid);
+        let select = Selection {
+            pids: pid.map(|p| vec![p]),
+            ..Detail::LIST.selection()
+        };
+        if let Ok(narrow) = open_bytes(data.to_vec(), "fuzz.tar", &OpenOptions { select, ..opts }) {
+            common::light_reports(&procsift::analyze::analyze_with(&narrow, Detail::LIST), 0);
+        }
     }
 });

@@ -258,7 +258,8 @@ fn sockets(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) -> BTree
 pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
     let m = raw.manifest.as_ref()?;
     let mut read_errors = BTreeMap::new();
-    let mut stored = 0u64;
+    // Members left out of a narrowed index are stored too.
+    let mut stored = raw.unindexed as u64;
     for (path, member) in raw.members() {
         match member {
             Member::Failed(e) => *read_errors.entry(e.clone()).or_insert(0) += 1,
@@ -504,7 +505,9 @@ impl Context<'_> {
             p.nlwp = s.threads.or(p.nlwp);
             p.nspid = s.nspid.clone();
             p.cred = self.credentials(s);
-            p.signal_actions = signal_actions(s, self.signals);
+            if self.detail.signals {
+                p.signal_actions = signal_actions(s, self.signals);
+            }
             // Process-wide sets; SigBlk and SigPnd are the main thread's (its `threads` entry).
             p.sig_pending = s.shd_pnd.clone();
             p.sig_ignored = s.sig_ign.clone();

@@ -26,10 +26,13 @@ pub struct Detail {
     pub maps: bool,
     /// Resource limits (`limits`).
     pub limits: bool,
-    /// The rest a live or directory read fetches for every process: the `exe`, `cwd` and `root` links,
-    /// namespaces, cgroup, I/O counters and `smaps_rollup` (archives hold them anyway, and they are
-    /// decoded whenever present).
+    /// The rest of a process: the `exe`, `cwd` and `root` links, namespaces, cgroup, I/O counters and
+    /// `smaps_rollup`. Without it a live read does not fetch them and an archive's index leaves them
+    /// out (a copied directory is read whole, and what it holds is decoded).
     pub extras: bool,
+    /// What the process does with each signal (Linux: built from `status`'s masks, which are read
+    /// anyway; 64 records per process, which only `show`, `signals` and JSON records show).
+    pub signals: bool,
 }
 
 impl Detail {
@@ -41,6 +44,7 @@ impl Detail {
         maps: true,
         limits: true,
         extras: true,
+        signals: true,
     };
     /// Identity, credentials, state, times, memory, namespaces and cgroup only.
     pub const SUMMARY: Detail = Detail {
@@ -50,11 +54,15 @@ impl Detail {
         maps: false,
         limits: false,
         extras: true,
+        signals: true,
     };
     /// What `ps`'s usual columns show (identity, credentials, state, times, memory, argv): a live or
-    /// directory read fetches only each process's `stat`, `status` and `cmdline`, as `ps` itself does.
+    /// directory read fetches only each process's `stat`, `status` and `cmdline`, as `ps` itself does,
+    /// an archive's index holds only those (and the other small members), and no signal dispositions
+    /// are built.
     pub const LIST: Detail = Detail {
         extras: false,
+        signals: false,
         ..Detail::SUMMARY
     };
 

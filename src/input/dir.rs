@@ -147,7 +147,7 @@ pub fn open(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
     if let Some(bytes) = raw.file(MANIFEST_NAME) {
         match manifest::parse_light(bytes) {
             Ok(m) => {
-                crate::snapshot::reader::apply_manifest(&m, raw.members_mut());
+                crate::snapshot::reader::apply_manifest(&m, raw.members_mut(), |_| false);
                 raw.manifest = Some(m);
             }
             Err(e) => raw.warnings.push(Warning::member(

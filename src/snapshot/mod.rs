@@ -39,7 +39,8 @@ pub use manifest::Manifest;
 
 /// Which members a read of a live host or of a directory fetches: every member a capture would hold,
 /// or only those a report needs (a live `ps` reads `stat`, `status` and `cmdline` of each process, as
-/// `ps` itself does). Archives always hold everything; the selection only spares reads.
+/// `ps` itself does). An archive holds everything: its index then holds only the selected members (the
+/// others are counted, [`RawSnapshot::unindexed`]), so the analysis never decodes them.
 ///
 /// Always read: the system files (`proc/{loadavg,uptime,meminfo,stat}`, boot id, `etc/{passwd,group,
 /// os-release}`) and each process's `stat`, `status` and `cmdline` (Solaris: its `psinfo`, `status`,
@@ -139,6 +140,9 @@ pub struct RawSnapshot {
     pub damage: Vec<tar::Damage>,
     /// Where it came from.
     pub source: Source,
+    /// How many stored members (files and links, of distinct names) the archive holds that were left
+    /// out of [`RawSnapshot::members`] because the read's [`Selection`] did not ask for them.
+    pub unindexed: usize,
 }
 
 impl RawSnapshot {
@@ -176,6 +180,7 @@ impl RawSnapshot {
             warnings,
             damage: Vec::new(),
             source,
+            unindexed: 0,
         }
     }
 

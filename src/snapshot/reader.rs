@@ -4,6 +4,7 @@
 //! Inputs are sniffed by content, never by name. Directories and cores are opened by `crate::input`,
 //! which reads a directory through the capture's own plan.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
@@ -24,7 +25,8 @@ pub struct OpenOptions {
     /// Largest total of file bytes read from a directory input (default 1 GiB), and of any one file of
     /// a copied tree.
     pub max_dir_bytes: u64,
-    /// The members and processes a directory read fetches (default: all; archives hold everything).
+    /// The members and processes a live procfs read fetches and an archive's index holds (default: all;
+    /// a copied directory is read whole).
     pub select: super::Selection,
 }
 
@@ -126,12 +128,12 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         InputFormat::Tar => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let map = crate::os::map_file(&file).map_err(|e| Error::io(path, e))?;
-            index_tar(Backing::Mapped(map), &shown)
+            index_tar(Backing::Mapped(map), &shown, &opts.select)
         }
         InputFormat::TarGz => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let bytes = inflate(flate2::read::MultiGzDecoder::new(file), opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown)
+            index_tar(Backing::Owned(bytes), &shown, &opts.select)
         }
         InputFormat::TarZst => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -142,7 +144,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
                     reason: format!("bad zstd stream: {e}"),
                 })?;
             let bytes = inflate(dec, opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown)
+            index_tar(Backing::Owned(bytes), &shown, &opts.select)
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
@@ -160,14 +162,14 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
         reason,
     };
     match sniff_bytes(head).map_err(unrecognized)? {
-        InputFormat::Tar => index_tar(Backing::Owned(bytes), name),
+        InputFormat::Tar => index_tar(Backing::Owned(bytes), name, &opts.select),
         InputFormat::TarGz => {
             let out = inflate(
                 flate2::read::MultiGzDecoder::new(&bytes[..]),
                 opts,
                 Path::new(name),
             )?;
-            index_tar(Backing::Owned(out), name)
+            index_tar(Backing::Owned(out), name, &opts.select)
         }
         InputFormat::TarZst => {
             let dec = ruzstd::decoding::StreamingDecoder::new(&bytes[..]).map_err(|e| {
@@ -178,7 +180,7 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
                 }
             })?;
             let out = inflate(dec, opts, Path::new(name))?;
-            index_tar(Backing::Owned(out), name)
+            index_tar(Backing::Owned(out), name, &opts.select)
         }
         other => Err(unrecognized(format!(
             "{other:?} input cannot be read from memory"
@@ -209,7 +211,7 @@ fn inflate(reader: impl Read, opts: &OpenOptions, path: &Path) -> Result<Vec<u8>
 }
 
 /// Normalizes a member path: no leading `./` or `/`.
-fn clean(path: &str) -> String {
+fn clean(path: &str) -> &str {
     let mut p = path;
     loop {
         if let Some(rest) = p.strip_prefix("./") {
@@ -220,7 +222,45 @@ fn clean(path: &str) -> String {
             break;
         }
     }
-    p.trim_end_matches('/').to_string()
+    p.trim_end_matches('/')
+}
+
+/// True when the member at (cleaned) `path` is one `select` leaves out: a member of a process it does
+/// not name, or of a family it does not ask for (a process's threads, open files, maps, limits,
+/// environment or extras; see [`super::Selection`]). Everything else (system files, the manifest, the
+/// members every report reads) is kept. The socket tables (`net/*`) and the `ns/net` link that says
+/// whose they are are kept for every process when open files are asked for: any process's files may
+/// be sockets of a namespace captured under another process.
+fn left_out(path: &str, select: &super::Selection) -> bool {
+    let Some((pid, rest)) = path
+        .strip_prefix("proc/")
+        .and_then(|r| r.split_once('/'))
+        .and_then(|(pid, rest)| Some((pid.parse::<i32>().ok()?, rest)))
+    else {
+        return false;
+    };
+    let (first, below) = match rest.split_once('/') {
+        Some((first, below)) => (first, Some(below)),
+        None => (rest, None),
+    };
+    let sockets = first == "net" || (first == "ns" && below == Some("net"));
+    if sockets && select.fds {
+        return false;
+    }
+    if !select.wants_pid(pid) {
+        return true;
+    }
+    match (first, below) {
+        ("task", Some(_)) => !select.threads,
+        ("fd" | "fdinfo" | "net", Some(_)) => !select.fds,
+        ("maps" | "smaps", None) => !select.maps,
+        ("limits", None) => !select.limits,
+        ("environ", None) => !select.environ,
+        ("ns", Some(_)) | ("exe" | "cwd" | "root" | "cgroup" | "io" | "smaps_rollup", None) => {
+            !select.extras
+        }
+        _ => false,
+    }
 }
 
 /// Refuses member paths that could name something outside the archive's root if extracted: a `..`
@@ -276,9 +316,11 @@ fn parse_manifest(
     }
 }
 
-/// Indexes the members of a tar held in `backing`, in place. Member names that are unsafe or out of
-/// place (`..`, absolute, duplicates, hard links, links where procsift stores none) are warnings.
-fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
+/// Indexes the members of a tar held in `backing`, in place: those `select` asks for (the others are
+/// only counted, see [`RawSnapshot::unindexed`]). Member names that are unsafe or out of place (`..`,
+/// absolute, duplicates, hard links, links where procsift stores none) are warnings, whether indexed or
+/// not.
+fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result<RawSnapshot> {
     let bytes: &[u8] = match &backing {
         Backing::Mapped(m) => m,
         Backing::Owned(v) => v,
@@ -320,12 +362,22 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
         }
         _ => None,
     });
+    // The stored members left out (names borrowed from the archive where they need no change), in
+    // archive order, each with where its "second member" warning would go: sorted once at the end to
+    // tell a second member of a name and to keep the manifest's failures from standing for them.
+    let mut left: Vec<(Cow<'_, str>, u64, usize)> = Vec::new();
     let (manifest, manifest_warning) = std::thread::scope(|scope| {
         let parsed = scope.spawn(|| parse_manifest(bytes, manifest_range));
         for e in entries {
-            let stored = String::from_utf8_lossy(&e.path);
+            let stored = match e.path {
+                Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+            };
             let at = e.header_offset as u64;
-            let path = clean(&stored);
+            let path = match &stored {
+                Cow::Borrowed(s) => Cow::Borrowed(clean(s)),
+                Cow::Owned(s) => Cow::Owned(clean(s).to_string()),
+            };
             if let Err(why) = safe_member_path(&stored, &path) {
                 warnings.push(Warning::at(stored.into_owned(), at, why));
                 continue;
@@ -342,7 +394,7 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
                 super::tar::EntryKind::Symlink(target) => {
                     if !is_link_place(&path) {
                         warnings.push(Warning::at(
-                            path.as_str(),
+                            path.as_ref(),
                             at,
                             format!(
                                 "a symbolic link to {} where procsift stores no links: kept as a \
@@ -351,11 +403,11 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
                             ),
                         ));
                     }
-                    Member::Symlink(target)
+                    Member::Symlink(target.into_owned())
                 }
                 super::tar::EntryKind::HardLink(target) => {
                     warnings.push(Warning::at(
-                        path,
+                        path.as_ref(),
                         at,
                         format!(
                             "a hard link to {}: ignored, never followed",
@@ -366,9 +418,13 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
                 }
                 super::tar::EntryKind::Other => continue,
             };
-            if members.insert(path.clone(), member).is_some() {
+            if left_out(&path, select) {
+                left.push((path, at, warnings.len()));
+                continue;
+            }
+            if members.insert(path.to_string(), member).is_some() {
                 warnings.push(Warning::at(
-                    path,
+                    path.as_ref(),
                     at,
                     "a second member of this name: this later one is read (as tar extraction \
                      would), the earlier one ignored",
@@ -379,7 +435,8 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
-    if members.is_empty() && warnings.is_empty() {
+    let unindexed = distinct_left_out(left, &mut warnings);
+    if members.is_empty() && unindexed.is_empty() && warnings.is_empty() {
         return Err(Error::Corrupt {
             member: shown.to_string(),
             offset: 0,
@@ -388,7 +445,9 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     }
     warnings.extend(manifest_warning);
     match &manifest {
-        Some(m) => apply_manifest(m, &mut members),
+        Some(m) => apply_manifest(m, &mut members, |p| {
+            unindexed.binary_search_by(|n| n.as_ref().cmp(p)).is_ok()
+        }),
         None if manifest_range.is_none() => warnings.push(Warning::member(
             MANIFEST_NAME,
             "no manifest.json: host facts unknown (a truncated archive, or not written by procsift)",
@@ -400,18 +459,69 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
         path: shown.to_string(),
         os: None,
     };
+    let unindexed = unindexed.len();
     let mut raw = RawSnapshot::new(backing, members, manifest, warnings, source);
     raw.damage = damage;
+    raw.unindexed = unindexed;
     Ok(raw)
+}
+
+/// The distinct names of the members left out of the index, sorted; a second member of a name gets
+/// its warning where the archive order puts it among `warnings` (as an indexed one does).
+fn distinct_left_out<'a>(
+    mut left: Vec<(Cow<'a, str>, u64, usize)>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Cow<'a, str>> {
+    // Stable: members of one name stay in archive order, the first one is the one kept.
+    left.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut names: Vec<Cow<'a, str>> = Vec::with_capacity(left.len());
+    let mut seconds: Vec<(usize, Warning)> = Vec::new();
+    for (path, at, pos) in left {
+        if names.last() == Some(&path) {
+            seconds.push((
+                pos,
+                Warning::at(
+                    path.as_ref(),
+                    at,
+                    "a second member of this name: this later one is read (as tar extraction \
+                     would), the earlier one ignored",
+                ),
+            ));
+        } else {
+            names.push(path);
+        }
+    }
+    if !seconds.is_empty() {
+        // Archive order: by position, then by offset (a later member at the same position is later).
+        seconds.sort_by_key(|(pos, w)| (*pos, w.offset));
+        let before = std::mem::take(warnings);
+        let mut seconds = seconds.into_iter().peekable();
+        for (i, w) in before.into_iter().enumerate() {
+            while let Some((_, s)) = seconds.next_if(|(pos, _)| *pos == i) {
+                warnings.push(s);
+            }
+            warnings.push(w);
+        }
+        warnings.extend(seconds.map(|(_, s)| s));
+    }
+    names
 }
 
 /// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]: the capture's
 /// error replaces a member that is absent or failed (an extracted snapshot re-read finds such members
-/// absent, `ENOENT`; the manifest knows why), never one that has bytes. Disagreements between archive and
-/// manifest (sizes, hashes, missing members) are `verify`'s to report.
-pub(crate) fn apply_manifest(m: &Manifest, members: &mut BTreeMap<String, Member>) {
+/// absent, `ENOENT`; the manifest knows why), never one that has bytes (`stored_elsewhere`: a member the
+/// archive stores that was left out of the index). Disagreements between archive and manifest (sizes,
+/// hashes, missing members) are `verify`'s to report.
+pub(crate) fn apply_manifest(
+    m: &Manifest,
+    members: &mut BTreeMap<String, Member>,
+    stored_elsewhere: impl Fn(&str) -> bool,
+) {
     for mm in &m.members {
         if let Some(err) = &mm.error {
+            if stored_elsewhere(&mm.path) {
+                continue;
+            }
             match members.get_mut(&mm.path) {
                 None => {
                     members.insert(mm.path.clone(), Member::Failed(err.clone()));
@@ -586,6 +696,78 @@ mod tests {
                 .unwrap_err()
                 .contains("68 65 6c 6c 6f")
         );
+    }
+
+    #[test]
+    fn a_narrowed_index_leaves_out_what_the_report_does_not_read() {
+        use crate::snapshot::Selection;
+        let ps = Selection {
+            environ: false,
+            threads: false,
+            fds: false,
+            maps: false,
+            limits: false,
+            extras: false,
+            pids: None,
+        };
+        for kept in [
+            "proc/1/stat",
+            "proc/1/status",
+            "proc/1/cmdline",
+            "proc/1/comm",
+            "proc/1/statm",
+            "proc/1/wchan",
+            "proc/stat",
+            "proc/net/tcp",
+            "etc/passwd",
+            "manifest.json",
+            "events/cn_proc.bin",
+            "proc/self/task/1/stat",
+            // Solaris members are not Linux families.
+            "proc/1/psinfo",
+            "proc/1/lwp/1/lwpsinfo",
+            "proc/1/path/a.out",
+        ] {
+            assert!(!left_out(kept, &ps), "{kept}");
+            assert!(!left_out(kept, &Selection::ALL), "{kept}");
+        }
+        for gone in [
+            "proc/1/task/1/stat",
+            "proc/1/fd/3",
+            "proc/1/fdinfo/3",
+            "proc/1/net/tcp",
+            "proc/1/maps",
+            "proc/1/smaps",
+            "proc/1/limits",
+            "proc/1/environ",
+            "proc/1/exe",
+            "proc/1/cwd",
+            "proc/1/root",
+            "proc/1/ns/pid",
+            "proc/1/ns/net",
+            "proc/1/cgroup",
+            "proc/1/io",
+            "proc/1/smaps_rollup",
+        ] {
+            assert!(left_out(gone, &ps), "{gone}");
+            assert!(!left_out(gone, &Selection::ALL), "{gone}");
+        }
+        // One process: the others' members are left out, but with open files asked for, every
+        // process's socket tables and the ns/net link that says whose they are are kept.
+        let one = Selection {
+            pids: Some(vec![7]),
+            ..Selection::ALL
+        };
+        assert!(!left_out("proc/7/fd/3", &one));
+        assert!(left_out("proc/8/stat", &one));
+        assert!(left_out("proc/8/ns/pid", &one));
+        assert!(!left_out("proc/8/net/tcp6", &one));
+        assert!(!left_out("proc/8/ns/net", &one));
+        assert!(!left_out("proc/loadavg", &one));
+        let no_fds = Selection { fds: false, ..one };
+        assert!(left_out("proc/8/net/tcp6", &no_fds));
+        assert!(left_out("proc/8/ns/net", &no_fds));
+        assert!(!left_out("proc/7/ns/net", &no_fds));
     }
 
     #[test]

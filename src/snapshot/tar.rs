@@ -7,11 +7,13 @@
 //! as GNU tar does ("Skipping to next header"): one damaged header costs the members it started, not the
 //! rest of the archive.
 
+use std::borrow::Cow;
+
 use crate::formats::cstr::c_string as cstr;
 
-/// What a member is.
+/// What a member is. Names and link targets borrow the archive's bytes (a PAX or GNU long name too).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EntryKind {
+pub enum EntryKind<'a> {
     /// A regular file whose bytes are `offset..offset + len` of the archive.
     File {
         /// Offset of the first data byte in the archive.
@@ -20,20 +22,20 @@ pub enum EntryKind {
         len: usize,
     },
     /// A symbolic link and its target.
-    Symlink(Vec<u8>),
+    Symlink(Cow<'a, [u8]>),
     /// A hard link and the member it names (never followed: it has no bytes of its own).
-    HardLink(Vec<u8>),
+    HardLink(Cow<'a, [u8]>),
     /// A directory, device or other entry: listed, no bytes of its own.
     Other,
 }
 
 /// One member.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     /// Path as stored (long names resolved).
-    pub path: Vec<u8>,
+    pub path: Cow<'a, [u8]>,
     /// What it is.
-    pub kind: EntryKind,
+    pub kind: EntryKind<'a>,
     /// Offset of its header in the archive.
     pub header_offset: usize,
 }
@@ -55,7 +57,7 @@ const BLOCK: usize = 512;
 /// Walks the archive; returns the members found and every place where it had to skip damage (in order).
 /// The walk ends at the end-of-archive marker (a zero block) or the end of the bytes; ending without the
 /// marker is damage too (a truncated archive).
-pub fn index(bytes: &[u8]) -> (Vec<Entry>, Vec<Damage>) {
+pub fn index(bytes: &[u8]) -> (Vec<Entry<'_>>, Vec<Damage>) {
     let mut out = Vec::new();
     let mut damage = Vec::new();
     let mut pos = 0usize;
@@ -93,9 +95,13 @@ fn next_header(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// Walks from `pos` until the end-of-archive marker (`Ok`) or damage (`Err` with its offset and what is
 /// wrong): a damaged header, or the end of the bytes before the marker.
-fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize, String)> {
-    let mut long_name: Option<Vec<u8>> = None;
-    let mut long_link: Option<Vec<u8>> = None;
+fn walk<'a>(
+    bytes: &'a [u8],
+    mut pos: usize,
+    out: &mut Vec<Entry<'a>>,
+) -> Result<(), (usize, String)> {
+    let mut long_name: Option<Cow<'a, [u8]>> = None;
+    let mut long_link: Option<Cow<'a, [u8]>> = None;
     let mut pax_size: Option<usize> = None;
     loop {
         let Some(h) = bytes.get(pos..pos + BLOCK) else {
@@ -139,13 +145,13 @@ fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize
         let content = &bytes[data..end];
         let typeflag = h[156];
         match typeflag {
-            b'L' => long_name = Some(cstr(content).to_vec()),
-            b'K' => long_link = Some(cstr(content).to_vec()),
+            b'L' => long_name = Some(Cow::Borrowed(cstr(content))),
+            b'K' => long_link = Some(Cow::Borrowed(cstr(content))),
             b'x' => {
                 for (k, v) in pax_records(content) {
                     match k {
-                        b"path" => long_name = Some(v.to_vec()),
-                        b"linkpath" => long_link = Some(v.to_vec()),
+                        b"path" => long_name = Some(Cow::Borrowed(v)),
+                        b"linkpath" => long_link = Some(Cow::Borrowed(v)),
                         b"size" => {
                             pax_size = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
                         }
@@ -158,7 +164,7 @@ fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize
                 let path = long_name.take().unwrap_or_else(|| header_name(h));
                 let link = long_link
                     .take()
-                    .unwrap_or_else(|| cstr(&h[157..257]).to_vec());
+                    .unwrap_or_else(|| Cow::Borrowed(cstr(&h[157..257])));
                 let kind = match typeflag {
                     b'0' | 0 | b'7' => EntryKind::File {
                         offset: data,
@@ -191,7 +197,7 @@ fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize
 
 /// ustar name: `prefix/name` when the ustar prefix field is used (not in GNU headers, which put other
 /// data there).
-fn header_name(h: &[u8]) -> Vec<u8> {
+fn header_name(h: &[u8]) -> Cow<'_, [u8]> {
     let name = cstr(&h[0..100]);
     let ustar = &h[257..263] == b"ustar\0";
     let prefix = cstr(&h[345..500]);
@@ -199,9 +205,9 @@ fn header_name(h: &[u8]) -> Vec<u8> {
         let mut p = prefix.to_vec();
         p.push(b'/');
         p.extend_from_slice(name);
-        p
+        Cow::Owned(p)
     } else {
-        name.to_vec()
+        Cow::Borrowed(name)
     }
 }
 
@@ -320,7 +326,7 @@ mod tests {
         let (e, damage) = index(&t);
         assert!(damage.is_empty(), "{damage:?}");
         assert_eq!(e.len(), 4);
-        assert_eq!(e[0].path, b"proc/1/stat");
+        assert_eq!(&e[0].path[..], b"proc/1/stat");
         assert_eq!(
             e[0].kind,
             EntryKind::File {
@@ -329,8 +335,8 @@ mod tests {
             }
         );
         assert_eq!(e[1].path, long);
-        assert_eq!(e[2].kind, EntryKind::Symlink(b"/sbin/init".to_vec()));
-        assert_eq!(e[3].path, b"proc/1/pax-named-file");
+        assert_eq!(e[2].kind, EntryKind::Symlink(b"/sbin/init".to_vec().into()));
+        assert_eq!(&e[3].path[..], b"proc/1/pax-named-file");
     }
 
     #[test]
@@ -343,7 +349,7 @@ mod tests {
         bad[512 + 512 + 3] ^= 0x40; // second header's name
         let (e, d) = index(&bad);
         assert_eq!(
-            e.iter().map(|e| e.path.as_slice()).collect::<Vec<_>>(),
+            e.iter().map(|e| &e.path[..]).collect::<Vec<_>>(),
             vec![&b"a"[..], b"c"]
         );
         assert_eq!(d.len(), 1);
