@@ -76,6 +76,7 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
         ..Host::default()
     };
     let mut snapshot = Snapshot {
+        system: Default::default(),
         events: None,
         source: Source {
             kind: InputKind::Core,

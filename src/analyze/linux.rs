@@ -14,8 +14,8 @@ use crate::formats::linux::{
     cgroup, cmdline, fdinfo, io, kv, limits, links, maps, net, passwd, stat, statm, status, system,
 };
 use crate::model::{
-    CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory, Namespace,
-    Process, Snapshot, Socket, SocketEndpoint, Thread, Warning,
+    Capabilities, CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory,
+    Namespace, Process, Snapshot, Socket, SocketEndpoint, Thread, Warning,
 };
 use crate::snapshot::{Member, RawSnapshot};
 use crate::time::Timestamp;
@@ -84,6 +84,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         warnings.extend(w);
     }
     let mut snapshot = Snapshot {
+        system: Default::default(),
         source: crate::model::Source {
             os: Some("linux".into()),
             ..raw.source.clone()
@@ -96,6 +97,16 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         events: None,
     };
     snapshot.sort();
+    let facts = super::linux_system::Facts {
+        clk_tck: ctx.clk_tck,
+        boot_time: ctx.boot_time,
+        capture_started_boottime: raw
+            .manifest
+            .as_ref()
+            .and_then(|m| m.capture.started_boottime),
+        sockets: Some(&ctx.sockets),
+    };
+    snapshot.system = super::linux_system::build(raw, &facts, detail, &mut snapshot.warnings);
     snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
     let clock = raw
         .manifest
@@ -421,6 +432,9 @@ impl Context<'_> {
             p.nlwp = s.threads.or(p.nlwp);
             p.nspid = s.nspid.clone();
             p.cred = self.credentials(s);
+            p.traced = s.tracer_pid.map(|t| t != 0);
+            p.tracer_pid = s.tracer_pid.filter(|t| *t != 0);
+            p.capabilities = capabilities(s);
         }
         if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
             p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
@@ -730,6 +744,18 @@ fn single_thread(
         nonvoluntary_ctxt_switches: status.and_then(|s| s.nonvoluntary_ctxt_switches),
         ..Thread::default()
     }])
+}
+
+/// The capability sets of a status file, when it has any.
+fn capabilities(s: &status::Status) -> Option<Capabilities> {
+    let c = Capabilities {
+        inheritable: s.cap_inh.clone(),
+        permitted: s.cap_prm.clone(),
+        effective: s.cap_eff.clone(),
+        bounding: s.cap_bnd.clone(),
+        ambient: s.cap_amb.clone(),
+    };
+    (c != Capabilities::default()).then_some(c)
 }
 
 fn to_strings(v: Vec<Vec<u8>>) -> Vec<ByteString> {

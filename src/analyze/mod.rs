@@ -3,6 +3,7 @@
 pub mod core;
 pub mod events;
 pub mod linux;
+pub mod linux_system;
 pub mod netbsd;
 pub mod solaris;
 mod solaris_core;

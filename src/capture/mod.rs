@@ -71,6 +71,9 @@ pub struct CaptureOptions {
     /// The sysctl(3) the NetBSD plan reads through; `None` (the default) is the system's own, which
     /// exists only in NetBSD builds. Tests set a fake to run the plan on Linux.
     pub sysctl: Option<Arc<dyn netbsd::Sysctl>>,
+    /// Linux: probe every pid up to `pid_max` for processes the listing of /proc leaves out
+    /// (`--probe-pids`; see [`linux`]).
+    pub probe_pids: bool,
 }
 
 impl Default for CaptureOptions {
@@ -88,6 +91,7 @@ impl Default for CaptureOptions {
             command: Vec::new(),
             events: None,
             sysctl: None,
+            probe_pids: false,
         }
     }
 }
@@ -250,7 +254,8 @@ fn run<S: Sink>(
     })?;
     let (recorder, manifest) = match kind {
         PlanKind::Linux => {
-            let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?;
+            let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?
+                .probing_pids(opts.probe_pids);
             let total = plan.pids().len();
             run_plan(
                 opts,

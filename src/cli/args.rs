@@ -90,6 +90,10 @@ pub enum Command {
     /// What changed between two snapshots: processes started and exited, and what changed in the others.
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Anomaly findings with their evidence: deleted or fileless programs, injected code, preloaded
+    /// libraries, reverse and web shells, tracing, hidden processes, ...
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
@@ -141,6 +145,18 @@ A process is (boot id, pid, start time): a reused pid is one process exiting and
 
 Exit status: 0 no differences, 1 differences, 2 trouble (as diff(1)).";
 
+const CHECK_HELP: &str = "Examples:
+  procsift check                                   # the live host
+  procsift check host.tar
+  procsift check host.tar --min-severity medium --format json | jq '.findings[] | {rule, pid, summary}'
+  procsift check core.5752                         # a core: the rules that can run on one process
+  procsift check host.tar --allow reviewed.txt     # leave out what the site has reviewed
+  procsift check --list-rules                      # every rule, what it looks at, where it runs
+
+The table lists each finding (SEVERITY, RULE, PID, COMMAND, SUMMARY), then the evidence: the archive member or core note that shows it and what it says. What a rule could not check (an input it cannot run on, records that were not captured or could not be read) is listed under `not checked` (JSON: not_checked). An allowlist has one `RULE PATTERN` per line: a rule id or *, then an executable path (a path ending in /* covers a directory), or a command name; # starts a comment.
+
+Exit status: 0 no finding at or above --min-severity, 1 findings, 2 an error.";
+
 const EVENTS_HELP: &str = "Examples:
   procsift events host.tar                         # the timeline, in kernel time order
   procsift events host.tar --kind exec,exit        # what ran, and how it ended
@@ -148,6 +164,30 @@ const EVENTS_HELP: &str = "Examples:
   procsift events host.tar --format ndjson | jq 'select(.kind == \"exit\" and .signal)'
 
 `capture` records the events from before the scan until after it (plus --watch SECS); the live host has no recorded events, so INPUT is a capture. TIME is UTC. An exec's program (argv, exe) is read from /proc right after the event: a process that exited at once says `not read: ENOENT`. `lost` rows mark where the kernel dropped events (ENOBUFS).";
+
+/// `check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host).
+    pub input: Option<PathBuf>,
+    /// Show, and exit 1 for, findings of this severity and above: info, low, medium, high.
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    pub min_severity: String,
+    /// Run only these rules (repeat or separate with commas; `--list-rules` lists them).
+    #[arg(long = "rules", value_name = "ID", value_delimiter = ',')]
+    pub rules: Vec<String>,
+    /// Do not run these rules (repeat or separate with commas).
+    #[arg(long = "skip", value_name = "ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Leave out the findings this allowlist covers (one `RULE PATTERN` per line; see below).
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
+    /// List every rule: id, severity, ATT&CK technique, what it looks at, benign causes, inputs.
+    #[arg(long)]
+    pub list_rules: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
 
 /// `events`.
 #[derive(Args)]
@@ -218,6 +258,10 @@ pub struct CaptureArgs {
     /// Do not record process events.
     #[arg(long, conflicts_with = "watch")]
     pub no_events: bool,
+    /// Also look up every pid up to pid_max for processes the listing of /proc leaves out (hidden
+    /// processes); costs about 0.3 s per 100,000 pids (Linux).
+    #[arg(long)]
+    pub probe_pids: bool,
     /// Hidden, for tests: read this directory instead of /proc (a fake tree; see README, "Security and
     /// reliability").
     #[arg(long, hide = true)]

@@ -12,7 +12,7 @@ use procsift::snapshot::reader::OpenOptions;
 use procsift::{Error, Result};
 
 use super::Context;
-use super::args::{Command, DiffArgs, Filters};
+use super::args::{CheckArgs, Command, DiffArgs, Filters};
 use super::{archive, output};
 
 /// Runs `command`.
@@ -21,6 +21,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Capture(a) => archive::capture(ctx, a),
         Command::Verify(a) => archive::verify(&a.snapshot),
         Command::Diff(a) => diff(ctx, a),
+        Command::Check(a) => check(ctx, a),
         Command::Ps(a) => {
             let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
             if a.list.all {
@@ -215,6 +216,61 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     };
     std::mem::forget((old, new, d));
     Ok(code)
+}
+
+/// The lists of the model the rules read: environments, open files and mappings (not threads or limits).
+const CHECK_DETAIL: Detail = Detail {
+    env: true,
+    threads: false,
+    fds: true,
+    maps: true,
+    limits: false,
+};
+
+/// `check`: the findings, exit status 1 when one is at or above `--min-severity`.
+fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
+    let format = a.common.format;
+    if a.list_rules {
+        return shown_plain(report::check_rules(), format);
+    }
+    let min = procsift::check::Severity::parse(a.min_severity.trim()).map_err(Error::Usage)?;
+    let trim = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let mut opts = procsift::check::Options {
+        rules: trim(a.rules),
+        skip: trim(a.skip),
+        redact: ctx.redact,
+        ..Default::default()
+    };
+    opts.validate().map_err(Error::Usage)?;
+    if let Some(path) = &a.allow {
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        opts.allow =
+            procsift::check::Allowlist::parse(&text, |id| procsift::check::rule(id).is_some())
+                .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    }
+    // The rules read the model as captured; --redact hides secrets in what they report.
+    let snapshot = load(Context { redact: false }, a.input.as_deref(), CHECK_DETAIL)?;
+    let outcome = procsift::check::check(&snapshot, &opts);
+    let code = if outcome.worst().is_some_and(|w| w >= min) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    let report = report::check(&snapshot, &outcome, min);
+    output::emit(&report, format)?;
+    std::mem::forget((report, snapshot, outcome));
+    Ok(code)
+}
+
+/// Writes a report that reads no input (exit status 0).
+fn shown_plain(report: Report, format: Format) -> Result<ExitCode> {
+    output::emit(&report, format)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The pid the user gave, or the only process of a core.

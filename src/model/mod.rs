@@ -10,14 +10,16 @@ mod events;
 mod host;
 mod process;
 pub mod redact;
+mod system;
 
 pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
-    Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process, Register,
-    SignalAction, Socket, SocketEndpoint, Syscall, Thread, Usage,
+    Capabilities, Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process,
+    Register, SignalAction, Socket, SocketEndpoint, Syscall, Thread, Usage,
 };
+pub use system::{Mount, MountTable, PidProbe, PreloadFile, ProbedPid, SystemState, TableSocket};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +49,10 @@ pub struct Snapshot {
     /// older archives, live reads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventLog>,
+    /// Host-wide records the checks read (`/etc/ld.so.preload`, mount tables, every socket, the pid
+    /// probe), each absent when the input does not hold it.
+    #[serde(default)]
+    pub system: SystemState,
     /// Problems met while reading or decoding the input; the rest was still analyzed.
     pub warnings: Vec<Warning>,
 }
