@@ -573,3 +573,293 @@ fn data_model_and_byte_order_are_lower_case_from_every_core() {
         }
     }
 }
+
+mod common;
+
+fn cli(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+    let out = common::bin().args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `signals CORE` works on a corpus core of each system, from the signal state the core records.
+#[test]
+fn signals_on_a_core_of_each_system() {
+    for rel in [
+        "linux/elfutils-testfile71-x86_64.core",
+        "freebsd/bsi-amd64-bsi-k.core",
+        "netbsd/lldb-2lwp_t2_SIGSEGV.amd64.core",
+        "illumos/nsu-k.kozlov-lab16-amd64.core",
+    ] {
+        let s = load(rel);
+        let table = only(&s)
+            .signal_actions
+            .as_ref()
+            .unwrap_or_else(|| panic!("{rel}"));
+        let segv = table
+            .iter()
+            .find(|a| a.name.as_deref() == Some("SIGSEGV"))
+            .unwrap_or_else(|| panic!("{rel}: no SIGSEGV row"));
+        assert!(segv.blocked.is_some() && segv.pending.is_some(), "{rel}");
+        let path = corpus(rel);
+        let (ok, out, err) = cli(&["signals".as_ref(), path.as_os_str()]);
+        assert!(ok && out.contains("SIGSEGV"), "{rel}: {err}");
+    }
+    // FreeBSD and NetBSD record dispositions (ki_sigcatch/ki_sigignore, cpi_sigcatch/cpi_sigignore).
+    let s = load("freebsd/bsi-amd64-bsi-k.core");
+    assert!(
+        only(&s)
+            .signal_actions
+            .iter()
+            .flatten()
+            .all(|a| ["default", "caught", "ignored"].contains(&a.action.as_str()))
+    );
+    // illumos: the action of the signal being delivered (pr_action) and nothing made up for the others.
+    let s = load("illumos/nsu-k.kozlov-lab16-amd64.core");
+    let t = only(&s).signal_actions.as_ref().unwrap();
+    assert_eq!(t[10].action, "default", "SIGSEGV's pr_action");
+    assert_eq!(t[0].action, "", "SIGHUP's action is not in the core");
+}
+
+/// FreeBSD 8-11 on i386 wrote a prpsinfo without pr_pid; without NT_PROCSTAT_PROC the pid is unknown:
+/// absent from JSON and `-` in tables, never 0. Made from the i386 corpus core by renaming its
+/// NT_PROCSTAT_PROC note (type 8) to an unknown type.
+#[test]
+fn freebsd_unknown_pid_is_absent_not_zero() {
+    let path = corpus("freebsd/bsi-i386-bsi.core");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let c = procsift::formats::elfcore::Core::parse(&bytes).unwrap();
+    let at = c.notes.iter().find(|n| n.n_type == 8).unwrap().offset as usize;
+    drop(c);
+    bytes[at + 8..at + 12].copy_from_slice(&999u32.to_le_bytes());
+    let s = analyze(&bytes, "no-pid").unwrap();
+    assert_eq!(only(&s).known_pid(), None);
+    let json = serde_json::to_value(only(&s)).unwrap();
+    assert!(json.get("pid").is_none(), "{}", json.get("pid").unwrap());
+    assert!(s.warnings.iter().any(|w| w.member == "NT_PRPSINFO"));
+    let dir = common::TempDir::new("nopid");
+    let file = dir.path().join("core");
+    std::fs::write(&file, &bytes).unwrap();
+    let (ok, out, err) = cli(&["ps".as_ref(), file.as_os_str()]);
+    assert!(ok, "{err}");
+    let row = out.lines().nth(1).unwrap();
+    assert!(row.trim_start().starts_with('-'), "{out}");
+    assert!(!out.contains("2147483648"), "{out}");
+    let (ok, out, _) = cli(&["core".as_ref(), file.as_os_str()]);
+    assert!(
+        ok && out.contains("  pid ") && !out.contains("pid      0"),
+        "{out}"
+    );
+    let (ok, out, _) = cli(&[
+        "ps".as_ref(),
+        file.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["processes"][0].get("pid").is_none(),
+        "{}",
+        v["processes"][0]
+    );
+}
+
+/// A Linux core records no fds: `info` says so instead of 0.
+#[test]
+fn linux_core_info_has_no_made_up_fd_count() {
+    let path = corpus("linux/elfutils-testfile71-x86_64.core");
+    let (ok, out, _) = cli(&["info".as_ref(), path.as_os_str()]);
+    assert!(ok);
+    let line = out.lines().find(|l| l.starts_with("open fds")).unwrap();
+    assert!(!line.ends_with(" 0"), "{line}");
+    let (ok, out, _) = cli(&[
+        "info".as_ref(),
+        path.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["counts"].get("fds").is_none(), "{}", v["counts"]);
+    // The illumos core records its fds (4 NT_FDINFO), its host name and page size.
+    let path = corpus("illumos/nsu-k.kozlov-lab16-amd64.core");
+    let (ok, out, _) = cli(&[
+        "info".as_ref(),
+        path.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["counts"]["fds"], 4);
+    assert_eq!(v["host"]["hostname"], "fit-main");
+    assert_eq!(v["host"]["page_size"], 4096);
+}
+
+/// NetBSD: auxv 13 is AT_STACKBASE, the LWP notes are named by their ptrace request, SI_NOINFO is named,
+/// and the executable comes from AT_SUN_EXECNAME.
+#[test]
+fn netbsd_names() {
+    let s = load("netbsd/lldb-1lwp_SIGSEGV.aarch64.core");
+    let info = s.core.as_ref().unwrap();
+    let auxv13 = info.auxv.iter().find(|a| a.kind == 13).unwrap();
+    assert_eq!(auxv13.name.as_deref(), Some("AT_STACKBASE"));
+    let lwp: Vec<Option<&str>> = info
+        .notes
+        .iter()
+        .filter(|n| n.owner.starts_with("NetBSD-CORE@"))
+        .map(|n| n.name.as_deref())
+        .collect();
+    assert_eq!(lwp, [Some("PT_GETREGS"), Some("PT_GETFPREGS")]);
+    let sig = info.signal.as_ref().unwrap();
+    assert_eq!(sig.code, Some(32767));
+    assert!(sig.code_name.as_deref().unwrap().starts_with("SI_NOINFO"));
+    assert_eq!(
+        only(&s).exe.as_ref().unwrap().as_bytes(),
+        b"/tmp/netbsd-core/./1lwp_SIGSEGV.evbarm"
+    );
+    let s = load("netbsd/lldb-2lwp_t2_SIGSEGV.amd64.core");
+    assert!(
+        s.core
+            .as_ref()
+            .unwrap()
+            .notes
+            .iter()
+            .all(|n| n.name.is_some()),
+        "every NetBSD amd64 note is named"
+    );
+}
+
+/// FreeBSD 12+ writes one NT_PTLWPINFO per thread: its siginfo gives the code and the fault address.
+/// Written by the test-only writer (the corpus' FreeBSD cores are 11.x), offsets from `sys/sys/ptrace.h`
+/// and `sys/sys/procfs.h` by hand; also the umask and rlimit notes, which the core report shows.
+#[test]
+fn freebsd_ptlwpinfo_siginfo() {
+    use common::core_writer::CoreWriter;
+    let mut w = CoreWriter::new(true, false, 62).osabi(9);
+    let mut ps = CoreWriter::zeroed(120);
+    w.put(&mut ps, 0, 4, 1);
+    w.put(&mut ps, 8, 8, 120);
+    ps[16..19].copy_from_slice(b"srv");
+    ps[33..39].copy_from_slice(b"srv -d");
+    w.put(&mut ps, 116, 4, 3131);
+    w.note("FreeBSD", 3, ps);
+    // prstatus_t: version, statussz, gregsetsz, fpregsetsz, osreldate 32, cursig 36, pid (lwp) 40; then
+    // struct reg (amd64: 25 registers of 8 bytes, rip at slot 20? not checked here).
+    let mut st = CoreWriter::zeroed(48 + 200);
+    w.put(&mut st, 0, 4, 1);
+    w.put(&mut st, 32, 4, 1_400_000);
+    w.put(&mut st, 36, 4, 11);
+    w.put(&mut st, 40, 4, 100_777);
+    w.note("FreeBSD", 1, st);
+    // NT_PTLWPINFO: int structsize (160), then ptrace_lwpinfo: pl_lwpid 0, pl_event 4, pl_flags 8,
+    // pl_sigmask 12, pl_siglist 28, pl_siginfo 48 (si_signo +0, si_errno +4, si_code +8, si_pid +12,
+    // si_uid +16, si_status +20, si_addr +24), pl_tdname 128.
+    let mut lwp = CoreWriter::zeroed(4 + 160);
+    w.put(&mut lwp, 0, 4, 160);
+    let l = 4;
+    w.put(&mut lwp, l, 4, 100_777);
+    w.put(&mut lwp, l + 4, 4, 1);
+    w.put(&mut lwp, l + 8, 4, 0x20);
+    w.put(&mut lwp, l + 12, 4, 1 << 29); // SIGUSR1 (30) blocked
+    w.put(&mut lwp, l + 48, 4, 11);
+    w.put(&mut lwp, l + 56, 4, 2); // SEGV_ACCERR
+    w.put(&mut lwp, l + 72, 8, 0x7fff_dead_b000);
+    lwp[l + 128..l + 132].copy_from_slice(b"main");
+    w.note("FreeBSD", 17, lwp);
+    let mut umask = CoreWriter::zeroed(6);
+    w.put(&mut umask, 0, 4, 2);
+    w.put(&mut umask, 4, 2, 0o027);
+    w.note("FreeBSD", 12, umask);
+    let mut rl = CoreWriter::zeroed(4 + 16 * 16);
+    w.put(&mut rl, 0, 4, 16);
+    for i in 0..16 {
+        w.put(&mut rl, 4 + 16 * i, 8, i64::MAX as u64);
+        w.put(&mut rl, 12 + 16 * i, 8, i64::MAX as u64);
+    }
+    w.put(&mut rl, 4 + 16 * 8, 8, 1024); // nofile soft
+    w.note("FreeBSD", 13, rl);
+    let bytes = w.build();
+    let s = analyze(&bytes, "ptlwpinfo").unwrap();
+    let p = only(&s);
+    assert_eq!(p.pid, 3131);
+    let sig = s.core.as_ref().unwrap().signal.as_ref().unwrap();
+    assert_eq!(
+        (sig.number, sig.code, sig.fault_address, sig.thread),
+        (11, Some(2), Some(0x7fff_dead_b000), Some(100_777))
+    );
+    assert!(sig.code_name.as_deref().unwrap().starts_with("SEGV_ACCERR"));
+    let t = &p.threads.as_ref().unwrap()[0];
+    assert_eq!(t.sig_blocked.as_deref(), Some("0000000020000000"));
+    assert_eq!(t.name.as_ref().unwrap().as_bytes(), b"main");
+    assert_eq!(p.umask, Some(0o027));
+    let dir = common::TempDir::new("fbsd");
+    let file = dir.path().join("core");
+    std::fs::write(&file, &bytes).unwrap();
+    let (ok, out, err) = cli(&["core".as_ref(), file.as_os_str()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("0x7fffdeadb000"), "{out}");
+    assert!(out.contains("umask") && out.contains("0027"), "{out}");
+    assert!(
+        out.contains("nofile") && out.contains("1024 / unlimited"),
+        "{out}"
+    );
+}
+
+/// illumos NT_SECFLAGS and NT_LWPNAME that cannot be decoded are warnings naming the note and its offset,
+/// not silence. Made from the amd64 corpus core by shrinking each note's descriptor to 4 bytes (the walk
+/// then resynchronizes on the next note).
+#[test]
+fn illumos_secflags_and_lwpname_errors_are_warnings() {
+    for (t, name) in [(24u32, "NT_SECFLAGS"), (25, "NT_LWPNAME")] {
+        let path = corpus("illumos/nsu-k.kozlov-lab16-amd64.core");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let c = procsift::formats::elfcore::Core::parse(&bytes).unwrap();
+        let n = c
+            .notes
+            .iter()
+            .find(|n| n.n_type == t && n.name == b"CORE")
+            .unwrap();
+        let (at, desc_at) = (n.offset as usize, n.desc_offset);
+        drop(c);
+        bytes[at + 4..at + 8].copy_from_slice(&4u32.to_le_bytes());
+        let s = analyze(&bytes, "shrunk").unwrap();
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.member == name && w.offset == Some(desc_at)),
+            "{name}: {:?}",
+            s.warnings
+        );
+    }
+}
+
+/// A truncated NT_SIGINFO is no signal at all: the thread's pr_cursig stays in charge (it used to become
+/// a default siginfo with signal 0). Written by the test-only writer: an x86_64 prstatus (cursig 11 at 12,
+/// pr_pid at 32) followed by an 8-byte NT_SIGINFO.
+#[test]
+fn truncated_siginfo_does_not_override_pr_cursig() {
+    use common::core_writer::CoreWriter;
+    let mut w = CoreWriter::new(true, false, 62);
+    let mut st = CoreWriter::zeroed(336);
+    w.put(&mut st, 0, 4, 11);
+    w.put(&mut st, 12, 2, 11);
+    w.put(&mut st, 32, 4, 777);
+    w.note("CORE", 1, st);
+    w.note("CORE", 0x5349_4749, vec![11, 0, 0, 0, 0, 0, 0, 0]);
+    let s = analyze(&w.build(), "short-siginfo").unwrap();
+    let p = only(&s);
+    assert_eq!(p.threads.as_ref().unwrap()[0].signal, Some(11));
+    assert_eq!(signal(&s), 11);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.member == "NT_SIGINFO" && w.offset.is_some()),
+        "{:?}",
+        s.warnings
+    );
+}

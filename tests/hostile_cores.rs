@@ -14,6 +14,7 @@ use procsift::report::{self, Format};
 fn analyze(bytes: &[u8], name: &str) -> Result<Snapshot, procsift::formats::elfcore::CoreError> {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let s = core::analyze(bytes, name)?;
+    check_warnings(&s, bytes.len());
     let first = s.processes.first().map(|p| p.pid);
     let _ = report::core(&s);
     let _ = first.map(|pid| report::maps(&s, pid));
@@ -34,6 +35,36 @@ fn analyze(bytes: &[u8], name: &str) -> Result<Snapshot, procsift::formats::elfc
         }
     }
     Ok(s)
+}
+
+/// Where a core's warnings may point: a note (`NT_*`, `NetBSD-CORE...`, `PT_NOTE[i]`), the ELF structure,
+/// or a value recovered from the dumped memory (`argv`, `env`, whose offset is an address).
+fn names_a_place(member: &str) -> bool {
+    member.starts_with("NT_")
+        || member.starts_with("NetBSD-CORE")
+        || member.starts_with("PT_NOTE[")
+        || matches!(
+            member,
+            "PT_LOAD" | "ELF header" | "program headers" | "section header 0" | "argv" | "env"
+        )
+}
+
+/// Every warning names a note (or the ELF structure) and carries a file offset inside the file; an
+/// address-valued one (argv, env) is exempt from the bound.
+fn check_warnings(s: &Snapshot, len: usize) {
+    for w in &s.warnings {
+        assert!(names_a_place(&w.member), "warning names no note: {w:?}");
+        let offset = w
+            .offset
+            .unwrap_or_else(|| panic!("warning without an offset: {w:?}"));
+        if w.member != "argv" && w.member != "env" {
+            assert!(
+                offset <= len as u64,
+                "offset {offset} past the file's {len} bytes: {w:?}"
+            );
+        }
+        assert!(!w.message.is_empty());
+    }
 }
 
 fn corpus(rel: &str) -> Vec<u8> {
@@ -124,16 +155,27 @@ fn lying_counts_and_sizes() {
     let notes: Vec<usize> = core.notes.iter().map(|n| n.offset as usize).collect();
     drop(core);
 
-    // NT_FILE count and page size.
-    for field in [0, 8] {
-        let mut b = bytes.clone();
-        saturate(&mut b, file + field, 8);
-        let s = analyze(&b, "nt_file").unwrap();
-        assert!(
-            !s.warnings.is_empty() || field == 8,
-            "a lying NT_FILE count is reported"
-        );
-    }
+    // NT_FILE count: a lie is reported. Page size: every file offset saturates (no overflow), and the
+    // mappings keep their paths.
+    let mut b = bytes.clone();
+    saturate(&mut b, file, 8);
+    let s = analyze(&b, "nt_file").unwrap();
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.member == "NT_FILE" && w.message.contains("does not fit")),
+        "a lying NT_FILE count is reported: {:?}",
+        s.warnings
+    );
+    let mut b = bytes.clone();
+    saturate(&mut b, file + 8, 8);
+    let s = analyze(&b, "nt_file").unwrap();
+    let maps = s.processes[0].maps.as_ref().unwrap();
+    assert!(
+        maps.iter()
+            .any(|m| m.path.is_some() && m.offset == u64::MAX),
+        "file offsets in pages of 2^64-1 bytes saturate"
+    );
     // Every note's namesz and descsz.
     for &n in &notes {
         for field in [0, 4] {
@@ -179,13 +221,30 @@ fn not_a_core_is_a_clear_error() {
     let exe = std::fs::read(env!("CARGO_BIN_EXE_procsift")).unwrap();
     let err = analyze(&exe, "procsift").unwrap_err().to_string();
     assert!(err.contains("not a core"), "{err}");
+    // An OpenBSD-marked core is refused, although its notes are named like Linux's.
     let mut openbsd = corpus("linux/elfutils-testfile71-x86_64.core");
     openbsd[7] = 12; // EI_OSABI = ELFOSABI_OPENBSD
-    let core = procsift::formats::elfcore::Core::parse(&openbsd);
-    // Linux note owners win over EI_OSABI only when they say so; an OpenBSD-marked core is refused.
-    assert!(core.is_err() || core.unwrap().flavor == procsift::formats::elfcore::Flavor::Linux);
+    let err = procsift::formats::elfcore::Core::parse(&openbsd).unwrap_err();
+    assert_eq!(
+        err,
+        procsift::formats::elfcore::CoreError::UnsupportedOs("OpenBSD".into())
+    );
     let err = analyze(b"\x7fELF", "tiny").unwrap_err().to_string();
-    assert!(err.contains("ELF header"), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+    // A core cut inside its program headers is truncated, not of an unsupported system.
+    let cut = &corpus("linux/elfutils-testfile71-x86_64.core")[..100];
+    let err = analyze(cut, "cut").unwrap_err().to_string();
+    assert!(
+        err.contains("truncated") && !err.contains("unsupported"),
+        "{err}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procsift"))
+        .arg("core")
+        .arg(write_temp("cut.core", cut))
+        .output()
+        .unwrap();
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && msg.contains("truncated"), "{msg}");
 }
 
 /// Found by the `core` fuzz target: an NT_FILE page offset near 2^64 overflowed `offset + (pc - start)`
@@ -236,4 +295,64 @@ fn mappings_that_end_before_they_start() {
     }
     let s = analyze(&b, "vmmap").unwrap();
     assert!(report::core(&s).is_ok());
+}
+
+fn write_temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("procsift-hostile-cores-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// A stack segment that wraps past the top of the address space: the dumped-stack walk adds the
+/// position of the auxv copy to the segment's address. Generated from a corpus core: the segment that
+/// holds the auxv's strings moved to 2^64 - 16, and the auxv's string pointers (AT_PLATFORM, AT_RANDOM,
+/// AT_EXECFN, after the part the walk searches for) moved into it. Runs in a debug build, where an
+/// unchecked addition panics.
+#[test]
+fn segments_at_the_top_of_the_address_space() {
+    let bytes = corpus("linux/elfutils-testfile71-x86_64.core");
+    let c = procsift::formats::elfcore::Core::parse(&bytes).unwrap();
+    let auxv = c.notes.iter().find(|n| n.n_type == 6).unwrap();
+    let (auxv_at, auxv_len) = (auxv.desc_offset as usize, auxv.desc.len());
+    let execfn = auxv
+        .desc
+        .chunks_exact(16)
+        .find(|p| u64::from_le_bytes(p[..8].try_into().unwrap()) == 31)
+        .map(|p| u64::from_le_bytes(p[8..].try_into().unwrap()))
+        .unwrap();
+    let stack = c
+        .segments
+        .iter()
+        .position(|s| s.vaddr <= execfn && execfn < s.vaddr + s.memsz)
+        .unwrap();
+    drop(c);
+    let phoff = u64::from_le_bytes(bytes[32..40].try_into().unwrap()) as usize;
+    let phnum = u16::from_le_bytes(bytes[56..58].try_into().unwrap()) as usize;
+    let mut b = bytes.clone();
+    let top = u64::MAX - 16;
+    let loads: Vec<usize> = (0..phnum)
+        .map(|i| phoff + i * 56)
+        .filter(|&ph| u32::from_le_bytes(bytes[ph..ph + 4].try_into().unwrap()) == 1)
+        .collect();
+    let ph = loads[stack];
+    b[ph + 16..ph + 24].copy_from_slice(&top.to_le_bytes());
+    for i in (4 * 16..auxv_len).step_by(16) {
+        let t = u64::from_le_bytes(b[auxv_at + i..auxv_at + i + 8].try_into().unwrap());
+        if matches!(t, 15 | 25 | 31) {
+            b[auxv_at + i + 8..auxv_at + i + 16].copy_from_slice(&(top + 8).to_le_bytes());
+        }
+    }
+    let s = analyze(&b, "top").unwrap();
+    assert!(report::core(&s).is_ok());
+    // And with a word size of 0 claimed by a hostile FreeBSD NT_PROCSTAT_AUXV structsize.
+    let fb = corpus("freebsd/bsi-amd64-bsi-k.core");
+    let c = procsift::formats::elfcore::Core::parse(&fb).unwrap();
+    let auxv = c.notes.iter().find(|n| n.n_type == 16).unwrap().desc_offset as usize;
+    drop(c);
+    let mut b = fb.clone();
+    b[auxv..auxv + 4].fill(0);
+    let s = analyze(&b, "auxv0").unwrap();
+    assert!(s.core.as_ref().unwrap().auxv.is_empty());
 }

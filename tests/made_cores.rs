@@ -66,7 +66,7 @@ fn load(path: &Path) -> Snapshot {
     analyze(&bytes, &path.display().to_string()).unwrap()
 }
 
-fn check_common(s: &Snapshot, pid: i32, exe: &Path) {
+fn check_common(s: &Snapshot, pid: i32, exe: &Path, mode: &str) {
     let p = &s.processes[0];
     assert_eq!(p.pid, pid);
     // sh exec'd the crasher, so its parent is this test. pr_ppid is the pid of the parent *task*
@@ -81,10 +81,7 @@ fn check_common(s: &Snapshot, pid: i32, exe: &Path) {
     assert_eq!(p.comm.as_ref().unwrap().as_bytes(), b"crasher");
     assert_eq!(p.cred.uid, Some(rustix::process::getuid().as_raw()));
     let argv: Vec<String> = p.argv.iter().flatten().map(|a| a.escaped()).collect();
-    assert_eq!(
-        argv[1..],
-        [argv[1].clone(), LONG_ARG.to_string(), "second".to_string()][..]
-    );
+    assert_eq!(argv[1..], [mode, LONG_ARG, "second"][..]);
     assert!(argv[0].ends_with("crasher"), "{argv:?}");
     assert!(
         p.psargs.as_ref().unwrap().as_bytes().len() <= 80,
@@ -154,7 +151,7 @@ fn kernel_core_of_a_crash() {
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"))
         .expect("the kernel wrote a core");
     let s = load(&core);
-    check_common(&s, pid, &exe);
+    check_common(&s, pid, &exe, "crash");
     let sig = s.core.as_ref().unwrap().signal.clone().unwrap();
     assert_eq!(
         (sig.number, sig.name.as_deref(), sig.code),
@@ -164,6 +161,24 @@ fn kernel_core_of_a_crash() {
     assert_eq!(sig.thread, Some(pid), "the main thread wrote to 0x1234");
     let threads = s.processes[0].threads.as_ref().unwrap();
     assert_eq!(threads.iter().filter(|t| t.signal == Some(11)).count(), 1);
+    // Every thread blocks SIGUSR1 (10): bit 9 of pr_sighold, as /proc's SigBlk would show it.
+    for t in threads {
+        let blocked = u64::from_str_radix(t.sig_blocked.as_deref().unwrap(), 16).unwrap();
+        assert_eq!(blocked & (1 << 9), 1 << 9, "thread {}: {blocked:#x}", t.tid);
+    }
+    let usr1 = s.processes[0]
+        .signal_actions
+        .iter()
+        .flatten()
+        .find(|a| a.name.as_deref() == Some("SIGUSR1"))
+        .expect("the signal table has SIGUSR1");
+    assert_eq!(usr1.blocked, Some(true));
+    let out = common::bin().arg("signals").arg(&core).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     check_readelf(&s, &core);
 
     // The CLI explains it.
@@ -188,6 +203,8 @@ fn gcore_of_a_running_process() {
         .arg(format!("gcore {}", prefix.display()))
         .output()
         .expect("gdb");
+    // The threads as /proc lists them, read while the process still runs.
+    let mut live = task_ids(pid);
     let _ = child.kill();
     let _ = child.wait();
     let core = prefix;
@@ -197,21 +214,155 @@ fn gcore_of_a_running_process() {
         String::from_utf8_lossy(&out.stderr)
     );
     let s = load(&core);
-    check_common(&s, pid, &exe);
+    check_common(&s, pid, &exe, "wait");
     check_readelf(&s, &core);
     // Under gdb each thread was stopped by the attach, and gcore says so per thread.
     let threads = s.processes[0].threads.as_ref().unwrap();
     let mut tids: Vec<i32> = threads.iter().map(|t| t.tid).collect();
     tids.sort();
-    let mut live: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|d| {
-            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
     live.sort();
-    if !live.is_empty() {
-        assert_eq!(tids, live);
-    }
+    assert_eq!(tids, live);
     assert!(tids.contains(&pid));
+    // gdb writes no signal masks (pr_sigpend and pr_sighold stay 0): unknown, not "none blocked".
+    assert!(
+        threads.iter().all(|t| t.sig_blocked.is_none()),
+        "{threads:?}"
+    );
+}
+
+/// The thread ids of a running process, from /proc/<pid>/task.
+fn task_ids(pid: i32) -> Vec<i32> {
+    let ids: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the process still runs")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    assert!(!ids.is_empty());
+    ids
+}
+
+/// The `NT_FILE` entries as elfutils' `eu-readelf -n` prints them: (start, end, path). (GNU readelf
+/// here is a build that cannot decode 64-bit `NT_FILE`.)
+fn readelf_nt_file(path: &Path) -> Vec<(u64, u64, String)> {
+    let out = Command::new("eu-readelf")
+        .arg("-n")
+        .arg(path)
+        .output()
+        .expect("eu-readelf (.ci/run installs elfutils)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .skip_while(|l| !l.trim_end().ends_with(" FILE"))
+        .skip(2)
+        .map_while(|l| {
+            let mut f = l.split_whitespace();
+            let (a, b) = f.next()?.split_once('-')?;
+            let (start, end) = (
+                u64::from_str_radix(a, 16).ok()?,
+                u64::from_str_radix(b, 16).ok()?,
+            );
+            let path = f.nth(2)?.to_string();
+            Some((start, end, path))
+        })
+        .collect()
+}
+
+/// gdb's gcore of a multi-threaded python3: gdb writes no segment for the text of the executable and
+/// libraries, but names them in NT_FILE. Every NT_FILE range (as readelf prints it) and every
+/// file-backed line of /proc/<pid>/maps read before the dump is a mapping, the ones the core holds no
+/// bytes of say "not dumped", and every thread's pc is located in one (never "not mapped").
+#[test]
+fn gcore_of_a_multithreaded_python_keeps_every_mapping() {
+    let dir = TempDir::new("gcore-py");
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import threading, time, os\n\
+             for _ in range(4): threading.Thread(target=time.sleep, args=(300,), daemon=True).start()\n\
+             print('ready', os.getpid(), flush=True); time.sleep(300)",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let pid: i32 = line.trim().strip_prefix("ready ").unwrap().parse().unwrap();
+    let proc_maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let live = task_ids(pid);
+    let core = dir.path().join("py.core");
+    let out = Command::new("gdb")
+        .args(["-batch", "-nx", "-p", &pid.to_string(), "-ex"])
+        .arg(format!("gcore {}", core.display()))
+        .output()
+        .expect("gdb");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        core.exists(),
+        "gdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = load(&core);
+    let p = &s.processes[0];
+    assert_eq!(p.pid, pid);
+    assert_eq!(p.threads.as_ref().map(Vec::len), Some(live.len()));
+    assert_eq!(live.len(), 5);
+    let maps = p.maps.as_ref().unwrap();
+    let has = |start: u64, end: u64, path: &str| {
+        maps.iter().any(|m| {
+            m.start == start
+                && m.end == end
+                && m.path
+                    .as_ref()
+                    .is_some_and(|p| p.as_bytes() == path.as_bytes())
+        })
+    };
+    let nt_file = readelf_nt_file(&core);
+    assert!(nt_file.len() > 20, "{nt_file:?}");
+    for (start, end, path) in &nt_file {
+        assert!(
+            has(*start, *end, path),
+            "NT_FILE {start:#x}-{end:#x} {path} is not in maps"
+        );
+    }
+    let not_dumped = maps
+        .iter()
+        .filter(|m| m.dumped_bytes == Some(0) && m.path.is_some())
+        .count();
+    assert!(
+        not_dumped > 0,
+        "gcore dumped every file mapping: the test proves nothing"
+    );
+    for l in proc_maps.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() < 6 || !f[5].starts_with('/') {
+            continue;
+        }
+        let (a, b) = f[0].split_once('-').unwrap();
+        let (start, end) = (
+            u64::from_str_radix(a, 16).unwrap(),
+            u64::from_str_radix(b, 16).unwrap(),
+        );
+        assert!(has(start, end, f[5]), "/proc maps line {l} is not in maps");
+    }
+    for t in p.threads.iter().flatten() {
+        let pc = t.pc.unwrap();
+        assert!(
+            maps.iter().any(|m| m.start <= pc && pc < m.end),
+            "thread {} pc {pc:#x} is in no mapping",
+            t.tid
+        );
+    }
+    let out = common::bin().arg("core").arg(&core).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    let pc_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("pc "))
+        .unwrap();
+    assert!(
+        !pc_line.contains("not mapped") && pc_line.contains('/'),
+        "{pc_line}"
+    );
+    assert!(!text.contains("not mapped"), "{text}");
 }

@@ -139,6 +139,10 @@ fn world() -> World {
                     ..Lwp::default()
                 },
             ],
+            // sshd ignores SIGPIPE (13) and catches SIGHUP (1), SIGTERM (15), SIGCHLD (20) and
+            // SIGRTMIN+1 (34).
+            sigignore: 1 << 12,
+            sigcatch: 1 | (1 << 14) | (1 << 19) | (1 << 33),
             argv: Some(vec!["/usr/sbin/sshd", "-D"]),
             env: Some(vec!["PATH=/bin:/usr/bin", "HOME=/root"]),
             path: Some("/usr/sbin/sshd"),
@@ -459,8 +463,17 @@ fn check_reports(input: &Path) {
     let zombie = &procs[&950];
     assert_eq!(zombie["state"], json!("Z"));
     assert_eq!(zombie["comm"], json!("defunct"));
-    for absent in ["start_time", "user_time", "argv", "exe"] {
-        assert!(zombie.get(absent).is_none(), "zombie {absent}");
+    // fill_kproc2() fills no address space, LWP priority or times for a zombie: unknown, not 0 (the
+    // encoder wrote priority 85 and sizes 0 as such a record could hold).
+    for absent in [
+        "start_time",
+        "user_time",
+        "argv",
+        "exe",
+        "memory",
+        "priority",
+    ] {
+        assert!(zombie.get(absent).is_none(), "zombie {absent}: {zombie}");
     }
 
     // ps table: the NetBSD columns.
@@ -479,6 +492,14 @@ fn check_reports(input: &Path) {
             .any(|l| l.contains("/usr/sbin/sshd -D") && l.contains("50.0")),
         "{text}"
     );
+    // The zombie's RSS and VSZ are unknown: `-`, like its START and TIME.
+    let zrow: Vec<&str> = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("950 "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(zrow[6..10], ["-", "-", "-", "-"], "{text}");
 
     // tree: init → sshd → {ctl, defunct}, init → dnsd.
     let tree = run_json(&["tree", input, "--format", "json"]);
@@ -799,6 +820,118 @@ fn big_endian_dump_with_longer_records() {
         "json",
     ]);
     assert_eq!(th["threads"][2]["wchan"], "biowait");
+}
+
+/// `signals` like psig, from `kinfo_proc2`'s `p_sigignore` and `p_sigcatch`: every signal 1..=63 is
+/// default, ignored or caught (NetBSD records no handler address or per-signal mask in a dump).
+#[test]
+fn signal_dispositions_from_kinfo_proc2() {
+    let dir = TempDir::new("netbsd-signals");
+    world().write(dir.path(), Enc { big: true }, Sizes::KNOWN);
+    let s = run_json(&[
+        "signals",
+        dir.path().to_str().unwrap(),
+        "412",
+        "--format",
+        "json",
+    ]);
+    let sigs = s["signals"].as_array().unwrap();
+    assert_eq!(sigs.len(), 63);
+    let action = |n: usize| {
+        (
+            sigs[n - 1]["name"].as_str().unwrap_or("").to_string(),
+            sigs[n - 1]["action"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(action(1), ("SIGHUP".into(), "caught".into()));
+    assert_eq!(action(2), ("SIGINT".into(), "default".into()));
+    assert_eq!(action(13), ("SIGPIPE".into(), "ignored".into()));
+    assert_eq!(action(15), ("SIGTERM".into(), "caught".into()));
+    assert_eq!(action(20), ("SIGCHLD".into(), "caught".into()));
+    assert_eq!(action(30), ("SIGUSR1".into(), "default".into()));
+    assert_eq!(action(34), ("SIGRTMIN+1".into(), "caught".into()));
+    assert!(sigs[0].get("handler").is_none());
+    let out = common::run_ok(&["signals".as_ref(), dir.path().as_os_str(), "412".as_ref()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["SIGPIPE", "ignored"]),
+        "{text}"
+    );
+}
+
+/// The manifest's host facts reach `info` (release, clock ticks, boot time, boot id), and numbers no host
+/// has are warnings naming `manifest.json` and the field, which is then unknown: a page size of 0 gives
+/// way to the dump's own `hw.pagesize`.
+#[test]
+fn manifest_host_facts_are_converted_and_checked() {
+    let manifest = |host: Value| {
+        let mut h = json!({"sysname": "NetBSD", "release": "10.0", "machine": "amd64",
+                           "byte_order": "little", "data_model": "lp64"});
+        for (k, v) in host.as_object().unwrap() {
+            h[k] = v.clone();
+        }
+        json!({"format_version": 1, "tool": "procsift", "tool_version": "0.1.0", "host": h,
+               "capture": {"plan": "netbsd"}, "members": []})
+    };
+    let dir = TempDir::new("netbsd-host");
+    world().write(dir.path(), Enc { big: false }, Sizes::KNOWN);
+    let m = manifest(
+        json!({"os_release": "NetBSD 10.0", "page_size": 8192, "clk_tck": 100,
+                            "boot_time": "2023-11-14T00:00:00Z", "boot_id": "nb-boot"}),
+    );
+    std::fs::write(dir.path().join("manifest.json"), m.to_string()).unwrap();
+    let info = run_json(&["info", dir.path().to_str().unwrap(), "--format", "json"]);
+    let h = &info["host"];
+    assert_eq!(
+        (
+            &h["os_release"],
+            &h["clk_tck"],
+            &h["page_size"],
+            &h["boot_time"],
+            &h["boot_id"]
+        ),
+        (
+            &json!("NetBSD 10.0"),
+            &json!(100),
+            &json!(8192),
+            &json!("2023-11-14T00:00:00Z"),
+            &json!("nb-boot")
+        ),
+        "{h}"
+    );
+
+    let m = manifest(json!({"page_size": 0, "clk_tck": 10_000_000_000u64,
+                            "boot_time": "10000-01-01T00:00:00Z"}));
+    std::fs::write(dir.path().join("manifest.json"), m.to_string()).unwrap();
+    let r = dir.path().to_str().unwrap();
+    let info = run_json(&["info", r, "--format", "json"]);
+    let h = &info["host"];
+    assert!(
+        h.get("clk_tck").is_none() && h.get("boot_time").is_none(),
+        "{h}"
+    );
+    // hw.pagesize (4096) stands in for the impossible manifest page size.
+    assert_eq!(h["page_size"], 4096, "{h}");
+    let warnings: Vec<String> = info["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["member"] == "manifest.json")
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .collect();
+    for what in [
+        "page size 0",
+        "clock ticks per second 10000000000",
+        "boot time",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.contains(what)),
+            "{what}: {warnings:?}"
+        );
+    }
+    let ps = run_json(&["ps", r, "--format", "json"]);
+    assert_eq!(by_pid(&ps["processes"])[&412]["memory"]["rss_kib"], 2048);
 }
 
 /// A dump cut short: the whole records present are shown, the cut is a warning naming the member and

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use procsift::abi::Endianness;
 use procsift::formats::solaris::{Prusage, SigAction, Timestruc, WordSet};
-use serde_json::Value;
+use serde_json::{Value, json};
 use solaris_encoder::{Enc, Gen};
 
 fn ts(sec: i64) -> Timestruc {
@@ -61,7 +61,8 @@ fn write_process(root: &Path, enc: &Enc, pid: i32) {
         u32::MAX as u64
     };
     ps.lwp.sname = b'S';
-    ps.lwp.nice = 20;
+    ps.lwp.nice = 20; // NZERO: nice(1) 0
+    ps.lwp.oldpri = 40; // a time-sharing LWP (ps -l prints NI only when pr_oldpri is not 0)
     ps.start = ts(1_700_000_000);
     put(root, &format!("{dir}/psinfo"), &enc.psinfo(&ps));
 
@@ -194,6 +195,105 @@ fn write_process(root: &Path, enc: &Enc, pid: i32) {
     link(root, &format!("{dir}/path/root"), "/");
     link(root, &format!("{dir}/path/0"), "/dev/pts/3");
     link(root, &format!("{dir}/path/3"), "/var/log/sleepy.log");
+    write_fdinfo(root, enc, pid);
+}
+
+/// `fdinfo/<fd>` of pid's descriptors, as pfiles would show them: the terminal (0), the log (3), a
+/// listening TCP socket (4), a connected TCP6 one (5), a connected unix stream socket (6) and a UDP one
+/// (7). The sockets have no `path/` link (sockfs gives them none).
+fn write_fdinfo(root: &Path, enc: &Enc, pid: i32) {
+    use solaris_encoder::*;
+    let v6 = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
+    let int = |v: i32| {
+        let mut b = vec![0u8; 4];
+        enc.put_n(&mut b, 0, 4, v as u32 as u64);
+        b
+    };
+    let socket = |fd: i32, stype: i32, misc: Vec<(u32, Vec<u8>)>| FdinfoSpec {
+        fd,
+        mode: 0o140666,
+        ino: 1000 + fd as u64,
+        offset: 0,
+        fileflags: 0x82, // O_RDWR | O_NONBLOCK
+        fdflags: 0,
+        locktype: 3, // F_UNLCK
+        lockpid: -1,
+        locksysid: -1,
+        peerpid: -1,
+        misc: [vec![(PR_SOCKOPT_TYPE, int(stype))], misc].concat(),
+        ..FdinfoSpec::default()
+    };
+    let specs = [
+        FdinfoSpec {
+            fd: 0,
+            mode: 0o020620,
+            ino: 12,
+            rmajor: 24,
+            rminor: 3,
+            fileflags: 2,
+            locktype: 3,
+            peerpid: -1,
+            misc: vec![(PR_PATHNAME, b"/dev/pts/3\0".to_vec())],
+            ..FdinfoSpec::default()
+        },
+        FdinfoSpec {
+            fd: 3,
+            mode: 0o100644,
+            ino: 777,
+            size: 8192,
+            offset: 4096,
+            fileflags: 1 | 8, // O_WRONLY | O_APPEND
+            fdflags: 1,       // FD_CLOEXEC
+            locktype: 3,
+            peerpid: -1,
+            misc: vec![(PR_PATHNAME, b"/var/log/sleepy.log\0".to_vec())],
+            ..FdinfoSpec::default()
+        },
+        socket(
+            4,
+            2,
+            vec![
+                (PR_SOCKETNAME, enc.sockaddr_in([0, 0, 0, 0], 22)),
+                (PR_SOCKOPTS_BOOL_OPTS, int((1 << 13) | (1 << 1))), // ACCEPTCONN | REUSEADDR
+                (PR_SOCKOPT_SNDBUF, int(49152)),
+                (PR_SOCKOPT_RCVBUF, int(128000)),
+                (PR_SOCKOPT_TCP_CONGESTION, b"sunreno\0".to_vec()),
+                (PR_SOCKFILTERS_PRIV, vec![0xee; 12]),
+            ],
+        ),
+        socket(
+            5,
+            2,
+            vec![
+                (PR_SOCKETNAME, enc.sockaddr_in6(v6("2001:db8::1"), 40000, 0)),
+                (PR_PEERSOCKNAME, enc.sockaddr_in6(v6("2001:db8::2"), 443, 0)),
+            ],
+        ),
+        FdinfoSpec {
+            peerpid: 77,
+            peername: b"ctld".to_vec(),
+            ..socket(
+                6,
+                2,
+                vec![
+                    (PR_SOCKETNAME, enc.sockaddr_un(b"")),
+                    (PR_PEERSOCKNAME, enc.sockaddr_un(b"/var/run/ctl.sock")),
+                ],
+            )
+        },
+        socket(
+            7,
+            1,
+            vec![(PR_SOCKETNAME, enc.sockaddr_in([127, 0, 0, 1], 53))],
+        ),
+    ];
+    for s in &specs {
+        put(
+            root,
+            &format!("proc/{pid}/fdinfo/{}", s.fd),
+            &enc.prfdinfo(s),
+        );
+    }
 }
 
 fn json(args: &[&str]) -> Value {
@@ -232,6 +332,7 @@ fn check_tree(root: &Path, pids: &[i32]) {
             (Some(4.0), Some(2.0))
         );
         assert_eq!(p["nlwp"], 2);
+        assert_eq!(p["nice"], 0, "pr_nice 20 is nice(1) 0");
     }
     // The Solaris default columns.
     let out = common::bin().args(["ps", r]).output().unwrap();
@@ -264,7 +365,11 @@ fn check_tree(root: &Path, pids: &[i32]) {
             t1["syscall"]["args"],
             serde_json::json!([0, 0x8047000, 4096])
         );
-        assert_eq!(t1["sig_blocked"], "SIGINT");
+        // The hex mask of docs/schema.md (bit n-1 for signal n, sigset_t's 128 bits), names beside it.
+        assert_eq!(t1["sig_blocked"], "00000000000000000000000000000002");
+        assert_eq!(t1["sig_blocked_names"], serde_json::json!(["SIGINT"]));
+        assert_eq!(t1["sig_pending"], "00000000000000000000000000000000");
+        assert_eq!(t1["sig_pending_names"], serde_json::json!([]));
         assert_eq!(p["threads"][1]["name"], "worker");
         assert!(p["data_model"] == "ilp32" || p["data_model"] == "lp64");
         let text = String::from_utf8_lossy(
@@ -276,6 +381,11 @@ fn check_tree(root: &Path, pids: &[i32]) {
         )
         .into_owned();
         assert!(text.contains("syscall 3(0x0, 0x8047000, 0x1000)"), "{text}");
+        // pflags: the held signals by name; nothing pending, so no "pending".
+        assert!(
+            text.contains("held SIGINT") && !text.contains("pending"),
+            "{text}"
+        );
         assert!(
             text.contains("FORK|MSACCT") && text.contains("zone         global"),
             "{text}"
@@ -337,14 +447,58 @@ fn check_tree(root: &Path, pids: &[i32]) {
         );
         assert_eq!(sigs[0]["action"], "default");
 
+        // pfiles: fdinfo/<fd> joined with the path/ links.
         let f = json(&["files", r, &pid_s, "--format", "json"]);
-        let fds: Vec<(i64, &str)> = f["fds"]
-            .as_array()
-            .unwrap()
+        let fds = f["fds"].as_array().unwrap();
+        let summary: Vec<(i64, &str, &str)> = fds
             .iter()
-            .map(|x| (x["fd"].as_i64().unwrap(), x["target"].as_str().unwrap()))
+            .map(|x| {
+                (
+                    x["fd"].as_i64().unwrap(),
+                    x["kind"].as_str().unwrap(),
+                    x["target"].as_str().unwrap_or("-"),
+                )
+            })
             .collect();
-        assert_eq!(fds, vec![(0, "/dev/pts/3"), (3, "/var/log/sleepy.log")]);
+        assert_eq!(
+            summary,
+            vec![
+                (0, "device", "/dev/pts/3"),
+                (3, "file", "/var/log/sleepy.log"),
+                (4, "socket", "-"),
+                (5, "socket", "-"),
+                (6, "socket", "-"),
+                (7, "socket", "-"),
+            ]
+        );
+        let log = &fds[1];
+        assert_eq!(
+            (&log["mode"], &log["flags"], &log["pos"], &log["inode"]),
+            (&json!("w"), &json!(9), &json!(4096), &json!(777)),
+            "{log}"
+        );
+        assert_eq!(
+            fds[2]["socket"],
+            json!({"protocol": "tcp", "local": {"address": "0.0.0.0", "port": 22}, "state": "LISTEN"})
+        );
+        assert_eq!(
+            (&fds[2]["mode"], &fds[2]["flags"]),
+            (&json!("rw"), &json!(0x82))
+        );
+        assert_eq!(
+            fds[3]["socket"],
+            json!({"protocol": "tcp6", "local": {"address": "2001:db8::1", "port": 40000},
+                   "remote": {"address": "2001:db8::2", "port": 443}})
+        );
+        assert_eq!(
+            fds[4]["socket"],
+            json!({"protocol": "unix", "remote": {"address": "/var/run/ctl.sock"},
+                   "socket_type": "stream"})
+        );
+        assert_eq!(
+            fds[5]["socket"],
+            json!({"protocol": "udp", "local": {"address": "127.0.0.1", "port": 53}})
+        );
     }
 }
 
@@ -400,7 +554,48 @@ fn damaged_files_are_warnings_naming_file_and_offset() {
         dir.path().join("proc/501/psinfo"),
     )
     .unwrap();
+    // fdinfo: an item too small for its own header, and one cut short.
+    let fi = std::fs::read(dir.path().join("proc/500/fdinfo/4")).unwrap();
+    let mut bad = fi[..196].to_vec();
+    bad.extend([3, 0, 0, 0, 1, 0, 0, 0]);
+    std::fs::write(dir.path().join("proc/500/fdinfo/4"), &bad).unwrap();
+    let fi = std::fs::read(dir.path().join("proc/500/fdinfo/5")).unwrap();
+    std::fs::write(
+        dir.path().join("proc/500/fdinfo/5"),
+        &fi[..196 + 8 + 8 + 10],
+    )
+    .unwrap();
     let r = dir.path().to_str().unwrap();
+    let files = json(&["files", r, "500", "--format", "json"]);
+    let fds = files["fds"].as_array().unwrap();
+    assert_eq!(
+        fds.len(),
+        6,
+        "the damaged records still give their fixed fields"
+    );
+    assert_eq!(
+        (&fds[2]["fd"], &fds[2]["kind"]),
+        (&json!(4), &json!("socket"))
+    );
+    let fw: Vec<String> = files["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("{} {} {}", w["member"], w["offset"], w["message"]))
+        .collect();
+    assert!(
+        fw.iter().any(|w| w.contains("proc/500/fdinfo/4")
+            && w.contains(" 196 ")
+            && w.contains("pr_misc_size 3")),
+        "{fw:?}"
+    );
+    // fd 5's first item (the socket type, 12 bytes) is whole; its second (the address) is cut.
+    assert!(
+        fw.iter().any(|w| w.contains("proc/500/fdinfo/5")
+            && w.contains(" 208 ")
+            && w.contains("truncated")),
+        "{fw:?}"
+    );
     let out = json(&["maps", r, "500", "--format", "json"]);
     assert_eq!(
         out["maps"].as_array().unwrap().len(),
@@ -504,6 +699,8 @@ fn illumos_core_payloads_as_a_proc_tree() {
         assert_eq!(p["comm"], "a.out", "{core}");
         assert_eq!(p["psargs"], "./a.out", "{core}");
         assert_eq!(p["nlwp"], nlwp, "{core}");
+        // pr_nice 20 and pr_oldpri 40 in both (read from the note bytes with Python): nice(1) 0.
+        assert_eq!(p["nice"], 0, "{core}");
         let show = json(&["show", r, &pid.to_string(), "--format", "json"]);
         let t = &show["process"]["threads"][0];
         assert_eq!(
@@ -604,5 +801,168 @@ fn hostile_solaris_files() {
                 }
             }
         }
+    }
+}
+
+/// Writes a `manifest.json` for a Solaris tree (the Solaris plan's, byte order and data model of an
+/// amd64 reader) whose host facts are `host`.
+fn solaris_manifest(root: &Path, host: Value) {
+    let mut h = serde_json::json!({
+        "hostname": "omni",
+        "sysname": "SunOS",
+        "release": "5.11",
+        "machine": "i86pc",
+        "byte_order": "little",
+        "data_model": "lp64",
+    });
+    for (k, v) in host.as_object().unwrap() {
+        h[k] = v.clone();
+    }
+    let m = serde_json::json!({
+        "format_version": 1,
+        "tool": "procsift",
+        "tool_version": "0.1.0",
+        "host": h,
+        "capture": {"plan": "solaris"},
+        "members": [],
+    });
+    put(root, "manifest.json", m.to_string().as_bytes());
+}
+
+/// The manifest's host facts reach `info` for Solaris as for Linux: release, clock ticks, page size,
+/// boot time and boot id (the Solaris conversion used to drop `os_release`, `clk_tck` and `boot_id`).
+#[test]
+fn manifest_host_facts_reach_info() {
+    let dir = common::TempDir::new("solhost");
+    passwd(dir.path());
+    write_process(dir.path(), &Enc::new("Amd64", Endianness::Little), 4242);
+    solaris_manifest(
+        dir.path(),
+        serde_json::json!({
+            "os_release": "OmniOS v11 r151046",
+            "page_size": 4096,
+            "clk_tck": 100,
+            "boot_time": "2023-11-14T00:00:00Z",
+            "boot_id": "1c7b0c6e-boot",
+            "zonename": "global",
+        }),
+    );
+    let r = dir.path().to_str().unwrap();
+    let info = json(&["info", r, "--format", "json"]);
+    let h = &info["host"];
+    assert_eq!(h["os_release"], "OmniOS v11 r151046", "{h}");
+    assert_eq!(h["clk_tck"], 100, "{h}");
+    assert_eq!(h["page_size"], 4096, "{h}");
+    assert_eq!(h["boot_time"], "2023-11-14T00:00:00Z", "{h}");
+    assert_eq!(h["boot_id"], "1c7b0c6e-boot", "{h}");
+    assert_eq!(h["sysname"], "SunOS", "{h}");
+}
+
+/// Numbers no host has are warnings naming `manifest.json` and the field, which is then unknown.
+#[test]
+fn impossible_manifest_numbers_are_warnings_and_unknown() {
+    let dir = common::TempDir::new("solbadhost");
+    passwd(dir.path());
+    write_process(dir.path(), &Enc::new("Sparcv9", Endianness::Big), 4242);
+    solaris_manifest(
+        dir.path(),
+        serde_json::json!({
+            "byte_order": "big",
+            "page_size": 3000,
+            "clk_tck": 0,
+            "boot_time": "1960-01-01T00:00:00Z",
+        }),
+    );
+    let r = dir.path().to_str().unwrap();
+    let info = json(&["info", r, "--format", "json"]);
+    let h = &info["host"];
+    for field in ["page_size", "clk_tck", "boot_time"] {
+        assert!(h.get(field).is_none(), "{field}: {h}");
+    }
+    let warnings: Vec<String> = info["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["member"] == "manifest.json")
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .collect();
+    for what in ["page size 3000", "clock ticks per second 0", "boot time"] {
+        assert!(
+            warnings.iter().any(|w| w.contains(what)),
+            "{what}: {warnings:?}"
+        );
+    }
+    // The processes are still read.
+    let ps = json(&["ps", r, "--format", "json"]);
+    assert_eq!(ps["processes"][0]["pid"], 4242);
+}
+
+/// What the kernel leaves zero because it does not apply is unknown, never a made-up 0: a zombie's
+/// psinfo has no address space (`pr_size`, `pr_rssize` 0) and a zeroed `pr_lwp` (priority, nice; ps
+/// prints `-` for its NI and SZ), and a mapping whose `pr_pagesize` is 0 has no page size to count its
+/// resident pages in.
+#[test]
+fn zombies_and_missing_page_sizes_are_unknown_not_zero() {
+    let dir = common::TempDir::new("solzero");
+    passwd(dir.path());
+    let enc = Enc::new("Sparcv9", Endianness::Big);
+    write_process(dir.path(), &enc, 4242);
+    // pid 600: a zombie, as prgetpsinfo() writes one.
+    let mut g = Gen::new(&enc, 600);
+    let mut z = g.psinfo();
+    z.pid = 600;
+    z.ppid = 4242;
+    z.nlwp = 0;
+    z.nzomb = 1;
+    z.flag = 0;
+    z.size_kb = 0;
+    z.rssize_kb = 0;
+    z.dmodel = 2;
+    z.lwp = procsift::formats::solaris::Lwpsinfo {
+        sname: b'Z',
+        state: 3, // SZOMB
+        ..procsift::formats::solaris::Lwpsinfo::default()
+    };
+    put(dir.path(), "proc/600/psinfo", &enc.psinfo(&z));
+    // pid 4242's xmap gets a mapping with no page size.
+    let mut m = g.prxmap();
+    m.vaddr = 0x50000;
+    m.size = 0x2000;
+    m.mapname = Vec::new();
+    m.mflags = 0x4;
+    m.pagesize = 0;
+    m.rss = 2;
+    let mut xmap = std::fs::read(dir.path().join("proc/4242/xmap")).unwrap();
+    xmap.extend(enc.prxmap(&m));
+    put(dir.path(), "proc/4242/xmap", &xmap);
+
+    let r = dir.path().to_str().unwrap();
+    let ps = json(&["ps", r, "--format", "json"]);
+    let zombie = ps["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 600)
+        .unwrap();
+    assert_eq!(zombie["state"], "Z");
+    for absent in ["memory", "priority", "nice"] {
+        assert!(zombie.get(absent).is_none(), "zombie {absent}: {zombie}");
+    }
+    let out = common::bin().args(["ps", r]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("600 "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // PID PPID USER ZONE STAT NLWP PCPU PMEM RSS VSZ ...
+    assert_eq!(row[8..10], ["-", "-"], "{text}");
+
+    let maps = json(&["maps", r, "4242", "--format", "json"]);
+    let last = maps["maps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["start"], 0x50000);
+    for absent in ["page_size", "rss_kib", "anon_kib", "locked_kib"] {
+        assert!(last.get(absent).is_none(), "{absent}: {last}");
     }
 }

@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
         10 => drop((
             sol::decode_prsecflags(b, endian),
             sol::decode_fdinfo(b, endian),
+            sol::decode_prfdinfo(b, endian),
         )),
         11 => drop((sol::decode_lwpname(b, endian), sol::decode_utsname(b))),
         12 => drop((

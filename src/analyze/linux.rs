@@ -118,22 +118,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
 }
 
 fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
-    let mut h = Host::default();
-    if let Some(m) = &raw.manifest {
-        let mh = &m.host;
-        h.hostname = mh.hostname.clone();
-        h.sysname = mh.sysname.clone();
-        h.release = mh.release.clone();
-        h.version = mh.version.clone();
-        h.machine = mh.machine.clone();
-        h.os_release = mh.os_release.clone();
-        h.byte_order = mh.endianness();
-        h.data_model = mh.model();
-        h.page_size = mh.page_size;
-        h.clk_tck = mh.clk_tck;
-        h.boot_time = mh.boot_time;
-        h.boot_id = mh.boot_id.clone();
-    }
+    let mut h = super::host::from_manifest(raw, warnings);
     if let Some(stat) = raw.file("proc/stat") {
         let ks = system::kernel_stat(stat);
         if h.boot_time.is_none() {
@@ -151,9 +136,6 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
     if let Some(mi) = raw.file("proc/meminfo") {
         (h.mem_total_kib, h.mem_available_kib) = system::meminfo(mi);
     }
-    if h.os_release.is_none() {
-        h.os_release = raw.file("etc/os-release").and_then(pretty_name);
-    }
     if h.clk_tck.is_none() {
         warnings.push(Warning::member(
             "manifest.json",
@@ -169,23 +151,6 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
         ));
     }
     h
-}
-
-fn pretty_name(os_release: &[u8]) -> Option<String> {
-    kv_eq(os_release, b"PRETTY_NAME")
-}
-
-/// `KEY="value"` from an os-release file.
-fn kv_eq(bytes: &[u8], key: &[u8]) -> Option<String> {
-    crate::formats::linux::lines_of(bytes).find_map(|line| {
-        let v = line.strip_prefix(key)?.strip_prefix(b"=")?;
-        let v = v.trim_ascii();
-        let v = v
-            .strip_prefix(b"\"")
-            .and_then(|x| x.strip_suffix(b"\""))
-            .unwrap_or(v);
-        Some(String::from_utf8_lossy(v).into_owned())
-    })
 }
 
 /// `O_DIRECTORY` in fdinfo flags, which differs by architecture; `None` where unknown.

@@ -2,11 +2,12 @@
 
 pub mod core;
 pub mod events;
+mod host;
 pub mod linux;
 pub mod linux_system;
 pub mod netbsd;
+mod sockaddr;
 pub mod solaris;
-mod solaris_core;
 
 use crate::model::Snapshot;
 use crate::snapshot::RawSnapshot;

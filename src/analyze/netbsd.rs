@@ -18,15 +18,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::Detail;
+use super::sockaddr::{endpoint, unspecified};
 use crate::abi::Endianness;
 use crate::bytes::ByteString;
 use crate::formats::netbsd::{
-    self as nb, DecodeError, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2, SockAddr,
+    self as nb, DecodeError, KinfoFile, KinfoLwp, KinfoPcb, KinfoProc2,
     file::{dtype, vtype},
 };
+use crate::formats::signals::{self, Numbering};
 use crate::model::{
-    Credentials, Fd, FdKind, Host, Memory, Process, Snapshot, Socket, SocketEndpoint, Source,
-    Thread, Warning,
+    Credentials, Fd, FdKind, Memory, Process, SignalAction, Snapshot, Socket, Source, Thread,
+    Warning,
 };
 use crate::snapshot::RawSnapshot;
 use crate::time::Timestamp;
@@ -164,19 +166,21 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         ));
     }
     let (endian, proc2_elem) = layout.unwrap_or((Endianness::Little, nb::KINFO_PROC2_SIZE));
-    let page_size = manifest.and_then(|m| m.host.page_size).or_else(|| {
-        let b = raw.file(PAGESIZE)?;
-        let w: [u8; 4] = b.get(..4)?.try_into().ok()?;
-        let v = match endian {
-            Endianness::Little => i32::from_le_bytes(w),
-            Endianness::Big => i32::from_be_bytes(w),
-        };
-        u64::try_from(v).ok().filter(|v| *v > 0)
-    });
+    let mut host = super::host::from_manifest(raw, &mut warnings);
+    host.sysname.get_or_insert_with(|| "NetBSD".into());
+    host.byte_order = Some(endian);
+    if host.page_size.is_none() {
+        host.page_size = raw
+            .file(PAGESIZE)
+            .and_then(|b| nb::decode_pagesize(b, endian));
+        warnings.extend(host.drop_impossible(PAGESIZE));
+    }
+    let page_size = host.page_size;
     if page_size.is_none() && raw.member(PROC2).is_some() {
         warnings.push(Warning::member(
             PAGESIZE,
-            "page size unknown (no manifest, no hw.pagesize): memory sizes in pages are not shown",
+            "page size unknown (none in the manifest, no hw.pagesize): memory sizes in pages are not \
+             shown",
         ));
     }
     let ctx = Ctx {
@@ -252,21 +256,6 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     processes.sort_by_key(|p| p.pid);
     processes.dedup_by_key(|p| p.pid);
 
-    let mut host = Host {
-        sysname: Some("NetBSD".into()),
-        byte_order: Some(endian),
-        page_size,
-        ..Host::default()
-    };
-    if let Some(m) = manifest {
-        host.hostname = m.host.hostname.clone();
-        host.sysname = m.host.sysname.clone().or(host.sysname);
-        host.release = m.host.release.clone();
-        host.version = m.host.version.clone();
-        host.machine = m.host.machine.clone();
-        host.data_model = m.host.model();
-        host.boot_time = m.host.boot_time;
-    }
     let mut snapshot = Snapshot {
         system: Default::default(),
         source: Source {
@@ -305,6 +294,16 @@ fn text(b: &[u8]) -> Option<ByteString> {
 fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<Warning>) -> Process {
     let raw = ctx.raw;
     let valid = k.uvalid != 0;
+    // fill_kproc2() (sys/kern/kern_proc.c) fills the address-space sizes and the representative LWP's
+    // fields (priority, wait message) only for a process that is neither being created (SIDL 1) nor a
+    // zombie (SZOMB 5, SDEAD 6): for those they are unknown, not 0. `p_realstat` is the process state;
+    // a kernel that leaves it 0 gives the process state in `p_stat` for exactly these cases.
+    let pstat = if k.realstat != 0 {
+        k.realstat
+    } else {
+        k.stat as u8 as u64
+    };
+    let live = !matches!(pstat, 1 | 5 | 6);
     let mut p = Process {
         pid: k.pid,
         ppid: Some(k.ppid),
@@ -329,7 +328,7 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
         },
         state: state_letter(k.stat, k.flag).map(str::to_owned),
         nice: Some(i64::from(k.nice) - NZERO),
-        priority: Some(i64::from(k.priority)),
+        priority: live.then_some(i64::from(k.priority)),
         flags: Some(u64::from(k.flag as u32)),
         nlwp: u32::try_from(k.nlwps).ok(),
         user_time: valid.then(|| k.uutime.secs()),
@@ -347,12 +346,23 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
                 .map(|n| n.saturating_mul(ps) / 1024)
         })
     };
-    p.memory = Some(Memory {
-        rss_kib: kib(i64::from(k.vm_rssize)),
-        vsz_kib: kib(k.vm_msize),
+    let memory = Memory {
+        rss_kib: live.then(|| kib(i64::from(k.vm_rssize))).flatten(),
+        vsz_kib: live.then(|| kib(k.vm_msize)).flatten(),
         rss_peak_kib: valid.then_some(k.uru_maxrss),
         ..Memory::default()
-    });
+    };
+    // Nothing known is no memory object at all (not `{}`).
+    p.memory = (memory != Memory::default()).then_some(memory);
+
+    if detail.limits {
+        p.signal_actions = Some(signal_actions(
+            k.sigignore,
+            k.sigcatch,
+            k.sigmask,
+            k.siglist,
+        ));
+    }
 
     let args = format!("sysctl/kern.proc_args/{}", k.pid);
     p.exe = raw
@@ -385,6 +395,37 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
     p
 }
 
+/// `NSIG - 1` on NetBSD (`sys/sys/signal.h`: `NSIG` 64): the signals 1..=63 a `ki_sigset_t` can name.
+const NETBSD_MAXSIG: i32 = 63;
+
+/// What the process does with each signal, from `p_sigignore` and `p_sigcatch` (bit n-1 for signal n):
+/// `ignored`, `caught` (the dump records no handler address or handler mask) or `default`; and whether it
+/// is blocked (`p_sigmask`) or pending (`p_siglist`).
+fn signal_actions(ignore: u128, catch: u128, mask: u128, list: u128) -> Vec<SignalAction> {
+    (1..=NETBSD_MAXSIG)
+        .map(|n| {
+            let bit = 1u128 << (n - 1);
+            let action = if catch & bit != 0 {
+                "caught"
+            } else if ignore & bit != 0 {
+                "ignored"
+            } else {
+                "default"
+            };
+            SignalAction {
+                signal: n,
+                name: signals::name(Numbering::NetBsd, n),
+                action: action.into(),
+                handler: None,
+                mask: Vec::new(),
+                flags: Vec::new(),
+                blocked: Some(mask & bit != 0),
+                pending: Some(list & bit != 0),
+            }
+        })
+        .collect()
+}
+
 fn thread(l: &KinfoLwp) -> Thread {
     Thread {
         tid: l.lid,
@@ -397,43 +438,6 @@ fn thread(l: &KinfoLwp) -> Thread {
         wchan: (!l.wmesg.is_empty()).then(|| String::from_utf8_lossy(&l.wmesg).into_owned()),
         pct_cpu: Some(f64::from(l.pctcpu) * 100.0 / FSCALE),
         ..Thread::default()
-    }
-}
-
-fn endpoint(a: &SockAddr) -> Option<SocketEndpoint> {
-    match a {
-        SockAddr::Inet { addr, port } => Some(SocketEndpoint {
-            address: ByteString::from(addr.to_string().as_str()),
-            port: Some(*port),
-        }),
-        SockAddr::Inet6 {
-            addr,
-            port,
-            scope_id,
-        } => {
-            let text = if *scope_id != 0 {
-                format!("{addr}%{scope_id}")
-            } else {
-                addr.to_string()
-            };
-            Some(SocketEndpoint {
-                address: ByteString::from(text.as_str()),
-                port: Some(*port),
-            })
-        }
-        SockAddr::Local { path } if !path.is_empty() => Some(SocketEndpoint {
-            address: ByteString::from(path.clone()),
-            port: None,
-        }),
-        _ => None,
-    }
-}
-
-fn unspecified(a: &SockAddr) -> bool {
-    match a {
-        SockAddr::Inet { addr, port } => addr.is_unspecified() && *port == 0,
-        SockAddr::Inet6 { addr, port, .. } => addr.is_unspecified() && *port == 0,
-        _ => false,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Solaris and illumos: decoded /proc structures → model. Used for /proc trees (copied or captured) and,
-//! through the same converters, for the new-style notes of illumos cores ([`super::solaris_core`]).
+//! through the same converters, for the new-style notes of illumos cores ([`super::core`]).
 //!
 //! Member paths: `proc/<pid>/{psinfo,status,usage,cred,sigact,auxv,map,xmap,lpsinfo,lstatus,lusage}`,
 //! `proc/<pid>/lwp/<lwpid>/{lwpsinfo,lwpstatus,lwpusage,lwpname}`, and the `proc/<pid>/path/*` links
@@ -15,11 +15,11 @@ use crate::abi::{DataModel, Endianness};
 use crate::bytes::ByteString;
 use crate::formats::signals::{self, Numbering};
 use crate::formats::solaris::{
-    self as sol, FdInfo, Layout, Lwpsinfo, Lwpstatus, Prcred, Prusage, Prxmap, Psinfo, Pstatus,
-    SigAction, Target, Timestruc,
+    self as sol, FdInfo, Layout, Lwpsinfo, Lwpstatus, Prcred, Prfdinfo, Prusage, Prxmap, Psinfo,
+    Pstatus, SigAction, Target, Timestruc,
 };
 use crate::model::{
-    Credentials, Fd, FdKind, Host, Mapping, Memory, Process, SignalAction, Snapshot, Source,
+    Credentials, Fd, FdKind, Mapping, Memory, Process, SignalAction, Snapshot, Socket, Source,
     Syscall, Thread, Usage, Warning,
 };
 use crate::snapshot::RawSnapshot;
@@ -117,6 +117,12 @@ fn stop_reason(why: i16, what: i16) -> Option<String> {
     })
 }
 
+/// The nice value as nice(1) sets it: `pr_nice` less `NZERO` (20; ps -l prints `pr_nice` itself), for
+/// an LWP of a class that has one (ps -l prints its class instead when `pr_oldpri` is 0: RT, SYS, ...).
+fn nice(l: &Lwpsinfo) -> Option<i64> {
+    (l.oldpri != 0).then(|| i64::from(l.nice) - 20)
+}
+
 /// Identity, names, credentials, sizes and state from `psinfo_t`.
 pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     p.pid = ps.pid;
@@ -142,13 +148,22 @@ pub(crate) fn apply_psinfo(p: &mut Process, ps: &Psinfo) {
     p.contract = Some(ps.contract);
     p.data_model = ps.data_model();
     p.state = (ps.lwp.sname.is_ascii_graphic()).then(|| char::from(ps.lwp.sname).to_string());
-    p.nice = Some(i64::from(ps.lwp.nice));
-    p.priority = Some(i64::from(ps.lwp.pri));
+    // prgetpsinfo() leaves a zombie's pr_lwp zeroed but for pr_sname 'Z' (ps prints `-` for its NI),
+    // and gives a zombie or a system process (no user address space) pr_size and pr_rssize 0 (ps: SZ 0,
+    // not a size): unknown, not 0.
+    let zombie = ps.lwp.sname == b'Z';
+    let system = ps.flag & 0x1 != 0; // SSYS
+    if !zombie {
+        p.nice = nice(&ps.lwp);
+        p.priority = Some(i64::from(ps.lwp.pri));
+    }
     p.flags = Some(ps.flag as u32 as u64);
-    p.kernel_thread = Some(ps.flag & 0x1 != 0); // SSYS
-    let m = p.memory.get_or_insert_with(Memory::default);
-    m.vsz_kib = Some(ps.size_kb);
-    m.rss_kib = Some(ps.rssize_kb);
+    p.kernel_thread = Some(system);
+    if !zombie && !system {
+        let m = p.memory.get_or_insert_with(Memory::default);
+        m.vsz_kib = Some(ps.size_kb);
+        m.rss_kib = Some(ps.rssize_kb);
+    }
 }
 
 /// Process-wide status from `pstatus_t`.
@@ -217,6 +232,16 @@ fn sigset_names(members: Vec<u32>) -> Vec<String> {
         .collect()
 }
 
+/// A `sigset_t` as the hex mask docs/schema.md promises (Linux's `SigBlk` form): bit n-1 set for signal
+/// n, all 128 bits (32 hex digits; word i of `__sigbits` holds signals 32 i + 1 ..= 32 i + 32).
+fn hex_sigset(s: &sol::SigSet) -> String {
+    let v =
+        s.0.iter()
+            .enumerate()
+            .fold(0u128, |acc, (i, w)| acc | (u128::from(*w) << (32 * i)));
+    format!("{v:032x}")
+}
+
 /// One thread from whichever of `lwpsinfo_t`, `lwpstatus_t` and `prusage_t` are present.
 pub(crate) fn thread(
     info: Option<&Lwpsinfo>,
@@ -231,9 +256,12 @@ pub(crate) fn thread(
     if let Some(i) = info {
         t.name = (!i.name.is_empty()).then(|| ByteString::from(i.name.clone()));
         t.state = (i.sname.is_ascii_graphic()).then(|| char::from(i.sname).to_string());
-        t.processor = u32::try_from(i.onpro).ok();
-        t.priority = Some(i64::from(i.pri));
-        t.nice = Some(i64::from(i.nice));
+        // A zombie LWP's lwpsinfo (in lpsinfo) has no processor, priority or nice.
+        if i.sname != b'Z' {
+            t.processor = u32::try_from(i.onpro).ok();
+            t.priority = Some(i64::from(i.pri));
+            t.nice = nice(i);
+        }
         t.start_time = timestamp(&i.start);
         t.class = (!i.clname.is_empty()).then(|| text(&i.clname));
         t.pct_cpu = Some(sol::pct_to_percent(i.pctcpu));
@@ -245,8 +273,10 @@ pub(crate) fn thread(
         t.flag_names = Some(flag_names(s.flags));
         t.stop_reason = stop_reason(s.why, s.what);
         t.signal = Some(i32::from(s.cursig));
-        t.sig_pending = Some(sigset_names(s.lwppend.members()).join(" "));
-        t.sig_blocked = Some(sigset_names(s.lwphold.members()).join(" "));
+        t.sig_pending = Some(hex_sigset(&s.lwppend));
+        t.sig_blocked = Some(hex_sigset(&s.lwphold));
+        t.sig_pending_names = Some(sigset_names(s.lwppend.members()));
+        t.sig_blocked_names = Some(sigset_names(s.lwphold.members()));
         if s.syscall > 0 {
             let n = usize::try_from(s.nsysarg).unwrap_or(0).min(s.sysarg.len());
             t.syscall = Some(Syscall {
@@ -309,38 +339,122 @@ pub(crate) fn signal_actions(acts: &[SigAction]) -> Vec<SignalAction> {
                     .filter(|(b, _)| a.flags & b != 0)
                     .map(|(_, n)| (*n).into())
                     .collect(),
+                ..SignalAction::default()
             }
         })
         .collect()
 }
 
-/// An open file from `prfdinfo_core_t` (core `NT_FDINFO`).
-pub(crate) fn fd(f: &FdInfo) -> Fd {
-    // S_IFMT bits of pr_mode (sys/stat.h).
-    let kind = match f.mode & 0o170000 {
+/// The kind of file an `st_mode` (`pr_mode`) names by its `S_IFMT` bits (`sys/stat.h`; doors
+/// `S_IFDOOR` and event ports `S_IFPORT` are `other`).
+fn kind_of_mode(mode: u32) -> FdKind {
+    match mode & 0o170000 {
         0o100000 => FdKind::File,
         0o040000 => FdKind::Dir,
         0o020000 | 0o060000 => FdKind::Device,
         0o010000 => FdKind::Pipe,
         0o140000 => FdKind::Socket,
         _ => FdKind::Other,
-    };
-    // pr_fileflags holds the F_GETFL flags: O_ACCMODE is O_RDONLY 0, O_WRONLY 1, O_RDWR 2 (sys/fcntl.h).
-    let mode = match f.fileflags & 3 {
+    }
+}
+
+/// Mode letters and flags from `pr_fileflags`, the `F_GETXFL` flags: `O_ACCMODE` is `O_RDONLY` 0,
+/// `O_WRONLY` 1, `O_RDWR` 2 (`sys/fcntl.h`); -1 when the fcntl failed (libproc's Pgcore writes that;
+/// pfiles then shows none).
+fn open_mode(fileflags: i32) -> (Option<String>, Option<u64>) {
+    if fileflags == -1 {
+        return (None, None);
+    }
+    let mode = match fileflags & 3 {
         0 => Some("r".to_string()),
         1 => Some("w".into()),
         2 => Some("rw".into()),
         _ => None,
     };
+    (mode, Some(fileflags as u32 as u64))
+}
+
+/// An open file from `prfdinfo_core_t` (core `NT_FDINFO`).
+pub(crate) fn fd(f: &FdInfo) -> Fd {
+    let (mode, flags) = open_mode(f.fileflags);
     Fd {
         fd: f.fd,
-        kind,
+        kind: kind_of_mode(f.mode),
         target: (!f.path.is_empty()).then(|| ByteString::from(f.path.clone())),
         mode,
-        flags: Some(f.fileflags as u32 as u64),
+        flags,
         pos: u64::try_from(f.offset).ok(),
         inode: Some(f.ino),
         socket: None,
+    }
+}
+
+/// `SOCK_DGRAM`, `SOCK_STREAM`, `SOCK_RAW`, `SOCK_SEQPACKET` of Solaris and illumos (`sys/socket.h`:
+/// 1, 2, 4, 6 — not the BSD and Linux numbers).
+fn socket_type_name(t: i32) -> Option<&'static str> {
+    Some(match t {
+        1 => "dgram",
+        2 => "stream",
+        4 => "raw",
+        6 => "seqpacket",
+        _ => return None,
+    })
+}
+
+/// The socket of an fdinfo record, from its `PR_SOCKETNAME`, `PR_PEERSOCKNAME`, `PR_SOCKOPT_TYPE` and
+/// `PR_SOCKOPTS_BOOL_OPTS` items, named as netstat and sockstat name them (`tcp`, `udp6`, `unix`, ...);
+/// `None` when the kernel gave no address (its family is then unknown).
+fn fdinfo_socket(f: &Prfdinfo) -> Option<Socket> {
+    use crate::formats::sockaddr::SockAddr;
+    let local = f.sockname.as_ref()?;
+    let stype = f.sock_type.and_then(socket_type_name);
+    let (protocol, socket_type) = match (local, stype) {
+        (SockAddr::Inet { .. }, Some("stream")) => ("tcp".to_string(), None),
+        (SockAddr::Inet { .. }, Some("dgram")) => ("udp".into(), None),
+        (SockAddr::Inet6 { .. }, Some("stream")) => ("tcp6".into(), None),
+        (SockAddr::Inet6 { .. }, Some("dgram")) => ("udp6".into(), None),
+        (SockAddr::Inet { .. }, _) => ("inet".into(), stype),
+        (SockAddr::Inet6 { .. }, _) => ("inet6".into(), stype),
+        (SockAddr::Local { .. }, _) => ("unix".into(), stype),
+        (SockAddr::Other { family }, _) => (format!("af{family}"), stype),
+        (SockAddr::Unspec, _) => return None,
+    };
+    let listening = f
+        .sockopts
+        .is_some_and(|o| o & sol::fdinfo::PR_SO_ACCEPTCONN != 0);
+    Some(Socket {
+        protocol,
+        local: super::sockaddr::endpoint(local),
+        remote: f
+            .peersockname
+            .as_ref()
+            .filter(|a| !super::sockaddr::unspecified(a))
+            .and_then(super::sockaddr::endpoint),
+        state: listening.then(|| "LISTEN".to_string()),
+        socket_type: socket_type.map(str::to_owned),
+        uid: None,
+        netns: None,
+    })
+}
+
+/// An open file from `/proc/<pid>/fdinfo/<fd>` (`prfdinfo_t`), its path from the `path/<fd>` link
+/// when the capture has one, else from the record's `PR_PATHNAME` item.
+fn fdinfo_fd(fd: i32, f: &Prfdinfo, link: Option<ByteString>) -> Fd {
+    let (mode, flags) = open_mode(f.fileflags);
+    Fd {
+        fd,
+        kind: kind_of_mode(f.mode),
+        target: link.or_else(|| {
+            f.path
+                .as_ref()
+                .filter(|p| !p.is_empty())
+                .map(|p| ByteString::from(p.clone()))
+        }),
+        mode,
+        flags,
+        pos: u64::try_from(f.offset).ok(),
+        inode: Some(f.ino),
+        socket: fdinfo_socket(f),
     }
 }
 
@@ -351,8 +465,9 @@ pub(crate) fn xmaps(
 ) -> Vec<Mapping> {
     maps.iter()
         .map(|m| {
-            let page = u64::try_from(m.pagesize).unwrap_or(4096).max(1);
-            let kib = |pages: u64| pages.saturating_mul(page) / 1024;
+            // Resident pages are counted in pr_pagesize; without one they cannot be converted.
+            let page = u64::try_from(m.pagesize).ok().filter(|p| *p > 0);
+            let kib = |pages: u64| page.map(|page| pages.saturating_mul(page) / 1024);
             Mapping {
                 start: m.vaddr,
                 end: m.vaddr.saturating_add(m.size),
@@ -360,10 +475,10 @@ pub(crate) fn xmaps(
                 offset: u64::try_from(m.offset).unwrap_or(0),
                 inode: (m.ino != 0).then_some(m.ino),
                 path: path_of(&m.mapname).or_else(|| special_map_name(m.mflags, &m.mapname)),
-                rss_kib: Some(kib(m.rss)),
-                anon_kib: Some(kib(m.anon)),
-                locked_kib: Some(kib(m.locked)),
-                page_size: Some(page),
+                rss_kib: kib(m.rss),
+                anon_kib: kib(m.anon),
+                locked_kib: kib(m.locked),
+                page_size: page,
                 ..Mapping::default()
             }
         })
@@ -397,6 +512,7 @@ fn special_map_name(flags: i32, mapname: &[u8]) -> Option<ByteString> {
 /// Builds the model of a Solaris /proc tree or snapshot.
 pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     let mut warnings = raw.warnings.clone();
+    let host = super::host::from_manifest(raw, &mut warnings);
     let users = raw
         .file("etc/passwd")
         .map(crate::formats::linux::passwd::names)
@@ -420,19 +536,6 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
             _ => {}
         }
     }
-    let mut host = Host::default();
-    if let Some(m) = &raw.manifest {
-        host.hostname = m.host.hostname.clone();
-        host.sysname = m.host.sysname.clone();
-        host.release = m.host.release.clone();
-        host.version = m.host.version.clone();
-        host.machine = m.host.machine.clone();
-        host.byte_order = m.host.endianness();
-        host.data_model = m.host.model();
-        host.page_size = m.host.page_size;
-        host.boot_time = m.host.boot_time;
-    }
-
     let mut snapshot = Snapshot {
         system: Default::default(),
         events: None,
@@ -548,28 +651,7 @@ fn process(
         p.maps = maps(raw, &dir, layout, warnings);
     }
     if detail.fds {
-        p.fds = Some(
-            raw.children(&format!("{dir}/path"))
-                .into_iter()
-                .filter_map(|n| n.parse::<i32>().ok())
-                .map(|fd| {
-                    let target = raw
-                        .link(&format!("{dir}/path/{fd}"))
-                        .map(|t| ByteString::from(t.to_vec()));
-                    Fd {
-                        fd,
-                        kind: FdKind::Other,
-                        target,
-                        mode: None,
-                        flags: None,
-                        pos: None,
-                        inode: None,
-                        socket: None,
-                    }
-                })
-                .map(classify_fd)
-                .collect(),
-        );
+        p.fds = Some(fds(raw, &dir, layout.endian, warnings));
     }
     if detail.limits
         && let Some(b) = raw.file(&member("sigact"))
@@ -581,6 +663,53 @@ fn process(
         p.signal_actions = Some(signal_actions(&l.value));
     }
     Some(p)
+}
+
+/// The open files: one per number among the `path/<fd>` links and the `fdinfo/<fd>` records, each from
+/// its `prfdinfo_t` when there is one (kind, mode, flags, offset, inode, socket), else from its link.
+fn fds(raw: &RawSnapshot, dir: &str, endian: Endianness, warnings: &mut Vec<Warning>) -> Vec<Fd> {
+    let numbers: std::collections::BTreeSet<i32> = raw
+        .children(&format!("{dir}/path"))
+        .into_iter()
+        .chain(raw.children(&format!("{dir}/fdinfo")))
+        .filter_map(|n| n.parse::<i32>().ok())
+        .collect();
+    numbers
+        .into_iter()
+        .map(|fd| {
+            let link = raw
+                .link(&format!("{dir}/path/{fd}"))
+                .map(|t| ByteString::from(t.to_vec()));
+            let member = format!("{dir}/fdinfo/{fd}");
+            let info = raw
+                .file(&member)
+                .and_then(|b| match sol::decode_prfdinfo(b, endian) {
+                    Ok(l) => {
+                        if let Some(w) = &l.warning {
+                            warn(warnings, &member, w);
+                        }
+                        Some(l.value)
+                    }
+                    Err(e) => {
+                        warn(warnings, &member, &e);
+                        None
+                    }
+                });
+            match info {
+                Some(i) => fdinfo_fd(fd, &i, link),
+                None => classify_fd(Fd {
+                    fd,
+                    kind: FdKind::Other,
+                    target: link,
+                    mode: None,
+                    flags: None,
+                    pos: None,
+                    inode: None,
+                    socket: None,
+                }),
+            }
+        })
+        .collect()
 }
 
 fn classify_fd(mut f: Fd) -> Fd {
@@ -685,9 +814,42 @@ fn maps(
                 perms: mflags(m.mflags),
                 offset: u64::try_from(m.offset).unwrap_or(0),
                 path: path_of(&m.mapname).or_else(|| special_map_name(m.mflags, &m.mapname)),
-                page_size: u64::try_from(m.pagesize).ok(),
+                page_size: u64::try_from(m.pagesize).ok().filter(|p| *p > 0),
                 ..Mapping::default()
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gcore'd fd whose fcntl failed records pr_fileflags -1 and pr_offset -1: no mode, flags or
+    /// position (not O_RDWR|..., not 2^64 - 1).
+    #[test]
+    fn failed_fcntl_and_lseek_are_unknown() {
+        let f = FdInfo {
+            fd: 3,
+            mode: 0o100644,
+            fileflags: -1,
+            offset: -1,
+            ino: 12,
+            path: b"/etc/passwd".to_vec(),
+            ..FdInfo::default()
+        };
+        let d = fd(&f);
+        assert_eq!((d.mode, d.flags, d.pos), (None, None, None));
+        assert_eq!(d.kind, FdKind::File);
+        let f = FdInfo {
+            fileflags: 0x82,
+            offset: 100,
+            ..f
+        };
+        let d = fd(&f);
+        assert_eq!(
+            (d.mode.as_deref(), d.flags, d.pos),
+            (Some("rw"), Some(0x82), Some(100))
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Host facts for the manifest: what the capturing host says about itself, and clocks.
 
 use crate::abi::{DataModel, Endianness};
+use crate::formats::linux::system::kernel_stat;
+use crate::formats::release;
 use crate::snapshot::manifest::ManifestHost;
 use crate::time::Timestamp;
 
@@ -20,13 +22,13 @@ pub fn facts(
         release: text(u.release()),
         version: text(u.version()),
         machine: text(u.machine()),
-        os_release: os_release.and_then(pretty_name),
+        os_release: os_release.and_then(release::pretty_name),
         byte_order: Endianness::NATIVE.name().into(),
         data_model: DataModel::NATIVE.name().into(),
         page_size: Some(rustix::param::page_size() as u64),
         clk_tck: Some(rustix::param::clock_ticks_per_second()),
         boot_time: proc_stat
-            .and_then(btime)
+            .and_then(|s| kernel_stat(s).btime)
             .map(|secs| Timestamp { secs, nanos: 0 }),
         boot_id: boot_id
             .and_then(|b| std::str::from_utf8(b).ok())
@@ -51,47 +53,5 @@ pub fn boottime_secs() -> Option<f64> {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
         None
-    }
-}
-
-/// `btime <seconds since the epoch>` line of /proc/stat (proc(5): "boot time").
-pub fn btime(stat: &[u8]) -> Option<i64> {
-    stat.split(|&b| b == b'\n').find_map(|line| {
-        let rest = line.strip_prefix(b"btime ")?;
-        std::str::from_utf8(rest).ok()?.trim().parse().ok()
-    })
-}
-
-/// os-release(5) `PRETTY_NAME`, with one level of double or single quotes removed.
-pub fn pretty_name(os_release: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(os_release);
-    let value = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("PRETTY_NAME="))?
-        .trim();
-    let unquoted = ['"', '\'']
-        .iter()
-        .find_map(|q| value.strip_prefix(*q)?.strip_suffix(*q))
-        .unwrap_or(value);
-    Some(unquoted.to_owned()).filter(|s| !s.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_btime_and_pretty_name() {
-        assert_eq!(
-            btime(b"cpu  1 2 3\nintr 5\nbtime 1700000000\nprocesses 9\n"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(btime(b"cpu 1\n"), None);
-        assert_eq!(
-            pretty_name(b"NAME=\"Debian\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"),
-            Some("Debian GNU/Linux 12 (bookworm)".into())
-        );
-        assert_eq!(pretty_name(b"PRETTY_NAME=Plain\n"), Some("Plain".into()));
-        assert_eq!(pretty_name(b"NAME=x\n"), None);
     }
 }

@@ -37,6 +37,7 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use super::engine::{Abandoned, Event, Plan, Resume, SKIPPED, Worker};
 use super::{host, sys};
+use crate::formats::release;
 use crate::snapshot::manifest::{ManifestHost, MemberKind};
 
 /// Files read relative to the /etc root, stored as `etc/<name>`; a failure is recorded.
@@ -230,19 +231,13 @@ pub fn host_facts(kept: &HashMap<String, Vec<u8>>) -> ManifestHost {
     let mut h = host::facts(None, None, None);
     h.os_release = kept
         .get("etc/os-release")
-        .and_then(|b| host::pretty_name(b))
-        .or_else(|| kept.get("etc/release").and_then(|b| release_line(b)));
+        .and_then(|b| release::pretty_name(b))
+        .or_else(|| {
+            kept.get("etc/release")
+                .and_then(|b| release::release_line(b))
+        });
     h.zonename = zonename();
     h
-}
-
-/// The first non-blank line of Solaris `/etc/release`, trimmed.
-pub fn release_line(release: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(release)
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(str::to_owned)
 }
 
 /// The zone the capture runs in, as zonename(1) prints it; `None` elsewhere or when it fails. There is
@@ -284,15 +279,6 @@ fn sorted_ids(names: &[String]) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn release_first_line() {
-        assert_eq!(
-            release_line(b"\n             Oracle Solaris 11.4 X86\n  Copyright (c) 1983, 2018\n"),
-            Some("Oracle Solaris 11.4 X86".into())
-        );
-        assert_eq!(release_line(b"  \n\n"), None);
-    }
 
     #[test]
     fn ids_sorted_digits_only() {

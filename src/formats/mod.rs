@@ -3,8 +3,11 @@
 //! Each submodule mirrors one OS's record formats. Nothing outside `formats` sees their raw (zerocopy)
 //! types: the [`crate::analyze`] layer converts decoded values into the [`crate::model`].
 
+pub mod cstr;
 pub mod elfcore;
 pub mod linux;
 pub mod netbsd;
+pub mod release;
 pub mod signals;
+pub mod sockaddr;
 pub mod solaris;

@@ -27,6 +27,11 @@ pub struct CoreInfo {
     pub auxv: Vec<AuxEntry>,
     /// Every note, in file order.
     pub notes: Vec<NoteSummary>,
+    /// Present when the core may leave mappings out of its list, saying why (gdb's `gcore` writes no
+    /// segment for what it does not dump; FreeBSD without `NT_PROCSTAT_VMMAP` lists only what it dumped):
+    /// an address in no listed mapping is then "not in the core's mappings", not "not mapped".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mappings_omitted: Option<String>,
     /// Where the values of the process came from, for values with more than one possible source
     /// (`argv`, `pid`, `environment`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

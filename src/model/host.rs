@@ -88,6 +88,50 @@ pub struct Host {
     pub ncpu: Option<u32>,
 }
 
+/// Clock ticks per second a real host may have: Linux USER_HZ is 100 (1024 on alpha), Solaris 100 or 1000
+/// (`hires_tick`); more than this is no clock.
+pub const MAX_CLK_TCK: u64 = 1_000_000;
+/// Page sizes a real host may have (a power of two in this range: 4 KiB to 64 KiB in practice).
+pub const PAGE_SIZES: std::ops::RangeInclusive<u64> = 256..=(1 << 30);
+/// Boot times a real host may have: from the epoch to the last second of year 9999.
+pub const BOOT_SECS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799;
+
+impl Host {
+    /// Removes the host facts no real host has (zero or huge clock ticks, a page size that is no power of
+    /// two or out of [`PAGE_SIZES`], a boot time outside [`BOOT_SECS`], a negative or non-finite uptime),
+    /// so that no computation is made with them: each becomes unknown, with a warning naming `member`
+    /// (the manifest, or the file the fact was read from).
+    pub fn drop_impossible(&mut self, member: &str) -> Vec<super::Warning> {
+        let mut out = Vec::new();
+        let mut warn = |what: &str, value: String| {
+            out.push(super::Warning::member(
+                member,
+                format!("{what} {value} is impossible; treated as unknown"),
+            ));
+        };
+        if let Some(t) = self.clk_tck.filter(|t| !(1..=MAX_CLK_TCK).contains(t)) {
+            warn("clock ticks per second", t.to_string());
+            self.clk_tck = None;
+        }
+        if let Some(p) = self
+            .page_size
+            .filter(|p| !p.is_power_of_two() || !PAGE_SIZES.contains(p))
+        {
+            warn("page size", p.to_string());
+            self.page_size = None;
+        }
+        if let Some(t) = self.boot_time.filter(|t| !BOOT_SECS.contains(&t.secs)) {
+            warn("boot time", format!("{} s since the epoch", t.secs));
+            self.boot_time = None;
+        }
+        if let Some(u) = self.uptime_secs.filter(|u| !(u.is_finite() && *u >= 0.0)) {
+            warn("uptime", u.to_string());
+            self.uptime_secs = None;
+        }
+        out
+    }
+}
+
 /// The capture run that produced a snapshot archive (from its manifest).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CaptureInfo {

@@ -9,7 +9,12 @@ use crate::time::Timestamp;
 /// One process. Identity across snapshots is `(pid, start_time)`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Process {
-    /// Process id (Linux stat field 1 `pid`; Solaris `pr_pid`).
+    /// Process id (Linux stat field 1 `pid`; Solaris `pr_pid`). [`Process::PID_UNKNOWN`] when the source
+    /// records none (a core whose notes hold no process id): then absent from JSON and `-` in tables.
+    #[serde(
+        default = "Process::unknown_pid",
+        skip_serializing_if = "Process::pid_is_unknown"
+    )]
     pub pid: i32,
     /// Parent process id (stat field 4 `ppid`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,7 +157,27 @@ pub struct Process {
     /// Named process flags (Solaris `pstatus.pr_flags`, as `pflags` prints them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag_names: Option<Vec<String>>,
-    /// Signal dispositions (Solaris `sigact`, as `psig` prints them).
+    /// Signals pending to the process as a whole, a hex mask (bit n-1 = signal n; 16 digits, 32 where a
+    /// 128-bit set has higher bits): Linux status `ShdPnd`, FreeBSD core `ki_siglist`, NetBSD core
+    /// `cpi_sigpend`, illumos `pr_sigpend`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_pending: Option<String>,
+    /// Signals blocked, where the source records one mask for the process (NetBSD core `cpi_sigmask`);
+    /// per-thread masks are in [`Thread::sig_blocked`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_blocked: Option<String>,
+    /// Signals ignored (Linux status `SigIgn`, FreeBSD core `ki_sigignore`, NetBSD core `cpi_sigignore`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_ignored: Option<String>,
+    /// Signals caught by a handler (Linux status `SigCgt`, FreeBSD core `ki_sigcatch`, NetBSD core
+    /// `cpi_sigcatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_caught: Option<String>,
+    /// File mode creation mask (Linux status `Umask`, FreeBSD core `NT_PROCSTAT_UMASK`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub umask: Option<u32>,
+    /// Signal dispositions (Solaris `sigact`, as `psig` prints them; an illumos core records only the
+    /// action of the signal being delivered, `lwpstatus.pr_action`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal_actions: Option<Vec<SignalAction>>,
     /// Resource usage and microstate accounting (Solaris `usage`, `prusage_t`).
@@ -165,6 +190,31 @@ pub struct Process {
 }
 
 impl Process {
+    /// The `pid` of a process whose id the source does not record. No real pid is negative.
+    pub const PID_UNKNOWN: i32 = i32::MIN;
+
+    fn unknown_pid() -> i32 {
+        Self::PID_UNKNOWN
+    }
+
+    fn pid_is_unknown(pid: &i32) -> bool {
+        *pid == Self::PID_UNKNOWN
+    }
+
+    /// The pid, unless unknown.
+    pub fn known_pid(&self) -> Option<i32> {
+        (self.pid != Self::PID_UNKNOWN).then_some(self.pid)
+    }
+
+    /// The pid as tables show it: `-` when unknown.
+    pub fn pid_text(&self) -> String {
+        if self.pid == Self::PID_UNKNOWN {
+            "-".into()
+        } else {
+            self.pid.to_string()
+        }
+    }
+
     /// The command line joined with spaces, or `[comm]` when there is no argv (kernel threads, zombies).
     pub fn command_line(&self) -> String {
         match &self.argv {
@@ -288,12 +338,19 @@ pub struct Thread {
     /// Wait channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wchan: Option<String>,
-    /// Pending signal mask (status `SigPnd`), hex as the kernel prints it.
+    /// Pending signal mask, hex digits with bit n-1 set for signal n: Linux status `SigPnd` as the
+    /// kernel prints it (16 digits); Solaris `lwpstatus.pr_lwppend` (`sigset_t`, 32 digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sig_pending: Option<String>,
-    /// Blocked signal mask (status `SigBlk`).
+    /// Blocked signal mask, in the same form (Linux status `SigBlk`; Solaris `pr_lwphold`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sig_blocked: Option<String>,
+    /// The signals of `sig_pending` by name, where the source is a binary set (Solaris).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_pending_names: Option<Vec<String>>,
+    /// The signals of `sig_blocked` by name, where the source is a binary set (Solaris).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig_blocked_names: Option<Vec<String>>,
     /// Voluntary context switches (status `voluntary_ctxt_switches`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voluntary_ctxt_switches: Option<u64>,
@@ -345,15 +402,18 @@ pub struct Syscall {
     pub args: Vec<u64>,
 }
 
-/// What a process does with one signal (Solaris `struct sigaction` in `sigact`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a process does with one signal (Solaris `struct sigaction` in `sigact`; Linux status `SigCgt`
+/// and `SigIgn` with `SigBlk`, `SigPnd` and `ShdPnd`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalAction {
     /// Signal number.
     pub signal: i32,
     /// Signal name (`SIGHUP`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `default`, `ignored`, or `caught` (with `handler`).
+    /// `default`, `ignored`, or `caught` (with `handler`); empty (absent from JSON) when the source does
+    /// not say (a Linux core records no dispositions, an illumos core only that of the current signal).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub action: String,
     /// The handler's address, when caught.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -364,6 +424,14 @@ pub struct SignalAction {
     /// `sa_flags` by name (`SA_RESTART`, `SA_SIGINFO`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// Whether the signal is blocked (Linux: in the main thread's `SigBlk`; each thread's own mask is
+    /// its `sig_blocked`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<bool>,
+    /// Whether the signal is pending (Linux: in the process's `ShdPnd` or the main thread's `SigPnd`),
+    /// when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<bool>,
 }
 
 /// Resource usage with microstate accounting (Solaris `prusage_t`); times in seconds.
@@ -520,7 +588,9 @@ pub struct Mapping {
     pub start: u64,
     /// End address (exclusive).
     pub end: u64,
-    /// Permissions as four letters (`r-xp`).
+    /// Permissions as four letters (`r-xp`; cores: three, from `p_flags`); empty (absent from JSON) when
+    /// the source does not say (a core's `NT_FILE` range that has no segment).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub perms: String,
     /// Offset into the mapped object.
     pub offset: u64,

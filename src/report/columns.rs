@@ -270,7 +270,7 @@ impl Column {
         use Column::*;
         let mem = p.memory.as_ref();
         match self {
-            Pid => json!(p.pid),
+            Pid => json!(p.known_pid()),
             Ppid => json!(p.ppid),
             Pgid => json!(p.pgid),
             Sid => json!(p.sid),

@@ -2,7 +2,7 @@
 //! and where its pc points, every thread, where each value came from, the auxv and the notes.
 
 use super::{Report, sectioned};
-use crate::model::{Mapping, Process, Snapshot};
+use crate::model::{CoreInfo, Mapping, Process, Snapshot};
 
 /// The `core` report. JSON: `core` (the core's facts) and `process` (the model of the dumped process).
 pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
@@ -32,7 +32,7 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
     sections.push(("core", file));
 
     if let Some(p) = p {
-        let mut id = vec![("pid".to_string(), p.pid.to_string())];
+        let mut id = vec![("pid".to_string(), p.pid_text())];
         let mut push = |k: &str, v: Option<String>| {
             if let Some(v) = v {
                 id.push((k.into(), v));
@@ -62,6 +62,7 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             }),
         );
         push("state", p.state.clone());
+        push("umask", p.umask.map(|u| format!("{u:04o}")));
         push("threads", p.threads.as_ref().map(|t| t.len().to_string()));
         push("started", p.start_time.map(|t| t.rfc3339()));
         sections.push(("process", id));
@@ -85,7 +86,7 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             }
             if let Some(a) = s.fault_address {
                 let place = p
-                    .and_then(|p| locate(p, a))
+                    .and_then(|p| locate(p, info, a))
                     .map(|w| format!(" ({w})"))
                     .unwrap_or_default();
                 sig.push(("fault address".into(), format!("{a:#x}{place}")));
@@ -120,11 +121,15 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
         if let Some(t) = faulting {
             let mut regs = Vec::new();
             if let Some(pc) = t.pc {
-                let place = locate(p, pc).map(|w| format!(" ({w})")).unwrap_or_default();
+                let place = locate(p, info, pc)
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default();
                 regs.push(("pc".to_string(), format!("{pc:#x}{place}")));
             }
             if let Some(sp) = t.sp {
-                let place = locate(p, sp).map(|w| format!(" ({w})")).unwrap_or_default();
+                let place = locate(p, info, sp)
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default();
                 regs.push(("sp".into(), format!("{sp:#x}{place}")));
             }
             for r in t.registers.iter().flatten() {
@@ -169,11 +174,28 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
                         "not fully in the core".into(),
                         format!("{missing} (see `procsift maps`)"),
                     ),
-                ],
+                ]
+                .into_iter()
+                .chain(
+                    info.mappings_omitted
+                        .iter()
+                        .map(|w| ("list may be incomplete".to_string(), w.clone())),
+                )
+                .collect(),
             ));
         }
     }
 
+    if let Some(limits) = p.and_then(|p| p.limits.as_ref()).filter(|l| !l.is_empty()) {
+        let v = |x: Option<u64>| x.map_or("unlimited".to_string(), |x| x.to_string());
+        sections.push((
+            "limits (soft / hard)",
+            limits
+                .iter()
+                .map(|l| (l.name.clone(), format!("{} / {}", v(l.soft), v(l.hard))))
+                .collect(),
+        ));
+    }
     if !info.provenance.is_empty() {
         sections.push((
             "sources",
@@ -236,29 +258,38 @@ fn with_tid(mut regs: Vec<(String, String)>, tid: i32) -> Vec<(String, String)> 
     regs
 }
 
-/// `path+0xoffset` or `[anon rw-]` for the mapping that holds `addr`; `not mapped` when none does.
-fn locate(p: &Process, addr: u64) -> Option<String> {
+/// Where `addr` is: `path+0xoffset` or `anonymous rw- mapping ...` for the mapping that holds it, with
+/// `, not dumped` when the core does not hold that byte; `not mapped` when no mapping holds it and the core
+/// lists every mapping, else `in no mapping the core lists` with the reason the list may be incomplete.
+fn locate(p: &Process, info: &CoreInfo, addr: u64) -> Option<String> {
     let maps = p.maps.as_ref()?;
-    Some(
-        match maps.iter().find(|m| m.start <= addr && addr < m.end) {
-            Some(Mapping {
-                path: Some(path),
-                start,
-                offset,
-                ..
-            }) => {
-                // A hostile core may give a file offset near 2^64: say so rather than wrap.
-                match offset.checked_add(addr - start) {
-                    Some(at) => format!("{}+{at:#x}", path.escaped()),
-                    None => format!(
-                        "{} at {:#x} into the mapping (its file offset {offset:#x} overflows)",
-                        path.escaped(),
-                        addr - start
-                    ),
-                }
-            }
-            Some(m) => format!("anonymous {} mapping {:#x}-{:#x}", m.perms, m.start, m.end),
+    let Some(m) = maps.iter().find(|m| m.start <= addr && addr < m.end) else {
+        return Some(match &info.mappings_omitted {
+            Some(why) => format!("in no mapping the core lists; {why}"),
             None => "not mapped".into(),
-        },
-    )
+        });
+    };
+    let into = addr - m.start;
+    let mut place = match m {
+        Mapping {
+            path: Some(path),
+            offset,
+            ..
+        } => {
+            // A hostile core may give a file offset near 2^64: say so rather than wrap.
+            match offset.checked_add(into) {
+                Some(at) => format!("{}+{at:#x}", path.escaped()),
+                None => format!(
+                    "{} at {into:#x} into the mapping (its file offset {offset:#x} overflows)",
+                    path.escaped()
+                ),
+            }
+        }
+        m if m.perms.is_empty() => format!("anonymous mapping {:#x}-{:#x}", m.start, m.end),
+        m => format!("anonymous {} mapping {:#x}-{:#x}", m.perms, m.start, m.end),
+    };
+    if m.dumped_bytes.is_some_and(|d| into >= d) {
+        place.push_str(", not dumped");
+    }
+    Some(place)
 }

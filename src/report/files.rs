@@ -25,7 +25,7 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
         for fd in p.fds.iter().flatten() {
             let mut rec = serde_json::to_value(fd).unwrap_or_default();
             if let Some(o) = rec.as_object_mut() {
-                o.insert("pid".into(), json!(p.pid));
+                o.insert("pid".into(), json!(p.known_pid()));
                 o.insert("user".into(), json!(user));
                 o.insert("command".into(), json!(comm));
             }
@@ -34,7 +34,7 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
         }
     }
     let cols: Vec<Col<Row>> = vec![
-        Col::num("PID", |r: &Row| Cell::num(r.0.pid)),
+        Col::num("PID", |r: &Row| Cell::opt_num(r.0.known_pid())),
         Col::text("COMMAND", |r: &Row| {
             Cell::opt_text(r.0.comm.as_ref().map(|c| c.escaped()))
         }),

@@ -60,6 +60,7 @@ fn hostile() -> Snapshot {
             handler: None,
             mask: vec![evil("mask")],
             flags: vec![evil("flag")],
+            ..SignalAction::default()
         }]);
         for t in p.threads.iter_mut().flatten() {
             t.name = Some(ByteString::new(EVIL_BYTES));
@@ -131,6 +132,7 @@ fn hostile_core() -> Snapshot {
             field: evil("pid"),
             source: evil("note"),
         }],
+        mappings_omitted: Some(evil("omitted")),
     });
     s
 }

@@ -14,11 +14,12 @@ pub fn info(snapshot: &Snapshot) -> Report {
         .iter()
         .map(|p| p.threads.as_ref().map_or(0, Vec::len))
         .sum();
-    let fds: usize = snapshot
+    // Open fds are counted only over processes whose fds were recorded: none recorded is unknown, not 0.
+    let fds: Option<usize> = snapshot
         .processes
         .iter()
-        .map(|p| p.fds.as_ref().map_or(0, Vec::len))
-        .sum();
+        .filter_map(|p| p.fds.as_ref().map(Vec::len))
+        .reduce(|a, b| a + b);
     let mut rows: Vec<(&str, String)> = vec![
         (
             "input",
@@ -161,7 +162,10 @@ pub fn info(snapshot: &Snapshot) -> Report {
     }
     rows.push(("processes", snapshot.processes.len().to_string()));
     rows.push(("threads", threads.to_string()));
-    rows.push(("open fds", fds.to_string()));
+    rows.push((
+        "open fds",
+        fds.map_or_else(|| "- (not recorded)".to_string(), |n| n.to_string()),
+    ));
     rows.push(("warnings", snapshot.warnings.len().to_string()));
 
     let mut extra = serde_json::Map::new();
@@ -184,7 +188,13 @@ pub fn info(snapshot: &Snapshot) -> Report {
     }
     extra.insert(
         "counts".into(),
-        json!({"processes": snapshot.processes.len(), "threads": threads, "fds": fds, "warnings": snapshot.warnings.len()}),
+        {
+            let mut c = json!({"processes": snapshot.processes.len(), "threads": threads, "warnings": snapshot.warnings.len()});
+            if let (Some(o), Some(n)) = (c.as_object_mut(), fds) {
+                o.insert("fds".into(), json!(n));
+            }
+            c
+        },
     );
     let fields: Vec<(String, String)> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Report {

@@ -76,7 +76,10 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         ));
     }
     cols.extend([
-        Col::text("MODE", map_text(|m| Cell::text(m.perms.clone()))),
+        Col::text(
+            "MODE",
+            map_text(|m| Cell::opt_text((!m.perms.is_empty()).then(|| m.perms.clone()))),
+        ),
         Col::text(
             "OFFSET",
             map_text(|m| Cell::text(format!("{:x}", m.offset))),
@@ -111,7 +114,9 @@ pub fn maps(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         })
         .collect();
     let mut extra = serde_json::Map::new();
-    extra.insert("pid".into(), json!(pid));
+    if let Some(pid) = p.known_pid() {
+        extra.insert("pid".into(), json!(pid));
+    }
     extra.insert(
         "total".into(),
         json!({"size_kib": total_kib, "rss_kib": total_rss, "anon_kib": total_anon}),

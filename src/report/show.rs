@@ -22,7 +22,7 @@ type Fields = Vec<(String, String)>;
 
 fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
     let mut out = Vec::new();
-    let mut id: Fields = vec![("pid".into(), p.pid.to_string())];
+    let mut id: Fields = vec![("pid".into(), p.pid_text())];
     let push = |v: &mut Fields, k: &str, val: Option<String>| {
         if let Some(val) = val {
             v.push((k.to_string(), val));
@@ -250,18 +250,18 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
             parts.push(format!("cursig {sig}"));
         }
         if let Some(m) = t
-            .sig_pending
+            .sig_pending_names
             .as_ref()
             .filter(|m| !m.is_empty() && p.flag_names.is_some())
         {
-            parts.push(format!("pending {m}"));
+            parts.push(format!("pending {}", m.join(" ")));
         }
         if let Some(m) = t
-            .sig_blocked
+            .sig_blocked_names
             .as_ref()
             .filter(|m| !m.is_empty() && p.flag_names.is_some())
         {
-            parts.push(format!("held {m}"));
+            parts.push(format!("held {}", m.join(" ")));
         }
         if !parts.is_empty() && (t.flag_names.is_some() || t.syscall.is_some()) {
             lwps.push((format!("lwp {}", t.tid), parts.join("  ")));

@@ -13,7 +13,7 @@ pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         .ok_or_else(|| no_such_pid(snapshot, pid))?;
     let actions = p.signal_actions.as_ref().ok_or_else(|| {
         crate::Error::NotFound(format!(
-            "no signal actions for pid {pid} in {}: they are recorded for Solaris processes (sigact)",
+            "no signal actions for pid {pid} in {}: they are recorded for Solaris processes (sigact) and NetBSD dumps (kinfo_proc2)",
             snapshot.source.path
         ))
     })?;
@@ -31,7 +31,9 @@ pub fn signals(snapshot: &Snapshot, pid: i32) -> crate::Result<Report> {
         Col::text("MASK", |a: &&SignalAction| Cell::text(a.mask.join(","))),
     ];
     let mut extra = serde_json::Map::new();
-    extra.insert("pid".into(), json!(pid));
+    if let Some(pid) = p.known_pid() {
+        extra.insert("pid".into(), json!(pid));
+    }
     Ok(Report {
         name: "signals",
         record_key: "signals",

@@ -51,7 +51,7 @@ type Row<'a> = (&'a Process, &'a Thread);
 fn record(p: &Process, t: &Thread) -> serde_json::Value {
     let mut rec = serde_json::to_value(t).unwrap_or_default();
     if let Some(obj) = rec.as_object_mut() {
-        obj.insert("pid".into(), json!(p.pid));
+        obj.insert("pid".into(), json!(p.known_pid()));
     }
     rec
 }
@@ -71,7 +71,7 @@ fn cpu(v: Option<f64>) -> Cell {
 /// Threads of a core: registers and a signal instead of scheduler state.
 fn dumped_columns<'a>() -> Vec<Col<'a, Row<'a>>> {
     vec![
-        Col::num("PID", |r: &Row| Cell::num(r.0.pid)),
+        Col::num("PID", |r: &Row| Cell::opt_num(r.0.known_pid())),
         Col::num("TID", |r: &Row| Cell::num(r.1.tid)),
         Col::text("NAME", |r: &Row| name(r.1)),
         Col::num("SIG", |r: &Row| Cell::opt_num(r.1.signal)),
@@ -84,7 +84,7 @@ fn dumped_columns<'a>() -> Vec<Col<'a, Row<'a>>> {
 
 fn live_columns<'a>() -> Vec<Col<'a, Row<'a>>> {
     vec![
-        Col::num("PID", |r: &Row| Cell::num(r.0.pid)),
+        Col::num("PID", |r: &Row| Cell::opt_num(r.0.known_pid())),
         Col::num("TID", |r: &Row| Cell::num(r.1.tid)),
         Col::text("NAME", |r: &Row| name(r.1)),
         Col::text("STAT", |r: &Row| Cell::opt_text(r.1.state.clone())),
@@ -121,7 +121,7 @@ fn prstat_ml(snapshot: &Snapshot, procs: &[&Process]) -> Report {
         }
     };
     let cols: Vec<Col<Lwp>> = vec![
-        Col::num("PID", |r: &Lwp| Cell::num(r.0.pid)),
+        Col::num("PID", |r: &Lwp| Cell::opt_num(r.0.known_pid())),
         Col::num("LWP", |r: &Lwp| Cell::num(r.1.tid)),
         Col::text("NAME", |r: &Lwp| name(r.1)),
         Col::text("CLS", |r: &Lwp| Cell::opt_text(r.1.class.clone())),

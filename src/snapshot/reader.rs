@@ -91,20 +91,17 @@ fn sniff_bytes(head: &[u8]) -> std::result::Result<InputFormat, String> {
     if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         return Ok(InputFormat::TarZst);
     }
-    if head.starts_with(b"\x7fELF") {
-        // e_type sits at offset 16, in the byte order given at offset 5 (1 little, 2 big).
-        let e_type = match (head.get(5), head.get(16..18)) {
-            (Some(1), Some(t)) => u16::from_le_bytes([t[0], t[1]]),
-            (Some(2), Some(t)) => u16::from_be_bytes([t[0], t[1]]),
-            _ => return Err("a truncated ELF file".into()),
-        };
-        return match e_type {
-            4 => Ok(InputFormat::ElfCore),
-            1 => Err("an ELF relocatable object, not a core".into()),
-            2 => Err("an ELF executable, not a core".into()),
-            3 => Err("an ELF shared object or PIE executable, not a core".into()),
-            t => Err(format!("an ELF file of type {t}, not a core")),
-        };
+    use crate::formats::elfcore::ElfType;
+    match crate::formats::elfcore::elf_type(head) {
+        ElfType::NotElf => {}
+        ElfType::Type(4) => return Ok(InputFormat::ElfCore),
+        ElfType::Type(t) => {
+            return Err(format!(
+                "{}, not a core",
+                crate::formats::elfcore::elf_type_name(t)
+            ));
+        }
+        ElfType::Truncated => return Err("a truncated ELF file".into()),
     }
     if head.get(257..262) == Some(b"ustar") {
         return Ok(InputFormat::Tar);

@@ -4,6 +4,8 @@
 //! records (what procsift writes) and PAX `x` records (`path`, `linkpath`, `size`). Every size and offset is
 //! checked against the bytes present; the walk stops at the first damaged header and reports where.
 
+use crate::formats::cstr::c_string as cstr;
+
 /// What a member is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
@@ -160,11 +162,6 @@ fn header_name(h: &[u8]) -> Vec<u8> {
     } else {
         name.to_vec()
     }
-}
-
-/// Bytes up to the first NUL.
-fn cstr(b: &[u8]) -> &[u8] {
-    b.iter().position(|c| *c == 0).map_or(b, |n| &b[..n])
 }
 
 /// A numeric header field: octal ASCII (spaces and NULs around it), or GNU base-256 when the top bit of the

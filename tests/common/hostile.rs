@@ -2,15 +2,11 @@
 //! checking that the warnings damage causes name the damaged member.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use procsift::analyze::{self, Detail};
 use procsift::model::{Snapshot, Source};
 use procsift::report::{self, Format, PsOptions};
 use procsift::snapshot::{Member, MemoryBuilder, RawSnapshot};
-
-/// The longest one analysis of one damaged fixture tree may take (a debug build on a loaded machine).
-pub const TIME_BOUND: Duration = Duration::from_secs(5);
 
 /// A copy of `raw` with the member `path` replaced by `bytes`.
 pub fn with_member(raw: &RawSnapshot, path: &str, bytes: &[u8]) -> RawSnapshot {
@@ -26,9 +22,9 @@ pub fn with_member(raw: &RawSnapshot, path: &str, bytes: &[u8]) -> RawSnapshot {
     b.build(None, Vec::new(), Source::default())
 }
 
-/// Analyzes and reports over `raw`, within the time bound; returns the model.
-pub fn analyze_bounded(raw: &RawSnapshot, what: &str) -> Snapshot {
-    let t = Instant::now();
+/// Analyzes and reports over `raw` (every report must finish; how fast is the benchmark's business, not
+/// a test's); returns the model.
+pub fn analyze_bounded(raw: &RawSnapshot, _what: &str) -> Snapshot {
     let s = analyze::analyze_with(raw, Detail::FULL);
     let _ = report::ps(&s, &PsOptions::default());
     let _ = report::tree(&s, &Default::default());
@@ -47,7 +43,6 @@ pub fn analyze_bounded(raw: &RawSnapshot, what: &str) -> Snapshot {
             let _ = report::render::render(&r, Format::Json, None, &mut out);
         }
     }
-    assert!(t.elapsed() < TIME_BOUND, "{what}: took {:?}", t.elapsed());
     s
 }
 

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+pub mod core_writer;
 pub mod hostile;
 
 /// The procsift binary under test.

@@ -89,6 +89,12 @@ pub struct Proc {
     pub utime: (u32, u32),
     pub stime: (u32, u32),
     pub maxrss: u64,
+    /// `p_siglist`, `p_sigmask`, `p_sigignore`, `p_sigcatch`: bit n-1 for signal n (`ki_sigset_t`,
+    /// four 32-bit words, word i holding signals 32 i + 1 ..= 32 i + 32).
+    pub siglist: u128,
+    pub sigmask: u128,
+    pub sigignore: u128,
+    pub sigcatch: u128,
     pub lwps: Vec<Lwp>,
     pub argv: Option<Vec<&'static str>>,
     pub env: Option<Vec<&'static str>>,
@@ -219,6 +225,16 @@ impl Enc {
         self.put(&mut b, S, "p_ngroups", p.groups.len() as u64);
         self.put(&mut b, S, "p_tdev", u64::from(p.tdev));
         self.put(&mut b, S, "p_pctcpu", u64::from(p.pctcpu));
+        for (f, set) in [
+            ("p_siglist", p.siglist),
+            ("p_sigmask", p.sigmask),
+            ("p_sigignore", p.sigignore),
+            ("p_sigcatch", p.sigcatch),
+        ] {
+            for i in 0..4 {
+                self.put_elem(&mut b, S, f, 4, i, ((set >> (32 * i)) & 0xffff_ffff) as u64);
+            }
+        }
         self.put(&mut b, S, "p_stat", p.stat as u8 as u64);
         self.put(&mut b, S, "p_priority", u64::from(p.priority));
         self.put(&mut b, S, "p_nice", u64::from(p.nice));

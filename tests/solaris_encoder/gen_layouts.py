@@ -20,7 +20,7 @@ STRUCTS = [
     "timestruc_t", "siginfo_t", "si_proc_t", "si_kill_t", "si_fault_t", "sigaction_t", "stack_t",
     "auxv_t", "lwpstatus_t", "pstatus_t", "lwpsinfo_t", "psinfo_t", "prusage_t", "prheader_t",
     "prmap_t", "prxmap_t", "prcred_t", "prpriv_t", "prsecflags_t", "prfdinfo_core_t",
-    "prlwpname_t", "utsname_t",
+    "prlwpname_t", "utsname_t", "prfdinfo_t", "pr_misc_header_t",
 ]
 
 out = sys.stdout

@@ -16,6 +16,42 @@ use procsift::formats::solaris::{
     Timestruc, Utsname, WordSet,
 };
 
+/// What `/proc/<pid>/fdinfo/<fd>` says of one descriptor: the fixed `prfdinfo_t` fields and the
+/// `pr_misc` items as (type, data) in the encoder's own terms.
+#[derive(Clone, Debug, Default)]
+pub struct FdinfoSpec {
+    pub fd: i32,
+    pub mode: u32,
+    pub ino: u64,
+    pub size: i64,
+    pub offset: i64,
+    pub uid: u32,
+    pub gid: u32,
+    pub major: u32,
+    pub minor: u32,
+    pub rmajor: u32,
+    pub rminor: u32,
+    pub fileflags: i32,
+    pub fdflags: i32,
+    pub locktype: i16,
+    pub lockpid: i32,
+    pub locksysid: i32,
+    pub peerpid: i32,
+    pub peername: Vec<u8>,
+    pub misc: Vec<(u32, Vec<u8>)>,
+}
+
+/// `enum PR_MISC_TYPES` of `sys/procfs.h`.
+pub const PR_PATHNAME: u32 = 0;
+pub const PR_SOCKETNAME: u32 = 1;
+pub const PR_PEERSOCKNAME: u32 = 2;
+pub const PR_SOCKOPTS_BOOL_OPTS: u32 = 3;
+pub const PR_SOCKOPT_SNDBUF: u32 = 5;
+pub const PR_SOCKOPT_RCVBUF: u32 = 6;
+pub const PR_SOCKOPT_TYPE: u32 = 9;
+pub const PR_SOCKOPT_TCP_CONGESTION: u32 = 11;
+pub const PR_SOCKFILTERS_PRIV: u32 = 14;
+
 /// One of the four illumos targets, in one byte order.
 #[derive(Clone, Copy, Debug)]
 pub struct Enc {
@@ -537,6 +573,88 @@ impl Enc {
             self.put(&mut b, 0, s, n, v);
         }
         self.put_str(&mut b, 0, s, "pr_path", &f.path);
+        b
+    }
+
+    /// `/proc/<pid>/fdinfo/<fd>`: the fixed `prfdinfo_t` fields at the table's offsets, then from the
+    /// table's `pr_misc` offset each item as a `pr_misc_header_t` (size = header + data rounded up to 4,
+    /// type) and its data, then a zero-size terminator, as the kernel's `prgetfdinfo()` writes them.
+    pub fn prfdinfo(&self, f: &FdinfoSpec) -> Vec<u8> {
+        let s = "prfdinfo_t";
+        let misc_at = self.off(s, "pr_misc");
+        let mut b = self.zeroed(s);
+        b.truncate(misc_at); // sizeof has tail padding on all but i386; the items start at pr_misc.
+        for (n, v) in [
+            ("pr_fd", f.fd as u32 as u64),
+            ("pr_mode", f.mode.into()),
+            ("pr_ino", f.ino),
+            ("pr_size", f.size as u64),
+            ("pr_offset", f.offset as u64),
+            ("pr_uid", f.uid.into()),
+            ("pr_gid", f.gid.into()),
+            ("pr_major", f.major.into()),
+            ("pr_minor", f.minor.into()),
+            ("pr_rmajor", f.rmajor.into()),
+            ("pr_rminor", f.rminor.into()),
+            ("pr_fileflags", f.fileflags as u32 as u64),
+            ("pr_fdflags", f.fdflags as u32 as u64),
+            ("pr_locktype", f.locktype as u16 as u64),
+            ("pr_lockpid", f.lockpid as u32 as u64),
+            ("pr_locksysid", f.locksysid as u32 as u64),
+            ("pr_peerpid", f.peerpid as u32 as u64),
+        ] {
+            self.put(&mut b, 0, s, n, v);
+        }
+        self.put_str(&mut b, 0, s, "pr_peername", &f.peername);
+        let h = "pr_misc_header_t";
+        for (kind, data) in &f.misc {
+            let at = b.len();
+            let rounded = data.len().div_ceil(4) * 4;
+            b.resize(at + self.size(h) + rounded, 0);
+            self.put(
+                &mut b,
+                at,
+                h,
+                "pr_misc_size",
+                (self.size(h) + rounded) as u64,
+            );
+            self.put(&mut b, at, h, "pr_misc_type", u64::from(*kind));
+            let d = at + self.size(h);
+            b[d..d + data.len()].copy_from_slice(data);
+        }
+        b.resize(b.len() + self.size(h), 0);
+        b
+    }
+
+    /// A Solaris `struct sockaddr_in` (`sin_family` in this target's order, port and address in network
+    /// order, 8 bytes of `sin_zero`): 16 bytes.
+    pub fn sockaddr_in(&self, addr: [u8; 4], port: u16) -> Vec<u8> {
+        let mut b = vec![0u8; 16];
+        self.put_n(&mut b, 0, 2, 2); // AF_INET
+        b[2..4].copy_from_slice(&port.to_be_bytes());
+        b[4..8].copy_from_slice(&addr);
+        b
+    }
+
+    /// A Solaris `struct sockaddr_in6` (family 26, port, flowinfo, address, scope id, source id): 32 bytes.
+    pub fn sockaddr_in6(&self, addr: [u8; 16], port: u16, scope_id: u32) -> Vec<u8> {
+        let mut b = vec![0u8; 32];
+        self.put_n(&mut b, 0, 2, 26); // AF_INET6
+        b[2..4].copy_from_slice(&port.to_be_bytes());
+        b[8..24].copy_from_slice(&addr);
+        self.put_n(&mut b, 24, 4, u64::from(scope_id));
+        b
+    }
+
+    /// A Solaris `struct sockaddr_un` as getsockname returns it: family 1 and the path, NUL-terminated
+    /// (just the family for an unnamed socket).
+    pub fn sockaddr_un(&self, path: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; 2];
+        self.put_n(&mut b, 0, 2, 1); // AF_UNIX
+        if !path.is_empty() {
+            b.extend_from_slice(path);
+            b.push(0);
+        }
         b
     }
 

@@ -16,6 +16,10 @@ pub const AT_NULL: u64 = 0;
 /// garbage and is ignored).
 pub fn pairs(bytes: &[u8], word: usize, type_is_u32: bool, endian: Endianness) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
+    // Only 4- and 8-byte words exist; anything else (a hostile structsize) decodes nothing.
+    if word != 4 && word != 8 {
+        return out;
+    }
     for entry in bytes.chunks_exact(2 * word) {
         let a_type = if type_is_u32 {
             // The 32-bit a_type comes first in memory in both byte orders.
@@ -121,14 +125,27 @@ pub fn name(flavor: Flavor, a_type: u64) -> Option<&'static str> {
             36 => "AT_USRSTACKLIM",
             _ => return None,
         }),
+        // NetBSD `sys/sys/exec_elf.h`: 10-13 are its own; 2000-2014 the Solaris-compatible vendor types.
         Flavor::NetBsd => Some(match a_type {
-            13 => "AT_EUID",
-            2000 => "AT_SUN_UID",
-            2001 => "AT_SUN_RUID",
-            2002 => "AT_SUN_GID",
-            2003 => "AT_SUN_RGID",
+            10 => "AT_DCACHEBSIZE",
+            11 => "AT_ICACHEBSIZE",
+            12 => "AT_UCACHEBSIZE",
+            13 => "AT_STACKBASE",
+            2000 => "AT_EUID",
+            2001 => "AT_RUID",
+            2002 => "AT_EGID",
+            2003 => "AT_RGID",
+            2004 => "AT_SUN_LDELF",
+            2005 => "AT_SUN_LDSHDR",
+            2006 => "AT_SUN_LDNAME",
+            2007 => "AT_SUN_LPGSIZE",
+            2008 => "AT_SUN_PLATFORM",
+            2009 => "AT_SUN_HWCAP",
+            2010 => "AT_SUN_IFLUSH",
+            2011 => "AT_SUN_CPU",
+            2012 => "AT_SUN_EMUL_ENTRY",
+            2013 => "AT_SUN_EMUL_EXECFD",
             2014 => "AT_SUN_EXECNAME",
-            2016 => "AT_STACKBASE",
             _ => return None,
         }),
         Flavor::Illumos => Some(match a_type {
@@ -186,5 +203,20 @@ mod tests {
         );
         assert_eq!(name(Flavor::Linux, 33), Some("AT_SYSINFO_EHDR"));
         assert_eq!(name(Flavor::FreeBsd, 18), Some("AT_OSRELDATE"));
+        assert_eq!(name(Flavor::NetBsd, 13), Some("AT_STACKBASE"));
+        assert_eq!(name(Flavor::NetBsd, 2014), Some("AT_SUN_EXECNAME"));
+    }
+
+    #[test]
+    fn word_sizes_that_do_not_exist_decode_nothing() {
+        let b = [1u8; 64];
+        for word in [0, 1, 2, 3, 5, 16, usize::MAX] {
+            for u32_type in [false, true] {
+                assert!(
+                    pairs(&b, word, u32_type, Endianness::Little).is_empty(),
+                    "{word}"
+                );
+            }
+        }
     }
 }

@@ -10,22 +10,10 @@ use crate::abi::{Endianness, with_byte_order};
 use zerocopy::byteorder::{ByteOrder, I16, I32, I64, LE, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
-use super::memory::read_word;
 use super::regs::{self, RegisterSet, Registers};
 use super::{Core, CoreWarning};
 
-/// `NT_PRSTATUS`.
-pub const NT_PRSTATUS: u32 = 1;
-/// `NT_PRFPREG`.
-pub const NT_PRFPREG: u32 = 2;
-/// `NT_PRPSINFO`.
-pub const NT_PRPSINFO: u32 = 3;
-/// `NT_AUXV`.
-pub const NT_AUXV: u32 = 6;
-/// `NT_SIGINFO` ("SIGI").
-pub const NT_SIGINFO: u32 = 0x5349_4749;
-/// `NT_FILE` ("FILE").
-pub const NT_FILE: u32 = 0x4649_4c45;
+pub use super::nt::{NT_AUXV, NT_FILE, NT_PRFPREG, NT_PRPSINFO, NT_PRSTATUS, NT_SIGINFO};
 
 /// The Linux process ABIs whose `elf_prstatus` layout is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +48,14 @@ pub enum Abi {
     MipsN64,
     /// sparc64.
     Sparc64,
+    /// alpha (LP64; `dump_elf_thread()` fills 33 registers).
+    Alpha,
+    /// hppa / parisc (32-bit userland, big-endian; `ELF_NGREG` 80).
+    Hppa,
+    /// loongarch64 (`ELF_NGREG` 45).
+    Loongarch64,
+    /// sh (SuperH, either byte order; `ELF_NGREG` 23, 16-bit uids).
+    Sh,
 }
 
 /// The part of `elf_prstatus` before `pr_reg` comes in three shapes.
@@ -75,9 +71,9 @@ enum Common {
 enum PsinfoLayout {
     /// 136 bytes: 8-byte `pr_flag`, 32-bit uid/gid.
     Lp64,
-    /// 124 bytes: 4-byte `pr_flag`, 16-bit uid/gid (i386, x32, arm, m68k, s390).
+    /// 124 bytes: 4-byte `pr_flag`, 16-bit uid/gid (i386, x32, arm, m68k, s390, sh).
     Uid16,
-    /// 128 bytes: 4-byte `pr_flag`, 32-bit uid/gid (ppc, mips o32/n32).
+    /// 128 bytes: 4-byte `pr_flag`, 32-bit uid/gid (ppc, mips o32/n32, hppa).
     Uid32,
 }
 
@@ -88,6 +84,8 @@ impl Abi {
     /// The ABI of a Linux core from `e_machine`, the ELF class and `e_flags`.
     pub fn detect(machine: u16, is_64: bool, flags: u32) -> Option<Abi> {
         use goblin::elf::header::*;
+        /// `EM_ALPHA` (`include/uapi/linux/elf-em.h`: the unofficial number every alpha Linux uses).
+        const EM_ALPHA: u16 = 0x9026;
         Some(match (machine, is_64) {
             (EM_386, false) => Abi::I386,
             (EM_X86_64, true) => Abi::X86_64,
@@ -104,6 +102,10 @@ impl Abi {
             (EM_MIPS, false) => Abi::MipsO32,
             (EM_MIPS, true) => Abi::MipsN64,
             (EM_SPARCV9, true) => Abi::Sparc64,
+            (EM_ALPHA, true) => Abi::Alpha,
+            (EM_PARISC, false) => Abi::Hppa,
+            (EM_LOONGARCH, true) => Abi::Loongarch64,
+            (EM_SH, false) => Abi::Sh,
             _ => return None,
         })
     }
@@ -156,6 +158,10 @@ impl Abi {
             Abi::MipsN32 => "mips-n32",
             Abi::MipsN64 => "mips-n64",
             Abi::Sparc64 => "sparc64",
+            Abi::Alpha => "alpha",
+            Abi::Hppa => "hppa",
+            Abi::Loongarch64 => "loongarch64",
+            Abi::Sh => "sh",
         }
     }
 
@@ -167,7 +173,9 @@ impl Abi {
             | Abi::Ppc64
             | Abi::Riscv64
             | Abi::MipsN64
-            | Abi::Sparc64 => Common::Lp64,
+            | Abi::Sparc64
+            | Abi::Alpha
+            | Abi::Loongarch64 => Common::Lp64,
             Abi::M68k => Common::M68k,
             _ => Common::Ilp32,
         }
@@ -189,6 +197,10 @@ impl Abi {
             Abi::MipsO32 => &regs::LINUX_MIPS_O32,
             Abi::MipsN32 | Abi::MipsN64 => &regs::LINUX_MIPS64,
             Abi::Sparc64 => &regs::LINUX_SPARC64,
+            Abi::Alpha => &regs::LINUX_ALPHA,
+            Abi::Hppa => &regs::LINUX_HPPA,
+            Abi::Loongarch64 => &regs::LINUX_LOONGARCH64,
+            Abi::Sh => &regs::LINUX_SH,
         }
     }
 
@@ -228,13 +240,19 @@ impl Abi {
             Abi::MipsN32 => 440,
             Abi::MipsN64 => 480,
             Abi::Sparc64 => 408,
+            Abi::Alpha => 384,
+            Abi::Hppa => 396,
+            Abi::Loongarch64 => 480,
+            Abi::Sh => 168,
         }
     }
 
     fn psinfo_layout(self) -> PsinfoLayout {
         match self {
-            Abi::I386 | Abi::X32 | Abi::Arm | Abi::M68k | Abi::S390 => PsinfoLayout::Uid16,
-            Abi::Ppc | Abi::MipsO32 | Abi::MipsN32 => PsinfoLayout::Uid32,
+            Abi::I386 | Abi::X32 | Abi::Arm | Abi::M68k | Abi::S390 | Abi::Sh => {
+                PsinfoLayout::Uid16
+            }
+            Abi::Ppc | Abi::MipsO32 | Abi::MipsN32 | Abi::Hppa => PsinfoLayout::Uid32,
             _ => PsinfoLayout::Lp64,
         }
     }
@@ -490,8 +508,7 @@ fn seconds(sec: i64, usec: i64) -> f64 {
 }
 
 fn cstr(bytes: &[u8]) -> Vec<u8> {
-    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    bytes[..end].to_vec()
+    crate::formats::cstr::c_string(bytes).to_vec()
 }
 
 fn truncated(what: &str, offset: u64, need: usize, have: usize) -> CoreWarning {
@@ -631,11 +648,66 @@ fn prpsinfo_as<O: ByteOrder>(layout: PsinfoLayout, desc: &[u8]) -> Option<PrPsIn
     })
 }
 
-/// Signals whose `siginfo` carries `si_addr` (`include/uapi/asm-generic/siginfo.h`).
-const FAULT_SIGNALS: [i32; 5] = [4, 5, 7, 8, 11];
+impl Abi {
+    /// The signals whose `siginfo` carries `si_addr`: SIGILL 4, SIGTRAP 5, SIGFPE 8, SIGSEGV 11 everywhere,
+    /// and SIGBUS, which is 7 in `asm-generic/signal.h` but 10 on mips, sparc, alpha and parisc.
+    fn fault_signals(self) -> [i32; 5] {
+        let sigbus = match self {
+            Abi::MipsO32 | Abi::MipsN32 | Abi::MipsN64 | Abi::Sparc64 | Abi::Alpha | Abi::Hppa => {
+                10
+            }
+            _ => 7,
+        };
+        [4, 5, sigbus, 8, 11]
+    }
+}
 
-/// Decodes `NT_SIGINFO` (`siginfo_t`: `si_signo`, `si_errno`, `si_code`, then the union at 12 on ILP32
-/// ABIs and 16 on LP64 ones). mips swaps `si_code` and `si_errno`.
+/// An unsigned C `long` of the dumping ABI in the file's byte order.
+trait Word: FromBytes + KnownLayout + Immutable + Unaligned {
+    fn value(&self) -> u64;
+}
+impl<O: ByteOrder> Word for U32<O> {
+    fn value(&self) -> u64 {
+        u64::from(self.get())
+    }
+}
+impl<O: ByteOrder> Word for U64<O> {
+    fn value(&self) -> u64 {
+        self.get()
+    }
+}
+
+/// The head of `siginfo_t` (`include/uapi/asm-generic/siginfo.h`: `si_signo`, `si_errno`, `si_code`;
+/// mips swaps the last two: `si_signo`, `si_code`, `si_errno`). The `_sifields` union follows at 12 on
+/// ILP32 ABIs and at 16 on LP64 ones (4 bytes of padding).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct SiginfoHead<O: ByteOrder> {
+    si_signo: I32<O>,
+    /// `si_errno` (`si_code` on mips).
+    si_word1: I32<O>,
+    /// `si_code` (`si_errno` on mips).
+    si_word2: I32<O>,
+}
+const _: () = assert!(size_of::<SiginfoHead<LE>>() == 12);
+
+/// `_sifields._kill` (and the head of `_rt`, `_sigchld`): who sent the signal.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct SigKill<O: ByteOrder> {
+    si_pid: I32<O>,
+    si_uid: U32<O>,
+}
+
+/// `_sifields._sigfault`: `void __user *_addr` first.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct SigFault<W: Word> {
+    si_addr: W,
+}
+
+/// Decodes `NT_SIGINFO`. A descriptor too short for the head is no signal at all (`None`, with a warning),
+/// never a made-up signal 0.
 pub fn siginfo(
     abi: Abi,
     endian: Endianness,
@@ -643,62 +715,98 @@ pub fn siginfo(
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
 ) -> Option<SigInfo> {
-    let long = abi.long_size();
-    let union_at = if long == 8 { 16 } else { 12 };
-    let int = |at: usize| {
-        desc.get(at..at + 4)
-            .map(|b| read_word(b, endian) as u32 as i32)
-    };
-    let Some(signo) = int(0) else {
-        warnings.push(truncated("NT_SIGINFO", offset, 12, desc.len()));
-        return None;
-    };
+    let union_at = if abi.long_size() == 8 { 16 } else { 12 };
     let mips = matches!(abi, Abi::MipsO32 | Abi::MipsN32 | Abi::MipsN64);
-    let (code, errno) = if mips {
-        (int(4)?, int(8)?)
-    } else {
-        (int(8)?, int(4)?)
-    };
-    let addr = if FAULT_SIGNALS.contains(&signo) && code > 0 {
-        desc.get(union_at..union_at + long)
-            .map(|b| read_word(b, endian))
-    } else {
-        None
-    };
-    let (sender_pid, sender_uid) = if code <= 0 {
-        (int(union_at), int(union_at + 4).map(|u| u as u32))
-    } else {
-        (None, None)
-    };
-    Some(SigInfo {
-        signo,
-        errno,
-        code,
-        addr,
-        sender_pid,
-        sender_uid,
-    })
+    let si = with_byte_order!(endian, O => {
+        let Ok((h, _)) = SiginfoHead::<O>::ref_from_prefix(desc) else {
+            warnings.push(CoreWarning::new(
+                "NT_SIGINFO",
+                offset,
+                format!("{} bytes, too few for si_signo, si_errno and si_code: no signal read", desc.len()),
+            ));
+            return None;
+        };
+        let (w1, w2) = (h.si_word1.get(), h.si_word2.get());
+        let (code, errno) = if mips { (w1, w2) } else { (w2, w1) };
+        let signo = h.si_signo.get();
+        let fields = desc.get(union_at..).unwrap_or(&[]);
+        let addr = if abi.fault_signals().contains(&signo) && code > 0 {
+            if abi.long_size() == 8 {
+                SigFault::<U64<O>>::ref_from_prefix(fields).ok().map(|(f, _)| f.si_addr.value())
+            } else {
+                SigFault::<U32<O>>::ref_from_prefix(fields).ok().map(|(f, _)| f.si_addr.value())
+            }
+        } else {
+            None
+        };
+        let sender = if code <= 0 {
+            SigKill::<O>::ref_from_prefix(fields).ok().map(|(k, _)| (k.si_pid.get(), k.si_uid.get()))
+        } else {
+            None
+        };
+        SigInfo {
+            signo,
+            errno,
+            code,
+            addr,
+            sender_pid: sender.map(|s| s.0),
+            sender_uid: sender.map(|s| s.1),
+        }
+    });
+    if desc.len() < union_at + abi.long_size() {
+        warnings.push(truncated("NT_SIGINFO", offset, 128, desc.len()));
+    }
+    Some(si)
 }
 
-/// Decodes `NT_FILE`: `long count; long page_size; {long start, end, file_ofs}[count]; char names[]`.
+/// `NT_FILE` header (`fill_files_note()` in `fs/binfmt_elf.c`): `long count; long page_size;`.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct NtFileHead<W: Word> {
+    count: W,
+    page_size: W,
+}
+
+/// One `NT_FILE` entry: `long start, end, file_ofs` (`file_ofs` in pages: `vm_pgoff`).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct NtFileEntry<W: Word> {
+    start: W,
+    end: W,
+    file_ofs: W,
+}
+const _: () = assert!(size_of::<NtFileEntry<U64<LE>>>() == 24);
+const _: () = assert!(size_of::<NtFileEntry<U32<LE>>>() == 12);
+
+/// Decodes `NT_FILE` (`long` of `long_size` bytes): the header, `count` entries, then `count`
+/// NUL-terminated names in the same order.
 pub fn file_note(
-    abi: Abi,
+    long_size: usize,
     endian: Endianness,
     desc: &[u8],
     offset: u64,
     warnings: &mut Vec<CoreWarning>,
 ) -> FileNote {
-    let long = abi.long_size();
-    let word = |i: usize| {
-        desc.get(i * long..(i + 1) * long)
-            .map(|b| read_word(b, endian))
-    };
-    let (Some(count), Some(page_size)) = (word(0), word(1)) else {
-        warnings.push(truncated("NT_FILE", offset, 2 * long, desc.len()));
+    with_byte_order!(endian, O => if long_size == 8 {
+        file_note_as::<U64<O>>(desc, offset, warnings)
+    } else {
+        file_note_as::<U32<O>>(desc, offset, warnings)
+    })
+}
+
+fn file_note_as<W: Word>(desc: &[u8], offset: u64, warnings: &mut Vec<CoreWarning>) -> FileNote {
+    let Ok((head, rest)) = NtFileHead::<W>::ref_from_prefix(desc) else {
+        warnings.push(truncated(
+            "NT_FILE",
+            offset,
+            size_of::<NtFileHead<W>>(),
+            desc.len(),
+        ));
         return FileNote::default();
     };
-    // Every entry needs 3 longs and at least a NUL: the descriptor bounds the count.
-    let room = (desc.len() / long).saturating_sub(2) / 3;
+    let (count, page_size) = (head.count.value(), head.page_size.value());
+    // Every entry needs its three longs: the descriptor bounds the count.
+    let room = rest.len() / size_of::<NtFileEntry<W>>();
     let mut n = usize::try_from(count).unwrap_or(usize::MAX);
     if n > room {
         warnings.push(CoreWarning::new(
@@ -711,13 +819,12 @@ pub fn file_note(
         ));
         n = room;
     }
-    let mut names = desc[(2 + 3 * n) * long..].split(|b| *b == 0);
+    let Ok((entries, names)) = <[NtFileEntry<W>]>::ref_from_prefix_with_elems(rest, n) else {
+        return FileNote::default();
+    };
+    let mut names = names.split(|b| *b == 0);
     let mut files = Vec::with_capacity(n);
-    for i in 0..n {
-        let (start, end, pgoff) = (word(2 + 3 * i), word(3 + 3 * i), word(4 + 3 * i));
-        let (Some(start), Some(end), Some(pgoff)) = (start, end, pgoff) else {
-            break;
-        };
+    for (i, e) in entries.iter().enumerate() {
         let Some(path) = names.next() else {
             warnings.push(CoreWarning::new(
                 "NT_FILE",
@@ -727,9 +834,9 @@ pub fn file_note(
             break;
         };
         files.push(MappedFile {
-            start,
-            end,
-            offset: pgoff.saturating_mul(page_size),
+            start: e.start.value(),
+            end: e.end.value(),
+            offset: e.file_ofs.value().saturating_mul(page_size),
             path: path.to_vec(),
         });
     }
@@ -751,6 +858,10 @@ pub struct LinuxCore {
     pub files: Option<FileNote>,
     /// `NT_AUXV` as (type, value) pairs.
     pub auxv: Vec<(u64, u64)>,
+    /// The core was written by gdb's `gcore`: its first `CORE` note is `NT_PRPSINFO` (the kernel and
+    /// qemu-user write the dumping thread's `NT_PRSTATUS` first). gdb fills neither `pr_sigpend` nor
+    /// `pr_sighold`, nor `pr_ppid`/`pr_pgrp`/`pr_sid` of `NT_PRSTATUS`.
+    pub by_gdb: bool,
 }
 
 /// Decodes the Linux notes of `core`.
@@ -769,13 +880,28 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
                 if core.is_64 { 64 } else { 32 }
             ),
         ));
+        // The class gives the long of NT_AUXV and NT_FILE on every ABI but x32 and n32, which are known.
         let long = if core.is_64 { 8 } else { 4 };
         if let Some(n) = core.note(b"CORE", NT_AUXV) {
             out.auxv = super::auxv::pairs(n.desc, long, false, core.endian);
         }
+        if let Some(n) = core.note(b"CORE", NT_FILE) {
+            out.files = Some(file_note(
+                long,
+                core.endian,
+                n.desc,
+                n.desc_offset,
+                warnings,
+            ));
+        }
         return out;
     };
     out.abi = Some(abi);
+    out.by_gdb = core
+        .notes
+        .iter()
+        .find(|n| n.name == b"CORE")
+        .is_some_and(|n| n.n_type == NT_PRPSINFO);
     for note in &core.notes {
         if note.name != b"CORE" {
             continue;
@@ -807,9 +933,11 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
             }
             NT_SIGINFO => {
                 let si = siginfo(abi, core.endian, note.desc, note.desc_offset, warnings);
-                if let Some(t) = out.threads.last_mut() {
-                    t.siginfo
-                        .get_or_insert_with(|| si.clone().unwrap_or_default());
+                // A siginfo that could not be read leaves the thread's pr_cursig in charge.
+                if let (Some(t), Some(si)) = (out.threads.last_mut(), &si)
+                    && t.siginfo.is_none()
+                {
+                    t.siginfo = Some(si.clone());
                 }
                 if out.siginfo.is_none() {
                     out.siginfo = si;
@@ -817,7 +945,7 @@ pub fn decode(core: &Core<'_>, warnings: &mut Vec<CoreWarning>) -> LinuxCore {
             }
             NT_FILE if out.files.is_none() => {
                 out.files = Some(file_note(
-                    abi,
+                    abi.long_size(),
                     core.endian,
                     note.desc,
                     note.desc_offset,

@@ -21,6 +21,7 @@ pub mod linux;
 pub mod memory;
 pub mod netbsd;
 pub mod notes;
+pub mod nt;
 pub mod regs;
 
 use goblin::elf::header::{self, Header};
@@ -87,8 +88,11 @@ pub enum CoreError {
     #[error("ELF header: {0}")]
     BadHeader(String),
     /// An ELF file that is not a core (`e_type` is not `ET_CORE`).
-    #[error("an ELF {0}, not a core file (e_type is not ET_CORE)")]
-    NotCore(&'static str),
+    #[error("{0}, not a core file (e_type is not ET_CORE)")]
+    NotCore(String),
+    /// A core cut short: its headers promise notes that are not in the file.
+    #[error("a truncated ELF core: {0}")]
+    Truncated(String),
     /// A core from an operating system procsift does not decode.
     #[error(
         "an ELF core from an unsupported system ({0}); procsift reads Linux, illumos/Solaris, FreeBSD and NetBSD cores"
@@ -168,16 +172,44 @@ pub struct Core<'a> {
     pub warnings: Vec<CoreWarning>,
 }
 
+/// What the first bytes of a file say about it as an ELF file (`e_ident` and `e_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElfType {
+    /// No ELF magic.
+    NotElf,
+    /// The ELF magic, but too few bytes (or an unknown `EI_DATA`) to read `e_type`.
+    Truncated,
+    /// `e_type`, read in the byte order `EI_DATA` gives.
+    Type(u16),
+}
+
+/// The one ELF type check: the magic, `EI_DATA` at 5 (1 little, 2 big) and `e_type` at 16.
+pub fn elf_type(head: &[u8]) -> ElfType {
+    if !head.starts_with(b"\x7fELF") {
+        return ElfType::NotElf;
+    }
+    match (head.get(header::EI_DATA), head.get(16..18)) {
+        (Some(&header::ELFDATA2LSB), Some(t)) => ElfType::Type(u16::from_le_bytes([t[0], t[1]])),
+        (Some(&header::ELFDATA2MSB), Some(t)) => ElfType::Type(u16::from_be_bytes([t[0], t[1]])),
+        _ => ElfType::Truncated,
+    }
+}
+
+/// What an `e_type` is, in words (`a core`, `an executable`, ...).
+pub fn elf_type_name(e_type: u16) -> String {
+    match e_type {
+        header::ET_NONE => "an ELF file of no type".into(),
+        header::ET_REL => "an ELF relocatable object".into(),
+        header::ET_EXEC => "an ELF executable".into(),
+        header::ET_DYN => "an ELF shared object or PIE executable".into(),
+        header::ET_CORE => "an ELF core".into(),
+        t => format!("an ELF file of type {t}"),
+    }
+}
+
 /// True when `bytes` start with the ELF magic and `e_type` is `ET_CORE` (either byte order).
 pub fn is_core(bytes: &[u8]) -> bool {
-    if bytes.len() < 18 || &bytes[..4] != b"\x7fELF" {
-        return false;
-    }
-    let e_type = match bytes[5] {
-        header::ELFDATA2MSB => u16::from_be_bytes([bytes[16], bytes[17]]),
-        _ => u16::from_le_bytes([bytes[16], bytes[17]]),
-    };
-    e_type == header::ET_CORE
+    elf_type(bytes) == ElfType::Type(header::ET_CORE)
 }
 
 /// `PN_XNUM`: `e_phnum` is too small and the real count is in section header 0's `sh_info`.
@@ -187,14 +219,19 @@ impl<'a> Core<'a> {
     /// Parses the header, the program headers and every note. Fails only when the file is not an ELF core
     /// of a supported system; damage inside is reported in [`Core::warnings`].
     pub fn parse(bytes: &'a [u8]) -> Result<Core<'a>, CoreError> {
-        if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
-            return Err(CoreError::NotElf);
+        match elf_type(bytes) {
+            ElfType::NotElf => return Err(CoreError::NotElf),
+            ElfType::Type(header::ET_CORE) => {}
+            ElfType::Type(t) => return Err(CoreError::NotCore(elf_type_name(t))),
+            ElfType::Truncated => {
+                return Err(CoreError::Truncated(format!(
+                    "{} bytes: too few for the ELF header",
+                    bytes.len()
+                )));
+            }
         }
         let header = goblin::elf::Elf::parse_header(bytes)
             .map_err(|e| CoreError::BadHeader(e.to_string()))?;
-        if header.e_type != header::ET_CORE {
-            return Err(CoreError::NotCore(header::et_to_str(header.e_type)));
-        }
         let endian = match header.e_ident[header::EI_DATA] {
             header::ELFDATA2MSB => Endianness::Big,
             _ => Endianness::Little,
@@ -206,19 +243,24 @@ impl<'a> Core<'a> {
         let mut segments = Vec::new();
         let mut notes = Vec::new();
         let mut note_index = 0;
-        for ph in &phdrs {
+        let entsize = u64::from(header.e_phentsize);
+        for (i, ph) in phdrs.iter().enumerate() {
+            let ph_at = header
+                .e_phoff
+                .saturating_add((i as u64).saturating_mul(entsize));
             match ph.p_type {
-                program_header::PT_LOAD => segments.push(segment(bytes, ph, &mut warnings)),
+                program_header::PT_LOAD => segments.push(segment(bytes, ph, ph_at, &mut warnings)),
                 program_header::PT_NOTE => {
                     let what = format!("PT_NOTE[{note_index}]");
                     note_index += 1;
                     let Some(data) = file_range(bytes, ph.p_offset, ph.p_filesz) else {
                         warnings.push(CoreWarning::new(
                             what.clone(),
-                            ph.p_offset,
+                            ph_at,
                             format!(
-                                "segment of {} bytes lies beyond the end of the file ({} bytes)",
+                                "segment of {} bytes at byte {} lies beyond the end of the file ({} bytes): the core is truncated",
                                 ph.p_filesz,
+                                ph.p_offset,
                                 bytes.len()
                             ),
                         ));
@@ -248,6 +290,18 @@ impl<'a> Core<'a> {
                 }
                 _ => {}
             }
+        }
+        if notes.is_empty()
+            && let Some(w) = warnings.iter().find(|w| w.message.contains("truncated"))
+        {
+            // No note survived and the headers say why: the file was cut, not written by an unknown system.
+            return Err(CoreError::Truncated(format!(
+                "{} bytes; {} at byte {}: {}",
+                bytes.len(),
+                w.what,
+                w.offset,
+                w.message
+            )));
         }
         let flavor = detect_flavor(header.e_ident[header::EI_OSABI], &notes)?;
         Ok(Core {
@@ -387,16 +441,22 @@ fn program_headers(
     }
 }
 
-fn segment(bytes: &[u8], ph: &ProgramHeader, warnings: &mut Vec<CoreWarning>) -> Segment {
+/// One `PT_LOAD`; `ph_at` is the file offset of its program header (where warnings point).
+fn segment(
+    bytes: &[u8],
+    ph: &ProgramHeader,
+    ph_at: u64,
+    warnings: &mut Vec<CoreWarning>,
+) -> Segment {
     let available = (bytes.len() as u64).saturating_sub(ph.p_offset);
     let filesz = ph.p_filesz.min(available);
     if filesz < ph.p_filesz {
         warnings.push(CoreWarning::new(
             "PT_LOAD",
-            ph.p_offset,
+            ph_at,
             format!(
-                "segment at {:#x} claims {} bytes in the file, {} are there: the core is truncated",
-                ph.p_vaddr, ph.p_filesz, filesz
+                "segment at {:#x} claims {} bytes of the file from byte {}, {} are there: the core is truncated",
+                ph.p_vaddr, ph.p_filesz, ph.p_offset, filesz
             ),
         ));
     }

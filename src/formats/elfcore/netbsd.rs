@@ -115,7 +115,6 @@ fn set(words: &[U32<impl ByteOrder>; 4]) -> u128 {
 
 fn procinfo<O: ByteOrder>(d: &[u8]) -> Option<ProcInfo> {
     let (p, rest) = Procinfo::<O>::ref_from_prefix(d).ok()?;
-    let end = p.cpi_name.iter().position(|b| *b == 0).unwrap_or(32);
     let siglwp = if p.cpi_cpisize.get() >= 160 {
         I32::<O>::ref_from_prefix(rest).ok().map(|(v, _)| v.get())
     } else {
@@ -139,7 +138,7 @@ fn procinfo<O: ByteOrder>(d: &[u8]) -> Option<ProcInfo> {
         egid: p.cpi_egid.get(),
         svgid: p.cpi_svgid.get(),
         nlwps: p.cpi_nlwps.get(),
-        name: p.cpi_name[..end].to_vec(),
+        name: crate::formats::cstr::c_string(&p.cpi_name).to_vec(),
         siglwp,
     })
 }

@@ -269,6 +269,72 @@ pub static LINUX_SPARC64: RegisterSet = RegisterSet {
     sp_bias: 2047,
 };
 
+/// Linux alpha: `dump_elf_thread()` (`arch/alpha/kernel/process.c`), 33 × 8: r0..r28 by their software
+/// names, gp (29), the user stack pointer (30), pc (31) and the thread's `unique` (32).
+pub static LINUX_ALPHA: RegisterSet = set(
+    &[
+        "v0", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0", "s1", "s2", "s3", "s4", "s5",
+        "fp", "a0", "a1", "a2", "a3", "a4", "a5", "t8", "t9", "t10", "t11", "ra", "t12", "at",
+        "gp", "sp", "pc", "unique",
+    ],
+    8,
+    31,
+    30,
+    15,
+);
+
+/// Linux hppa (parisc): `ELF_CORE_COPY_REGS` (`arch/parisc/include/asm/elf.h`), 80 × 4: gr0..gr31,
+/// sr0..sr7, iaoq (the instruction address queue: pc is `iaoq[0]` with the privilege level in its low two
+/// bits), iasq, sar, iir, isr, ior, then control registers; slots 64..79 unused. sp is gr30; gr3 is the
+/// frame pointer by convention.
+pub static LINUX_HPPA: RegisterSet = RegisterSet {
+    names: &[
+        "gr0", "gr1", "rp", "gr3", "gr4", "gr5", "gr6", "gr7", "gr8", "gr9", "gr10", "gr11",
+        "gr12", "gr13", "gr14", "gr15", "gr16", "gr17", "gr18", "gr19", "gr20", "gr21", "gr22",
+        "gr23", "gr24", "gr25", "gr26", "dp", "ret0", "ret1", "sp", "gr31", "sr0", "sr1", "sr2",
+        "sr3", "sr4", "sr5", "sr6", "sr7", "iaoq0", "iaoq1", "iasq0", "iasq1", "sar", "iir", "isr",
+        "ior", "ipsw", "cr0", "cr24", "cr25", "cr26", "cr27", "cr28", "cr29", "cr30", "cr31",
+        "cr8", "cr9", "cr12", "cr13", "cr10", "cr15", "", "", "", "", "", "", "", "", "", "", "",
+        "", "", "", "", "",
+    ],
+    width: 4,
+    pc: 40,
+    sp: 30,
+    frame: Some(3),
+    pc_mask: !3,
+    sp_bias: 0,
+};
+
+/// Linux loongarch64: `loongarch_dump_regs64()` with the `LOONGARCH_EF_*` slots of
+/// `arch/loongarch/include/uapi/asm/reg.h`, 45 × 8: r0..r31 (r1 ra, r3 sp, r22 fp), orig_a0 (32),
+/// csr_era = pc (33), csr_badv, crmd, prmd, euen, ecfg, estat (39); slots 40..44 reserved.
+pub static LINUX_LOONGARCH64: RegisterSet = set(
+    &[
+        "zero", "ra", "tp", "sp", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "t0", "t1", "t2",
+        "t3", "t4", "t5", "t6", "t7", "t8", "u0", "fp", "s0", "s1", "s2", "s3", "s4", "s5", "s6",
+        "s7", "s8", "orig_a0", "era", "badv", "crmd", "prmd", "euen", "ecfg", "estat", "", "", "",
+        "", "",
+    ],
+    8,
+    33,
+    3,
+    22,
+);
+
+/// Linux sh (SuperH): `struct pt_regs` copied whole by `ELF_CORE_COPY_REGS` (`arch/sh/include/asm/elf.h`,
+/// `arch/sh/include/uapi/asm/ptrace_32.h`), 23 × 4: r0..r15 (r15 sp, r14 fp), pc, pr, sr, gbr, mach, macl,
+/// tra.
+pub static LINUX_SH: RegisterSet = set(
+    &[
+        "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "r13",
+        "r14", "r15", "pc", "pr", "sr", "gbr", "mach", "macl", "tra",
+    ],
+    4,
+    16,
+    15,
+    14,
+);
+
 /// FreeBSD i386 `struct reg` (`__reg32`, 19 × 4).
 pub static FREEBSD_I386: RegisterSet = set(
     &[
@@ -398,6 +464,10 @@ mod tests {
             &LINUX_MIPS_O32,
             &LINUX_MIPS64,
             &LINUX_SPARC64,
+            &LINUX_ALPHA,
+            &LINUX_HPPA,
+            &LINUX_LOONGARCH64,
+            &LINUX_SH,
             &FREEBSD_I386,
             &FREEBSD_AARCH64,
             &NETBSD_AMD64,
@@ -418,6 +488,11 @@ mod tests {
         assert_eq!(LINUX_MIPS_O32.size(), 180);
         assert_eq!(LINUX_MIPS64.size(), 360);
         assert_eq!(LINUX_SPARC64.size(), 288);
+        // ELF_NGREG × sizeof(elf_greg_t): alpha 33 × 8, hppa 80 × 4, loongarch 45 × 8, sh 23 × 4.
+        assert_eq!(LINUX_ALPHA.size(), 264);
+        assert_eq!(LINUX_HPPA.size(), 320);
+        assert_eq!(LINUX_LOONGARCH64.size(), 360);
+        assert_eq!(LINUX_SH.size(), 92);
         assert_eq!(FREEBSD_I386.size(), 76);
         assert_eq!(FREEBSD_AARCH64.size(), 272);
         assert_eq!(NETBSD_AMD64.size(), 208);

@@ -443,11 +443,10 @@ fn decode_cn<O: ByteOrder>(body: &[u8], base: usize) -> Option<Result<ProcEvent,
         }),
         what::COMM => need(2).map(|_| {
             let raw = union.get(8..union.len().min(24)).unwrap_or_default();
-            let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
             EventData::Comm {
                 pid: w[0],
                 tgid: w[1],
-                comm: raw[..end].to_vec(),
+                comm: crate::formats::cstr::c_string(raw).to_vec(),
             }
         }),
         what::COREDUMP => need(2).map(|_| EventData::Coredump {

@@ -28,6 +28,8 @@ pub mod file;
 pub mod lwp;
 pub mod pcb;
 pub mod proc2;
+#[cfg(target_os = "netbsd")]
+mod witness;
 
 pub use crate::formats::solaris::{DecodeError, DecodeErrorKind, Lenient};
 pub use args::{pathname, strings};
@@ -36,8 +38,13 @@ pub use lwp::KinfoLwp;
 pub use pcb::{KinfoPcb, SockAddr};
 pub use proc2::KinfoProc2;
 
-use zerocopy::byteorder::{BigEndian, ByteOrder, I32, LittleEndian, U32, U64};
+use zerocopy::byteorder::{BigEndian, ByteOrder, I32, LittleEndian};
 use zerocopy::{FromBytes, Immutable, KnownLayout};
+
+use file::RawKinfoFile;
+use lwp::RawKinfoLwp;
+use pcb::RawKinfoPcb;
+use proc2::RawKinfoProc2;
 
 use crate::abi::{Endianness, with_byte_order};
 
@@ -126,26 +133,11 @@ pub fn decode_pcbs(
     elem_size: usize,
     endian: Endianness,
 ) -> Result<Lenient<Vec<KinfoPcb>>, DecodeError> {
-    with_byte_order!(endian, O => walk(bytes, elem_size, "kinfo_pcb", KinfoPcb::from_raw::<O>))
+    with_byte_order!(endian, O => walk(bytes, elem_size, "kinfo_pcb", |r| KinfoPcb::from_raw::<O>(r, endian)))
 }
 
-fn read_i32<O: ByteOrder>(b: &[u8], off: usize) -> Option<i64> {
-    let (v, _) = I32::<O>::read_from_prefix(b.get(off..)?).ok()?;
-    Some(i64::from(v.get()))
-}
-
-fn read_u32<O: ByteOrder>(b: &[u8], off: usize) -> Option<u32> {
-    let (v, _) = U32::<O>::read_from_prefix(b.get(off..)?).ok()?;
-    Some(v.get())
-}
-
-fn read_u64<O: ByteOrder>(b: &[u8], off: usize) -> Option<u64> {
-    let (v, _) = U64::<O>::read_from_prefix(b.get(off..)?).ok()?;
-    Some(v.get())
-}
-
-fn plausible(v: Option<i64>) -> bool {
-    v.is_some_and(|v| (0..PLAUSIBLE_ID).contains(&v))
+fn plausible(v: i64) -> bool {
+    (0..PLAUSIBLE_ID).contains(&v)
 }
 
 /// Whether every record (at most the first 256) of a `KERN_PROC2` answer read in byte order `O` with
@@ -155,21 +147,18 @@ fn proc2_plausible<O: ByteOrder>(bytes: &[u8], elem: usize) -> bool {
         return false;
     }
     bytes.chunks_exact(elem).take(256).all(|r| {
-        let ngroups = r
-            .get(216..218)
-            .and_then(|b| zerocopy::byteorder::I16::<O>::read_from_prefix(b).ok())
-            .map(|(v, _)| i64::from(v.get()))
-            .unwrap_or(-1);
-        plausible(read_i32::<O>(r, 116))
-            && plausible(read_i32::<O>(r, 120))
-            && read_u64::<O>(r, 616).is_some_and(|n| n < PLAUSIBLE_ID as u64)
-            && (0..=16).contains(&ngroups)
+        RawKinfoProc2::<O>::ref_from_prefix(r).is_ok_and(|(k, _)| {
+            plausible(i64::from(k.p_pid.get()))
+                && plausible(i64::from(k.p_ppid.get()))
+                && k.p_nlwps.get() < PLAUSIBLE_ID as u64
+                && (0..=16).contains(&k.p_ngroups.get())
+        })
     })
 }
 
 /// The byte order of a `KERN_PROC2` answer taken with records of `elem_size` bytes: the order in which
-/// every record's `p_pid` (offset 116) and `p_ppid` (120) are plausible pids, `p_nlwps` (616, 64 bits) a
-/// plausible count and `p_ngroups` (216) at most `KI_NGROUPS`. A 64-bit count read in the wrong order is
+/// every record's `p_pid` and `p_ppid` are plausible pids, `p_nlwps` (64 bits) a plausible count and
+/// `p_ngroups` at most `KI_NGROUPS`. A 64-bit count read in the wrong order is
 /// at least 2^24, so one real record settles it. `None` when neither or both orders fit (no records).
 pub fn sniff_proc2_order(bytes: &[u8], elem_size: usize) -> Option<Endianness> {
     match (
@@ -206,34 +195,43 @@ pub fn infer_proc2_elem(bytes: &[u8], endian: Endianness) -> usize {
     )
 }
 
-/// [`infer_elem_size`] for `KERN_LWP` of process `pid`: every record's `l_pid` (offset 104) is `pid`.
+/// [`infer_elem_size`] for `KERN_LWP` of process `pid`: every record's `l_pid` is `pid`.
 pub fn infer_lwp_elem(bytes: &[u8], endian: Endianness, pid: i32) -> usize {
     infer_elem_size(bytes.len(), KINFO_LWP_SIZE, |e| {
-        with_byte_order!(endian, O => bytes
-            .chunks_exact(e)
-            .all(|r| read_u32::<O>(r, 104) == Some(pid as u32)))
-    })
-}
-
-/// [`infer_elem_size`] for `KERN_FILE2`: every record's `ki_pid` (104) is a plausible pid and its
-/// `ki_ftype` (16) a `DTYPE_*` (1..=10).
-pub fn infer_file_elem(bytes: &[u8], endian: Endianness) -> usize {
-    infer_elem_size(bytes.len(), KINFO_FILE_SIZE, |e| {
         with_byte_order!(endian, O => bytes.chunks_exact(e).all(|r| {
-            plausible(read_u32::<O>(r, 104).map(i64::from))
-                && read_u32::<O>(r, 16).is_some_and(|t| (1..=10).contains(&t))
+            RawKinfoLwp::<O>::ref_from_prefix(r).is_ok_and(|(l, _)| l.l_pid.get() == pid as u32)
         }))
     })
 }
 
-/// [`infer_elem_size`] for a pcblist: every record's `ki_family` (24) is `AF_LOCAL` 1, `AF_INET` 2 or
+/// [`infer_elem_size`] for `KERN_FILE2`: every record's `ki_pid` is a plausible pid and its `ki_ftype` a
+/// `DTYPE_*` (1..=10).
+pub fn infer_file_elem(bytes: &[u8], endian: Endianness) -> usize {
+    infer_elem_size(bytes.len(), KINFO_FILE_SIZE, |e| {
+        with_byte_order!(endian, O => bytes.chunks_exact(e).all(|r| {
+            RawKinfoFile::<O>::ref_from_prefix(r).is_ok_and(|(f, _)| {
+                plausible(i64::from(f.ki_pid.get())) && (1..=10).contains(&f.ki_ftype.get())
+            })
+        }))
+    })
+}
+
+/// [`infer_elem_size`] for a pcblist: every record's `ki_family` is `AF_LOCAL` 1, `AF_INET` 2 or
 /// `AF_INET6` 24.
 pub fn infer_pcb_elem(bytes: &[u8], endian: Endianness) -> usize {
     infer_elem_size(bytes.len(), KINFO_PCB_SIZE, |e| {
-        with_byte_order!(endian, O => bytes
-            .chunks_exact(e)
-            .all(|r| matches!(read_u32::<O>(r, 24), Some(1 | 2 | 24))))
+        with_byte_order!(endian, O => bytes.chunks_exact(e).all(|r| {
+            RawKinfoPcb::<O>::ref_from_prefix(r)
+                .is_ok_and(|(p, _)| matches!(p.ki_family.get(), 1 | 2 | 24))
+        }))
     })
+}
+
+/// The `int` answer of `hw.pagesize` (`{CTL_HW, HW_PAGESIZE}`, `sys/sys/sysctl.h`) in byte order `endian`:
+/// `None` when the member holds fewer than 4 bytes or a value that is not positive.
+pub fn decode_pagesize(bytes: &[u8], endian: Endianness) -> Option<u64> {
+    let v = with_byte_order!(endian, O => I32::<O>::read_from_prefix(bytes).ok()?.0.get());
+    u64::try_from(v).ok().filter(|v| *v > 0)
 }
 
 /// `[(field name, offset_of!, expected offset)]` for the layout tests.
@@ -246,9 +244,9 @@ macro_rules! offsets {
 #[cfg(test)]
 pub(crate) use offsets;
 
-/// The bytes of a fixed-size C `char[]` field up to (not including) the first NUL.
+/// The bytes of a fixed-size C `char[]` field up to (not including) the first NUL, owned.
 pub(crate) fn c_string(bytes: &[u8]) -> Vec<u8> {
-    crate::formats::solaris::c_string(bytes).to_vec()
+    crate::formats::cstr::c_string(bytes).to_vec()
 }
 
 #[cfg(test)]

@@ -6,14 +6,14 @@
 //! (rust-lang/libc `src/new/netbsd/sys/socket.rs`, b15d3d5c40b0d346054c7ef85de86ceeedb19aca: `ki_s` and
 //! `ki_d` are unions of `struct sockaddr` with `char[256 + 8]`). The test below checks every offset.
 //!
-//! The addresses are BSD `struct sockaddr`s: `sa_len` (1 byte), `sa_family` (1 byte), then the family's
-//! fields; ports and IP addresses are in network byte order whatever the host's, `sin6_scope_id` in the
-//! host's.
-
-use std::net::{Ipv4Addr, Ipv6Addr};
+//! The addresses are BSD `struct sockaddr`s, decoded by [`crate::formats::sockaddr::bsd`].
 
 use zerocopy::byteorder::{ByteOrder, I32, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+
+use crate::abi::Endianness;
+use crate::formats::sockaddr;
+pub use crate::formats::sockaddr::SockAddr;
 
 /// Raw `struct kinfo_pcb`, fields in header order; `ki_s`/`ki_d` as their 264 bytes.
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
@@ -50,68 +50,10 @@ pub const AF_INET: u32 = 2;
 /// `AF_INET6` on NetBSD (24; Linux uses 10).
 pub const AF_INET6: u32 = 24;
 
-/// A socket address from `ki_s` or `ki_d`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum SockAddr {
-    /// Nothing there (`sa_family` 0 or `sa_len` 0: unbound, unconnected).
-    Unspec,
-    /// `struct sockaddr_in`: `sin_port` at 2, `sin_addr` at 4.
-    Inet {
-        /// `sin_addr`.
-        addr: Ipv4Addr,
-        /// `sin_port`.
-        port: u16,
-    },
-    /// `struct sockaddr_in6`: `sin6_port` at 2, `sin6_flowinfo` at 4, `sin6_addr` at 8,
-    /// `sin6_scope_id` at 24.
-    Inet6 {
-        /// `sin6_addr`.
-        addr: Ipv6Addr,
-        /// `sin6_port`.
-        port: u16,
-        /// `sin6_scope_id` (interface index of a link-local address).
-        scope_id: u32,
-    },
-    /// `struct sockaddr_un`: `sun_path` at 2, `sa_len - 2` bytes at most, NUL-trimmed.
-    Local {
-        /// `sun_path`; empty for an unnamed socket.
-        path: Vec<u8>,
-    },
-    /// Another family, not decoded.
-    Other {
-        /// `sa_family`.
-        family: u8,
-    },
-}
-
-impl SockAddr {
-    fn parse<O: ByteOrder>(b: &[u8; 264]) -> SockAddr {
-        let (len, family) = (usize::from(b[0]), u32::from(b[1]));
-        match family {
-            0 => SockAddr::Unspec,
-            _ if len == 0 => SockAddr::Unspec,
-            AF_INET => SockAddr::Inet {
-                port: u16::from_be_bytes([b[2], b[3]]),
-                addr: Ipv4Addr::new(b[4], b[5], b[6], b[7]),
-            },
-            AF_INET6 => {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(&b[8..24]);
-                SockAddr::Inet6 {
-                    port: u16::from_be_bytes([b[2], b[3]]),
-                    addr: Ipv6Addr::from(a),
-                    scope_id: U32::<O>::read_from_prefix(&b[24..28]).map_or(0, |(v, _)| v.get()),
-                }
-            }
-            AF_LOCAL => {
-                let end = len.clamp(2, b.len());
-                SockAddr::Local {
-                    path: super::c_string(&b[2..end]),
-                }
-            }
-            _ => SockAddr::Other { family: b[1] },
-        }
-    }
+/// A `ki_s` or `ki_d` address: a BSD `struct sockaddr` ([`sockaddr::bsd`]) in the 264 bytes of its union.
+fn parse(b: &[u8; 264], endian: Endianness) -> SockAddr {
+    // 264 bytes hold every family's structure.
+    sockaddr::bsd(b, sockaddr::AF_INET6_NETBSD, endian).unwrap_or(SockAddr::Unspec)
 }
 
 /// One protocol control block as a pcblist describes it: `struct kinfo_pcb` of `sys/sys/socket.h`.
@@ -162,7 +104,7 @@ pub struct KinfoPcb {
 }
 
 impl KinfoPcb {
-    pub(crate) fn from_raw<O: ByteOrder>(r: &RawKinfoPcb<O>) -> Self {
+    pub(crate) fn from_raw<O: ByteOrder>(r: &RawKinfoPcb<O>, endian: Endianness) -> Self {
         KinfoPcb {
             pcbaddr: r.ki_pcbaddr.get(),
             ppcbaddr: r.ki_ppcbaddr.get(),
@@ -177,8 +119,8 @@ impl KinfoPcb {
             tflags: r.ki_tflags.get(),
             rcvq: r.ki_rcvq.get(),
             sndq: r.ki_sndq.get(),
-            local: SockAddr::parse::<O>(&r.ki_s),
-            remote: SockAddr::parse::<O>(&r.ki_d),
+            local: parse(&r.ki_s, endian),
+            remote: parse(&r.ki_d, endian),
             inode: r.ki_inode.get(),
             vnode: r.ki_vnode.get(),
             conn: r.ki_conn.get(),
@@ -212,6 +154,7 @@ pub fn tcp_state_name(state: i32) -> Option<&'static str> {
 mod tests {
     use super::*;
     use std::mem::offset_of;
+    use std::net::Ipv4Addr;
 
     /// Every field's offset, as layouts-json/netbsd/*.json and the libc crate give it.
     #[test]
@@ -250,7 +193,7 @@ mod tests {
         let mut b = [0u8; 264];
         b[..8].copy_from_slice(&[16, 2, 0x1f, 0x90, 127, 0, 0, 1]);
         assert_eq!(
-            SockAddr::parse::<zerocopy::BigEndian>(&b),
+            parse(&b, Endianness::Big),
             SockAddr::Inet {
                 addr: Ipv4Addr::LOCALHOST,
                 port: 8080
@@ -261,15 +204,12 @@ mod tests {
         u[1] = 1;
         u[2..10].copy_from_slice(b"/tmp/s\0x");
         assert_eq!(
-            SockAddr::parse::<zerocopy::LittleEndian>(&u),
+            parse(&u, Endianness::Little),
             SockAddr::Local {
                 path: b"/tmp/s".to_vec()
             }
         );
-        assert_eq!(
-            SockAddr::parse::<zerocopy::LittleEndian>(&[0; 264]),
-            SockAddr::Unspec
-        );
+        assert_eq!(parse(&[0; 264], Endianness::Little), SockAddr::Unspec);
         assert_eq!(tcp_state_name(1), Some("LISTEN"));
         assert_eq!(tcp_state_name(11), None);
     }

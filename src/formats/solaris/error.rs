@@ -53,6 +53,22 @@ pub enum DecodeErrorKind {
         /// Its value.
         value: i64,
     },
+    /// A self-describing item whose size cannot hold its own header (`pr_misc_size` of an fdinfo item).
+    #[error("{field} {value} is smaller than its {min}-byte header")]
+    ItemTooSmall {
+        /// The size field.
+        field: &'static str,
+        /// Its value.
+        value: u64,
+        /// The header's size.
+        min: usize,
+    },
+    /// A list that ends with a terminating record has none before the end of the bytes.
+    #[error("no terminating {what} before the end")]
+    Unterminated {
+        /// The terminator expected (`pr_misc_header_t` with size 0).
+        what: &'static str,
+    },
     /// Bytes left over after the last whole entry of an array.
     #[error("{extra} trailing bytes after the last whole {entry}-byte entry")]
     Trailing {

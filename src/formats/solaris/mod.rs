@@ -113,7 +113,7 @@ pub use detect::{
     target_from_pstatus_size,
 };
 pub use error::{DecodeError, DecodeErrorKind, Lenient};
-pub use fdinfo::FdInfo;
+pub use fdinfo::{FdInfo, Prfdinfo};
 pub use header::PrHeader;
 pub use lwp::{Lwpsinfo, Lwpstatus};
 pub use map::{Prmap, Prxmap};
@@ -218,9 +218,15 @@ pub fn decode_prsecflags(bytes: &[u8], endian: Endianness) -> Result<Prsecflags,
     with_byte_order!(endian, O => cred::prsecflags::<O>(bytes))
 }
 
-/// Decodes a `prfdinfo_core_t` (NT_FDINFO on illumos; 1088 bytes, pre-2020 `fdinfo/<fd>`).
+/// Decodes a `prfdinfo_core_t` (NT_FDINFO of illumos cores; 1088 bytes).
 pub fn decode_fdinfo(bytes: &[u8], endian: Endianness) -> Result<FdInfo, DecodeError> {
     with_byte_order!(endian, O => fdinfo::fdinfo::<O>(bytes))
+}
+
+/// Decodes `/proc/<pid>/fdinfo/<fd>`: a `prfdinfo_t` and its `pr_misc` items (path, socket addresses and
+/// options), in the byte order of the process that read it (the same offsets in every data model).
+pub fn decode_prfdinfo(bytes: &[u8], endian: Endianness) -> Result<Lenient<Prfdinfo>, DecodeError> {
+    with_byte_order!(endian, O => fdinfo::prfdinfo::<O>(bytes, endian))
 }
 
 /// Decodes a `prlwpname_t` (NT_LWPNAME, `lwp/<lwpid>/lwpname`; 40 bytes).

@@ -6,8 +6,12 @@
 use zerocopy::byteorder::{BE, ByteOrder, I16, I32, I64, LE, U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
-use super::error::DecodeError;
-use super::types::{Timestruc, c_string};
+use super::Layout;
+use super::error::{DecodeError, view};
+use super::types::{
+    Int, Model, RawSet, RawSigaction, RawSiginfo, RawStack, RawTimestruc, Short, Timestruc, ULong,
+    UShort, assert_model_size, c_string,
+};
 
 use crate::abi::{DataModel, Endianness};
 
@@ -267,36 +271,217 @@ pub struct OldStatus {
     pub who: i32,
 }
 
-/// Decodes the identity fields of an old-style `prstatus_t` (offsets from `old_procfs.h`: the 32-bit
-/// view has `pr_info` of 128 bytes, the 64-bit one 256).
+/// Raw old-style `prstatus_t` (`old_procfs.h`; `prstatus32_t` for ILP32) from `pr_flags` through
+/// `pr_who`: 312 bytes ILP32, 524 LP64 (layouts.md, "prstatus_t (NT_PRSTATUS, old_procfs.h)"). What
+/// follows (`pr_lwppend`, `pr_oldcontext`, the heap and stack bounds, `pr_reg` and the ISA's register
+/// sets: 432 i386, 508 sparc, 824 amd64, 904 sparcv9 bytes in all) is not decoded here. Unlike
+/// `lwpstatus_t`, `pr_altstack` comes before `pr_action`.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawPrstatusHead<M: Model> {
+    pr_flags: Int<M>,
+    pr_why: Short<M>,
+    pr_what: Short<M>,
+    pr_info: RawSiginfo<M>,
+    pr_cursig: Short<M>,
+    pr_nlwp: UShort<M>,
+    pr_sigpend: RawSet<M, 4>,
+    pr_sighold: RawSet<M, 4>,
+    /// LP64 only: `pr_altstack` is 8-aligned.
+    _pad0: M::Pad4,
+    pr_altstack: RawStack<M>,
+    pr_action: RawSigaction<M>,
+    pr_pid: Int<M>,
+    pr_ppid: Int<M>,
+    pr_pgrp: Int<M>,
+    pr_sid: Int<M>,
+    pr_utime: RawTimestruc<M>,
+    pr_stime: RawTimestruc<M>,
+    pr_cutime: RawTimestruc<M>,
+    pr_cstime: RawTimestruc<M>,
+    pr_clname: [u8; 8],
+    pr_syscall: Short<M>,
+    pr_nsysarg: Short<M>,
+    /// LP64 only: `pr_sysarg` is 8-aligned.
+    _pad1: M::Pad4,
+    pr_sysarg: [ULong<M>; 8],
+    pr_who: Int<M>,
+}
+assert_model_size!(RawPrstatusHead, 312, 524);
+
+/// Decodes the identity fields of an old-style `prstatus_t` (`old_procfs.h`) in `model` and `endian`.
 pub fn decode_old_status(
     bytes: &[u8],
     model: DataModel,
     endian: Endianness,
 ) -> Result<OldStatus, DecodeError> {
-    let (cursig, pid, who) = match model {
-        DataModel::Ilp32 => (136, 216, 308),
-        DataModel::Lp64 => (264, 360, 520),
-    };
-    if bytes.len() < who + 4 {
-        return Err(DecodeError::truncated(
-            "prstatus_t",
-            0,
-            who + 4,
-            bytes.len(),
-        ));
-    }
-    let word = |at: usize, n: usize| -> u64 { endian.read_uint(&bytes[at..at + n]) };
-    Ok(OldStatus {
-        flags: word(0, 4) as i32,
-        why: word(4, 2) as i16,
-        what: word(6, 2) as i16,
-        cursig: word(cursig, 2) as i16,
-        nlwp: word(cursig + 2, 2) as u16,
-        pid: word(pid, 4) as i32,
-        ppid: word(pid + 4, 4) as i32,
-        pgrp: word(pid + 8, 4) as i32,
-        sid: word(pid + 12, 4) as i32,
-        who: word(who, 4) as i32,
+    with_model!(Layout::new(model, endian), M => {
+        let r = view::<RawPrstatusHead<M>>(bytes, "prstatus_t", 0)?;
+        Ok(OldStatus {
+            flags: r.pr_flags.get(),
+            why: r.pr_why.get(),
+            what: r.pr_what.get(),
+            cursig: r.pr_cursig.get(),
+            nlwp: r.pr_nlwp.get(),
+            pid: r.pr_pid.get(),
+            ppid: r.pr_ppid.get(),
+            pgrp: r.pr_pgrp.get(),
+            sid: r.pr_sid.get(),
+            who: r.pr_who.get(),
+        })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::solaris::types::{Be, Ilp32, Le, Lp64};
+    use std::mem::offset_of;
+
+    /// The offsets of layouts.md's old-style `prstatus_t` table (i386/sparc and amd64/sparcv9 columns).
+    #[test]
+    fn prstatus_offsets_match_the_reference_layout() {
+        type P32 = RawPrstatusHead<Ilp32<Be>>;
+        type P64 = RawPrstatusHead<Lp64<Le>>;
+        for (name, have32, want32, have64, want64) in [
+            (
+                "pr_info",
+                offset_of!(P32, pr_info),
+                8,
+                offset_of!(P64, pr_info),
+                8,
+            ),
+            (
+                "pr_cursig",
+                offset_of!(P32, pr_cursig),
+                136,
+                offset_of!(P64, pr_cursig),
+                264,
+            ),
+            (
+                "pr_nlwp",
+                offset_of!(P32, pr_nlwp),
+                138,
+                offset_of!(P64, pr_nlwp),
+                266,
+            ),
+            (
+                "pr_sigpend",
+                offset_of!(P32, pr_sigpend),
+                140,
+                offset_of!(P64, pr_sigpend),
+                268,
+            ),
+            (
+                "pr_sighold",
+                offset_of!(P32, pr_sighold),
+                156,
+                offset_of!(P64, pr_sighold),
+                284,
+            ),
+            (
+                "pr_altstack",
+                offset_of!(P32, pr_altstack),
+                172,
+                offset_of!(P64, pr_altstack),
+                304,
+            ),
+            (
+                "pr_action",
+                offset_of!(P32, pr_action),
+                184,
+                offset_of!(P64, pr_action),
+                328,
+            ),
+            (
+                "pr_pid",
+                offset_of!(P32, pr_pid),
+                216,
+                offset_of!(P64, pr_pid),
+                360,
+            ),
+            (
+                "pr_sid",
+                offset_of!(P32, pr_sid),
+                228,
+                offset_of!(P64, pr_sid),
+                372,
+            ),
+            (
+                "pr_utime",
+                offset_of!(P32, pr_utime),
+                232,
+                offset_of!(P64, pr_utime),
+                376,
+            ),
+            (
+                "pr_cstime",
+                offset_of!(P32, pr_cstime),
+                256,
+                offset_of!(P64, pr_cstime),
+                424,
+            ),
+            (
+                "pr_clname",
+                offset_of!(P32, pr_clname),
+                264,
+                offset_of!(P64, pr_clname),
+                440,
+            ),
+            (
+                "pr_syscall",
+                offset_of!(P32, pr_syscall),
+                272,
+                offset_of!(P64, pr_syscall),
+                448,
+            ),
+            (
+                "pr_nsysarg",
+                offset_of!(P32, pr_nsysarg),
+                274,
+                offset_of!(P64, pr_nsysarg),
+                450,
+            ),
+            (
+                "pr_sysarg",
+                offset_of!(P32, pr_sysarg),
+                276,
+                offset_of!(P64, pr_sysarg),
+                456,
+            ),
+            (
+                "pr_who",
+                offset_of!(P32, pr_who),
+                308,
+                offset_of!(P64, pr_who),
+                520,
+            ),
+        ] {
+            assert_eq!((have32, have64), (want32, want64), "prstatus_t.{name}");
+        }
+    }
+
+    #[test]
+    fn old_status_reads_its_fields_in_both_models_and_orders() {
+        for (model, endian, pid_at, who_at) in [
+            (DataModel::Ilp32, Endianness::Big, 216, 308),
+            (DataModel::Lp64, Endianness::Little, 360, 520),
+        ] {
+            let mut b = vec![0u8; who_at + 4];
+            let put = |b: &mut Vec<u8>, at: usize, v: u32| {
+                let w = match endian {
+                    Endianness::Big => v.to_be_bytes(),
+                    Endianness::Little => v.to_le_bytes(),
+                };
+                b[at..at + 4].copy_from_slice(&w);
+            };
+            put(&mut b, pid_at, 4242);
+            put(&mut b, pid_at + 4, 1);
+            put(&mut b, who_at, 7);
+            let s = decode_old_status(&b, model, endian).unwrap();
+            assert_eq!((s.pid, s.ppid, s.who), (4242, 1, 7));
+            let e = decode_old_status(&b[..who_at + 3], model, endian).unwrap_err();
+            assert_eq!(e.structure, "prstatus_t");
+        }
+    }
 }

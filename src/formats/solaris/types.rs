@@ -443,13 +443,7 @@ impl<M: Model> From<&RawStack<M>> for Stack {
     }
 }
 
-/// The bytes of a fixed-size C `char[]` field up to (not including) the first NUL.
-pub fn c_string(bytes: &[u8]) -> &[u8] {
-    bytes
-        .iter()
-        .position(|b| *b == 0)
-        .map_or(bytes, |n| &bytes[..n])
-}
+pub use crate::formats::cstr::c_string;
 
 /// Converts a `pr_pctcpu`/`pr_pctmem` value, a 16-bit binary fraction where 0x8000 is 100%
 /// (`sys/procfs.h`), to percent.
@@ -472,9 +466,7 @@ mod tests {
     }
 
     #[test]
-    fn c_strings_and_fractions() {
-        assert_eq!(c_string(b"a.out\0\0junk"), b"a.out");
-        assert_eq!(c_string(b"full"), b"full");
+    fn fractions() {
         assert_eq!(pct_to_percent(0x8000), 100.0);
         assert_eq!(pct_to_percent(0x2000), 25.0);
     }

@@ -6,42 +6,45 @@
 
 use goblin::elf::header::{EM_386, EM_SPARC, EM_SPARC32PLUS, EM_SPARCV9, EM_X86_64};
 
-use super::solaris::{apply_psinfo, apply_pstatus, cred, fd, thread};
+use super::super::solaris::{apply_psinfo, apply_pstatus, cred, fd, signal_actions, thread};
+use super::{Out, SignalSets, hex_mask, signal_table, stack};
 use crate::abi::DataModel;
 use crate::bytes::ByteString;
+use crate::formats::elfcore::nt::{
+    NT_AUXV, NT_CONTENT, NT_FDINFO, NT_LWPNAME, NT_LWPSINFO, NT_LWPSTATUS, NT_PLATFORM, NT_PRCRED,
+    NT_PRPSINFO, NT_PRSTATUS, NT_PSINFO, NT_PSTATUS, NT_SECFLAGS, NT_UTSNAME, NT_ZONENAME,
+    OWNER_CORE,
+};
 use crate::formats::elfcore::{Core, CoreWarning};
 use crate::formats::signals::{self, Numbering};
 use crate::formats::solaris::{self as sol, Isa, Layout, Target};
-use crate::model::{AuxEntry, CoreInfo, CoreSignal, Mapping, Process, Provenance, Thread};
+use crate::model::{AuxEntry, CoreInfo, CoreSignal, Process, Provenance, Thread};
 
-const NT_PRSTATUS: u32 = 1;
-const NT_PRPSINFO: u32 = 3;
-const NT_PLATFORM: u32 = 5;
-const NT_AUXV: u32 = 6;
-const NT_PSTATUS: u32 = 10;
-const NT_PSINFO: u32 = 13;
-const NT_PRCRED: u32 = 14;
-const NT_UTSNAME: u32 = 15;
-const NT_LWPSTATUS: u32 = 16;
-const NT_LWPSINFO: u32 = 17;
-const NT_CONTENT: u32 = 20;
-const NT_ZONENAME: u32 = 21;
-const NT_FDINFO: u32 = 22;
-const NT_SECFLAGS: u32 = 24;
-const NT_LWPNAME: u32 = 25;
+/// `AT_PAGESZ`, `AT_SUN_EXECNAME` (`sys/auxv.h`).
+const AT_PAGESZ: u64 = 6;
+const AT_SUN_EXECNAME: u64 = 2014;
 
 fn cstring(b: &[u8]) -> String {
     String::from_utf8_lossy(sol::c_string(b)).into_owned()
 }
 
+/// A `sigset_t` as bits (bit n-1 = signal n).
+fn bits(set: &sol::SigSet) -> u128 {
+    set.members()
+        .into_iter()
+        .filter(|n| (1..=128).contains(n))
+        .fold(0u128, |acc, n| acc | 1u128 << (n - 1))
+}
+
 /// Fills `p` from the illumos notes of `core`.
-pub(super) fn process(
-    core: &Core<'_>,
-    p: &mut Process,
-    _maps: &mut [Mapping],
-    info: &mut CoreInfo,
-    warnings: &mut Vec<CoreWarning>,
-) {
+pub(super) fn process(core: &Core<'_>, out: &mut Out) {
+    let Out {
+        p,
+        info,
+        host,
+        warnings,
+        ..
+    } = out;
     let model = DataModel::from_is_64(core.is_64);
     let endian = core.endian;
     let isa = match core.machine {
@@ -58,12 +61,13 @@ pub(super) fn process(
     };
     let layout = Layout::new(model, endian);
     let target = Target::new(isa, model, endian);
-    let note = |t: u32| core.note(b"CORE", t);
+    let note = |t: u32| core.note(OWNER_CORE, t);
     let fail = |warnings: &mut Vec<CoreWarning>, what: &str, at: u64, e: &sol::DecodeError| {
         warnings.push(CoreWarning::new(what, at + e.offset as u64, e.to_string()));
     };
 
     let mut have_psinfo = false;
+    let mut proc_pending = None;
     if let Some(n) = note(NT_PSINFO) {
         match sol::decode_psinfo(n.desc, layout) {
             Ok(ps) => {
@@ -101,7 +105,11 @@ pub(super) fn process(
     }
     if let Some(n) = note(NT_PSTATUS) {
         match sol::decode_pstatus(n.desc, target) {
-            Ok(st) => apply_pstatus(p, &st),
+            Ok(st) => {
+                apply_pstatus(p, &st);
+                proc_pending = Some(bits(&st.sigpend));
+                p.sig_pending = Some(hex_mask(bits(&st.sigpend)));
+            }
             Err(e) => fail(warnings, "NT_PSTATUS", n.desc_offset, &e),
         }
     }
@@ -123,6 +131,10 @@ pub(super) fn process(
         match sol::decode_utsname(n.desc) {
             Ok(u) => {
                 let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                host.hostname = Some(s(&u.nodename));
+                host.sysname = Some(s(&u.sysname));
+                host.release = Some(s(&u.release));
+                host.version = Some(s(&u.version));
                 info.kernel = Some(format!(
                     "{} {} {} {} {}",
                     s(&u.sysname),
@@ -152,23 +164,24 @@ pub(super) fn process(
             });
         }
     }
-    if let Some(n) = note(NT_SECFLAGS)
-        && let Ok(f) = sol::decode_prsecflags(n.desc, endian)
-    {
-        info.provenance.push(Provenance {
-            field: "secflags".into(),
-            source: format!(
-                "NT_SECFLAGS effective {:#x} inherit {:#x}",
-                f.effective, f.inherit
-            ),
-        });
+    if let Some(n) = note(NT_SECFLAGS) {
+        match sol::decode_prsecflags(n.desc, endian) {
+            Ok(f) => info.provenance.push(Provenance {
+                field: "secflags".into(),
+                source: format!(
+                    "NT_SECFLAGS effective {:#x} inherit {:#x}",
+                    f.effective, f.inherit
+                ),
+            }),
+            Err(e) => fail(warnings, "NT_SECFLAGS", n.desc_offset, &e),
+        }
     }
 
     // LWPs: NT_LWPSINFO then NT_LWPSTATUS (and NT_LWPNAME) per LWP, in note order.
     let mut infos = Vec::new();
     let mut statuses = Vec::new();
     let mut names = Vec::new();
-    for n in core.notes.iter().filter(|n| n.name == b"CORE") {
+    for n in core.notes.iter().filter(|n| n.name == OWNER_CORE) {
         match n.n_type {
             NT_LWPSINFO => match sol::decode_lwpsinfo(n.desc, layout) {
                 Ok(i) => infos.push(i),
@@ -178,11 +191,10 @@ pub(super) fn process(
                 Ok(s) => statuses.push(s),
                 Err(e) => fail(warnings, "NT_LWPSTATUS", n.desc_offset, &e),
             },
-            NT_LWPNAME => {
-                if let Ok(nm) = sol::decode_lwpname(n.desc, endian) {
-                    names.push(nm);
-                }
-            }
+            NT_LWPNAME => match sol::decode_lwpname(n.desc, endian) {
+                Ok(nm) => names.push(nm),
+                Err(e) => fail(warnings, "NT_LWPNAME", n.desc_offset, &e),
+            },
             _ => {}
         }
     }
@@ -210,7 +222,7 @@ pub(super) fn process(
         for n in core
             .notes
             .iter()
-            .filter(|n| n.name == b"CORE" && n.n_type == NT_PRSTATUS)
+            .filter(|n| n.name == OWNER_CORE && n.n_type == NT_PRSTATUS)
         {
             if let Ok(st) = sol::old::decode_old_status(n.desc, model, endian) {
                 threads.push(Thread {
@@ -232,6 +244,8 @@ pub(super) fn process(
                 name.as_deref()
                     .and_then(|n| signals::fault_code(n, s.info.code))
                     .map(str::to_owned)
+            } else if s.info.signo == number {
+                signals::sender_code(Numbering::Solaris, s.info.code).map(str::to_owned)
             } else {
                 None
             },
@@ -248,12 +262,45 @@ pub(super) fn process(
             source: "NT_LWPSTATUS pr_cursig and pr_info".into(),
         });
     }
+    // Blocked and pending from the signalled LWP (else the first); the one disposition a core records
+    // is that LWP's pr_action, the action for the signal being delivered.
+    if let Some(l) = statuses.iter().find(|s| s.cursig != 0).or(statuses.first()) {
+        let pending = bits(&l.lwppend) | proc_pending.unwrap_or(0);
+        let mut table = signal_table(
+            Numbering::Solaris,
+            &SignalSets {
+                count: 128,
+                blocked: Some(bits(&l.lwphold)),
+                pending: Some(pending),
+                ..SignalSets::default()
+            },
+        );
+        let cursig = i32::from(l.cursig);
+        if let Some(entry) = usize::try_from(cursig - 1)
+            .ok()
+            .and_then(|i| table.get_mut(i))
+            && let Some(a) = signal_actions(std::slice::from_ref(&l.action)).pop()
+        {
+            entry.action = a.action;
+            entry.handler = a.handler;
+            entry.mask = a.mask;
+            entry.flags = a.flags;
+        }
+        p.signal_actions = Some(table);
+        info.provenance.push(Provenance {
+            field: "signal_actions".into(),
+            source: format!(
+                "NT_LWPSTATUS of LWP {}: pr_lwphold, pr_lwppend (with pstatus pr_sigpend) and pr_action, the action of the signal being delivered only",
+                l.lwpid
+            ),
+        });
+    }
     p.threads = Some(threads);
 
     let fds: Vec<_> = core
         .notes
         .iter()
-        .filter(|n| n.name == b"CORE" && n.n_type == NT_FDINFO)
+        .filter(|n| n.name == OWNER_CORE && n.n_type == NT_FDINFO)
         .filter_map(|n| {
             sol::decode_fdinfo(n.desc, endian)
                 .map_err(|e| fail(warnings, "NT_FDINFO", n.desc_offset, &e))
@@ -267,6 +314,11 @@ pub(super) fn process(
     if let Some(n) = note(NT_AUXV) {
         let l = sol::decode_auxv(n.desc, layout);
         let mem = core.memory();
+        host.page_size = l
+            .value
+            .iter()
+            .find(|a| a.a_type as u64 == AT_PAGESZ)
+            .map(|a| a.value);
         info.auxv = l
             .value
             .iter()
@@ -283,7 +335,7 @@ pub(super) fn process(
         if let Some(exe) = info
             .auxv
             .iter()
-            .find(|a| a.kind == 2014)
+            .find(|a| a.kind == AT_SUN_EXECNAME)
             .and_then(|a| a.string.clone())
         {
             p.exe = Some(exe);
@@ -298,20 +350,8 @@ pub(super) fn process(
 /// illumos: psinfo's `pr_argv`/`pr_envp` point into the dumped stack; read the vectors and strings.
 fn recover_vectors(core: &Core<'_>, ps: &sol::Psinfo, p: &mut Process, info: &mut CoreInfo) {
     let mem = core.memory();
-    let read_vec = |addr: u64, limit: Option<usize>| -> Option<Vec<ByteString>> {
-        let step = if core.is_64 { 8 } else { 4 };
-        let mut out = Vec::new();
-        for i in 0..limit.unwrap_or(1 << 16) {
-            let ptr = mem.word(addr.checked_add(i as u64 * step)?, core.is_64, core.endian)?;
-            if ptr == 0 {
-                break;
-            }
-            out.push(ByteString::from(mem.cstr(ptr, 128 * 1024)?));
-        }
-        Some(out)
-    };
     if ps.argv != 0
-        && let Some(argv) = read_vec(ps.argv, usize::try_from(ps.argc).ok())
+        && let Some(argv) = stack::read_vector(core, &mem, ps.argv, usize::try_from(ps.argc).ok())
         && !argv.is_empty()
     {
         p.argv = Some(argv);
@@ -324,7 +364,7 @@ fn recover_vectors(core: &Core<'_>, ps: &sol::Psinfo, p: &mut Process, info: &mu
         });
     }
     if ps.envp != 0
-        && let Some(env) = read_vec(ps.envp, None)
+        && let Some(env) = stack::read_vector(core, &mem, ps.envp, None)
     {
         p.env = Some(env);
         info.provenance.push(Provenance {
