@@ -18,6 +18,8 @@ pub enum Fact<'a> {
     Env,
     /// The memory mappings.
     Maps,
+    /// The memory mappings that are no file's (a core names them by its program headers only).
+    AnonMaps,
     /// Descriptor N.
     Fd(i32),
     /// User ids.
@@ -50,7 +52,7 @@ fn linux(pid: i32, fact: Fact<'_>) -> String {
         Fact::Argv => "cmdline".into(),
         Fact::Comm | Fact::KernelThread | Fact::Parent => "stat".into(),
         Fact::Env => "environ".into(),
-        Fact::Maps => "maps".into(),
+        Fact::Maps | Fact::AnonMaps => "maps".into(),
         Fact::Fd(n) => format!("fd/{n}"),
         Fact::Credentials | Fact::Tracer | Fact::Capabilities => "status".into(),
         Fact::Namespace(t) => format!("ns/{t}"),
@@ -63,7 +65,7 @@ fn solaris(pid: i32, fact: Fact<'_>) -> String {
         Fact::Exe => "path/a.out".to_string(),
         Fact::Argv | Fact::Comm | Fact::KernelThread | Fact::Parent => "psinfo".into(),
         Fact::Env => "psinfo".into(),
-        Fact::Maps => "xmap".into(),
+        Fact::Maps | Fact::AnonMaps => "xmap".into(),
         Fact::Fd(n) => format!("fdinfo/{n}"),
         Fact::Credentials => "cred".into(),
         Fact::Tracer => "status".into(),
@@ -79,7 +81,7 @@ fn netbsd(pid: i32, fact: Fact<'_>) -> String {
         Fact::Argv => format!("sysctl/kern.proc_args/{pid}/argv"),
         Fact::Env => format!("sysctl/kern.proc_args/{pid}/env"),
         Fact::Fd(_) => "sysctl/kern.file2".into(),
-        Fact::Maps => "sysctl/kern.proc2".into(),
+        Fact::Maps | Fact::AnonMaps => "sysctl/kern.proc2".into(),
         _ => "sysctl/kern.proc2".into(),
     }
 }
@@ -101,6 +103,8 @@ fn core(scene: &Scene<'_>, class: InputClass, fact: Fact<'_>) -> String {
         return note;
     }
     let n = match (class, fact) {
+        (InputClass::FreebsdCore, Fact::AnonMaps) => "NT_PROCSTAT_VMMAP",
+        (_, Fact::AnonMaps) => "PT_LOAD (program headers)",
         (InputClass::LinuxCore, Fact::Exe | Fact::Maps) => "NT_FILE",
         (InputClass::LinuxCore, Fact::Env) => "NT_AUXV (the dumped stack)",
         (InputClass::LinuxCore, _) => "NT_PRPSINFO",

@@ -202,6 +202,25 @@ impl<'a> Scene<'a> {
         out
     }
 
+    /// The pid namespace the input was read in, when it is not the initial one (`PROC_PID_INIT_INO`,
+    /// 0xEFFFFFFC, include/linux/proc_ns.h): the input then shows only that namespace's processes, and
+    /// host-wide records (a shared network namespace's sockets) may belong to processes outside it.
+    pub fn inner_pid_namespace(&self) -> Option<u64> {
+        const INIT_PID_NS: u64 = 0xEFFF_FFFC;
+        self.snapshot
+            .processes
+            .iter()
+            .filter(|p| p.nspid.as_ref().is_some_and(|n| n.len() == 1))
+            .find_map(|p| {
+                p.namespaces
+                    .as_ref()?
+                    .iter()
+                    .find(|n| n.kind == "pid" && n.link.is_none())
+                    .map(|n| n.inode)
+            })
+            .filter(|ns| *ns != INIT_PID_NS)
+    }
+
     /// The vdso's address in a core (`AT_SYSINFO_EHDR` of the auxv), which the core's program headers
     /// do not name.
     pub fn core_vdso(&self) -> Option<u64> {

@@ -45,27 +45,29 @@ pub(super) fn orphan_socket(scene: &Scene<'_>, out: &mut Out<'_>) {
         }
     }
     let unknown_ns = blind.contains(&None);
-    if !blind_pids.is_empty() {
+    for pid in &blind_pids {
         out.not_checked(
-            None,
-            format!(
-                "sockets of network namespaces where {} process{} open descriptors could not be read{}",
-                blind_pids.len(),
-                if blind_pids.len() == 1 { "'s" } else { "es'" },
-                if unknown_ns { " (namespace unknown: every namespace)" } else { "" }
-            ),
+            Some(*pid),
+            "its open descriptors could not be read: a socket no other process holds may be its (reported as info)",
         );
     }
-    let churn = scene.vanished().len()
+    let partial = scene.inner_pid_namespace();
+    let hidden = overmounted(scene);
+    let churn = scene
+        .vanished()
+        .iter()
+        .filter(|p| !hidden.contains(p))
+        .count()
         + scene
             .event_only_processes()
             .filter(|p| p.events().is_some_and(|e| e.exited.is_some()))
             .count();
     for t in sockets {
         let s = &t.socket;
-        if t.inode == 0 || held.contains(&t.inode) || unknown_ns || blind.contains(&s.netns) {
+        if t.inode == 0 || held.contains(&t.inode) {
             continue;
         }
+        let maybe_blind = unknown_ns || blind.contains(&s.netns);
         let tcp = s.protocol.starts_with("tcp");
         let state = s.state.as_deref().unwrap_or_default();
         let local_port = s.local.as_ref().and_then(|l| l.port).unwrap_or(0);
@@ -73,12 +75,31 @@ pub(super) fn orphan_socket(scene: &Scene<'_>, out: &mut Out<'_>) {
         if (tcp && !matches!(state, "LISTEN" | "ESTABLISHED")) || (!tcp && local_port == 0) {
             continue;
         }
-        let (severity, why) = if KERNEL_PORTS.contains(&local_port)
-            || KERNEL_PORTS.contains(&remote_port)
-        {
+        let (severity, why) = if maybe_blind {
+            let shown: Vec<String> = blind_pids.iter().take(4).map(|p| p.to_string()).collect();
+            (
+                Severity::Info,
+                format!(
+                    "; info: it may be held by {} whose descriptors could not be read ({})",
+                    if blind_pids.len() == 1 {
+                        "the process"
+                    } else {
+                        "one of the processes"
+                    },
+                    shown.join(", ")
+                ),
+            )
+        } else if KERNEL_PORTS.contains(&local_port) || KERNEL_PORTS.contains(&remote_port) {
             (
                 Severity::Low,
                 "; low: a port of the kernel's own services (NFS, SMB, iSCSI, WireGuard, VXLAN), whose sockets no process holds".to_string(),
+            )
+        } else if let Some(ns) = partial {
+            (
+                Severity::Low,
+                format!(
+                    "; low: the input shows only the processes of pid namespace {ns}, and one of another pid namespace sharing this network namespace (another container of a pod, a host-network container's host) may hold it"
+                ),
             )
         } else if churn > 0 {
             (
@@ -237,6 +258,27 @@ pub(super) fn proc_overmount(scene: &Scene<'_>, out: &mut Out<'_>) {
     }
 }
 
+/// Pids of the capture's own pid namespace with a mount over their /proc directory.
+fn overmounted(scene: &Scene<'_>) -> HashSet<i32> {
+    let mut out = HashSet::new();
+    for t in scene.mount_tables().unwrap_or_default() {
+        let nested = scene
+            .process(t.pid)
+            .and_then(|p| p.nspid())
+            .is_some_and(|n| n.len() > 1);
+        if nested {
+            continue;
+        }
+        let procs = proc_mounts(t);
+        out.extend(
+            t.mounts
+                .iter()
+                .filter_map(|m| hidden_pid(&procs, m.mount_point.as_bytes())),
+        );
+    }
+    out
+}
+
 /// True when a mount of /proc in the input hides other users' processes (`hidepid`).
 fn hidepid(scene: &Scene<'_>) -> Option<String> {
     scene
@@ -259,7 +301,14 @@ fn hidepid(scene: &Scene<'_>) -> Option<String> {
 
 pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
     let listed: HashSet<i32> = scene.processes().map(|p| p.pid()).collect();
-    let vanished: HashSet<i32> = scene.vanished().iter().copied().collect();
+    // A pid whose /proc directory a mount covers did not vanish: it is hidden.
+    let covered = overmounted(scene);
+    let vanished: HashSet<i32> = scene
+        .vanished()
+        .iter()
+        .copied()
+        .filter(|p| !covered.contains(p))
+        .collect();
     let exited: HashSet<i32> = scene
         .event_only_processes()
         .filter(|p| p.events().is_some_and(|e| e.exited.is_some()))
@@ -283,6 +332,7 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
     }
     for (pp, children) in orphans {
         let (severity, why) = match &hide {
+            _ if covered.contains(&pp) => (Severity::High, String::new()),
             Some(h) => (
                 Severity::Low,
                 format!(
@@ -310,8 +360,14 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
             of_process(scene, children[0], Fact::Parent),
             format!("parent {pp}"),
         )
-        .evidence(listing.clone(), format!("no pid {pp}"))
+        .evidence(listing.clone(), format!("no records of pid {pp}"))
         .subject(format!("pid {pp}"));
+        if covered.contains(&pp) {
+            f.evidence(
+                evidence::MANIFEST,
+                format!("pid {pp} was listed, then its records could not be read: a mount covers /proc/{pp} (see proc-overmount)"),
+            );
+        }
         reported.insert(pp);
     }
 

@@ -120,7 +120,7 @@ pub(super) fn anon_exec_memory(scene: &Scene<'_>, out: &mut Out<'_>) {
             .iter()
             .map(|m| m.end.saturating_sub(m.start) / 1024)
             .sum();
-        let member = of_process(scene, p.pid(), Fact::Maps);
+        let member = of_process(scene, p.pid(), Fact::AnonMaps);
         let f = out.finding(
             Some(p),
             severity,
@@ -137,6 +137,33 @@ pub(super) fn anon_exec_memory(scene: &Scene<'_>, out: &mut Out<'_>) {
             f.evidence(member, format!("and {} more", found.len() - SHOWN));
         }
     }
+}
+
+/// One line per mapped file (its first range, and how many more), at most [`SHOWN`] files.
+fn by_file<'a>(maps: impl Iterator<Item = &'a Mapping>) -> Vec<String> {
+    let mut files: Vec<(&'a Mapping, usize)> = Vec::new();
+    for m in maps {
+        match files.iter_mut().find(|(f, _)| f.path == m.path) {
+            Some((_, n)) => *n += 1,
+            None => files.push((m, 0)),
+        }
+    }
+    let mut out: Vec<String> = files
+        .iter()
+        .take(SHOWN)
+        .map(|(m, more)| match more {
+            0 => describe(m),
+            n => format!(
+                "{} and {n} more range{}",
+                describe(m),
+                if *n == 1 { "" } else { "s" }
+            ),
+        })
+        .collect();
+    if files.len() > SHOWN {
+        out.push(format!("and {} more files", files.len() - SHOWN));
+    }
+    out
 }
 
 /// Executable file mappings other than the executable itself.
@@ -217,11 +244,8 @@ pub(super) fn deleted_library(scene: &Scene<'_>, out: &mut Out<'_>) {
             ),
         );
         f.subject(esc(strip_deleted(path)));
-        for (m, _, _) in found.iter().take(SHOWN) {
-            f.evidence(member.clone(), describe(m));
-        }
-        if found.len() > SHOWN {
-            f.evidence(member, format!("and {} more", found.len() - SHOWN));
+        for line in by_file(found.iter().map(|x| x.0)) {
+            f.evidence(member.clone(), line);
         }
     }
 }
@@ -298,11 +322,8 @@ pub(super) fn library_writable_dir(scene: &Scene<'_>, out: &mut Out<'_>) {
                 .map(|x| x.as_bytes())
                 .unwrap_or_default(),
         )));
-        for (m, _, _) in found.iter().take(SHOWN) {
-            f.evidence(member.clone(), describe(m));
-        }
-        if found.len() > SHOWN {
-            f.evidence(member, format!("and {} more", found.len() - SHOWN));
+        for line in by_file(found.iter().map(|x| x.0)) {
+            f.evidence(member.clone(), line);
         }
     }
 }

@@ -16,8 +16,8 @@ use InputClass::{FreebsdCore, LinuxCore, Netbsd, NetbsdCore, Solaris, SolarisCor
 /// model has it, else that the input does not hold it.
 pub(crate) fn unread(p: Proc<'_>, field: &str, what: &str) -> String {
     match p.unread_reason(field) {
-        Some(reason) => format!("{what} could not be read ({reason})"),
-        None => format!("{what} is not in the input"),
+        Some(reason) => format!("{what}: could not be read ({reason})"),
+        None => format!("{what}: not in the input"),
     }
 }
 
