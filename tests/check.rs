@@ -168,7 +168,12 @@ impl Scene {
         BufReader::new(unshare.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready", "the scene did not come up");
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the scene did not come up: {}",
+            std::fs::read_to_string(dir.join("scene.err")).unwrap_or_default()
+        );
         let pids = std::fs::read_to_string(dir.join("pids"))
             .unwrap()
             .lines()
@@ -619,6 +624,61 @@ fn planted_scene() {
     assert!(
         text.contains(&format!("proc/{}/exe", p("exe-memfd"))),
         "{text}"
+    );
+
+    // diff: the findings of the scene that the capture before the plants did not have.
+    let before = s.dir.join("before.tar");
+    let out = common::bin()
+        .args(["diff"])
+        .arg(&before)
+        .args([tar_s, "--only", "findings", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = d["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().all(|c| c["kind"] == "findings"),
+        "{changes:#?}"
+    );
+    let new = |rule: &str, pid: i32| {
+        changes
+            .iter()
+            .any(|c| c["field"] == rule && c["pid"] == pid && c["new"]["rule"] == rule)
+    };
+    assert!(new("exe-memfd", p("exe-memfd")) && new("shell-socket", p("shell-socket")));
+    for c in [
+        "control-sleep",
+        "control-sh",
+        "control-http",
+        "control-tail",
+        "control-redis",
+    ] {
+        if let Some(&pid) = s.pids.get(c) {
+            assert!(changes.iter().all(|x| x["pid"] != pid), "{c}: {changes:#?}");
+        }
+    }
+    // The namespace before the plants (a shell, sleep, tail, python's http.server, redis-server): nothing
+    // at medium or above.
+    let (code, clean) = check(&[before.to_str().unwrap(), "--min-severity", "medium"]);
+    assert_eq!((code, findings(&clean).len()), (0, 0), "{clean:#}");
+    let (_, before_doc) = check(&[before.to_str().unwrap(), "--min-severity", "info"]);
+    let planted: BTreeSet<i32> = s
+        .pids
+        .iter()
+        .filter(|(n, _)| !n.starts_with("control"))
+        .map(|(_, p)| *p)
+        .collect();
+    assert!(
+        findings(&before_doc).iter().all(|f| f["pid"]
+            .as_i64()
+            .is_none_or(|p| !planted.contains(&(p as i32)))),
+        "{before_doc:#}"
     );
 
     let csv = common::bin()

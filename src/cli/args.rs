@@ -141,7 +141,7 @@ const DIFF_HELP: &str = "Examples:
   procsift diff 0200.tar 0205.tar --pid 5752 --format json | jq '.changes[] | select(.highlight)'
   procsift diff before.tar core.5752              # a core against its process in a snapshot
 
-A process is (boot id, pid, start time): a reused pid is one process exiting and another starting. Kinds: system, started, exited, transient, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds, sockets, maps, limits, cpu, memory, io. Highlighted (!): privilege gains, new listening sockets, new executable anonymous or deleted-file mappings. cpu% and rates use the time between the captures.
+A process is (boot id, pid, start time): a reused pid is one process exiting and another starting. Kinds: system, started, exited, transient, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds, sockets, maps, limits, cpu, memory, io, findings (a `procsift check` finding of NEW that OLD does not have; FIELD is the rule). Highlighted (!): privilege gains, new listening sockets, new executable anonymous or deleted-file mappings, new findings of medium or high severity. cpu% and rates use the time between the captures.
 
 Exit status: 0 no differences, 1 differences, 2 trouble (as diff(1)).";
 

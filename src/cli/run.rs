@@ -190,9 +190,11 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         pids: a.pids,
         ignore,
     };
+    let findings = opts.wants_kind(Kind::Findings);
     let detail = Detail {
-        fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets),
-        maps: opts.wants_kind(Kind::Maps),
+        env: findings,
+        fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets) || findings,
+        maps: opts.wants_kind(Kind::Maps) || findings,
         limits: opts.wants_kind(Kind::Limits),
         ..Detail::SUMMARY
     };
