@@ -397,7 +397,7 @@ fn planted_scene() {
         &format!("proc/{}/stat", p("hidden-child")),
     );
     assert!(
-        summary(f).contains(&format!("parent of process ({})", p("hidden-child"))),
+        summary(f).contains(&format!("parent of process {} ", p("hidden-child"))),
         "{f:#}"
     );
     // Its listening socket: held by no process the listing shows.

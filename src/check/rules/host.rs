@@ -346,13 +346,18 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
             None,
             severity,
             format!(
-                "pid {pp} is the parent of {} ({}) but is not in the listing of processes{why}",
+                "pid {pp} is the parent of {} {}{} but is not in the listing of processes{why}",
                 if children.len() == 1 {
                     "process"
                 } else {
                     "processes"
                 },
-                shown.join(", ")
+                shown.join(", "),
+                if children.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
             ),
         );
         f.pid = Some(pp);

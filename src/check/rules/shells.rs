@@ -38,10 +38,12 @@ fn fd_text(f: &Fd) -> String {
         .as_ref()
         .map(ByteString::escaped)
         .unwrap_or_default();
-    match &f.socket {
-        Some(s) => format!("fd {}: {target} {}", f.fd, socket_text(s)),
-        None => format!("fd {}: {target}", f.fd),
-    }
+    let socket = f.socket.as_ref().map(socket_text);
+    let parts: Vec<&str> = [target.as_str(), socket.as_deref().unwrap_or_default()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    format!("fd {}: {}", f.fd, parts.join(" "))
 }
 
 /// A process of the scene named like a network relay that holds an IP socket.
@@ -268,7 +270,7 @@ pub(super) fn service_spawned_shell(scene: &Scene<'_>, out: &mut Out<'_>) {
         let (severity, why) = match dash_c(p) {
             None => (
                 Severity::High,
-                " an interactive shell: a web shell or an exploited service".to_string(),
+                ": a web shell or an exploited service".to_string(),
             ),
             Some((_, prog))
                 if service.starts_with(b"php")
@@ -293,12 +295,16 @@ pub(super) fn service_spawned_shell(scene: &Scene<'_>, out: &mut Out<'_>) {
                     .to_string(),
             ),
         };
-        let joiner = if why.starts_with(' ') { ":" } else { "" };
+        let kind = if dash_c(p).is_none() {
+            "an interactive shell"
+        } else {
+            "a shell"
+        };
         out.finding(
             Some(p),
             severity,
             format!(
-                "a shell ({command}) whose parent is the network service {} ({pp}){joiner}{why}",
+                "{kind} ({command}) whose parent is the network service {} ({pp}){why}",
                 esc(service)
             ),
         )
