@@ -12,6 +12,8 @@
 mod allow;
 pub mod evidence;
 mod rules;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 use std::collections::BTreeMap;
