@@ -7,7 +7,8 @@
 #
 # Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
 # EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
-# pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, `procsift ps SNAPSHOT`, and
+# pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, `procsift ps SNAPSHOT`,
+# `procsift check SNAPSHOT` (every rule: the environments, descriptors and maps they read), and
 # `procsift diff OLD NEW` of two captures between which a tenth of the idle processes were replaced (the
 # issue's bar: diffing two snapshots is faster than capturing one).
 # Syscalls per process and per member come from `strace -c -f`. The core case: a gcore of a process with
@@ -74,8 +75,10 @@ $P capture -o "$work/snap2.tar" 2>/dev/null
 $P diff "$work/snap.tar" "$work/snap2.tar" --ignore-volatile >"$work/diff.txt" || true
 echo "diff of the two snapshots: $(grep -c . "$work/diff.txt") lines; summary:"
 sed -n '/^KIND/,/^$/p' "$work/diff.txt"
-# diff exits 1 when it finds differences, so its runs ignore the exit status.
+# diff exits 1 when it finds differences, and check when it finds something: their runs ignore the exit
+# status.
 hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/d.json" --style basic \
+  -n "procsift check SNAPSHOT" "$P check $work/snap.tar" \
   -n "procsift diff OLD NEW" "$P diff $work/snap.tar $work/snap2.tar" \
   -n "procsift diff OLD NEW --format json" "$P diff $work/snap.tar $work/snap2.tar --format json" >/dev/null
 /usr/bin/time -f "%M" -o "$work/rss.diff" $P diff "$work/snap.tar" "$work/snap2.tar" >/dev/null 2>&1 || true
@@ -129,6 +132,7 @@ print()
 print(f"capture / floor: {med['procsift capture']/floor:.2f}x (target <= 1.3x)")
 print(f"capture / psutil: {med['procsift capture']/med['psutil (8 attrs)']:.2f}x (target < 1)")
 print(f"procsift ps SNAPSHOT / ps aux: {med['procsift ps SNAPSHOT']/med['ps aux']:.2f}x (target < 1)")
+print(f"procsift check SNAPSHOT / procsift ps SNAPSHOT: {med['procsift check SNAPSHOT']/med['procsift ps SNAPSHOT']:.2f}x")
 print(f"procsift diff OLD NEW / procsift capture: {med['procsift diff OLD NEW']/med['procsift capture']:.2f}x (target < 1)")
 print(f"syscalls: capture {sc_cap} = {sc_cap/nproc:.1f} per process, "
       f"{sc_cap/(nfiles+nlinks):.2f} per member; floor {sc_floor} = {sc_floor/nproc:.1f} per process; "

@@ -386,7 +386,7 @@ fn planted_scene() {
     let hidden = p("hidden-parent");
     let f = expect(&doc, "proc-overmount", hidden, "high", "proc/1/mountinfo");
     assert!(
-        summary(f).contains(&format!("mounted on /proc/{hidden}")),
+        summary(f).contains(&format!("a mount on /proc/{hidden}")),
         "{f:#}"
     );
     let f = expect(
@@ -522,7 +522,12 @@ fn planted_scene() {
             "high",
             "PT_LOAD (program headers)",
         ),
-        ("preload", "ld-preload", "medium", "NT_AUXV"),
+        (
+            "preload",
+            "ld-preload",
+            "medium",
+            "PT_LOAD (the dumped stack)",
+        ),
         ("kworker", "kernel-thread-masquerade", "high", "NT_PRPSINFO"),
     ] {
         let plant = match name {

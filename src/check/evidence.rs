@@ -98,15 +98,21 @@ fn core(scene: &Scene<'_>, class: InputClass, fact: Fact<'_>) -> String {
     };
     if let Some(core) = &scene.snapshot().core
         && let Some(p) = core.provenance.iter().find(|p| p.field == field)
-        && let Some(note) = note_in(&p.source)
     {
-        return note;
+        // Values read from the dumped stack (argv and environment beyond pr_psargs) are in a PT_LOAD
+        // segment, not in a note.
+        if p.source.starts_with("stack memory") {
+            return STACK.into();
+        }
+        if let Some(note) = note_in(&p.source) {
+            return note;
+        }
     }
     let n = match (class, fact) {
         (InputClass::FreebsdCore, Fact::AnonMaps) => "NT_PROCSTAT_VMMAP",
         (_, Fact::AnonMaps) => "PT_LOAD (program headers)",
         (InputClass::LinuxCore, Fact::Exe | Fact::Maps) => "NT_FILE",
-        (InputClass::LinuxCore, Fact::Env) => "NT_AUXV (the dumped stack)",
+        (InputClass::LinuxCore, Fact::Env) => STACK,
         (InputClass::LinuxCore, _) => "NT_PRPSINFO",
         (InputClass::SolarisCore, Fact::Maps) => "PT_LOAD (program headers)",
         (InputClass::SolarisCore, Fact::Fd(_)) => "NT_FDINFO",
@@ -121,6 +127,9 @@ fn core(scene: &Scene<'_>, class: InputClass, fact: Fact<'_>) -> String {
     };
     n.to_string()
 }
+
+/// A core's dumped stack, where argv and the environment are found through the copy of `NT_AUXV`.
+const STACK: &str = "PT_LOAD (the dumped stack)";
 
 /// The first `NT_...` name in a provenance text.
 fn note_in(text: &str) -> Option<String> {

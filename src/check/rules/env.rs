@@ -196,7 +196,7 @@ pub(super) fn history_off(scene: &Scene<'_>, out: &mut Out<'_>) {
         } else {
             (
                 Severity::Medium,
-                "; it inherited them from a shell that turned its history off".to_string(),
+                "; it was started with them, or inherited them from a shell that turned its history off".to_string(),
             )
         };
         let f = out.finding(

@@ -211,22 +211,18 @@ pub(super) fn proc_overmount(scene: &Scene<'_>, out: &mut Out<'_>) {
                         && q.nspid().and_then(|n| n.last().copied()) == Some(inner)
                 })
                 .or_else(|| (!nested).then(|| scene.process(inner)).flatten());
-            let what = if m.root.as_bytes() == b"/" {
-                format!(
-                    "a {} filesystem ({})",
-                    esc(m.fs_type.as_bytes()),
-                    esc(m.source.as_bytes())
-                )
-            } else {
-                format!(
-                    "{} of a {} filesystem ({})",
-                    esc(m.root.as_bytes()),
-                    esc(m.fs_type.as_bytes()),
-                    esc(m.source.as_bytes())
-                )
-            };
+            let what = format!(
+                "{} {}{}",
+                esc(m.fs_type.as_bytes()),
+                esc(m.source.as_bytes()),
+                if m.root.as_bytes() == b"/" {
+                    String::new()
+                } else {
+                    format!(", directory {}", esc(m.root.as_bytes()))
+                }
+            );
             let summary = format!(
-                "{what} is mounted on {}: tools that read /proc no longer see pid {inner}{}",
+                "a mount on {} ({what}) hides pid {inner}{} from tools that read /proc",
                 esc(m.mount_point.as_bytes()),
                 if nested { " of its pid namespace" } else { "" }
             );
@@ -346,7 +342,7 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
             None,
             severity,
             format!(
-                "pid {pp} is the parent of {} {}{} but is not in the listing of processes{why}",
+                "pid {pp} is the parent of {} {}{}, but the input has no records of it{why}",
                 if children.len() == 1 {
                     "process"
                 } else {
