@@ -260,3 +260,78 @@ pub fn rules() -> Report {
         ..Report::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytes::ByteString;
+    use crate::check::Options;
+    use crate::model::{InputKind, Process, Source};
+    use crate::report::render::{Format, render};
+
+    fn hostile() -> Snapshot {
+        let p = Process {
+            pid: 7,
+            ppid: Some(1),
+            comm: Some(ByteString::from(&b"x\x1b[31mRED\n"[..])),
+            argv: Some(vec![ByteString::from(&b"[kworker/0:1]"[..])]),
+            exe: Some(ByteString::from(
+                &b"/tmp/a\n    1  high  FAKE-ROW \xff\x1b]0;t\x07"[..],
+            )),
+            env: Some(vec![ByteString::from(&b"LD_PRELOAD=/tmp/\x1b[2J.so"[..])]),
+            kernel_thread: Some(false),
+            ..Process::default()
+        };
+        Snapshot {
+            source: Source {
+                kind: InputKind::Archive,
+                path: "h.tar".into(),
+                os: Some("linux".into()),
+            },
+            processes: vec![p],
+            ..Snapshot::default()
+        }
+    }
+
+    fn rendered(format: Format, width: Option<usize>) -> String {
+        let s = hostile();
+        let outcome = crate::check::check(&s, &Options::default());
+        let mut out = Vec::new();
+        render(&check(&s, &outcome, Severity::Low), format, width, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn hostile_text_stays_escaped_and_one_line_per_finding() {
+        for width in [None, Some(80)] {
+            let t = rendered(Format::Table, width);
+            assert!(!t.contains('\x1b') && !t.contains('\x07'), "{t}");
+            assert!(
+                !t.lines().any(|l| l.trim_start().starts_with("1  high")),
+                "{t}"
+            );
+            // Every line of the findings table is one finding's row.
+            for line in t.lines().skip(1).take_while(|l| !l.is_empty()) {
+                assert!(
+                    ["high ", "medium ", "low ", "info "]
+                        .iter()
+                        .any(|s| line.starts_with(s)),
+                    "{line:?} in {t}"
+                );
+            }
+            assert!(t.contains("\\x1b"), "{t}");
+        }
+        let csv = rendered(Format::Csv, None);
+        assert!(!csv.contains('\x1b'), "{csv}");
+        // JSON keeps the exact bytes, in its own escape.
+        let json: serde_json::Value = serde_json::from_str(&rendered(Format::Json, None)).unwrap();
+        let f = &json["findings"];
+        assert!(
+            f.as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["comm"] == "x\u{1b}[31mRED\n"),
+            "{json:#}"
+        );
+    }
+}
