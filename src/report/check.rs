@@ -149,7 +149,7 @@ pub fn check(snapshot: &Snapshot, outcome: &Outcome, min: Severity) -> Report {
         name: "check",
         record_key: "findings",
         table,
-        records: shown.iter().map(|f| to_json(f)).collect(),
+        records: shown.iter().map(to_json).collect(),
         extra,
         text: Some(blocks),
         ..Report::default()

@@ -140,7 +140,7 @@ pub(super) fn orphan_socket(scene: &Scene<'_>, out: &mut Out<'_>) {
             "proc/*/fd",
             format!("no descriptor is socket:[{}]", t.inode),
         )
-        .subject(format!("{text}"));
+        .subject(text.clone());
     }
 }
 
