@@ -13,7 +13,8 @@ use crate::time::Timestamp;
 
 /// The member holding `/etc/ld.so.preload`.
 pub const LD_SO_PRELOAD: &str = "etc/ld.so.preload";
-/// The member listing the pids that answered `capture --probe-pids`, one decimal pid per line.
+/// The member listing the pids that answered `capture --probe-pids`: `# listed at boottime <secs>`, then
+/// one decimal pid per line.
 pub const PROBE_PIDS: &str = "probe/pids";
 /// The member holding `/proc/sys/kernel/pid_max` (captured with `--probe-pids`).
 pub const PID_MAX: &str = "proc/sys/kernel/pid_max";
@@ -22,7 +23,8 @@ pub const PID_MAX: &str = "proc/sys/kernel/pid_max";
 pub(super) struct Facts<'a> {
     pub clk_tck: u64,
     pub boot_time: Option<Timestamp>,
-    /// CLOCK_BOOTTIME seconds when the capture started (manifest `capture.started_boottime`).
+    /// CLOCK_BOOTTIME seconds when the capture started (manifest `capture.started_boottime`), before it
+    /// listed /proc.
     pub capture_started_boottime: Option<f64>,
     /// Every socket of the captured network tables, by inode (built for open files).
     pub sockets: Option<&'a std::collections::BTreeMap<u64, Socket>>,
@@ -117,9 +119,23 @@ fn pid_probe(
         .and_then(|b| std::str::from_utf8(b).ok()?.trim().parse().ok());
     let mut answered = Vec::new();
     let mut offset = 0u64;
+    // The boot-clock time the listing began: a process started before it cannot be missing from it by
+    // chance. The capture's start is earlier still, and a fallback.
+    let mut listed = facts.capture_started_boottime;
     for line in list.split(|b| *b == b'\n') {
         let here = offset;
         offset += line.len() as u64 + 1;
+        if let Some(comment) = line.strip_prefix(b"#") {
+            if let Some(t) = std::str::from_utf8(comment)
+                .ok()
+                .and_then(|c| c.trim().strip_prefix("listed at boottime "))
+                .and_then(|t| t.trim().parse::<f64>().ok())
+                .filter(|t| t.is_finite())
+            {
+                listed = Some(t);
+            }
+            continue;
+        }
         if line.is_empty() {
             continue;
         }
@@ -141,9 +157,11 @@ fn pid_probe(
                     p.comm = Some(ByteString::new(&s.comm));
                     p.ppid = Some(s.ppid);
                     p.start_time = start_time(facts, s.starttime);
-                    p.started_before_capture = facts.capture_started_boottime.map(|started| {
-                        (s.starttime as f64 / facts.clk_tck.max(1) as f64) < started
-                    });
+                    // starttime is truncated to a clock tick: a process forked just after the
+                    // capture started can show a start up to one tick earlier than its own.
+                    let tick = 1.0 / facts.clk_tck.max(1) as f64;
+                    p.started_before_capture =
+                        listed.map(|at| (s.starttime as f64 * tick) < at - tick);
                 }
                 Err(e) => warnings.push(Warning::at(&stat_member, e.offset as u64, e.message)),
             }
@@ -183,4 +201,70 @@ fn start_time(facts: &Facts<'_>, starttime: u64) -> Option<Timestamp> {
             .checked_add(i64::try_from(nanos / 1_000_000_000).ok()?)?,
         nanos: (nanos % 1_000_000_000) as u32,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::MemoryBuilder;
+
+    #[test]
+    fn probe_members_and_the_listing_time() {
+        let mut b = MemoryBuilder::new();
+        b.file(PID_MAX, b"32768\n");
+        b.file(PROBE_PIDS, b"# listed at boottime 100.5\n41\n50\nx\n60\n");
+        // A thread of 40, started at tick 1000 (10 s).
+        b.file(
+            "probe/41/stat",
+            b"41 (worker) S 1 40 40 0 -1 0 0 0 0 0 0 0 0 0 20 0 2 0 1000 0 0 0",
+        );
+        b.file(
+            "probe/41/status",
+            b"Name:\tworker\nTgid:\t40\nPid:\t41\nUid:\t7\t7\t7\t7\n",
+        );
+        // A process started 1 s before the listing, and one a few ms after it (within one tick).
+        b.file(
+            "probe/50/stat",
+            b"50 (h) S 1 50 50 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9950 0 0 0",
+        );
+        b.file(
+            "probe/60/stat",
+            b"60 (n) S 1 60 60 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 10050 0 0 0",
+        );
+        let raw = b.build(None, vec![], Default::default());
+        let facts = Facts {
+            clk_tck: 100,
+            boot_time: Some(Timestamp {
+                secs: 1_700_000_000,
+                nanos: 0,
+            }),
+            capture_started_boottime: Some(100.0),
+            sockets: None,
+        };
+        let mut warnings = Vec::new();
+        let p = pid_probe(&raw, &facts, &mut warnings).unwrap();
+        assert_eq!(p.pid_max, Some(32768));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(
+            (warnings[0].member.as_str(), warnings[0].offset),
+            (PROBE_PIDS, Some(33))
+        );
+        let got: Vec<_> = p
+            .answered
+            .iter()
+            .map(|a| (a.pid, a.tgid, a.uid, a.started_before_capture))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (41, Some(40), Some(7), Some(true)),
+                (50, None, None, Some(true)),
+                (60, None, None, Some(false)),
+            ]
+        );
+        assert_eq!(
+            p.answered[1].start_time.unwrap().rfc3339(),
+            "2023-11-14T22:14:59.5Z"
+        );
+    }
 }

@@ -28,7 +28,8 @@
 //! `/proc/sys/kernel/pid_max` (stored as `proc/sys/kernel/pid_max`) with one `faccessat` of
 //! `/proc/<n>` each (a lookup in the kernel's pid table, which answers for pids that a listing of /proc
 //! leaves out: threads, and processes a rootkit hides from `getdents`), and stores the pids that answered
-//! but were not listed as `probe/pids` (one decimal pid per line), with `probe/<n>/stat` and
+//! but were not listed as `probe/pids` (first `# listed at boottime <seconds>`, the CLOCK_BOOTTIME time
+//! just before /proc was listed; then one decimal pid per line), with `probe/<n>/stat` and
 //! `probe/<n>/status` read right after.
 //!
 //! All of a process's members are read relative to one `O_PATH` directory descriptor of `/proc/<pid>`,
@@ -131,6 +132,7 @@ pub struct LinuxPlan {
     net_seen: Mutex<HashSet<Vec<u8>>>,
     mnt_seen: Mutex<HashSet<Vec<u8>>>,
     probe: bool,
+    listed_boottime: Option<f64>,
 }
 
 impl LinuxPlan {
@@ -142,6 +144,8 @@ impl LinuxPlan {
     ) -> crate::Result<Self> {
         let err = |e: rustix::io::Errno| crate::Error::io(proc_root, std::io::Error::from(e));
         let proc_fd = sys::open_root(proc_root).map_err(err)?;
+        // Every process that started before this moment is in the listing, unless it exited.
+        let listed_boottime = super::host::boottime_secs();
         let mut pids: Vec<i32> = sys::list_dir(proc_fd.as_fd(), ".")
             .map_err(err)?
             .iter()
@@ -161,6 +165,7 @@ impl LinuxPlan {
             net_seen: Mutex::new(HashSet::new()),
             mnt_seen: Mutex::new(HashSet::new()),
             probe: false,
+            listed_boottime,
         })
     }
 
@@ -368,7 +373,11 @@ impl LinuxPlan {
             })
             .collect();
         if from.step <= 1 {
-            let list: String = answered.iter().map(|n| format!("{n}\n")).collect();
+            let mut list = match self.listed_boottime {
+                Some(t) => format!("# listed at boottime {t:.6}\n"),
+                None => String::new(),
+            };
+            list.extend(answered.iter().map(|n| format!("{n}\n")));
             let _ = w.produce(1, PROBE_MEMBER.into(), || Ok(list.into_bytes()))?;
         }
         for (i, n) in answered.iter().enumerate() {

@@ -624,6 +624,10 @@ fn probed_pids_and_events_of_processes_the_listing_lacks() {
             probed(51, 50, Some(true)),  // its thread
             probed(60, 60, Some(false)), // started during the capture
             probed(70, 70, None),        // no capture window known
+            ProbedPid {
+                pid: 90,
+                ..ProbedPid::default()
+            }, // gone before its stat and status were read
         ],
     });
     assert_eq!(

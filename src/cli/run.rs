@@ -256,7 +256,23 @@ fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
                 .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     }
     // The rules read the model as captured; --redact hides secrets in what they report.
-    let snapshot = load(Context { redact: false }, a.input.as_deref(), CHECK_DETAIL)?;
+    let snapshot = match (&a.input, a.probe_pids) {
+        (Some(_), true) => {
+            return Err(Error::Usage(
+                "--probe-pids probes the live host; a capture records a probe with `procsift capture \
+                 --probe-pids`"
+                    .into(),
+            ));
+        }
+        (None, true) => analyze::analyze_with(
+            &capture::capture_to_memory(&CaptureOptions {
+                probe_pids: true,
+                ..CaptureOptions::default()
+            })?,
+            CHECK_DETAIL,
+        ),
+        (input, false) => load(Context { redact: false }, input.as_deref(), CHECK_DETAIL)?,
+    };
     let outcome = procsift::check::check(&snapshot, &opts);
     let code = if outcome.worst().is_some_and(|w| w >= min) {
         ExitCode::from(1)

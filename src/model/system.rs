@@ -119,8 +119,9 @@ pub struct ProbedPid {
     /// Start time, UTC (btime + stat field 22).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Timestamp>,
-    /// Whether it started before the capture did (stat field 22 against the capture's boot-clock start):
-    /// a process that did cannot be missing from the listing by chance.
+    /// Whether it started before /proc was listed (stat field 22, less one clock tick, against the
+    /// boot-clock time in `probe/pids`, else the capture's start): a process that did cannot be missing
+    /// from the listing by chance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_before_capture: Option<bool>,
 }

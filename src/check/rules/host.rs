@@ -382,6 +382,11 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
         Some(probe) => {
             let answered: HashSet<i32> = probe.answered.iter().map(|a| a.pid).collect();
             for a in &probe.answered {
+                // Its stat and status could not be read right after: it exited (a process started
+                // during the capture and gone at once), which no hidden process does.
+                if a.tgid.is_none() && a.comm.is_none() {
+                    continue;
+                }
                 let tgid = a.tgid.unwrap_or(a.pid);
                 let leader_hidden = tgid == a.pid
                     || (!listed.contains(&tgid)
@@ -418,7 +423,13 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
                 f.start_time = a.start_time;
                 f.comm = a.comm.clone();
                 f.evidence(evidence::PROBE, format!("{} answered", a.pid))
-                    .evidence(format!("probe/{}/status", a.pid), format!("Tgid {tgid}"))
+                    .evidence(
+                        format!("probe/{}/status", a.pid),
+                        match a.tgid {
+                            Some(t) => format!("Tgid {t}"),
+                            None => "no Tgid (status not read)".into(),
+                        },
+                    )
                     .evidence(listing.clone(), format!("no pid {tgid}"))
                     .subject(format!("pid {tgid}"));
                 reported.insert(tgid);
