@@ -4,10 +4,12 @@
 Sources: the shared corpus beside the checkout (../shared/corpus: real cores and /proc text fixtures) and
 the project's own fixtures (Solaris trees written by the test-only encoder through an ignored test).
 Structured targets take *bundles* (see fuzz_targets/common.rs): records `path\\n<bytes>` joined by
-`\\0@@\\0`, a path ending in `@` being a symbolic link.
+`\\0@@\\0`, a path ending in `@` being a symbolic link, one ending in `!` a member whose read failed, and
+`manifest.json` the manifest (so that host facts, the capture window and the events clock are fuzzed).
 """
 import gzip
 import hashlib
+import json
 import io
 import os
 import subprocess
@@ -62,6 +64,27 @@ def tree_members(root, prefix):
     return out
 
 
+def manifest_of(members, plan="linux"):
+    """A manifest record like a capture's: host facts, capture window, events clock, and one member
+    whose read failed per process (`environ`, EACCES), so manifest fields are among the fuzzed bytes."""
+    pids = sorted({m.split("/")[1] for m, _, _ in members if m.startswith("proc/")
+                   and m.split("/")[1].isdigit()})
+    failed = [{"path": f"proc/{p}/environ", "kind": "file", "error": "EACCES"} for p in pids]
+    return ("manifest.json", json.dumps({
+        "format_version": 1, "tool": "procsift", "tool_version": "0.1.0",
+        "host": {"hostname": "seed", "sysname": "Linux", "machine": "x86_64", "byte_order": "little",
+                 "data_model": "lp64", "page_size": 4096, "clk_tck": 100,
+                 "boot_time": "2026-11-22T08:00:00Z", "boot_id": "seed-boot"},
+        "capture": {"started": "2026-11-22T09:00:00Z", "finished": "2026-11-22T09:00:01.5Z",
+                    "started_boottime": 3600.0, "finished_boottime": 3601.5, "plan": plan},
+        "members": failed, "vanished": [],
+        "events": {"recorded": False, "source": "cn_proc", "reason": "seed", "count": 0, "lost": 0,
+                   "watch_secs": 0.0, "clock": {"monotonic_ns": 3600000000000,
+                                                "boottime_ns": 3600000000000,
+                                                "utc": "2026-11-22T09:00:00Z"}},
+    }).encode(), False)
+
+
 def bundle(members):
     return SEP.join((m + ("@" if link else "")).encode() + b"\n" + data for m, data, link in members)
 
@@ -108,10 +131,13 @@ def main():
             elif "/fdinfo/" in m:
                 put("linux_text", bytes([6]) + data)
         put("linux_text", b"\x80" + bundle(members))
+        put("linux_text", b"\x80" + bundle(members + [manifest_of(members)]))
         for pid in sorted({m.split("/")[1] for m, _, _ in members}):
             one = [x for x in members if x[0].startswith(f"proc/{pid}/")]
             put("linux_text", b"\x80" + bundle(one))
             put("report_diff", bundle(one) + b"\0%%\0" + bundle(members))
+            put("report_diff", bundle(one + [manifest_of(one)]) + b"\0%%\0"
+                + bundle(members + [manifest_of(members)]))
         tar = tar_of(members)
         put("snapshot", tar)
         for c in compressed(tar):

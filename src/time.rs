@@ -105,7 +105,9 @@ impl Timestamp {
         if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
             return None;
         }
-        let secs = days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss;
+        let secs = days_from_civil(y, m, d)?
+            .checked_mul(86_400)?
+            .checked_add(hh * 3600 + mm * 60 + ss)?;
         Some(Timestamp { secs, nanos })
     }
 }
@@ -136,14 +138,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
+/// Days since 1970-01-01 of a civil date; `None` when the year is so far out that the count overflows
+/// (a hostile manifest can carry any year).
+fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    let y = if m <= 2 { y.checked_sub(1)? } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
     let m = i64::from(m);
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    era.checked_mul(146_097)?.checked_add(doe - 719_468)
 }
 
 #[cfg(test)]
@@ -164,5 +168,31 @@ mod tests {
         assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339()), Some(t));
         let leap = Timestamp::parse_rfc3339("2024-02-29T23:59:59Z").unwrap();
         assert_eq!(leap.rfc3339(), "2024-02-29T23:59:59Z");
+    }
+
+    /// Hostile manifests carry any year: a time that does not fit is no time (and never a panic with
+    /// overflow checks on, as in this debug build).
+    #[test]
+    fn far_years_are_refused_not_overflowed() {
+        for s in [
+            "9223372036854775807-12-31T23:59:59Z",
+            "-9223372036854775808-01-01T00:00:00Z",
+            "292277026596-12-04T15:30:08Z",
+            "99999999999999-01-01T00:00:00Z",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(s), None, "{s}");
+        }
+        // The far end of what fits still round-trips.
+        let t = Timestamp::parse_rfc3339("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(t.secs, 253_402_300_799);
+        // Printing any stored instant never overflows.
+        for secs in [i64::MAX, i64::MIN, i64::MAX - 86_400, i64::MIN + 1] {
+            let t = Timestamp {
+                secs,
+                nanos: 999_999_999,
+            };
+            assert!(t.rfc3339().ends_with('Z'));
+            let _ = t.compact();
+        }
     }
 }

@@ -169,7 +169,8 @@ fn ps_agrees_with_procps() {
             .find(|p| p["pid"] == *pid)
             .unwrap_or_else(|| panic!("pid {pid} alive throughout but missing"));
         assert_eq!(p["ppid"], *ppid, "ppid of {pid}");
-        assert_eq!(p["uid"], *uid, "uid of {pid}");
+        // procps's `uid` is the effective uid ("see euid").
+        assert_eq!(p["euid"], *uid, "euid of {pid}");
         // A kernel worker renames itself after the work item it runs.
         if !comm.starts_with("kworker/") {
             assert_eq!(p["comm"].as_str().unwrap(), comm.as_str(), "comm of {pid}");

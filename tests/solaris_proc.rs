@@ -387,7 +387,10 @@ fn check_tree(root: &Path, pids: &[i32]) {
             "{text}"
         );
         assert!(
-            text.contains("FORK|MSACCT") && text.contains("zone         global"),
+            text.contains("FORK|MSACCT")
+                && text
+                    .lines()
+                    .any(|l| l.split_whitespace().eq(["zone", "global"])),
             "{text}"
         );
 

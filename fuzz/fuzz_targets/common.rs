@@ -2,7 +2,10 @@
 //!
 //! A *bundle* is a mutation-friendly stand-in for a directory tree: records separated by the 4 bytes
 //! `\0@@\0`, each record `path\n` followed by the member's bytes. A path ending in `@` is a symbolic link
-//! whose target is the record's bytes. `scripts/fuzz-seeds` writes bundles from the fixture trees.
+//! whose target is the record's bytes; a path ending in `!` is a member whose read failed, the record's
+//! bytes being the error (`EACCES`); the record `manifest.json` is the snapshot's manifest (host facts,
+//! capture window, events clock, failed members), parsed as an archive's is, so manifest fields are
+//! fuzzed too. `fuzz/seeds.py` writes bundles from the fixture trees.
 #![allow(dead_code)]
 
 use std::io::sink;
@@ -10,6 +13,7 @@ use std::io::sink;
 use procsift::analyze::{self, Detail};
 use procsift::model::{Snapshot, Source, redact};
 use procsift::report::{self, Format, PsOptions};
+use procsift::snapshot::manifest::{MANIFEST_NAME, parse_light};
 use procsift::snapshot::{MemoryBuilder, RawSnapshot};
 
 /// The separator between bundle records.
@@ -33,21 +37,33 @@ pub fn split<'a>(data: &'a [u8], sep: &'a [u8]) -> impl Iterator<Item = &'a [u8]
     })
 }
 
-/// Reads a bundle as a raw snapshot (no manifest).
+/// Reads a bundle as a raw snapshot, with its manifest when it has a `manifest.json` record that parses.
 pub fn bundle(data: &[u8]) -> RawSnapshot {
     let mut b = MemoryBuilder::new();
+    let mut manifest = None;
     for rec in split(data, SEP) {
         let Some(nl) = rec.iter().position(|c| *c == b'\n') else {
             continue;
         };
         let path = String::from_utf8_lossy(&rec[..nl]).into_owned();
         let body = &rec[nl + 1..];
-        match path.strip_suffix('@') {
-            Some(link) => b.symlink(link, body),
-            None => b.file(path, body),
+        if path == MANIFEST_NAME {
+            manifest = parse_light(body).ok();
+        } else if let Some(link) = path.strip_suffix('@') {
+            b.symlink(link, body);
+        } else if let Some(failed) = path.strip_suffix('!') {
+            b.failed(failed, String::from_utf8_lossy(body));
+        } else {
+            b.file(path, body);
         }
     }
-    b.build(None, Vec::new(), Source::default())
+    // As an archive's reader does: the manifest's failed members are members too.
+    for m in manifest.iter().flat_map(|m| &m.members) {
+        if let Some(e) = &m.error {
+            b.failed(m.path.clone(), e.clone());
+        }
+    }
+    b.build(manifest, Vec::new(), Source::default())
 }
 
 /// Builds the model of `raw` at summary detail and at full detail, and runs every report over both (the

@@ -30,11 +30,12 @@ fuzz_target!(|data: &[u8]| {
         7 => drop(cgroup::unified_path(&cgroup::parse(b)).map(<[u8]>::to_vec)),
         8 => drop(cmdline::split(b)),
         9 => drop(kv::smaps_rollup(b)),
-        10 => drop(
-            kv::pairs(b)
+        10 => {
+            drop(maps::parse_smaps(b));
+            let _ = kv::pairs(b)
                 .map(|(_, _, v)| (kv::kib(v), kv::leading_u64(v)))
-                .count(),
-        ),
+                .count();
+        }
         11 => drop(links::fd_target(b)),
         12 => drop(links::namespace(b)),
         13 => drop(net::inet(b, Endianness::Little)),

@@ -65,7 +65,7 @@ pub fn event_log(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) ->
 }
 
 /// The signal numbering of a Linux machine name (`uname -m`).
-fn numbering(machine: Option<&str>) -> Numbering {
+pub(super) fn numbering(machine: Option<&str>) -> Numbering {
     match machine {
         Some(m) if m.starts_with("mips") => Numbering::LinuxMips,
         Some(m) if m.starts_with("sparc") => Numbering::LinuxSparc,

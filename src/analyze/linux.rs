@@ -2,8 +2,9 @@
 //!
 //! Member paths are those of the archive (see [`crate::snapshot`]): `proc/<pid>/stat`, `proc/<pid>/fd/3`,
 //! `proc/<pid>/task/<tid>/stat`, `proc/<pid>/net/tcp`, `proc/stat`, `etc/passwd`, ... A member the capture
-//! could not read is simply absent from the model (its error is in the manifest and in `info`); a member
-//! that is there but does not decode is a warning naming the member and the byte offset.
+//! could not read leaves its fields absent and is listed in the process's `unread` (member, error, and
+//! the field it would have filled); a member that is there but does not decode is a warning naming the
+//! member and the byte offset.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use crate::formats::linux::{
 };
 use crate::model::{
     Capabilities, CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory,
-    Namespace, Process, Snapshot, Socket, SocketEndpoint, Thread, Warning,
+    Namespace, Process, Snapshot, Socket, SocketEndpoint, Thread, Unread, Warning,
 };
 use crate::snapshot::{Member, RawSnapshot};
 use crate::time::Timestamp;
@@ -34,6 +35,9 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         clk_tck: host.clk_tck.filter(|t| *t > 0).unwrap_or(ASSUMED_CLK_TCK),
         page_size: host.page_size.unwrap_or(ASSUMED_PAGE_SIZE),
         boot_time: host.boot_time,
+        uptime_secs: host.uptime_secs,
+        mem_total_kib: host.mem_total_kib.filter(|m| *m > 0),
+        signals: super::events::numbering(host.machine.as_deref()),
         o_directory: o_directory(host.machine.as_deref()),
         users: raw
             .file("etc/passwd")
@@ -45,6 +49,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         } else {
             BTreeMap::new()
         },
+        unread: unread_members(raw, linux_field),
         detail,
     };
     let mut processes = Vec::new();
@@ -125,6 +130,7 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
             h.boot_time = ks.btime.map(|secs| Timestamp { secs, nanos: 0 });
         }
         h.ncpu = ks.ncpu;
+        warnings.extend(h.drop_impossible("proc/stat"));
     }
     if h.boot_id.is_none() {
         h.boot_id = raw
@@ -132,6 +138,7 @@ fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
             .map(|b| String::from_utf8_lossy(b.trim_ascii()).into_owned());
     }
     h.uptime_secs = raw.file("proc/uptime").and_then(system::uptime);
+    warnings.extend(h.drop_impossible("proc/uptime"));
     h.loadavg = raw.file("proc/loadavg").and_then(system::loadavg);
     if let Some(mi) = raw.file("proc/meminfo") {
         (h.mem_total_kib, h.mem_available_kib) = system::meminfo(mi);
@@ -284,15 +291,65 @@ pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
     })
 }
 
+/// Every member under `proc/<pid>/` whose read failed, by pid, with the process field it would have
+/// filled (`field_of` maps the path below `proc/<pid>/` to it).
+pub(crate) fn unread_members(
+    raw: &RawSnapshot,
+    field_of: fn(&str) -> &str,
+) -> BTreeMap<i32, Vec<Unread>> {
+    let mut out: BTreeMap<i32, Vec<Unread>> = BTreeMap::new();
+    for (path, member) in raw.members() {
+        let Member::Failed(error) = member else {
+            continue;
+        };
+        let Some((pid, rest)) = path
+            .strip_prefix("proc/")
+            .and_then(|r| r.split_once('/'))
+            .and_then(|(pid, rest)| Some((pid.parse::<i32>().ok()?, rest)))
+        else {
+            continue;
+        };
+        out.entry(pid).or_default().push(Unread {
+            field: field_of(rest).to_string(),
+            member: path.to_string(),
+            error: error.clone(),
+        });
+    }
+    out
+}
+
+/// The process field a Linux member below `proc/<pid>/` fills (see `docs/schema.md`, `unread`).
+fn linux_field(rest: &str) -> &str {
+    let first = rest.split('/').next().unwrap_or(rest);
+    match first {
+        "cmdline" => "argv",
+        "environ" => "env",
+        "fd" | "fdinfo" => "fds",
+        "ns" => "namespaces",
+        "net" => "sockets",
+        "task" => "threads",
+        "smaps_rollup" => "memory",
+        "smaps" => "maps",
+        other => other,
+    }
+}
+
 struct Context<'a> {
     raw: &'a RawSnapshot,
     clk_tck: u64,
     page_size: u64,
     boot_time: Option<Timestamp>,
+    /// Seconds since boot when the records were read (`proc/uptime`), for %CPU.
+    uptime_secs: Option<f64>,
+    /// `MemTotal` of `proc/meminfo`, for %MEM.
+    mem_total_kib: Option<u64>,
+    /// The signal numbering of the host's architecture, for exit statuses.
+    signals: crate::formats::signals::Numbering,
     o_directory: Option<u64>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
     sockets: BTreeMap<u64, Socket>,
+    unread: BTreeMap<i32, Vec<Unread>>,
     detail: Detail,
 }
 
@@ -305,7 +362,9 @@ impl Context<'_> {
     fn start_time(&self, starttime: u64) -> Option<Timestamp> {
         let boot = self.boot_time?;
         let whole = i64::try_from(starttime / self.clk_tck).ok()?;
-        let frac_ns = (starttime % self.clk_tck) * 1_000_000_000 / self.clk_tck;
+        // Widened: the remainder times 10^9 overflows 64 bits for clock rates above 18 GHz.
+        let frac_ns = (u128::from(starttime % self.clk_tck) * 1_000_000_000
+            / u128::from(self.clk_tck)) as u64;
         let nanos = u64::from(boot.nanos) + frac_ns;
         Some(Timestamp {
             secs: boot
@@ -313,6 +372,62 @@ impl Context<'_> {
                 .checked_add(whole)?
                 .checked_add((nanos / 1_000_000_000) as i64)?,
             nanos: (nanos % 1_000_000_000) as u32,
+        })
+    }
+
+    /// %CPU as procps-ng 4.0 computes it: CPU time over the process's whole life, in tenths of a percent,
+    /// truncated: `(utime + stime) * 1000 / HZ` (integer) divided by the life in seconds, where the life
+    /// is `floor(uptime * HZ) - starttime` clock ticks (0 when not positive); whole percents above 99.9.
+    fn pct_cpu(&self, s: &stat::Stat) -> Option<f64> {
+        let uptime = self.uptime_secs?;
+        let hz = self.clk_tck as f64;
+        let boot_ticks = (uptime * hz).floor();
+        let life = (boot_ticks - s.starttime as f64) / hz;
+        let ticks = u128::from(s.utime) + u128::from(s.stime);
+        let per_mille = ticks * 1000 / u128::from(self.clk_tck);
+        let tenths = if life > 0.0 {
+            (per_mille as f64 / life).floor()
+        } else {
+            0.0
+        };
+        // procps prints whole percents above 99.9.
+        let tenths = if tenths > 999.0 {
+            (tenths / 10.0).floor() * 10.0
+        } else {
+            tenths
+        };
+        Some(tenths / 10.0)
+    }
+
+    /// %MEM as procps-ng computes it: `VmRSS * 1000 / MemTotal` tenths of a percent, truncated, at most
+    /// 99.9.
+    fn pct_mem(&self, m: Option<&Memory>) -> Option<f64> {
+        let rss = m?.rss_kib?;
+        let tenths = (u128::from(rss) * 1000 / u128::from(self.mem_total_kib?)).min(999);
+        Some(tenths as f64 / 10.0)
+    }
+
+    /// How a zombie ended (stat field 52). The kernel prints the real value only to a reader that may
+    /// ptrace the process, else 0; the same check guards its `ns/*` links, so the value is trusted when
+    /// the capture could read one of them or was told it is gone (ENOENT: a zombie has no namespaces),
+    /// and not when that read was refused.
+    fn zombie_exit(&self, pid: i32, s: &stat::Stat) -> Option<crate::model::Exit> {
+        if !matches!(s.state, b'Z' | b'X') {
+            return None;
+        }
+        let code = s.exit_code?;
+        let dir = format!("proc/{pid}/ns");
+        let permitted =
+            self.raw
+                .children(&dir)
+                .iter()
+                .any(|t| match self.raw.member(&format!("{dir}/{t}")) {
+                    Some(Member::Failed(e)) => e != "EACCES" && e != "EPERM",
+                    Some(_) => true,
+                    None => false,
+                });
+        permitted.then(|| {
+            crate::model::Exit::from_code(code, |n| crate::formats::signals::name(self.signals, n))
         })
     }
 
@@ -364,6 +479,7 @@ impl Context<'_> {
         }
         let mut p = Process {
             pid,
+            unread: self.unread.get(&pid).cloned().unwrap_or_default(),
             ..Process::default()
         };
         if let Some(s) = &st {
@@ -374,6 +490,8 @@ impl Context<'_> {
                 p.tty = Some(s.tty_nr as u64);
                 p.tty_name = tty_name(s.tty_nr as u64);
             }
+            p.tpgid = (s.tpgid > 0).then_some(s.tpgid);
+            p.pct_cpu = self.pct_cpu(s);
             p.start_ticks = Some(s.starttime);
             p.start_time = self.start_time(s.starttime);
             p.state = Some((s.state as char).to_string());
@@ -400,6 +518,12 @@ impl Context<'_> {
             p.traced = s.tracer_pid.map(|t| t != 0);
             p.tracer_pid = s.tracer_pid.filter(|t| *t != 0);
             p.capabilities = capabilities(s);
+            p.signal_actions = signal_actions(s, self.signals);
+            // Process-wide sets; SigBlk and SigPnd are the main thread's (its `threads` entry).
+            p.sig_pending = s.shd_pnd.clone();
+            p.sig_ignored = s.sig_ign.clone();
+            p.sig_caught = s.sig_cgt.clone();
+            p.umask = s.umask;
         }
         if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
             p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
@@ -416,6 +540,11 @@ impl Context<'_> {
         p.cwd = self.raw.link(&format!("{dir}/cwd")).map(ByteString::new);
         p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
         p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
+        p.pct_mem = self.pct_mem(p.memory.as_ref());
+        p.stat = st
+            .as_ref()
+            .map(|s| bsd_stat(s, status.as_ref(), p.nlwp, pid));
+        p.exit = st.as_ref().and_then(|s| self.zombie_exit(pid, s));
         p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
         if self.detail.threads {
             p.threads = self
@@ -643,28 +772,57 @@ impl Context<'_> {
         Some(out)
     }
 
+    /// The mappings from `maps`, with each one's sizes from `smaps` when it was captured (`--smaps`, or
+    /// the live `maps` report); from `smaps` alone when `maps` is missing.
     fn maps(&self, dir: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Mapping>> {
+        let to_mapping = |m: maps::MapLine| Mapping {
+            start: m.start,
+            end: m.end,
+            perms: m.perms,
+            offset: m.offset,
+            dev: Some(m.dev),
+            inode: Some(m.inode),
+            path: m.path.map(ByteString::from),
+            ..Mapping::default()
+        };
+        let smaps_member = format!("{dir}/smaps");
+        let sized = self.raw.file(&smaps_member).map(|bytes| {
+            let (entries, errors) = maps::parse_smaps(bytes);
+            for e in errors {
+                warnings.push(Warning::at(&smaps_member, e.offset as u64, e.message));
+            }
+            entries
+        });
         let member = format!("{dir}/maps");
-        let bytes = self.raw.file(&member)?;
-        let (lines, errors) = maps::parse(bytes);
-        for e in errors {
-            warnings.push(Warning::at(&member, e.offset as u64, e.message));
-        }
-        Some(
-            lines
+        let mut out: Vec<Mapping> = match (self.raw.file(&member), &sized) {
+            (Some(bytes), _) => {
+                let (lines, errors) = maps::parse(bytes);
+                for e in errors {
+                    warnings.push(Warning::at(&member, e.offset as u64, e.message));
+                }
+                lines.into_iter().map(to_mapping).collect()
+            }
+            (None, Some(entries)) => entries.iter().map(|(m, _)| to_mapping(m.clone())).collect(),
+            (None, None) => return None,
+        };
+        if let Some(entries) = sized {
+            // The two files are read moments apart: a mapping is matched by its range.
+            let by_range: BTreeMap<(u64, u64), maps::SmapsSizes> = entries
                 .into_iter()
-                .map(|m| Mapping {
-                    start: m.start,
-                    end: m.end,
-                    perms: m.perms,
-                    offset: m.offset,
-                    dev: Some(m.dev),
-                    inode: Some(m.inode),
-                    path: m.path.map(ByteString::from),
-                    ..Mapping::default()
-                })
-                .collect(),
-        )
+                .map(|(m, s)| ((m.start, m.end), s))
+                .collect();
+            for m in &mut out {
+                if let Some(s) = by_range.get(&(m.start, m.end)) {
+                    m.rss_kib = s.rss;
+                    m.anon_kib = s.anonymous;
+                    m.dirty_kib = s.dirty;
+                    m.locked_kib = s.locked;
+                    m.pss_kib = s.pss;
+                    m.swap_kib = s.swap;
+                }
+            }
+        }
+        Some(out)
     }
 
     fn namespaces(&self, dir: &str) -> Option<Vec<Namespace>> {
@@ -680,6 +838,96 @@ impl Context<'_> {
             .collect();
         (!out.is_empty()).then_some(out)
     }
+}
+
+/// What the process does with each signal, from status's masks (bit n - 1 is signal n): `caught`
+/// (`SigCgt`), `ignored` (`SigIgn`) or `default`; `blocked` from `SigBlk` (the main thread's), `pending`
+/// from `ShdPnd` or `SigPnd`. As many signals as the masks have bits (64; 128 on mips). `None` when
+/// status has neither `SigCgt` nor `SigIgn`.
+fn signal_actions(
+    s: &status::Status,
+    numbering: crate::formats::signals::Numbering,
+) -> Option<Vec<crate::model::SignalAction>> {
+    let bits = |m: &Option<String>| m.as_deref().map(mask_bits);
+    let (caught, ignored) = (bits(&s.sig_cgt), bits(&s.sig_ign));
+    if caught.is_none() && ignored.is_none() {
+        return None;
+    }
+    let (blocked, pending, shared) = (bits(&s.sig_blk), bits(&s.sig_pnd), bits(&s.shd_pnd));
+    let count = [&caught, &ignored, &blocked, &pending, &shared]
+        .iter()
+        .filter_map(|m| m.as_ref().map(Vec::len))
+        .max()
+        .unwrap_or(0);
+    let has =
+        |m: &Option<Vec<bool>>, i: usize| m.as_ref().map(|v| v.get(i).copied().unwrap_or(false));
+    Some(
+        (0..count)
+            .map(|i| {
+                let signal = i as i32 + 1;
+                let action = if has(&caught, i) == Some(true) {
+                    "caught"
+                } else if has(&ignored, i) == Some(true) {
+                    "ignored"
+                } else {
+                    "default"
+                };
+                crate::model::SignalAction {
+                    signal,
+                    name: crate::formats::signals::name(numbering, signal),
+                    action: action.into(),
+                    blocked: has(&blocked, i),
+                    pending: match (has(&pending, i), has(&shared, i)) {
+                        (None, None) => None,
+                        (a, b) => Some(a == Some(true) || b == Some(true)),
+                    },
+                    ..Default::default()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The bits of a hex signal mask as status prints it, lowest first (`0000000000000202`: bits 1 and 9,
+/// signals 2 and 10).
+fn mask_bits(hex: &str) -> Vec<bool> {
+    hex.bytes()
+        .rev()
+        .flat_map(|c| {
+            let v = (c as char).to_digit(16).unwrap_or(0);
+            (0..4).map(move |b| v & (1 << b) != 0)
+        })
+        .collect()
+}
+
+/// `ps -o stat` as procps-ng writes it: the state letter, then `<` (nice < 0) or `N` (nice > 0), `L`
+/// (locked pages: status `VmLck` non-zero), `s` (session leader), `l` (more than one thread), `+` (in
+/// the foreground process group of its terminal).
+fn bsd_stat(
+    s: &stat::Stat,
+    status: Option<&status::Status>,
+    nlwp: Option<u32>,
+    pid: i32,
+) -> String {
+    let mut out = String::from(s.state as char);
+    if s.nice < 0 {
+        out.push('<');
+    } else if s.nice > 0 {
+        out.push('N');
+    }
+    if status.and_then(|st| st.vm_lck).is_some_and(|k| k > 0) {
+        out.push('L');
+    }
+    if s.session == pid {
+        out.push('s');
+    }
+    if nlwp.is_some_and(|n| n > 1) {
+        out.push('l');
+    }
+    if s.pgrp == s.tpgid {
+        out.push('+');
+    }
+    out
 }
 
 /// The one thread of a single-threaded process whose `task/` files were not captured (the capture skips
@@ -777,6 +1025,8 @@ mod tests {
         b.file("proc/42/fdinfo/3", b"pos:\t0\nflags:\t02\nmnt_id:\t8\n");
         b.symlink("proc/42/ns/net", b"net:[4026531993]");
         b.symlink("proc/42/ns/pid", b"pid:[4026532500]");
+        // Its children go into a namespace it created (unshare --pid without --fork).
+        b.symlink("proc/42/ns/pid_for_children", b"pid:[4026532600]");
         b.file(
             "proc/42/net/unix",
             b"Num RefCount Protocol Flags Type St Inode Path\n0: 00000002 00000000 00010000 0001 01 9001 /run/app.sock\n",
@@ -829,6 +1079,14 @@ mod tests {
         assert_eq!(argv, [&b"/bin/my prog"[..], b"--flag", b"\xff"]);
         assert!(p.env.is_none(), "unreadable environ is absent, not empty");
         assert_eq!(
+            p.unread,
+            [Unread {
+                field: "env".into(),
+                member: "proc/42/environ".into(),
+                error: "EACCES".into()
+            }]
+        );
+        assert_eq!(
             (p.cred.uid, p.cred.user.as_deref(), p.cred.group.as_deref()),
             (Some(1000), Some("alice"), Some("users"))
         );
@@ -842,6 +1100,34 @@ mod tests {
         assert_eq!(threads.len(), 2);
         assert_eq!(threads[1].name.as_ref().unwrap().as_bytes(), b"io-thread");
         assert_eq!(threads[1].state.as_deref(), Some("R"));
+    }
+
+    #[test]
+    fn pid_for_children_is_not_the_pid_namespace() {
+        let s = snapshot();
+        let ns = s.processes[0].namespaces.as_ref().unwrap();
+        let kinds: Vec<(&str, Option<&str>, u64)> = ns
+            .iter()
+            .map(|n| (n.kind.as_str(), n.link.as_deref(), n.inode))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("net", None, 4026531993),
+                ("pid", None, 4026532500),
+                ("pid", Some("pid_for_children"), 4026532600)
+            ]
+        );
+        // `ps --container <inode>` lists the processes in that pid namespace, not its creator.
+        let only = |inode: &str| {
+            let f = crate::report::Filter {
+                container: Some(inode.into()),
+                ..Default::default()
+            };
+            f.select(&s).map(|p| p.pid).collect::<Vec<_>>()
+        };
+        assert_eq!(only("4026532600"), Vec::<i32>::new());
+        assert_eq!(only("4026532500"), [42]);
     }
 
     #[test]

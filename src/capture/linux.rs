@@ -7,7 +7,7 @@
 //! at the start:
 //!
 //! * `proc/<pid>/{stat,status,cmdline,environ,maps,smaps_rollup,limits,io,cgroup}` (proc(5));
-//!   `environ` is left out with `--no-environ`. `comm`, `statm` and `wchan` are not read: `comm` is
+//!   `environ` is left out with `--no-environ`; `smaps` (per-mapping sizes) is added with `--smaps`. `comm`, `statm` and `wchan` are not read: `comm` is
 //!   `stat` field 2, `statm`'s values are in `status` (VmSize, VmRSS, RssFile + RssShmem), and `wchan`
 //!   reads 0 unless the reader may see kernel symbols — each would cost a sixth more syscalls;
 //! * `proc/<pid>/{exe,cwd,root}` symbolic links;
@@ -56,7 +56,7 @@ const PROC_SYSTEM: &[&str] = &[
 /// Files read relative to the /etc root, stored as `etc/<name>`.
 const ETC_SYSTEM: &[&str] = &["passwd", "group", "os-release", "ld.so.preload"];
 
-/// Per-process regular files, in reading order (proc(5)).
+/// Per-process regular files, in reading order (proc(5)). `smaps` only with `--smaps`.
 const PROCESS_FILES: &[&str] = &[
     "stat",
     "status",
@@ -64,6 +64,7 @@ const PROCESS_FILES: &[&str] = &[
     "environ",
     "maps",
     "smaps_rollup",
+    "smaps",
     "limits",
     "io",
     "cgroup",
@@ -71,7 +72,7 @@ const PROCESS_FILES: &[&str] = &[
 
 /// Per-process files whose reading takes the process's `mmap` lock: after one of a process's reads timed
 /// out, the rest of these are not attempted (they would block the same way) and are recorded `skipped`.
-const MM_LOCKED: &[&str] = &["cmdline", "environ", "maps", "smaps_rollup"];
+const MM_LOCKED: &[&str] = &["cmdline", "environ", "maps", "smaps_rollup", "smaps"];
 
 /// Per-process symbolic links.
 const PROCESS_LINKS: &[&str] = &["exe", "cwd", "root"];
@@ -129,6 +130,7 @@ pub struct LinuxPlan {
     usr_lib: Option<OwnedFd>,
     pids: Vec<i32>,
     no_environ: bool,
+    smaps: bool,
     net_seen: Mutex<HashSet<Vec<u8>>>,
     mnt_seen: Mutex<HashSet<Vec<u8>>>,
     probe: bool,
@@ -162,6 +164,7 @@ impl LinuxPlan {
             usr_lib,
             pids,
             no_environ,
+            smaps: false,
             net_seen: Mutex::new(HashSet::new()),
             mnt_seen: Mutex::new(HashSet::new()),
             probe: false,
@@ -172,6 +175,14 @@ impl LinuxPlan {
     /// Adds the pid probe (`capture --probe-pids`) as the last unit.
     pub fn probing_pids(mut self, probe: bool) -> Self {
         self.probe = probe;
+        self
+    }
+
+    /// Also reads `proc/<pid>/smaps` (`--smaps`): the resident, dirty, anonymous, swapped and locked
+    /// size of every mapping, as `pmap -x` shows them. Off by default: it costs about as much as the
+    /// rest of a process's files together (README, "Capture").
+    pub fn read_smaps(mut self, yes: bool) -> Self {
+        self.smaps = yes;
         self
     }
 
@@ -230,7 +241,10 @@ impl LinuxPlan {
         let mut threads = None;
         for (i, name) in PROCESS_FILES.iter().enumerate() {
             let step = STEP_FILES + i as u32;
-            if step < from.step || (*name == "environ" && self.no_environ) {
+            if step < from.step
+                || (*name == "environ" && self.no_environ)
+                || (*name == "smaps" && !self.smaps)
+            {
                 continue;
             }
             let path = format!("{base}/{name}");

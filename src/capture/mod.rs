@@ -53,6 +53,9 @@ pub struct CaptureOptions {
     pub plan: Option<PlanKind>,
     /// Leave out every `proc/<pid>/environ` (`--no-environ`).
     pub no_environ: bool,
+    /// Also read every `proc/<pid>/smaps` (`--smaps`; Linux): per-mapping resident, dirty and anonymous
+    /// sizes.
+    pub smaps: bool,
     /// Case identifier for the manifest (`--case`).
     pub case: Option<String>,
     /// Who captured (`--examiner`).
@@ -83,6 +86,7 @@ impl Default for CaptureOptions {
             etc_root: PathBuf::from("/etc"),
             plan: None,
             no_environ: false,
+            smaps: false,
             case: None,
             examiner: None,
             note: None,
@@ -255,7 +259,8 @@ fn run<S: Sink>(
     let (recorder, manifest) = match kind {
         PlanKind::Linux => {
             let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?
-                .probing_pids(opts.probe_pids);
+                .probing_pids(opts.probe_pids)
+                .read_smaps(opts.smaps);
             let total = plan.pids().len();
             run_plan(
                 opts,

@@ -360,8 +360,8 @@ impl<'a> Proc<'a> {
 
     /// Why `field` (`env`, `maps`, `fds`, `exe`, `status`, ...) could not be read, when the input records
     /// a failure for it.
-    pub fn unread_reason(&self, _field: &str) -> Option<String> {
-        None
+    pub fn unread_reason(&self, field: &str) -> Option<String> {
+        self.0.unread_reason(field)
     }
 
     /// What the capture's events say about it.

@@ -37,6 +37,7 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
     let opts = CaptureOptions {
         events: (!a.no_events).then(|| std::time::Duration::from_secs_f64(a.watch)),
         no_environ: a.no_environ,
+        smaps: a.smaps,
         case: a.case,
         examiner: a.examiner,
         note: a.note,

@@ -244,6 +244,10 @@ pub struct CaptureArgs {
     /// Leave out process environments (they may hold secrets).
     #[arg(long)]
     pub no_environ: bool,
+    /// Also read every process's smaps (Linux): resident, dirty and anonymous KiB per mapping for
+    /// `maps`, as pmap -x shows them. Costs capture time (see the README).
+    #[arg(long)]
+    pub smaps: bool,
     /// Case identifier, kept in the manifest (chain of custody).
     #[arg(long)]
     pub case: Option<String>,

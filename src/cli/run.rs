@@ -65,7 +65,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_with(ctx, input.as_deref(), detail, true)?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -335,10 +335,18 @@ fn input_and_pid(
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
 /// when `--redact` was given.
 pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
+    load_with(ctx, input, detail, false)
+}
+
+/// [`load`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for `maps`).
+fn load_with(ctx: Context, input: Option<&Path>, detail: Detail, smaps: bool) -> Result<Snapshot> {
     let snapshot = match input {
         Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
         None => analyze::analyze_with(
-            &capture::capture_to_memory(&CaptureOptions::default())?,
+            &capture::capture_to_memory(&CaptureOptions {
+                smaps,
+                ..CaptureOptions::default()
+            })?,
             detail,
         ),
     };

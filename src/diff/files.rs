@@ -42,6 +42,43 @@ pub(super) fn fds(p: &Process, q: &Process, out: &mut Out) {
     }
 }
 
+/// The descriptors of a process that became a zombie: each of OLD's is closed (`fd/<n>`, `new` null),
+/// a listening socket said to be so. A zombie's descriptor table is gone: NEW has none, or an empty one.
+pub(super) fn released_fds(p: &Process, q: &Process, out: &mut Out) {
+    if q.fds.as_ref().is_some_and(|f| !f.is_empty()) {
+        return fds(p, q, out);
+    }
+    for f in p.fds.iter().flatten() {
+        let kind = if f.kind == FdKind::Socket {
+            Kind::Sockets
+        } else {
+            Kind::Fds
+        };
+        if let Some(c) = out.push(kind, format!("fd/{}", f.fd), Some(json!(describe(f))), None) {
+            c.note = Some(if listening(f) {
+                "listening socket released: the process exited".into()
+            } else {
+                "released: the process exited".into()
+            });
+        }
+    }
+}
+
+/// The mappings of a process that became a zombie: one `maps` change, `old` the number of OLD's
+/// mappings and `new` null (a zombie has no address space; listing every library as unloaded would
+/// say nothing more).
+pub(super) fn released_maps(p: &Process, q: &Process, out: &mut Out) {
+    let Some(a) = p.maps.as_ref().filter(|m| !m.is_empty()) else {
+        return;
+    };
+    if q.maps.as_ref().is_some_and(|m| !m.is_empty()) {
+        return maps(p, q, true, out);
+    }
+    if let Some(c) = out.push(Kind::Maps, "maps", Some(json!(a.len())), None) {
+        c.note = Some("all mappings released: the process exited".into());
+    }
+}
+
 /// Mapped files (`map`: loaded or unloaded, the executable's own mappings left out: those are `exe`) and
 /// executable anonymous mappings (`map/anon`, unless `anon` is false). New executable mappings of deleted files and new
 /// executable anonymous mappings are highlighted.

@@ -38,6 +38,9 @@ pub enum Kind {
     /// A process in neither scan, known only from a capture's process events: it started and exited
     /// while OLD or NEW was being captured (or during OLD's `--watch`).
     Transient,
+    /// The process exited but was not yet reaped: a zombie in NEW (`state` `Z`), its resources
+    /// released (the `fds`, `sockets` and `maps` changes that follow say which).
+    State,
     /// Command changed: `exe`, `argv` or `comm` (an exec, or a process renaming itself; kernel
     /// threads' renames are left out).
     Exec,
@@ -73,11 +76,12 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in output order.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::System,
         Kind::Started,
         Kind::Exited,
         Kind::Transient,
+        Kind::State,
         Kind::Exec,
         Kind::Credentials,
         Kind::Parent,
@@ -102,6 +106,7 @@ impl Kind {
             Kind::Started => "started",
             Kind::Exited => "exited",
             Kind::Transient => "transient",
+            Kind::State => "state",
             Kind::Exec => "exec",
             Kind::Credentials => "credentials",
             Kind::Parent => "parent",

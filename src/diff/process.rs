@@ -24,7 +24,12 @@ pub(super) struct Context<'a> {
 pub(super) fn host_namespaces(s: &Snapshot) -> BTreeMap<String, u64> {
     s.process(1)
         .and_then(|p| p.namespaces.as_ref())
-        .map(|ns| ns.iter().map(|n| (n.kind.clone(), n.inode)).collect())
+        .map(|ns| {
+            ns.iter()
+                .filter(|n| n.link.is_none())
+                .map(|n| (n.kind.clone(), n.inode))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -104,6 +109,12 @@ impl Context<'_> {
     pub fn started(&self, q: &Process, reused: Option<&Process>, changes: &mut Vec<Change>) {
         let mut out = self.out(q, changes);
         let mut note = who(q);
+        if zombie(q) {
+            note = join_note(
+                Some(note),
+                &format!("already exited, not yet reaped: {}", exit_words(q)),
+            );
+        }
         if let Some(p) = reused {
             note = join_note(
                 Some(note),
@@ -124,10 +135,42 @@ impl Context<'_> {
     /// A process only in OLD. `reused` is NEW's process that has the same pid.
     pub fn exited(&self, p: &Process, reused: Option<&Process>, changes: &mut Vec<Change>) {
         let mut out = self.out(p, changes);
-        let note = reused.map(|q| format!("pid reused by a process {}", started_at(q)));
+        let mut note = reused.map(|q| format!("pid reused by a process {}", started_at(q)));
+        if zombie(p) {
+            note = Some(join_note(
+                note,
+                &format!("a zombie in OLD ({}): reaped since", exit_words(p)),
+            ));
+        }
         if let Some(c) = out.push(Kind::Exited, "process", Some(json!(p.command_line())), None) {
             c.note = note;
         }
+    }
+
+    /// A process that exited between the snapshots but was not reaped: a zombie in NEW. What a zombie
+    /// still has is compared (credentials, parent, final CPU time and I/O); what it no longer has is
+    /// released, not changed: its descriptors and mappings are gone, and its command line, directories,
+    /// namespaces, control group and threads read empty or unreadable, which is no exec or move.
+    fn became_zombie(&self, p: &Process, q: &Process, o: &mut Out) {
+        if let Some(c) = o.push(
+            Kind::State,
+            "state",
+            p.state.as_ref().map(|s| json!(s)),
+            q.state.as_ref().map(|s| json!(s)),
+        ) {
+            c.note = Some(format!("exited, not yet reaped: {}", exit_words(q)));
+        }
+        credentials(p, q, o);
+        o.field(Kind::Parent, "ppid", p.ppid.as_ref(), q.ppid.as_ref());
+        o.field(Kind::Parent, "pgid", p.pgid.as_ref(), q.pgid.as_ref());
+        o.field(Kind::Parent, "sid", p.sid.as_ref(), q.sid.as_ref());
+        if o.wants(Kind::Fds) || o.wants(Kind::Sockets) {
+            files::released_fds(p, q, o);
+        }
+        if o.wants(Kind::Maps) {
+            files::released_maps(p, q, o);
+        }
+        self.resources(p, q, o);
     }
 
     /// Everything that differs between two records of the same process.
@@ -140,6 +183,10 @@ impl Context<'_> {
             out.template.start_time = p.start_time;
         }
         let o = &mut out;
+        if zombie(q) && !zombie(p) {
+            self.became_zombie(p, q, o);
+            return;
+        }
         o.field(Kind::Exec, "exe", p.exe.as_ref(), q.exe.as_ref());
         o.field(Kind::Exec, "argv", p.argv.as_ref(), q.argv.as_ref());
         // Kernel workers rename themselves after the work they run: not an exec.
@@ -179,13 +226,18 @@ impl Context<'_> {
             return;
         }
         for na in a {
-            let Some(nb) = b.iter().find(|n| n.kind == na.kind) else {
+            // `pid_for_children` is also of type `pid`: a link is matched by its type and its name.
+            let Some(nb) = b.iter().find(|n| n.kind == na.kind && n.link == na.link) else {
                 continue;
             };
             if na.inode == nb.inode {
                 continue;
             }
-            let host = (self.host_ns[0].get(&na.kind), self.host_ns[1].get(&na.kind));
+            let name = na.link.as_deref().unwrap_or(&na.kind);
+            let host = match &na.link {
+                None => (self.host_ns[0].get(&na.kind), self.host_ns[1].get(&na.kind)),
+                Some(_) => (None, None),
+            };
             let note = match host {
                 (Some(h0), Some(h1)) if *h0 == na.inode && *h1 != nb.inode => {
                     Some(format!("left the host's {} namespace", na.kind))
@@ -197,7 +249,7 @@ impl Context<'_> {
             };
             if let Some(c) = out.push(
                 Kind::Namespaces,
-                format!("ns/{}", na.kind),
+                format!("ns/{name}"),
                 Some(json!(na.inode)),
                 Some(json!(nb.inode)),
             ) {
@@ -241,6 +293,21 @@ impl Context<'_> {
             }
         }
     }
+}
+
+/// Whether the process has exited and waits to be reaped (`Z`; `X` is the moment of its reaping).
+pub(super) fn zombie(p: &Process) -> bool {
+    matches!(p.state.as_deref(), Some("Z" | "X"))
+}
+
+/// How a zombie exited: `exited 3`, `killed SIGTERM` (its stat `exit_code`, else its exit event), or
+/// that it is not known.
+fn exit_words(p: &Process) -> String {
+    p.exit
+        .as_ref()
+        .map(crate::model::Exit::text)
+        .or_else(|| p.events.as_ref().and_then(|e| e.exit_text()))
+        .unwrap_or_else(|| "exit status not known".into())
 }
 
 fn round_ms(x: f64) -> f64 {

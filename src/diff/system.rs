@@ -7,7 +7,7 @@ use crate::model::Snapshot;
 
 /// Boot times read from `/proc/stat` `btime` may move by a second between reads (it is derived from the
 /// wall clock); more than this is another boot.
-const BOOT_TIME_SLACK_SECS: i64 = 2;
+const BOOT_TIME_SLACK_SECS: u64 = 2;
 
 /// Whether both snapshots are of one boot: by boot id, else by boot time; `None` when neither tells.
 pub(super) fn same_boot(old: &Snapshot, new: &Snapshot) -> Option<bool> {
@@ -15,7 +15,7 @@ pub(super) fn same_boot(old: &Snapshot, new: &Snapshot) -> Option<bool> {
         return Some(a == b);
     }
     if let (Some(a), Some(b)) = (old.host.boot_time, new.host.boot_time) {
-        return Some((a.secs - b.secs).abs() <= BOOT_TIME_SLACK_SECS);
+        return Some(a.secs.abs_diff(b.secs) <= BOOT_TIME_SLACK_SECS);
     }
     None
 }
@@ -84,14 +84,14 @@ pub(super) fn changes(old: &Snapshot, new: &Snapshot, opts: &Options, out: &mut 
     ] {
         if let (Some(x), Some(y)) = (x, y) {
             if x != y {
-                found.push(change(field, json!(x), json!(y)).delta(y as i64 - x as i64));
+                found.push(change(field, json!(x), json!(y)).delta(i128::from(y) - i128::from(x)));
             }
         }
     }
     // A core holds one process: its count says nothing about the host.
     let (x, y) = (old.processes.len(), new.processes.len());
     if x != y && old.core.is_none() && new.core.is_none() {
-        found.push(change("processes", json!(x), json!(y)).delta(y as i64 - x as i64));
+        found.push(change("processes", json!(x), json!(y)).delta(y as i128 - x as i128));
     }
     out.extend(
         found
@@ -122,8 +122,8 @@ impl Change {
         self
     }
 
-    fn delta(mut self, delta: i64) -> Self {
-        self.delta = Some(json!(delta));
+    fn delta(mut self, delta: i128) -> Self {
+        self.delta = Some(json!(delta.clamp(i64::MIN.into(), i64::MAX.into()) as i64));
         self
     }
 }

@@ -227,6 +227,25 @@ fn boot_time_decides_when_there_is_no_boot_id() {
         nanos: 0,
     });
     assert_eq!(system::same_boot(&a, &b), Some(false));
+    // Hostile boot times at both ends of the range: a different boot, not an overflow.
+    a.host.boot_time = Some(Timestamp {
+        secs: i64::MIN,
+        nanos: 0,
+    });
+    b.host.boot_time = Some(Timestamp {
+        secs: i64::MAX,
+        nanos: 0,
+    });
+    assert_eq!(system::same_boot(&a, &b), Some(false));
+    a.host.mem_total_kib = Some(u64::MAX);
+    b.host.mem_total_kib = Some(0);
+    let d = compare(&a, &b, &Options::default()).unwrap();
+    let c = d
+        .changes
+        .iter()
+        .find(|c| c.field == "mem_total_kib")
+        .unwrap();
+    assert_eq!(c.delta, Some(json!(i64::MIN)));
 }
 
 #[test]
@@ -645,5 +664,27 @@ fn events_report_transient_processes_and_confirm_pid_reuse() {
         !d.changes.iter().any(|c| c.kind == Kind::Transient),
         "{:?}",
         keys(&d)
+    );
+}
+
+#[test]
+fn a_process_that_started_and_became_a_zombie_says_so() {
+    let mut z = proc(9, 90);
+    z.state = Some("Z".into());
+    z.exit = Some(Exit::from_code(2 << 8, |_| None));
+    let d = compare(
+        &snap(vec![], "b", 0),
+        &snap(vec![z], "b", 10),
+        &Options::default(),
+    )
+    .unwrap();
+    let started = d.changes.iter().find(|c| c.kind == Kind::Started).unwrap();
+    assert!(
+        started
+            .note
+            .as_deref()
+            .unwrap()
+            .ends_with("already exited, not yet reaped: exited 2"),
+        "{started:?}"
     );
 }

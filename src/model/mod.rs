@@ -16,8 +16,8 @@ pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
-    Capabilities, Credentials, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process,
-    Register, SignalAction, Socket, SocketEndpoint, Syscall, Thread, Usage,
+    Capabilities, Credentials, Exit, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace,
+    Process, Register, SignalAction, Socket, SocketEndpoint, Syscall, Thread, Unread, Usage,
 };
 pub use system::{Mount, MountTable, PidProbe, PreloadFile, ProbedPid, SystemState, TableSocket};
 

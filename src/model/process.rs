@@ -25,6 +25,10 @@ pub struct Process {
     /// Session id (stat field 6 `session`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<i32>,
+    /// Foreground process group of the controlling terminal (stat field 8 `tpgid`), absent without a
+    /// terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpgid: Option<i32>,
     /// Controlling terminal device number (stat field 7 `tty_nr`), absent when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tty: Option<u64>,
@@ -66,6 +70,15 @@ pub struct Process {
     /// One-letter state as `ps` shows it (`R`, `S`, `D`, `Z`, `T`, ...; stat field 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The state with the BSD modifiers of `ps -o stat` (Linux, as procps-ng adds them: `<` nice < 0,
+    /// `N` nice > 0, `L` pages locked (status `VmLck`), `s` session leader, `l` multi-threaded, `+` in the
+    /// terminal's foreground process group), e.g. `Ssl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat: Option<String>,
+    /// How a process that has exited but was not yet reaped (a zombie) ended (Linux stat field 52
+    /// `exit_code`); absent for live processes and when the reader could not see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<Exit>,
     /// Nice value (stat field 19).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nice: Option<i64>,
@@ -187,9 +200,123 @@ pub struct Process {
     /// or known only from the events. Absent when the capture recorded no event of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<super::ProcessEvents>,
+    /// What could not be read of this process and why (the members recorded as failed: the manifest's
+    /// per-member `error` for archives, the read's errno for live and directory inputs). The fields they
+    /// would have filled are absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Unread>,
+}
+
+/// How a process ended: a wait(2) status word, decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {
+    /// The status word as waitpid(2) reports it.
+    pub code: i32,
+    /// `WEXITSTATUS`, when it exited normally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+    /// `WTERMSIG`, when a signal killed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// The signal's name on the captured system (`SIGKILL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_name: Option<String>,
+    /// `WCOREDUMP`, when a signal killed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_dumped: Option<bool>,
+}
+
+impl Exit {
+    /// Decodes a wait(2) status word (the Linux and BSD encoding: low 7 bits the signal, 0x80 the core
+    /// flag, bits 8..15 the exit status); `signal_name` names a signal number.
+    pub fn from_code(code: i32, signal_name: impl Fn(i32) -> Option<String>) -> Exit {
+        let sig = code & 0x7f;
+        if sig == 0 {
+            Exit {
+                code,
+                status: Some((code >> 8) & 0xff),
+                signal: None,
+                signal_name: None,
+                core_dumped: None,
+            }
+        } else {
+            Exit {
+                code,
+                status: None,
+                signal: Some(sig),
+                signal_name: signal_name(sig),
+                core_dumped: Some(code & 0x80 != 0),
+            }
+        }
+    }
+
+    /// `exited 3`, `killed SIGKILL`, `killed SIGSEGV (core dumped)`.
+    pub fn text(&self) -> String {
+        match (self.status, self.signal) {
+            (Some(s), _) => format!("exited {s}"),
+            (None, Some(sig)) => {
+                let name = self.signal_name.clone().unwrap_or_else(|| sig.to_string());
+                if self.core_dumped == Some(true) {
+                    format!("killed {name} (core dumped)")
+                } else {
+                    format!("killed {name}")
+                }
+            }
+            (None, None) => format!("wait status {:#x}", self.code),
+        }
+    }
+}
+
+/// One member of a process that could not be read (`proc/1/environ`: `EACCES`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    /// The process field it would have filled (`env`, `argv`, `exe`, `fds`, `maps`, `namespaces`,
+    /// `threads`, ...), or the member's file name when it feeds many (`stat`, `status`).
+    pub field: String,
+    /// The member: the archive path (`proc/1/environ`, `proc/1/fd`).
+    pub member: String,
+    /// The error name as the capture recorded it: an errno name (`EACCES`, `ENOENT`, `ESRCH`, ...),
+    /// `timeout` (the read blocked) or `skipped` (not tried after a timeout of the same process).
+    pub error: String,
+}
+
+impl Unread {
+    /// The error in words: its name and what strerror(3) says (`EACCES: Permission denied`), or the
+    /// error as recorded when it has no such words.
+    pub fn reason(&self) -> String {
+        let words = match self.error.as_str() {
+            "EACCES" => "Permission denied",
+            "EPERM" => "Operation not permitted",
+            "ENOENT" => "No such file or directory",
+            "ESRCH" => "No such process",
+            "EIO" => "Input/output error",
+            "EINVAL" => "Invalid argument",
+            "ENOMEM" => "Cannot allocate memory",
+            "ENOTDIR" => "Not a directory",
+            "ELOOP" => "Too many levels of symbolic links",
+            "timeout" => "the read blocked past the read timeout",
+            "skipped" => "not tried after a read of this process timed out",
+            _ => return self.error.clone(),
+        };
+        format!("{}: {words}", self.error)
+    }
+
+    /// `proc/1/fd (EACCES: Permission denied)`, as lsof names what it could not read.
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.member, self.reason())
+    }
 }
 
 impl Process {
+    /// Why `field` (`env`, `fds`, `maps`, ... as in [`Unread::field`]) could not be read, when a member
+    /// it comes from is recorded as failed: `EACCES: Permission denied`.
+    pub fn unread_reason(&self, field: &str) -> Option<String> {
+        self.unread
+            .iter()
+            .find(|u| u.field == field)
+            .map(Unread::reason)
+    }
+
     /// The `pid` of a process whose id the source does not record. No real pid is negative.
     pub const PID_UNKNOWN: i32 = i32::MIN;
 
@@ -609,9 +736,18 @@ pub struct Mapping {
     /// Anonymous KiB (smaps `Anonymous`, prxmap `pr_anon`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anon_kib: Option<u64>,
-    /// Locked KiB (Solaris prxmap `pr_locked`), when known.
+    /// Locked KiB (smaps `Locked`, Solaris prxmap `pr_locked`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_kib: Option<u64>,
+    /// Dirty (modified) KiB: smaps `Shared_Dirty` + `Private_Dirty`, pmap -x's Dirty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dirty_kib: Option<u64>,
+    /// Proportional set size in KiB (smaps `Pss`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss_kib: Option<u64>,
+    /// Swapped-out KiB (smaps `Swap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_kib: Option<u64>,
     /// Page size of the mapping in bytes (Solaris `pr_pagesize`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,
@@ -630,13 +766,44 @@ pub struct Mapping {
 pub struct Limit {
     /// Limit name as the kernel prints it (`Max open files`).
     pub name: String,
-    /// Soft limit; `None` is unlimited.
+    /// Soft limit; `None` is unlimited (JSON: the string `"unlimited"`).
+    #[serde(with = "limit_value")]
     pub soft: Option<u64>,
-    /// Hard limit; `None` is unlimited.
+    /// Hard limit; `None` is unlimited (JSON: the string `"unlimited"`).
+    #[serde(with = "limit_value")]
     pub hard: Option<u64>,
     /// Unit (`files`, `bytes`, `seconds`, ...), when the kernel prints one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+}
+
+/// A limit value in JSON: a number, or `"unlimited"` (as the kernel and the diff's limit values say it).
+mod limit_value {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_u64(*n),
+            None => s.serialize_str("unlimited"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum V {
+            N(u64),
+            S(String),
+        }
+        match Option::<V>::deserialize(d)? {
+            Some(V::N(n)) => Ok(Some(n)),
+            Some(V::S(s)) if s == "unlimited" => Ok(None),
+            Some(V::S(s)) => Err(serde::de::Error::custom(format!(
+                "limit {s:?} is neither a number nor \"unlimited\""
+            ))),
+            None => Ok(None),
+        }
+    }
 }
 
 /// One namespace membership (Linux /proc/<pid>/ns/<type> link, `type:[inode]`).
@@ -704,5 +871,25 @@ impl Capabilities {
     /// A set as a number: `None` when absent or not hex.
     pub fn mask(set: &Option<String>) -> Option<u64> {
         set.as_deref().and_then(|s| u64::from_str_radix(s, 16).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An unlimited limit is the string "unlimited" in JSON, never null, and reads back.
+    #[test]
+    fn unlimited_limits_are_a_string() {
+        let l = Limit {
+            name: "Max open files".into(),
+            soft: Some(1024),
+            hard: None,
+            unit: Some("files".into()),
+        };
+        let v = serde_json::to_value(&l).unwrap();
+        assert_eq!(v["soft"], 1024);
+        assert_eq!(v["hard"], "unlimited");
+        assert_eq!(serde_json::from_value::<Limit>(v).unwrap(), l);
     }
 }

@@ -11,6 +11,15 @@
 //!     `session` (case-insensitive): the value;
 //!   - the token after such a flag (`--password VALUE`, `--token VALUE`) and after `-p`
 //!     (`mysql -p VALUE`), unless it looks like another flag;
+//!   - a password given as an attached short option (`mysql -psecret9`) or as the next argument, for the
+//!     programs whose option it is ([`PASSWORD_OPTIONS`], matched by the name of argv\[0\]): `-p` of the
+//!     MySQL and MariaDB clients (`mysql*`, `mariadb*`), `sshpass`, `7z`/`7za`/`7zr`, `rar`/`unrar`;
+//!     `-w` of the OpenLDAP tools (`ldap*`); `-a` of `redis-cli`; `-P` of `zip`, `unzip`, `sqlcmd`,
+//!     `bcp`; and the part after `:` of curl's `-u`/`--user`/`--proxy-user USER:PASSWORD`. The same
+//!     letters mean other things to other programs (`ssh -p2222`, `tar -pxf`, `python -c`): an attached
+//!     short option is never redacted for a program not in the table;
+//!   - `pass:VALUE` (OpenSSL's `-passin pass:VALUE` form): the value; after a secret flag, OpenSSL's
+//!     `env:VAR`, `file:PATH`, `fd:N` and `stdin` are kept (they say where the secret is, not what);
 //!   - the password of a URL's user information (`https://user:VALUE@host/`), anywhere in a token;
 //!   - the credentials after `Bearer ` or `Basic ` (an `Authorization:` header given as an argument).
 //!
@@ -34,6 +43,60 @@ const SECRET_NAMES: &[&str] = &[
     "cookie",
     "session",
 ];
+
+/// Short options that take a password, by program: (name of argv\[0\], whether that name is a prefix
+/// (`mysql` matches `mysqldump`), option letter). The password is the rest of the argument (`-psecret`)
+/// or, when the option stands alone, the next argument (`-p secret`; MySQL itself would prompt then, but
+/// a password there is the mistake worth hiding).
+pub const PASSWORD_OPTIONS: &[(&str, bool, u8)] = &[
+    ("mysql", true, b'p'),
+    ("mariadb", true, b'p'),
+    ("sshpass", false, b'p'),
+    ("7z", false, b'p'),
+    ("7za", false, b'p'),
+    ("7zr", false, b'p'),
+    ("rar", false, b'p'),
+    ("unrar", false, b'p'),
+    ("ldap", true, b'w'),
+    ("redis-cli", false, b'a'),
+    ("zip", false, b'P'),
+    ("unzip", false, b'P'),
+    ("sqlcmd", false, b'P'),
+    ("bcp", false, b'P'),
+];
+
+/// The password option letter of the program argv\[0\] names, if it has one.
+fn password_option(argv0: &[u8]) -> Option<u8> {
+    let name = argv0.rsplit(|b| *b == b'/').next().unwrap_or(argv0);
+    PASSWORD_OPTIONS
+        .iter()
+        .find(|(prog, prefix, _)| {
+            let p = prog.as_bytes();
+            if *prefix {
+                name.starts_with(p)
+            } else {
+                name == p
+            }
+        })
+        .map(|(_, _, letter)| *letter)
+}
+
+/// Whether argv\[0\] is curl, whose `-u`/`--user`/`--proxy-user` value is `USER:PASSWORD`.
+fn is_curl(argv0: &[u8]) -> bool {
+    argv0.rsplit(|b| *b == b'/').next() == Some(b"curl")
+}
+
+/// `USER:PASSWORD` → `USER:<redacted:…>`; without a `:` there is no password (curl prompts for it).
+fn redact_user_password(v: &[u8]) -> Vec<u8> {
+    match v.iter().position(|b| *b == b':') {
+        Some(c) => {
+            let mut out = v[..=c].to_vec();
+            out.extend_from_slice(placeholder(&v[c + 1..]).as_bytes());
+            out
+        }
+        None => v.to_vec(),
+    }
+}
 
 /// The placeholder that replaces `secret`: `<redacted:` + 8 hex digits of its SHA-256 + `>`.
 pub fn placeholder(secret: &[u8]) -> String {
@@ -96,19 +159,92 @@ pub fn redact_env_entry(entry: &[u8]) -> ByteString {
 
 /// Redacts the secret-looking tokens of an argument list (see the module documentation).
 pub fn redact_argv(argv: &[ByteString]) -> Vec<ByteString> {
+    let argv0 = argv.first().map(ByteString::as_bytes).unwrap_or_default();
+    let letter = password_option(argv0);
+    let curl = is_curl(argv0);
     let mut out = Vec::with_capacity(argv.len());
     let mut secret_next = false;
-    for arg in argv {
+    let mut user_next = false;
+    let mut options_ended = false;
+    for (i, arg) in argv.iter().enumerate() {
         let a = arg.as_bytes();
+        if user_next && !a.is_empty() {
+            user_next = false;
+            out.push(ByteString(redact_user_password(a)));
+            continue;
+        }
         if secret_next && !a.starts_with(b"-") && !a.is_empty() {
             secret_next = false;
-            out.push(ByteString(placeholder(a).into_bytes()));
+            out.push(redact_value(a));
             continue;
+        }
+        if a == b"--" {
+            options_ended = true;
+        }
+        let short =
+            (i > 0 && !options_ended && a.len() >= 2 && a[0] == b'-' && a[1] != b'-').then(|| a[1]);
+        // The program's own password option: attached (`-psecret`) or alone (`-p secret`).
+        if letter.is_some() && short == letter {
+            if a.len() > 2 {
+                let mut v = a[..2].to_vec();
+                v.extend_from_slice(placeholder(&a[2..]).as_bytes());
+                out.push(ByteString(v));
+            } else {
+                secret_next = true;
+                out.push(arg.clone());
+            }
+            continue;
+        }
+        if curl && i > 0 && !options_ended {
+            if short == Some(b'u') || short == Some(b'U') {
+                if a.len() > 2 {
+                    let mut v = a[..2].to_vec();
+                    v.extend(redact_user_password(&a[2..]));
+                    out.push(ByteString(v));
+                } else {
+                    user_next = true;
+                    out.push(arg.clone());
+                }
+                continue;
+            }
+            if a == b"--user" || a == b"--proxy-user" {
+                user_next = true;
+                out.push(arg.clone());
+                continue;
+            }
+            if let Some(v) = a
+                .strip_prefix(b"--user=")
+                .or_else(|| a.strip_prefix(b"--proxy-user="))
+            {
+                let mut w = a[..a.len() - v.len()].to_vec();
+                w.extend(redact_user_password(v));
+                out.push(ByteString(w));
+                continue;
+            }
         }
         secret_next = is_secret_flag(a);
         out.push(redact_token(a));
     }
     out
+}
+
+/// The value of a secret flag: replaced whole, except OpenSSL's pass phrase forms: `pass:VALUE` keeps
+/// `pass:`, and `env:VAR`, `file:PATH`, `fd:N` and `stdin` are kept (they say where the secret is, not
+/// what it is).
+fn redact_value(a: &[u8]) -> ByteString {
+    if let Some(v) = a.strip_prefix(b"pass:") {
+        let mut out = b"pass:".to_vec();
+        out.extend_from_slice(placeholder(v).as_bytes());
+        return ByteString(out);
+    }
+    if a == b"stdin"
+        || [&b"env:"[..], b"file:", b"fd:"]
+            .iter()
+            .any(|p| a.starts_with(p))
+    {
+        return ByteString::new(a);
+    }
+    ByteString(placeholder(a).into_bytes())
 }
 
 /// A flag whose *next* argument is a secret: `-p`, or `--NAME`/`-NAME` with a secret-looking name and no
@@ -151,6 +287,10 @@ fn redact_token(a: &[u8]) -> ByteString {
             out.extend_from_slice(placeholder(&a[eq + 1..]).as_bytes());
             return ByteString(out);
         }
+    }
+    // OpenSSL's pass phrase argument, wherever it stands: `pass:VALUE`.
+    if a.starts_with(b"pass:") {
+        return redact_value(a);
     }
     let a = redact_url_passwords(a);
     ByteString(redact_auth_scheme(&a))
@@ -294,6 +434,83 @@ mod tests {
                 "--keep".into(),
             ]
         );
+    }
+
+    #[test]
+    fn attached_passwords_of_the_programs_that_take_them() {
+        let p = |s: &str| placeholder(s.as_bytes());
+        let r = |words: &[&str]| shown(&redact_argv(&argv(words)));
+        assert_eq!(
+            r(&["mysql", "-uroot", "-psecret9", "-hdb", "app"]),
+            [
+                "mysql",
+                "-uroot",
+                &format!("-p{}", p("secret9")),
+                "-hdb",
+                "app"
+            ]
+        );
+        assert_eq!(
+            r(&["/usr/bin/mysqldump", "-psecret9"]),
+            [
+                "/usr/bin/mysqldump".to_string(),
+                format!("-p{}", p("secret9"))
+            ]
+        );
+        assert_eq!(
+            r(&["mariadb-dump", "-psecret9"])[1],
+            format!("-p{}", p("secret9"))
+        );
+        assert_eq!(
+            r(&["sshpass", "-p", "pw1", "ssh", "host"]),
+            ["sshpass", "-p", &p("pw1"), "ssh", "host"]
+        );
+        assert_eq!(
+            r(&["7z", "x", "-pzippw", "a.7z"])[2],
+            format!("-p{}", p("zippw"))
+        );
+        assert_eq!(
+            r(&["ldapsearch", "-x", "-wldappw", "-D", "cn=admin"])[2],
+            format!("-w{}", p("ldappw"))
+        );
+        assert_eq!(r(&["redis-cli", "-a", "rpw", "ping"])[2], p("rpw"));
+        assert_eq!(r(&["unzip", "-P", "zpw", "f.zip"])[2], p("zpw"));
+        assert_eq!(
+            r(&["curl", "-u", "alice:cpw", "https://x/"])[2],
+            format!("alice:{}", p("cpw"))
+        );
+        assert_eq!(
+            r(&["curl", "-ubob:cpw2"])[1],
+            format!("-ubob:{}", p("cpw2"))
+        );
+        assert_eq!(
+            r(&["curl", "--user=carol:cpw3"])[1],
+            format!("--user=carol:{}", p("cpw3"))
+        );
+        // curl without a password part prompts: nothing to hide.
+        assert_eq!(r(&["curl", "-u", "dave", "x"])[2], "dave");
+        assert_eq!(
+            r(&["openssl", "enc", "-passin", "pass:opw", "-in", "f"])[3],
+            format!("pass:{}", p("opw"))
+        );
+        assert_eq!(r(&["openssl", "enc", "-passin", "env:VAR"])[3], "env:VAR");
+    }
+
+    #[test]
+    fn attached_short_options_of_other_programs_are_kept() {
+        let r = |words: &[&str]| shown(&redact_argv(&argv(words)));
+        for words in [
+            &["ssh", "-p2222", "host"][..],
+            &["nc", "-l", "-p8080"],
+            &["tar", "-pxf", "a.tar"],
+            &["python3", "-c", "print(1)"],
+            &["docker", "run", "-p8080:80", "img"],
+            &["curl", "-pw", "x"],
+            // After `--` the program's options end.
+            &["mysql", "--", "-pnot-an-option"],
+        ] {
+            assert_eq!(r(words), words, "{words:?}");
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub enum Column {
     Gid,
     /// Real group name.
     Group,
-    /// State letter.
+    /// State letter, with the BSD modifiers where the source has them (Linux: `Ssl`, `R+`, `SN`).
     Stat,
     /// Thread count.
     Nlwp,
@@ -70,9 +70,10 @@ pub enum Column {
     Cgroup,
     /// Wait channel.
     Wchan,
-    /// Recent CPU use, percent (Solaris `pr_pctcpu`).
+    /// CPU use, percent of one CPU: recent (Solaris `pr_pctcpu`, NetBSD `p_pctcpu`) or over the
+    /// process's life (Linux, as procps computes it).
     Pcpu,
-    /// Share of memory, percent (Solaris `pr_pctmem`).
+    /// Share of memory, percent (Solaris `pr_pctmem`; Linux RSS / MemTotal).
     Pmem,
     /// Zone name, or zone id when the name is not known (Solaris).
     Zone,
@@ -88,6 +89,8 @@ pub enum Column {
     /// How it exited during the capture, from its exit event: `exited 3`, `killed SIGKILL`; `-` when it
     /// did not (or events were not recorded).
     Exit,
+    /// What could not be read of it, by error: `EACCES: cwd,env,exe,fds` (`-` when everything was).
+    Unread,
 }
 
 /// The default columns of `ps --all`: the default ones with `seen` and `exit` before `args`.
@@ -194,6 +197,7 @@ const ALL: &[(Column, &str, &[&str])] = &[
     (Column::Dmodel, "dmodel", &[]),
     (Column::Seen, "seen", &[]),
     (Column::Exit, "exit", &["fate"]),
+    (Column::Unread, "unread", &[]),
 ];
 
 impl Column {
@@ -274,11 +278,15 @@ impl Column {
             Ppid => json!(p.ppid),
             Pgid => json!(p.pgid),
             Sid => json!(p.sid),
+            // The effective user; where only the real one is known (a Linux core's `pr_uid`), that one,
+            // as a number when no name is known (as ps does).
             User => json!(
                 p.cred
                     .euser
                     .clone()
                     .or_else(|| p.cred.euid.map(|u| u.to_string()))
+                    .or_else(|| p.cred.user.clone())
+                    .or_else(|| p.cred.uid.map(|u| u.to_string()))
             ),
             Ruser => json!(
                 p.cred
@@ -295,7 +303,7 @@ impl Column {
                     .clone()
                     .or_else(|| p.cred.gid.map(|g| g.to_string()))
             ),
-            Stat => json!(p.state),
+            Stat => json!(p.stat.as_ref().or(p.state.as_ref())),
             Nlwp => json!(p.nlwp),
             Rss => json!(mem.and_then(|m| m.rss_kib)),
             Vsz => json!(mem.and_then(|m| m.vsz_kib)),
@@ -339,7 +347,13 @@ impl Column {
                 Some(_) => "scan+events",
                 None => "scan",
             }),
-            Exit => json!(p.events.as_ref().and_then(|e| e.exit_text())),
+            Exit => json!(
+                p.events
+                    .as_ref()
+                    .and_then(|e| e.exit_text())
+                    .or_else(|| p.exit.as_ref().map(|e| format!("{}, not reaped", e.text())))
+            ),
+            Unread => json!(unread_text(p)),
         }
     }
 
@@ -400,6 +414,24 @@ impl Column {
     }
 }
 
+/// `EACCES: cwd,env,exe; ENOENT: fds`: the fields that could not be read, grouped by error.
+fn unread_text(p: &Process) -> Option<String> {
+    let mut by_error: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for u in &p.unread {
+        let fields = by_error.entry(u.error.as_str()).or_default();
+        if !fields.contains(&u.field.as_str()) {
+            fields.push(&u.field);
+        }
+    }
+    (!by_error.is_empty()).then(|| {
+        by_error
+            .iter()
+            .map(|(e, f)| format!("{e}: {}", f.join(",")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 fn cpu_secs(p: &Process) -> Option<f64> {
     match (p.user_time, p.system_time) {
         (None, None) => None,
@@ -422,7 +454,7 @@ fn ns_inode(p: &Process, kind: &str) -> Option<u64> {
     p.namespaces
         .as_ref()?
         .iter()
-        .find(|n| n.kind == kind)
+        .find(|n| n.kind == kind && n.link.is_none())
         .map(|n| n.inode)
 }
 
@@ -441,6 +473,25 @@ fn short_start(t: crate::time::Timestamp, s: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Linux core knows the real uid (`pr_uid`) and no names: USER shows the number, as ps does.
+    #[test]
+    fn user_falls_back_to_the_real_uid() {
+        let s = Snapshot::default();
+        let mut p = Process {
+            pid: 6801,
+            ..Process::default()
+        };
+        assert_eq!(Column::User.display(&p, &s), "-");
+        p.cred.uid = Some(1000);
+        assert_eq!(Column::User.display(&p, &s), "1000");
+        p.cred.user = Some("alice".into());
+        assert_eq!(Column::User.display(&p, &s), "alice");
+        p.cred.euid = Some(0);
+        assert_eq!(Column::User.display(&p, &s), "0");
+        p.cred.euser = Some("root".into());
+        assert_eq!(Column::User.display(&p, &s), "root");
+    }
 
     #[test]
     fn parses_keywords_and_aliases() {

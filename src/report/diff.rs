@@ -33,8 +33,13 @@ pub fn diff(diff: &Diff) -> Report {
     let mut extra = serde_json::Map::new();
     extra.insert("old".into(), side(&diff.old));
     extra.insert("new".into(), side(&diff.new));
-    extra.insert("same_boot".into(), json!(diff.same_boot));
-    extra.insert("interval_secs".into(), json!(diff.interval_secs));
+    // Unknown is absent, never null.
+    if let Some(b) = diff.same_boot {
+        extra.insert("same_boot".into(), json!(b));
+    }
+    if let Some(i) = diff.interval_secs {
+        extra.insert("interval_secs".into(), json!(i));
+    }
     extra.insert("interval_source".into(), json!(diff.interval_source));
     extra.insert("notes".into(), json!(diff.notes));
     extra.insert("summary".into(), Value::Object(summary));
@@ -278,6 +283,21 @@ mod tests {
         let mut out = Vec::new();
         crate::report::render::render(&diff(d), format, None, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// The sample has no capture times and no boot facts: `same_boot` and `interval_secs` are unknown,
+    /// so absent, not null.
+    #[test]
+    fn unknown_interval_and_boot_are_absent() {
+        let doc: Value = serde_json::from_str(&render(&changed(), Format::Json)).unwrap();
+        assert!(doc.get("same_boot").is_none(), "{doc}");
+        assert!(doc.get("interval_secs").is_none(), "{doc}");
+        assert!(
+            doc["interval_source"]
+                .as_str()
+                .unwrap()
+                .starts_with("unknown")
+        );
     }
 
     #[test]

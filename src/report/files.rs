@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::table::{Cell, Col, build};
 use super::{Filter, Report, no_such_pid};
-use crate::model::{Fd, FdKind, Process, Snapshot, Socket};
+use crate::model::{Fd, FdKind, Process, Snapshot, Socket, Unread};
 
 /// The `files` report: every fd of the selected processes, or of `pid` alone.
 pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
@@ -18,10 +18,29 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
     };
     let mut rows: Vec<Row> = Vec::new();
     let mut records = Vec::new();
+    let mut unread = Vec::new();
     for p in procs {
         let comm = p.comm.as_ref().map_or("-".into(), |c| c.escaped());
         // Who holds the descriptor, as sockstat(1) names it: the effective user (numeric when unknown).
         let user = super::Column::User.display(p, snapshot);
+        // What could not be read, as lsof says it: a `NOFD` row for a descriptor directory that could
+        // not be listed, a row per descriptor whose link could not be read.
+        for u in p
+            .unread
+            .iter()
+            .filter(|u| u.field == "fds" || u.field == "sockets")
+        {
+            unread.push(json!({"pid": p.known_pid(), "user": user, "command": comm,
+                "field": u.field, "member": u.member, "error": u.error}));
+            let fd = match u.member.rsplit_once('/') {
+                Some((dir, n)) if dir.ends_with("/fd") => Some(n),
+                _ if u.member.ends_with("/fd") => Some("NOFD"),
+                _ => None,
+            };
+            if let Some(fd) = fd {
+                rows.push((p, Entry::Unread(fd, u)));
+            }
+        }
         for fd in p.fds.iter().flatten() {
             let mut rec = serde_json::to_value(fd).unwrap_or_default();
             if let Some(o) = rec.as_object_mut() {
@@ -30,30 +49,56 @@ pub fn files(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::R
                 o.insert("command".into(), json!(comm));
             }
             records.push(rec);
-            rows.push((p, fd));
+            rows.push((p, Entry::Fd(fd)));
         }
+    }
+    let mut extra = serde_json::Map::new();
+    if !unread.is_empty() {
+        extra.insert("unread".into(), serde_json::Value::Array(unread));
     }
     let cols: Vec<Col<Row>> = vec![
         Col::num("PID", |r: &Row| Cell::opt_num(r.0.known_pid())),
         Col::text("COMMAND", |r: &Row| {
             Cell::opt_text(r.0.comm.as_ref().map(|c| c.escaped()))
         }),
-        Col::num("FD", |r: &Row| Cell::num(r.1.fd)),
-        Col::text("TYPE", |r: &Row| Cell::text(kind_name(r.1))),
-        Col::text("MODE", |r: &Row| Cell::opt_text(r.1.mode.clone())),
-        Col::text("NAME", |r: &Row| Cell::text(describe(r.1))),
+        Col::num("FD", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::num(fd.fd),
+            Entry::Unread(n, _) => Cell::Mark(n.to_string()),
+        }),
+        Col::text("TYPE", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::text(kind_name(fd)),
+            Entry::Unread(..) => Cell::Absent,
+        }),
+        Col::text("MODE", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::opt_text(fd.mode.clone()),
+            Entry::Unread(..) => Cell::Absent,
+        }),
+        Col::text("NAME", |r: &Row| match r.1 {
+            Entry::Fd(fd) => Cell::text(describe(fd)),
+            Entry::Unread(_, u) => Cell::text(u.describe()),
+        }),
     ];
     Ok(Report {
         name: "files",
         record_key: "fds",
         table: build(&cols, rows),
         records,
+        extra,
         ..Report::default()
     }
     .about(snapshot))
 }
 
-type Row<'a> = (&'a Process, &'a Fd);
+type Row<'a> = (&'a Process, Entry<'a>);
+
+/// A row of `files`: a descriptor, or what could not be read where descriptors would be (lsof's `NOFD`
+/// row for a descriptor directory that could not be listed; the number of a descriptor whose link could
+/// not be read).
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Fd(&'a Fd),
+    Unread(&'a str, &'a Unread),
+}
 
 fn kind_name(fd: &Fd) -> &'static str {
     match fd.kind {

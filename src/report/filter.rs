@@ -56,7 +56,9 @@ fn container_matches(want: &str, p: &Process) -> bool {
             .namespaces
             .iter()
             .flatten()
-            .any(|ns| ns.kind == "pid" && ns.inode == inode);
+            // Its own pid namespace: not `pid_for_children` (the one a process that created a
+            // namespace gives its children), also of type `pid`.
+            .any(|ns| ns.kind == "pid" && ns.link.is_none() && ns.inode == inode);
         if in_ns {
             return true;
         }

@@ -9,17 +9,17 @@ use crate::model::Snapshot;
 /// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
 pub fn info(snapshot: &Snapshot) -> Report {
     let h = &snapshot.host;
-    let threads: usize = snapshot
-        .processes
-        .iter()
-        .map(|p| p.threads.as_ref().map_or(0, Vec::len))
-        .sum();
-    // Open fds are counted only over processes whose fds were recorded: none recorded is unknown, not 0.
-    let fds: Option<usize> = snapshot
-        .processes
-        .iter()
-        .filter_map(|p| p.fds.as_ref().map(Vec::len))
-        .reduce(|a, b| a + b);
+    // Totals over the processes whose lists are known; unknown (`-`, absent in JSON) when no process
+    // has one, never a made-up 0.
+    let total = |len: fn(&crate::model::Process) -> Option<usize>| -> Option<usize> {
+        snapshot
+            .processes
+            .iter()
+            .filter_map(len)
+            .fold(None, |acc, n| Some(acc.unwrap_or(0) + n))
+    };
+    let threads = total(|p| p.threads.as_ref().map(Vec::len));
+    let fds = total(|p| p.fds.as_ref().map(Vec::len));
     let mut rows: Vec<(&str, String)> = vec![
         (
             "input",
@@ -161,19 +161,20 @@ pub fn info(snapshot: &Snapshot) -> Report {
         ));
     }
     rows.push(("processes", snapshot.processes.len().to_string()));
-    rows.push(("threads", threads.to_string()));
-    rows.push((
-        "open fds",
-        fds.map_or_else(|| "- (not recorded)".to_string(), |n| n.to_string()),
-    ));
+    let unknown =
+        |v: Option<usize>| v.map_or_else(|| "- (not recorded)".to_string(), |n| n.to_string());
+    rows.push(("threads", unknown(threads)));
+    rows.push(("open fds", unknown(fds)));
     rows.push(("warnings", snapshot.warnings.len().to_string()));
 
     let mut extra = serde_json::Map::new();
     extra.insert("host".into(), serde_json::to_value(h).unwrap_or_default());
-    extra.insert(
-        "capture".into(),
-        serde_json::to_value(&snapshot.capture).unwrap_or_default(),
-    );
+    if let Some(c) = &snapshot.capture {
+        extra.insert(
+            "capture".into(),
+            serde_json::to_value(c).unwrap_or_default(),
+        );
+    }
     if let Some(e) = &snapshot.events {
         let mut v = json!({
             "recorded": e.recorded,
@@ -186,16 +187,16 @@ pub fn info(snapshot: &Snapshot) -> Report {
         }
         extra.insert("events".into(), v);
     }
-    extra.insert(
-        "counts".into(),
-        {
-            let mut c = json!({"processes": snapshot.processes.len(), "threads": threads, "warnings": snapshot.warnings.len()});
-            if let (Some(o), Some(n)) = (c.as_object_mut(), fds) {
-                o.insert("fds".into(), json!(n));
+    let mut counts =
+        json!({"processes": snapshot.processes.len(), "warnings": snapshot.warnings.len()});
+    if let Some(o) = counts.as_object_mut() {
+        for (k, v) in [("threads", threads), ("fds", fds)] {
+            if let Some(v) = v {
+                o.insert(k.into(), json!(v));
             }
-            c
-        },
-    );
+        }
+    }
+    extra.insert("counts".into(), counts);
     let fields: Vec<(String, String)> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Report {
         name: "info",
@@ -240,5 +241,30 @@ mod tests {
         assert_eq!(r.extra["counts"]["processes"], 4);
         assert_eq!(r.extra["counts"]["threads"], 2);
         assert_eq!(r.extra["counts"]["warnings"], 1);
+    }
+
+    /// A Linux input that records no descriptors (a core, a tree without `fd/`) has no fd count, and
+    /// one that is no capture has no `capture` object: unknown is absent, never 0 or null.
+    #[test]
+    fn unknown_counts_are_absent() {
+        let mut s = sample();
+        for p in &mut s.processes {
+            p.fds = None;
+            p.threads = None;
+        }
+        s.capture = None;
+        let r = info(&s);
+        assert!(
+            r.extra["counts"].get("fds").is_none(),
+            "{}",
+            r.extra["counts"]
+        );
+        assert!(r.extra["counts"].get("threads").is_none());
+        assert!(!r.extra.contains_key("capture"));
+        let mut out = Vec::new();
+        crate::report::render::render(&r, crate::report::Format::Table, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let line = text.lines().find(|l| l.starts_with("open fds")).unwrap();
+        assert!(line.ends_with("  - (not recorded)"), "{text}");
     }
 }

@@ -53,7 +53,7 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         }
         None => match &p.psargs {
             Some(ps) => args.push(("psargs".into(), ps.escaped())),
-            None => args.push(("argv".into(), "(not captured)".into())),
+            None => args.push(("argv".into(), not_there(p, "argv"))),
         },
     }
     out.push(("arguments", args));
@@ -65,7 +65,7 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
                 env.push((format!("envp[{i}]"), a.escaped()));
             }
         }
-        None => env.push(("envp".into(), "(not captured)".into())),
+        None => env.push(("envp".into(), not_there(p, "env"))),
     }
     out.push(("environment", env));
 
@@ -99,6 +99,18 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
 
     let mut st: Fields = Vec::new();
     push(&mut st, "state", p.state.clone());
+    push(
+        &mut st,
+        "stat",
+        p.stat.clone().filter(|s| Some(s) != p.state.as_ref()),
+    );
+    push(
+        &mut st,
+        "exit",
+        p.exit.as_ref().map(|e| format!("{}, not reaped", e.text())),
+    );
+    push(&mut st, "%cpu", p.pct_cpu.map(|c| format!("{c:.1}")));
+    push(&mut st, "%mem", p.pct_mem.map(|m| format!("{m:.1}")));
     push(&mut st, "threads", p.nlwp.map(|x| x.to_string()));
     push(&mut st, "nice", p.nice.map(|x| x.to_string()));
     push(&mut st, "priority", p.priority.map(|x| x.to_string()));
@@ -212,13 +224,6 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
     );
     push(
         &mut sol,
-        "%cpu / %mem",
-        p.pct_cpu
-            .zip(p.pct_mem)
-            .map(|(c, m)| format!("{c:.1} / {m:.1}")),
-    );
-    push(
-        &mut sol,
         "flags",
         p.flag_names.as_ref().map(|f| f.join("|")),
     );
@@ -307,7 +312,23 @@ fn sections(p: &Process) -> Vec<(&'static str, Fields)> {
         .map(|(i, l)| (i.to_string(), l.escaped()))
         .collect();
     out.push(("cgroup", cg));
+
+    // What could not be read, member by member, and why.
+    let unread: Fields = p
+        .unread
+        .iter()
+        .map(|u| (u.field.clone(), u.describe()))
+        .collect();
+    out.push(("not read", unread));
     out
+}
+
+/// `(not read: EACCES: Permission denied)` when the members of `field` failed, else `(not captured)`.
+fn not_there(p: &Process, field: &str) -> String {
+    match p.unread_reason(field) {
+        Some(r) => format!("(not read: {r})"),
+        None => "(not captured)".into(),
+    }
 }
 
 #[cfg(test)]

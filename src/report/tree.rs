@@ -161,8 +161,12 @@ fn walk(
         "user": p.cred.euser.clone().or_else(|| p.cred.user.clone()),
         "children": child_records,
     });
-    if let (Some(e), Some(obj)) = (&p.events, record.as_object_mut()) {
-        obj.insert("events".into(), serde_json::to_value(e).unwrap_or_default());
+    if let Some(obj) = record.as_object_mut() {
+        // Unknown is absent, never null.
+        obj.retain(|_, v| !v.is_null());
+        if let Some(e) = &p.events {
+            obj.insert("events".into(), serde_json::to_value(e).unwrap_or_default());
+        }
     }
     record
 }

@@ -1,4 +1,5 @@
-//! `/proc/<pid>/maps`: `start-end perms offset dev inode [path]` per line.
+//! `/proc/<pid>/maps`: `start-end perms offset dev inode [path]` per line; and `/proc/<pid>/smaps`, the
+//! same lines each followed by `Key: N kB` sizes of that mapping (proc(5), "/proc/pid/smaps").
 
 use super::{ParseError, num};
 
@@ -37,6 +38,69 @@ pub fn parse(bytes: &[u8]) -> (Vec<MapLine>, Vec<ParseError>) {
     (out, errors)
 }
 
+/// The sizes of one mapping in `smaps`, KiB; a key the kernel does not print is `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SmapsSizes {
+    /// `Rss`: resident.
+    pub rss: Option<u64>,
+    /// `Pss`: proportional share of the resident pages.
+    pub pss: Option<u64>,
+    /// `Shared_Dirty` + `Private_Dirty`: modified pages (pmap -x's Dirty).
+    pub dirty: Option<u64>,
+    /// `Anonymous`: pages not backed by a file.
+    pub anonymous: Option<u64>,
+    /// `Swap`: swapped out.
+    pub swap: Option<u64>,
+    /// `Locked`: mlock'ed.
+    pub locked: Option<u64>,
+}
+
+/// Decodes smaps: each mapping line (as in `maps`) with the sizes that follow it. A malformed mapping
+/// line is reported with its offset and its sizes are skipped.
+pub fn parse_smaps(bytes: &[u8]) -> (Vec<(MapLine, SmapsSizes)>, Vec<ParseError>) {
+    let mut out: Vec<(MapLine, SmapsSizes)> = Vec::new();
+    let mut errors = Vec::new();
+    // Whether the sizes being read belong to the last entry of `out` (not to a malformed line).
+    let mut current = false;
+    for (off, line) in super::lines(bytes) {
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let first = line.split(|b| *b == b' ').next().unwrap_or(line);
+        if first.ends_with(b":") {
+            let Some((_, sizes)) = out.last_mut().filter(|_| current) else {
+                continue;
+            };
+            let key = &first[..first.len() - 1];
+            let Some(v) = super::kv::kib(&line[first.len()..]) else {
+                continue;
+            };
+            let add = |slot: &mut Option<u64>| *slot = Some(slot.unwrap_or(0).saturating_add(v));
+            match key {
+                b"Rss" => sizes.rss = Some(v),
+                b"Pss" => sizes.pss = Some(v),
+                b"Shared_Dirty" | b"Private_Dirty" => add(&mut sizes.dirty),
+                b"Anonymous" => sizes.anonymous = Some(v),
+                b"Swap" => sizes.swap = Some(v),
+                b"Locked" => sizes.locked = Some(v),
+                _ => {}
+            }
+            continue;
+        }
+        match parse_line(line) {
+            Some(m) => {
+                out.push((m, SmapsSizes::default()));
+                current = true;
+            }
+            None => {
+                errors.push(ParseError::new(off, "malformed smaps mapping line"));
+                current = false;
+            }
+        }
+    }
+    (out, errors)
+}
+
 fn parse_line(line: &[u8]) -> Option<MapLine> {
     // Five fixed fields, then (after any run of spaces) the path, which may itself contain spaces.
     let mut rest = line;
@@ -69,6 +133,46 @@ fn parse_line(line: &[u8]) -> Option<MapLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smaps_sizes_per_mapping() {
+        let text = b"558da21e2000-558da2211000 r--p 00000000 fe:00 247003                     /usr/bin/bash
+Size:                188 kB
+Rss:                 188 kB
+Pss:                  23 kB
+Shared_Dirty:          4 kB
+Private_Dirty:         8 kB
+Anonymous:             0 kB
+Locked:                0 kB
+VmFlags: rd mr mw me
+garbage line
+Rss: 5 kB
+7ffd4e3c1000-7ffd4e3e2000 rw-p 00000000 00:00 0                          [stack]
+Rss:                  20 kB
+Anonymous:            20 kB
+Swap:                  4 kB
+";
+        let (m, errors) = parse_smaps(text);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].0.path.as_deref(), Some(&b"/usr/bin/bash"[..]));
+        assert_eq!(
+            m[0].1,
+            SmapsSizes {
+                rss: Some(188),
+                pss: Some(23),
+                dirty: Some(12),
+                anonymous: Some(0),
+                swap: None,
+                locked: Some(0),
+            }
+        );
+        assert_eq!(
+            (m[1].1.rss, m[1].1.anonymous, m[1].1.swap),
+            (Some(20), Some(20), Some(4))
+        );
+        assert_eq!(m[1].1.dirty, None);
+    }
 
     #[test]
     fn corpus_maps() {

@@ -19,6 +19,8 @@ pub struct Stat {
     pub session: i32,
     /// (7) `tty_nr`: controlling terminal device.
     pub tty_nr: i64,
+    /// (8) `tpgid`: the foreground process group of the controlling terminal (-1 without one).
+    pub tpgid: i32,
     /// (9) `flags`: PF_* kernel flags.
     pub flags: u64,
     /// (14) `utime`, clock ticks.
@@ -39,6 +41,10 @@ pub struct Stat {
     pub rss: i64,
     /// (39) `processor`: CPU last run on (since Linux 2.2.8).
     pub processor: Option<u32>,
+    /// (52) `exit_code`: the thread's exit status in the form reported by waitpid(2) (since Linux 3.5).
+    /// The kernel prints 0 unless the reader may ptrace the process, and it is meaningful only once the
+    /// process has exited (a zombie).
+    pub exit_code: Option<i32>,
 }
 
 /// PF_KTHREAD in `flags`: a kernel thread.
@@ -96,6 +102,7 @@ pub fn parse(bytes: &[u8]) -> Result<Stat, ParseError> {
         pgrp: parse_n(5)? as i32,
         session: parse_n(6)? as i32,
         tty_nr: parse_n(7)?,
+        tpgid: parse_n(8)? as i32,
         flags: parse_u(9)?,
         utime: parse_u(14)?,
         stime: parse_u(15)?,
@@ -106,6 +113,7 @@ pub fn parse(bytes: &[u8]) -> Result<Stat, ParseError> {
         vsize: parse_u(23)?,
         rss: parse_n(24)?,
         processor: field(39).and_then(|(_, f)| num(f)),
+        exit_code: field(52).and_then(|(_, f)| num(f)),
     })
 }
 
@@ -142,6 +150,8 @@ mod tests {
         assert_eq!(s.vsize, 56274944);
         assert_eq!(s.rss, 1981);
         assert_eq!(s.processor, Some(0));
+        assert_eq!(s.tpgid, 7446);
+        assert_eq!(s.exit_code, Some(0));
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Status {
     pub cap_bnd: Option<String>,
     /// `CapAmb`, hex (since Linux 4.3).
     pub cap_amb: Option<String>,
+    /// `Umask`: the file mode creation mask, octal in the file (since Linux 4.7).
+    pub umask: Option<u32>,
     /// `voluntary_ctxt_switches`.
     pub voluntary_ctxt_switches: Option<u64>,
     /// `nonvoluntary_ctxt_switches`.
@@ -137,6 +139,14 @@ pub fn parse(bytes: &[u8]) -> Result<Status, ParseError> {
             b"CapEff" => s.cap_eff = hex(value),
             b"CapBnd" => s.cap_bnd = hex(value),
             b"CapAmb" => s.cap_amb = hex(value),
+            b"Umask" => {
+                s.umask = Some(
+                    std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| u32::from_str_radix(v, 8).ok())
+                        .ok_or_else(bad)?,
+                )
+            }
             b"voluntary_ctxt_switches" => s.voluntary_ctxt_switches = num(value),
             b"nonvoluntary_ctxt_switches" => s.nonvoluntary_ctxt_switches = num(value),
             _ => {}
@@ -184,6 +194,7 @@ mod tests {
         assert_eq!(s.cap_eff.as_deref(), Some("0000003fffffffff"));
         assert_eq!(s.cap_bnd.as_deref(), Some("0000003fffffffff"));
         assert_eq!(s.cap_amb.as_deref(), Some("0000000000000000"));
+        assert_eq!(s.umask, Some(0o022));
     }
 
     #[test]
