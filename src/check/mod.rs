@@ -361,10 +361,19 @@ impl Out<'_> {
                 .map(ByteString::new)
                 .collect(),
         };
-        argv.iter()
+        let text = argv
+            .iter()
             .map(ByteString::escaped)
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" ");
+        if text.is_empty() {
+            format!(
+                "[{}]",
+                ByteString::new(p.comm().unwrap_or_default()).escaped()
+            )
+        } else {
+            text
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub(super) fn traced(scene: &Scene<'_>, out: &mut Out<'_>) {
                 ": a tracer can read and change its memory and registers (injection, credential theft)",
             )
         };
+        let tracer_command = tracer_proc.map(|tp| out.command_text(tp));
         let f = out.finding(Some(p), severity, format!("being traced{by}{why}"));
         f.evidence(
             of_process(scene, p.pid(), Fact::Tracer),
@@ -54,20 +55,13 @@ pub(super) fn traced(scene: &Scene<'_>, out: &mut Out<'_>) {
                 None => "traced".into(),
             },
         );
-        if let (Some(t), Some(tp)) = (tracer, tracer_proc) {
+        if let (Some(t), Some(command)) = (tracer, tracer_command) {
             f.evidence(
                 of_process(scene, t, Fact::Argv),
-                format!("tracer {t}: {}", out_command(tp)),
+                format!("tracer {t}: {command}"),
             );
         }
     }
-}
-
-fn out_command(p: crate::check::view::Proc<'_>) -> String {
-    p.argv()
-        .map(|a| a.iter().map(|w| esc(w)).collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| esc(p.comm().unwrap_or_default()))
 }
 
 pub(super) fn full_capabilities_nonroot(scene: &Scene<'_>, out: &mut Out<'_>) {
