@@ -144,6 +144,15 @@ fn anonymous_executable_memory_and_its_benign_causes() {
         with(12, "java", vec![map(0x1000, "rwxp", None)]),
         with(13, "old", vec![map(0x1000, "rwxp", Some("[stack]"))]),
         with(
+            15,
+            "legacy",
+            vec![
+                map(0x40_0000, "r-xp", Some("/usr/bin/legacy")),
+                map(0x41_0000, "rwxp", Some("/usr/bin/legacy")),
+                map(0x7000_0000, "rwxp", None),
+            ],
+        ),
+        with(
             14,
             "plain",
             vec![
@@ -160,6 +169,7 @@ fn anonymous_executable_memory_and_its_benign_causes() {
             (Some(11), Severity::Medium),
             (Some(13), Severity::Medium),
             (Some(12), Severity::Low),
+            (Some(15), Severity::Low),
         ]
     );
 }
@@ -168,8 +178,9 @@ fn anonymous_executable_memory_and_its_benign_causes() {
 fn a_cores_vdso_and_vsyscall_are_known_by_address() {
     let mut p = user(10, 1, "a", &["a"], "/usr/bin/a");
     p.maps = Some(vec![
-        map(0x7fff_0000, "r-xp", None),
-        map(0xffff_ffff_ff60_0000, "r-xp", None),
+        map(0x40_0000, "r-x", Some("/usr/bin/a")),
+        map(0x7fff_0000, "r-x", None),
+        map(0xffff_ffff_ff60_0000, "r-x", None),
     ]);
     let mut s = linux(vec![p]);
     s.source.kind = InputKind::Core;
@@ -191,6 +202,25 @@ fn a_cores_vdso_and_vsyscall_are_known_by_address() {
         mappings_omitted: Default::default(),
     });
     assert!(found(&s, "anon-exec-memory").is_empty());
+    // An executable stack (by the thread's stack pointer) of a 64-bit core; a core that names no file.
+    let stack = map(0x7ffe_0000, "rwx", None);
+    s.processes[0].maps.as_mut().unwrap().push(stack);
+    s.processes[0].threads = Some(vec![crate::model::Thread {
+        tid: 10,
+        sp: Some(0x7ffe_0100),
+        ..crate::model::Thread::default()
+    }]);
+    assert_eq!(
+        found(&s, "anon-exec-memory"),
+        [(Some(10), Severity::Medium)]
+    );
+    s.core.as_mut().unwrap().elf_class = 32;
+    assert_eq!(found(&s, "anon-exec-memory"), [(Some(10), Severity::Low)]);
+    s.core.as_mut().unwrap().elf_class = 64;
+    s.processes[0].maps.as_mut().unwrap()[0].path = None;
+    let out = run(&s, "anon-exec-memory");
+    assert!(out.findings.is_empty());
+    assert!(out.not_checked[0].reason.contains("names no mapped file"));
     // The rules a core cannot feed say why, once each.
     let all = check(&s, &Options::default());
     let why: Vec<&str> = all

@@ -221,6 +221,14 @@ impl<'a> Scene<'a> {
             .filter(|ns| *ns != INIT_PID_NS)
     }
 
+    /// True for a 32-bit core (`EI_CLASS` `ELFCLASS32`).
+    pub fn core_is_32_bit(&self) -> bool {
+        self.snapshot
+            .core
+            .as_ref()
+            .is_some_and(|c| c.elf_class == 32)
+    }
+
     /// The vdso's address in a core (`AT_SYSINFO_EHDR` of the auxv), which the core's program headers
     /// do not name.
     pub fn core_vdso(&self) -> Option<u64> {
@@ -351,6 +359,16 @@ impl<'a> Proc<'a> {
             .iter()
             .find(|n| n.kind == kind && n.link.is_none())
             .map(|n| n.inode)
+    }
+
+    /// The stack pointers of its threads, where the source records them (cores).
+    pub fn stack_pointers(&self) -> impl Iterator<Item = u64> + 'a {
+        self.0.threads.iter().flatten().filter_map(|t| t.sp)
+    }
+
+    /// True when the process's data model is 32-bit (Solaris `pr_dmodel`).
+    pub fn is_32_bit(&self) -> bool {
+        self.0.data_model == Some(crate::abi::DataModel::Ilp32)
     }
 
     /// Pid in each nested pid namespace, outermost first.

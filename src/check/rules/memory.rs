@@ -52,15 +52,24 @@ fn with_maps<'a>(scene: &'a Scene<'_>, out: &mut Out<'_>) -> Vec<(Proc<'a>, &'a 
     v
 }
 
+/// The tops of the user address space where FreeBSD maps its shared page (the signal trampoline and
+/// time data, `VM_MAXUSER_ADDRESS` of amd64, i386 and arm64), which a core names no file for.
+const FREEBSD_USER_TOPS: &[u64] = &[0x0000_8000_0000_0000, 0xbfc0_0000, 0x0001_0000_0000_0000];
+
 /// True for anonymous memory: no file, or a pseudo-path other than the kernel's own pages.
 fn anonymous(scene: &Scene<'_>, m: &Mapping, vdso: Option<u64>) -> bool {
     match &m.path {
         None => {
-            // A core's program headers name nothing: its vdso and vsyscall pages are known by address.
+            // A core's program headers name nothing: its vdso, vsyscall and shared pages are known by
+            // address.
             let kernel_page = vdso.is_some_and(|v| m.start <= v && v < m.end)
                 || m.start == VSYSCALL
                 || (scene.class() == Some(InputClass::LinuxCore)
-                    && m.start >= 0xffff_8000_0000_0000);
+                    && m.start >= 0xffff_8000_0000_0000)
+                || (scene.class() == Some(InputClass::FreebsdCore)
+                    && FREEBSD_USER_TOPS.contains(&m.end)
+                    && m.end - m.start <= 0x2000
+                    && !writable_executable(m));
             !kernel_page
         }
         Some(p) => {
@@ -70,13 +79,40 @@ fn anonymous(scene: &Scene<'_>, m: &Mapping, vdso: Option<u64>) -> bool {
     }
 }
 
+/// True for a process stack or heap: named so, or (a core, which names no anonymous memory) holding a
+/// thread's stack pointer.
+fn stack_or_heap(p: Proc<'_>, m: &Mapping) -> bool {
+    match &m.path {
+        Some(path) => {
+            let path = path.as_bytes();
+            path.starts_with(b"[heap") || path.starts_with(b"[stack")
+        }
+        None => p.stack_pointers().any(|sp| m.start <= sp && sp < m.end),
+    }
+}
+
 pub(super) fn anon_exec_memory(scene: &Scene<'_>, out: &mut Out<'_>) {
     let vdso = scene.core_vdso();
     let solaris = matches!(
         scene.class(),
         Some(InputClass::Solaris | InputClass::SolarisCore)
     );
+    let core = scene.class().is_some_and(InputClass::is_core);
     for (p, maps) in with_maps(scene, out) {
+        // A core that names none of its mappings' files cannot tell them from anonymous memory.
+        if core
+            && !maps.iter().any(|m| {
+                m.path
+                    .as_ref()
+                    .is_some_and(|x| x.as_bytes().starts_with(b"/"))
+            })
+        {
+            out.not_checked(
+                Some(p.pid()),
+                "the core names no mapped file (no usable NT_FILE or map names): anonymous memory cannot be told from mapped files",
+            );
+            continue;
+        }
         let found: Vec<&Mapping> = maps
             .iter()
             .filter(|m| executable(m) && anonymous(scene, m, vdso))
@@ -85,21 +121,37 @@ pub(super) fn anon_exec_memory(scene: &Scene<'_>, out: &mut Out<'_>) {
             continue;
         }
         let rwx = found.iter().any(|m| writable_executable(m));
-        let only_heap_stack = found.iter().all(|m| {
-            m.path.as_ref().is_some_and(|p| {
-                p.as_bytes().starts_with(b"[heap") || p.as_bytes().starts_with(b"[stack")
-            })
-        });
+        let only_heap_stack = found.iter().all(|m| stack_or_heap(p, m));
+        let bits32 = p.is_32_bit() || scene.core_is_32_bit();
         let jit = p.named(names::is_jit);
+        // The executable's own data is executable too: the kernel runs the program with
+        // READ_IMPLIES_EXEC (built without PT_GNU_STACK by an old toolchain), and every readable
+        // mapping of it is executable.
+        let exe = p.exe().map(strip_deleted);
+        let read_implies_exec = maps.iter().any(|m| {
+            writable_executable(m)
+                && m.path.as_ref().map(|x| strip_deleted(x.as_bytes())) == exe
+                && exe.is_some()
+        });
         let (severity, why) = if jit {
             (
                 Severity::Low,
                 "; low: a JIT runtime compiles code into such memory",
             )
+        } else if read_implies_exec && !solaris {
+            (
+                Severity::Low,
+                "; low: the program's own data is executable too (READ_IMPLIES_EXEC: built without PT_GNU_STACK by an old toolchain), so all its memory is",
+            )
         } else if solaris && only_heap_stack {
             (
                 Severity::Low,
                 "; low: Solaris gives 32-bit programs an executable heap and stack unless noexec_user_heap/noexec_user_stack is set",
+            )
+        } else if only_heap_stack && bits32 {
+            (
+                Severity::Low,
+                "; low: an executable stack or heap, which older 32-bit systems give every program",
             )
         } else if only_heap_stack {
             (

@@ -77,7 +77,7 @@ pub(super) static ALL: &[Rule] = &[
         severity: Severity::High,
         attack: "T1055",
         looks_at: "mappings that are executable and anonymous (no file: rwx is high, r-x medium; an executable [heap] or [stack]), other than the kernel's [vdso], [vsyscall], [vectors], [sigpage], [uprobes] (Volatility's malfind)",
-        benign: "JIT runtimes (Java, Node.js, browsers, .NET, PyPy, LuaJIT, QEMU, Valgrind, PHP's opcache JIT, PostgreSQL's JIT): low; PCRE's JIT (grep -P, nginx with pcre_jit); programs built with an executable stack; 32-bit Solaris programs' executable heap and stack (low)",
+        benign: "JIT runtimes (Java, Node.js, browsers, .NET, PyPy, LuaJIT, QEMU, Valgrind, PHP's opcache JIT, PostgreSQL's JIT): low; programs run with READ_IMPLIES_EXEC (their own data is executable too): low; an executable stack or heap of a 32-bit program or on Solaris: low; PCRE's JIT (grep -P, nginx with pcre_jit) and programs built with an executable stack: medium. A core that names none of its mapped files is not checked",
         unsupported: &[
             (
                 Netbsd,
