@@ -535,7 +535,8 @@ mod solaris {
                 "high",
                 "proc/106/psinfo",
             );
-            expect(&doc, "hidden-process", 999, "medium", "proc/107/psinfo");
+            // A copied tree (no capture manifest) may not hold every process: low.
+            expect(&doc, "hidden-process", 999, "low", "proc/107/psinfo");
             expect(&doc, "anon-exec-memory", 108, "low", "proc/108/xmap");
             for control in [1, 10, 11, 105, 107] {
                 none_on(&doc, control);

@@ -619,11 +619,26 @@ fn mounts_over_proc_and_hidden_parents() {
     // hidepid from a capture that could not see it is low.
     s.system.mount_tables = Some(vec![mounts(1, &[("/", "ext4"), ("/proc", "proc")])]);
     assert!(found(&s, "hidden-process").is_empty());
-    s.capture = None;
+    s.capture = Some(CaptureInfo::default());
     let mut t = mounts(1, &[("/proc", "proc")]);
     t.mounts[0].super_options = "rw,hidepid=invisible".into();
     s.system.mount_tables = Some(vec![t]);
-    assert_eq!(found(&s, "hidden-process"), [(Some(10), Severity::Low)]);
+    let out = run(&s, "hidden-process");
+    assert_eq!(
+        (out.findings[0].pid, out.findings[0].severity),
+        (Some(10), Severity::Low)
+    );
+    assert!(out.findings[0].summary.contains("hidepid=invisible"));
+    // A /proc tree copied by hand, without a capture manifest, may hold only some processes.
+    s.capture = None;
+    s.system.mount_tables = None;
+    let out = run(&s, "hidden-process");
+    assert_eq!(out.findings[0].severity, Severity::Low);
+    assert!(
+        out.findings[0]
+            .summary
+            .contains("without a capture manifest")
+    );
 }
 
 #[test]

@@ -326,9 +326,20 @@ pub(super) fn hidden_process(scene: &Scene<'_>, out: &mut Out<'_>) {
             orphans.entry(pp).or_default().push(p.pid());
         }
     }
+    // A /proc tree copied by hand (no capture manifest) may hold only some processes; a procsift capture
+    // lists them all, and a NetBSD dump's kern.proc2 is one answer of the kernel's.
+    let partial_copy = scene.snapshot().capture.is_none()
+        && matches!(
+            scene.class(),
+            Some(crate::check::InputClass::Linux | crate::check::InputClass::Solaris)
+        );
     for (pp, children) in orphans {
         let (severity, why) = match &hide {
             _ if covered.contains(&pp) => (Severity::High, String::new()),
+            _ if partial_copy => (
+                Severity::Low,
+                "; low: the input is a copied /proc tree without a capture manifest, which may not hold every process".to_string(),
+            ),
             Some(h) => (
                 Severity::Low,
                 format!(

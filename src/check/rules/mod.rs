@@ -293,7 +293,7 @@ pub(super) static ALL: &[Rule] = &[
         severity: Severity::High,
         attack: "T1014",
         looks_at: "a pid that other records prove exists but the process listing lacks: a listed process's parent, a pid or thread that answered capture --probe-pids' lookup and started before the capture, a process the capture's events show alive throughout (Volatility's psscan/pidhashtable cross-view, UAC's hidden-process check)",
-        benign: "a parent hidden by /proc's hidepid from a capture that was not root's (low); lost process events (low)",
+        benign: "a parent hidden by /proc's hidepid from a capture that was not root's (low); a /proc tree copied by hand, without a capture manifest, that holds only some processes (low); lost process events (low)",
         unsupported: &[
             (LinuxCore, NO_HOST),
             (SolarisCore, NO_HOST),
