@@ -305,6 +305,14 @@ fn planted_scene() {
     assert!(summary(f).contains("libdel.so (deleted)"), "{f:#}");
     let f = expect(
         &doc,
+        "library-writable-dir",
+        p("deleted-library"),
+        "medium",
+        &format!("proc/{}/maps", p("deleted-library")),
+    );
+    assert!(summary(f).contains("under /dev/shm/"), "{f:#}");
+    let f = expect(
+        &doc,
         "ld-preload",
         p("ld-preload"),
         "medium",
