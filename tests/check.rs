@@ -438,6 +438,28 @@ fn planted_scene() {
             .ends_with("/libplant.so")
     );
 
+    // The capture ran from a copy of procsift in /dev/shm: its own process is found there, as info.
+    let manifest = Command::new("tar")
+        .args(["xOf", tar_s, "manifest.json"])
+        .output()
+        .unwrap();
+    let manifest: Value = serde_json::from_slice(&manifest.stdout).unwrap();
+    let own = manifest["capture"]["pid"].as_i64().expect("capture.pid") as i32;
+    assert!(!s.pids.values().any(|&p| p == own), "{own}: {:?}", s.pids);
+    let f = expect(&doc, "exe-writable-dir", own, "info", "manifest.json");
+    assert!(
+        summary(f).contains("/procsift under /dev/shm/")
+            && summary(f).ends_with("; info: procsift's own process, which read these records"),
+        "{f:#}"
+    );
+    assert!(
+        findings(&doc)
+            .iter()
+            .filter(|f| f["pid"] == own)
+            .all(|f| f["severity"] == "info"),
+        "{doc:#}"
+    );
+
     // No finding on the controls, at any severity; and nothing about a pid outside the scene's plan.
     for (c, &pid) in s.controls() {
         let on: Vec<&Value> = findings(&doc)

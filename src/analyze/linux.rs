@@ -288,6 +288,7 @@ pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
         members: stored,
         read_errors,
         vanished: m.vanished.clone(),
+        pid: m.capture.pid,
     })
 }
 

@@ -387,6 +387,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
             examiner: opts.examiner.clone(),
             note: opts.note.clone(),
             command: opts.command.clone(),
+            pid: own_pid(&opts.proc_root, kind),
             plan: Some(kind.name().into()),
             elem_sizes,
         },
@@ -399,6 +400,24 @@ fn run_plan<S: Sink, P: engine::Plan>(
 
 /// Stops the event listener (if it started), stores its records as `events/cn_proc.bin` and the decoded
 /// timeline as `events/events.jsonl`, and describes them for the manifest.
+/// This process's pid as the captured records name it (manifest `capture.pid`): on Linux the `self`
+/// link of the /proc that was read (none when that /proc belongs to a pid namespace this process is not
+/// in, or is a copied tree); NetBSD's sysctls and Solaris's own /proc name it by getpid(2), a /proc tree
+/// given with `proc_root` does not.
+fn own_pid(proc_root: &Path, kind: PlanKind) -> Option<i32> {
+    let getpid = || i32::try_from(std::process::id()).ok();
+    match kind {
+        PlanKind::Linux => std::fs::read_link(proc_root.join("self"))
+            .ok()?
+            .to_str()?
+            .parse()
+            .ok(),
+        PlanKind::Netbsd => getpid(),
+        PlanKind::Solaris if proc_root == Path::new("/proc") => getpid(),
+        PlanKind::Solaris => None,
+    }
+}
+
 fn finish_events<S: Sink>(
     listener: Result<events::Listener, String>,
     opts: &CaptureOptions,

@@ -167,7 +167,7 @@ pub fn listing(scene: &Scene<'_>) -> String {
 
 /// The captured process events.
 pub const EVENTS: &str = "events/cn_proc.bin";
-/// The manifest (its `vanished` list).
+/// The manifest (its `vanished` list, its `capture.pid`).
 pub const MANIFEST: &str = "manifest.json";
 /// The pid probe's list.
 pub const PROBE: &str = "probe/pids";

@@ -236,6 +236,8 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 /// Runs the rules `opts` asks for over `snapshot`.
 pub fn check(snapshot: &Snapshot, opts: &Options) -> Outcome {
     let scene = Scene::new(snapshot);
+    // procsift's own process (a responder's copy in /tmp, say) is among the records it read.
+    let own = snapshot.capture.as_ref().and_then(|c| c.pid);
     let mut outcome = Outcome {
         input: scene.class(),
         ..Outcome::default()
@@ -269,7 +271,10 @@ pub fn check(snapshot: &Snapshot, opts: &Options) -> Outcome {
         };
         (r.run)(&scene, &mut out);
         outcome.rules_run.push(r.id);
-        for f in out.findings {
+        for mut f in out.findings {
+            if own.is_some() && f.pid == own {
+                own_process(&mut f);
+            }
             if opts.allow.allows(&f) {
                 outcome.allowed.push(f);
             } else {
@@ -294,6 +299,22 @@ pub fn check(snapshot: &Snapshot, opts: &Options) -> Outcome {
             .then(a.subject.cmp(&b.subject))
     });
     outcome
+}
+
+/// A finding about procsift's own process (the capture's `capture.pid`) is info, with the reason: what
+/// the rules see there is the tool the responder ran, wherever they put it.
+fn own_process(f: &mut Finding) {
+    if f.severity > Severity::Info {
+        f.severity = Severity::Info;
+        f.summary
+            .push_str("; info: procsift's own process, which read these records");
+    }
+    if let Some(pid) = f.pid {
+        f.evidence.push(Evidence {
+            member: evidence::MANIFEST.into(),
+            detail: format!("capture.pid {pid}"),
+        });
+    }
 }
 
 /// Where a rule puts what it finds.

@@ -132,6 +132,51 @@ fn writable_and_hidden_directories() {
 }
 
 #[test]
+fn procsifts_own_process_is_info() {
+    // A responder's copy of procsift in /tmp: the capture records its own pid, and what the rules find on
+    // that process is said as info, with the reason; the same program under another pid is not excused.
+    let mut s = linux(vec![
+        user(
+            50,
+            1,
+            "procsift",
+            &["/tmp/procsift", "capture"],
+            "/tmp/procsift",
+        ),
+        user(
+            51,
+            1,
+            "procsift",
+            &["/tmp/procsift", "capture"],
+            "/tmp/procsift",
+        ),
+    ]);
+    s.capture = Some(CaptureInfo {
+        pid: Some(50),
+        ..CaptureInfo::default()
+    });
+    assert_eq!(
+        found(&s, "exe-writable-dir"),
+        [(Some(51), Severity::Medium), (Some(50), Severity::Info)]
+    );
+    let got = run(&s, "exe-writable-dir");
+    let own = got.findings.iter().find(|f| f.pid == Some(50)).unwrap();
+    assert!(
+        own.summary
+            .ends_with("; info: procsift's own process, which read these records"),
+        "{}",
+        own.summary
+    );
+    assert!(
+        own.evidence
+            .iter()
+            .any(|e| e.member == "manifest.json" && e.detail == "capture.pid 50"),
+        "{:?}",
+        own.evidence
+    );
+}
+
+#[test]
 fn anonymous_executable_memory_and_its_benign_causes() {
     let with = |pid, comm: &str, maps: Vec<Mapping>| {
         let mut p = user(pid, 1, comm, &[comm], &format!("/usr/bin/{comm}"));
