@@ -1,5 +1,5 @@
 //! `procsift check` on a planted scene: every condition the rules flag is created for real inside a
-//! private pid and mount namespace (tests/fixtures/check/scene.sh), captured there by procsift, and each
+//! private pid and mount namespace (testdata/fixtures/check/scene.sh), captured there by procsift, and each
 //! finding is asserted with its pid — from the archive, from the extracted directory, and from kernel
 //! cores of five planted processes — with no finding on the ordinary processes beside them.
 //! Needs root (unshare, mount, setuid, strace), gcc, strace, python3 and tar; redis-server and PostgreSQL are
@@ -128,7 +128,7 @@ impl Scene {
     }
 
     fn start() -> Scene {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/check");
         // Not under /tmp: only the planted programs may run from a writable directory.
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("check-scene-{}", std::process::id()));

@@ -12,7 +12,7 @@ mod process;
 pub mod redact;
 mod system;
 
-pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
+pub use core::{AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, NoteSummary, Provenance};
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
