@@ -246,6 +246,7 @@ fn a_cores_vdso_and_vsyscall_are_known_by_address() {
         provenance: vec![],
         mappings_omitted: Default::default(),
         modules: vec![],
+        live: None,
     });
     assert!(found(&s, "anon-exec-memory").is_empty());
     // An executable stack (by the thread's stack pointer) of a 64-bit core; a core that names no file.

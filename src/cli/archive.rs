@@ -44,6 +44,7 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         read_timeout: std::time::Duration::from_secs_f64(a.read_timeout),
         progress: std::io::stderr().is_terminal(),
         command: std::env::args().collect(),
+        cores: a.cores,
         proc_root: a.proc_root.unwrap_or(defaults.proc_root.clone()),
         etc_root: a.etc_root.unwrap_or(defaults.etc_root.clone()),
         probe_pids: a.probe_pids,
@@ -76,6 +77,24 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         },
         summary.vanished
     ));
+    for c in &summary.cores {
+        match (&c.member, &c.error) {
+            (Some(member), _) => {
+                for w in &c.warnings {
+                    output::warning(&format!("core of {}: {w}", c.pid));
+                }
+                let n = c.threads.unwrap_or(0);
+                output::note(&format!(
+                    "{}: {member}: {n} thread{}; the process was stopped for {:.1} ms",
+                    out.display(),
+                    if n == 1 { "" } else { "s" },
+                    c.stopped_ms.unwrap_or(0.0)
+                ));
+            }
+            (None, Some(e)) => output::warning(&format!("no core of {}: {e}", c.pid)),
+            (None, None) => {}
+        }
+    }
     match (&summary.events, &summary.events_reason) {
         (Some(n), None) => output::note(&format!(
             "{}: {n} process events recorded, {} lost",

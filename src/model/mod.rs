@@ -12,7 +12,10 @@ mod process;
 pub mod redact;
 mod system;
 
-pub use core::{AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, NoteSummary, Provenance};
+pub use core::{
+    AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, LiveDump, MissingMemory, NoteSummary,
+    Provenance,
+};
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
