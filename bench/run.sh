@@ -27,7 +27,9 @@
 # Times (hyperfine, 10 runs per command, REPEAT times): procsift capture, the floor (examples/floor.rs:
 # open, read until EOF, close for exactly the files that capture archived), `ps aux`, live `procsift ps`,
 # live `procsift show PID`, psutil iterating every process for pid, ppid, name, cmdline, memory_info,
-# cpu_times, num_threads and username, `procsift ps SNAPSHOT`, and `procsift diff OLD NEW` of two
+# cpu_times, num_threads and username, `procsift ps SNAPSHOT`, `procsift check SNAPSHOT` (every rule)
+# beside `procsift check SNAPSHOT --rules setuid-shell` (a rule that reads nothing more: the cost of
+# loading the environments, descriptors and maps the rules read), and `procsift diff OLD NEW` of two
 # captures between which a tenth of the idle processes were replaced (the bar: diffing two snapshots is
 # faster than capturing one). Reported: the median of each repetition's medians, and their spread
 # (lowest..highest median); ratios are computed per repetition and reported the same way.
@@ -267,9 +269,12 @@ $P capture -o "$work/snap2.tar" 2>/dev/null
 $P diff "$work/snap.tar" "$work/snap2.tar" --ignore-volatile >"$work/diff.txt" || true
 echo "diff of the two snapshots: $(grep -c . "$work/diff.txt") lines; summary:"
 sed -n '/^KIND/,/^$/p' "$work/diff.txt"
-# diff exits 1 when it finds differences, so its runs ignore the exit status.
+# diff exits 1 when it finds differences, and check when it finds something: their runs ignore the exit
+# status.
 for rep in $(seq 1 "$REPEAT"); do
   hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/d$rep.json" --style basic \
+    -n "procsift check SNAPSHOT" "$P check $work/snap.tar" \
+    -n "procsift check SNAPSHOT --rules setuid-shell" "$P check $work/snap.tar --rules setuid-shell" \
     -n "procsift diff OLD NEW" "$P diff $work/snap.tar $work/snap2.tar" \
     -n "procsift diff OLD NEW --format json" "$P diff $work/snap.tar $work/snap2.tar --format json" >/dev/null
 done
@@ -343,6 +348,8 @@ ratio("procsift capture", "floor (same files)", "target <= 1.3x")
 ratio("procsift capture", "psutil (8 attrs)", "target < 1")
 ratio("procsift ps (live)", "ps aux", "target <= 1.2x")
 ratio("procsift ps SNAPSHOT", "ps aux", "target < 1")
+ratio("procsift check SNAPSHOT", "procsift ps SNAPSHOT", "bar: ps plus the members the rules read")
+ratio("procsift check SNAPSHOT", "procsift check SNAPSHOT --rules setuid-shell", "what the rules add")
 ratio("procsift diff OLD NEW", "procsift capture", "target < 1")
 print(f"syscalls: capture {sc_cap} = {sc_cap/nproc:.1f} per process, "
       f"{sc_cap/(nfiles+nlinks):.2f} per member; floor {sc_floor} = {sc_floor/nproc:.1f} per process; "

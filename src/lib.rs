@@ -26,6 +26,7 @@ pub mod abi;
 pub mod analyze;
 pub mod bytes;
 pub mod capture;
+pub mod check;
 pub mod diff;
 pub mod error;
 pub mod formats;

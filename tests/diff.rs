@@ -274,8 +274,56 @@ fn known_changes_are_reported_exactly() {
     assert_eq!(doc["interval_source"], "capture start times");
     assert!(doc["interval_secs"].as_f64().unwrap() > 0.0);
 
+    // The puppets run from /tmp: `check` findings (exe-writable-dir) that are new in b.tar are the
+    // started puppet's, the execer's (a new program, puppet-two) and the dlopener's library from /tmp;
+    // the others had theirs in both snapshots. Findings are compared on their own, for this test's
+    // puppets (the other tests of this file run theirs at the same time).
+    let ours: Vec<i64> = [
+        idle.pid,
+        exiter_pid,
+        execer.pid,
+        chdirer.pid,
+        opener.pid,
+        closer.pid,
+        listener.pid,
+        dlopener.pid,
+        unsharer.pid,
+        threader.pid,
+        limiter.pid,
+        dropper.pid,
+        gainer.pid,
+        burner.pid,
+        started.pid,
+    ]
+    .iter()
+    .map(|p| i64::from(*p))
+    .collect();
+    let mut new_findings: Vec<(i64, &str)> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "findings")
+        .filter(|c| c["pid"].as_i64().is_some_and(|p| ours.contains(&p)))
+        .map(|c| {
+            (
+                c["pid"].as_i64().unwrap_or(-1),
+                c["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    new_findings.sort();
+    let mut want = vec![
+        (i64::from(started.pid), "exe-writable-dir"),
+        (i64::from(execer.pid), "exe-writable-dir"),
+        (i64::from(dlopener.pid), "library-writable-dir"),
+    ];
+    want.sort();
+    assert_eq!(new_findings, want);
     let mut by_pid: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
     for c in doc["changes"].as_array().unwrap() {
+        if c["kind"] == "findings" {
+            continue;
+        }
         if let Some(pid) = c["pid"].as_i64() {
             by_pid.entry(pid).or_default().push(c);
         }

@@ -22,7 +22,10 @@ const RULES: &[(&str, &[&str])] = &[
         "analyze",
         &["input", "unwind", "snapshot", "formats", "model", "os"],
     ),
-    ("diff", &["model"]),
+    // check: rules over the model (pure); diff's `findings` kind compares what check finds in each
+    // snapshot, so diff may use it (data still flows one way: model -> check -> diff).
+    ("check", &["model"]),
+    ("diff", &["check", "model"]),
 ];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {

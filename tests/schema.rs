@@ -288,6 +288,7 @@ fn reports(input: &str, pids: &[String], docs: &mut Vec<(String, Value)>) {
         vec!["info", input],
         vec!["events", input, "--threads"],
         vec!["core", input],
+        vec!["check", input, "--min-severity", "info"],
     ];
     for p in pids {
         runs.push(vec!["show", input, p]);
@@ -327,6 +328,22 @@ fn linux_fixtures(dir: &Path, docs: &mut Vec<(String, Value)>) {
         .split_whitespace()
         .map(str::to_string)
         .collect();
+    // A traced process (check's `traced`, the process's `tracer_pid`).
+    let traced = Command::new("sleep").arg("120").spawn().unwrap();
+    let tracer = Command::new("strace")
+        .args(["-o", "/dev/null", "-p", &traced.id().to_string()])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while !std::fs::read_to_string(format!("/proc/{}/status", traced.id()))
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("TracerPid:") && l.trim_end() != "TracerPid:\t0")
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kids.0.push(tracer);
+    kids.0.push(traced);
     let (old, new) = (dir.join("old.tar"), dir.join("new.tar"));
     ok(bin().args(["capture", "--no-events", "-o"]).arg(&old));
     // The capture with events: the workload starts once the listener is subscribed.
@@ -700,6 +717,10 @@ fn netbsd_fixture(root: &Path, docs: &mut Vec<(String, Value)>) {
 fn the_schema_documents_exactly_what_the_reports_write() {
     let dir = TempDir::new("schema");
     let mut docs = Vec::new();
+    docs.push((
+        "check --list-rules".to_string(),
+        json(&["check", "--list-rules"]).unwrap(),
+    ));
     linux_fixtures(&dir.path().join("linux").tap_mkdir(), &mut docs);
     core_fixtures(&mut docs);
     unwind_fixture(&dir.path().join("unwind").tap_mkdir(), &mut docs);

@@ -15,8 +15,8 @@ use crate::formats::linux::{
     cgroup, cmdline, fdinfo, io, kv, limits, links, maps, net, passwd, stat, statm, status, system,
 };
 use crate::model::{
-    CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory, Namespace,
-    Process, Snapshot, Socket, SocketEndpoint, Thread, Unread, Warning,
+    Capabilities, CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory,
+    Namespace, Process, Snapshot, Socket, SocketEndpoint, Thread, Unread, Warning,
 };
 use crate::snapshot::{Member, RawSnapshot};
 use crate::time::Timestamp;
@@ -89,6 +89,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         warnings.extend(w);
     }
     let mut snapshot = Snapshot {
+        system: Default::default(),
         source: crate::model::Source {
             os: Some("linux".into()),
             ..raw.source.clone()
@@ -101,6 +102,16 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         events: None,
     };
     snapshot.sort();
+    let facts = super::linux_system::Facts {
+        clk_tck: ctx.clk_tck,
+        boot_time: ctx.boot_time,
+        capture_started_boottime: raw
+            .manifest
+            .as_ref()
+            .and_then(|m| m.capture.started_boottime),
+        sockets: Some(&ctx.sockets),
+    };
+    snapshot.system = super::linux_system::build(raw, &facts, detail, &mut snapshot.warnings);
     snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
     let clock = raw
         .manifest
@@ -278,6 +289,7 @@ pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
         members: stored,
         read_errors,
         vanished: m.vanished.clone(),
+        pid: m.capture.pid,
     })
 }
 
@@ -505,6 +517,9 @@ impl Context<'_> {
             p.nlwp = s.threads.or(p.nlwp);
             p.nspid = s.nspid.clone();
             p.cred = self.credentials(s);
+            p.traced = s.tracer_pid.map(|t| t != 0);
+            p.tracer_pid = s.tracer_pid.filter(|t| *t != 0);
+            p.capabilities = capabilities(s);
             if self.detail.signals {
                 p.signal_actions = signal_actions(s, self.signals);
             }
@@ -946,6 +961,18 @@ fn single_thread(
         nonvoluntary_ctxt_switches: status.and_then(|s| s.nonvoluntary_ctxt_switches),
         ..Thread::default()
     }])
+}
+
+/// The capability sets of a status file, when it has any.
+fn capabilities(s: &status::Status) -> Option<Capabilities> {
+    let c = Capabilities {
+        inheritable: s.cap_inh.clone(),
+        permitted: s.cap_prm.clone(),
+        effective: s.cap_eff.clone(),
+        bounding: s.cap_bnd.clone(),
+        ambient: s.cap_amb.clone(),
+    };
+    (c != Capabilities::default()).then_some(c)
 }
 
 fn to_strings(v: Vec<Vec<u8>>) -> Vec<ByteString> {

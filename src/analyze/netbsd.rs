@@ -57,6 +57,8 @@ const NODEV32: u32 = u32::MAX;
 const EPROC_CTTY: i32 = 0x1;
 /// `P_SYSTEM` / `L_SYSTEM`: a kernel process or LWP.
 const P_SYSTEM: i32 = 0x200;
+/// `P_TRACED` (`sys/sysctl.h`): the process is being traced (debugged).
+const P_TRACED: i32 = 0x800;
 /// `L_SINTR`: the sleep is interruptible.
 const L_SINTR: i32 = 0x80;
 /// `KI_NOCPU`.
@@ -255,6 +257,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     processes.dedup_by_key(|p| p.pid);
 
     let mut snapshot = Snapshot {
+        system: Default::default(),
         source: Source {
             os: Some("netbsd".into()),
             ..raw.source.clone()
@@ -332,6 +335,7 @@ fn process(ctx: &Ctx<'_>, k: &KinfoProc2, detail: Detail, warnings: &mut Vec<War
         system_time: valid.then(|| k.ustime.secs()),
         wchan: (!k.wmesg.is_empty()).then(|| String::from_utf8_lossy(&k.wmesg).into_owned()),
         kernel_thread: Some(k.flag & P_SYSTEM != 0),
+        traced: Some(k.flag & P_TRACED != 0),
         pct_cpu: Some(f64::from(k.pctcpu) * 100.0 / FSCALE),
         ..Process::default()
     };

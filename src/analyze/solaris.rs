@@ -175,6 +175,8 @@ pub(crate) fn apply_pstatus(p: &mut Process, st: &Pstatus) {
     p.user_time = Some(secs(&st.utime));
     p.system_time = Some(secs(&st.stime));
     p.flag_names = Some(flag_names(st.flags));
+    // PR_PTRACE (sys/procfs.h): "ptrace-compatibility mode is in effect": traced with ptrace(2).
+    p.traced = Some(st.flags & 0x4000000 != 0);
     p.zone_id.get_or_insert(st.zoneid);
     p.project_id.get_or_insert(st.projid);
     p.task_id.get_or_insert(st.taskid);
@@ -535,6 +537,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         }
     }
     let mut snapshot = Snapshot {
+        system: Default::default(),
         events: None,
         source: Source {
             os: Some("solaris".into()),

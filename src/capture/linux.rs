@@ -1,8 +1,10 @@
 //! The Linux capture plan: which /proc and /etc files become which archive members.
 //!
 //! Unit 0 is the system: `proc/{loadavg,uptime,meminfo,stat}`, `proc/sys/kernel/random/boot_id`,
-//! `etc/{passwd,group,os-release}` (os-release falls back to `usr/lib/os-release`, stored under
-//! `etc/os-release`). Then one unit per numeric entry of /proc, listed once at the start:
+//! `etc/{passwd,group,os-release,ld.so.preload}` (os-release falls back to `usr/lib/os-release`, stored
+//! under `etc/os-release`; a missing `ld.so.preload`, the normal case, is recorded as failed with
+//! `ENOENT`, so the archive says it was looked for). Then one unit per numeric entry of /proc, listed once
+//! at the start:
 //!
 //! * `proc/<pid>/{stat,status,cmdline,environ,maps,smaps_rollup,limits,io,cgroup}` (proc(5));
 //!   `environ` is left out with `--no-environ`; `smaps` (per-mapping sizes) is added with `--smaps`. `comm`, `statm` and `wchan` are not read: `comm` is
@@ -15,10 +17,20 @@
 //! * `proc/<pid>/net/{tcp,tcp6,udp,udp6,unix}`, only for the first process seen in each network namespace
 //!   (keyed by its `ns/net` link text, `net:[4026531993]`); processes whose `ns/net` link is unreadable
 //!   get no socket tables;
+//! * `proc/<pid>/mountinfo`, only for the first process seen in each mount namespace (keyed by its
+//!   `ns/mnt` link text), as the socket tables are per network namespace;
 //! * `proc/<pid>/task/<tid>/{stat,status,comm}` for every entry of `task/` — unless `status` says
 //!   `Threads: 1` (then `task/` is not even listed) or the only entry is the process itself: a
 //!   single-threaded process's thread is its `stat` and `status`, so they are not read twice (most
 //!   processes on a host are single-threaded).
+//!
+//! With `--probe-pids` ([`LinuxPlan::probing_pids`]) a last unit probes every pid from 1 to
+//! `/proc/sys/kernel/pid_max` (stored as `proc/sys/kernel/pid_max`) with one `faccessat` of
+//! `/proc/<n>` each (a lookup in the kernel's pid table, which answers for pids that a listing of /proc
+//! leaves out: threads, and processes a rootkit hides from `getdents`), and stores the pids that answered
+//! but were not listed as `probe/pids` (first `# listed at boottime <seconds>`, the CLOCK_BOOTTIME time
+//! just before /proc was listed; then one decimal pid per line), with `probe/<n>/stat` and
+//! `probe/<n>/status` read right after.
 //!
 //! All of a process's members are read relative to one `O_PATH` directory descriptor of `/proc/<pid>`,
 //! so they come from one incarnation of the pid. A process whose directory cannot be opened, or whose
@@ -53,7 +65,7 @@ const PROC_SYSTEM: &[&str] = &[
 ];
 
 /// Files read relative to the /etc root, stored as `etc/<name>`.
-const ETC_SYSTEM: &[&str] = &["passwd", "group", "os-release"];
+const ETC_SYSTEM: &[&str] = &["passwd", "group", "os-release", "ld.so.preload"];
 
 /// Per-process regular files, in reading order (proc(5)). `smaps` only with `--smaps`.
 const PROCESS_FILES: &[&str] = &[
@@ -82,6 +94,12 @@ const PROCESS_LINKS: &[&str] = &["exe", "cwd", "root"];
 
 /// Socket tables read once per network namespace.
 const NET_FILES: &[&str] = &["tcp", "tcp6", "udp", "udp6", "unix"];
+
+/// The mount table, read once per mount namespace.
+const MOUNT_FILE: &str = "mountinfo";
+
+/// The highest pid the probe tries, whatever `pid_max` says (`PID_MAX_LIMIT`, 4 Mi, on 64-bit Linux).
+const PROBE_LIMIT: u64 = 1 << 22;
 
 /// Per-thread files.
 const TASK_FILES: &[&str] = &["stat", "status", "comm"];
@@ -115,7 +133,8 @@ const STEP_FILES: u32 = 1;
 const STEP_LINKS: u32 = STEP_FILES + PROCESS_FILES.len() as u32;
 const STEP_FD: u32 = STEP_LINKS + PROCESS_LINKS.len() as u32;
 const STEP_NS: u32 = STEP_FD + 1;
-const STEP_NET: u32 = STEP_NS + 1;
+const STEP_MOUNT: u32 = STEP_NS + 1;
+const STEP_NET: u32 = STEP_MOUNT + 1;
 const STEP_COPY_ONLY: u32 = STEP_NET + NET_FILES.len() as u32;
 const STEP_TASK: u32 = STEP_COPY_ONLY + 1;
 
@@ -136,6 +155,9 @@ pub struct LinuxPlan {
     process_dir: Option<(i32, String)>,
     smaps: bool,
     net_seen: Mutex<HashSet<Vec<u8>>>,
+    mnt_seen: Mutex<HashSet<Vec<u8>>>,
+    probe: bool,
+    listed_boottime: Option<f64>,
 }
 
 impl LinuxPlan {
@@ -148,6 +170,8 @@ impl LinuxPlan {
     ) -> crate::Result<Self> {
         let err = |e: rustix::io::Errno| crate::Error::io(proc_root, std::io::Error::from(e));
         let proc_fd = sys::open_root(proc_root).map_err(err)?;
+        // Every process that started before this moment is in the listing, unless it exited.
+        let listed_boottime = super::host::boottime_secs();
         let mut pids: Vec<i32> = sys::list_dir(proc_fd.as_fd(), ".")
             .map_err(err)?
             .iter()
@@ -174,7 +198,16 @@ impl LinuxPlan {
             process_dir: reading.process_dir.clone(),
             smaps: false,
             net_seen: Mutex::new(HashSet::new()),
+            mnt_seen: Mutex::new(HashSet::new()),
+            probe: false,
+            listed_boottime,
         })
+    }
+
+    /// Adds the pid probe (`capture --probe-pids`) as the last unit.
+    pub fn probing_pids(mut self, probe: bool) -> Self {
+        self.probe = probe;
+        self
     }
 
     /// Also reads `proc/<pid>/smaps` (`--smaps`): the resident, dirty, anonymous, swapped and locked
@@ -305,15 +338,30 @@ impl LinuxPlan {
         }
 
         let mut net_ns: Option<Vec<u8>> = None;
+        let mut mnt_ns: Option<Vec<u8>> = None;
         if STEP_NS >= from.step && (sel.extras || sel.fds) {
             // Without the extras, only `ns/net`: it says which socket tables are the process's.
             for t in NS_TYPES.iter().filter(|t| sel.extras || **t == "net") {
                 let r =
                     w.link_if_present(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
-                if *t == "net" {
-                    net_ns = r.ok();
+                match *t {
+                    "net" => net_ns = r.ok(),
+                    "mnt" => mnt_ns = r.ok(),
+                    _ => {}
                 }
             }
+        }
+
+        // The mount table is one of the extras (it is read with `ns/mnt`, which names its namespace).
+        let first_in_mnt_ns = sel.extras
+            && mnt_ns.is_some_and(|key| {
+                self.mnt_seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key)
+            });
+        if first_in_mnt_ns && STEP_MOUNT >= from.step {
+            let _ = w.file(STEP_MOUNT, format!("{base}/{MOUNT_FILE}"), dir, MOUNT_FILE)?;
         }
 
         let first_in_ns = sel.fds
@@ -369,9 +417,65 @@ impl LinuxPlan {
     }
 }
 
+impl LinuxPlan {
+    /// The probe unit: `pid_max`, then every pid up to it that answers a lookup but was not listed.
+    fn run_probe(&self, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
+        let root = self.proc_root.as_fd();
+        let pid_max = match w.file_bytes(0, PID_MAX_MEMBER.into(), root, "sys/kernel/pid_max")? {
+            Ok(b) => std::str::from_utf8(&b)
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok()),
+            Err(_) => None,
+        };
+        let Some(pid_max) = pid_max else {
+            return Ok(());
+        };
+        // The lookups are CPU work between steps, not a read that may block: no step is open.
+        let answered: Vec<u64> = (1..=pid_max.min(PROBE_LIMIT))
+            .filter(|&n| {
+                i32::try_from(n).is_ok_and(|pid| self.pids.binary_search(&pid).is_err())
+                    && rustix::fs::accessat(
+                        root,
+                        n.to_string().as_str(),
+                        rustix::fs::Access::EXISTS,
+                        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+                    )
+                    .is_ok()
+            })
+            .collect();
+        if from.step <= 1 {
+            let mut list = match self.listed_boottime {
+                Some(t) => format!("# listed at boottime {t:.6}\n"),
+                None => String::new(),
+            };
+            list.extend(answered.iter().map(|n| format!("{n}\n")));
+            let _ = w.produce(1, PROBE_MEMBER.into(), || Ok(list.into_bytes()))?;
+        }
+        for (i, n) in answered.iter().enumerate() {
+            for (j, name) in ["stat", "status"].iter().enumerate() {
+                let step = 2 + 2 * i as u32 + j as u32;
+                if step >= from.step {
+                    let _ = w.file(
+                        step,
+                        format!("probe/{n}/{name}"),
+                        root,
+                        &format!("{n}/{name}"),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The member holding `/proc/sys/kernel/pid_max`, read by the probe.
+const PID_MAX_MEMBER: &str = "proc/sys/kernel/pid_max";
+/// The probe's list of pids that answered and were not listed.
+const PROBE_MEMBER: &str = "probe/pids";
+
 impl Plan for LinuxPlan {
     fn units(&self) -> usize {
-        self.pids.len() + 1
+        self.pids.len() + 1 + usize::from(self.probe)
     }
 
     fn copied(&self) -> Option<u64> {
@@ -379,7 +483,7 @@ impl Plan for LinuxPlan {
     }
 
     fn is_process(&self, unit: usize) -> bool {
-        unit >= 1
+        unit >= 1 && unit <= self.pids.len()
     }
 
     fn run(&self, unit: usize, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
@@ -387,6 +491,7 @@ impl Plan for LinuxPlan {
             None => self.run_system(from, w),
             Some(i) => match self.pids.get(i) {
                 Some(&pid) => self.run_process(pid, from, w),
+                None if self.probe && i == self.pids.len() => self.run_probe(from, w),
                 None => Ok(()),
             },
         }

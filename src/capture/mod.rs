@@ -74,6 +74,9 @@ pub struct CaptureOptions {
     /// The sysctl(3) the NetBSD plan reads through; `None` (the default) is the system's own, which
     /// exists only in NetBSD builds. Tests set a fake to run the plan on Linux.
     pub sysctl: Option<Arc<dyn netbsd::Sysctl>>,
+    /// Linux: probe every pid up to `pid_max` for processes the listing of /proc leaves out
+    /// (`--probe-pids`; see [`linux`]).
+    pub probe_pids: bool,
     /// Processes to dump a core of (`--core`), before the scan; each becomes `cores/<pid>.core`.
     pub cores: Vec<i32>,
     /// Where the cores are written before they are archived (`None`: the system's temporary
@@ -117,6 +120,7 @@ impl Default for CaptureOptions {
             command: Vec::new(),
             events: None,
             sysctl: None,
+            probe_pids: false,
             cores: Vec::new(),
             core_dir: None,
             reading: Reading::default(),
@@ -301,6 +305,7 @@ fn run<S: Sink>(
                 opts.no_environ,
                 &opts.reading,
             )?
+            .probing_pids(opts.probe_pids)
             .read_smaps(opts.smaps);
             let total = plan.pids().len();
             run_plan(
@@ -432,6 +437,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
             examiner: opts.examiner.clone(),
             note: opts.note.clone(),
             command: opts.command.clone(),
+            pid: own_pid(opts, kind),
             plan: Some(kind.name().into()),
             elem_sizes,
         },
@@ -441,6 +447,27 @@ fn run_plan<S: Sink, P: engine::Plan>(
         cores,
     };
     Ok((recorder, manifest))
+}
+
+/// This process's pid as the captured records name it (manifest `capture.pid`): on Linux the `self`
+/// link of the /proc that was read (none when that /proc belongs to a pid namespace this process is not
+/// in); NetBSD's sysctls and Solaris's own /proc name it by getpid(2). A copied tree (a directory input)
+/// names none: its `self` is whoever copied it.
+fn own_pid(opts: &CaptureOptions, kind: PlanKind) -> Option<i32> {
+    if opts.reading.copied.is_some() {
+        return None;
+    }
+    let getpid = || i32::try_from(std::process::id()).ok();
+    match kind {
+        PlanKind::Linux => std::fs::read_link(opts.proc_root.join("self"))
+            .ok()?
+            .to_str()?
+            .parse()
+            .ok(),
+        PlanKind::Netbsd => getpid(),
+        PlanKind::Solaris if opts.proc_root == Path::new("/proc") => getpid(),
+        PlanKind::Solaris => None,
+    }
 }
 
 /// Stops the event listener (if it started), stores its records as `events/cn_proc.bin` (raw, as

@@ -47,6 +47,7 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         cores: a.cores,
         proc_root: a.proc_root.unwrap_or(defaults.proc_root.clone()),
         etc_root: a.etc_root.unwrap_or(defaults.etc_root.clone()),
+        probe_pids: a.probe_pids,
         ..defaults
     };
     let out = match a.output {

@@ -12,7 +12,7 @@ use procsift::snapshot::reader::OpenOptions;
 use procsift::{Error, Result};
 
 use super::Context;
-use super::args::{Command, DiffArgs, Filters};
+use super::args::{CheckArgs, Command, DiffArgs, Filters};
 use super::{archive, output};
 
 /// The summary without the signal dispositions: for the reports that do not show them (all but `show`,
@@ -30,6 +30,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Report(a) => super::page::report(ctx, a),
+        Command::Check(a) => check(ctx, a),
         Command::Ps(a) => {
             let format = a.list.common.format;
             let mut opts = PsOptions {
@@ -261,9 +262,11 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         pids: a.pids,
         ignore,
     };
+    let findings = opts.wants_kind(Kind::Findings);
     let detail = Detail {
-        fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets),
-        maps: opts.wants_kind(Kind::Maps),
+        env: findings,
+        fds: opts.wants_kind(Kind::Fds) || opts.wants_kind(Kind::Sockets) || findings,
+        maps: opts.wants_kind(Kind::Maps) || findings,
         limits: opts.wants_kind(Kind::Limits),
         ..QUIET
     };
@@ -287,6 +290,88 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     };
     std::mem::forget((old, new, d));
     Ok(code)
+}
+
+/// The lists of the model the rules read: environments, open files, mappings and the extras (the
+/// executable, namespaces, mount tables); not threads or limits.
+const CHECK_DETAIL: Detail = Detail {
+    env: true,
+    threads: false,
+    fds: true,
+    maps: true,
+    limits: false,
+    extras: true,
+};
+
+/// `check`: the findings, exit status 1 when one is at or above `--min-severity`.
+fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
+    let format = a.common.format;
+    if a.list_rules {
+        return shown_plain(report::check_rules(), format);
+    }
+    let min = procsift::check::Severity::parse(a.min_severity.trim()).map_err(Error::Usage)?;
+    let trim = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let mut opts = procsift::check::Options {
+        rules: trim(a.rules),
+        skip: trim(a.skip),
+        redact: ctx.redact,
+        ..Default::default()
+    };
+    opts.validate().map_err(Error::Usage)?;
+    if let Some(path) = &a.allow {
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        opts.allow =
+            procsift::check::Allowlist::parse(&text, |id| procsift::check::rule(id).is_some())
+                .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    }
+    // The rules read the model as captured; --redact hides secrets in what they report.
+    let snapshot = match (&a.input, a.probe_pids) {
+        (Some(_), true) => {
+            return Err(Error::Usage(
+                "--probe-pids probes the live host; a capture records a probe with `procsift capture \
+                 --probe-pids`"
+                    .into(),
+            ));
+        }
+        (None, true) => analyze::analyze_with(
+            &capture::capture_to_memory(&CaptureOptions {
+                probe_pids: true,
+                reading: capture::Reading {
+                    select: CHECK_DETAIL.selection(),
+                    ..capture::Reading::default()
+                },
+                ..CaptureOptions::default()
+            })?,
+            CHECK_DETAIL,
+        ),
+        (input, false) => load(
+            Context { redact: false },
+            input.as_deref(),
+            None,
+            CHECK_DETAIL,
+        )?,
+    };
+    let outcome = procsift::check::check(&snapshot, &opts);
+    let code = if outcome.worst().is_some_and(|w| w >= min) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    let report = report::check(&snapshot, &outcome, min);
+    output::emit(&report, format)?;
+    std::mem::forget((report, snapshot, outcome));
+    Ok(code)
+}
+
+/// Writes a report that reads no input (exit status 0).
+fn shown_plain(report: Report, format: Format) -> Result<ExitCode> {
+    output::emit(&report, format)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The pid the user gave, or the only process of a core or of a one-process input.

@@ -12,6 +12,7 @@
 //! input does not have (a core has no open files), is not a change.
 
 mod files;
+mod findings;
 mod process;
 mod system;
 
@@ -69,11 +70,13 @@ pub enum Kind {
     Memory,
     /// I/O counters moved (`rchar`, `wchar`, `read_bytes`, `write_bytes`).
     Io,
+    /// A `check` finding present in NEW and not in OLD (the field is the rule's id).
+    Findings,
 }
 
 impl Kind {
     /// Every kind, in output order.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::System,
         Kind::Started,
         Kind::Exited,
@@ -93,6 +96,7 @@ impl Kind {
         Kind::Cpu,
         Kind::Memory,
         Kind::Io,
+        Kind::Findings,
     ];
 
     /// The name used on the command line and in JSON.
@@ -117,6 +121,7 @@ impl Kind {
             Kind::Cpu => "cpu",
             Kind::Memory => "memory",
             Kind::Io => "io",
+            Kind::Findings => "findings",
         }
     }
 
@@ -401,8 +406,24 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
             (_, None) => break,
         }
     }
+    let mut resort = false;
     if opts.wants_kind(Kind::Transient) && same_boot {
         transient(old, new, opts, &wanted, &mut changes);
+        resort = true;
+    }
+    if opts.wants_kind(Kind::Findings) {
+        if old.core.is_some() == new.core.is_some() {
+            findings::changes(old, new, opts, &wanted, &mut changes);
+            resort = true;
+        } else {
+            diff.notes.push(
+                "findings are not compared between a core and a snapshot: they hold different records \
+                 of the process"
+                    .into(),
+            );
+        }
+    }
+    if resort {
         // System changes first, then by pid (stable: a pid's own changes keep their order).
         changes.sort_by_key(|c| (c.kind != Kind::System, c.pid));
     }

@@ -285,6 +285,8 @@ fn exec_credentials_cwd_namespaces_and_limits() {
             (Kind::Cgroup, "cgroup", false),
             (Kind::Threads, "nlwp", false),
             (Kind::Limits, "limit/Max open files", false),
+            // A shell now running as root for another user: a new check finding.
+            (Kind::Findings, "setuid-shell", true),
         ]
     );
     let c = &d.changes;

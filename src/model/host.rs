@@ -160,4 +160,8 @@ pub struct CaptureInfo {
     pub read_errors: std::collections::BTreeMap<String, u64>,
     /// Processes that vanished while they were being captured.
     pub vanished: Vec<i32>,
+    /// The pid of the procsift process that captured, as the captured records name it (manifest
+    /// `capture.pid`); absent when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
 }

@@ -10,6 +10,7 @@ mod events;
 mod host;
 mod process;
 pub mod redact;
+mod system;
 
 pub use core::{
     AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, LiveDump, MissingMemory, NoteSummary,
@@ -18,9 +19,10 @@ pub use core::{
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{
-    Credentials, Exit, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace, Process,
-    Register, SignalAction, Socket, SocketEndpoint, Syscall, Thread, Unread, Usage,
+    Capabilities, Credentials, Exit, Fd, FdKind, IoCounters, Limit, Mapping, Memory, Namespace,
+    Process, Register, SignalAction, Socket, SocketEndpoint, Syscall, Thread, Unread, Usage,
 };
+pub use system::{Mount, MountTable, PidProbe, PreloadFile, ProbedPid, SystemState, TableSocket};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +52,10 @@ pub struct Snapshot {
     /// older archives, live reads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventLog>,
+    /// Host-wide records the checks read (`/etc/ld.so.preload`, mount tables, every socket, the pid
+    /// probe), each absent when the input does not hold it.
+    #[serde(default)]
+    pub system: SystemState,
     /// Problems met while reading or decoding the input; the rest was still analyzed.
     pub warnings: Vec<Warning>,
 }

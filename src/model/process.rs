@@ -130,6 +130,16 @@ pub struct Process {
     /// Wait channel / kernel function it sleeps in (Linux /proc/<pid>/wchan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wchan: Option<String>,
+    /// Whether the process is being traced: Linux status `TracerPid` not 0, Solaris `PR_PTRACE` in
+    /// `pstatus.pr_flags`, NetBSD `P_TRACED` in `kinfo_proc2.p_flag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traced: Option<bool>,
+    /// The tracer's pid, when the source names it (Linux status `TracerPid`, present only when not 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracer_pid: Option<i32>,
+    /// Capability sets (Linux status `CapInh`, `CapPrm`, `CapEff`, `CapBnd`, `CapAmb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
     /// Login name of the session, as `setlogin(2)` set it (NetBSD `kinfo_proc2.p_login`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<ByteString>,
@@ -842,6 +852,34 @@ pub struct IoCounters {
     /// Bytes whose write-out was cancelled (`cancelled_write_bytes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_write_bytes: Option<u64>,
+}
+
+/// A process's capability sets (capabilities(7)), as 64-bit masks in hex as the kernel prints them in
+/// `/proc/<pid>/status` (`000001ffffffffff`); bit N is capability N (`CAP_CHOWN` is bit 0).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// `CapInh`: inheritable set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inheritable: Option<String>,
+    /// `CapPrm`: permitted set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permitted: Option<String>,
+    /// `CapEff`: effective set (what the kernel checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective: Option<String>,
+    /// `CapBnd`: bounding set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounding: Option<String>,
+    /// `CapAmb`: ambient set (since Linux 4.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambient: Option<String>,
+}
+
+impl Capabilities {
+    /// A set as a number: `None` when absent or not hex.
+    pub fn mask(set: &Option<String>) -> Option<u64> {
+        set.as_deref().and_then(|s| u64::from_str_radix(s, 16).ok())
+    }
 }
 
 #[cfg(test)]

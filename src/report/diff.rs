@@ -134,7 +134,7 @@ fn table_columns<'a>() -> Vec<Col<'a, &'a Change>> {
         Col::text("KIND", |c: &&Change| Cell::text(c.kind.name())),
         Col::text("FIELD", |c: &&Change| Cell::text(c.field.clone())),
         Col::text("OLD", |c: &&Change| Cell::text(value_text(c.old.as_ref()))),
-        Col::text("NEW", |c: &&Change| Cell::text(value_text(c.new.as_ref()))),
+        Col::text("NEW", |c: &&Change| Cell::text(new_text(c))),
         Col::text("NOTE", |c: &&Change| Cell::text(note(c))),
     ]
 }
@@ -156,7 +156,7 @@ fn csv_columns<'a>() -> Vec<Col<'a, &'a Change>> {
         Col::text("kind", |c: &&Change| Cell::text(c.kind.name())),
         Col::text("field", |c: &&Change| Cell::text(c.field.clone())),
         Col::text("old", |c: &&Change| Cell::text(value_text(c.old.as_ref()))),
-        Col::text("new", |c: &&Change| Cell::text(value_text(c.new.as_ref()))),
+        Col::text("new", |c: &&Change| Cell::text(new_text(c))),
         Col::num("delta", move |c: &&Change| number(c.delta.as_ref())),
         Col::num("rate", |c: &&Change| {
             c.rate.map_or(Cell::Blank, |r| Cell::Number(r.to_string()))
@@ -194,6 +194,14 @@ fn side_line(s: &Side) -> String {
             .unwrap_or_default(),
         parts.join(", ")
     )
+}
+
+/// NEW's value for people; a new finding (whose whole record is in JSON) by its severity.
+fn new_text(c: &Change) -> String {
+    match (c.kind, &c.new) {
+        (Kind::Findings, Some(f)) => value_text(f.get("severity")),
+        _ => value_text(c.new.as_ref()),
+    }
 }
 
 /// A value for people: strings as they are, lists joined by spaces, `-` for nothing.

@@ -7,6 +7,7 @@
 //! builders hand over raw text. Reports see only the model, so every input kind (live host, archive,
 //! directory, core) gets every report.
 
+mod check;
 mod columns;
 mod core;
 pub mod diff;
@@ -27,6 +28,7 @@ mod threads;
 mod tree;
 mod verify;
 
+pub use check::{check, rules as check_rules};
 pub use columns::{
     ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, NETBSD_PS_COLUMNS, SOLARIS_PS_COLUMNS,
 };

@@ -6,7 +6,8 @@
 //! * `json`: one document `{"schema_version", "report", "source", "host", <records key>: [...],
 //!   "warnings": [...]}` (see docs/schema.md). JSON keeps the exact bytes (in the byte-string escape of
 //!   [`crate::bytes`]; JSON escapes control characters itself).
-//! * `ndjson`: one record per line; then one `{"warning": {...}}` line per warning.
+//! * `ndjson`: one record per line; then one `{"not_checked": {...}}` line per item of that list (`check`)
+//!   and one `{"warning": {...}}` line per warning.
 //! * `csv`: RFC 4180, a header row then one row per table row: numbers (or empty), RFC 3339 times, text
 //!   with control characters escaped.
 //!
@@ -21,6 +22,9 @@ use super::Report;
 use super::table::{write_csv, write_table};
 use super::text::write_blocks;
 use crate::model::SCHEMA_VERSION;
+
+/// Top-level lists of a report that NDJSON writes after the records, one `{"<key>": item}` line per item.
+const NDJSON_LISTS: &[&str] = &["not_checked"];
 
 /// Output format (`--format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -57,6 +61,19 @@ pub fn render(
             for r in &report.records {
                 serde_json::to_writer(&mut *out, r)?;
                 writeln!(out)?;
+            }
+            // Lists beside the records (`check`'s `not_checked`): one `{"<key>": item}` line each.
+            for key in NDJSON_LISTS {
+                for item in report
+                    .extra
+                    .get(*key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    serde_json::to_writer(&mut *out, &json!({ *key: item }))?;
+                    writeln!(out)?;
+                }
             }
             for (side, w) in &report.warnings {
                 let mut line = json!({ "warning": w });

@@ -136,6 +136,7 @@ pub fn sample() -> Snapshot {
         },
     ]);
     Snapshot {
+        system: Default::default(),
         source: Source {
             kind: InputKind::Archive,
             path: "test.tar".into(),

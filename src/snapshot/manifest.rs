@@ -231,6 +231,11 @@ pub struct ManifestCapture {
     /// The command line that ran the capture.
     #[serde(default)]
     pub command: Vec<String>,
+    /// The capturing procsift process's own pid, as the captured records name it (Linux: the
+    /// `/proc/self` link of the /proc it read; NetBSD and Solaris: getpid(2)); absent when it could not
+    /// be told (a /proc of another pid namespace, a /proc tree that is not the host's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
     /// The capture plan that chose and named the members: `linux`, `solaris` or `netbsd` (the layout of
     /// the archive, whatever `host.sysname` says). Absent in archives written before it was recorded,
     /// which are all `linux`.

@@ -151,6 +151,7 @@ fn build(core: &Core<'_>, path: &str) -> Snapshot {
     }
     host.machine = Some(info.arch.clone());
     let mut snapshot = Snapshot {
+        system: Default::default(),
         events: None,
         source: Source {
             kind: InputKind::Core,

@@ -13,6 +13,7 @@ pub mod kv;
 pub mod limits;
 pub mod links;
 pub mod maps;
+pub mod mountinfo;
 pub mod net;
 pub mod passwd;
 pub mod stat;

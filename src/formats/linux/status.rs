@@ -61,8 +61,16 @@ pub struct Status {
     pub sig_ign: Option<String>,
     /// `SigCgt`, hex.
     pub sig_cgt: Option<String>,
+    /// `CapInh`, hex.
+    pub cap_inh: Option<String>,
+    /// `CapPrm`, hex.
+    pub cap_prm: Option<String>,
     /// `CapEff`, hex.
     pub cap_eff: Option<String>,
+    /// `CapBnd`, hex.
+    pub cap_bnd: Option<String>,
+    /// `CapAmb`, hex (since Linux 4.3).
+    pub cap_amb: Option<String>,
     /// `Umask`: the file mode creation mask, octal in the file (since Linux 4.7).
     pub umask: Option<u32>,
     /// `voluntary_ctxt_switches`.
@@ -126,7 +134,11 @@ pub fn parse(bytes: &[u8]) -> Result<Status, ParseError> {
             b"SigBlk" => s.sig_blk = hex(value),
             b"SigIgn" => s.sig_ign = hex(value),
             b"SigCgt" => s.sig_cgt = hex(value),
+            b"CapInh" => s.cap_inh = hex(value),
+            b"CapPrm" => s.cap_prm = hex(value),
             b"CapEff" => s.cap_eff = hex(value),
+            b"CapBnd" => s.cap_bnd = hex(value),
+            b"CapAmb" => s.cap_amb = hex(value),
             b"Umask" => {
                 s.umask = Some(
                     std::str::from_utf8(value)
@@ -168,6 +180,12 @@ mod tests {
         assert_eq!(s.threads, Some(1));
         assert_eq!(s.sig_blk.as_deref(), Some("7be3c0fe28014a03"));
         assert_eq!(s.voluntary_ctxt_switches, Some(4742839));
+        assert_eq!(s.tracer_pid, Some(0));
+        assert_eq!(s.cap_inh.as_deref(), Some("0000000000000000"));
+        assert_eq!(s.cap_prm.as_deref(), Some("0000003fffffffff"));
+        assert_eq!(s.cap_eff.as_deref(), Some("0000003fffffffff"));
+        assert_eq!(s.cap_bnd.as_deref(), Some("0000003fffffffff"));
+        assert_eq!(s.cap_amb.as_deref(), Some("0000000000000000"));
         assert_eq!(s.umask, Some(0o022));
     }
 

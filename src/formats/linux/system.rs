@@ -58,9 +58,43 @@ pub fn kernel_stat(bytes: &[u8]) -> KernelStat {
     s
 }
 
+/// The entries of `/etc/ld.so.preload` as the dynamic linker reads them (glibc `elf/rtld.c`): text from
+/// `#` to the end of a line is a comment, and entries are separated by spaces, tabs, newlines and `:`.
+pub fn preload_entries(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for line in bytes.split(|b| *b == b'\n') {
+        let line = match line.iter().position(|b| *b == b'#') {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        out.extend(
+            line.split(|b| matches!(b, b' ' | b'\t' | b':' | b'\r'))
+                .filter(|e| !e.is_empty())
+                .map(<[u8]>::to_vec),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preload_entries_as_ld_so_splits_them() {
+        assert_eq!(
+            preload_entries(
+                b"# installed by snoopy\n/lib/libsnoopy.so\n/tmp/a.so:/tmp/b.so /x.so # c\n\n"
+            ),
+            [
+                &b"/lib/libsnoopy.so"[..],
+                b"/tmp/a.so",
+                b"/tmp/b.so",
+                b"/x.so"
+            ]
+        );
+        assert!(preload_entries(b"  \n# nothing\n").is_empty());
+    }
 
     #[test]
     fn system_files() {
