@@ -28,6 +28,7 @@ pub mod bytes;
 pub mod capture;
 pub mod diff;
 pub mod error;
+pub mod export;
 pub mod formats;
 pub mod model;
 pub mod os;

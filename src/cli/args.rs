@@ -90,6 +90,9 @@ pub enum Command {
     /// What changed between two snapshots: processes started and exited, and what changed in the others.
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Write many snapshots as Parquet (or NDJSON) datasets for DuckDB, Spark, Trino, ClickHouse.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
@@ -148,6 +151,32 @@ const EVENTS_HELP: &str = "Examples:
   procsift events host.tar --format ndjson | jq 'select(.kind == \"exit\" and .signal)'
 
 `capture` records the events from before the scan until after it (plus --watch SECS); the live host has no recorded events, so INPUT is a capture. TIME is UTC. An exec's program (argv, exe) is read from /proc right after the event: a process that exited at once says `not read: ENOENT`. `lost` rows mark where the kernel dropped events (ENOBUFS).";
+
+const EXPORT_HELP: &str = "Examples:
+  procsift export /var/lib/procsift -o dataset/
+  procsift export a.tar b.tar core.5752 -o dataset/ --format ndjson
+  duckdb -c \"SELECT host, count(*) FROM read_parquet('dataset/processes/**/*.parquet', hive_partitioning=true) GROUP BY host\"
+
+Tables: captures, processes, threads, fds, sockets, maps, events; each a directory of OUTDIR/<table>/host=<hostname>/date=<YYYY-MM-DD>/<capture_id>.parquet. Every row has capture_id, host and captured_at (UTC). The columns are in docs/schema.md. The same input always gives the same files, byte for byte; exporting again replaces them. A directory INPUT is a snapshot when it looks like one (an extracted archive, a copied /proc, a NetBSD dump), otherwise every archive and core under it is exported (files being written, *.tmp, are left out). Environments are not exported.
+
+Exit status: 0 every input exported; 2 some input could not be read (the others are exported).";
+
+/// `export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Snapshot archives, directories of them, /proc-shaped directories, ELF cores.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The dataset's directory (created if missing).
+    #[arg(short = 'o', long = "output", value_name = "OUTDIR")]
+    pub output: PathBuf,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value_t = procsift::export::Format::Parquet)]
+    pub format: procsift::export::Format,
+    /// Inputs read at the same time (default: the number of CPUs). Memory holds one input per job.
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+}
 
 /// `events`.
 #[derive(Args)]

@@ -3,6 +3,7 @@
 
 mod archive;
 mod args;
+mod export;
 mod output;
 mod run;
 

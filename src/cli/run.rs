@@ -20,6 +20,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
     match command {
         Command::Capture(a) => archive::capture(ctx, a),
         Command::Verify(a) => archive::verify(&a.snapshot),
+        Command::Export(a) => super::export::export(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
             let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
