@@ -20,6 +20,7 @@ pub mod events;
 pub mod host;
 pub mod linux;
 pub mod netbsd;
+pub mod periodic;
 pub mod record;
 pub mod sink;
 pub mod solaris;
@@ -74,6 +75,9 @@ pub struct CaptureOptions {
     /// The sysctl(3) the NetBSD plan reads through; `None` (the default) is the system's own, which
     /// exists only in NetBSD builds. Tests set a fake to run the plan on Linux.
     pub sysctl: Option<Arc<dyn netbsd::Sysctl>>,
+    /// When this flag becomes true the capture stops at its next member and fails with `Interrupted`
+    /// (a second SIGTERM/SIGINT in periodic mode); [`capture_to_path`] then leaves nothing behind.
+    pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 impl Default for CaptureOptions {
@@ -92,6 +96,7 @@ impl Default for CaptureOptions {
             command: Vec::new(),
             events: None,
             sysctl: None,
+            cancel: None,
         }
     }
 }
@@ -158,6 +163,8 @@ pub struct CaptureSummary {
     pub read_errors: BTreeMap<String, u64>,
     /// The archive written, for [`capture_to_path`].
     pub output: Option<PathBuf>,
+    /// The archive's SHA-256, lower-case hex ([`capture_to_path`]).
+    pub sha256: Option<String>,
     /// UTC time the capture started.
     pub started: Option<Timestamp>,
     /// UTC time the capture finished.
@@ -173,22 +180,11 @@ pub struct CaptureSummary {
 /// The default archive name: `procsift-<host>-<20261122T134718Z>.tar`. Characters of the host name other
 /// than ASCII letters, digits, `.`, `-` and `_` become `_`.
 pub fn default_output_name(hostname: &str, t: Timestamp) -> String {
-    let host: String = hostname
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let host = if host.is_empty() || host.chars().all(|c| c == '.') {
-        "unknown".to_owned()
-    } else {
-        host
-    };
-    format!("procsift-{host}-{}.tar", t.compact())
+    format!(
+        "procsift-{}-{}.tar",
+        periodic::safe_host(hostname),
+        t.compact()
+    )
 }
 
 /// Captures the host into the snapshot archive `out` (written as `<out>.tmp`, renamed when complete).
@@ -198,7 +194,9 @@ pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<Captu
     let sink = TarSink::create(out, u64::try_from(started.secs).unwrap_or(0))?;
     let (recorder, manifest, _) = run(opts, sink, started)?;
     let mut summary = summarize(&recorder, &manifest);
-    summary.bytes = recorder.sink.finish(&manifest)?;
+    let (bytes, sha256) = recorder.sink.finish_with_hash(&manifest)?;
+    summary.bytes = bytes;
+    summary.sha256 = Some(sha256);
     summary.output = Some(out.to_path_buf());
     Ok(summary)
 }
@@ -231,6 +229,7 @@ fn summarize<S: Sink>(r: &Recorder<S>, m: &Manifest) -> CaptureSummary {
         bytes: 0,
         read_errors: r.read_errors.clone(),
         output: None,
+        sha256: None,
         started: m.capture.started,
         finished: m.capture.finished,
         events: m.events.as_ref().map(|e| e.count),
@@ -344,6 +343,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
         opts.progress,
         total,
     );
+    recorder.cancel = opts.cancel;
     let result = engine::run(plan, opts.read_timeout, &mut recorder);
     recorder.end_progress();
     let finished = Timestamp::now();

@@ -105,8 +105,11 @@ const CAPTURE_HELP: &str = "Examples:
   procsift capture -o host.tar
   procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'
   procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan
+  procsift capture --every 300 --output-dir /var/lib/procsift --keep-for 7d   # a capture every 5 minutes
 
-The archive is written to a temporary name and renamed when complete. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
+The archive is written to a temporary name and renamed when complete; the summary line ends with its SHA-256. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
+
+With --output-dir each capture goes to DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar and a line `<time> TAB <sha256> TAB <path>` is appended to DIR/<host>/index.tsv; --every repeats it. A failed capture is logged and the next one runs. SIGTERM or SIGINT stops the loop after the capture in progress; a second one drops that capture (its temporary file is removed) and stops at once.
 
 Process events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after it (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the capture goes on, and the manifest and `info` say why events were not recorded.";
 
@@ -224,8 +227,26 @@ pub struct DiffArgs {
 #[derive(Args)]
 pub struct CaptureArgs {
     /// Output file (default: procsift-<host>-<UTC time>.tar in the current directory).
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "output", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
+    /// Write into a tree sharded on time, DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar, and append
+    /// each archive's time, SHA-256 and path to DIR/<host>/index.tsv. Runs at lower CPU and I/O priority.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Capture every SECS seconds, on the clock (a capture that takes longer skips ticks, never stacks),
+    /// until --count captures or SIGTERM/SIGINT. Needs --output-dir.
+    #[arg(long, value_name = "SECS", requires = "output_dir")]
+    pub every: Option<f64>,
+    /// With --every: stop after N captures.
+    #[arg(long, value_name = "N", requires = "every")]
+    pub count: Option<u64>,
+    /// With --output-dir: keep only the newest N archives of this host (the oldest are deleted after each
+    /// capture).
+    #[arg(long, value_name = "N", requires = "output_dir")]
+    pub keep: Option<usize>,
+    /// With --output-dir: delete archives older than DURATION (90s, 30m, 12h, 7d, 2w) after each capture.
+    #[arg(long, value_name = "DURATION", requires = "output_dir")]
+    pub keep_for: Option<String>,
     /// Leave out process environments (they may hold secrets).
     #[arg(long)]
     pub no_environ: bool,

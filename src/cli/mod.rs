@@ -5,6 +5,7 @@ mod archive;
 mod args;
 mod export;
 mod output;
+mod periodic;
 mod run;
 
 use std::process::ExitCode;

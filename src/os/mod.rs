@@ -1,5 +1,6 @@
-//! The only module allowed to use `unsafe`: memory-mapping an input file, and on NetBSD the sysctl(3)
-//! calls of the capture ([`native_sysctl`]).
+//! The only module allowed to use `unsafe`: memory-mapping an input file, on NetBSD the sysctl(3)
+//! calls of the capture ([`native_sysctl`]), and the periodic capture's signal handling, priority and
+//! cost accounting ([`stop`]).
 //!
 //! Mapping a file is `unsafe` in Rust because another process could change or truncate the file while it is
 //! mapped, which would change bytes behind a `&[u8]`. procsift maps evidence files that it only reads; a
@@ -20,6 +21,9 @@ pub fn map_file(file: &File) -> std::io::Result<Mmap> {
 
 #[cfg(target_os = "netbsd")]
 pub mod netbsd;
+
+#[cfg(unix)]
+pub mod stop;
 
 /// The system's sysctl(3), for the NetBSD capture plan: `Some` only in NetBSD builds
 /// (`netbsd::LibcSysctl`); elsewhere `None`, and tests give the plan a fake.
