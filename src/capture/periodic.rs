@@ -397,9 +397,10 @@ mod tests {
             keep: None,
             keep_for: Some(Duration::from_secs(150)),
         };
+        // Ages 400, 300, 200, 100 and 0 s: the first three are older than 150 s.
         assert_eq!(
             expired(&a, young, t(400)),
-            vec![PathBuf::from("0"), PathBuf::from("1")]
+            vec![PathBuf::from("0"), PathBuf::from("1"), PathBuf::from("2")]
         );
         assert!(expired(&a, Retention::default(), t(400)).is_empty());
     }
