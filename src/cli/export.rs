@@ -28,7 +28,9 @@ fn skipped_name(name: &str) -> bool {
 }
 
 /// A directory that is one snapshot: an extracted archive (`manifest.json`, `proc/`), a copied /proc
-/// (numeric directories at its top), a NetBSD dump (`sysctl/`, or `kern.proc2` at its top).
+/// (numeric directories holding a Linux `stat` or a Solaris `psinfo` at its top), a NetBSD dump
+/// (`sysctl/`, or `kern.proc2` at its top). A numeric directory alone is not enough: the periodic
+/// capture's tree has hour directories (`DIR/<host>/<date>/<HH>/`).
 fn is_snapshot_dir(dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
@@ -40,7 +42,12 @@ fn is_snapshot_dir(dir: &Path) -> bool {
         if name == "manifest.json"
             || name == "kern.proc2"
             || (is_dir && (name == "proc" || name == "sysctl"))
-            || (is_dir && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
+            || (is_dir
+                && !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_digit())
+                && ["stat", "psinfo"]
+                    .iter()
+                    .any(|f| e.path().join(f).is_file()))
         {
             return true;
         }
