@@ -460,3 +460,103 @@ fn sigterm_stops_the_loop_with_no_partial_archive() {
         assert!(leftovers.is_empty(), "{leftovers:?}\n{err}");
     }
 }
+
+#[test]
+fn the_minimal_profile_reads_what_ps_tree_and_files_need() {
+    let tmp = TempDir::new("fleet-minimal");
+    let marker = common::spawn(&[b"minimal-marker"], "minimal");
+    let archive = tmp.path().join("m.tar");
+    let err = run(&[
+        "capture".as_ref(),
+        "--profile".as_ref(),
+        "minimal".as_ref(),
+        "--no-events".as_ref(),
+        "-o".as_ref(),
+        archive.as_os_str(),
+    ]);
+    assert!(err.contains("; sha256 "), "{err}");
+    run(&["verify".as_ref(), archive.as_os_str()]);
+    let listing = Command::new("tar")
+        .arg("tf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let members = String::from_utf8(listing.stdout).unwrap();
+    let pid = marker.pid;
+    let mine: Vec<&str> = members
+        .lines()
+        .filter_map(|m| m.strip_prefix(&format!("proc/{pid}/")))
+        .collect();
+    for wanted in ["stat", "status", "cmdline", "exe", "ns/net"] {
+        assert!(mine.contains(&wanted), "{wanted}: {mine:?}");
+    }
+    assert!(mine.iter().any(|m| m.starts_with("fd/")), "{mine:?}");
+    let extra = [
+        "environ",
+        "maps",
+        "limits",
+        "io",
+        "cgroup",
+        "cwd",
+        "root",
+        "smaps_rollup",
+    ];
+    for m in &mine {
+        let allowed = !extra.contains(m)
+            && !m.starts_with("fdinfo/")
+            && !m.starts_with("task/")
+            && (!m.starts_with("ns/") || *m == "ns/net");
+        assert!(allowed, "{m} is not in the minimal profile");
+    }
+    // ps, tree and files still answer: the marker's argv, its parent, its listener.
+    let v = common::run_json(&["ps", archive.to_str().unwrap(), "--format", "json"]);
+    let p = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == pid)
+        .unwrap()
+        .clone();
+    assert_eq!(p["argv"][1], "minimal-marker");
+    assert_eq!(p["ppid"], marker.unshare.id() as i64);
+    assert!(p.get("env").is_none());
+    let v = common::run_json(&[
+        "files",
+        archive.to_str().unwrap(),
+        &pid.to_string(),
+        "--format",
+        "json",
+    ]);
+    let listening: Vec<&Value> = v["fds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["socket"]["state"] == "LISTEN")
+        .collect();
+    assert_eq!(listening.len(), 1, "{v}");
+    assert_eq!(listening[0]["socket"]["local"]["port"], marker.port);
+    let v = common::run_json(&["info", archive.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(v["capture"]["profile"], "minimal");
+    // The same process is the same process in a diff of a minimal and a full capture.
+    let full = tmp.path().join("f.tar");
+    run(&[
+        "capture".as_ref(),
+        "--no-events".as_ref(),
+        "-o".as_ref(),
+        full.as_os_str(),
+    ]);
+    let out = bin()
+        .args(["diff", "--format", "json", "--pid", &pid.to_string()])
+        .arg(&archive)
+        .arg(&full)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["kind"] == "started" || c["kind"] == "exited"),
+        "{v}"
+    );
+}

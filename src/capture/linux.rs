@@ -58,6 +58,9 @@ const PROCESS_FILES: &[&str] = &[
     "cgroup",
 ];
 
+/// The per-process files of the minimal profile.
+pub const MINIMAL_FILES: &[&str] = &["stat", "status", "cmdline"];
+
 /// Per-process files whose reading takes the process's `mmap` lock: after one of a process's reads timed
 /// out, the rest of these are not attempted (they would block the same way) and are recorded `skipped`.
 const MM_LOCKED: &[&str] = &["cmdline", "environ", "maps", "smaps_rollup", "smaps"];
@@ -112,6 +115,7 @@ pub struct LinuxPlan {
     pids: Vec<i32>,
     no_environ: bool,
     smaps: bool,
+    minimal: bool,
     net_seen: Mutex<HashSet<Vec<u8>>>,
 }
 
@@ -141,6 +145,7 @@ impl LinuxPlan {
             pids,
             no_environ,
             smaps: false,
+            minimal: false,
             net_seen: Mutex::new(HashSet::new()),
         })
     }
@@ -150,6 +155,15 @@ impl LinuxPlan {
     /// rest of a process's files together (README, "Capture").
     pub fn read_smaps(mut self, yes: bool) -> Self {
         self.smaps = yes;
+        self
+    }
+
+    /// Reads only what `ps`, `tree`, `files` and the diff's identity need (`--profile minimal`): of each
+    /// process [`MINIMAL_FILES`], `exe`, the fd links (no fdinfo), the `net` namespace link and, once per
+    /// network namespace, the socket tables; no threads, maps, limits, io, cgroup, environment, cwd, root
+    /// or other namespaces.
+    pub fn minimal(mut self, yes: bool) -> Self {
+        self.minimal = yes;
         self
     }
 
@@ -211,6 +225,7 @@ impl LinuxPlan {
             if step < from.step
                 || (*name == "environ" && self.no_environ)
                 || (*name == "smaps" && !self.smaps)
+                || (self.minimal && !MINIMAL_FILES.contains(name))
             {
                 continue;
             }
@@ -238,7 +253,7 @@ impl LinuxPlan {
 
         for (i, name) in PROCESS_LINKS.iter().enumerate() {
             let step = STEP_LINKS + i as u32;
-            if step >= from.step {
+            if step >= from.step && !(self.minimal && *name != "exe") {
                 let _ = w.link(step, format!("{base}/{name}"), dir, name)?;
             }
         }
@@ -248,6 +263,9 @@ impl LinuxPlan {
         {
             for n in sorted_ids(&fds) {
                 let _ = w.link(STEP_FD, format!("{base}/fd/{n}"), dir, &format!("fd/{n}"))?;
+                if self.minimal {
+                    continue;
+                }
                 let _ = w.file(
                     STEP_FD,
                     format!("{base}/fdinfo/{n}"),
@@ -259,7 +277,7 @@ impl LinuxPlan {
 
         let mut net_ns: Option<Vec<u8>> = None;
         if STEP_NS >= from.step {
-            for t in NS_TYPES {
+            for t in NS_TYPES.iter().filter(|t| !self.minimal || **t == "net") {
                 let r =
                     w.link_if_present(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
                 if *t == "net" {
@@ -291,7 +309,7 @@ impl LinuxPlan {
         // A single-threaded process's thread is the process itself: its stat and status are already
         // read, and task/ is not even listed. (A thread started after status was read is missed, as a
         // process started after the listing of /proc is.)
-        if threads == Some(1) {
+        if threads == Some(1) || self.minimal {
             return Ok(());
         }
         if STEP_TASK >= from.step

@@ -57,6 +57,8 @@ pub struct CaptureOptions {
     /// Also read every `proc/<pid>/smaps` (`--smaps`; Linux): per-mapping resident, dirty and anonymous
     /// sizes.
     pub smaps: bool,
+    /// Read only what `ps`, `tree`, `files` and the diff's identity need (`--profile minimal`; Linux).
+    pub minimal: bool,
     /// Case identifier for the manifest (`--case`).
     pub case: Option<String>,
     /// Who captured (`--examiner`).
@@ -88,6 +90,7 @@ impl Default for CaptureOptions {
             plan: None,
             no_environ: false,
             smaps: false,
+            minimal: false,
             case: None,
             examiner: None,
             note: None,
@@ -251,10 +254,17 @@ fn run<S: Sink>(
                 .into(),
         )
     })?;
+    if opts.minimal && kind != PlanKind::Linux {
+        return Err(crate::Error::Usage(format!(
+            "--profile minimal is implemented for the Linux capture only (this is a {} capture)",
+            kind.name()
+        )));
+    }
     let (recorder, manifest) = match kind {
         PlanKind::Linux => {
             let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?
-                .read_smaps(opts.smaps);
+                .read_smaps(opts.smaps)
+                .minimal(opts.minimal);
             let total = plan.pids().len();
             run_plan(
                 opts,
@@ -378,6 +388,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
             started_boottime,
             finished_boottime,
             no_environ: opts.no_environ,
+            profile: Some(if opts.minimal { "minimal" } else { "full" }.into()),
             case: opts.case.clone(),
             examiner: opts.examiner.clone(),
             note: opts.note.clone(),

@@ -33,11 +33,17 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
             "--watch must be zero or a positive number of seconds".into(),
         ));
     }
+    if a.profile == "minimal" && a.smaps {
+        return Err(Error::Usage(
+            "--smaps reads more than the minimal profile holds: use one or the other".into(),
+        ));
+    }
     let defaults = CaptureOptions::default();
     let opts = CaptureOptions {
         events: (!a.no_events).then(|| std::time::Duration::from_secs_f64(a.watch)),
         no_environ: a.no_environ,
         smaps: a.smaps,
+        minimal: a.profile == "minimal",
         case: a.case.clone(),
         examiner: a.examiner.clone(),
         note: a.note.clone(),

@@ -250,6 +250,11 @@ pub struct CaptureArgs {
     /// Leave out process environments (they may hold secrets).
     #[arg(long)]
     pub no_environ: bool,
+    /// What to read of each process: `full` (the default), or `minimal`: only what ps, tree, files and
+    /// the diff's identity need (stat, status, cmdline, exe, fd links, socket tables; Linux), for
+    /// frequent captures of a busy host.
+    #[arg(long, value_name = "PROFILE", default_value = "full", value_parser = ["full", "minimal"])]
+    pub profile: String,
     /// Also read every process's smaps (Linux): resident, dirty and anonymous KiB per mapping for
     /// `maps`, as pmap -x shows them. Costs capture time (see the README).
     #[arg(long)]

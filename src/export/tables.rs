@@ -202,6 +202,11 @@ static CAPTURES: &[Column] = &{
         col("examiner", Type::Utf8, "`capture --examiner`."),
         col("note", Type::Utf8, "`capture --note`."),
         col(
+            "profile",
+            Type::Utf8,
+            "What was read of each process: `full` or `minimal` (`capture --profile`).",
+        ),
+        col(
             "processes",
             Type::Int64,
             "Processes read (rows in `processes`).",
@@ -293,6 +298,7 @@ fn captures(r: &mut Rows, s: &Snapshot, k: &CaptureKey) {
         .str(c.and_then(|c| c.case.as_deref()))
         .str(c.and_then(|c| c.examiner.as_deref()))
         .str(c.and_then(|c| c.note.as_deref()))
+        .str(c.and_then(|c| c.profile.as_deref()))
         .u_as_i64(Some(s.processes.len() as u64))
         .u_as_i64(c.map(|c| c.members))
         .u_as_i64(c.map(|c| c.vanished.len() as u64))
