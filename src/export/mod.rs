@@ -261,9 +261,43 @@ pub fn schema(table: Table) -> Arc<arrow_schema::Schema> {
     rows::schema(table.columns())
 }
 
+/// The tables' columns as docs/schema.md lists them (its "export" section is this text, which a test
+/// holds it to): per table a heading, what a row is, and `| column | type | meaning |` rows, the type as
+/// DuckDB names it.
+pub fn schema_markdown() -> String {
+    let mut out = String::new();
+    for t in Table::ALL {
+        out.push_str(&format!(
+            "### {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n",
+            t.name(),
+            t.about()
+        ));
+        for c in t.columns() {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.name,
+                c.ty.sql(),
+                c.doc.replace('|', "\\|")
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docs_schema_md_lists_every_exported_column() {
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/schema.md"));
+        let want = schema_markdown();
+        assert!(
+            doc.contains(&want),
+            "docs/schema.md's export section must be exactly:\n{want}"
+        );
+    }
 
     #[test]
     fn partition_values_are_safe_directory_names() {

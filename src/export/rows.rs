@@ -170,9 +170,7 @@ impl Builder {
 
 /// Microseconds since the epoch, `None` when out of the 64-bit range.
 pub fn micros(t: Timestamp) -> Option<i64> {
-    t.secs
-        .checked_mul(1_000_000)?
-        .checked_add(i64::from(t.nanos / 1000))
+    t.as_micros()
 }
 
 /// Rows of one table being built.
