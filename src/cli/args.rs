@@ -93,6 +93,14 @@ pub enum Command {
     /// Write many snapshots as Parquet (or NDJSON) datasets for DuckDB, Spark, Trino, ClickHouse.
     #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
+    /// What happened when, across snapshots and cores: process starts, recorded fork/exec/exit events,
+    /// capture windows and crashes; as a table, CSV, Timesketch JSONL or a Sleuth Kit bodyfile.
+    #[command(after_help = TIMELINE_HELP)]
+    Timeline(TimelineArgs),
+    /// A snapshot's (or the live host's) numbers for monitoring, in the Prometheus text format or the
+    /// Mackerel plugin format.
+    #[command(after_help = METRICS_HELP)]
+    Metrics(MetricsArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
@@ -163,6 +171,67 @@ const EXPORT_HELP: &str = "Examples:
 Tables: captures, processes, threads, fds, sockets, maps, events; each a directory of OUTDIR/<table>/host=<hostname>/date=<YYYY-MM-DD>/<capture_id>.parquet. Every row has capture_id, host and captured_at (UTC). The columns are in docs/schema.md. The same input always gives the same files, byte for byte; exporting again replaces them. A directory INPUT is a snapshot when it looks like one (an extracted archive, a copied /proc, a NetBSD dump), otherwise every archive and core under it is exported (files being written, *.tmp, are left out). Environments are not exported.
 
 Exit status: 0 every input exported; 2 some input could not be read (the others are exported).";
+
+const TIMELINE_HELP: &str = "Examples:
+  procsift timeline /var/lib/procsift/web-01 core.5752          # a table, oldest first
+  procsift timeline *.tar --format bodyfile > body && mactime -b body -d
+  procsift timeline *.tar --format jsonl > events.jsonl           # import into Timesketch
+  procsift timeline host.tar --format csv
+
+Entries: process starts (start ticks + boot time; a process seen in many captures of one boot is one entry), the fork, exec, exit, uid, gid, session, ptrace, rename and core-dump events a capture recorded, capture windows, and crashes from cores (at the core file's modification time, which the core itself does not record). Times are UTC. A directory INPUT is walked as export walks it. bodyfile is The Sleuth Kit's body format 3 (`mactime -b`): the entry's exact time and text in the name field (with `|` as `%7C`, `%` as `%25`, and control characters escaped), its time in all four time fields, the process's uid and gid (-1 when unknown). jsonl has Timesketch's `message`, `datetime`, `timestamp_desc` and `timestamp` (microseconds), then `data_type`, `hostname`, `pid`, `ppid`, `uid`, `gid`, `user`, `comm`, `source` (absent when unknown).";
+
+const METRICS_HELP: &str = "Examples:
+  procsift metrics > /var/lib/node_exporter/textfile/procsift.prom.$$ && mv /var/lib/node_exporter/textfile/procsift.prom.$$ /var/lib/node_exporter/textfile/procsift.prom
+  procsift metrics host.tar --top 5
+  procsift metrics --format mackerel     # as a mackerel-agent plugin command
+
+Metrics: load averages, uptime, boot time, total and available memory, processes by state, threads, and the --top processes by CPU seconds and by resident memory (labels pid, comm, user). Values the input lacks are left out, never 0. Prometheus: text exposition format 0.0.4 without timestamps (node_exporter's textfile collector refuses them; procsift_capture_timestamp_seconds says when the values were read); label values escaped as the format requires, after control characters are made visible. Mackerel: `name TAB value TAB epoch`, the epoch the capture's; with MACKEREL_AGENT_PLUGIN_META=1 the graph definitions instead.";
+
+/// Output formats of `timeline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimelineFormat {
+    /// Aligned columns for people.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One Timesketch JSON object per line.
+    Jsonl,
+    /// The Sleuth Kit's body format (for `mactime -b`).
+    Bodyfile,
+}
+
+/// `timeline`.
+#[derive(Args)]
+pub struct TimelineArgs {
+    /// Snapshot archives, directories of them, /proc-shaped directories, ELF cores.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Table)]
+    pub format: TimelineFormat,
+}
+
+/// Output formats of `metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsFormat {
+    /// Prometheus text exposition format (node_exporter's textfile collector).
+    Prometheus,
+    /// Mackerel plugin format: name, value and epoch, tab-separated.
+    Mackerel,
+}
+
+/// `metrics`.
+#[derive(Args)]
+pub struct MetricsArgs {
+    /// Snapshot archive, /proc-shaped directory or ELF core (default: the live host, read now).
+    pub input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Prometheus)]
+    pub format: MetricsFormat,
+    /// How many processes to list by CPU seconds and by resident memory.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+}
 
 /// `export`.
 #[derive(Args)]

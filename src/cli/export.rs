@@ -56,7 +56,7 @@ fn is_snapshot_dir(dir: &Path) -> bool {
 }
 
 /// The inputs under the command line's INPUTs, in a stable order, and the files skipped (not snapshots).
-fn expand(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+pub(super) fn expand(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {

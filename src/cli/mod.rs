@@ -7,6 +7,7 @@ mod export;
 mod output;
 mod periodic;
 mod run;
+mod timeline;
 
 use std::process::ExitCode;
 

@@ -21,6 +21,8 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Capture(a) => archive::capture(ctx, a),
         Command::Verify(a) => archive::verify(&a.snapshot),
         Command::Export(a) => super::export::export(ctx, a),
+        Command::Timeline(a) => super::timeline::timeline(ctx, a),
+        Command::Metrics(a) => super::timeline::metrics(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
             let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;

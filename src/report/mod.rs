@@ -16,6 +16,7 @@ mod files;
 mod filter;
 mod info;
 mod maps;
+pub mod metrics;
 mod ps;
 pub mod render;
 mod show;
@@ -23,6 +24,7 @@ mod signals;
 pub mod table;
 pub mod text;
 mod threads;
+pub mod timeline;
 mod tree;
 mod verify;
 
