@@ -1,23 +1,46 @@
 #!/usr/bin/env bash
-# Benchmark: procsift capture and analysis against what users would otherwise run, side by side in one run.
+# Benchmark: procsift capture and analysis against what users would otherwise run, side by side.
 #
 #   bench/run.sh [N] [HEAP_MIB]   N idle processes are spawned first (default 2000) and killed by pid
 #                                 afterwards; the core case dumps a process with HEAP_MIB (default 1024)
-#                                 of touched heap.
+#                                 of touched heap. REPEAT=3 (default) runs the timing block that many
+#                                 times; HOSTILE=0 skips the hostile-input timings (a release build of
+#                                 two test binaries).
+#   bench/run.sh --stacks [HEAP_MIB]
+#                                 only the backtrace case: a gcore of a python3 with HEAP_MIB (default
+#                                 1024) of touched heap and 8 sleeping threads, every thread unwound and
+#                                 symbolized by `procsift threads CORE --stack` and `procsift core`, side by
+#                                 side with `eu-stack --core` (names only, and with `-i -s`: inlined frames
+#                                 and source lines, as procsift gives them) and `gdb -batch -ex 'thread
+#                                 apply all bt'` (median wall time of 10 runs, peak RSS, ratios).
 #
-# Times (hyperfine, median of 10 runs): procsift capture, the floor (examples/floor.rs: open, read until
-# EOF, close for exactly the files that capture archived), `ps aux`, psutil iterating every process for
-# pid, ppid, name, cmdline, memory_info, cpu_times, num_threads and username, `procsift ps SNAPSHOT`, and
-# `procsift diff OLD NEW` of two captures between which a tenth of the idle processes were replaced (the
-# issue's bar: diffing two snapshots is faster than capturing one).
+# Times (hyperfine, 10 runs per command, REPEAT times): procsift capture, the floor (examples/floor.rs:
+# open, read until EOF, close for exactly the files that capture archived), `ps aux`, live `procsift ps`,
+# live `procsift show PID`, psutil iterating every process for pid, ppid, name, cmdline, memory_info,
+# cpu_times, num_threads and username, `procsift ps SNAPSHOT`, and `procsift diff OLD NEW` of two
+# captures between which a tenth of the idle processes were replaced (the bar: diffing two snapshots is
+# faster than capturing one). Reported: the median of each repetition's medians, and their spread
+# (lowest..highest median); ratios are computed per repetition and reported the same way.
 # Syscalls per process and per member come from `strace -c -f`. The core case: a gcore of a process with
 # a touched heap of HEAP_MIB MiB, summarized by `procsift core` and listed by `readelf -n` (wall time and
-# peak RSS). Ratios matter, not absolute times: these machines are shared. Run as root (so every process
-# is readable).
+# peak RSS). The hostile-input timings: how long each analysis of a damaged fixture takes in the
+# hostile-input tests (tests/hostile_text.rs, tests/solaris_proc.rs), slowest and median, against the
+# 5 s the README promises. Ratios matter, not absolute times: these machines are shared. Run as root (so
+# every process is readable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-2000}
-HEAP_MIB=${2:-1024}
+STACKS=
+if [ "${1:-}" = --stacks ]; then
+  STACKS=1
+  shift
+  HEAP_MIB=${1:-1024}
+  N=0
+else
+  N=${1:-2000}
+  HEAP_MIB=${2:-1024}
+fi
+REPEAT=${REPEAT:-3}
+HOSTILE=${HOSTILE:-1}
 work=$(mktemp -d /dev/shm/procsift-bench.XXXXXX)
 pidfile=$work/pids
 
@@ -28,6 +51,7 @@ command -v strace >/dev/null || need+=(strace)
 command -v ps >/dev/null || need+=(procps)
 command -v gdb >/dev/null || need+=(gdb)
 command -v readelf >/dev/null || need+=(binutils)
+command -v eu-stack >/dev/null || need+=(elfutils)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}"; fi
 python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
 
@@ -46,6 +70,57 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The backtrace case: every thread of a gcore unwound and symbolized.
+stacks() {
+  python3 bench/bigheap.py "$HEAP_MIB" 8 >"$work/heap.out" &
+  heap_pid=$!
+  while ! grep -q ready "$work/heap.out" 2>/dev/null; do sleep 0.2; done
+  local exe
+  exe=$(readlink "/proc/$heap_pid/exe")
+  gdb -batch -nx -p "$heap_pid" -ex "gcore $work/big.core" >/dev/null 2>&1
+  kill "$heap_pid"; heap_pid=
+  echo "core: $(du -h "$work/big.core" | cut -f1) gcore of $exe with $HEAP_MIB MiB of touched heap and 9 threads"
+  echo "frames: procsift $($P threads "$work/big.core" --stack --format csv 2>/dev/null | tail -n +2 | wc -l)," \
+    "eu-stack $(eu-stack --core "$work/big.core" 2>/dev/null | grep -c '^#')," \
+    "eu-stack -i $(eu-stack --core "$work/big.core" -i 2>/dev/null | grep -c '^#')," \
+    "gdb $(gdb -batch -nx -ex 'thread apply all bt' "$exe" "$work/big.core" 2>/dev/null | grep -c '^#')"
+  hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/s.json" --style basic \
+    -n "procsift threads --stack" "$P threads $work/big.core --stack" \
+    -n "procsift core" "$P core $work/big.core" \
+    -n "eu-stack --core" "eu-stack --core $work/big.core" \
+    -n "eu-stack --core -i -s" "eu-stack --core $work/big.core -i -s" \
+    -n "gdb thread apply all bt" "gdb -batch -nx -ex 'thread apply all bt' $exe $work/big.core" >/dev/null
+  local name
+  for name in stack core eu eus gdb; do
+    case $name in
+      stack) cmd=("$P" threads "$work/big.core" --stack) ;;
+      core) cmd=("$P" core "$work/big.core") ;;
+      eu) cmd=(eu-stack --core "$work/big.core") ;;
+      eus) cmd=(eu-stack --core "$work/big.core" -i -s) ;;
+      gdb) cmd=(gdb -batch -nx -ex 'thread apply all bt' "$exe" "$work/big.core") ;;
+    esac
+    /usr/bin/time -f "%M" -o "$work/rss.$name" "${cmd[@]}" >/dev/null 2>&1 || true
+  done
+  python3 - "$work/s.json" "$(tail -n 1 "$work/rss.stack")" "$(tail -n 1 "$work/rss.core")" \
+    "$(tail -n 1 "$work/rss.eu")" "$(tail -n 1 "$work/rss.eus")" "$(tail -n 1 "$work/rss.gdb")" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["results"]
+med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
+rss = dict(zip(med, map(int, sys.argv[2:7])))
+base = med["procsift threads --stack"]
+print("\n| backtraces of every thread | median wall (ms) | peak RSS (MiB) | wall / procsift threads --stack |")
+print("|---|---:|---:|---:|")
+for name, t in med.items():
+    print(f"| {name} | {t*1000:.1f} | {rss[name]/1024:.1f} | {t/base:.2f}x |")
+print(f"procsift threads --stack: {base*1000:.0f} ms (target < 1000), {rss['procsift threads --stack']/1024:.0f} MiB (target < 200)")
+PY
+  rm -f "$work/big.core"
+}
+if [ -n "$STACKS" ]; then
+  stacks
+  exit 0
+fi
+
 python3 bench/holder.py "$N" 3600 "$pidfile" &
 while [ ! -s "$pidfile" ]; do sleep 0.2; done
 nproc_total=$(ls -d /proc/[0-9]* | wc -l)
@@ -57,13 +132,18 @@ read -r nfiles nlinks <<<"$members"
 echo "one capture: $nfiles files and $nlinks links, $(du -h "$work/snap.tar" | cut -f1)"
 
 # capture refuses to overwrite an archive, so each run starts by removing the previous one.
-hyperfine --warmup 2 --runs 10 -N --export-json "$work/h.json" --style basic \
-  --prepare "rm -f $work/c.tar" \
-  -n "procsift capture" "$P capture -o $work/c.tar" \
-  -n "floor (same files)" "$FLOOR $work/snap.tar" \
-  -n "ps aux" "ps aux" \
-  -n "psutil (8 attrs)" "python3 bench/psutil_iter.py" \
-  -n "procsift ps SNAPSHOT" "$P ps $work/snap.tar" >/dev/null
+one_pid=$(head -n 1 "$pidfile")
+for rep in $(seq 1 "$REPEAT"); do
+  hyperfine --warmup 2 --runs 10 -N --export-json "$work/h$rep.json" --style basic \
+    --prepare "rm -f $work/c.tar" \
+    -n "procsift capture" "$P capture -o $work/c.tar" \
+    -n "floor (same files)" "$FLOOR $work/snap.tar" \
+    -n "ps aux" "ps aux" \
+    -n "procsift ps (live)" "$P ps" \
+    -n "procsift show PID (live)" "$P show $one_pid" \
+    -n "psutil (8 attrs)" "python3 bench/psutil_iter.py" \
+    -n "procsift ps SNAPSHOT" "$P ps $work/snap.tar" >/dev/null
+done
 
 # The second snapshot: a tenth of the idle processes replaced by new ones.
 python3 bench/holder.py "$((N / 10))" 3600 "$work/pids2" &
@@ -75,9 +155,11 @@ $P diff "$work/snap.tar" "$work/snap2.tar" --ignore-volatile >"$work/diff.txt" |
 echo "diff of the two snapshots: $(grep -c . "$work/diff.txt") lines; summary:"
 sed -n '/^KIND/,/^$/p' "$work/diff.txt"
 # diff exits 1 when it finds differences, so its runs ignore the exit status.
-hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/d.json" --style basic \
-  -n "procsift diff OLD NEW" "$P diff $work/snap.tar $work/snap2.tar" \
-  -n "procsift diff OLD NEW --format json" "$P diff $work/snap.tar $work/snap2.tar --format json" >/dev/null
+for rep in $(seq 1 "$REPEAT"); do
+  hyperfine --warmup 2 --runs 10 -N -i --export-json "$work/d$rep.json" --style basic \
+    -n "procsift diff OLD NEW" "$P diff $work/snap.tar $work/snap2.tar" \
+    -n "procsift diff OLD NEW --format json" "$P diff $work/snap.tar $work/snap2.tar --format json" >/dev/null
+done
 /usr/bin/time -f "%M" -o "$work/rss.diff" $P diff "$work/snap.tar" "$work/snap2.tar" >/dev/null 2>&1 || true
 echo "peak RSS KiB: procsift diff OLD NEW $(tail -n 1 "$work/rss.diff")"
 
@@ -86,9 +168,11 @@ sc_capture=$(count capture $P capture -o "$work/s.tar")
 /usr/bin/time -f "%M" -o "$work/rss.capture" $P capture -o "$work/r.tar" >/dev/null 2>&1
 /usr/bin/time -f "%M" -o "$work/rss.ps" ps aux >/dev/null 2>&1
 /usr/bin/time -f "%M" -o "$work/rss.psnap" $P ps "$work/snap.tar" >/dev/null 2>&1
-echo "peak RSS KiB: procsift capture $(cat "$work/rss.capture"), ps aux $(cat "$work/rss.ps"), procsift ps SNAPSHOT $(cat "$work/rss.psnap")"
+/usr/bin/time -f "%M" -o "$work/rss.live" $P ps >/dev/null 2>&1
+echo "peak RSS KiB: procsift capture $(cat "$work/rss.capture"), ps aux $(cat "$work/rss.ps"), procsift ps (live) $(cat "$work/rss.live"), procsift ps SNAPSHOT $(cat "$work/rss.psnap")"
 sc_floor=$(count floor $FLOOR "$work/snap.tar")
 sc_ps=$(count ps ps aux)
+sc_live=$(count live $P ps)
 
 # The core case.
 python3 bench/bigheap.py "$HEAP_MIB" >"$work/heap.out" &
@@ -114,25 +198,54 @@ for name, t in med.items():
 print(f"procsift core / readelf -n: {med['procsift core']/med['readelf -n']:.2f}x wall")
 PY
 rm -f "$work/big.core"
+stacks
 
-python3 - "$work/h.json" "$work/d.json" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" <<'PY'
-import json, sys
-h = json.load(open(sys.argv[1]))["results"] + json.load(open(sys.argv[2]))["results"]
-nproc, nfiles, nlinks, sc_cap, sc_floor, sc_ps = map(int, sys.argv[3:])
-med = {r["command"]: sorted(r["times"])[len(r["times"]) // 2] for r in h}
-floor = med["floor (same files)"]
-print(f"\n| command | median wall (ms) | ratio to floor |")
+python3 - "$work" "$REPEAT" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" "$sc_live" <<'PY'
+import json, statistics, sys
+work, repeat = sys.argv[1], int(sys.argv[2])
+nproc, nfiles, nlinks, sc_cap, sc_floor, sc_ps, sc_live = map(int, sys.argv[3:])
+reps = []  # per repetition: command -> median seconds
+for r in range(1, repeat + 1):
+    h = json.load(open(f"{work}/h{r}.json"))["results"] + json.load(open(f"{work}/d{r}.json"))["results"]
+    reps.append({x["command"]: statistics.median(x["times"]) for x in h})
+def spread(values, fmt):
+    return f"{fmt(statistics.median(values))} [{fmt(min(values))}..{fmt(max(values))}]"
+ms = lambda v: f"{v*1000:.0f}"
+x = lambda v: f"{v:.2f}x"
+print(f"\n{repeat} repetitions of 10 runs each; median of the repetitions' medians [lowest..highest]\n")
+print("| command | median wall (ms) | ratio to the floor |")
 print("|---|---:|---:|")
-for name, t in med.items():
-    print(f"| {name} | {t*1000:.0f} | {t/floor:.2f}x |")
+for name in reps[0]:
+    t = [r[name] for r in reps]
+    q = [r[name] / r["floor (same files)"] for r in reps]
+    print(f"| {name} | {spread(t, ms)} | {spread(q, x)} |")
 print()
-print(f"capture / floor: {med['procsift capture']/floor:.2f}x (target <= 1.3x)")
-print(f"capture / psutil: {med['procsift capture']/med['psutil (8 attrs)']:.2f}x (target < 1)")
-print(f"procsift ps SNAPSHOT / ps aux: {med['procsift ps SNAPSHOT']/med['ps aux']:.2f}x (target < 1)")
-print(f"procsift diff OLD NEW / procsift capture: {med['procsift diff OLD NEW']/med['procsift capture']:.2f}x (target < 1)")
+def ratio(a, b, target):
+    q = [r[a] / r[b] for r in reps]
+    print(f"{a} / {b}: {spread(q, x)} ({target})")
+ratio("procsift capture", "floor (same files)", "target <= 1.3x")
+ratio("procsift capture", "psutil (8 attrs)", "target < 1")
+ratio("procsift ps (live)", "ps aux", "target <= 1.2x")
+ratio("procsift ps SNAPSHOT", "ps aux", "target < 1")
+ratio("procsift diff OLD NEW", "procsift capture", "target < 1")
 print(f"syscalls: capture {sc_cap} = {sc_cap/nproc:.1f} per process, "
       f"{sc_cap/(nfiles+nlinks):.2f} per member; floor {sc_floor} = {sc_floor/nproc:.1f} per process; "
-      f"ps aux {sc_ps} = {sc_ps/nproc:.1f} per process")
+      f"ps aux {sc_ps} = {sc_ps/nproc:.1f} per process; procsift ps (live) {sc_live} = {sc_live/nproc:.1f} per process")
 print(f"members: {nfiles} files, {nlinks} links; an ideal reader needs 4 per file + 1 per link = "
       f"{(4*nfiles+nlinks)/nproc:.1f} per process")
 PY
+
+# The hostile-input timings (the tests assert what happens, never how fast): each damaged fixture's
+# analysis and reports, in a release build.
+if [ "$HOSTILE" != 0 ]; then
+  rm -f "$work/times"
+  PROCSIFT_TIMES="$work/times" cargo test --release --quiet --test hostile_text --test solaris_proc \
+    >/dev/null 2>&1
+  python3 - "$work/times" <<'PY'
+import statistics, sys
+t = sorted(float(l.rsplit("\t", 1)[1]) for l in open(sys.argv[1]) if "\t" in l)
+worst = max(open(sys.argv[1]), key=lambda l: float(l.rsplit("\t", 1)[1]))
+print(f"\nhostile inputs: {len(t)} analyses of damaged fixtures; median {statistics.median(t)*1000:.2f} ms, "
+      f"slowest {t[-1]*1000:.1f} ms ({worst.split(chr(9))[0]}); the README's bound: 5 s")
+PY
+fi

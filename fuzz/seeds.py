@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the fuzzing seeds into fuzz/corpus/<target>/ (not committed: run before `cargo fuzz run`).
 
-Sources: the shared corpus beside the checkout (../shared/corpus: real cores and /proc text fixtures) and
+Sources: the test corpus (real cores and /proc text fixtures: $PROCSIFT_CORPUS, else ../shared/corpus
+beside the checkout, else testdata/corpus from testdata/fetch-corpus, as the tests find it) and
 the project's own fixtures (Solaris trees written by the test-only encoder through an ignored test).
 Structured targets take *bundles* (see fuzz_targets/common.rs): records `path\\n<bytes>` joined by
 `\\0@@\\0`, a path ending in `@` being a symbolic link, one ending in `!` a member whose read failed, and
@@ -19,7 +20,11 @@ import tempfile
 
 FUZZ = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(FUZZ)
-SHARED = os.path.join(ROOT, "..", "shared", "corpus")
+SHARED = os.environ.get("PROCSIFT_CORPUS") or next(
+    (d for d in (os.path.join(ROOT, "..", "shared", "corpus"), os.path.join(ROOT, "testdata", "corpus"))
+     if os.path.isdir(d)),
+    os.path.join(ROOT, "testdata", "corpus"),
+)
 OUT = os.path.join(FUZZ, "corpus")
 SEP = b"\0@@\0"
 

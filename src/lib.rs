@@ -30,10 +30,14 @@ pub mod diff;
 pub mod error;
 pub mod export;
 pub mod formats;
+pub mod input;
 pub mod model;
 pub mod os;
 pub mod report;
 pub mod snapshot;
+#[cfg(test)]
+mod testdata;
 pub mod time;
+pub mod unwind;
 
 pub use error::{Error, Result};

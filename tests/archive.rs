@@ -178,3 +178,109 @@ fn hostile_archives_never_panic() {
         }
     }
 }
+
+/// One header overwritten in the middle of a capture of this host: like GNU tar, the reader skips to the
+/// next valid header and keeps every other member (it stopped there before, and `ps` showed a few of
+/// the processes with exit 0); the warning gives the damaged header's offset, and `verify` reports the
+/// damage and the member it made unreachable (exit 1; it said "not a snapshot archive" before).
+#[test]
+fn a_damaged_header_loses_one_member_like_gnu_tar() {
+    let dir = TempDir::new("damaged-header");
+    let tar = dir.path().join("host.tar");
+    capture_to_path(&CaptureOptions::default(), &tar).expect("capture this host");
+    let good = std::fs::read(&tar).unwrap();
+    // Header offsets of the members, walked here independently of procsift's reader.
+    let mut headers = Vec::new();
+    let mut off = 0;
+    while off + 512 <= good.len() && good[off..off + 512].iter().any(|b| *b != 0) {
+        let h = &good[off..off + 512];
+        let size = usize::from_str_radix(
+            std::str::from_utf8(&h[124..135])
+                .unwrap()
+                .trim_matches('\0'),
+            8,
+        )
+        .unwrap();
+        // A header that is not a GNU long-name record, so that the member it starts is whole.
+        if h[156] != b'L' && h[156] != b'K' && (off == 0 || good[off - 512 + 156] != b'L') {
+            headers.push(off);
+        }
+        off += 512 + size.div_ceil(512) * 512;
+    }
+    let victim_at = headers[headers.len() / 2];
+    let mut bad = good.clone();
+    bad[victim_at..victim_at + 512].fill(b'A');
+    let damaged = dir.path().join("damaged.tar");
+    std::fs::write(&damaged, &bad).unwrap();
+
+    let listed = |p: &Path| -> (Vec<String>, Option<i32>) {
+        let out = Command::new("tar").arg("tf").arg(p).output().unwrap();
+        let names = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        (names, out.status.code())
+    };
+    let (all, _) = listed(&tar);
+    let (gnu, gnu_status) = listed(&damaged);
+    assert_eq!(gnu_status, Some(2), "GNU tar reports the damage");
+    assert_eq!(gnu.len() + 1, all.len(), "GNU tar loses exactly one member");
+    let lost: Vec<&String> = all.iter().filter(|n| !gnu.contains(n)).collect();
+    assert_eq!(lost.len(), 1);
+
+    let raw = open_path(&damaged, &OpenOptions::default()).unwrap();
+    let mut ours: Vec<String> = raw
+        .members()
+        .filter(|(_, m)| !matches!(m, procsift::snapshot::Member::Failed(_)))
+        .map(|(p, _)| p.to_string())
+        .collect();
+    ours.sort();
+    let mut gnu_sorted = gnu.clone();
+    gnu_sorted.sort();
+    let only_ours: Vec<_> = ours.iter().filter(|n| !gnu_sorted.contains(n)).collect();
+    let only_gnu: Vec<_> = gnu_sorted.iter().filter(|n| !ours.contains(n)).collect();
+    assert!(
+        only_ours.is_empty() && only_gnu.is_empty(),
+        "{} members, GNU tar {}; only procsift: {only_ours:?}; only GNU tar: {only_gnu:?}",
+        ours.len(),
+        gnu_sorted.len()
+    );
+    let w = raw
+        .warnings
+        .iter()
+        .find(|w| w.offset == Some(victim_at as u64))
+        .unwrap_or_else(|| panic!("no warning at {victim_at}: {:?}", raw.warnings));
+    assert!(w.message.contains("header"), "{w}");
+
+    let out = common::bin().arg("verify").arg(&damaged).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("DAMAGED: header at byte {victim_at}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("UNREACHABLE: {}", lost[0])),
+        "{text}"
+    );
+
+    let before = run_json(&["ps", tar.to_str().unwrap(), "--format", "json"]);
+    let after = common::bin()
+        .args(["ps", damaged.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(after.status.success());
+    let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    let n = |v: &serde_json::Value| v["processes"].as_array().unwrap().len();
+    assert!(
+        n(&after) + 1 >= n(&before),
+        "{} of {}",
+        n(&after),
+        n(&before)
+    );
+}

@@ -183,15 +183,13 @@ fn capture_under_churn_completes_verifies_and_lists_what_vanished() {
         let _ = std::fs::remove_file(&out);
     }
     let spawned = churn.spawned.load(Ordering::Relaxed);
-    let rate = spawned as f64 / started.elapsed().as_secs_f64();
     drop(churn);
-    assert!(
-        rate > 100.0,
-        "churn of only {rate:.0} processes and threads a second"
-    );
+    // The churn must have been real: processes vanished between a capture's listing and its reading.
+    // (How fast the churn ran is not asserted: speed is the benchmark's.)
     assert!(
         vanished_seen > 0,
-        "{captures} captures under churn and no process vanished mid-capture"
+        "{captures} captures under a churn of {spawned} processes and threads, and no process vanished \
+         mid-capture"
     );
 }
 

@@ -1,15 +1,15 @@
 //! The real cores of ../shared/corpus: every fact CORPUS.md lists (and the pc/sp the layout reference
 //! read out of them), and agreement with `readelf -n` on the notes.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use procsift::analyze::core::analyze;
 use procsift::model::{Process, Snapshot};
 
 fn corpus(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(rel)
+    common::corpus(rel)
 }
 
 fn load(rel: &str) -> Snapshot {
@@ -573,8 +573,6 @@ fn data_model_and_byte_order_are_lower_case_from_every_core() {
         }
     }
 }
-
-mod common;
 
 fn cli(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
     let out = common::bin().args(args).output().unwrap();

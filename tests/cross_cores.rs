@@ -48,7 +48,7 @@ fn have(tool: &str) -> bool {
 }
 
 fn make_core(dir: &Path, cc: &str, flags: &[&str], qemu: &str) -> (PathBuf, u32) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bare_crash.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/bare_crash.c");
     let exe = dir.join("prog");
     let out = Command::new(cc)
         .args(flags)

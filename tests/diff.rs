@@ -12,7 +12,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use common::{TempDir, bin};
 use serde_json::{Value, json};
 
-/// A running tests/fixtures/puppet.c.
+/// A running testdata/fixtures/puppet.c.
 struct Puppet {
     child: Child,
     input: ChildStdin,
@@ -178,7 +178,7 @@ fn known_changes_are_reported_exactly() {
     let dir = TempDir::new("diff");
     let d = std::fs::canonicalize(dir.path()).unwrap();
     let puppet = d.join("puppet");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/puppet.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/puppet.c");
     gcc(&[
         "-O1".as_ref(),
         "-pthread".as_ref(),

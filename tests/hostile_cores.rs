@@ -2,7 +2,7 @@
 //! the notes, and notes whose counts and sizes lie. The analysis either refuses the file with an error
 //! or returns a model with warnings.
 
-use std::path::Path;
+mod common;
 
 use procsift::analyze::core;
 use procsift::model::Snapshot;
@@ -68,12 +68,7 @@ fn check_warnings(s: &Snapshot, len: usize) {
 }
 
 fn corpus(rel: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/corpus")
-            .join(rel),
-    )
-    .unwrap()
+    common::corpus_bytes(rel)
 }
 
 const CORES: [&str; 6] = [

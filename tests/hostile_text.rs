@@ -8,8 +8,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::hostile::{Rng, analyze_bounded, check_new_warnings, text_members, with_member};
+use procsift::input::open_snapshot;
 use procsift::model::Warning;
-use procsift::snapshot::reader::{OpenOptions, open_path};
+use procsift::snapshot::reader::OpenOptions;
 
 const TREES: [&str; 3] = [
     "linux/proc-snapshots/prometheus-procfs",
@@ -21,7 +22,7 @@ const TREES: [&str; 3] = [
 fn truncated_and_bit_flipped_members() {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     for tree in TREES {
-        let raw = open_path(&common::corpus(tree), &OpenOptions::default()).unwrap();
+        let raw = open_snapshot(&common::corpus(tree), &OpenOptions::default()).unwrap();
         let baseline: BTreeSet<String> = analyze_bounded(&raw, tree)
             .warnings
             .iter()
@@ -63,7 +64,7 @@ fn numbers_set_to_huge_values() {
         b"4294967295",
     ];
     for tree in TREES {
-        let raw = open_path(&common::corpus(tree), &OpenOptions::default()).unwrap();
+        let raw = open_snapshot(&common::corpus(tree), &OpenOptions::default()).unwrap();
         let baseline: BTreeSet<String> = analyze_bounded(&raw, tree)
             .warnings
             .iter()
@@ -112,7 +113,7 @@ fn digit_runs(b: &[u8]) -> Vec<(usize, usize)> {
 /// Damage that makes a record unreadable is a warning naming the member and the byte where it is.
 #[test]
 fn unreadable_records_are_warnings_with_member_and_offset() {
-    let raw = open_path(
+    let raw = open_snapshot(
         &common::corpus("linux/proc-snapshots/prometheus-procfs"),
         &OpenOptions::default(),
     )

@@ -20,7 +20,7 @@ const MARKER: &str = "PROCSIFT_CORE_MARKER=made-at-test-time";
 
 fn compile(dir: &Path) -> PathBuf {
     let exe = dir.join("crasher");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crasher.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/crasher.c");
     let out = Command::new("gcc")
         .args(["-O0", "-pthread", "-o"])
         .arg(&exe)

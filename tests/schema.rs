@@ -408,6 +408,59 @@ fn core_fixtures(docs: &mut Vec<(String, Value)>) {
     }
 }
 
+/// Backtraces with names, lines and a separate debug file: a kernel core of testdata/fixtures/callchain.c
+/// (built with -O0 -g, its DWARF moved to a `.build-id` debug directory), through `core` and
+/// `threads --stack`.
+fn unwind_fixture(dir: &Path, docs: &mut Vec<(String, Value)>) {
+    let exe = dir.join("callchain");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/callchain.c");
+    ok(Command::new("gcc")
+        .args(["-O0", "-g", "-pthread", "-o"])
+        .arg(&exe)
+        .arg(&src));
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -c unlimited && exec \"$0\" fault")
+        .arg(&exe)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .status();
+    let core = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"))
+        .expect("the kernel wrote a core (core_pattern: .ci/run sets it)");
+    let notes = Command::new("readelf")
+        .arg("-n")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&notes.stdout)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: ").map(str::to_string))
+        .expect("a build-id");
+    let ids = dir.join("debug/.build-id").join(&id[..2]);
+    std::fs::create_dir_all(&ids).unwrap();
+    ok(Command::new("objcopy")
+        .arg("--only-keep-debug")
+        .arg(&exe)
+        .arg(ids.join(format!("{}.debug", &id[2..]))));
+    ok(Command::new("objcopy").arg("--strip-debug").arg(&exe));
+    let (c, d) = (
+        core.to_str().unwrap(),
+        dir.join("debug").to_str().unwrap().to_string(),
+    );
+    for args in [
+        vec!["core", c, "--debug-dir", &d],
+        vec!["threads", c, "--stack", "--debug-dir", &d],
+    ] {
+        if let Some(v) = json(&args) {
+            docs.push((args.join(" "), v));
+        }
+    }
+}
+
 /// An encoder-written Solaris /proc tree: one process with two LWPs, every file the reports read.
 fn solaris_fixture(root: &Path, docs: &mut Vec<(String, Value)>) {
     use procsift::abi::Endianness;
@@ -616,6 +669,7 @@ fn the_schema_documents_exactly_what_the_reports_write() {
     let mut docs = Vec::new();
     linux_fixtures(&dir.path().join("linux").tap_mkdir(), &mut docs);
     core_fixtures(&mut docs);
+    unwind_fixture(&dir.path().join("unwind").tap_mkdir(), &mut docs);
     solaris_fixture(&dir.path().join("solaris"), &mut docs);
     netbsd_fixture(&dir.path().join("netbsd"), &mut docs);
 

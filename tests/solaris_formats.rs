@@ -5,6 +5,7 @@
 //! 3. the 2008 SPARC `ls -l /proc/<pid>` listing of layouts.md §1.8 (a 32-bit reader's file sizes);
 //! 4. hostile input: every truncation, flipped bytes, lying `pr_nent`/`pr_entsize`/`pr_ngroups`.
 
+mod common;
 mod solaris_encoder;
 
 use procsift::abi::{DataModel, Endianness};
@@ -334,10 +335,7 @@ fn core_notes(core: &[u8]) -> Vec<Note<'_>> {
 }
 
 fn read_core(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/illumos")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::corpus_bytes(&format!("illumos/{name}"))
 }
 
 const NT_PSTATUS: u32 = 10;

@@ -747,7 +747,8 @@ fn write_fuzz_seeds() {
 #[test]
 fn hostile_solaris_files() {
     use common::hostile::{Rng, analyze_bounded, check_new_warnings, text_members, with_member};
-    use procsift::snapshot::reader::{OpenOptions, open_path};
+    use procsift::input::open_snapshot;
+    use procsift::snapshot::reader::OpenOptions;
     let mut rng = Rng(0x0050_1a15_0000_0001);
     // psinfo and status decide the layout every other file of the process is read in: their damage may
     // show in the process's other files. Files outside a process are on their own.
@@ -761,7 +762,7 @@ fn hostile_solaris_files() {
         let dir = common::TempDir::new("solhostile");
         passwd(dir.path());
         write_process(dir.path(), &Enc::new(name, endian), 4242);
-        let raw = open_path(dir.path(), &OpenOptions::default()).unwrap();
+        let raw = open_snapshot(dir.path(), &OpenOptions::default()).unwrap();
         let baseline: std::collections::BTreeSet<String> = analyze_bounded(&raw, name)
             .warnings
             .iter()

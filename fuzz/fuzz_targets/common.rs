@@ -94,6 +94,7 @@ pub fn every_report(s: &Snapshot, salt: usize) {
         report::info(s),
     ];
     reports.extend(report::threads(s, None, &filter).ok());
+    reports.extend(report::stacks(s, None, &filter).ok());
     reports.extend(report::files(s, None, &filter).ok());
     reports.extend(report::core(s).ok());
     for p in s.processes.iter().take(4) {

@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = OpenOptions {
         max_decompressed: 8 << 20,
         max_dir_bytes: 8 << 20,
+        ..OpenOptions::default()
     };
     if let Ok(raw) = open_bytes(data.to_vec(), "fuzz.tar", &opts) {
         let _ = verify(&raw);

@@ -12,12 +12,14 @@ use std::collections::HashMap;
 
 use crate::abi::Endianness;
 use crate::bytes::ByteString;
-use crate::formats::linux::cn_proc::{self, EventData, Record, WaitStatus};
+use crate::formats::errno::Errnos;
+use crate::formats::linux::cn_proc::{self, EventData, WaitStatus};
 use crate::formats::signals::{self, Numbering};
 use crate::model::{
     Credentials, EventLog, Host, ProcEvent, Process, ProcessEvents, Snapshot, Warning,
 };
 use crate::snapshot::RawSnapshot;
+use crate::snapshot::event_records::{self, Located, Record};
 use crate::snapshot::manifest::{EVENTS_RAW_MEMBER, EventClock, ManifestEvents};
 
 /// The event log of a snapshot: `None` when its manifest says nothing about events.
@@ -46,11 +48,18 @@ pub fn event_log(raw: &RawSnapshot, host: &Host, warnings: &mut Vec<Warning>) ->
         return Some(log);
     };
     let endian = host.byte_order.unwrap_or(Endianness::Little);
-    let (records, err) = cn_proc::read_records(bytes);
+    let (records, err) = event_records::read_records(bytes);
     if let Some(e) = err {
         warnings.push(Warning::at(member, e.offset as u64, e.message));
     }
-    let (events, w) = timeline(&records, m, endian, numbering(host.machine.as_deref()));
+    let machine = host.machine.as_deref();
+    let (events, w) = timeline(
+        &records,
+        m,
+        endian,
+        numbering(machine),
+        Errnos::linux(machine),
+    );
     warnings.extend(
         w.into_iter()
             .map(|(offset, msg)| Warning::at(member, offset, msg)),
@@ -73,21 +82,23 @@ pub(super) fn numbering(machine: Option<&str>) -> Numbering {
     }
 }
 
-/// Decodes `records` into the timeline (acks left out), sorted by kernel time. Problems are returned as
-/// (record index, message).
+/// Decodes `records` into the timeline (acks and other listeners' requests left out), sorted by kernel
+/// time. Problems are returned as (byte offset in the member, message). `numbering` and `errnos` are the
+/// captured host's signal and errno numbering.
 pub fn timeline(
-    records: &[Record],
+    records: &[Located],
     m: &ManifestEvents,
     endian: Endianness,
     numbering: Numbering,
+    errnos: Errnos,
 ) -> (Vec<ProcEvent>, Vec<(u64, String)>) {
     let clock = m.clock;
     let mut out: Vec<ProcEvent> = Vec::new();
     let mut problems = Vec::new();
     // The last exec event of each pid, for the details record that follows it.
     let mut last_exec: HashMap<i32, usize> = HashMap::new();
-    for (i, r) in records.iter().enumerate() {
-        match r {
+    for located in records {
+        match &located.record {
             Record::Datagram { bytes, .. } => {
                 for ev in cn_proc::decode_datagram(bytes, endian) {
                     match ev {
@@ -104,8 +115,8 @@ pub fn timeline(
                             out.push(e);
                         }
                         Err(e) => problems.push((
-                            i as u64,
-                            format!("record {i}: datagram byte {}: {}", e.offset, e.message),
+                            located.payload_offset().saturating_add(e.offset) as u64,
+                            e.message,
                         )),
                     }
                 }
@@ -129,15 +140,15 @@ pub fn timeline(
                 let mut errors = Vec::new();
                 match comm {
                     Ok(c) => e.comm = Some(ByteString::new(c.strip_suffix(b"\n").unwrap_or(c))),
-                    Err(n) => errors.push(format!("comm: {}", errno_name(*n))),
+                    Err(n) => errors.push(format!("comm: {}", errnos.describe(*n))),
                 }
                 match cmdline {
                     Ok(c) => e.argv = Some(split_argv(c)),
-                    Err(n) => errors.push(format!("cmdline: {}", errno_name(*n))),
+                    Err(n) => errors.push(format!("cmdline: {}", errnos.describe(*n))),
                 }
                 match exe {
                     Ok(x) => e.exe = Some(ByteString::new(x)),
-                    Err(n) => errors.push(format!("exe: {}", errno_name(*n))),
+                    Err(n) => errors.push(format!("exe: {}", errnos.describe(*n))),
                 }
                 if !errors.is_empty() {
                     e.details_error = Some(errors.join(", "));
@@ -155,10 +166,6 @@ fn split_argv(c: &[u8]) -> Vec<ByteString> {
         return Vec::new();
     }
     c.split(|&b| b == 0).map(ByteString::new).collect()
-}
-
-fn errno_name(n: i32) -> String {
-    crate::capture::sys::errno_name(rustix::io::Errno::from_raw_os_error(n)).into_owned()
 }
 
 fn convert(ev: &cn_proc::ProcEvent, clock: Option<&EventClock>, numbering: Numbering) -> ProcEvent {

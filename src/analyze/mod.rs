@@ -8,8 +8,9 @@ pub mod netbsd;
 mod sockaddr;
 pub mod solaris;
 
+use crate::input::Input;
 use crate::model::Snapshot;
-use crate::snapshot::RawSnapshot;
+use crate::snapshot::{RawSnapshot, Selection};
 
 /// Which of the bulky per-process lists to build. A report that does not show them (ps, tree, info) skips
 /// their decoding, which is most of the work on a big snapshot.
@@ -25,6 +26,10 @@ pub struct Detail {
     pub maps: bool,
     /// Resource limits (`limits`).
     pub limits: bool,
+    /// The rest a live or directory read fetches for every process: the `exe`, `cwd` and `root` links,
+    /// namespaces, cgroup, I/O counters and `smaps_rollup` (archives hold them anyway, and they are
+    /// decoded whenever present).
+    pub extras: bool,
 }
 
 impl Detail {
@@ -35,6 +40,7 @@ impl Detail {
         fds: true,
         maps: true,
         limits: true,
+        extras: true,
     };
     /// Identity, credentials, state, times, memory, namespaces and cgroup only.
     pub const SUMMARY: Detail = Detail {
@@ -43,7 +49,27 @@ impl Detail {
         fds: false,
         maps: false,
         limits: false,
+        extras: true,
     };
+    /// What `ps`'s usual columns show (identity, credentials, state, times, memory, argv): a live or
+    /// directory read fetches only each process's `stat`, `status` and `cmdline`, as `ps` itself does.
+    pub const LIST: Detail = Detail {
+        extras: false,
+        ..Detail::SUMMARY
+    };
+
+    /// The members a live or directory read must fetch for this detail (all processes).
+    pub fn selection(&self) -> Selection {
+        Selection {
+            environ: self.env,
+            threads: self.threads,
+            fds: self.fds,
+            maps: self.maps,
+            limits: self.limits,
+            extras: self.extras,
+            pids: None,
+        }
+    }
 }
 
 /// Builds the full model from a raw snapshot, recording every decode problem as a warning.
@@ -62,25 +88,59 @@ pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     }
 }
 
-/// Reads any input procsift understands (a snapshot archive, a /proc-shaped directory, or an ELF core)
-/// and builds the model with the lists `detail` asks for (a core is small: it is always built whole).
+/// Builds the model of an opened input: raw members with the lists `detail` asks for, or a core (small:
+/// always built whole).
+pub fn analyze_input(input: &Input, detail: Detail) -> crate::Result<Snapshot> {
+    match input {
+        Input::Snapshot(raw) => Ok(analyze_with(raw, detail)),
+        Input::Core(image) => {
+            core::analyze(image.bytes(), &image.name).map_err(|e| crate::Error::Unrecognized {
+                path: image.name.clone().into(),
+                reason: e.to_string(),
+            })
+        }
+    }
+}
+
+/// Opens any input procsift understands (a snapshot archive, a directory, or an ELF core; see
+/// [`crate::input`]) and builds the model with the lists `detail` asks for. A directory read fetches
+/// only the members `detail` needs, of the processes `opts.select.pids` names (all when `None`).
 pub fn open(
     path: &std::path::Path,
     detail: Detail,
     opts: &crate::snapshot::reader::OpenOptions,
+) -> crate::Result<Snapshot> {
+    let opts = crate::snapshot::reader::OpenOptions {
+        select: Selection {
+            pids: opts.select.pids.clone(),
+            ..detail.selection()
+        },
+        ..opts.clone()
+    };
+    analyze_input(&crate::input::open(path, &opts)?, detail)
+}
+
+/// Reads INPUT as [`open`] does; when it is a core, its threads are also unwound
+/// ([`core::analyze_with_stacks`]) with module files looked up on this machine as `search` says.
+pub fn open_with_stacks(
+    path: &std::path::Path,
+    detail: Detail,
+    opts: &crate::snapshot::reader::OpenOptions,
+    search: &crate::unwind::ModuleSearch,
 ) -> crate::Result<Snapshot> {
     use crate::snapshot::reader::{self, InputFormat};
     match reader::sniff(path)? {
         InputFormat::ElfCore => {
             let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
             let map = crate::os::map_file(&file).map_err(|e| crate::Error::io(path, e))?;
-            core::analyze(&map, &path.display().to_string()).map_err(|e| {
+            let modules = crate::unwind::FsModules::new(search.clone());
+            core::analyze_with_stacks(&map, &path.display().to_string(), &modules).map_err(|e| {
                 crate::Error::Unrecognized {
                     path: path.into(),
                     reason: e.to_string(),
                 }
             })
         }
-        _ => Ok(analyze_with(&reader::open_path(path, opts)?, detail)),
+        _ => open(path, detail, opts),
     }
 }

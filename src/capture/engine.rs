@@ -3,9 +3,9 @@
 //! A [`Plan`] (one per OS) says what to read, as a list of *units* (the system files, then one unit per
 //! process), each a numbered sequence of *steps* (one member, or one directory listing that expands into
 //! members). A worker thread runs the plan and hands the members it read to the supervising thread in
-//! batches (one per unit, or every [`BATCH`] members) over a bounded channel, so the threads wake each
-//! other once per process rather than once per member; the supervisor gives them to its [`Handler`] in
-//! order.
+//! batches of [`BATCH`] members (the last unit's members whatever their number) over a bounded
+//! channel, so the threads wake each other once every few processes rather than once per member or per
+//! process; the supervisor gives them to its [`Handler`] in order.
 //!
 //! # Never hang
 //!
@@ -54,6 +54,12 @@ pub trait Plan: Send + Sync + 'static {
     /// Runs `unit` from `from.step` on, reading through `w`. Steps before `from.step` must be skipped (a
     /// previous worker did them); steps are numbered in the order they run.
     fn run(&self, unit: usize, from: Resume, w: &mut Worker) -> Result<(), Abandoned>;
+    /// The largest regular file read from a copied tree, when the plan reads one (a directory input that
+    /// is not a live procfs): files are then checked before they are opened, see [`sys`]. `None` (the
+    /// default) for a live /proc.
+    fn copied(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The worker was abandoned by the supervisor: stop at once and send nothing more.
@@ -117,6 +123,15 @@ pub struct Worker {
     control: Arc<Mutex<Control>>,
     reader: FileReader,
     unit: usize,
+    /// `Some(largest file)` when reading a copied tree.
+    copied: Option<u64>,
+}
+
+/// What one file step read.
+enum Read {
+    Data(Vec<u8>),
+    Link(Vec<u8>),
+    NotRegular,
 }
 
 /// Result of one step: `Err(Abandoned)` means stop, the inner result is the read's own outcome.
@@ -167,6 +182,11 @@ impl Worker {
         }
         c.pending.push(ev);
         Ok(())
+    }
+
+    /// Number of queued events not sent yet.
+    fn pending(&self) -> usize {
+        self.lock().pending.len()
     }
 
     /// Sends the queued events. Called between steps only, so the supervisor never abandons a worker
@@ -244,19 +264,36 @@ impl Worker {
         self.begin(step, path, MemberKind::File)?;
         let mut ev = Err(Errno::NOENT);
         for (dir, name) in candidates {
-            ev = self.reader.read(*dir, name).map(<[u8]>::to_vec);
+            ev = match self.copied {
+                None => self.reader.read(*dir, name).map(|b| Read::Data(b.to_vec())),
+                Some(max) => self
+                    .reader
+                    .read_untrusted(*dir, name, max)
+                    .map(|found| match found {
+                        sys::Found::File(b) => Read::Data(b.to_vec()),
+                        sys::Found::Link(t) => Read::Link(t),
+                        sys::Found::NotRegular => Read::NotRegular,
+                    }),
+            };
             if ev.is_ok() {
                 break;
             }
         }
         // A copy of the bytes only for the caller that asked for them.
         let out = match &ev {
-            Ok(data) => Ok(keep.then(|| data.clone())),
+            Ok(Read::Data(data)) => Ok(keep.then(|| data.clone())),
+            Ok(_) => Ok(None),
             Err(e) => Err(*e),
         };
         self.end(|path, kind| {
             Some(match ev {
-                Ok(data) => Event::File { path, data },
+                Ok(Read::Data(data)) => Event::File { path, data },
+                Ok(Read::Link(target)) => Event::Link { path, target },
+                Ok(Read::NotRegular) => Event::Failed {
+                    path,
+                    kind,
+                    error: Cow::Borrowed(sys::NOT_REGULAR),
+                },
                 Err(Errno::NOENT) if absent_is_nothing => return None,
                 Err(e) => Event::Failed {
                     path,
@@ -266,6 +303,16 @@ impl Worker {
             })
         })?;
         Ok(out)
+    }
+
+    /// In a copied tree, a directory that could not be opened because it is a symbolic link: its target
+    /// (recorded as a link member instead of a failure).
+    fn link_instead(&self, dir: BorrowedFd<'_>, name: &str, e: Errno) -> Option<Vec<u8>> {
+        if self.copied.is_some() && (e == Errno::LOOP || e == Errno::NOTDIR) {
+            sys::read_link(dir, name).ok()
+        } else {
+            None
+        }
     }
 
     /// Records as member `path` the bytes `read` returns, or its error as a failed member: for members
@@ -351,12 +398,15 @@ impl Worker {
         self.begin(step, path, MemberKind::Directory)?;
         let res = sys::list_dir(dir, name);
         let err = res.as_ref().err().copied();
-        self.end(|path, kind| {
-            err.map(|e| Event::Failed {
+        let link = err.and_then(|e| self.link_instead(dir, name, e));
+        self.end(|path, kind| match (err, link) {
+            (_, Some(target)) => Some(Event::Link { path, target }),
+            (Some(e), None) => Some(Event::Failed {
                 path,
                 kind,
                 error: sys::errno_name(e),
-            })
+            }),
+            (None, None) => None,
         })?;
         Ok(res)
     }
@@ -374,12 +424,15 @@ impl Worker {
         self.begin(step, path, MemberKind::Directory)?;
         let res = sys::open_dir(dir, name, true);
         let err = res.as_ref().err().copied();
-        self.end(|path, kind| {
-            err.filter(|_| record_failure).map(|e| Event::Failed {
+        let link = err.and_then(|e| self.link_instead(dir, name, e));
+        self.end(|path, kind| match (err, link) {
+            (_, Some(target)) => Some(Event::Link { path, target }),
+            (Some(e), None) if record_failure => Some(Event::Failed {
                 path,
                 kind,
                 error: sys::errno_name(e),
-            })
+            }),
+            _ => None,
         })?;
         Ok(res)
     }
@@ -415,6 +468,7 @@ fn spawn<P: Plan>(plan: Arc<P>, unit: usize, from: Resume) -> crate::Result<Spaw
         control: Arc::clone(&control),
         reader: FileReader::default(),
         unit,
+        copied: plan.copied(),
     };
     // The handle is dropped on purpose: a worker stuck in a blocking read is abandoned, never joined.
     std::thread::Builder::new()
@@ -426,7 +480,14 @@ fn spawn<P: Plan>(plan: Arc<P>, unit: usize, from: Resume) -> crate::Result<Spaw
                 if plan.run(u, from, &mut worker).is_err() {
                     return;
                 }
-                if worker.note(Event::UnitDone(u)).is_err() || worker.flush().is_err() {
+                // Units are batched too: a process's few members seldom fill a batch, and waking the
+                // supervisor once per process costs two context switches each (most of a live `ps`'s
+                // time on a busy machine). The last unit is always sent.
+                if worker.note(Event::UnitDone(u)).is_err() {
+                    return;
+                }
+                let last = u + 1 >= plan.units();
+                if (last || worker.pending() >= BATCH) && worker.flush().is_err() {
                     return;
                 }
                 from = Resume::default();

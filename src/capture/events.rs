@@ -27,7 +27,8 @@ use {
     super::sys,
     crate::abi::Endianness,
     crate::formats::linux::cn_proc::{
-        self, CN_IDX_PROC, EventData, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN,
+        self, CN_IDX_PROC, CN_MSG_LEN, CN_VAL_PROC, EventData, NLMSG_DONE, NLMSG_HDRLEN,
+        PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN,
     },
     rustix::io::Errno,
     rustix::net::netlink::{self, SocketAddrNetlink},
@@ -35,7 +36,7 @@ use {
     std::os::fd::{AsFd, OwnedFd},
 };
 
-use crate::formats::linux::cn_proc::Record;
+use crate::snapshot::event_records::Record;
 use crate::snapshot::manifest::EventClock;
 use crate::time::Timestamp;
 
@@ -226,9 +227,33 @@ impl Listener {
     }
 }
 
+/// The request a listener sends: a netlink message (`NLMSG_DONE`, `nlmsg_pid` = `port`) holding a
+/// `cn_msg` for `CN_IDX_PROC`/`CN_VAL_PROC` whose 4-byte data is `op` (`PROC_CN_MCAST_LISTEN` or
+/// `PROC_CN_MCAST_IGNORE`; the 4-byte form is understood by every kernel, and means every event kind).
+/// The kernel's acknowledgement carries `ack + 1` in its `cn_msg.ack` (its `seq` is the kernel's own
+/// per-CPU counter). Native byte order.
+#[cfg(target_os = "linux")]
+fn mcast_request(op: u32, seq: u32, ack: u32, port: u32) -> Vec<u8> {
+    let total = NLMSG_HDRLEN + CN_MSG_LEN + 4;
+    let mut b = Vec::with_capacity(total);
+    b.extend_from_slice(&(total as u32).to_ne_bytes());
+    b.extend_from_slice(&NLMSG_DONE.to_ne_bytes());
+    b.extend_from_slice(&0u16.to_ne_bytes());
+    b.extend_from_slice(&seq.to_ne_bytes());
+    b.extend_from_slice(&port.to_ne_bytes());
+    b.extend_from_slice(&CN_IDX_PROC.to_ne_bytes());
+    b.extend_from_slice(&CN_VAL_PROC.to_ne_bytes());
+    b.extend_from_slice(&seq.to_ne_bytes());
+    b.extend_from_slice(&ack.to_ne_bytes());
+    b.extend_from_slice(&4u16.to_ne_bytes());
+    b.extend_from_slice(&0u16.to_ne_bytes());
+    b.extend_from_slice(&op.to_ne_bytes());
+    b
+}
+
 #[cfg(target_os = "linux")]
 fn send_op(sock: &OwnedFd, op: u32, tag: u32) -> Result<usize, Errno> {
-    let msg = cn_proc::mcast_request(op, 0, tag, 0);
+    let msg = mcast_request(op, 0, tag, 0);
     rustix::net::sendto(
         sock,
         &msg,
@@ -349,5 +374,27 @@ impl State {
         let _ = send_op(&sock, PROC_CN_MCAST_IGNORE, tag.wrapping_add(2));
         self.collected.stopped = Some(Timestamp::now());
         self.collected
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_is_what_the_kernel_expects() {
+        let r = mcast_request(PROC_CN_MCAST_LISTEN, 77, 0, 0);
+        assert_eq!(r.len(), 40);
+        assert_eq!(u32::from_ne_bytes(r[0..4].try_into().unwrap()), 40);
+        assert_eq!(u16::from_ne_bytes(r[4..6].try_into().unwrap()), NLMSG_DONE);
+        assert_eq!(
+            u32::from_ne_bytes(r[16..20].try_into().unwrap()),
+            CN_IDX_PROC
+        );
+        assert_eq!(u16::from_ne_bytes(r[32..34].try_into().unwrap()), 4);
+        assert_eq!(
+            u32::from_ne_bytes(r[36..40].try_into().unwrap()),
+            PROC_CN_MCAST_LISTEN
+        );
     }
 }

@@ -43,6 +43,25 @@ pub fn hostname() -> String {
     String::from_utf8_lossy(rustix::system::uname().nodename().to_bytes()).into_owned()
 }
 
+/// One moment on two clocks: UTC and seconds since boot (CLOCK_BOOTTIME), read back to back, so that
+/// spans measured on either agree.
+#[derive(Clone, Copy, Debug)]
+pub struct Moment {
+    /// UTC wall-clock time.
+    pub utc: Timestamp,
+    /// Seconds since boot; `None` where the clock does not exist.
+    pub boottime: Option<f64>,
+}
+
+impl Moment {
+    /// Now, on both clocks.
+    pub fn now() -> Moment {
+        let boottime = boottime_secs();
+        let utc = Timestamp::now();
+        Moment { utc, boottime }
+    }
+}
+
 /// Seconds since boot, including suspend (CLOCK_BOOTTIME); `None` where the clock does not exist.
 pub fn boottime_secs() -> Option<f64> {
     #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -23,13 +23,24 @@
 //! All of a process's members are read relative to one `O_PATH` directory descriptor of `/proc/<pid>`,
 //! so they come from one incarnation of the pid. A process whose directory cannot be opened, or whose
 //! `stat` fails with `ENOENT`/`ESRCH`, is recorded as vanished and the rest of it is skipped.
+//!
+//! Nothing else is ever opened: in particular not `mem`, `pagemap`, `clear_refs`, `kpagecount`,
+//! `kpageflags`, `kpagecgroup`, `kcore`, `kmsg`, `sysrq-trigger`, `smaps` (it walks every page table:
+//! only with `--smaps`),
+//! the write-only or side-effect files (`clear_refs`, `oom_score_adj`, `attr/*`, `timerslack_ns`, ...)
+//! or anything without an end. The same plan reads a directory input shaped like /proc (see
+//! `crate::input`): the live /proc as a directory, a `/proc/<pid>`, or a copy. A [`Selection`] can narrow
+//! it to the members a report needs and to some processes. Reading a copy, it also takes `comm`, `statm`
+//! and `wchan` when the copy has them, and a missing `stat` is not a vanished process (the copy may
+//! simply lack it).
 
 use std::collections::HashSet;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Mutex;
 
 use super::engine::{Abandoned, Event, Plan, Resume, Worker};
-use super::sys;
+use super::{Reading, sys};
+use crate::snapshot::Selection;
 use crate::snapshot::manifest::MemberKind;
 
 /// System files read relative to the /proc root, stored as `proc/<name>`.
@@ -60,6 +71,10 @@ const PROCESS_FILES: &[&str] = &[
 
 /// The per-process files of the minimal profile.
 pub const MINIMAL_FILES: &[&str] = &["stat", "status", "cmdline"];
+
+/// Per-process files the capture leaves out (see the module documentation) but reads from a copied tree
+/// when they are there.
+const COPY_ONLY_FILES: &[&str] = &["comm", "statm", "wchan"];
 
 /// Per-process files whose reading takes the process's `mmap` lock: after one of a process's reads timed
 /// out, the rest of these are not attempted (they would block the same way) and are recorded `skipped`.
@@ -104,7 +119,8 @@ const STEP_LINKS: u32 = STEP_FILES + PROCESS_FILES.len() as u32;
 const STEP_FD: u32 = STEP_LINKS + PROCESS_LINKS.len() as u32;
 const STEP_NS: u32 = STEP_FD + 1;
 const STEP_NET: u32 = STEP_NS + 1;
-const STEP_TASK: u32 = STEP_NET + NET_FILES.len() as u32;
+const STEP_COPY_ONLY: u32 = STEP_NET + NET_FILES.len() as u32;
+const STEP_TASK: u32 = STEP_COPY_ONLY + 1;
 
 /// The Linux plan for one capture.
 #[derive(Debug)]
@@ -114,6 +130,13 @@ pub struct LinuxPlan {
     usr_lib: Option<OwnedFd>,
     pids: Vec<i32>,
     no_environ: bool,
+    select: Selection,
+    /// `Some(largest file)` when `proc_root` is a copy, not a live procfs.
+    copied: Option<u64>,
+    /// Read the system files (unit 0).
+    system: bool,
+    /// The one process to read and its directory's name, when that is not its pid.
+    process_dir: Option<(i32, String)>,
     smaps: bool,
     minimal: bool,
     net_seen: Mutex<HashSet<Vec<u8>>>,
@@ -125,6 +148,7 @@ impl LinuxPlan {
         proc_root: &std::path::Path,
         etc_root: &std::path::Path,
         no_environ: bool,
+        reading: &Reading,
     ) -> crate::Result<Self> {
         let err = |e: rustix::io::Errno| crate::Error::io(proc_root, std::io::Error::from(e));
         let proc_fd = sys::open_root(proc_root).map_err(err)?;
@@ -132,9 +156,13 @@ impl LinuxPlan {
             .map_err(err)?
             .iter()
             .filter_map(|n| parse_id(n))
+            .filter(|p| reading.select.wants_pid(*p))
             .collect();
         pids.sort_unstable();
         pids.dedup();
+        if let Some((pid, _)) = &reading.process_dir {
+            pids = vec![*pid];
+        }
         let usr_lib = etc_root
             .parent()
             .and_then(|p| sys::open_root(&p.join("usr/lib")).ok());
@@ -144,6 +172,10 @@ impl LinuxPlan {
             usr_lib,
             pids,
             no_environ,
+            select: reading.select.clone(),
+            copied: reading.copied,
+            system: !reading.no_system,
+            process_dir: reading.process_dir.clone(),
             smaps: false,
             minimal: false,
             net_seen: Mutex::new(HashSet::new()),
@@ -173,6 +205,9 @@ impl LinuxPlan {
     }
 
     fn run_system(&self, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
+        if !self.system {
+            return Ok(());
+        }
         let mut step = 0u32;
         for name in PROC_SYSTEM {
             if step >= from.step {
@@ -202,11 +237,15 @@ impl LinuxPlan {
         let base = format!("proc/{pid}");
         // A resumed worker reopens the directory as part of the step it resumes at, so a reopen that
         // blocks too advances the resumption point instead of retrying the same step forever.
+        let name = match &self.process_dir {
+            Some((p, name)) if *p == pid => name.clone(),
+            _ => pid.to_string(),
+        };
         let dir = match w.open_dir(
             from.step,
             base.clone(),
             self.proc_root.as_fd(),
-            &pid.to_string(),
+            &name,
             from.step == STEP_DIR,
         )? {
             Ok(fd) => fd,
@@ -219,14 +258,19 @@ impl LinuxPlan {
         };
         let dir = dir.as_fd();
 
+        let sel = &self.select;
         let mut threads = None;
         for (i, name) in PROCESS_FILES.iter().enumerate() {
             let step = STEP_FILES + i as u32;
-            if step < from.step
-                || (*name == "environ" && self.no_environ)
-                || (*name == "smaps" && !self.smaps)
-                || (self.minimal && !MINIMAL_FILES.contains(name))
-            {
+            let wanted = match *name {
+                "environ" => sel.environ && !self.no_environ,
+                "maps" => sel.maps,
+                "smaps" => self.smaps,
+                "limits" => sel.limits,
+                "smaps_rollup" | "io" | "cgroup" => sel.extras,
+                _ => true,
+            };
+            if step < from.step || !wanted || (self.minimal && !MINIMAL_FILES.contains(name)) {
                 continue;
             }
             let path = format!("{base}/{name}");
@@ -243,6 +287,7 @@ impl LinuxPlan {
             }
             let r = w.file(step, path, dir, name)?;
             if *name == "stat"
+                && self.copied.is_none()
                 && let Err(e) = r
                 && sys::is_gone(e)
             {
@@ -253,12 +298,13 @@ impl LinuxPlan {
 
         for (i, name) in PROCESS_LINKS.iter().enumerate() {
             let step = STEP_LINKS + i as u32;
-            if step >= from.step && !(self.minimal && *name != "exe") {
+            if step >= from.step && sel.extras && !(self.minimal && *name != "exe") {
                 let _ = w.link(step, format!("{base}/{name}"), dir, name)?;
             }
         }
 
         if STEP_FD >= from.step
+            && sel.fds
             && let Ok(fds) = w.list(STEP_FD, format!("{base}/fd"), dir, "fd")?
         {
             for n in sorted_ids(&fds) {
@@ -276,8 +322,12 @@ impl LinuxPlan {
         }
 
         let mut net_ns: Option<Vec<u8>> = None;
-        if STEP_NS >= from.step {
-            for t in NS_TYPES.iter().filter(|t| !self.minimal || **t == "net") {
+        if STEP_NS >= from.step && (sel.extras || sel.fds) {
+            // Without the extras, only `ns/net`: it says which socket tables are the process's.
+            for t in NS_TYPES
+                .iter()
+                .filter(|t| (sel.extras && !self.minimal) || **t == "net")
+            {
                 let r =
                     w.link_if_present(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
                 if *t == "net" {
@@ -286,12 +336,13 @@ impl LinuxPlan {
             }
         }
 
-        let first_in_ns = net_ns.is_some_and(|key| {
-            self.net_seen
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key)
-        });
+        let first_in_ns = sel.fds
+            && net_ns.is_some_and(|key| {
+                self.net_seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key)
+            });
         if first_in_ns {
             for (i, name) in NET_FILES.iter().enumerate() {
                 let step = STEP_NET + i as u32;
@@ -306,10 +357,16 @@ impl LinuxPlan {
             }
         }
 
+        if self.copied.is_some() && STEP_COPY_ONLY >= from.step {
+            for name in COPY_ONLY_FILES {
+                let _ = w.file_if_present(STEP_COPY_ONLY, format!("{base}/{name}"), dir, name)?;
+            }
+        }
+
         // A single-threaded process's thread is the process itself: its stat and status are already
         // read, and task/ is not even listed. (A thread started after status was read is missed, as a
         // process started after the listing of /proc is.)
-        if threads == Some(1) || self.minimal {
+        if threads == Some(1) || !sel.threads || self.minimal {
             return Ok(());
         }
         if STEP_TASK >= from.step
@@ -335,6 +392,10 @@ impl LinuxPlan {
 impl Plan for LinuxPlan {
     fn units(&self) -> usize {
         self.pids.len() + 1
+    }
+
+    fn copied(&self) -> Option<u64> {
+        self.copied
     }
 
     fn is_process(&self, unit: usize) -> bool {

@@ -31,13 +31,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::abi::Endianness;
-use crate::formats::linux::cn_proc;
-use crate::snapshot::RawSnapshot;
+use crate::snapshot::event_records;
 use crate::snapshot::manifest::{
-    EVENTS_DECODED_MEMBER, EVENTS_RAW_MEMBER, FORMAT_VERSION, Manifest, ManifestCapture,
-    ManifestEvents, ManifestHost,
+    EVENTS_RAW_MEMBER, FORMAT_VERSION, Manifest, ManifestCapture, ManifestEvents, ManifestHost,
 };
+use crate::snapshot::{RawSnapshot, Selection};
 use crate::time::Timestamp;
 use record::Recorder;
 use sink::{MemorySink, Sink, TarSink};
@@ -80,6 +78,26 @@ pub struct CaptureOptions {
     /// When this flag becomes true the capture stops at its next member and fails with `Interrupted`
     /// (a second SIGTERM/SIGINT in periodic mode); [`capture_to_path`] then leaves nothing behind.
     pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
+    /// Which members and processes to read, whether `proc_root` is a copy, and whether to read the
+    /// system files (the Linux and Solaris plans); the default reads everything of a live /proc.
+    pub reading: Reading,
+    /// Most bytes of member data a capture into memory may hold; past it the read fails (directory
+    /// inputs: a tree that large is no /proc). `None`: no bound beyond the per-member one.
+    pub max_bytes: Option<u64>,
+}
+
+/// How a plan reads, beyond its roots.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    /// Which members and processes.
+    pub select: Selection,
+    /// `Some(largest file)` when the root is a copy (a directory input that is not a live procfs).
+    pub copied: Option<u64>,
+    /// Leave out the system files (a single process directory copied from elsewhere has none).
+    pub no_system: bool,
+    /// Read only this process, from the directory of this name under the root (a copy of one process's
+    /// directory whose name is not its pid). Linux plan only.
+    pub process_dir: Option<(i32, String)>,
 }
 
 impl Default for CaptureOptions {
@@ -100,6 +118,8 @@ impl Default for CaptureOptions {
             events: None,
             sysctl: None,
             cancel: None,
+            reading: Reading::default(),
+            max_bytes: None,
         }
     }
 }
@@ -193,8 +213,8 @@ pub fn default_output_name(hostname: &str, t: Timestamp) -> String {
 /// Captures the host into the snapshot archive `out` (written as `<out>.tmp`, renamed when complete).
 /// Refuses to overwrite an existing file.
 pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<CaptureSummary> {
-    let started = Timestamp::now();
-    let sink = TarSink::create(out, u64::try_from(started.secs).unwrap_or(0))?;
+    let started = host::Moment::now();
+    let sink = TarSink::create(out, u64::try_from(started.utc.secs).unwrap_or(0))?;
     let (recorder, manifest, _) = run(opts, sink, started)?;
     let mut summary = summarize(&recorder, &manifest);
     let (bytes, sha256) = recorder.sink.finish_with_hash(&manifest)?;
@@ -206,7 +226,8 @@ pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<Captu
 
 /// Captures the host into memory: a [`RawSnapshot`] of kind live with its manifest attached.
 pub fn capture_to_memory(opts: &CaptureOptions) -> crate::Result<RawSnapshot> {
-    let (recorder, manifest, kind) = run(opts, MemorySink::new(), Timestamp::now())?;
+    let (recorder, manifest, kind) =
+        run(opts, MemorySink::new(opts.max_bytes), host::Moment::now())?;
     Ok(recorder.sink.finish(manifest, &opts.proc_root, kind.name()))
 }
 
@@ -214,7 +235,8 @@ pub fn capture_to_memory(opts: &CaptureOptions) -> crate::Result<RawSnapshot> {
 pub fn capture_to_memory_with_summary(
     opts: &CaptureOptions,
 ) -> crate::Result<(RawSnapshot, CaptureSummary)> {
-    let (recorder, manifest, kind) = run(opts, MemorySink::new(), Timestamp::now())?;
+    let (recorder, manifest, kind) =
+        run(opts, MemorySink::new(opts.max_bytes), host::Moment::now())?;
     let mut summary = summarize(&recorder, &manifest);
     summary.bytes = recorder.sink.bytes();
     Ok((
@@ -245,7 +267,7 @@ fn summarize<S: Sink>(r: &Recorder<S>, m: &Manifest) -> CaptureSummary {
 fn run<S: Sink>(
     opts: &CaptureOptions,
     sink: S,
-    started: Timestamp,
+    started: host::Moment,
 ) -> crate::Result<(Recorder<S>, Manifest, PlanKind)> {
     let kind = opts.plan.or_else(PlanKind::native).ok_or_else(|| {
         crate::Error::Usage(
@@ -262,9 +284,14 @@ fn run<S: Sink>(
     }
     let (recorder, manifest) = match kind {
         PlanKind::Linux => {
-            let plan = linux::LinuxPlan::new(&opts.proc_root, &opts.etc_root, opts.no_environ)?
-                .read_smaps(opts.smaps)
-                .minimal(opts.minimal);
+            let plan = linux::LinuxPlan::new(
+                &opts.proc_root,
+                &opts.etc_root,
+                opts.no_environ,
+                &opts.reading,
+            )?
+            .read_smaps(opts.smaps)
+            .minimal(opts.minimal);
             let total = plan.pids().len();
             run_plan(
                 opts,
@@ -285,7 +312,7 @@ fn run<S: Sink>(
             )?
         }
         PlanKind::Solaris => {
-            let plan = solaris::SolarisPlan::new(&opts.proc_root, &opts.etc_root)?;
+            let plan = solaris::SolarisPlan::new(&opts.proc_root, &opts.etc_root, &opts.reading)?;
             let total = plan.pids().len();
             run_plan(
                 opts,
@@ -331,7 +358,7 @@ fn run<S: Sink>(
 fn run_plan<S: Sink, P: engine::Plan>(
     opts: &CaptureOptions,
     sink: S,
-    started: Timestamp,
+    started: host::Moment,
     plan: Arc<P>,
     total: usize,
     keep: &'static [&'static str],
@@ -344,7 +371,6 @@ fn run_plan<S: Sink, P: engine::Plan>(
         .events
         .filter(|_| kind == PlanKind::Linux)
         .map(|_| events::subscribe(&opts.proc_root));
-    let started_boottime = host::boottime_secs();
     let units = Arc::clone(&plan);
     let mut recorder = Recorder::new(
         sink,
@@ -356,8 +382,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
     recorder.cancel = opts.cancel;
     let result = engine::run(plan, opts.read_timeout, &mut recorder);
     recorder.end_progress();
-    let finished = Timestamp::now();
-    let finished_boottime = host::boottime_secs();
+    let finished = host::Moment::now();
     let events = match listener {
         Some(listener) => {
             if result.is_ok() {
@@ -383,10 +408,10 @@ fn run_plan<S: Sink, P: engine::Plan>(
         tool_version: env!("CARGO_PKG_VERSION").into(),
         host,
         capture: ManifestCapture {
-            started: Some(started),
-            finished: Some(finished),
-            started_boottime,
-            finished_boottime,
+            started: Some(started.utc),
+            finished: Some(finished.utc),
+            started_boottime: started.boottime,
+            finished_boottime: finished.boottime,
             no_environ: opts.no_environ,
             profile: Some(if opts.minimal { "minimal" } else { "full" }.into()),
             case: opts.case.clone(),
@@ -403,8 +428,9 @@ fn run_plan<S: Sink, P: engine::Plan>(
     Ok((recorder, manifest))
 }
 
-/// Stops the event listener (if it started), stores its records as `events/cn_proc.bin` and the decoded
-/// timeline as `events/events.jsonl`, and describes them for the manifest.
+/// Stops the event listener (if it started), stores its records as `events/cn_proc.bin` (raw, as
+/// received: the archive holds no decoded form; `events --format ndjson` derives it), and describes
+/// them for the manifest.
 fn finish_events<S: Sink>(
     listener: Result<events::Listener, String>,
     opts: &CaptureOptions,
@@ -426,51 +452,27 @@ fn finish_events<S: Sink>(
     };
     let clock = listener.clock;
     let collected = listener.stop();
-    let mut raw = cn_proc::RECORDS_MAGIC.to_vec();
+    let mut raw = event_records::RECORDS_MAGIC.to_vec();
     for r in &collected.records {
-        cn_proc::write_record(&mut raw, r);
+        event_records::write_record(&mut raw, r);
     }
-    let mut m = ManifestEvents {
+    recorder.event(engine::Event::File {
+        path: EVENTS_RAW_MEMBER.into(),
+        data: raw,
+    })?;
+    Ok(ManifestEvents {
         recorded: true,
         source: "cn_proc".into(),
         reason: collected.error,
         member: Some(EVENTS_RAW_MEMBER.into()),
-        decoded_member: Some(EVENTS_DECODED_MEMBER.into()),
+        decoded_member: None,
         count: collected.count,
         lost: collected.lost,
         watch_secs,
         subscribed: Some(clock.utc),
         unsubscribed: collected.stopped,
         clock: Some(clock),
-    };
-    let numbering = crate::formats::signals::Numbering::LinuxGeneric;
-    let machine = rustix::system::uname();
-    let machine = String::from_utf8_lossy(machine.machine().to_bytes()).into_owned();
-    let numbering = if machine.starts_with("mips") {
-        crate::formats::signals::Numbering::LinuxMips
-    } else if machine.starts_with("sparc") {
-        crate::formats::signals::Numbering::LinuxSparc
-    } else {
-        numbering
-    };
-    let (timeline, _) =
-        crate::analyze::events::timeline(&collected.records, &m, Endianness::NATIVE, numbering);
-    let mut jsonl = Vec::new();
-    for e in &timeline {
-        if serde_json::to_writer(&mut jsonl, e).is_ok() {
-            jsonl.push(b'\n');
-        }
-    }
-    recorder.event(engine::Event::File {
-        path: EVENTS_RAW_MEMBER.into(),
-        data: raw,
-    })?;
-    recorder.event(engine::Event::File {
-        path: EVENTS_DECODED_MEMBER.into(),
-        data: jsonl,
-    })?;
-    m.count = collected.count;
-    Ok(m)
+    })
 }
 
 #[cfg(test)]

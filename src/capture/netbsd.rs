@@ -25,7 +25,6 @@
 //! only on NetBSD; everything here is OS-neutral and tested on Linux against a fake.
 
 use std::collections::BTreeMap;
-use std::fmt::Debug;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
@@ -37,15 +36,8 @@ use crate::abi::Endianness;
 use crate::formats::netbsd as nb;
 use crate::snapshot::manifest::MemberKind;
 
-/// sysctl(3) as the plan needs it. Implemented by `crate::os::netbsd` on NetBSD, and by fakes in tests.
-pub trait Sysctl: Send + Sync + Debug + 'static {
-    /// Reads the node `mib`. With `buf` `None` (`oldp` NULL) returns the size the answer needs; with a
-    /// buffer, fills it and returns the bytes written, or fails with `ENOMEM` when the answer did not
-    /// fit (the bytes that did are then in the buffer, and are not used).
-    fn read(&self, mib: &[i32], buf: Option<&mut [u8]>) -> Result<usize, Errno>;
-    /// `sysctlnametomib(3)`: the MIB of a node named like `net.inet.tcp.pcblist`.
-    fn name_to_mib(&self, name: &str) -> Result<Vec<i32>, Errno>;
-}
+/// sysctl(3) as the plan needs it (defined in [`crate::os`], where the system's own lives).
+pub use crate::os::Sysctl;
 
 /// `CTL_KERN`.
 pub const CTL_KERN: i32 = 1;
@@ -94,7 +86,7 @@ pub const PCBLISTS: [(&str, &str); 6] = [
 ];
 
 /// Files read relative to the /etc root, stored as `etc/<name>`; a failure is recorded.
-const ETC_SYSTEM: &[&str] = &["passwd", "group"];
+pub const ETC_SYSTEM: &[&str] = &["passwd", "group"];
 
 /// The element size of each array, as the manifest records it.
 pub fn elem_sizes() -> BTreeMap<String, u64> {

@@ -240,12 +240,16 @@ impl<W: Write> Write for Counting<W> {
 pub struct MemorySink {
     builder: MemoryBuilder,
     bytes: u64,
+    limit: Option<u64>,
 }
 
 impl MemorySink {
-    /// An empty sink.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty sink that holds at most `limit` bytes of member data (`None`: no bound).
+    pub fn new(limit: Option<u64>) -> Self {
+        MemorySink {
+            limit,
+            ..Self::default()
+        }
     }
 
     /// Bytes of member data held.
@@ -270,6 +274,11 @@ impl MemorySink {
 impl Sink for MemorySink {
     fn file(&mut self, path: &str, data: &[u8]) -> crate::Result<()> {
         self.bytes += data.len() as u64;
+        if let Some(limit) = self.limit.filter(|l| self.bytes > *l) {
+            return Err(crate::Error::Usage(format!(
+                "more than {limit} bytes of files (at {path}): not a /proc tree or snapshot?"
+            )));
+        }
         self.builder.file(path, data);
         Ok(())
     }

@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use std::os::fd::{AsFd, OwnedFd};
 
 use super::engine::{Abandoned, Event, Plan, Resume, SKIPPED, Worker};
-use super::{host, sys};
+use super::{Reading, host, sys};
 use crate::formats::release;
 use crate::snapshot::manifest::{ManifestHost, MemberKind};
 
@@ -72,18 +72,26 @@ pub struct SolarisPlan {
     proc_root: OwnedFd,
     etc_root: Option<OwnedFd>,
     pids: Vec<i32>,
+    reading: Reading,
 }
 
 impl SolarisPlan {
     /// Opens the roots and lists the processes. Fails only when `proc_root` cannot be opened or listed.
-    pub fn new(proc_root: &std::path::Path, etc_root: &std::path::Path) -> crate::Result<Self> {
+    pub fn new(
+        proc_root: &std::path::Path,
+        etc_root: &std::path::Path,
+        reading: &Reading,
+    ) -> crate::Result<Self> {
         let err = |e: rustix::io::Errno| crate::Error::io(proc_root, std::io::Error::from(e));
         let proc_fd = sys::open_root(proc_root).map_err(err)?;
         let names = sys::list_dir(proc_fd.as_fd(), ".").map_err(err)?;
+        let mut pids = sorted_ids(&names);
+        pids.retain(|p| reading.select.wants_pid(*p));
         Ok(SolarisPlan {
             proc_root: proc_fd,
             etc_root: sys::open_root(etc_root).ok(),
-            pids: sorted_ids(&names),
+            pids,
+            reading: reading.clone(),
         })
     }
 
@@ -93,6 +101,9 @@ impl SolarisPlan {
     }
 
     fn run_system(&self, from: Resume, w: &mut Worker) -> Result<(), Abandoned> {
+        if self.reading.no_system {
+            return Ok(());
+        }
         let mut step = 0u32;
         for name in ETC_SYSTEM {
             if step >= from.step {
@@ -137,6 +148,7 @@ impl SolarisPlan {
         for (i, name) in PROCESS_FILES.iter().enumerate() {
             let r = w.file(STEP_FILES + i as u32, format!("{base}/{name}"), dir, name)?;
             if *name == "psinfo"
+                && self.reading.copied.is_none()
                 && let Err(e) = r
                 && sys::is_gone(e)
             {
@@ -157,7 +169,10 @@ impl SolarisPlan {
             }
         }
 
-        if let Ok(fds) = w.list(STEP_FDINFO, format!("{base}/fdinfo"), dir, "fdinfo")? {
+        let sel = &self.reading.select;
+        if sel.fds
+            && let Ok(fds) = w.list(STEP_FDINFO, format!("{base}/fdinfo"), dir, "fdinfo")?
+        {
             for n in sorted_ids(&fds) {
                 let _ = w.file(
                     STEP_FDINFO,
@@ -168,7 +183,9 @@ impl SolarisPlan {
             }
         }
 
-        if let Ok(lwps) = w.list(STEP_LWP, format!("{base}/lwp"), dir, "lwp")? {
+        if sel.threads
+            && let Ok(lwps) = w.list(STEP_LWP, format!("{base}/lwp"), dir, "lwp")?
+        {
             for lwp in sorted_ids(&lwps) {
                 for name in LWP_FILES {
                     let _ = w.file(
@@ -207,6 +224,10 @@ fn skip_rest(base: &str, from: u32, w: &mut Worker) -> Result<(), Abandoned> {
 impl Plan for SolarisPlan {
     fn units(&self) -> usize {
         self.pids.len() + 1
+    }
+
+    fn copied(&self) -> Option<u64> {
+        self.reading.copied
     }
 
     fn is_process(&self, unit: usize) -> bool {

@@ -4,12 +4,19 @@
 //! file is `openat` + `read` until `read` returns 0 + `close` — 4 calls for a small file — into one buffer
 //! reused for every file; no `fstat`/`statx`, no `lseek`, no size hints (procfs reports `st_size` 0 anyway).
 //! A symbolic link is one `readlinkat`. A directory listing is `openat` + `getdents64` until empty + `close`.
+//!
+//! A *copied* tree (a directory input that is not a live procfs: a copy of /proc, an extracted snapshot)
+//! is untrusted: each regular-file member first costs an `fstatat` without following links, and only a
+//! regular file is opened (with `O_NOFOLLOW`); a link found where a file was expected is kept as a link,
+//! and FIFOs, sockets and devices are never opened (opening a FIFO blocks, opening a device may act on it).
 
 use std::borrow::Cow;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{Dir, Mode, OFlags};
 use rustix::io::Errno;
+
+use crate::formats::errno::Errnos;
 
 /// Largest member read into memory (1 GiB). Nothing in procfs comes near it; a regular file in a fake or
 /// hostile tree might, and a capture must not allocate without bound.
@@ -21,7 +28,8 @@ const INITIAL_BUFFER: usize = 64 * 1024;
 /// Opens a directory relative to `dir`. `path_only` asks for an `O_PATH` descriptor (Linux), enough to
 /// `openat`/`readlinkat` relative to it, but not to list it.
 pub fn open_dir(dir: BorrowedFd<'_>, name: &str, path_only: bool) -> Result<OwnedFd, Errno> {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    // Never through a link: a directory that is a link (in a copied tree) is recorded as a link.
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let flags = if path_only {
         flags | OFlags::PATH
@@ -61,11 +69,20 @@ impl Default for FileReader {
 impl FileReader {
     /// Reads `name` (relative to `dir`) until `read` returns 0. The bytes stay valid until the next call.
     pub fn read(&mut self, dir: BorrowedFd<'_>, name: &str) -> Result<&[u8], Errno> {
+        self.read_with(dir, name, OFlags::empty())
+    }
+
+    fn read_with(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &str,
+        extra: OFlags,
+    ) -> Result<&[u8], Errno> {
         let fd = retry(|| {
             rustix::fs::openat(
                 dir,
                 name,
-                OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+                OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | extra,
                 Mode::empty(),
             )
         })?;
@@ -87,6 +104,60 @@ impl FileReader {
         }
         drop(fd);
         Ok(self.buf.get(..filled).unwrap_or_default())
+    }
+}
+
+/// What [`FileReader::read_untrusted`] found.
+#[derive(Debug)]
+pub enum Found<'a> {
+    /// A regular file, read until EOF.
+    File(&'a [u8]),
+    /// A symbolic link (never followed), and its target.
+    Link(Vec<u8>),
+    /// A FIFO, socket or device: not opened.
+    NotRegular,
+}
+
+impl FileReader {
+    /// Reads `name` (relative to `dir`) in a copied tree: a regular file of at most `max` bytes (larger:
+    /// `EFBIG`) is read until EOF; a symbolic link is returned as such; anything else is not opened.
+    pub fn read_untrusted(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &str,
+        max: u64,
+    ) -> Result<Found<'_>, Errno> {
+        let st = retry(|| rustix::fs::statat(dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW))?;
+        match rustix::fs::FileType::from_raw_mode(st.st_mode as _) {
+            rustix::fs::FileType::Symlink => return read_link(dir, name).map(Found::Link),
+            rustix::fs::FileType::RegularFile => {}
+            // What opening and reading it would have said.
+            rustix::fs::FileType::Directory => return Err(Errno::ISDIR),
+            _ => return Ok(Found::NotRegular),
+        }
+        if u64::try_from(st.st_size).unwrap_or(u64::MAX) > max.min(MAX_MEMBER as u64) {
+            return Err(Errno::FBIG);
+        }
+        self.read_with(dir, name, OFlags::NOFOLLOW).map(Found::File)
+    }
+}
+
+/// Error name recorded for a member of a copied tree that is a FIFO, socket or device where a regular
+/// file was expected (it is never opened; a directory there is `EISDIR`, as reading it would say).
+pub const NOT_REGULAR: &str = "not a regular file";
+
+/// True when `path` is a live procfs (Linux: its filesystem type is `PROC_SUPER_MAGIC`, 0x9fa0 in
+/// `include/uapi/linux/magic.h`). Elsewhere always false: a directory input is then read as a copy.
+pub fn is_procfs(path: &std::path::Path) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+        rustix::fs::statfs(path).is_ok_and(|s| s.f_type as u64 == PROC_SUPER_MAGIC)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = path;
+        false
     }
 }
 
@@ -128,40 +199,11 @@ pub fn is_gone(e: Errno) -> bool {
     e == Errno::NOENT || e == Errno::SRCH
 }
 
-/// The symbolic name of an errno value (`ENOENT`, `EACCES`, ...), as recorded in the manifest; values
-/// without a name here are written `errno <n>`.
+/// The symbolic name of an errno value (`ENOENT`, `EACCES`, ...), as recorded in the manifest: from the
+/// table of the system this binary runs on ([`Errnos::NATIVE`]); values without a name are written
+/// `errno <n>`.
 pub fn errno_name(e: Errno) -> Cow<'static, str> {
-    const NAMES: &[(Errno, &str)] = &[
-        (Errno::NOENT, "ENOENT"),
-        (Errno::SRCH, "ESRCH"),
-        (Errno::ACCESS, "EACCES"),
-        (Errno::PERM, "EPERM"),
-        (Errno::IO, "EIO"),
-        (Errno::NXIO, "ENXIO"),
-        (Errno::INVAL, "EINVAL"),
-        (Errno::NOTDIR, "ENOTDIR"),
-        (Errno::ISDIR, "EISDIR"),
-        (Errno::LOOP, "ELOOP"),
-        (Errno::NAMETOOLONG, "ENAMETOOLONG"),
-        (Errno::BUSY, "EBUSY"),
-        (Errno::AGAIN, "EAGAIN"),
-        (Errno::NOMEM, "ENOMEM"),
-        (Errno::FAULT, "EFAULT"),
-        (Errno::NODEV, "ENODEV"),
-        (Errno::OVERFLOW, "EOVERFLOW"),
-        (Errno::OPNOTSUPP, "EOPNOTSUPP"),
-        (Errno::TIMEDOUT, "ETIMEDOUT"),
-        (Errno::STALE, "ESTALE"),
-        (Errno::MFILE, "EMFILE"),
-        (Errno::NFILE, "ENFILE"),
-        (Errno::FBIG, "EFBIG"),
-        (Errno::NOSYS, "ENOSYS"),
-        (Errno::INTR, "EINTR"),
-    ];
-    match NAMES.iter().find(|(n, _)| *n == e) {
-        Some((_, name)) => Cow::Borrowed(name),
-        None => Cow::Owned(format!("errno {}", e.raw_os_error())),
-    }
+    Errnos::NATIVE.describe(e.raw_os_error())
 }
 
 #[cfg(test)]

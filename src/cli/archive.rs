@@ -117,7 +117,8 @@ pub fn events_note(out: &str, summary: &capture::CaptureSummary) {
 /// `verify`: every member against the manifest; exit status 1 when any does not match.
 pub fn verify(path: &Path) -> Result<ExitCode> {
     let raw = reader::open_path(path, &OpenOptions::default())?;
-    if raw.source.kind != InputKind::Archive || raw.manifest.is_none() {
+    // A damaged archive whose manifest is lost is still reported (its damage), not refused.
+    if raw.source.kind != InputKind::Archive || (raw.manifest.is_none() && raw.damage.is_empty()) {
         return Err(Error::Usage(format!(
             "{}: not a snapshot archive with a manifest; nothing to verify",
             path.display()

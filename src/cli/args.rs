@@ -55,9 +55,9 @@ pub enum Command {
     /// Threads of every process, or of one (LWPs; a core's threads with their signal and registers).
     #[command(
         override_usage = "procsift threads [OPTIONS] [INPUT] [PID]",
-        after_help = "Examples:\n  procsift threads host.tar\n  procsift threads host.tar 5752\n  procsift threads core.5752"
+        after_help = "Examples:\n  procsift threads host.tar\n  procsift threads host.tar 5752\n  procsift threads core.5752\n  procsift threads core.5752 --stack      # every thread's backtrace\n  procsift threads core.5752 --stack --sysroot /srv/rootfs --debug-dir ./debug"
     )]
-    Threads(OptPidArgs),
+    Threads(ThreadsArgs),
     /// Memory map of one process, like `pmap -x`.
     #[command(
         override_usage = "procsift maps [OPTIONS] [INPUT] <PID>",
@@ -113,7 +113,8 @@ const CAPTURE_HELP: &str = "Examples:
   procsift capture -o host.tar
   procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'
   procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan
-  procsift capture --every 300 --output-dir /var/lib/procsift --keep-for 7d   # a capture every 5 minutes
+  procsift capture --output-dir /var/lib/procsift --every 300 --keep-for 7d   # every 5 min
+  procsift capture --output-dir /var/lib/procsift --every 60 --profile minimal --keep 1440
 
 The archive is written to a temporary name and renamed when complete; the summary line ends with its SHA-256. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
 
@@ -141,8 +142,12 @@ const CORE_HELP: &str = "Examples:
   procsift core core.1234 --format json | jq .core.signal
   procsift threads core.1234            # every report also reads a core
   procsift maps core.1234               # the only process is the default PID
+  procsift core core.1234 --sysroot /srv/crashed-root --debug-dir ./debug
+  procsift threads core.1234 --stack    # every thread's backtrace
 
-Shows the signal and its code, the fault address and what is mapped there, the signalled thread's registers, every thread, the full argv and environment when the dumped stack holds them, the auxv, the notes, and which note each value came from.";
+Shows the signal and its code, the fault address and what is mapped there, the signalled thread's registers and backtrace, every thread, the full argv and environment when the dumped stack holds them, the auxv, the notes, and which note each value came from.
+
+Backtraces: every thread is unwound from its registers and the dumped stack with the CFI (.eh_frame, .debug_frame) of the files the core names, then frame pointers, then a stack scan; each frame says how it was found. A file is used only when its build-id matches the one the core dumped (or, without one, its headers): by default at the paths the core names on this machine, with --sysroot DIR under DIR, and debug files by build-id in /usr/lib/debug and --debug-dir DIRs. Without them, frames are module + offset.";
 
 const DIFF_HELP: &str = "Examples:
   procsift diff 0200.tar 0205.tar                 # summary, then every change per process
@@ -480,7 +485,51 @@ pub struct CoreArgs {
     /// The core file.
     pub core: PathBuf,
     #[command(flatten)]
+    pub modules: ModuleArgs,
+    #[command(flatten)]
     pub common: Common,
+}
+
+/// `threads`: `[INPUT] [PID]` and the backtraces of a core.
+#[derive(Args)]
+pub struct ThreadsArgs {
+    #[command(flatten)]
+    pub list: OptPidArgs,
+    /// Unwind every thread of a core and print each one's backtrace (one row per frame).
+    #[arg(long)]
+    pub stack: bool,
+    #[command(flatten)]
+    pub modules: ModuleArgs,
+}
+
+/// Where the module files of a core's process are looked for when its threads are unwound.
+#[derive(Args)]
+pub struct ModuleArgs {
+    /// Look up the files the core names (executable, libraries) under DIR instead of / (a copy of
+    /// the crashed machine's root, or a container image); its usr/lib/debug is searched too.
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
+    /// Also look for separate debug files by build-id under DIR (gdb's .build-id/ab/cdef....debug
+    /// tree, or a debuginfod cache); repeatable. /usr/lib/debug (under --sysroot when given) is
+    /// always searched.
+    #[arg(long = "debug-dir", value_name = "DIR")]
+    pub debug_dirs: Vec<PathBuf>,
+    /// The program the process ran, as `gdb EXE CORE` takes it: for a core that names no files (no
+    /// NT_FILE: older kernels, qemu-user), or another copy of the program. Checked against the core's
+    /// build-id, or its auxv (program headers, entry point).
+    #[arg(long, value_name = "FILE")]
+    pub exe: Option<PathBuf>,
+}
+
+impl ModuleArgs {
+    /// The search the unwinder's file-system provider does.
+    pub fn search(&self) -> procsift::unwind::ModuleSearch {
+        procsift::unwind::ModuleSearch {
+            sysroot: self.sysroot.clone(),
+            debug_dirs: self.debug_dirs.clone(),
+            exe: self.exe.clone(),
+        }
+    }
 }
 
 /// `verify`.

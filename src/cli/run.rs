@@ -25,10 +25,6 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Metrics(a) => super::timeline::metrics(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
-            let mut snapshot = load(ctx, a.list.input.as_deref(), Detail::SUMMARY)?;
-            if a.list.all {
-                snapshot.include_event_processes();
-            }
             let format = a.list.common.format;
             let mut opts = PsOptions {
                 filter: a.list.filters.filter(),
@@ -41,6 +37,11 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             }
             if let Some(sort) = &a.sort {
                 opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
+            }
+            let pids = Some(a.list.filters.pids.clone()).filter(|p| !p.is_empty());
+            let mut snapshot = load_only(ctx, a.list.input.as_deref(), ps_detail(&opts), pids)?;
+            if a.list.all {
+                snapshot.include_event_processes();
             }
             let report = report::ps(&snapshot, &opts);
             filtered(report, snapshot, &a.list.filters, format)
@@ -56,7 +57,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Show(a) => {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             need_pid(input.as_deref(), pid, "show")?;
-            let snapshot = load(ctx, input.as_deref(), Detail::FULL)?;
+            let snapshot = load_only(ctx, input.as_deref(), Detail::FULL, pid.map(|p| vec![p]))?;
             let pid = pid_or_single(&snapshot, pid, "show")?;
             shown(report::show(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -67,18 +68,36 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_with(ctx, input.as_deref(), detail, true)?;
+            let snapshot = load_with(ctx, input.as_deref(), detail, pid.map(|p| vec![p]), true)?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
-        Command::Threads(a) => {
+        Command::Threads(t) => {
+            let a = t.list;
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             let detail = Detail {
                 threads: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
-            let report = report::threads(&snapshot, pid, &a.filters.filter())?;
+            if t.stack && input.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT".into(),
+                ));
+            }
+            let snapshot = match (&input, t.stack) {
+                (Some(path), true) => load_with_stacks(ctx, path, detail, &t.modules)?,
+                _ => load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?,
+            };
+            if t.stack && snapshot.core.is_none() {
+                return Err(Error::Usage(
+                    "--stack unwinds the threads of a core: give a core file as INPUT (a snapshot or a /proc tree holds no stack memory)".into(),
+                ));
+            }
+            let report = if t.stack {
+                report::stacks(&snapshot, pid, &a.filters.filter())?
+            } else {
+                report::threads(&snapshot, pid, &a.filters.filter())?
+            };
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
                 None => filtered(report, snapshot, &a.filters, a.common.format),
@@ -90,7 +109,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?;
             let report = report::files(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -113,12 +132,12 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 limits: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, input.as_deref(), detail)?;
+            let snapshot = load_only(ctx, input.as_deref(), detail, pid.map(|p| vec![p]))?;
             let pid = pid_or_single(&snapshot, pid, "signals")?;
             shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Core(a) => {
-            let snapshot = load(ctx, Some(&a.core), Detail::FULL)?;
+            let snapshot = load_with_stacks(ctx, &a.core, Detail::FULL, &a.modules)?;
             shown(report::core(&snapshot)?, snapshot, a.common.format)
         }
         Command::Events(a) => {
@@ -220,11 +239,12 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// The pid the user gave, or the only process of a core.
+/// The pid the user gave, or the only process of a core or of a one-process input.
 fn pid_or_single(snapshot: &Snapshot, pid: Option<i32>, command: &str) -> Result<i32> {
     match (pid, snapshot.processes.as_slice()) {
         (Some(pid), _) => Ok(pid),
-        (None, [only]) if snapshot.core.is_some() => Ok(only.pid),
+        // A core, or a one-process input (`/proc/<pid>`, a copy of one process's directory).
+        (None, [only]) => Ok(only.pid),
         (None, _) => Err(pid_required(command)),
     }
 }
@@ -261,24 +281,111 @@ fn input_and_pid(
     }
 }
 
+/// The detail a `ps` needs: only what its columns, sort keys and filters show. With the usual columns
+/// a live or directory read then fetches each process's `stat`, `status` and `cmdline`, as `ps` itself
+/// does; JSON records carry every field, so they take the summary.
+fn ps_detail(opts: &PsOptions) -> Detail {
+    // `unread` says what of the process's records could not be read, so it asks for all of the
+    // summary's members (a narrowed read would only try, and report on, stat, status and cmdline).
+    let extra = |c: &Column| {
+        matches!(
+            c,
+            Column::Exe
+                | Column::Pidns
+                | Column::Netns
+                | Column::Cgroup
+                | Column::Pss
+                | Column::Unread
+        )
+    };
+    let columns = opts.columns.as_deref().unwrap_or_default();
+    if opts.records
+        || opts.filter.container.is_some()
+        || columns.iter().any(extra)
+        || opts.sort.iter().any(|(c, _)| extra(c))
+    {
+        Detail::SUMMARY
+    } else {
+        Detail::LIST
+    }
+}
+
+/// The processes a report about `pid` (or the `--pid` filter) needs read; `None` for all.
+fn only(pid: Option<i32>, filters: &Filters) -> Option<Vec<i32>> {
+    match pid {
+        Some(p) => Some(vec![p]),
+        None => Some(filters.pids.clone()).filter(|p| !p.is_empty()),
+    }
+}
+
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
 /// when `--redact` was given.
 pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
-    load_with(ctx, input, detail, false)
+    load_with(ctx, input, detail, None, false)
 }
 
-/// [`load`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for `maps`).
-fn load_with(ctx: Context, input: Option<&Path>, detail: Detail, smaps: bool) -> Result<Snapshot> {
+/// Like [`load`]; a live or directory read fetches only the members `detail` needs, and only of the
+/// processes `pids` names when given (archives and cores hold what they hold).
+pub fn load_only(
+    ctx: Context,
+    input: Option<&Path>,
+    detail: Detail,
+    pids: Option<Vec<i32>>,
+) -> Result<Snapshot> {
+    load_with(ctx, input, detail, pids, false)
+}
+
+/// [`load_only`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for
+/// `maps`).
+fn load_with(
+    ctx: Context,
+    input: Option<&Path>,
+    detail: Detail,
+    pids: Option<Vec<i32>>,
+    smaps: bool,
+) -> Result<Snapshot> {
+    let select = procsift::snapshot::Selection {
+        pids,
+        ..detail.selection()
+    };
     let snapshot = match input {
-        Some(path) => analyze::open(path, detail, &OpenOptions::default())?,
+        Some(path) => analyze::open(
+            path,
+            detail,
+            &OpenOptions {
+                select,
+                ..OpenOptions::default()
+            },
+        )?,
         None => analyze::analyze_with(
             &capture::capture_to_memory(&CaptureOptions {
+                reading: capture::Reading {
+                    select,
+                    ..capture::Reading::default()
+                },
                 smaps,
                 ..CaptureOptions::default()
             })?,
             detail,
         ),
     };
+    Ok(if ctx.redact {
+        procsift::model::redact::redacted(snapshot)
+    } else {
+        snapshot
+    })
+}
+
+/// Reads the input as [`load`] does; a core's threads are also unwound, with module files looked up as
+/// `--sysroot` and `--debug-dir` say.
+fn load_with_stacks(
+    ctx: Context,
+    input: &Path,
+    detail: Detail,
+    modules: &super::args::ModuleArgs,
+) -> Result<Snapshot> {
+    let snapshot =
+        analyze::open_with_stacks(input, detail, &OpenOptions::default(), &modules.search())?;
     Ok(if ctx.redact {
         procsift::model::redact::redacted(snapshot)
     } else {

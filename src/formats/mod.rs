@@ -5,6 +5,7 @@
 
 pub mod cstr;
 pub mod elfcore;
+pub mod errno;
 pub mod linux;
 pub mod netbsd;
 pub mod release;

@@ -36,6 +36,74 @@ pub struct CoreInfo {
     /// (`argv`, `pid`, `environment`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<Provenance>,
+    /// The mapped files (modules) the threads were unwound with, when they were unwound
+    /// (`procsift core`, `threads --stack`): the build-id the core holds for each and which local file,
+    /// if any, was used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<CoreModule>,
+}
+
+/// One mapped file of a core's process, as the unwinder found it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoreModule {
+    /// The path the core names it by (`NT_FILE`, FreeBSD `kve_path`).
+    pub path: ByteString,
+    /// Lowest start address of its mappings.
+    pub start: u64,
+    /// Highest end address of its mappings.
+    pub end: u64,
+    /// GNU build-id (hex) from the `NT_GNU_BUILD_ID` note of the ELF header page the core dumped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_id: Option<String>,
+    /// Whether a local file was used and why: `used: build-id matches`, `used: headers match (no
+    /// build-id)`, `used: debug file only`, `not found`, `not used: build-id mismatch`, `not used:
+    /// nothing in the core to verify it against`, `not used: unreadable`.
+    pub status: String,
+    /// The local file found for it (used or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The separate debug file used (found by build-id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_file: Option<String>,
+    /// Where it was looked for, or what differed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// How many frames of the threads are in it.
+    pub frames: u64,
+}
+
+/// One frame of a thread's call stack, innermost first (`threads[].frames[]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frame {
+    /// The program counter: the thread's pc for the innermost frame, the return address for callers.
+    pub pc: u64,
+    /// The stack pointer in this frame, when known (inlined frames share their caller's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp: Option<u64>,
+    /// The mapped file that holds `pc`, as the core names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<ByteString>,
+    /// `pc` minus the address where the module's file offset 0 is mapped (what `coredumpctl` and
+    /// `eu-stack` print as `module + offset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_offset: Option<u64>,
+    /// The function (demangled), from DWARF or the symbol tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<ByteString>,
+    /// `pc` minus the function symbol's address (not for inlined frames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_offset: Option<u64>,
+    /// Source file, from DWARF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<ByteString>,
+    /// Source line, from DWARF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// True for a function inlined into the next frame (they share `pc` and `sp`).
+    pub inlined: bool,
+    /// How the frame was found: `context` (the thread's registers), `cfi` (`.eh_frame`/`.debug_frame`),
+    /// `frame-pointer`, or `scan` (a return address found on the stack after a call instruction).
+    pub found_by: String,
 }
 
 /// The signal that caused the dump.

@@ -11,7 +11,7 @@ mod host;
 mod process;
 pub mod redact;
 
-pub use core::{AuxEntry, CoreInfo, CoreSignal, NoteSummary, Provenance};
+pub use core::{AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, NoteSummary, Provenance};
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{

@@ -505,6 +505,14 @@ pub struct Thread {
     /// Resource usage and microstate accounting of this LWP (Solaris `lwpusage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Cores: the call stack, innermost first, when the threads were unwound (`procsift core`,
+    /// `threads --stack`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<Vec<crate::model::Frame>>,
+    /// Cores: why the unwind of this thread stopped where it did (the outermost frame's CFI marks no
+    /// caller, the frame limit, a loop, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unwind_stop: Option<String>,
 }
 
 /// A system call in progress.

@@ -8,9 +8,11 @@
 //! detected). Every other OS call goes through `rustix`, which is safe.
 #![allow(unsafe_code)]
 
+use std::fmt::Debug;
 use std::fs::File;
 
 use memmap2::Mmap;
+use rustix::io::Errno;
 
 /// Maps `file` read-only. Empty files cannot be mapped on every OS, so callers handle length 0 first.
 pub fn map_file(file: &File) -> std::io::Result<Mmap> {
@@ -25,9 +27,21 @@ pub mod netbsd;
 #[cfg(unix)]
 pub mod stop;
 
+/// sysctl(3) as the capture's NetBSD plan needs it. Implemented by
+/// `netbsd::LibcSysctl` on NetBSD, and by fakes in tests. It lives here, beside the system's own, so that
+/// `os` depends on no layer above it.
+pub trait Sysctl: Send + Sync + Debug + 'static {
+    /// Reads the node `mib`. With `buf` `None` (`oldp` NULL) returns the size the answer needs; with a
+    /// buffer, fills it and returns the bytes written, or fails with `ENOMEM` when the answer did not
+    /// fit (the bytes that did are then in the buffer, and are not used).
+    fn read(&self, mib: &[i32], buf: Option<&mut [u8]>) -> Result<usize, Errno>;
+    /// `sysctlnametomib(3)`: the MIB of a node named like `net.inet.tcp.pcblist`.
+    fn name_to_mib(&self, name: &str) -> Result<Vec<i32>, Errno>;
+}
+
 /// The system's sysctl(3), for the NetBSD capture plan: `Some` only in NetBSD builds
 /// (`netbsd::LibcSysctl`); elsewhere `None`, and tests give the plan a fake.
-pub fn native_sysctl() -> Option<std::sync::Arc<dyn crate::capture::netbsd::Sysctl>> {
+pub fn native_sysctl() -> Option<std::sync::Arc<dyn Sysctl>> {
     #[cfg(target_os = "netbsd")]
     {
         Some(std::sync::Arc::new(netbsd::LibcSysctl))

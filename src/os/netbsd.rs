@@ -1,19 +1,18 @@
-//! sysctl(3) and sysctlnametomib(3) through the libc crate, for the NetBSD capture plan
-//! ([`crate::capture::netbsd`]). Compiled only on NetBSD.
+//! sysctl(3) and sysctlnametomib(3) through the libc crate, for the NetBSD capture plan. Compiled only
+//! for NetBSD.
 //!
-//! Deliberately thin: one call each, no retry or sizing logic (that is the OS-neutral
-//! [`crate::capture::netbsd::fetch`], tested on Linux against a fake). The machines procsift is built
-//! and tested on have no NetBSD standard library, so this file has never been compiled for NetBSD
-//! itself; it was type-checked against the libc crate's NetBSD signatures
-//! (`src/unix/bsd/netbsdlike/netbsd/mod.rs`: `sysctl(name: *const c_int, namelen: c_uint, oldp: *mut
-//! c_void, oldlenp: *mut size_t, newp: *const c_void, newlen: size_t)`, `sysctlnametomib(sname: *const
-//! c_char, name: *mut c_int, namelenp: *mut size_t)`).
+//! Deliberately thin: one call each, no retry or sizing logic (that is the OS-neutral `fetch` of the
+//! capture's NetBSD plan, tested on Linux against a fake). This file is compiled and linted for
+//! `x86_64-unknown-netbsd` on every CI run, but has never run on NetBSD; its calls follow the libc
+//! crate's NetBSD signatures (`src/unix/bsd/netbsdlike/netbsd/mod.rs`: `sysctl(name: *const c_int,
+//! namelen: c_uint, oldp: *mut c_void, oldlenp: *mut size_t, newp: *const c_void, newlen: size_t)`,
+//! `sysctlnametomib(sname: *const c_char, name: *mut c_int, namelenp: *mut size_t)`).
 
 use std::ffi::CString;
 
 use rustix::io::Errno;
 
-use crate::capture::netbsd::Sysctl;
+use super::Sysctl;
 
 /// `CTL_MAXNAME` (`sys/sysctl.h`): the longest MIB.
 const CTL_MAXNAME: usize = 12;

@@ -136,6 +136,12 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
                 regs.push((r.name.clone(), format!("{:#x}", r.value)));
             }
             sections.push(("registers of the signalled thread", with_tid(regs, t.tid)));
+            if let Some(frames) = &t.frames {
+                sections.push((
+                    "backtrace of the signalled thread",
+                    backtrace(t, frames, info),
+                ));
+            }
         }
         let threads: Vec<(String, String)> = p
             .threads
@@ -184,6 +190,35 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
                 .collect(),
             ));
         }
+    }
+
+    if !info.modules.is_empty() {
+        sections.push((
+            "modules",
+            info.modules
+                .iter()
+                .filter(|m| m.frames > 0 || m.status.starts_with("not used"))
+                .map(|m| {
+                    let mut v = m.status.clone();
+                    if let Some(f) = &m.file {
+                        v.push_str(&format!(", {f}"));
+                    }
+                    if let Some(d) = &m.debug_file {
+                        v.push_str(&format!(", debug file {d}"));
+                    }
+                    if let Some(b) = &m.build_id {
+                        v.push_str(&format!(", build-id {b}"));
+                    }
+                    v.push_str(&format!(", {} frames", m.frames));
+                    if !m.status.starts_with("used")
+                        && let Some(n) = &m.note
+                    {
+                        v.push_str(&format!(" ({n})"));
+                    }
+                    (m.path.escaped(), v)
+                })
+                .collect(),
+        ));
     }
 
     if let Some(limits) = p.and_then(|p| p.limits.as_ref()).filter(|l| !l.is_empty()) {
@@ -251,6 +286,54 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
         );
     }
     Ok(sectioned("core", &sections, extra).about(snapshot))
+}
+
+/// One line per frame (`#0`, `#1`, ...): pc, function, source and module, how it was found; then why the
+/// unwind stopped, and a sentence when frames are only module + offset.
+fn backtrace(
+    t: &crate::model::Thread,
+    frames: &[crate::model::Frame],
+    info: &CoreInfo,
+) -> Vec<(String, String)> {
+    use super::threads::{frame_function, frame_module, frame_source};
+    let mut out: Vec<(String, String)> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut v = format!("{:#x}", f.pc);
+            if let Some(func) = frame_function(f) {
+                v.push_str(&format!(" in {func}"));
+            }
+            if let Some(src) = frame_source(f) {
+                v.push_str(&format!(" at {src}"));
+            }
+            if let Some(m) = frame_module(f) {
+                v.push_str(&format!(" ({m})"));
+            }
+            v.push_str(&format!(" [{}]", f.found_by));
+            (format!("#{i}"), v)
+        })
+        .collect();
+    if let Some(stop) = &t.unwind_stop {
+        out.push(("end".into(), stop.clone()));
+    }
+    let unnamed = info
+        .modules
+        .iter()
+        .filter(|m| m.frames > 0 && !m.status.starts_with("used"))
+        .count();
+    if unnamed > 0 {
+        out.push((
+            "note".into(),
+            format!(
+                "{unnamed} module(s) holding frames were not found or not used (see modules): their \
+                 frames are module + offset, and without their CFI frame pointers can skip callers; \
+                 give a copy of the crashed machine's files with --sysroot DIR, or debug files with \
+                 --debug-dir DIR"
+            ),
+        ));
+    }
+    out
 }
 
 fn with_tid(mut regs: Vec<(String, String)>, tid: i32) -> Vec<(String, String)> {

@@ -66,6 +66,18 @@ fn hostile() -> Snapshot {
             t.name = Some(ByteString::new(EVIL_BYTES));
             t.wchan = Some(evil("twchan"));
             t.state = Some(evil("T"));
+            t.unwind_stop = Some(evil("stop"));
+            t.frames = Some(vec![crate::model::Frame {
+                pc: 0x1000,
+                module: Some(ByteString::new(EVIL_BYTES)),
+                module_offset: Some(0x10),
+                function: Some(ByteString::new(EVIL_BYTES)),
+                function_offset: Some(4),
+                file: Some(ByteString::new(EVIL_BYTES)),
+                line: Some(7),
+                found_by: evil("cfi"),
+                ..crate::model::Frame::default()
+            }]);
         }
         for fd in p.fds.iter_mut().flatten() {
             fd.target = Some(ByteString::from(evil("fd").as_str()));
@@ -133,6 +145,14 @@ fn hostile_core() -> Snapshot {
             source: evil("note"),
         }],
         mappings_omitted: Some(evil("omitted")),
+        modules: vec![crate::model::CoreModule {
+            path: ByteString::new(EVIL_BYTES),
+            status: evil("not used"),
+            file: Some(evil("file")),
+            note: Some(evil("note")),
+            frames: 1,
+            ..crate::model::CoreModule::default()
+        }],
     });
     s
 }
@@ -151,6 +171,7 @@ fn reports(s: &Snapshot) -> Vec<Report> {
         tree(s, &all),
         info(s),
         threads(s, None, &all).unwrap(),
+        crate::report::stacks(s, None, &all).unwrap(),
         files(s, None, &all).unwrap(),
     ];
     let pid = s.processes[s.processes.len() - 1].pid;

@@ -45,7 +45,7 @@ pub use show::show;
 pub use signals::signals;
 pub use table::{Cell, ColumnSpec, Kind, Table};
 pub use text::Block;
-pub use threads::threads;
+pub use threads::{stacks, threads};
 pub use tree::tree;
 pub use verify::verify;
 

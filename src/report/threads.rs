@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::table::{Cell, Col, build};
 use super::{Filter, Report, no_such_pid};
-use crate::model::{Process, Snapshot, Thread, Usage};
+use crate::model::{Frame, Process, Snapshot, Thread, Usage};
 
 /// The `threads` report: every thread of the selected processes, or of `pid` alone.
 pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
@@ -46,6 +46,84 @@ pub fn threads(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate:
 }
 
 type Row<'a> = (&'a Process, &'a Thread);
+
+/// The `threads --stack` report: one row per frame of every thread of a core (unwound by the core
+/// analysis), innermost first; JSON lists the threads with their `frames`.
+pub fn stacks(snapshot: &Snapshot, pid: Option<i32>, filter: &Filter) -> crate::Result<Report> {
+    let procs: Vec<_> = match pid {
+        Some(pid) => vec![
+            snapshot
+                .process(pid)
+                .ok_or_else(|| no_such_pid(snapshot, pid))?,
+        ],
+        None => filter.select(snapshot).collect(),
+    };
+    type FrameRow<'a> = (&'a Process, &'a Thread, usize, &'a Frame);
+    let rows: Vec<FrameRow> = procs
+        .iter()
+        .flat_map(|p| {
+            p.threads.iter().flatten().flat_map(move |t| {
+                t.frames
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(move |(i, f)| (*p, t, i, f))
+            })
+        })
+        .collect();
+    let cols: Vec<Col<FrameRow>> = vec![
+        Col::num("PID", |r: &FrameRow| Cell::opt_num(r.0.known_pid())),
+        Col::num("TID", |r: &FrameRow| Cell::num(r.1.tid)),
+        Col::num("#", |r: &FrameRow| Cell::num(r.2)),
+        Col::text("FOUND", |r: &FrameRow| Cell::text(r.3.found_by.clone())),
+        Col::text("PC", |r: &FrameRow| Cell::text(format!("{:#x}", r.3.pc))),
+        Col::text("FUNCTION", |r: &FrameRow| {
+            Cell::opt_text(frame_function(r.3))
+        }),
+        Col::text("SOURCE", |r: &FrameRow| Cell::opt_text(frame_source(r.3))),
+        Col::text("MODULE", |r: &FrameRow| Cell::opt_text(frame_module(r.3))),
+    ];
+    let threads: Vec<Row> = procs
+        .iter()
+        .flat_map(|p| p.threads.iter().flatten().map(move |t| (*p, t)))
+        .collect();
+    Ok(Report {
+        name: "threads",
+        record_key: "threads",
+        table: build(&cols, rows.iter().copied()),
+        records: threads.iter().map(|&(p, t)| record(p, t)).collect(),
+        ..Report::default()
+    }
+    .about(snapshot))
+}
+
+/// `name+0xoff`, or `name (inlined)`, as a frame's function is shown.
+pub(crate) fn frame_function(f: &Frame) -> Option<String> {
+    let name = f.function.as_ref()?.escaped();
+    Some(match (f.inlined, f.function_offset) {
+        (true, _) => format!("{name} (inlined)"),
+        (false, Some(o)) => format!("{name}+{o:#x}"),
+        (false, None) => name,
+    })
+}
+
+/// `file:line` of a frame.
+pub(crate) fn frame_source(f: &Frame) -> Option<String> {
+    let file = f.file.as_ref()?.escaped();
+    Some(match f.line {
+        Some(l) => format!("{file}:{l}"),
+        None => file,
+    })
+}
+
+/// `module+0xoffset` of a frame.
+pub(crate) fn frame_module(f: &Frame) -> Option<String> {
+    let m = f.module.as_ref()?.escaped();
+    Some(match f.module_offset {
+        Some(o) => format!("{m}+{o:#x}"),
+        None => m,
+    })
+}
 
 /// A thread as JSON, with its process's pid.
 fn record(p: &Process, t: &Thread) -> serde_json::Value {

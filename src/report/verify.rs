@@ -3,33 +3,29 @@
 use super::{Block, Report};
 use crate::snapshot::reader::VerifyReport;
 
-/// The text of a verification: `MISMATCH: member`, `NOT IN MANIFEST: member`, `MISSING: member` lines
-/// (member names are the archive's, escaped like every value), then one line of counts.
+/// The text of a verification, as [`VerifyReport`] writes it (one source for the wording):
+/// `DAMAGED: header at byte N (reason); ...` for each damaged tar header, `MISMATCH: member`, `NOT IN
+/// MANIFEST: member`, `MISSING: member` and `UNREACHABLE: member` (lost behind damage) lines (member
+/// names are the archive's, escaped like every value), then one line of counts.
 pub fn verify(v: &VerifyReport) -> Report {
-    let mut blocks = Vec::new();
-    for (what, list) in [
-        ("MISMATCH: ", &v.mismatched),
-        ("NOT IN MANIFEST: ", &v.unlisted),
-        ("MISSING: ", &v.missing),
-    ] {
-        for member in list {
-            blocks.push(Block::Wrapped {
-                lead: what.into(),
-                text: member.clone(),
-            });
-        }
-    }
-    blocks.push(Block::Wrapped {
-        lead: String::new(),
-        text: format!(
-            "{} members intact, {} mismatched, {} not in the manifest, {} missing; {} were not readable at capture",
-            v.intact,
-            v.mismatched.len(),
-            v.unlisted.len(),
-            v.missing.len(),
-            v.not_captured
-        ),
-    });
+    const LEADS: [&str; 5] = [
+        "DAMAGED: ",
+        "MISMATCH: ",
+        "NOT IN MANIFEST: ",
+        "MISSING: ",
+        "UNREACHABLE: ",
+    ];
+    let blocks = v
+        .to_string()
+        .lines()
+        .map(|line| {
+            let lead = LEADS.iter().find(|l| line.starts_with(**l)).copied();
+            Block::Wrapped {
+                lead: lead.unwrap_or_default().into(),
+                text: line[lead.map_or(0, str::len)..].to_string(),
+            }
+        })
+        .collect();
     Report {
         name: "verify",
         text: Some(blocks),

@@ -38,10 +38,12 @@ pub struct Manifest {
     pub events: Option<ManifestEvents>,
 }
 
-/// Member holding the process connector's messages as received (see
-/// [`crate::formats::linux::cn_proc`] for its container format).
+/// Member holding the process connector's messages as received (see [`super::event_records`] for its
+/// container format).
 pub const EVENTS_RAW_MEMBER: &str = "events/cn_proc.bin";
-/// Member holding the same events decoded, one JSON object per line (the `events` report's records).
+/// Member that earlier procsift 0.1 archives held beside the raw one: the same events decoded,
+/// one JSON object per line. No longer written (an archive holds raw members only; `events --format
+/// ndjson` derives the decoded form); ignored when read.
 pub const EVENTS_DECODED_MEMBER: &str = "events/events.jsonl";
 
 /// The manifest's `events` section: whether the capture recorded process events, and how to read them.
@@ -59,7 +61,8 @@ pub struct ManifestEvents {
     /// The raw member ([`EVENTS_RAW_MEMBER`]), when events were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
-    /// The decoded member ([`EVENTS_DECODED_MEMBER`]), when events were recorded.
+    /// The decoded member ([`EVENTS_DECODED_MEMBER`]) of archives written by earlier versions; absent
+    /// since, and never read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decoded_member: Option<String>,
     /// Process events received (acknowledgements not counted).
@@ -169,9 +172,11 @@ impl ManifestHost {
 /// The capture run: window, options and chain of custody.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ManifestCapture {
-    /// UTC wall-clock time when the capture started.
+    /// UTC wall-clock time when the capture started (before the event subscription), read at the same
+    /// moment as `started_boottime`.
     pub started: Option<Timestamp>,
-    /// UTC wall-clock time when the capture finished.
+    /// UTC wall-clock time when the capture finished (after the scan), read at the same moment as
+    /// `finished_boottime`.
     pub finished: Option<Timestamp>,
     /// Seconds since boot (CLOCK_BOOTTIME) when the capture started.
     #[serde(default, skip_serializing_if = "Option::is_none")]

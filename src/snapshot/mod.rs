@@ -13,17 +13,21 @@
 //! * captured on Solaris or illumos (`capture.plan` `solaris` in the manifest): the binary
 //!   `proc/<pid>/{psinfo,status,...}`, `proc/<pid>/lwp/<lwpid>/*`, `proc/<pid>/fdinfo/<n>` files and the
 //!   `proc/<pid>/path/<name>` links instead — see [`crate::capture::solaris`];
-//! * `events/cn_proc.bin` and `events/events.jsonl` — the process events recorded during the capture, raw
-//!   and decoded (see [`crate::formats::linux::cn_proc`] and [`manifest::ManifestEvents`]);
+//! * `events/cn_proc.bin` — the process events recorded during the capture, as received (see
+//!   [`event_records`], [`crate::formats::linux::cn_proc`] and [`manifest::ManifestEvents`]); archives
+//!   of earlier versions also hold `events/events.jsonl`, a decoded copy, which is ignored;
 //! * captured on NetBSD (`capture.plan` `netbsd`): `sysctl/...` members, each the bytes one sysctl(3)
 //!   returned, and no `proc/` — see [`crate::capture::netbsd`];
 //! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
 //!   with the error, which have no tar entry.
 //!
 //! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
-//! tar inflated into memory, a directory shaped like `/proc`, or a capture of the live host held in memory.
-//! Decoders and the analysis layer only ever see `&[u8]` slices handed out by it.
+//! tar inflated into memory ([`reader`]), or a capture held in memory — of the live host, or of a
+//! directory input, which `crate::input` reads through the capture's plans. What could not be read is a
+//! [`Member::Failed`] with its error name in every case (from the manifest, for an archive). Decoders and
+//! the analysis layer only ever see `&[u8]` slices handed out by it.
 
+pub mod event_records;
 pub mod manifest;
 pub mod reader;
 pub mod tar;
@@ -32,6 +36,56 @@ use std::collections::BTreeMap;
 
 use crate::model::{Source, Warning};
 pub use manifest::Manifest;
+
+/// Which members a read of a live host or of a directory fetches: every member a capture would hold,
+/// or only those a report needs (a live `ps` reads `stat`, `status` and `cmdline` of each process, as
+/// `ps` itself does). Archives always hold everything; the selection only spares reads.
+///
+/// Always read: the system files (`proc/{loadavg,uptime,meminfo,stat}`, boot id, `etc/{passwd,group,
+/// os-release}`) and each process's `stat`, `status` and `cmdline` (Solaris: its `psinfo`, `status`,
+/// `usage`, `cred`, `priv`, `sigact`, `auxv`, `secflags`, map files and `path/` links).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// `environ`.
+    pub environ: bool,
+    /// Threads: `task/<tid>/*` (Solaris `lwp/<lwpid>/*`).
+    pub threads: bool,
+    /// Open files: `fd/*`, `fdinfo/*` and the socket tables `net/*` (Solaris `fdinfo/*`).
+    pub fds: bool,
+    /// `maps`.
+    pub maps: bool,
+    /// `limits`.
+    pub limits: bool,
+    /// The rest of a process: the `exe`, `cwd` and `root` links, `ns/*`, `cgroup`, `io` and
+    /// `smaps_rollup`.
+    pub extras: bool,
+    /// Only these processes (by pid); `None` for all.
+    pub pids: Option<Vec<i32>>,
+}
+
+impl Selection {
+    /// Every member, of every process: what a capture archives.
+    pub const ALL: Selection = Selection {
+        environ: true,
+        threads: true,
+        fds: true,
+        maps: true,
+        limits: true,
+        extras: true,
+        pids: None,
+    };
+
+    /// True when `pid` is one of the processes to read.
+    pub fn wants_pid(&self, pid: i32) -> bool {
+        self.pids.as_ref().is_none_or(|p| p.contains(&pid))
+    }
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection::ALL
+    }
+}
 
 /// The bytes behind a snapshot's members.
 #[derive(Debug)]
@@ -63,7 +117,10 @@ pub enum Member {
     },
     /// A symbolic link and its target as readlink returned it.
     Symlink(Vec<u8>),
-    /// The capture tried to read this member and failed (`ENOENT`, `EACCES`, `timeout`, ...).
+    /// Reading this member failed, and why: the errno name (`ENOENT`, `EACCES`, `EISDIR`, ... in the
+    /// numbering of the system that read it), `timeout`, `skipped` (after a timeout in the same process)
+    /// or `not a regular file` (a FIFO, socket or device in a copied tree, never opened). The same for a
+    /// live read, a directory and an archive (whose manifest records it).
     Failed(String),
 }
 
@@ -78,6 +135,8 @@ pub struct RawSnapshot {
     pub manifest: Option<Manifest>,
     /// Problems met while reading the container (truncated tar, hash mismatch, missing manifest, ...).
     pub warnings: Vec<Warning>,
+    /// Damaged tar headers the reader skipped (each is also a warning); `verify` reports them.
+    pub damage: Vec<tar::Damage>,
     /// Where it came from.
     pub source: Source,
 }
@@ -115,6 +174,7 @@ impl RawSnapshot {
             members,
             manifest,
             warnings,
+            damage: Vec::new(),
             source,
         }
     }
@@ -176,6 +236,41 @@ impl RawSnapshot {
             }
         }
         out
+    }
+
+    /// Adds or replaces a regular-file member (a directory read completing a snapshot). Its bytes are
+    /// appended to the backing, which must be held in memory: `false` (nothing added) for a mapped one.
+    pub(crate) fn put_file(&mut self, path: impl Into<String>, bytes: &[u8]) -> bool {
+        let Backing::Owned(data) = &mut self.backing else {
+            return false;
+        };
+        let offset = data.len();
+        data.extend_from_slice(bytes);
+        self.members.insert(
+            path.into(),
+            Member::File {
+                offset,
+                len: bytes.len(),
+            },
+        );
+        true
+    }
+
+    /// Adds or replaces a symbolic-link or failed member.
+    pub(crate) fn put(&mut self, path: impl Into<String>, member: Member) {
+        if !matches!(member, Member::File { .. }) {
+            self.members.insert(path.into(), member);
+        }
+    }
+
+    /// Removes a member.
+    pub(crate) fn remove(&mut self, path: &str) {
+        self.members.remove(path);
+    }
+
+    /// The members, to complete them (failed reads a manifest explains).
+    pub(crate) fn members_mut(&mut self) -> &mut BTreeMap<String, Member> {
+        &mut self.members
     }
 
     /// All member paths with their members, in path order.

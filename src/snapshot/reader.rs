@@ -1,18 +1,8 @@
-//! Opening an input as a [`RawSnapshot`]: a tar read in place, a compressed tar inflated into memory
-//! (with a bound), or a directory.
+//! Opening a snapshot archive as a [`RawSnapshot`]: a tar read in place, or a compressed tar inflated
+//! into memory (with a bound); sniffing what an input is; and [`verify`].
 //!
-//! Inputs are sniffed by content, never by name. Directories come in two shapes:
-//! * an extracted snapshot (it has `manifest.json` or a `proc/` subdirectory): members keep their relative
-//!   paths;
-//! * a tree shaped like `/proc` itself (numeric subdirectories at its top, such as a copied `/proc`):
-//!   members are presented as `proc/<relative path>` so the analysis sees the same paths as in an archive;
-//! * a dump of NetBSD sysctl answers: a directory holding `sysctl/` keeps its relative paths, and the
-//!   `sysctl` directory itself (`kern.proc2` at its top) is presented as `sysctl/<relative path>`.
-//!
-//! In directories, real symbolic links become link members (never followed); FIFOs, sockets and devices are
-//! skipped with a warning (opening a FIFO would block). A `SYMLINKS.txt` file listing `name -> target`
-//! lines — the convention of the test corpus, whose links could not be stored as links — adds link members
-//! for names not present as real links.
+//! Inputs are sniffed by content, never by name. Directories and cores are opened by `crate::input`,
+//! which reads a directory through the capture's own plan.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,13 +16,16 @@ use super::{Backing, Member, RawSnapshot};
 use crate::error::{Error, Result};
 use crate::model::{InputKind, Source, Warning};
 
-/// Bounds for reading inputs.
+/// How to read inputs: bounds, and which members a directory read fetches.
 #[derive(Clone, Debug)]
 pub struct OpenOptions {
     /// Largest decompressed size of a `.tar.gz`/`.tar.zst` (default 4 GiB).
     pub max_decompressed: u64,
-    /// Largest total of file bytes read from a directory input (default 1 GiB).
+    /// Largest total of file bytes read from a directory input (default 1 GiB), and of any one file of
+    /// a copied tree.
     pub max_dir_bytes: u64,
+    /// The members and processes a directory read fetches (default: all; archives hold everything).
+    pub select: super::Selection,
 }
 
 impl Default for OpenOptions {
@@ -40,6 +33,7 @@ impl Default for OpenOptions {
         OpenOptions {
             max_decompressed: 4 << 30,
             max_dir_bytes: 1 << 30,
+            select: super::Selection::ALL,
         }
     }
 }
@@ -120,11 +114,15 @@ fn sniff_bytes(head: &[u8]) -> std::result::Result<InputFormat, String> {
     ))
 }
 
-/// Opens `path` (a tar, compressed tar or directory) as a raw snapshot.
+/// Opens `path`, a snapshot archive (a tar or compressed tar), as a raw snapshot. Directories and cores
+/// are refused here (`crate::input::open` reads every kind of input).
 pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
     let shown = path.display().to_string();
     match sniff(path)? {
-        InputFormat::Directory => open_dir(path, opts),
+        InputFormat::Directory => Err(Error::Unrecognized {
+            path: path.into(),
+            reason: "a directory, not a snapshot archive: nothing to verify".into(),
+        }),
         InputFormat::Tar => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let map = crate::os::map_file(&file).map_err(|e| Error::io(path, e))?;
@@ -148,7 +146,8 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
-            reason: "an ELF core file, not a snapshot archive: read it with analyze::open".into(),
+            reason: "an ELF core file, not a snapshot archive (`procsift core FILE` reads it)"
+                .into(),
         }),
     }
 }
@@ -287,19 +286,30 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
     let mut members = BTreeMap::new();
     let mut warnings = Vec::new();
     let (entries, damage) = super::tar::index(bytes);
-    if let Some(d) = damage {
-        if entries.is_empty() {
-            return Err(Error::Corrupt {
-                member: shown.to_string(),
-                offset: d.offset as u64,
-                reason: d.reason,
-            });
-        }
-        warnings.push(Warning::at(
-            shown,
-            d.offset as u64,
-            format!("{}; members after this point are ignored", d.reason),
-        ));
+    if entries.is_empty()
+        && let Some(d) = damage.first()
+    {
+        return Err(Error::Corrupt {
+            member: shown.to_string(),
+            offset: d.offset as u64,
+            reason: d.reason.clone(),
+        });
+    }
+    for d in &damage {
+        let what_next = match d.resumed_at {
+            Some(next) => format!(
+                "skipped {} bytes to the next header, at byte {next}",
+                next - d.offset
+            ),
+            None => "no valid header follows: the rest of the archive is unreadable".to_string(),
+        };
+        let text = if d.resumed_at.is_none() && d.reason.contains("truncated") {
+            // Nothing follows: the archive was cut here.
+            d.reason.clone()
+        } else {
+            format!("damaged header: {}; {what_next}", d.reason)
+        };
+        warnings.push(Warning::at(shown, d.offset as u64, text));
     }
     // The manifest (written last) is parsed on another thread while the member index is built.
     let manifest_range = entries.iter().rev().find_map(|e| match e.kind {
@@ -390,181 +400,27 @@ fn index_tar(backing: Backing, shown: &str) -> Result<RawSnapshot> {
         path: shown.to_string(),
         os: None,
     };
-    Ok(RawSnapshot::new(
-        backing, members, manifest, warnings, source,
-    ))
+    let mut raw = RawSnapshot::new(backing, members, manifest, warnings, source);
+    raw.damage = damage;
+    Ok(raw)
 }
 
-/// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]. Disagreements
-/// between archive and manifest (sizes, hashes, missing members) are `verify`'s to report.
-fn apply_manifest(m: &Manifest, members: &mut BTreeMap<String, Member>) {
+/// Adds the manifest's failed members (the capture's read errors) as [`Member::Failed`]: the capture's
+/// error replaces a member that is absent or failed (an extracted snapshot re-read finds such members
+/// absent, `ENOENT`; the manifest knows why), never one that has bytes. Disagreements between archive and
+/// manifest (sizes, hashes, missing members) are `verify`'s to report.
+pub(crate) fn apply_manifest(m: &Manifest, members: &mut BTreeMap<String, Member>) {
     for mm in &m.members {
         if let Some(err) = &mm.error {
-            members
-                .entry(mm.path.clone())
-                .or_insert_with(|| Member::Failed(err.clone()));
-        }
-    }
-}
-
-/// Reads a directory input into memory.
-fn open_dir(root: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
-    let shown = root.display().to_string();
-    let is_snapshot = root.join(MANIFEST_NAME).is_file()
-        || root.join("proc").is_dir()
-        || root.join("sysctl").is_dir();
-    // A directory of NetBSD sysctl answers itself (`kern.proc2` at its top) is the `sysctl/` of a dump.
-    let prefix = if is_snapshot {
-        ""
-    } else if root.join("kern.proc2").is_file() {
-        "sysctl/"
-    } else {
-        "proc/"
-    };
-    let mut b = DirBuilder {
-        data: Vec::new(),
-        members: BTreeMap::new(),
-        warnings: Vec::new(),
-        limit: opts.max_dir_bytes,
-    };
-    b.walk(root, root, prefix, 0)?;
-    if b.members.is_empty() {
-        return Err(Error::Unrecognized {
-            path: root.into(),
-            reason: "an empty directory: no /proc files or snapshot members in it".into(),
-        });
-    }
-    let mut manifest = None;
-    if let Some(Member::File { offset, len }) = b.members.get(MANIFEST_NAME) {
-        match super::manifest::parse_light(&b.data[*offset..*offset + *len]) {
-            Ok(m) => manifest = Some(m),
-            Err(e) => b.warnings.push(Warning::member(
-                MANIFEST_NAME,
-                format!("unreadable manifest: {e}"),
-            )),
-        }
-    }
-    if let Some(m) = &manifest {
-        apply_manifest(m, &mut b.members);
-    }
-    let source = Source {
-        kind: InputKind::Directory,
-        path: shown,
-        os: None,
-    };
-    Ok(RawSnapshot::new(
-        Backing::Owned(b.data),
-        b.members,
-        manifest,
-        b.warnings,
-        source,
-    ))
-}
-
-struct DirBuilder {
-    data: Vec<u8>,
-    members: BTreeMap<String, Member>,
-    warnings: Vec<Warning>,
-    limit: u64,
-}
-
-impl DirBuilder {
-    fn walk(&mut self, root: &Path, dir: &Path, prefix: &str, depth: u32) -> Result<()> {
-        // /proc trees are shallow (proc/<pid>/task/<tid>/fdinfo/<n> is the deepest); a bound keeps a
-        // pathological tree from recursing without end.
-        if depth > 32 {
-            self.warnings.push(Warning::member(
-                dir.display().to_string(),
-                "directory nesting deeper than 32 levels, skipped",
-            ));
-            return Ok(());
-        }
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, e))?
-            .filter_map(|e| e.ok())
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        let rel_dir = dir.strip_prefix(root).unwrap_or(Path::new(""));
-        let member_of = |name: &std::ffi::OsStr| -> String {
-            let rel = rel_dir.join(name);
-            format!("{prefix}{}", rel.to_string_lossy())
-        };
-        let mut listed_links: Vec<(String, Vec<u8>)> = Vec::new();
-        for e in &entries {
-            let path = e.path();
-            let name = e.file_name();
-            let member = member_of(&name);
-            let Ok(ft) = e.file_type() else { continue };
-            if ft.is_symlink() {
-                match std::fs::read_link(&path) {
-                    Ok(t) => {
-                        use std::os::unix::ffi::OsStrExt;
-                        self.members
-                            .insert(member, Member::Symlink(t.as_os_str().as_bytes().to_vec()));
-                    }
-                    Err(e) => self
-                        .warnings
-                        .push(Warning::member(member, format!("readlink failed: {e}"))),
+            match members.get_mut(&mm.path) {
+                None => {
+                    members.insert(mm.path.clone(), Member::Failed(err.clone()));
                 }
-            } else if ft.is_dir() {
-                self.walk(root, &path, prefix, depth + 1)?;
-            } else if ft.is_file() {
-                let bytes = match std::fs::read(&path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        self.warnings
-                            .push(Warning::member(member, format!("read failed: {e}")));
-                        continue;
-                    }
-                };
-                if self.data.len() as u64 + bytes.len() as u64 > self.limit {
-                    return Err(Error::Usage(format!(
-                        "{}: more than {} bytes of files; not a /proc tree?",
-                        root.display(),
-                        self.limit
-                    )));
-                }
-                if name == "SYMLINKS.txt" {
-                    listed_links.extend(parse_symlinks_txt(&bytes));
-                    continue;
-                }
-                let offset = self.data.len();
-                self.data.extend_from_slice(&bytes);
-                self.members.insert(
-                    member,
-                    Member::File {
-                        offset,
-                        len: bytes.len(),
-                    },
-                );
-            } else {
-                self.warnings.push(Warning::member(
-                    member,
-                    "not a regular file, directory or link (FIFO, socket or device): skipped",
-                ));
+                Some(f @ Member::Failed(_)) => *f = Member::Failed(err.clone()),
+                Some(_) => {}
             }
         }
-        for (name, target) in listed_links {
-            let member = member_of(std::ffi::OsStr::new(&name));
-            self.members
-                .entry(member)
-                .or_insert(Member::Symlink(target));
-        }
-        Ok(())
     }
-}
-
-/// Parses `name -> target` lines.
-fn parse_symlinks_txt(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .filter_map(|l| {
-            let (name, target) = l.split_once(" -> ")?;
-            let name = name.trim();
-            (!name.is_empty() && !name.contains(".."))
-                .then(|| (name.to_string(), target.as_bytes().to_vec()))
-        })
-        .collect()
 }
 
 /// The result of [`verify`].
@@ -578,44 +434,90 @@ pub struct VerifyReport {
     pub unlisted: Vec<String>,
     /// Members the manifest lists as stored that are missing from the archive.
     pub missing: Vec<String>,
+    /// Damaged tar headers (the reader skipped to the next valid one).
+    pub damaged: Vec<super::tar::Damage>,
+    /// Members the manifest lists that are not in the archive as read, when it has damaged headers: lost
+    /// to the damage (they are not counted in `missing`).
+    pub unreachable: Vec<String>,
+    /// True when no manifest could be read (it was damaged or cut off): nothing could be checked.
+    pub no_manifest: bool,
     /// Members the capture could not read (they have an error in the manifest; not a defect).
     pub not_captured: usize,
 }
 
 impl VerifyReport {
-    /// True when every stored member matches the manifest.
+    /// True when every stored member matches the manifest and the archive is undamaged.
     pub fn is_ok(&self) -> bool {
-        self.mismatched.is_empty() && self.unlisted.is_empty() && self.missing.is_empty()
+        self.mismatched.is_empty()
+            && self.unlisted.is_empty()
+            && self.missing.is_empty()
+            && self.damaged.is_empty()
+            && self.unreachable.is_empty()
+            && !self.no_manifest
     }
 }
 
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.damaged {
+            match d.resumed_at {
+                Some(next) => writeln!(
+                    f,
+                    "DAMAGED: header at byte {} ({}); read on from byte {next}",
+                    d.offset, d.reason
+                )?,
+                None => writeln!(
+                    f,
+                    "DAMAGED: header at byte {} ({}); nothing after it could be read",
+                    d.offset, d.reason
+                )?,
+            }
+        }
         for (what, list) in [
             ("MISMATCH", &self.mismatched),
             ("NOT IN MANIFEST", &self.unlisted),
             ("MISSING", &self.missing),
+            ("UNREACHABLE", &self.unreachable),
         ] {
             for p in list {
                 writeln!(f, "{what}: {p}")?;
             }
         }
+        if self.no_manifest {
+            return write!(
+                f,
+                "{} damaged headers; manifest.json could not be read, so no member could be checked",
+                self.damaged.len()
+            );
+        }
         write!(
             f,
-            "{} members intact, {} mismatched, {} not in the manifest, {} missing; {} were not readable at capture",
+            "{} members intact, {} mismatched, {} not in the manifest, {} missing",
             self.intact,
             self.mismatched.len(),
             self.unlisted.len(),
             self.missing.len(),
-            self.not_captured
-        )
+        )?;
+        if !self.damaged.is_empty() {
+            write!(
+                f,
+                ", {} unreachable behind {} damaged headers",
+                self.unreachable.len(),
+                self.damaged.len()
+            )?;
+        }
+        write!(f, "; {} were not readable at capture", self.not_captured)
     }
 }
 
 /// Checks every member against the manifest's size and SHA-256.
 pub fn verify(raw: &RawSnapshot) -> VerifyReport {
-    let mut r = VerifyReport::default();
+    let mut r = VerifyReport {
+        damaged: raw.damage.clone(),
+        ..VerifyReport::default()
+    };
     let Some(m) = raw.full_manifest() else {
+        r.no_manifest = true;
         return r;
     };
     let mut listed = std::collections::BTreeSet::new();
@@ -632,7 +534,11 @@ pub fn verify(raw: &RawSnapshot) -> VerifyReport {
             _ => None,
         };
         let Some(bytes) = bytes else {
-            r.missing.push(mm.path.clone());
+            if raw.damage.is_empty() {
+                r.missing.push(mm.path.clone());
+            } else {
+                r.unreachable.push(mm.path.clone());
+            }
             continue;
         };
         let hash = Sha256::digest(bytes)
@@ -686,17 +592,5 @@ mod tests {
     fn cleans_member_paths() {
         assert_eq!(clean("./proc/1/stat"), "proc/1/stat");
         assert_eq!(clean("/proc/1/"), "proc/1");
-    }
-
-    #[test]
-    fn symlinks_txt_lines() {
-        let l = parse_symlinks_txt(b"exe -> /usr/bin/vim\nfd/0 -> ../x\nbad line\n../evil -> /\n");
-        assert_eq!(
-            l,
-            vec![
-                ("exe".to_string(), b"/usr/bin/vim".to_vec()),
-                ("fd/0".to_string(), b"../x".to_vec())
-            ]
-        );
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! Reads POSIX ustar headers with the two extensions real archives use for long names: GNU `L`/`K`
 //! records (what procsift writes) and PAX `x` records (`path`, `linkpath`, `size`). Every size and offset is
-//! checked against the bytes present; the walk stops at the first damaged header and reports where.
+//! checked against the bytes present. A damaged header (bad checksum, a size that is no number or runs past
+//! the end) is reported with its offset, and the walk goes on at the next block that is a valid header —
+//! as GNU tar does ("Skipping to next header"): one damaged header costs the members it started, not the
+//! rest of the archive.
 
 use crate::formats::cstr::c_string as cstr;
 
@@ -35,70 +38,103 @@ pub struct Entry {
     pub header_offset: usize,
 }
 
-/// Where and why the walk stopped early.
+/// A header that could not be used, and how far the walk skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Damage {
     /// Offset of the header that could not be used.
     pub offset: usize,
     /// What is wrong with it.
     pub reason: String,
+    /// Offset of the next valid header, where the walk went on; `None` when none follows (the rest of
+    /// the archive is lost, or it was truncated here).
+    pub resumed_at: Option<usize>,
 }
 
 const BLOCK: usize = 512;
 
-/// Walks the archive; returns the members found and, if the walk ended before a proper end (two zero
-/// blocks or the end of the bytes on a block boundary), what stopped it.
-pub fn index(bytes: &[u8]) -> (Vec<Entry>, Option<Damage>) {
+/// Walks the archive; returns the members found and every place where it had to skip damage (in order).
+/// The walk ends at the end-of-archive marker (a zero block) or the end of the bytes; ending without the
+/// marker is damage too (a truncated archive).
+pub fn index(bytes: &[u8]) -> (Vec<Entry>, Vec<Damage>) {
     let mut out = Vec::new();
+    let mut damage = Vec::new();
     let mut pos = 0usize;
+    loop {
+        match walk(bytes, pos, &mut out) {
+            Ok(()) => return (out, damage),
+            Err((offset, reason)) => {
+                let resumed_at = next_header(bytes, offset.saturating_add(BLOCK));
+                damage.push(Damage {
+                    offset,
+                    reason,
+                    resumed_at,
+                });
+                match resumed_at {
+                    Some(p) => pos = p,
+                    None => return (out, damage),
+                }
+            }
+        }
+    }
+}
+
+/// The offset of the first block at or after `from` (on the 512-byte grid) that is a header with a valid
+/// checksum.
+fn next_header(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut pos = from;
+    while let Some(h) = bytes.get(pos..pos.checked_add(BLOCK)?) {
+        if h.iter().any(|b| *b != 0) && checksum_ok(h) && octal_or_binary(&h[124..136]).is_some() {
+            return Some(pos);
+        }
+        pos += BLOCK;
+    }
+    None
+}
+
+/// Walks from `pos` until the end-of-archive marker (`Ok`) or damage (`Err` with its offset and what is
+/// wrong): a damaged header, or the end of the bytes before the marker.
+fn walk(bytes: &[u8], mut pos: usize, out: &mut Vec<Entry>) -> Result<(), (usize, String)> {
     let mut long_name: Option<Vec<u8>> = None;
     let mut long_link: Option<Vec<u8>> = None;
     let mut pax_size: Option<usize> = None;
-    let damage = |offset: usize, reason: &str| {
-        Some(Damage {
-            offset,
-            reason: reason.to_string(),
-        })
-    };
     loop {
         let Some(h) = bytes.get(pos..pos + BLOCK) else {
-            return if pos == bytes.len() {
-                (out, None)
+            return Err(if pos == bytes.len() {
+                (
+                    pos,
+                    "the archive ends here without its end-of-archive marker (two zero blocks): \
+                     truncated"
+                        .into(),
+                )
             } else {
-                (out, damage(pos, "archive ends inside a header (truncated)"))
-            };
+                (pos, "the archive ends inside a header (truncated)".into())
+            });
         };
         if h.iter().all(|b| *b == 0) {
-            return (out, None);
+            return Ok(());
         }
         if !checksum_ok(h) {
-            return (
-                out,
-                damage(
-                    pos,
-                    "header checksum does not match (damaged or not a tar header)",
-                ),
-            );
+            return Err((
+                pos,
+                "header checksum does not match (damaged or not a tar header)".into(),
+            ));
         }
         let Some(size) = octal_or_binary(&h[124..136]) else {
-            return (out, damage(pos, "header size field is not a number"));
+            return Err((pos, "header size field is not a number".into()));
         };
         let size = pax_size.take().unwrap_or(size);
         let data = pos + BLOCK;
         let Some(end) = data.checked_add(size).filter(|e| *e <= bytes.len()) else {
             let name = long_name.clone().unwrap_or_else(|| header_name(h));
-            return (
-                out,
-                damage(
-                    pos,
-                    &format!(
-                        "member {} of {size} bytes runs past the end of the archive ({} bytes; \
-                         truncated, or a lying size field)",
-                        String::from_utf8_lossy(&name),
-                        bytes.len()
-                    ),
+            return Err((
+                pos,
+                format!(
+                    "member {} of {size} bytes runs past the end of the archive ({} bytes; \
+                     truncated, or a lying size field)",
+                    String::from_utf8_lossy(&name),
+                    bytes.len()
                 ),
-            );
+            ));
         };
         let content = &bytes[data..end];
         let typeflag = h[156];
@@ -139,11 +175,16 @@ pub fn index(bytes: &[u8]) -> (Vec<Entry>, Option<Damage>) {
                 });
             }
         }
-        // Data is padded to whole blocks; a final member may lack its padding only if the archive ends.
+        // Data is padded to whole blocks.
         let padded = size.div_ceil(BLOCK) * BLOCK;
         pos = match data.checked_add(padded) {
             Some(p) if p <= bytes.len() => p,
-            _ => return (out, None),
+            _ => {
+                return Err((
+                    end,
+                    "the archive ends inside a member's padding: truncated".into(),
+                ));
+            }
         };
     }
 }
@@ -277,7 +318,7 @@ mod tests {
         t.extend(member(b"short", b"yz", b'0', b""));
         t.extend(vec![0; 1024]);
         let (e, damage) = index(&t);
-        assert_eq!(damage, None);
+        assert!(damage.is_empty(), "{damage:?}");
         assert_eq!(e.len(), 4);
         assert_eq!(e[0].path, b"proc/1/stat");
         assert_eq!(
@@ -293,17 +334,37 @@ mod tests {
     }
 
     #[test]
-    fn damage_is_located() {
+    fn damage_is_located_and_the_walk_goes_on() {
         let mut t = member(b"a", b"hello", b'0', b"");
         t.extend(member(b"b", b"world", b'0', b""));
+        t.extend(member(b"c", b"again", b'0', b""));
+        t.extend(vec![0; 1024]);
         let mut bad = t.clone();
         bad[512 + 512 + 3] ^= 0x40; // second header's name
         let (e, d) = index(&bad);
-        assert_eq!(e.len(), 1);
-        assert_eq!(d.unwrap().offset, 1024);
+        assert_eq!(
+            e.iter().map(|e| e.path.as_slice()).collect::<Vec<_>>(),
+            vec![&b"a"[..], b"c"]
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].offset, 1024);
+        assert_eq!(d[0].resumed_at, Some(2048));
+        // Truncated inside the second member: the first is kept, nothing follows.
         let (e, d) = index(&t[..1030]);
         assert_eq!(e.len(), 1);
-        assert!(d.unwrap().reason.contains("truncated"));
+        assert!(d[0].reason.contains("truncated"));
+        assert_eq!(d[0].resumed_at, None);
+        // Cut at a member boundary: every member is whole, the missing end marker says truncated.
+        let (e, d) = index(&t[..2048]);
+        assert_eq!(e.len(), 2);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].offset, 2048);
+        assert!(d[0].reason.contains("end-of-archive marker"), "{d:?}");
+        // Cut inside the last member's padding.
+        let (e, d) = index(&t[..2048 + 512 + 7]);
+        assert_eq!(e.len(), 3);
+        assert_eq!(d[0].offset, 2048 + 512 + 5);
+        // A lying size: the member is lost, the walk resumes at the next header.
         let mut lie = t.clone();
         lie[124..135].copy_from_slice(b"77777777777");
         let sum: usize = lie[..512]
@@ -319,8 +380,9 @@ mod tests {
             .sum();
         lie[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
         let (e, d) = index(&lie);
-        assert!(e.is_empty());
-        assert!(d.unwrap().reason.contains("runs past the end"));
+        assert_eq!(e.len(), 2);
+        assert!(d[0].reason.contains("runs past the end"));
+        assert_eq!(d[0].resumed_at, Some(1024));
     }
 
     #[test]

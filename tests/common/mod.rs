@@ -10,6 +10,10 @@ use serde_json::Value;
 
 pub mod core_writer;
 pub mod hostile;
+#[path = "../../src/testdata.rs"]
+mod testdata;
+#[allow(unused_imports)]
+pub use testdata::{corpus, corpus_bytes, corpus_dir};
 
 /// The procsift binary under test.
 pub fn bin() -> Command {
@@ -62,14 +66,7 @@ impl Drop for TempDir {
     }
 }
 
-/// The shared corpus beside the checkout.
-pub fn corpus(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(rel)
-}
-
-/// A running spawnee (tests/fixtures/spawnee.c) inside a new pid namespace.
+/// A running spawnee (testdata/fixtures/spawnee.c) inside a new pid namespace.
 pub struct Spawnee {
     /// The `unshare` process; killing it kills the namespace's init, the spawnee.
     pub unshare: Child,
@@ -98,7 +95,7 @@ impl Drop for Spawnee {
 pub fn spawn(args: &[&[u8]], marker: &str) -> Spawnee {
     let dir = TempDir::new("spawnee");
     let exe = dir.path().join("spawnee");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spawnee.c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/spawnee.c");
     let cc = Command::new("gcc")
         .args(["-O1", "-pthread", "-o"])
         .arg(&exe)

@@ -47,20 +47,63 @@ impl Out {
     }
 }
 
-/// Analyzes the core in `bytes`; `path` names it in the model and in messages.
+/// Analyzes the core in `bytes`; `path` names it in the model and in messages. The threads are not
+/// unwound (see [`analyze_with_stacks`]).
 pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
     let core = Core::parse(bytes)?;
+    Ok(build(&core, path))
+}
+
+/// Analyzes the core as [`analyze`] does, and unwinds every thread ([`crate::unwind`]) with the module
+/// files `modules` finds: each thread gets its `frames`, the core its `modules`, and problems are
+/// warnings.
+pub fn analyze_with_stacks(
+    bytes: &[u8],
+    path: &str,
+    modules: &dyn crate::unwind::ModuleProvider,
+) -> Result<Snapshot, CoreError> {
+    let core = Core::parse(bytes)?;
+    let mut snapshot = build(&core, path);
+    let memory = core.memory();
+    if let (Some(info), Some(p)) = (snapshot.core.as_mut(), snapshot.processes.first_mut()) {
+        let maps = p.maps.clone().unwrap_or_default();
+        let input = crate::unwind::Input {
+            arch: &info.arch,
+            is_64: core.is_64,
+            endian: core.endian,
+            memory: &memory,
+            maps: &maps,
+            auxv: info.auxv.iter().map(|a| (a.kind, a.value)).collect(),
+        };
+        let outcome =
+            crate::unwind::unwind(&input, p.threads.as_deref_mut().unwrap_or(&mut []), modules);
+        info.modules = outcome.modules;
+        info.provenance.push(Provenance {
+            field: "threads[].frames".into(),
+            source: format!(
+                "unwound from the registers and the dumped stack; module files {}",
+                outcome.searched
+            ),
+        });
+        snapshot.warnings.extend(outcome.warnings);
+    }
+    Ok(snapshot)
+}
+
+/// The model of a parsed core.
+fn build(core: &Core<'_>, path: &str) -> Snapshot {
     let info = CoreInfo {
         os: core.flavor.os_name().into(),
         arch: core.machine_name().into(),
         elf_class: if core.is_64 { 64 } else { 32 },
         byte_order: core.endian,
-        notes: core.notes.iter().map(|n| note_summary(&core, n)).collect(),
+        notes: core.notes.iter().map(|n| note_summary(core, n)).collect(),
         signal: None,
         kernel: None,
         auxv: Vec::new(),
         provenance: Vec::new(),
         mappings_omitted: None,
+        modules: Vec::new(),
     };
     let mut out = Out {
         p: Process {
@@ -78,10 +121,10 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
         warnings: core.warnings.clone(),
     };
     match core.flavor {
-        Flavor::Linux => linux::process(&core, &mut out),
-        Flavor::FreeBsd => freebsd::process(&core, &mut out),
-        Flavor::NetBsd => netbsd::process(&core, &mut out),
-        Flavor::Illumos => solaris::process(&core, &mut out),
+        Flavor::Linux => linux::process(core, &mut out),
+        Flavor::FreeBsd => freebsd::process(core, &mut out),
+        Flavor::NetBsd => netbsd::process(core, &mut out),
+        Flavor::Illumos => solaris::process(core, &mut out),
     }
     let Out {
         mut p,
@@ -120,7 +163,7 @@ pub fn analyze(bytes: &[u8], path: &str) -> Result<Snapshot, CoreError> {
         warnings: warnings.into_iter().map(to_warning).collect(),
     };
     snapshot.sort();
-    Ok(snapshot)
+    snapshot
 }
 
 fn to_warning(w: CoreWarning) -> Warning {

@@ -1,7 +1,8 @@
-//! The Linux process connector: `struct proc_event` (`include/uapi/linux/cn_proc.h`) inside a `struct
-//! cn_msg` (`include/uapi/linux/connector.h`) inside a netlink message (`struct nlmsghdr`,
-//! `include/uapi/linux/netlink.h`), and procsift's own container of such messages, the
-//! `events/cn_proc.bin` member of a snapshot archive.
+//! The Linux process connector's wire format: `struct proc_event` (`include/uapi/linux/cn_proc.h`)
+//! inside a `struct cn_msg` (`include/uapi/linux/connector.h`) inside a netlink message (`struct
+//! nlmsghdr`, `include/uapi/linux/netlink.h`). (procsift's own container of such datagrams, the
+//! `events/cn_proc.bin` member, is the snapshot layer's `event_records`; the subscription request is
+//! the capture's.)
 //!
 //! The kernel multicasts one netlink datagram per event to the listeners of group `CN_IDX_PROC` of a
 //! `NETLINK_CONNECTOR` socket (after each listener sent `PROC_CN_MCAST_LISTEN`). The layout of one
@@ -15,8 +16,13 @@
 //!     52   ≤24  event_data        the union member `what` selects
 //! ```
 //!
-//! Nothing here does I/O: [`decode_datagram`] turns the bytes of one datagram into [`ProcEvent`]s, and
-//! [`Record`]/[`read_records`]/[`write_record`] are the container. Older kernels send shorter unions
+//! A listener's own requests travel the same way: `PROC_CN_MCAST_LISTEN`/`PROC_CN_MCAST_IGNORE` sent to
+//! the group are multicast to every other listener too, as a `cn_msg` whose data is the 4-byte `enum
+//! proc_cn_mcast_op` (or, since Linux 6.6, an 8-byte `struct proc_input { mcast_op; event_type; }`).
+//! They are control messages, not events: [`decode_datagram`] skips them.
+//!
+//! Nothing here does I/O: [`decode_datagram`] turns the bytes of one datagram into [`ProcEvent`]s. Older
+//! kernels send shorter unions
 //! (`exit` without `parent_pid`/`parent_tgid` before Linux 4.18, `coredump` without them before 4.16): the
 //! fields a message lacks are `None`.
 
@@ -34,6 +40,9 @@ pub const CN_VAL_PROC: u32 = 0x1;
 pub const PROC_CN_MCAST_LISTEN: u32 = 1;
 /// `PROC_CN_MCAST_IGNORE` (`enum proc_cn_mcast_op`): this listener is gone.
 pub const PROC_CN_MCAST_IGNORE: u32 = 2;
+/// Sizes of a listener's request data: `enum proc_cn_mcast_op` alone, or `struct proc_input`
+/// (`mcast_op`, `event_type`; Linux 6.6 and later).
+pub const MCAST_REQUEST_LENS: [usize; 2] = [4, 8];
 /// `NLMSG_DONE` (`netlink.h`): the `nlmsg_type` the connector sends and expects.
 pub const NLMSG_DONE: u16 = 3;
 /// `NLMSG_ERROR` (`netlink.h`).
@@ -293,7 +302,7 @@ impl WaitStatus {
 }
 
 /// Decodes every netlink message of one datagram. Messages that are not connector process events
-/// (`NLMSG_NOOP`, another connector index) are skipped; malformed ones are errors with the byte offset
+/// (`NLMSG_NOOP`, another connector index, another listener's LISTEN/IGNORE request) are skipped; malformed ones are errors with the byte offset
 /// within the datagram, and the walk stops at the first message whose length is impossible.
 pub fn decode_datagram(bytes: &[u8], endian: Endianness) -> Vec<Result<ProcEvent, ParseError>> {
     with_byte_order!(endian, O => decode_in::<O>(bytes))
@@ -346,6 +355,14 @@ fn decode_in<O: ByteOrder>(bytes: &[u8]) -> Vec<Result<ProcEvent, ParseError>> {
     out
 }
 
+/// True for another listener's `PROC_CN_MCAST_LISTEN`/`PROC_CN_MCAST_IGNORE` request (`cn_msg` data of
+/// 4 or 8 bytes starting with the op), which the kernel multicasts to the group like an event.
+fn is_control<O: ByteOrder>(data: &[u8]) -> bool {
+    MCAST_REQUEST_LENS.contains(&data.len())
+        && U32::<O>::ref_from_prefix(data)
+            .is_ok_and(|(op, _)| matches!(op.get(), PROC_CN_MCAST_LISTEN | PROC_CN_MCAST_IGNORE))
+}
+
 /// Decodes the `cn_msg` at `body` (`base` is its offset in the datagram); `None` when it is not a process
 /// event (another connector).
 fn decode_cn<O: ByteOrder>(body: &[u8], base: usize) -> Option<Result<ProcEvent, ParseError>> {
@@ -369,6 +386,9 @@ fn decode_cn<O: ByteOrder>(body: &[u8], base: usize) -> Option<Result<ProcEvent,
             ),
         )));
     };
+    if is_control::<O>(data) {
+        return None;
+    }
     let base = base + CN_MSG_LEN;
     let Ok((head, union)) = RawProcEventHeader::<O>::ref_from_prefix(data) else {
         return Some(Err(ParseError::new(
@@ -473,192 +493,6 @@ fn decode_cn<O: ByteOrder>(body: &[u8], base: usize) -> Option<Result<ProcEvent,
         ack: cn.ack.get(),
         data,
     }))
-}
-
-/// The request a listener sends: a netlink message (`NLMSG_DONE`, `nlmsg_pid` = `port`) holding a
-/// `cn_msg` for `CN_IDX_PROC`/`CN_VAL_PROC` whose 4-byte data is `op` (`PROC_CN_MCAST_LISTEN` or
-/// `PROC_CN_MCAST_IGNORE`; the 4-byte form is understood by every kernel, and means every event kind).
-/// The kernel's acknowledgement carries `ack + 1` in its `cn_msg.ack` (its `seq` is the kernel's own
-/// per-CPU counter). Native byte order.
-pub fn mcast_request(op: u32, seq: u32, ack: u32, port: u32) -> Vec<u8> {
-    let total = NLMSG_HDRLEN + CN_MSG_LEN + 4;
-    let mut b = Vec::with_capacity(total);
-    b.extend_from_slice(&(total as u32).to_ne_bytes());
-    b.extend_from_slice(&NLMSG_DONE.to_ne_bytes());
-    b.extend_from_slice(&0u16.to_ne_bytes());
-    b.extend_from_slice(&seq.to_ne_bytes());
-    b.extend_from_slice(&port.to_ne_bytes());
-    b.extend_from_slice(&CN_IDX_PROC.to_ne_bytes());
-    b.extend_from_slice(&CN_VAL_PROC.to_ne_bytes());
-    b.extend_from_slice(&seq.to_ne_bytes());
-    b.extend_from_slice(&ack.to_ne_bytes());
-    b.extend_from_slice(&4u16.to_ne_bytes());
-    b.extend_from_slice(&0u16.to_ne_bytes());
-    b.extend_from_slice(&op.to_ne_bytes());
-    b
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The `events/cn_proc.bin` container (procsift's own format).
-
-/// The first 8 bytes of `events/cn_proc.bin`.
-pub const RECORDS_MAGIC: &[u8; 8] = b"PSCNPRC1";
-/// Size of a record header: `u32` payload length, `u16` type, `u16` flags (0), `u64` receive time.
-pub const RECORD_HEADER_LEN: usize = 16;
-
-/// Record type 1: one datagram exactly as `recv` returned it.
-pub const RECORD_DATAGRAM: u16 = 1;
-/// Record type 2: `recv` failed with ENOBUFS — the socket's buffer overflowed and the kernel dropped
-/// events here (how many is unknown). No payload.
-pub const RECORD_OVERRUN: u16 = 2;
-/// Record type 3: what procsift read from `/proc/<pid>` right after an exec event: `i32` pid, then
-/// `comm`, `cmdline`, `exe` each as `i32` errno (0 = read) + `u32` length + bytes.
-pub const RECORD_EXEC_DETAILS: u16 = 3;
-
-/// One record of `events/cn_proc.bin`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Record {
-    /// A datagram as received, with the CLOCK_MONOTONIC time (ns) `recv` returned it.
-    Datagram {
-        /// Receive time, CLOCK_MONOTONIC ns.
-        received_ns: u64,
-        /// The bytes.
-        bytes: Vec<u8>,
-    },
-    /// ENOBUFS: events were lost here.
-    Overrun {
-        /// When `recv` reported it, CLOCK_MONOTONIC ns.
-        received_ns: u64,
-    },
-    /// `/proc/<pid>/comm`, `cmdline` and the `exe` link, read after an exec event of `pid`.
-    ExecDetails {
-        /// When they were read, CLOCK_MONOTONIC ns.
-        received_ns: u64,
-        /// The process.
-        pid: i32,
-        /// `comm` bytes, or the errno of the read.
-        comm: Result<Vec<u8>, i32>,
-        /// `cmdline` bytes, or the errno.
-        cmdline: Result<Vec<u8>, i32>,
-        /// The `exe` link's target, or the errno.
-        exe: Result<Vec<u8>, i32>,
-    },
-}
-
-/// Appends `record` to `out` in the container format (all header fields little-endian).
-pub fn write_record(out: &mut Vec<u8>, record: &Record) {
-    let (ty, ns, payload): (u16, u64, Vec<u8>) = match record {
-        Record::Datagram { received_ns, bytes } => (RECORD_DATAGRAM, *received_ns, bytes.clone()),
-        Record::Overrun { received_ns } => (RECORD_OVERRUN, *received_ns, Vec::new()),
-        Record::ExecDetails {
-            received_ns,
-            pid,
-            comm,
-            cmdline,
-            exe,
-        } => {
-            let mut p = pid.to_le_bytes().to_vec();
-            for f in [comm, cmdline, exe] {
-                match f {
-                    Ok(b) => {
-                        p.extend_from_slice(&0i32.to_le_bytes());
-                        p.extend_from_slice(&(b.len() as u32).to_le_bytes());
-                        p.extend_from_slice(b);
-                    }
-                    Err(e) => {
-                        p.extend_from_slice(&e.to_le_bytes());
-                        p.extend_from_slice(&0u32.to_le_bytes());
-                    }
-                }
-            }
-            (RECORD_EXEC_DETAILS, *received_ns, p)
-        }
-    };
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&ty.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&ns.to_le_bytes());
-    out.extend_from_slice(&payload);
-}
-
-/// Reads every record of an `events/cn_proc.bin` member. Records of an unknown type are skipped; a
-/// missing magic or a record running past the end is an error with its offset (the records before it
-/// are returned).
-pub fn read_records(bytes: &[u8]) -> (Vec<Record>, Option<ParseError>) {
-    let mut out = Vec::new();
-    if bytes.get(..8) != Some(RECORDS_MAGIC.as_slice()) {
-        return (out, Some(ParseError::new(0, "no PSCNPRC1 magic")));
-    }
-    let mut off = 8;
-    let le32 = |b: &[u8], at: usize| {
-        b.get(at..at + 4)
-            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    };
-    while off < bytes.len() {
-        let Some(h) = bytes.get(off..off + RECORD_HEADER_LEN) else {
-            return (out, Some(ParseError::new(off, "truncated record header")));
-        };
-        let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
-        let ty = u16::from_le_bytes([h[4], h[5]]);
-        let mut ns = [0u8; 8];
-        ns.copy_from_slice(&h[8..16]);
-        let received_ns = u64::from_le_bytes(ns);
-        let start = off + RECORD_HEADER_LEN;
-        let Some(p) = start.checked_add(len).and_then(|end| bytes.get(start..end)) else {
-            return (
-                out,
-                Some(ParseError::new(
-                    off,
-                    format!("record of {len} bytes runs past the end"),
-                )),
-            );
-        };
-        match ty {
-            RECORD_DATAGRAM => out.push(Record::Datagram {
-                received_ns,
-                bytes: p.to_vec(),
-            }),
-            RECORD_OVERRUN => out.push(Record::Overrun { received_ns }),
-            RECORD_EXEC_DETAILS => {
-                let pid = le32(p, 0).map(|v| v as i32);
-                let mut at = 4;
-                let mut fields: Vec<Result<Vec<u8>, i32>> = Vec::new();
-                for _ in 0..3 {
-                    let (Some(err), Some(n)) = (le32(p, at), le32(p, at + 4)) else {
-                        break;
-                    };
-                    let n = n as usize;
-                    let Some(b) = p.get(at + 8..at + 8 + n) else {
-                        break;
-                    };
-                    fields.push(if err == 0 {
-                        Ok(b.to_vec())
-                    } else {
-                        Err(err as i32)
-                    });
-                    at += 8 + n;
-                }
-                match (pid, <[_; 3]>::try_from(fields)) {
-                    (Some(pid), Ok([comm, cmdline, exe])) => out.push(Record::ExecDetails {
-                        received_ns,
-                        pid,
-                        comm,
-                        cmdline,
-                        exe,
-                    }),
-                    _ => {
-                        return (
-                            out,
-                            Some(ParseError::new(off, "malformed exec-details record")),
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
-        off = start + len;
-    }
-    (out, None)
 }
 
 #[cfg(test)]
@@ -845,49 +679,31 @@ mod tests {
         assert!(decode_datagram(&[1, 2, 3], Endianness::Little)[0].is_err());
     }
 
+    /// Another listener's requests, as the kernel multicasts them: a 4-byte op, or an 8-byte
+    /// `proc_input`. Skipped, never errors; a 4-byte datagram holding something else still is one.
     #[test]
-    fn request_is_what_the_kernel_expects() {
-        let r = mcast_request(PROC_CN_MCAST_LISTEN, 77, 0, 0);
-        assert_eq!(r.len(), 40);
-        assert_eq!(u32::from_ne_bytes(r[0..4].try_into().unwrap()), 40);
-        assert_eq!(u16::from_ne_bytes(r[4..6].try_into().unwrap()), NLMSG_DONE);
-        assert_eq!(
-            u32::from_ne_bytes(r[16..20].try_into().unwrap()),
-            CN_IDX_PROC
-        );
-        assert_eq!(u16::from_ne_bytes(r[32..34].try_into().unwrap()), 4);
-        assert_eq!(
-            u32::from_ne_bytes(r[36..40].try_into().unwrap()),
-            PROC_CN_MCAST_LISTEN
-        );
-    }
-
-    #[test]
-    fn container_round_trip() {
-        let recs = vec![
-            Record::Datagram {
-                received_ns: 5,
-                bytes: datagram(what::EXEC, 0, 5, 8, &[200, 200], &[]),
-            },
-            Record::Overrun { received_ns: 6 },
-            Record::ExecDetails {
-                received_ns: 7,
-                pid: 200,
-                comm: Ok(b"payload\n".to_vec()),
-                cmdline: Ok(b"/tmp/payload\0-x\0".to_vec()),
-                exe: Err(2),
-            },
-        ];
-        let mut b = RECORDS_MAGIC.to_vec();
-        for r in &recs {
-            write_record(&mut b, r);
-        }
-        let (back, err) = read_records(&b);
-        assert_eq!(err, None);
-        assert_eq!(back, recs);
-        let (back, err) = read_records(&b[..b.len() - 3]);
-        assert_eq!(back.len(), 2);
-        assert!(err.is_some());
-        assert!(read_records(b"nope").1.is_some());
+    fn other_listeners_requests_are_skipped() {
+        let control = |data: &[u8]| {
+            let mut b = Vec::new();
+            let total = 16 + 20 + data.len();
+            b.extend_from_slice(&(total as u32).to_le_bytes());
+            b.extend_from_slice(&3u16.to_le_bytes());
+            b.extend_from_slice(&[0; 10]);
+            b.extend_from_slice(&1u32.to_le_bytes());
+            b.extend_from_slice(&1u32.to_le_bytes());
+            b.extend_from_slice(&[0; 8]);
+            b.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            b.extend_from_slice(&[0; 2]);
+            b.extend_from_slice(data);
+            b
+        };
+        assert!(decode_datagram(&control(&1u32.to_le_bytes()), Endianness::Little).is_empty());
+        assert!(decode_datagram(&control(&2u32.to_le_bytes()), Endianness::Little).is_empty());
+        let mut input = 1u32.to_le_bytes().to_vec();
+        input.extend_from_slice(&what::EXEC.to_le_bytes());
+        assert!(decode_datagram(&control(&input), Endianness::Little).is_empty());
+        let v = decode_datagram(&control(&9u32.to_le_bytes()), Endianness::Little);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].as_ref().unwrap_err().offset, 36);
     }
 }

@@ -50,11 +50,8 @@ mod tests {
 
     #[test]
     fn corpus_fdinfo() {
-        let raw = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/linux/proc-snapshots/prometheus-procfs/26231/fdinfo/10"
-        ))
-        .unwrap();
+        let raw =
+            crate::testdata::corpus_bytes("linux/proc-snapshots/prometheus-procfs/26231/fdinfo/10");
         let f = parse(&raw);
         assert_eq!(f.pos, Some(0));
         assert_eq!(f.flags, Some(0o2004002));

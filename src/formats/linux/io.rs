@@ -48,11 +48,7 @@ mod tests {
 
     #[test]
     fn corpus_io() {
-        let raw = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/linux/proc-snapshots/prometheus-procfs/26231/io"
-        ))
-        .unwrap();
+        let raw = crate::testdata::corpus_bytes("linux/proc-snapshots/prometheus-procfs/26231/io");
         let io = parse(&raw);
         assert_eq!(io.rchar, Some(750339));
         assert_eq!(io.wchar, Some(818609));

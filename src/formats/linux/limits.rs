@@ -56,11 +56,8 @@ mod tests {
 
     #[test]
     fn corpus_limits() {
-        let raw = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/linux/proc-snapshots/prometheus-procfs/26231/limits"
-        ))
-        .unwrap();
+        let raw =
+            crate::testdata::corpus_bytes("linux/proc-snapshots/prometheus-procfs/26231/limits");
         let rows = parse(&raw);
         assert_eq!(rows.len(), 16);
         let files = rows.iter().find(|r| r.name == "Max open files").unwrap();

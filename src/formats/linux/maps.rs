@@ -176,11 +176,8 @@ Swap:                  4 kB
 
     #[test]
     fn corpus_maps() {
-        let raw = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/linux/proc-snapshots/prometheus-procfs/26232/maps"
-        ))
-        .unwrap();
+        let raw =
+            crate::testdata::corpus_bytes("linux/proc-snapshots/prometheus-procfs/26232/maps");
         let (maps, errors) = parse(&raw);
         assert!(errors.is_empty());
         assert_eq!(maps.len(), raw.iter().filter(|b| **b == b'\n').count());

@@ -35,11 +35,8 @@ mod tests {
 
     #[test]
     fn decodes_pages() {
-        let raw = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/linux/proc-snapshots/prometheus-procfs/26231/statm"
-        ))
-        .unwrap();
+        let raw =
+            crate::testdata::corpus_bytes("linux/proc-snapshots/prometheus-procfs/26231/statm");
         let text = String::from_utf8(raw.clone()).unwrap();
         let want: Vec<u64> = text
             .split_whitespace()

@@ -148,15 +148,7 @@ mod tests {
     use super::*;
 
     fn corpus(rel: &str) -> Vec<u8> {
-        std::fs::read(
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/corpus/linux/proc-snapshots/"
-            )
-            .to_string()
-                + rel,
-        )
-        .unwrap()
+        crate::testdata::corpus_bytes(&format!("linux/proc-snapshots/{rel}"))
     }
 
     #[test]
