@@ -560,3 +560,37 @@ fn the_minimal_profile_reads_what_ps_tree_and_files_need() {
         "{v}"
     );
 }
+
+#[test]
+fn a_failed_capture_is_logged_and_the_next_tick_runs() {
+    let tmp = TempDir::new("fleet-fail");
+    let dir = tmp.path().join("c");
+    let host = host_name();
+    // A file where today's directory would be (and tomorrow's, should the day end during the test):
+    // every capture fails to create its directory.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    std::fs::create_dir_all(dir.join(&host)).unwrap();
+    for t in [now, now + 60] {
+        let day = Command::new("date")
+            .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%d"])
+            .output()
+            .unwrap();
+        let day = String::from_utf8(day.stdout).unwrap().trim().to_string();
+        std::fs::write(dir.join(&host).join(&day), b"in the way").unwrap();
+    }
+    let out = bin()
+        .args(["capture", "--output-dir"])
+        .arg(&dir)
+        .args(["--every", "1", "--count", "2", "--no-events"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Both ticks ran and each failure was said; the loop's exit status says some failed.
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("error: capture at ").count(), 2, "{err}");
+    assert!(err.contains("2 captures (2 failed)"), "{err}");
+    assert!(archives(&dir).is_empty());
+}
