@@ -146,14 +146,14 @@ fi
 fleet() {
   local size have add snaps=${SNAPS:-100} f
   for size in "${SIZES[@]}"; do
-    have=$(ls -d /proc/[0-9]* | wc -l)
+    have=$(ls /proc | grep -c '^[0-9]')
     add=$((size > have ? size - have : 0))
     rm -f "$work/fpids"
     if [ "$add" -gt 0 ]; then
       python3 bench/holder.py "$add" 3600 "$work/fpids" &
       while [ ! -s "$work/fpids" ]; do sleep 0.2; done
     fi
-    echo "== about $size processes ($(ls -d /proc/[0-9]* | wc -l) on the host, $add idle sleeps added)"
+    echo "== about $size processes ($(ls /proc | grep -c '^[0-9]') on the host, $add idle sleeps added)"
     for profile in full minimal; do
       rm -rf "$work/cost"
       "$P" capture --output-dir "$work/cost" --every 2 --count 3 --no-events --profile "$profile" 2>"$work/cost.log" || true
