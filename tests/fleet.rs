@@ -427,6 +427,15 @@ fn sigterm_stops_the_loop_with_no_partial_archive() {
             assert!(Instant::now() < deadline, "no capture within a minute");
             std::thread::sleep(Duration::from_millis(50));
         }
+        // The loop runs below every ordinary process: nice 10 (stat field 19) and the idle I/O class.
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        assert_eq!(after.split(' ').nth(16), Some("10"), "{stat}");
+        let io = Command::new("ionice")
+            .args(["-p", &child.id().to_string()])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&io.stdout).trim(), "idle");
         std::thread::sleep(Duration::from_millis(1100));
         for _ in 0..signals {
             Command::new("kill")

@@ -268,9 +268,9 @@ pub fn schema_markdown() -> String {
     let mut out = String::new();
     for t in Table::ALL {
         out.push_str(&format!(
-            "### {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n",
+            "### {}\n\nEach row is {}.\n\n| column | type | meaning |\n|---|---|---|\n",
             t.name(),
-            t.about()
+            t.row()
         ));
         for c in t.columns() {
             out.push_str(&format!(

@@ -59,25 +59,6 @@ impl Table {
         Table::Events,
     ];
 
-    /// What one row is, for docs/schema.md.
-    pub fn about(self) -> &'static str {
-        match self {
-            Table::Captures => {
-                "One row per capture (archive, directory or core): host facts, capture window, counts."
-            }
-            Table::Processes => "One row per process.",
-            Table::Threads => "One row per thread (LWP) whose record was read.",
-            Table::Fds => "One row per open file descriptor.",
-            Table::Sockets => {
-                "One row per socket descriptor, joined by inode to its endpoint in the process's network namespace."
-            }
-            Table::Maps => "One row per memory mapping.",
-            Table::Events => {
-                "One row per process event recorded during the capture (fork, exec, exit, ...)."
-            }
-        }
-    }
-
     /// The table's name: its directory under the output.
     pub fn name(self) -> &'static str {
         match self {
