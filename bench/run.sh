@@ -26,6 +26,7 @@
 #                                 sleeps per capture) against `procsift ps --format csv` looped over the
 #                                 same archives, as a ratio (hyperfine, 3 runs; the DuckDB side includes
 #                                 starting python3 and importing duckdb).
+#   bench/gcore.sh [HEAP_MIB] [RUNS]   only the last part: procsift gcore against gdb's gcore.
 #
 # Times (hyperfine, 10 runs per command, REPEAT times): procsift capture, the floor (examples/floor.rs:
 # open, read until EOF, close for exactly the files that capture archived), `ps aux`, live `procsift ps`,
@@ -294,6 +295,9 @@ print(f"procsift core / readelf -n: {med['procsift core']/med['readelf -n']:.2f}
 PY
 rm -f "$work/big.core"
 stacks
+
+# Writing a core: procsift gcore against gdb's gcore (time, size, how long the process was stopped).
+bench/gcore.sh "$HEAP_MIB" 5
 
 python3 - "$work" "$REPEAT" "$nproc_total" "$nfiles" "$nlinks" "$sc_capture" "$sc_floor" "$sc_ps" "$sc_live" <<'PY'
 import json, statistics, sys

@@ -42,6 +42,31 @@ pub enum Error {
     /// A bad command-line value.
     #[error("{0}")]
     Usage(String),
+    /// A live process could not be dumped (`gcore`): it is gone, a kernel thread, already traced, or not
+    /// ours to trace.
+    #[error("{message}")]
+    Process {
+        /// An errno-style name for it (`ESRCH`, `EPERM`, `EBUSY`, `ETIMEDOUT`, ...), as a capture records a
+        /// member it could not read.
+        reason: String,
+        /// What happened, in a sentence.
+        message: String,
+    },
+    /// A termination signal (its number) arrived while procsift held a process stopped: the process was
+    /// let go and nothing was written.
+    #[error("interrupted by {}: the process was let go and no core was written", signal_name(*.0))]
+    Interrupted(i32),
+}
+
+/// The name of a termination signal procsift catches (Linux numbers), else `signal N`.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        1 => "SIGHUP".into(),
+        2 => "SIGINT".into(),
+        3 => "SIGQUIT".into(),
+        15 => "SIGTERM".into(),
+        n => format!("signal {n}"),
+    }
 }
 
 impl Error {

@@ -30,6 +30,7 @@ pub mod diff;
 pub mod error;
 pub mod export;
 pub mod formats;
+pub mod gcore;
 pub mod input;
 pub mod model;
 pub mod os;

@@ -13,9 +13,15 @@ const RULES: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("os", &[]),
     ("snapshot", &["formats", "model", "os"]),
-    ("capture", &["snapshot", "formats", "model", "os"]),
+    // gcore: a live process -> an ELF core (ptrace, process_vm_readv), an OS shim below capture.
+    ("gcore", &["formats", "os"]),
+    ("capture", &["gcore", "snapshot", "formats", "model", "os"]),
     ("input", &["capture", "snapshot", "formats", "model", "os"]),
-    ("analyze", &["input", "snapshot", "formats", "model", "os"]),
+    ("unwind", &["formats", "model", "os"]),
+    (
+        "analyze",
+        &["input", "unwind", "snapshot", "formats", "model", "os"],
+    ),
     ("diff", &["model"]),
 ];
 

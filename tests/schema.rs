@@ -363,6 +363,39 @@ fn linux_fixtures(dir: &Path, docs: &mut Vec<(String, Value)>) {
         .args(["-q", "-batch", "-p", &ids[0], "-ex"])
         .arg(format!("gcore {}", core.display())));
     reports(core.to_str().unwrap(), &[ids[0].clone()], docs);
+    // procsift's gcore of the zoo, cut by --max-size: a core of a live process with ranges left out.
+    let own = dir.join("zoo-procsift.core");
+    ok(bin()
+        .args(["gcore", &ids[0], "--max-size", "1M", "-o"])
+        .arg(&own));
+    reports(own.to_str().unwrap(), &[ids[0].clone()], docs);
+    // ... and of a process with a file mapping past the file's end: a range that cannot be read.
+    let parked = dir.join("parked");
+    ok(Command::new("gcc")
+        .args(["-O1", "-pthread", "-o"])
+        .arg(&parked)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/fixtures/parked.c"
+        )));
+    let mut p = Command::new(&parked)
+        .arg("pasteof")
+        .arg(dir.join("short"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(p.stdout.take().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    let unreadable = dir.join("pasteof.core");
+    ok(bin()
+        .args(["gcore", &p.id().to_string(), "--all", "-o"])
+        .arg(&unreadable));
+    kids.0.push(p);
+    reports(unreadable.to_str().unwrap(), &[], docs);
     let mut pids = ids.clone();
     pids.extend(["1".to_string(), "2".to_string()]);
     reports(n, &pids, docs);

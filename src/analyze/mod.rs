@@ -120,6 +120,117 @@ pub fn open(
     analyze_input(&crate::input::open(path, &opts)?, detail)
 }
 
+/// Reads the core of process `pid` that a snapshot archive holds (`capture --core`: the member
+/// `cores/<pid>.core`) where it lies — mapped with the archive, not copied — and builds its model;
+/// without `pid`, the archive's only core. An ELF core given directly is read as it is (its pid must be
+/// `pid`, when one is given). With `search`, the core's threads are also unwound
+/// ([`core::analyze_with_stacks`]) with module files looked up on this machine as it says.
+pub fn open_stored_core(
+    path: &std::path::Path,
+    pid: Option<i32>,
+    opts: &crate::snapshot::reader::OpenOptions,
+    search: Option<&crate::unwind::ModuleSearch>,
+) -> crate::Result<Snapshot> {
+    use crate::snapshot::manifest::core_member;
+    use crate::snapshot::reader::{self, InputFormat};
+    let shown = path.display().to_string();
+    if reader::sniff(path)? == InputFormat::ElfCore {
+        let s = match search {
+            Some(search) => open_with_stacks(path, Detail::FULL, opts, search)?,
+            None => open(path, Detail::FULL, opts)?,
+        };
+        if let (Some(want), Some(p)) = (pid, s.processes.first())
+            && p.pid != want
+            && p.pid != crate::model::Process::PID_UNKNOWN
+        {
+            return Err(crate::Error::NotFound(format!(
+                "{shown} is a core of process {}, not {want}",
+                p.pid
+            )));
+        }
+        return Ok(s);
+    }
+    let raw = reader::open_path(path, opts)?;
+    let mut held: Vec<i32> = raw
+        .children("cores")
+        .iter()
+        .filter(|n| raw.file(&format!("cores/{n}")).is_some())
+        .filter_map(|n| n.strip_suffix(".core")?.parse().ok())
+        .collect();
+    held.sort_unstable();
+    let list = |v: &[i32]| {
+        v.iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pid = match (pid, held.as_slice()) {
+        (Some(p), _) => p,
+        (None, [one]) => *one,
+        (None, []) => {
+            let failed: Vec<String> = raw
+                .manifest
+                .iter()
+                .flat_map(|m| &m.cores)
+                .filter_map(|c| Some(format!("{}: {}", c.pid, c.error.as_ref()?)))
+                .collect();
+            return Err(crate::Error::NotFound(if failed.is_empty() {
+                format!("{shown} holds no core (`procsift capture --core PID` stores one)")
+            } else {
+                format!(
+                    "{shown} holds no core: the capture could not take {}",
+                    failed.join("; ")
+                )
+            }));
+        }
+        (None, many) => {
+            return Err(crate::Error::Usage(format!(
+                "{shown} holds cores of processes {}: choose one with --pid",
+                list(many)
+            )));
+        }
+    };
+    let member = core_member(pid);
+    match raw.file(&member) {
+        Some(bytes) => {
+            let name = format!("{shown}:{member}");
+            match search {
+                Some(search) => core::analyze_with_stacks(
+                    bytes,
+                    &name,
+                    &crate::unwind::FsModules::new(search.clone()),
+                ),
+                None => core::analyze(bytes, &name),
+            }
+            .map_err(|e| crate::Error::Corrupt {
+                member: member.clone(),
+                offset: 0,
+                reason: e.to_string(),
+            })
+        }
+        None => {
+            let why = raw
+                .manifest
+                .as_ref()
+                .and_then(|m| m.cores.iter().find(|c| c.pid == pid))
+                .and_then(|c| c.error.clone())
+                .or_else(|| raw.failure(&member).map(str::to_owned));
+            Err(crate::Error::NotFound(match why {
+                Some(why) => {
+                    format!("{shown} holds no core of {pid}: the capture could not take it: {why}")
+                }
+                None if held.is_empty() => {
+                    format!("{shown} holds no core (`procsift capture --core PID` stores one)")
+                }
+                None => format!(
+                    "{shown} holds no core of {pid}; it holds cores of {}",
+                    list(&held)
+                ),
+            }))
+        }
+    }
+}
+
 /// Reads INPUT as [`open`] does; when it is a core, its threads are also unwound
 /// ([`core::analyze_with_stacks`]) with module files looked up on this machine as `search` says.
 pub fn open_with_stacks(

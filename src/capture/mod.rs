@@ -11,10 +11,12 @@
 //! * [`sink`] — where members go: a tar archive ([`capture_to_path`]) or memory ([`capture_to_memory`]);
 //! * [`record`] — the manifest's per-member size, SHA-256 or error, and the counts;
 //! * [`host`] — uname, page size, clock ticks, boot time and id for the manifest;
+//! * [`cores`] — `--core PID`: cores of live processes (the `gcore` module), as archive members;
 //! * [`sys`] — the system calls, through rustix.
 //!
 //! The archive layout is described in [`crate::snapshot`]; its manifest in [`crate::snapshot::manifest`].
 
+pub mod cores;
 pub mod engine;
 pub mod events;
 pub mod host;
@@ -78,6 +80,11 @@ pub struct CaptureOptions {
     /// When this flag becomes true the capture stops at its next member and fails with `Interrupted`
     /// (a second SIGTERM/SIGINT in periodic mode); [`capture_to_path`] then leaves nothing behind.
     pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
+    /// Processes to dump a core of (`--core`), before the scan; each becomes `cores/<pid>.core`.
+    pub cores: Vec<i32>,
+    /// Where the cores are written before they are archived (`None`: the system's temporary
+    /// directory; [`capture_to_path`] uses the archive's directory).
+    pub core_dir: Option<PathBuf>,
     /// Which members and processes to read, whether `proc_root` is a copy, and whether to read the
     /// system files (the Linux and Solaris plans); the default reads everything of a live /proc.
     pub reading: Reading,
@@ -118,6 +125,8 @@ impl Default for CaptureOptions {
             events: None,
             sysctl: None,
             cancel: None,
+            cores: Vec::new(),
+            core_dir: None,
             reading: Reading::default(),
             max_bytes: None,
         }
@@ -198,6 +207,8 @@ pub struct CaptureSummary {
     pub events_lost: u64,
     /// Why events were not recorded, when they were asked for.
     pub events_reason: Option<String>,
+    /// The cores asked for (`--core`): taken, or why not.
+    pub cores: Vec<crate::snapshot::manifest::ManifestCore>,
 }
 
 /// The default archive name: `procsift-<host>-<20261122T134718Z>.tar`. Characters of the host name other
@@ -215,7 +226,14 @@ pub fn default_output_name(hostname: &str, t: Timestamp) -> String {
 pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<CaptureSummary> {
     let started = host::Moment::now();
     let sink = TarSink::create(out, u64::try_from(started.utc.secs).unwrap_or(0))?;
-    let (recorder, manifest, _) = run(opts, sink, started)?;
+    let mut opts = opts.clone();
+    if opts.core_dir.is_none() {
+        opts.core_dir = Some(match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    }
+    let (recorder, manifest, _) = run(&opts, sink, started)?;
     let mut summary = summarize(&recorder, &manifest);
     let (bytes, sha256) = recorder.sink.finish_with_hash(&manifest)?;
     summary.bytes = bytes;
@@ -260,6 +278,7 @@ fn summarize<S: Sink>(r: &Recorder<S>, m: &Manifest) -> CaptureSummary {
         events: m.events.as_ref().map(|e| e.count),
         events_lost: m.events.as_ref().map_or(0, |e| e.lost),
         events_reason: m.events.as_ref().and_then(|e| e.reason.clone()),
+        cores: m.cores.clone(),
     }
 }
 
@@ -380,6 +399,12 @@ fn run_plan<S: Sink, P: engine::Plan>(
         total,
     );
     recorder.cancel = opts.cancel;
+    let cores = if opts.cores.is_empty() {
+        Vec::new()
+    } else {
+        let dir = opts.core_dir.clone().unwrap_or_else(std::env::temp_dir);
+        cores::dump(&opts.cores, &dir, &mut recorder)?
+    };
     let result = engine::run(plan, opts.read_timeout, &mut recorder);
     recorder.end_progress();
     let finished = host::Moment::now();
@@ -424,6 +449,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
         members: std::mem::take(&mut recorder.members),
         vanished,
         events,
+        cores,
     };
     Ok((recorder, manifest))
 }

@@ -91,6 +91,23 @@ impl<S: Sink> Recorder<S> {
     }
 }
 
+impl<S: Sink> Recorder<S> {
+    /// Stores a regular file given as a slice (a core mapped from its temporary file), with its size and
+    /// SHA-256 in the manifest.
+    pub fn file(&mut self, path: &str, data: &[u8]) -> crate::Result<()> {
+        self.sink.file(path, data)?;
+        self.members.push(ManifestMember {
+            kind: MemberKind::File,
+            size: Some(data.len() as u64),
+            sha256: Some(sha256_hex(data)),
+            error: None,
+            path: path.to_string(),
+        });
+        self.stored += 1;
+        Ok(())
+    }
+}
+
 impl<S: Sink> Handler for Recorder<S> {
     fn event(&mut self, ev: Event) -> crate::Result<()> {
         if self
@@ -108,15 +125,7 @@ impl<S: Sink> Handler for Recorder<S> {
         }
         match ev {
             Event::File { path, data } => {
-                self.sink.file(&path, &data)?;
-                self.members.push(ManifestMember {
-                    kind: MemberKind::File,
-                    size: Some(data.len() as u64),
-                    sha256: Some(sha256_hex(&data)),
-                    error: None,
-                    path: path.clone(),
-                });
-                self.stored += 1;
+                self.file(&path, &data)?;
                 if self.keep.contains(&path.as_str()) {
                     self.kept.insert(path, data);
                 }

@@ -50,6 +50,7 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         read_timeout: std::time::Duration::from_secs_f64(a.read_timeout),
         progress: std::io::stderr().is_terminal(),
         command: std::env::args().collect(),
+        cores: a.cores.clone(),
         proc_root: a.proc_root.clone().unwrap_or(defaults.proc_root.clone()),
         etc_root: a.etc_root.clone().unwrap_or(defaults.etc_root.clone()),
         ..defaults
@@ -99,8 +100,26 @@ pub fn summary_line(out: &str, summary: &capture::CaptureSummary) -> String {
     )
 }
 
-/// The line about process events after a capture's summary (a warning when they were not recorded).
+/// The lines after a capture's summary: each core taken (`--core`), and the process events (a warning
+/// when they were not recorded).
 pub fn events_note(out: &str, summary: &capture::CaptureSummary) {
+    for c in &summary.cores {
+        match (&c.member, &c.error) {
+            (Some(member), _) => {
+                for w in &c.warnings {
+                    output::warning(&format!("core of {}: {w}", c.pid));
+                }
+                let n = c.threads.unwrap_or(0);
+                output::note(&format!(
+                    "{out}: {member}: {n} thread{}; the process was stopped for {:.1} ms",
+                    if n == 1 { "" } else { "s" },
+                    c.stopped_ms.unwrap_or(0.0)
+                ));
+            }
+            (None, Some(e)) => output::warning(&format!("no core of {}: {e}", c.pid)),
+            (None, None) => {}
+        }
+    }
     match (&summary.events, &summary.events_reason) {
         (Some(n), None) => output::note(&format!(
             "{out}: {n} process events recorded, {} lost",

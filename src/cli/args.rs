@@ -101,6 +101,9 @@ pub enum Command {
     /// Mackerel plugin format.
     #[command(after_help = METRICS_HELP)]
     Metrics(MetricsArgs),
+    /// Write a core file of a live process without gdb (Linux, x86_64); the process goes on as before.
+    #[command(after_help = GCORE_HELP)]
+    Gcore(GcoreArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
     #[command(
         after_help = "Examples:\n  procsift verify host.tar && echo intact\n\nExit status: 0 intact, 1 mismatches found, 2 the archive could not be read."
@@ -115,10 +118,13 @@ const CAPTURE_HELP: &str = "Examples:
   procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan
   procsift capture --output-dir /var/lib/procsift --every 300 --keep-for 7d   # every 5 min
   procsift capture --output-dir /var/lib/procsift --every 60 --profile minimal --keep 1440
+  procsift capture -o ir.tar --core 5752       # with a core of process 5752: cores/5752.core
 
 The archive is written to a temporary name and renamed when complete; the summary line ends with its SHA-256. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
 
 With --output-dir each capture goes to DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar and a line `<time> TAB <sha256> TAB <path>` is appended to DIR/<host>/index.tsv; --every repeats it. A failed capture is logged and the next one runs. SIGTERM or SIGINT stops the loop after the capture in progress; a second one drops that capture (its temporary file is removed) and stops at once.
+
+--core PID takes a core of the process first (as `procsift gcore` does: the process is stopped briefly, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
 
 Process events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after it (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the capture goes on, and the manifest and `info` say why events were not recorded.";
 
@@ -140,6 +146,7 @@ const TREE_HELP: &str = "Examples:
 const CORE_HELP: &str = "Examples:
   procsift core core.1234
   procsift core core.1234 --format json | jq .core.signal
+  procsift core ir.tar --pid 5752          # the core `capture --core 5752` stored, read in place
   procsift threads core.1234            # every report also reads a core
   procsift maps core.1234               # the only process is the default PID
   procsift core core.1234 --sysroot /srv/crashed-root --debug-dir ./debug
@@ -148,6 +155,20 @@ const CORE_HELP: &str = "Examples:
 Shows the signal and its code, the fault address and what is mapped there, the signalled thread's registers and backtrace, every thread, the full argv and environment when the dumped stack holds them, the auxv, the notes, and which note each value came from.
 
 Backtraces: every thread is unwound from its registers and the dumped stack with the CFI (.eh_frame, .debug_frame) of the files the core names, then frame pointers, then a stack scan; each frame says how it was found. A file is used only when its build-id matches the one the core dumped (or, without one, its headers): by default at the paths the core names on this machine, with --sysroot DIR under DIR, and debug files by build-id in /usr/lib/debug and --debug-dir DIRs. Without them, frames are module + offset.";
+
+const GCORE_HELP: &str = "Examples:
+  procsift gcore 5752                      # writes core.5752
+  procsift gcore 5752 -o suspect.core --all
+  procsift gcore 5752 --max-size 2G        # the threads' stacks first, then by address
+  procsift core suspect.core && gdb /proc/5752/exe suspect.core
+
+Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sent), its registers and the process's memory are read, and every thread is let go; stderr says how long the process was stopped. A process that was stopped (T) before stays stopped. The core is the kernel's format: gdb, eu-stack, readelf and every procsift report read it.
+
+Which mappings are dumped follows the process's own /proc/PID/coredump_filter, as the kernel would for a crash (by default: anonymous memory, written copies of file mappings, the first page of each ELF file); --filter sets the bits instead, --all takes every readable mapping. Device memory and MADV_DONTDUMP mappings are never dumped. Zero pages are holes in the file: they take no disk.
+
+Needs permission to trace the process: your own (when kernel.yama.ptrace_scope allows) or, as root, any. A process already traced (by gdb, strace) cannot be dumped. The file is written to FILE.tmp and renamed when complete; an existing FILE is never replaced. It is readable by its owner only (mode 0600, as the kernel's cores): it holds the process's memory.
+
+Exit status: 0 written; 2 not written (one line on stderr says why).";
 
 const DIFF_HELP: &str = "Examples:
   procsift diff 0200.tar 0205.tar                 # summary, then every change per process
@@ -351,6 +372,10 @@ pub struct CaptureArgs {
     /// Do not record process events.
     #[arg(long, conflicts_with = "watch")]
     pub no_events: bool,
+    /// Also store a core of each of these processes (Linux, x86_64; as `procsift gcore` writes it) as
+    /// cores/PID.core, taken before the scan; repeat or separate with commas.
+    #[arg(long = "core", value_name = "PID", value_delimiter = ',')]
+    pub cores: Vec<i32>,
     /// Hidden, for tests: read this directory instead of /proc (a fake tree; see README, "Security and
     /// reliability").
     #[arg(long, hide = true)]
@@ -358,6 +383,34 @@ pub struct CaptureArgs {
     /// Hidden, for tests: read passwd, group and os-release from this directory instead of /etc.
     #[arg(long, hide = true)]
     pub etc_root: Option<PathBuf>,
+}
+
+/// `gcore`.
+#[derive(Args)]
+pub struct GcoreArgs {
+    /// The process id.
+    pub pid: i32,
+    /// Output file (default: core.PID in the current directory); an existing file is never replaced.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Dump every readable mapping (file-backed text and shared memory too), whatever the filter.
+    #[arg(long)]
+    pub all: bool,
+    /// coredump_filter bits to apply, hexadecimal as in /proc/PID/coredump_filter (default: the
+    /// process's own).
+    #[arg(long, value_name = "MASK")]
+    pub filter: Option<String>,
+    /// Leave out memory past SIZE bytes of file (suffixes K, M, G, T); the threads' stacks go first.
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// Do not wait for the core to reach the disk (faster on a slow disk; gdb and the kernel do not wait
+    /// either): a host powered off in the next seconds may lose it.
+    #[arg(long)]
+    pub no_sync: bool,
+    /// Hidden, for tests: keep the process stopped MS milliseconds longer, between its registers and its
+    /// memory.
+    #[arg(long, hide = true, value_name = "MS")]
+    pub hold_ms: Option<u64>,
 }
 
 /// Options every report takes.
@@ -418,6 +471,8 @@ pub struct InputArgs {
     /// Snapshot archive, /proc-shaped directory, NetBSD dump or ELF core (default: the live host).
     pub input: Option<PathBuf>,
     #[command(flatten)]
+    pub stored: StoredCore,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -432,6 +487,8 @@ pub struct ListArgs {
     pub all: bool,
     #[command(flatten)]
     pub filters: Filters,
+    #[command(flatten)]
+    pub stored: StoredCore,
     #[command(flatten)]
     pub common: Common,
 }
@@ -460,6 +517,8 @@ pub struct PidArgs {
     #[arg(value_name = "PID")]
     pub pid: Option<String>,
     #[command(flatten)]
+    pub stored: StoredCore,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -476,18 +535,32 @@ pub struct OptPidArgs {
     #[command(flatten)]
     pub filters: Filters,
     #[command(flatten)]
+    pub stored: StoredCore,
+    #[command(flatten)]
     pub common: Common,
 }
 
 /// `core`.
 #[derive(Args)]
 pub struct CoreArgs {
-    /// The core file.
+    /// The core file, or a snapshot archive holding cores (`capture --core`).
     pub core: PathBuf,
+    /// In a snapshot archive: the process whose core to read (default: the archive's only core).
+    #[arg(long)]
+    pub pid: Option<i32>,
     #[command(flatten)]
     pub modules: ModuleArgs,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `--core PID`: read a core a snapshot archive holds instead of its /proc records.
+#[derive(Args)]
+pub struct StoredCore {
+    /// Read the core of PID that the snapshot archive holds (`capture --core`, cores/PID.core) instead
+    /// of the archive's /proc records.
+    #[arg(long = "core", value_name = "PID")]
+    pub core: Option<i32>,
 }
 
 /// `threads`: `[INPUT] [PID]` and the backtraces of a core.

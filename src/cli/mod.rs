@@ -4,6 +4,7 @@
 mod archive;
 mod args;
 mod export;
+mod gcore;
 mod output;
 mod periodic;
 mod run;
@@ -33,6 +34,11 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             output::error(&e.to_string());
+            #[cfg(target_os = "linux")]
+            if let procsift::Error::Interrupted(sig) = e {
+                // Die by the signal, as without the handler that held it while the process was let go.
+                procsift::os::ptrace::die_by(sig);
+            }
             ExitCode::from(2)
         }
     }

@@ -23,6 +23,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Export(a) => super::export::export(ctx, a),
         Command::Timeline(a) => super::timeline::timeline(ctx, a),
         Command::Metrics(a) => super::timeline::metrics(ctx, a),
+        Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Ps(a) => {
             let format = a.list.common.format;
@@ -39,7 +40,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 opts.sort = PsOptions::parse_sort(sort).map_err(Error::Usage)?;
             }
             let pids = Some(a.list.filters.pids.clone()).filter(|p| !p.is_empty());
-            let mut snapshot = load_only(ctx, a.list.input.as_deref(), ps_detail(&opts), pids)?;
+            let mut snapshot = load_only(
+                ctx,
+                a.list.input.as_deref(),
+                a.list.stored.core,
+                ps_detail(&opts),
+                pids,
+            )?;
             if a.list.all {
                 snapshot.include_event_processes();
             }
@@ -47,7 +54,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             filtered(report, snapshot, &a.list.filters, format)
         }
         Command::Tree(a) => {
-            let mut snapshot = load(ctx, a.input.as_deref(), Detail::SUMMARY)?;
+            let mut snapshot = load(ctx, a.input.as_deref(), a.stored.core, Detail::SUMMARY)?;
             if a.all {
                 snapshot.include_event_processes();
             }
@@ -57,7 +64,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Show(a) => {
             let (input, pid) = input_and_pid(a.input, a.pid)?;
             need_pid(input.as_deref(), pid, "show")?;
-            let snapshot = load_only(ctx, input.as_deref(), Detail::FULL, pid.map(|p| vec![p]))?;
+            let snapshot = load_only(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                Detail::FULL,
+                pid.map(|p| vec![p]),
+            )?;
             let pid = pid_or_single(&snapshot, pid, "show")?;
             shown(report::show(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -68,7 +81,14 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 maps: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_with(ctx, input.as_deref(), detail, pid.map(|p| vec![p]), true)?;
+            let snapshot = load_with(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                detail,
+                pid.map(|p| vec![p]),
+                true,
+            )?;
             let pid = pid_or_single(&snapshot, pid, "maps")?;
             shown(report::maps(&snapshot, pid)?, snapshot, a.common.format)
         }
@@ -85,8 +105,16 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 ));
             }
             let snapshot = match (&input, t.stack) {
-                (Some(path), true) => load_with_stacks(ctx, path, detail, &t.modules)?,
-                _ => load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?,
+                (Some(path), true) => {
+                    load_with_stacks(ctx, path, a.stored.core, detail, &t.modules)?
+                }
+                _ => load_only(
+                    ctx,
+                    input.as_deref(),
+                    a.stored.core,
+                    detail,
+                    only(pid, &a.filters),
+                )?,
             };
             if t.stack && snapshot.core.is_none() {
                 return Err(Error::Usage(
@@ -109,7 +137,13 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_only(ctx, input.as_deref(), detail, only(pid, &a.filters))?;
+            let snapshot = load_only(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                detail,
+                only(pid, &a.filters),
+            )?;
             let report = report::files(&snapshot, pid, &a.filters.filter())?;
             match pid {
                 Some(_) => shown(report, snapshot, a.common.format),
@@ -122,7 +156,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load(ctx, a.input.as_deref(), detail)?;
+            let snapshot = load(ctx, a.input.as_deref(), a.stored.core, detail)?;
             shown(report::info(&snapshot), snapshot, a.common.format)
         }
         Command::Signals(a) => {
@@ -132,12 +166,26 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 limits: true,
                 ..Detail::SUMMARY
             };
-            let snapshot = load_only(ctx, input.as_deref(), detail, pid.map(|p| vec![p]))?;
+            let snapshot = load_only(
+                ctx,
+                input.as_deref(),
+                a.stored.core,
+                detail,
+                pid.map(|p| vec![p]),
+            )?;
             let pid = pid_or_single(&snapshot, pid, "signals")?;
             shown(report::signals(&snapshot, pid)?, snapshot, a.common.format)
         }
         Command::Core(a) => {
-            let snapshot = load_with_stacks(ctx, &a.core, Detail::FULL, &a.modules)?;
+            let snapshot = redacted(
+                ctx,
+                analyze::open_stored_core(
+                    &a.core,
+                    a.pid,
+                    &OpenOptions::default(),
+                    Some(&a.modules.search()),
+                )?,
+            );
             shown(report::core(&snapshot)?, snapshot, a.common.format)
         }
         Command::Events(a) => {
@@ -148,7 +196,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                         .into(),
                 ));
             };
-            let snapshot = load(ctx, Some(&input), Detail::SUMMARY)?;
+            let snapshot = load(ctx, Some(&input), None, Detail::SUMMARY)?;
             let opts = report::EventsOptions {
                 pids: a.pids,
                 kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
@@ -219,8 +267,8 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     };
     // The two inputs are independent: read them at the same time.
     let (old, new) = std::thread::scope(|s| {
-        let new = s.spawn(|| load(ctx, a.new.as_deref(), detail));
-        let old = load(ctx, Some(&a.old), detail);
+        let new = s.spawn(|| load(ctx, a.new.as_deref(), None, detail));
+        let old = load(ctx, Some(&a.old), None, detail);
         (
             old,
             new.join()
@@ -319,9 +367,15 @@ fn only(pid: Option<i32>, filters: &Filters) -> Option<Vec<i32>> {
 }
 
 /// Reads the input (or the live host) and builds the model with the lists `detail` asks for, redacted
-/// when `--redact` was given.
-pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapshot> {
-    load_with(ctx, input, detail, None, false)
+/// when `--redact` was given. With `stored` (`--core PID`), the model is that of the core of PID the
+/// snapshot archive holds.
+pub fn load(
+    ctx: Context,
+    input: Option<&Path>,
+    stored: Option<i32>,
+    detail: Detail,
+) -> Result<Snapshot> {
+    load_with(ctx, input, stored, detail, None, false)
 }
 
 /// Like [`load`]; a live or directory read fetches only the members `detail` needs, and only of the
@@ -329,10 +383,11 @@ pub fn load(ctx: Context, input: Option<&Path>, detail: Detail) -> Result<Snapsh
 pub fn load_only(
     ctx: Context,
     input: Option<&Path>,
+    stored: Option<i32>,
     detail: Detail,
     pids: Option<Vec<i32>>,
 ) -> Result<Snapshot> {
-    load_with(ctx, input, detail, pids, false)
+    load_with(ctx, input, stored, detail, pids, false)
 }
 
 /// [`load_only`], reading the live host's `smaps` too when `smaps` is set (per-mapping sizes for
@@ -340,10 +395,20 @@ pub fn load_only(
 fn load_with(
     ctx: Context,
     input: Option<&Path>,
+    stored: Option<i32>,
     detail: Detail,
     pids: Option<Vec<i32>>,
     smaps: bool,
 ) -> Result<Snapshot> {
+    if let Some(pid) = stored {
+        let Some(path) = input else {
+            return Err(Error::Usage(
+                "--core PID reads a core a snapshot archive holds: name the archive (INPUT)".into(),
+            ));
+        };
+        let snapshot = analyze::open_stored_core(path, Some(pid), &OpenOptions::default(), None)?;
+        return Ok(redacted(ctx, snapshot));
+    }
     let select = procsift::snapshot::Selection {
         pids,
         ..detail.selection()
@@ -369,28 +434,36 @@ fn load_with(
             detail,
         ),
     };
-    Ok(if ctx.redact {
+    Ok(redacted(ctx, snapshot))
+}
+
+/// The model redacted when `--redact` was given.
+fn redacted(ctx: Context, snapshot: Snapshot) -> Snapshot {
+    if ctx.redact {
         procsift::model::redact::redacted(snapshot)
     } else {
         snapshot
-    })
+    }
 }
 
 /// Reads the input as [`load`] does; a core's threads are also unwound, with module files looked up as
-/// `--sysroot` and `--debug-dir` say.
+/// `--sysroot` and `--debug-dir` say. With `stored` (`--core PID`), the core of PID the snapshot
+/// archive holds is read and unwound.
 fn load_with_stacks(
     ctx: Context,
     input: &Path,
+    stored: Option<i32>,
     detail: Detail,
     modules: &super::args::ModuleArgs,
 ) -> Result<Snapshot> {
-    let snapshot =
-        analyze::open_with_stacks(input, detail, &OpenOptions::default(), &modules.search())?;
-    Ok(if ctx.redact {
-        procsift::model::redact::redacted(snapshot)
-    } else {
-        snapshot
-    })
+    let search = modules.search();
+    let snapshot = match stored {
+        Some(pid) => {
+            analyze::open_stored_core(input, Some(pid), &OpenOptions::default(), Some(&search))?
+        }
+        None => analyze::open_with_stacks(input, detail, &OpenOptions::default(), &search)?,
+    };
+    Ok(redacted(ctx, snapshot))
 }
 
 #[cfg(test)]

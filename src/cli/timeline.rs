@@ -110,7 +110,7 @@ pub fn metrics(ctx: Context, a: MetricsArgs) -> Result<ExitCode> {
         write_stdout(m::mackerel_meta().as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let s = super::run::load(ctx, a.input.as_deref(), Detail::SUMMARY)?;
+    let s = super::run::load(ctx, a.input.as_deref(), None, Detail::SUMMARY)?;
     warn_about(&s.source.path, &s.warnings);
     let families = m::families(&s, a.top);
     let text = match a.format {

@@ -532,6 +532,7 @@ fn a_core_is_compared_with_its_own_process_only() {
         notes: Vec::new(),
         provenance: Vec::new(),
         mappings_omitted: None,
+        live: None,
         modules: Vec::new(),
     });
     let d = compare(

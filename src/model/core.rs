@@ -36,11 +36,57 @@ pub struct CoreInfo {
     /// (`argv`, `pid`, `environment`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<Provenance>,
+    /// Present when the core was taken from a live process by `procsift gcore` (its `PROCSIFT` note):
+    /// when, how long the process was stopped, and what the core lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveDump>,
     /// The mapped files (modules) the threads were unwound with, when they were unwound
     /// (`procsift core`, `threads --stack`): the build-id the core holds for each and which local file,
     /// if any, was used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<CoreModule>,
+}
+
+/// How a core of a live process was taken (`procsift gcore`'s `PROCSIFT` note).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveDump {
+    /// What wrote it: `procsift gcore`.
+    pub tool: String,
+    /// When the process was stopped, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<crate::time::Timestamp>,
+    /// How long the process was stopped, in milliseconds (first `PTRACE_INTERRUPT` to last detach).
+    pub stopped_ms: f64,
+    /// The `coredump_filter` bits that chose the mappings (`0x33` is the kernel's default).
+    pub coredump_filter: u64,
+    /// Every readable mapping was dumped (`--all`), whatever the filter.
+    pub all: bool,
+    /// The process was in a job-control stop (T) before, and was left so.
+    pub was_stopped: bool,
+    /// The threads dumped.
+    pub threads: u32,
+    /// `--max-size` in bytes, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
+    /// Ranges of memory the dump wanted but the core lacks (their segments hold no bytes: a reader
+    /// shows zeros there that were not the process's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<MissingMemory>,
+}
+
+/// A range of memory a live dump could not put in the core.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingMemory {
+    /// First address.
+    pub start: u64,
+    /// End address (exclusive).
+    pub end: u64,
+    /// `unreadable` (neither process_vm_readv nor /proc/PID/mem could read it) or `max_size` (left out
+    /// by `--max-size`).
+    pub reason: String,
+    /// For an unreadable range, the errno of the failed read (`EIO`, `EFAULT`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno: Option<String>,
 }
 
 /// One mapped file of a core's process, as the unwinder found it.

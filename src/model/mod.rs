@@ -11,7 +11,10 @@ mod host;
 mod process;
 pub mod redact;
 
-pub use core::{AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, NoteSummary, Provenance};
+pub use core::{
+    AuxEntry, CoreInfo, CoreModule, CoreSignal, Frame, LiveDump, MissingMemory, NoteSummary,
+    Provenance,
+};
 pub use events::{EventLog, ProcEvent, ProcessEvents};
 pub use host::{CaptureInfo, Host, InputKind, Source};
 pub use process::{

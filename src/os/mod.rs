@@ -1,11 +1,12 @@
 //! The only module allowed to use `unsafe`: memory-mapping an input file, on NetBSD the sysctl(3)
-//! calls of the capture ([`native_sysctl`]), and the periodic capture's signal handling, priority and
-//! cost accounting ([`stop`]).
+//! calls of the capture ([`native_sysctl`]), the periodic capture's signal handling, priority and cost
+//! accounting ([`stop`]), and on Linux the ptrace(2) and process_vm_readv(2) calls of `gcore` (`ptrace`).
 //!
 //! Mapping a file is `unsafe` in Rust because another process could change or truncate the file while it is
 //! mapped, which would change bytes behind a `&[u8]`. procsift maps evidence files that it only reads; a
 //! concurrent writer is outside its contract (the snapshot's SHA-256 hashes are how a changed file is
-//! detected). Every other OS call goes through `rustix`, which is safe.
+//! detected). Every other OS call goes through `rustix`, which is safe, except those rustix lacks, which live
+//! here.
 #![allow(unsafe_code)]
 
 use std::fmt::Debug;
@@ -26,6 +27,9 @@ pub mod netbsd;
 
 #[cfg(unix)]
 pub mod stop;
+
+#[cfg(target_os = "linux")]
+pub mod ptrace;
 
 /// sysctl(3) as the capture's NetBSD plan needs it. Implemented by
 /// `netbsd::LibcSysctl` on NetBSD, and by fakes in tests. It lives here, beside the system's own, so that

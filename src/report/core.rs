@@ -68,6 +68,51 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
         sections.push(("process", id));
     }
 
+    if let Some(l) = &info.live {
+        let mut live = vec![("written by".to_string(), l.tool.clone())];
+        if let Some(t) = l.time {
+            live.push(("stopped at".into(), t.rfc3339()));
+        }
+        live.push((
+            "stopped for".into(),
+            format!(
+                "{:.1} ms{}",
+                l.stopped_ms,
+                if l.was_stopped {
+                    " (it was stopped before, and left so)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+        live.push((
+            "mappings".into(),
+            if l.all {
+                "every readable one (--all)".into()
+            } else {
+                format!("coredump_filter {:#x}", l.coredump_filter)
+            },
+        ));
+        if let Some(m) = l.max_size {
+            live.push(("--max-size".into(), m.to_string()));
+        }
+        if !l.missing.is_empty() {
+            let bytes: u64 = l
+                .missing
+                .iter()
+                .map(|m| m.end.saturating_sub(m.start))
+                .sum();
+            live.push((
+                "not in the core".into(),
+                format!(
+                    "{} ranges, {bytes} bytes (see the warnings)",
+                    l.missing.len()
+                ),
+            ));
+        }
+        sections.push(("taken from a live process", live));
+    }
+
     let mut sig = Vec::new();
     match &info.signal {
         Some(s) => {
@@ -135,12 +180,20 @@ pub fn core(snapshot: &Snapshot) -> crate::Result<Report> {
             for r in t.registers.iter().flatten() {
                 regs.push((r.name.clone(), format!("{:#x}", r.value)));
             }
-            sections.push(("registers of the signalled thread", with_tid(regs, t.tid)));
-            if let Some(frames) = &t.frames {
-                sections.push((
+            let (regs_title, backtrace_title) = if info.signal.is_some() {
+                (
+                    "registers of the signalled thread",
                     "backtrace of the signalled thread",
-                    backtrace(t, frames, info),
-                ));
+                )
+            } else {
+                (
+                    "registers of the first thread",
+                    "backtrace of the first thread",
+                )
+            };
+            sections.push((regs_title, with_tid(regs, t.tid)));
+            if let Some(frames) = &t.frames {
+                sections.push((backtrace_title, backtrace(t, frames, info)));
             }
         }
         let threads: Vec<(String, String)> = p

@@ -72,6 +72,7 @@ fn container_matches(want: &str, p: &Process) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Namespace;
     use crate::report::testutil::sample;
 
     #[test]
@@ -104,5 +105,29 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(pids(&f), vec![102]);
+    }
+
+    #[test]
+    fn a_namespace_creator_is_not_in_the_namespace_it_gives_its_children() {
+        let mut s = sample();
+        // The `unshare` that created the inner pid namespace: its own pid namespace is the host's,
+        // its `pid_for_children` link the inner one.
+        s.processes[1].namespaces = Some(vec![
+            Namespace {
+                kind: "pid".into(),
+                inode: 4026531836,
+                link: None,
+            },
+            Namespace {
+                kind: "pid".into(),
+                inode: 4026532500,
+                link: Some("pid_for_children".into()),
+            },
+        ]);
+        let f = Filter {
+            container: Some("4026532500".into()),
+            ..Filter::default()
+        };
+        assert_eq!(f.select(&s).map(|p| p.pid).collect::<Vec<_>>(), [101, 102]);
     }
 }

@@ -145,6 +145,16 @@ fn hostile_core() -> Snapshot {
             source: evil("note"),
         }],
         mappings_omitted: Some(evil("omitted")),
+        live: Some(crate::model::LiveDump {
+            tool: evil("tool"),
+            missing: vec![crate::model::MissingMemory {
+                start: 0x1000,
+                end: 0x2000,
+                reason: evil("reason"),
+                errno: Some(evil("errno")),
+            }],
+            ..crate::model::LiveDump::default()
+        }),
         modules: vec![crate::model::CoreModule {
             path: ByteString::new(EVIL_BYTES),
             status: evil("not used"),

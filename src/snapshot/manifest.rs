@@ -36,6 +36,38 @@ pub struct Manifest {
     /// before events were recorded, and in captures that did not ask for them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<ManifestEvents>,
+    /// The cores of live processes the capture was asked for (`capture --core`), each stored as the
+    /// member [`core_member`] or with the reason it could not be taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cores: Vec<ManifestCore>,
+}
+
+/// The member a core of process `pid` is stored as: `cores/<pid>.core`.
+pub fn core_member(pid: i32) -> String {
+    format!("cores/{pid}.core")
+}
+
+/// One core of a live process asked for by `capture --core` (written by `procsift gcore`'s code, ELF
+/// `ET_CORE`; its size and SHA-256 are in the member list like every member's).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManifestCore {
+    /// The process.
+    pub pid: i32,
+    /// The member holding the core ([`core_member`]), when it was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Why it was not taken (no such process, not permitted, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Threads dumped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
+    /// How long the process was stopped, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_ms: Option<f64>,
+    /// What the dump said (ranges it could not read, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Member holding the process connector's messages as received (see [`super::event_records`] for its
@@ -274,6 +306,8 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         vanished: Vec<i32>,
         #[serde(default)]
         events: Option<ManifestEvents>,
+        #[serde(default)]
+        cores: Vec<ManifestCore>,
     }
     let l: Light<'_> = serde_json::from_slice(bytes)?;
     Ok(Manifest {
@@ -297,5 +331,6 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
             .collect(),
         vanished: l.vanished,
         events: l.events,
+        cores: l.cores,
     })
 }

@@ -8,7 +8,7 @@ use super::{
 use crate::bytes::ByteString;
 use crate::formats::elfcore::{Core, Flavor, linux};
 use crate::formats::signals::{self, Numbering};
-use crate::model::{CoreSignal, Credentials, Thread};
+use crate::model::{CoreSignal, Credentials, LiveDump, MissingMemory, Thread, Timestamp};
 
 fn numbering(abi: Option<linux::Abi>) -> Numbering {
     match abi {
@@ -122,8 +122,14 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
             ),
         );
     }
-    // The signal: NT_SIGINFO when present (older kernels lack it), else the first thread's pr_cursig.
-    if let Some(si) = &lc.siginfo {
+    // The signal: NT_SIGINFO when present (older kernels lack it), else the first thread's pr_cursig. A
+    // core of a live process (procsift's gcore) holds a siginfo of signal 0: no signal.
+    if lc.siginfo.as_ref().is_some_and(|si| si.signo == 0) {
+        out.prov(
+            "signal",
+            "none: NT_SIGINFO holds signal 0 (the core of a live process)",
+        );
+    } else if let Some(si) = &lc.siginfo {
         let name = signals::name(numbering, si.signo);
         let code_name = name
             .as_deref()
@@ -174,6 +180,87 @@ pub(super) fn process(core: &Core<'_>, out: &mut Out) {
     if let Some(abi) = lc.abi {
         stack::recover_linux_vectors(core, abi, &mem, out);
     }
+    live_dump(core, out);
+}
+
+/// The `PROCSIFT` note of a core `procsift gcore` took from a live process: when, how long the process
+/// was stopped, and the ranges the core lacks (each also a warning: a reader shows zeros there).
+fn live_dump(core: &Core<'_>, out: &mut Out) {
+    use crate::formats::elfcore::procsift;
+    let Some(note) = core.note(procsift::OWNER_PROCSIFT, procsift::NT_PROCSIFT_GCORE) else {
+        return;
+    };
+    let Some(n) = procsift::decode(note.desc, core.endian, note.desc_offset, &mut out.warnings)
+    else {
+        return;
+    };
+    let mut missing = Vec::new();
+    for r in &n.ranges {
+        let (reason, errno) = match r.reason {
+            procsift::RANGE_UNREADABLE => ("unreadable", Some(errno_name(r.errno))),
+            procsift::RANGE_OVER_MAX_SIZE => ("max_size", None),
+            other => {
+                missing.push(MissingMemory {
+                    start: r.start,
+                    end: r.end,
+                    reason: format!("reason {other}"),
+                    errno: None,
+                });
+                continue;
+            }
+        };
+        out.warnings.push(crate::formats::elfcore::CoreWarning::new(
+            "PROCSIFT note",
+            note.desc_offset,
+            match &errno {
+                Some(e) => format!(
+                    "{:#x}-{:#x} could not be read when the process was dumped ({e}): not in the core",
+                    r.start, r.end
+                ),
+                None => format!(
+                    "{:#x}-{:#x} was left out by --max-size: not in the core",
+                    r.start, r.end
+                ),
+            },
+        ));
+        missing.push(MissingMemory {
+            start: r.start,
+            end: r.end,
+            reason: reason.into(),
+            errno,
+        });
+    }
+    out.info.live = Some(LiveDump {
+        tool: "procsift gcore".into(),
+        time: (n.time.0 > 0).then_some(Timestamp {
+            secs: n.time.0,
+            nanos: n.time.1.min(999_999_999),
+        }),
+        stopped_ms: n.stopped_ns as f64 / 1e6,
+        coredump_filter: n.filter,
+        all: n.flags & procsift::GCORE_ALL != 0,
+        was_stopped: n.flags & procsift::GCORE_WAS_STOPPED != 0,
+        threads: n.nthreads,
+        max_size: (n.max_size > 0).then_some(n.max_size),
+        missing,
+    });
+}
+
+/// The Linux (asm-generic) name of an errno a dump can meet, else `errno N`.
+fn errno_name(n: i32) -> String {
+    let name = match n {
+        1 => "EPERM",
+        3 => "ESRCH",
+        5 => "EIO",
+        6 => "ENXIO",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        14 => "EFAULT",
+        19 => "ENODEV",
+        22 => "EINVAL",
+        _ => return format!("errno {n}"),
+    };
+    name.into()
 }
 
 /// Names the segments' mappings from `NT_FILE` and adds the `NT_FILE` ranges that have no segment: the

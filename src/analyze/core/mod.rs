@@ -103,6 +103,7 @@ fn build(core: &Core<'_>, path: &str) -> Snapshot {
         auxv: Vec::new(),
         provenance: Vec::new(),
         mappings_omitted: None,
+        live: None,
         modules: Vec::new(),
     };
     let mut out = Out {

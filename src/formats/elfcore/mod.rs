@@ -9,6 +9,7 @@
 //!   `sys/sys/user.h`, `sys/kern/imgact_elf.c`);
 //! * [`netbsd`]: `struct netbsd_elfcore_procinfo` and the per-LWP `NetBSD-CORE@<lid>` register notes
 //!   (`sys/sys/exec_elf.h`, `sys/kern/core_elf32.c`);
+//! * [`procsift`]: the `PROCSIFT` note `procsift gcore` adds to the cores it writes;
 //! * illumos and Solaris notes carry the /proc structures themselves and are decoded by
 //!   [`crate::formats::solaris`].
 //!
@@ -22,6 +23,7 @@ pub mod memory;
 pub mod netbsd;
 pub mod notes;
 pub mod nt;
+pub mod procsift;
 pub mod regs;
 
 use goblin::elf::header::{self, Header};

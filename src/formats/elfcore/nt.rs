@@ -101,6 +101,7 @@ const LINUX: &[(u32, &str)] = &[
     (0x201, "NT_386_IOPERM"),
     (0x202, "NT_X86_XSTATE"),
     (0x204, "NT_X86_SHSTK"),
+    (0x205, "NT_X86_XSAVE_LAYOUT"),
     (0x300, "NT_S390_HIGH_GPRS"),
     (0x301, "NT_S390_TIMER"),
     (0x302, "NT_S390_TODCMP"),
@@ -216,6 +217,9 @@ pub fn name(flavor: Flavor, machine: u16, owner: &[u8], t: u32) -> Option<&'stat
     let find =
         |table: &[(u32, &'static str)]| table.iter().find(|(v, _)| *v == t).map(|(_, name)| *name);
     match flavor {
+        Flavor::Linux if owner == super::procsift::OWNER_PROCSIFT => {
+            (t == super::procsift::NT_PROCSIFT_GCORE).then_some("NT_PROCSIFT_GCORE")
+        }
         Flavor::Linux => find(LINUX),
         Flavor::FreeBsd => find(FREEBSD),
         Flavor::Illumos => find(ILLUMOS),
@@ -236,6 +240,12 @@ mod tests {
     #[test]
     fn names_per_system() {
         assert_eq!(name(Flavor::Linux, 62, b"CORE", NT_FILE), Some("NT_FILE"));
+        assert_eq!(
+            name(Flavor::Linux, 62, b"PROCSIFT", 0x5053_4743),
+            Some("NT_PROCSIFT_GCORE")
+        );
+        // Another owner's type 1 is not NT_PRSTATUS.
+        assert_eq!(name(Flavor::Linux, 62, b"PROCSIFT", 1), None);
         assert_eq!(
             name(Flavor::FreeBsd, 62, b"FreeBSD", 17),
             Some("NT_PTLWPINFO")

@@ -53,6 +53,17 @@ pub struct SmapsSizes {
     pub swap: Option<u64>,
     /// `Locked`: mlock'ed.
     pub locked: Option<u64>,
+    /// `VmFlags`: the mapping's flags as two-letter codes (`rd`, `wr`, `sh`, `dd` VM_DONTDUMP, `io` VM_IO,
+    /// `pf` VM_PFNMAP, `ht` hugetlb, ...; `show_smap_vma_flags()` in `fs/proc/task_mmu.c`); empty before
+    /// Linux 3.8.
+    pub vm_flags: Vec<[u8; 2]>,
+}
+
+impl SmapsSizes {
+    /// True when `VmFlags` holds `code` (`b"dd"`).
+    pub fn has_flag(&self, code: &[u8; 2]) -> bool {
+        self.vm_flags.contains(code)
+    }
 }
 
 /// Decodes smaps: each mapping line (as in `maps`) with the sizes that follow it. A malformed mapping
@@ -72,6 +83,13 @@ pub fn parse_smaps(bytes: &[u8]) -> (Vec<(MapLine, SmapsSizes)>, Vec<ParseError>
                 continue;
             };
             let key = &first[..first.len() - 1];
+            if key == b"VmFlags" {
+                sizes.vm_flags = line[first.len()..]
+                    .split(|b| *b == b' ')
+                    .filter_map(|f| <[u8; 2]>::try_from(f).ok())
+                    .collect();
+                continue;
+            }
             let Some(v) = super::kv::kib(&line[first.len()..]) else {
                 continue;
             };
@@ -101,7 +119,8 @@ pub fn parse_smaps(bytes: &[u8]) -> (Vec<(MapLine, SmapsSizes)>, Vec<ParseError>
     (out, errors)
 }
 
-fn parse_line(line: &[u8]) -> Option<MapLine> {
+/// Decodes one mapping line (also the header line of each `smaps` entry).
+pub fn parse_line(line: &[u8]) -> Option<MapLine> {
     // Five fixed fields, then (after any run of spaces) the path, which may itself contain spaces.
     let mut rest = line;
     let mut take = || -> Option<&[u8]> {
@@ -165,8 +184,11 @@ Swap:                  4 kB
                 anonymous: Some(0),
                 swap: None,
                 locked: Some(0),
+                vm_flags: vec![*b"rd", *b"mr", *b"mw", *b"me"],
             }
         );
+        assert!(m[0].1.has_flag(b"mw"));
+        assert!(!m[0].1.has_flag(b"dd"));
         assert_eq!(
             (m[1].1.rss, m[1].1.anonymous, m[1].1.swap),
             (Some(20), Some(20), Some(4))

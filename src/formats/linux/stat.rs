@@ -27,6 +27,10 @@ pub struct Stat {
     pub utime: u64,
     /// (15) `stime`, clock ticks.
     pub stime: u64,
+    /// (16) `cutime`: waited-for children's user time, clock ticks.
+    pub cutime: i64,
+    /// (17) `cstime`: waited-for children's system time, clock ticks.
+    pub cstime: i64,
     /// (18) `priority`.
     pub priority: i64,
     /// (19) `nice`.
@@ -106,6 +110,8 @@ pub fn parse(bytes: &[u8]) -> Result<Stat, ParseError> {
         flags: parse_u(9)?,
         utime: parse_u(14)?,
         stime: parse_u(15)?,
+        cutime: parse_n(16)?,
+        cstime: parse_n(17)?,
         priority: parse_n(18)?,
         nice: parse_n(19)?,
         num_threads: parse_n(20)?,
@@ -137,6 +143,7 @@ mod tests {
         );
         assert_eq!(s.flags, 4218880);
         assert_eq!((s.utime, s.stime), (1677, 44));
+        assert_eq!((s.cutime, s.cstime), (158, 99));
         assert_eq!((s.priority, s.nice, s.num_threads), (20, 0, 1));
         assert_eq!(s.starttime, 82375);
         assert_eq!(s.vsize, 56274944);

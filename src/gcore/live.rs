@@ -1,0 +1,1132 @@
+//! The OS side of `gcore` on Linux: stop the process, read what the core needs, let it go.
+//!
+//! Order of work, to keep the stop short: everything that does not need the process stopped is read
+//! first (identity, the filter); then every thread is seized and interrupted; the register sets, the
+//! mappings and the memory are read while it is stopped, the memory straight into the file; then every
+//! thread is detached, and only then are the notes and headers written.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::time::{Duration, Instant, SystemTime};
+
+use rustix::io::Errno;
+
+use super::filter::{self, Decision};
+use super::notes::{NT_386_IOPERM, NT_PRFPREG, NT_PRSTATUS, NT_X86_SHSTK, NT_X86_XSTATE};
+use super::writer::{
+    self, DumpFacts, FileMapping, Memory, Missing, ProcessState, Run, RunKind, Segment,
+    ThreadState, Want, Writer,
+};
+use super::{FilterSource, Options, Summary, human_size};
+use crate::formats::linux::maps::{self, MapLine, SmapsSizes};
+use crate::formats::linux::{stat, status};
+use crate::os::ptrace::{self, Tid, Waited};
+
+/// `SIGSTOP`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU` (x86_64 numbers).
+const JOB_CONTROL_STOPS: [i32; 4] = [19, 20, 21, 22];
+
+/// A dump that cannot be done: `reason` is the errno-style name a capture records for the member
+/// (`ESRCH`, `EPERM`, `EBUSY`, ...), `msg` the sentence for the user.
+fn process_error(reason: &str, msg: impl Into<String>) -> crate::Error {
+    crate::Error::Process {
+        reason: reason.into(),
+        message: msg.into(),
+    }
+}
+
+/// The name of an errno for messages (`EPERM`), else its number.
+fn errno_name(e: Errno) -> String {
+    let n = e.raw_os_error();
+    let name = match n {
+        1 => "EPERM",
+        2 => "ENOENT",
+        3 => "ESRCH",
+        4 => "EINTR",
+        5 => "EIO",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        14 => "EFAULT",
+        16 => "EBUSY",
+        19 => "ENODEV",
+        22 => "EINVAL",
+        _ => return format!("errno {n}"),
+    };
+    name.to_string()
+}
+
+fn read_proc(path: &str) -> Result<Vec<u8>, Errno> {
+    std::fs::read(path).map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::IO))
+}
+
+/// A comm for messages: the bytes, lossily.
+fn shown(comm: &[u8]) -> String {
+    String::from_utf8_lossy(comm).into_owned()
+}
+
+/// What the process looked like before it was stopped.
+struct Before {
+    stat: stat::Stat,
+    status: status::Status,
+    cmdline: Vec<u8>,
+    filter: (u32, FilterSource),
+}
+
+fn look(pid: i32, opts: &Options) -> crate::Result<Before> {
+    if pid <= 0 {
+        return Err(crate::Error::Usage(format!("not a process id: {pid}")));
+    }
+    let st = match read_proc(&format!("/proc/{pid}/stat")) {
+        Ok(b) => stat::parse(&b).map_err(|e| {
+            process_error("EIO", format!("/proc/{pid}/stat: {e}: not a Linux /proc?"))
+        })?,
+        Err(Errno::NOENT | Errno::SRCH) => {
+            return Err(crate::Error::NotFound(format!("no process {pid}")));
+        }
+        Err(e) => {
+            return Err(process_error(
+                "EIO",
+                format!("/proc/{pid}/stat: {}", errno_name(e)),
+            ));
+        }
+    };
+    let comm = shown(&st.comm);
+    if st.pid != pid {
+        // /proc/TID of a thread that is not a group leader still answers: dump its process instead.
+        return Err(process_error(
+            "ESRCH",
+            format!("{pid} is not a process id (a thread of {}?)", st.pid),
+        ));
+    }
+    if st.flags & stat::PF_KTHREAD != 0 {
+        return Err(process_error(
+            "EPERM",
+            format!("{pid} ({comm}) is a kernel thread: it has no user memory to dump"),
+        ));
+    }
+    if pid == std::process::id() as i32 {
+        return Err(crate::Error::Usage(
+            "procsift cannot dump itself (a process cannot trace itself)".into(),
+        ));
+    }
+    if matches!(st.state, b'Z' | b'X' | b'x') {
+        return Err(process_error(
+            "ESRCH",
+            if st.num_threads > 1 {
+                format!(
+                    "{pid} ({comm}): its main thread has exited and {} threads go on; gcore does not \
+                     dump such a process",
+                    st.num_threads - 1
+                )
+            } else {
+                format!("{pid} ({comm}) has exited (a zombie): its memory is gone")
+            },
+        ));
+    }
+    let status = read_proc(&format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|b| status::parse(&b).ok())
+        .unwrap_or_default();
+    if let Some(tracer) = status.tracer_pid.filter(|t| *t != 0) {
+        let who = read_proc(&format!("/proc/{tracer}/comm"))
+            .map(|c| shown(c.trim_ascii_end()))
+            .unwrap_or_else(|_| "?".into());
+        return Err(process_error(
+            "EBUSY",
+            format!(
+                "{pid} ({comm}) is already traced by {tracer} ({who}): a process has one tracer; end that \
+             session (quit gdb, stop strace) and retry"
+            ),
+        ));
+    }
+    let cmdline = read_proc(&format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let filter = match opts.filter {
+        Some(f) => (f, FilterSource::Option),
+        None => match read_proc(&format!("/proc/{pid}/coredump_filter")) {
+            Ok(b) => match std::str::from_utf8(&b).ok().and_then(filter::parse) {
+                Some(f) => (f, FilterSource::Process),
+                None => (
+                    filter::DEFAULT,
+                    FilterSource::Default("its coredump_filter is not a number".into()),
+                ),
+            },
+            Err(e) => (
+                filter::DEFAULT,
+                FilterSource::Default(format!(
+                    "its coredump_filter could not be read: {}",
+                    errno_name(e)
+                )),
+            ),
+        },
+    };
+    Ok(Before {
+        stat: st,
+        status,
+        cmdline,
+        filter,
+    })
+}
+
+/// Why PTRACE_SEIZE of the main thread failed, in words.
+fn seize_error(pid: i32, before: &Before, e: Errno) -> crate::Error {
+    let comm = shown(&before.stat.comm);
+    if e == Errno::SRCH {
+        return process_error(
+            "ESRCH",
+            format!("{pid} ({comm}) exited before it could be stopped"),
+        );
+    }
+    if e != Errno::PERM {
+        return process_error("EIO", format!("ptrace({pid}) failed: {}", errno_name(e)));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    let owner = before.status.uid.map(|u| u[1]);
+    let mut why = Vec::new();
+    if let Some(owner) = owner.filter(|o| *o != me) {
+        why.push(format!(
+            "it runs as uid {owner} and procsift as uid {me} (tracing another user's process needs \
+             CAP_SYS_PTRACE: run as root)"
+        ));
+    }
+    if let Ok(scope) = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope") {
+        match scope.trim() {
+            "0" | "" => {}
+            "1" => why.push(
+                "kernel.yama.ptrace_scope is 1: only a parent may trace its children without \
+                 CAP_SYS_PTRACE"
+                    .into(),
+            ),
+            "2" => why.push("kernel.yama.ptrace_scope is 2: only CAP_SYS_PTRACE may trace".into()),
+            s => why.push(format!(
+                "kernel.yama.ptrace_scope is {s}: tracing is disabled"
+            )),
+        }
+    }
+    if why.is_empty() {
+        why.push(
+            "it may be set-uid, not dumpable (PR_SET_DUMPABLE), or in another user namespace; \
+             CAP_SYS_PTRACE (root) may trace it"
+                .into(),
+        );
+    }
+    process_error(
+        "EPERM",
+        format!("not permitted to trace {pid} ({comm}): {}", why.join("; ")),
+    )
+}
+
+/// How a thread was stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Held {
+    /// Seized; interrupted or about to be, its stop not yet seen.
+    Seized,
+    /// Stopped; `deliver` is the signal it was about to receive (0 for none), given back at detach.
+    Stopped { deliver: i32, job_stop: bool },
+}
+
+/// The threads procsift traces. Dropping it detaches every one: the process is never left stopped.
+struct Tracee {
+    pid: i32,
+    threads: BTreeMap<Tid, Held>,
+    /// When the first thread was interrupted.
+    since: Option<(Instant, SystemTime)>,
+}
+
+impl Tracee {
+    /// Lets every thread go, giving back the signals they were about to receive. Returns how long the
+    /// process was stopped and any thread that could not be detached.
+    fn release(&mut self) -> (Duration, Vec<String>) {
+        let mut problems = Vec::new();
+        let threads = std::mem::take(&mut self.threads);
+        for (tid, held) in threads {
+            let deliver = match held {
+                Held::Stopped { deliver, .. } => deliver,
+                Held::Seized => {
+                    // Not yet seen stopped: it must stop before it can be detached (interrupting it
+                    // again does no harm if it was).
+                    let _ = ptrace::interrupt(tid);
+                    let deadline = Instant::now() + Duration::from_secs(2);
+                    loop {
+                        match ptrace::poll_stop(tid) {
+                            Ok(Waited::Stopped { signal, event }) => {
+                                break if event == 0 { signal } else { 0 };
+                            }
+                            Ok(Waited::Running) if Instant::now() < deadline => {
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
+                            Ok(Waited::Running) => {
+                                problems.push(format!(
+                                    "thread {tid} did not stop; it is let go when procsift's tracing \
+                                     thread ends"
+                                ));
+                                break -1;
+                            }
+                            Err(Errno::INTR) => {}
+                            Ok(Waited::Gone) | Err(_) => break -1,
+                        }
+                    }
+                }
+            };
+            if deliver < 0 {
+                continue;
+            }
+            match ptrace::detach(tid, deliver) {
+                Ok(()) | Err(Errno::SRCH) => {}
+                Err(e) => problems.push(format!("detaching thread {tid}: {}", errno_name(e))),
+            }
+        }
+        let stopped = self.since.map_or(Duration::ZERO, |(t, _)| t.elapsed());
+        (stopped, problems)
+    }
+
+    fn list_tasks(&self) -> Result<Vec<Tid>, Errno> {
+        let mut tids = Vec::new();
+        for e in std::fs::read_dir(format!("/proc/{}/task", self.pid))
+            .map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::IO))?
+        {
+            let e = e.map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::IO))?;
+            if let Some(t) = e.file_name().to_str().and_then(|s| s.parse().ok()) {
+                tids.push(t);
+            }
+        }
+        tids.sort_unstable();
+        Ok(tids)
+    }
+
+    /// Waits for a seized, interrupted thread to stop; `Ok(None)` when it exited.
+    fn wait_stop(&self, tid: Tid, deadline: Instant) -> crate::Result<Option<Held>> {
+        let mut nap = Duration::from_micros(20);
+        loop {
+            match ptrace::poll_stop(tid) {
+                Ok(Waited::Stopped { signal, event }) => {
+                    let held = if event == ptrace::PTRACE_EVENT_STOP {
+                        Held::Stopped {
+                            deliver: 0,
+                            job_stop: JOB_CONTROL_STOPS.contains(&signal),
+                        }
+                    } else if event == 0 {
+                        // A signal-delivery-stop: the thread was about to receive `signal` (a SIGTRAP
+                        // too: a seized task's interrupt is a PTRACE_EVENT_STOP, and without options
+                        // no other stop reports SIGTRAP).
+                        Held::Stopped {
+                            deliver: signal,
+                            job_stop: false,
+                        }
+                    } else {
+                        Held::Stopped {
+                            deliver: 0,
+                            job_stop: false,
+                        }
+                    };
+                    return Ok(Some(held));
+                }
+                Ok(Waited::Gone) | Err(Errno::CHILD) => return Ok(None),
+                Ok(Waited::Running) | Err(Errno::INTR) => {}
+                Err(e) => {
+                    return Err(process_error(
+                        "EIO",
+                        format!("waiting for thread {tid} to stop: {}", errno_name(e)),
+                    ));
+                }
+            }
+            if let Some(sig) = ptrace::caught() {
+                return Err(crate::Error::Interrupted(sig));
+            }
+            if Instant::now() >= deadline {
+                let state = read_proc(&format!("/proc/{}/task/{tid}/stat", self.pid))
+                    .ok()
+                    .and_then(|b| stat::parse(&b).ok())
+                    .map(|s| char::from(s.state));
+                let why = if state == Some('D') {
+                    " (it is in uninterruptible sleep, state D: waiting on the kernel, a disk or a \
+                     network filesystem)"
+                } else {
+                    ""
+                };
+                return Err(process_error(
+                    "ETIMEDOUT",
+                    format!(
+                        "thread {tid} of {} did not stop within {:?}{why}; nothing was written",
+                        self.pid,
+                        deadline.duration_since(self.since.map_or(Instant::now(), |s| s.0))
+                    ),
+                ));
+            }
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(5));
+        }
+    }
+
+    /// Seizes and stops every thread, including threads started while it does so.
+    /// Seizes the main thread without stopping it: whether procsift may trace the process is known
+    /// before anything stops.
+    fn seize_main(&mut self, before: &Before) -> crate::Result<()> {
+        let pid = self.pid;
+        ptrace::seize(pid).map_err(|e| seize_error(pid, before, e))?;
+        self.threads.insert(pid, Held::Seized);
+        Ok(())
+    }
+
+    /// Seizes (the main thread is already) and stops every thread, including threads started while it
+    /// does so.
+    fn stop_all(&mut self, timeout: Duration) -> crate::Result<()> {
+        let pid = self.pid;
+        let mut pending = vec![pid];
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.list_tasks() {
+                Ok(tids) => {
+                    for tid in tids {
+                        if self.threads.contains_key(&tid) {
+                            continue;
+                        }
+                        match ptrace::seize(tid) {
+                            Ok(()) => {
+                                self.threads.insert(tid, Held::Seized);
+                                pending.push(tid);
+                            }
+                            Err(Errno::SRCH) => {} // it ended meanwhile
+                            Err(e) => {
+                                return Err(process_error(
+                                    "EIO",
+                                    format!(
+                                        "ptrace(thread {tid} of {pid}) failed: {}",
+                                        errno_name(e)
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Err(Errno::NOENT | Errno::SRCH) => {
+                    return Err(process_error(
+                        "ESRCH",
+                        format!("{pid} exited while it was being stopped; nothing was written"),
+                    ));
+                }
+                Err(e) => {
+                    return Err(process_error(
+                        "EIO",
+                        format!("/proc/{pid}/task: {}", errno_name(e)),
+                    ));
+                }
+            }
+            if pending.is_empty() {
+                // Every thread listed is stopped: none can start another.
+                return Ok(());
+            }
+            if self.since.is_none() {
+                self.since = Some((Instant::now(), SystemTime::now()));
+            }
+            for tid in &pending {
+                match ptrace::interrupt(*tid) {
+                    Ok(()) | Err(Errno::SRCH) => {}
+                    Err(e) => {
+                        return Err(process_error(
+                            "EIO",
+                            format!("PTRACE_INTERRUPT of thread {tid}: {}", errno_name(e)),
+                        ));
+                    }
+                }
+            }
+            for tid in std::mem::take(&mut pending) {
+                match self.wait_stop(tid, deadline)? {
+                    Some(held) => {
+                        self.threads.insert(tid, held);
+                    }
+                    None => {
+                        self.threads.remove(&tid);
+                        if tid == pid {
+                            return Err(process_error(
+                                "ESRCH",
+                                format!(
+                                    "{pid} exited while it was being stopped; nothing was written"
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// True when the process was killed while stopped (only SIGKILL ends a stopped thread). The main
+    /// thread's exit is reported to its tracer only after every other thread's, so /proc says it first:
+    /// the main thread is a zombie, or gone.
+    fn gone(&self) -> bool {
+        if matches!(
+            ptrace::poll_stop(self.pid),
+            Ok(Waited::Gone) | Err(Errno::CHILD | Errno::SRCH)
+        ) {
+            return true;
+        }
+        match read_proc(&format!("/proc/{}/stat", self.pid)) {
+            Ok(b) => stat::parse(&b).is_ok_and(|s| matches!(s.state, b'Z' | b'X' | b'x')),
+            Err(_) => true,
+        }
+    }
+}
+
+impl Drop for Tracee {
+    fn drop(&mut self) {
+        let _ = self.release();
+    }
+}
+
+/// Reads the stopped process's memory: process_vm_readv(2), else `/proc/PID/mem` (which also reads
+/// pages without read permission), skipping never-touched private anonymous pages by `/proc/PID/pagemap`.
+struct LiveMemory<'t> {
+    pid: i32,
+    page: usize,
+    mem: Option<Result<File, Errno>>,
+    pagemap: Option<File>,
+    entries: Vec<u8>,
+    tracee: &'t Tracee,
+}
+
+/// `/proc/PID/pagemap`: bit 63 page present, bit 62 swapped (`Documentation/admin-guide/mm/pagemap.rst`).
+const PM_PRESENT: u64 = 1 << 63;
+const PM_SWAPPED: u64 = 1 << 62;
+
+impl LiveMemory<'_> {
+    fn mem_read(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        let pid = self.pid;
+        let file = self.mem.get_or_insert_with(|| {
+            File::open(format!("/proc/{pid}/mem"))
+                .map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::IO))
+        });
+        match file {
+            Ok(f) => f
+                .read_at(buf, addr)
+                .map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::IO)),
+            Err(e) => Err(*e),
+        }
+    }
+
+    /// Which pages of `npages` at `addr` may hold data (present or swapped), when the pagemap says.
+    fn resident(&mut self, addr: u64, npages: usize) -> Option<Vec<bool>> {
+        let f = self.pagemap.as_ref()?;
+        self.entries.resize(npages * 8, 0);
+        let at = (addr / self.page as u64).checked_mul(8)?;
+        let mut got = 0;
+        while got < self.entries.len() {
+            match f.read_at(&mut self.entries[got..], at + got as u64) {
+                Ok(0) => return None,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.pagemap = None;
+                    return None;
+                }
+            }
+        }
+        Some(
+            self.entries
+                .chunks_exact(8)
+                .map(|c| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(c);
+                    u64::from_ne_bytes(b) & (PM_PRESENT | PM_SWAPPED) != 0
+                })
+                .collect(),
+        )
+    }
+
+    /// Reads `buf` from `addr`, page by page where process_vm_readv stops.
+    fn read_range(&mut self, addr: u64, buf: &mut [u8], runs: &mut Vec<Run>) -> crate::Result<()> {
+        let page = self.page;
+        let mut at = 0usize;
+        while at < buf.len() {
+            let got = match ptrace::read_memory(self.pid, addr + at as u64, &mut buf[at..]) {
+                Ok(n) => n - n % page,
+                Err(Errno::SRCH) => return Err(self.vanished()),
+                Err(_) => 0,
+            };
+            if got > 0 {
+                push(runs, got, RunKind::Data);
+                at += got;
+                continue;
+            }
+            // The page at `at` defeats process_vm_readv (no read permission, past a file's end, ...):
+            // /proc/PID/mem forces reads of what can be read at all.
+            let end = (at + page).min(buf.len());
+            let kind = match self.mem_read(addr + at as u64, &mut buf[at..end]) {
+                Ok(n) if n == end - at => RunKind::Data,
+                Ok(_) => {
+                    if self.tracee.gone() {
+                        return Err(self.vanished());
+                    }
+                    RunKind::Unreadable(Errno::IO.raw_os_error())
+                }
+                Err(Errno::SRCH) => return Err(self.vanished()),
+                Err(e) => RunKind::Unreadable(e.raw_os_error()),
+            };
+            push(runs, end - at, kind);
+            at = end;
+        }
+        Ok(())
+    }
+
+    fn vanished(&self) -> crate::Error {
+        process_error(
+            "ESRCH",
+            format!(
+                "{} exited during the dump (killed?); nothing was written",
+                self.pid
+            ),
+        )
+    }
+}
+
+fn push(runs: &mut Vec<Run>, len: usize, kind: RunKind) {
+    match runs.last_mut() {
+        Some(r) if r.kind == kind => r.len += len,
+        _ => runs.push(Run { len, kind }),
+    }
+}
+
+impl Memory for LiveMemory<'_> {
+    fn read(
+        &mut self,
+        segment: &Segment,
+        addr: u64,
+        buf: &mut [u8],
+        runs: &mut Vec<Run>,
+    ) -> crate::Result<()> {
+        runs.clear();
+        let page = self.page;
+        let npages = buf.len().div_ceil(page);
+        let resident = if segment.absent_is_zero {
+            self.resident(addr, npages)
+        } else {
+            None
+        };
+        let Some(resident) = resident else {
+            return self.read_range(addr, buf, runs);
+        };
+        let mut i = 0;
+        while i < npages {
+            let here = resident[i];
+            let mut j = i + 1;
+            while j < npages && resident[j] == here {
+                j += 1;
+            }
+            let (a, b) = (i * page, (j * page).min(buf.len()));
+            if here {
+                self.read_range(addr + a as u64, &mut buf[a..b], runs)?;
+            } else {
+                push(runs, b - a, RunKind::Zero);
+            }
+            i = j;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self) -> crate::Result<()> {
+        if let Some(sig) = ptrace::caught() {
+            return Err(crate::Error::Interrupted(sig));
+        }
+        if self.tracee.gone() {
+            return Err(self.vanished());
+        }
+        Ok(())
+    }
+}
+
+/// Clock ticks to microseconds.
+fn micros(ticks: u64, hz: u64) -> u64 {
+    (u128::from(ticks) * 1_000_000 / u128::from(hz.max(1))) as u64
+}
+
+fn sigset(hex: Option<&String>) -> u64 {
+    hex.and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or(0)
+}
+
+/// `/proc/PID/maps` escapes a newline in a path as `\012`; the kernel's `NT_FILE` holds the byte itself.
+fn unescape_path(p: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(p.len());
+    let mut i = 0;
+    while i < p.len() {
+        if p[i..].starts_with(b"\\012") {
+            out.push(b'\n');
+            i += 4;
+        } else {
+            out.push(p[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Register sets beyond the general ones, per architecture: (note type, buffer size).
+#[cfg(target_arch = "x86_64")]
+const EXTRA_REGSETS: &[(u32, usize)] = &[
+    (NT_386_IOPERM, 8192),
+    (NT_X86_XSTATE, 64 * 1024),
+    (NT_X86_SHSTK, 8),
+];
+
+/// What the threads and the memory were, read while the process was stopped.
+struct Stopped {
+    threads: Vec<ThreadState>,
+    process: ProcessState,
+    /// The first thread's pending signal's siginfo, when it had one.
+    warnings: Vec<String>,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn read_threads(
+    tracee: &Tracee,
+    before: &Before,
+    hz: u64,
+) -> crate::Result<(Vec<ThreadState>, Vec<u8>, Vec<String>)> {
+    let pid = tracee.pid;
+    let mut out = Vec::new();
+    let mut siginfo = vec![0u8; ptrace::SIGINFO_SIZE];
+    let mut warnings = Vec::new();
+    let whole = read_proc(&format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|b| stat::parse(&b).ok());
+    let mut buf = vec![0u8; 64 * 1024];
+    // The main thread first: gdb shows the first thread of a core as the current one.
+    let mut order: Vec<(&Tid, &Held)> = tracee.threads.iter().collect();
+    order.sort_by_key(|(t, _)| (**t != pid, **t));
+    for (&tid, held) in order {
+        let deliver = match held {
+            Held::Stopped { deliver, .. } => *deliver,
+            Held::Seized => 0,
+        };
+        let n = match ptrace::get_regset(tid, NT_PRSTATUS, &mut buf) {
+            Ok(n) => n,
+            Err(Errno::SRCH) => {
+                if tracee.gone() {
+                    return Err(process_error(
+                        "ESRCH",
+                        format!("{pid} exited during the dump (killed?); nothing was written"),
+                    ));
+                }
+                warnings.push(format!("thread {tid} ended during the dump: left out"));
+                continue;
+            }
+            Err(e) => {
+                return Err(process_error(
+                    "EIO",
+                    format!("PTRACE_GETREGSET of thread {tid}: {}", errno_name(e)),
+                ));
+            }
+        };
+        if n != 216 {
+            return Err(process_error(
+                "ENOSYS",
+                format!(
+                    "{pid} ({}) is not a 64-bit x86_64 process ({n} bytes of general registers): gcore \
+                 dumps x86_64 processes only",
+                    shown(&before.stat.comm)
+                ),
+            ));
+        }
+        let gregs = buf[..n].to_vec();
+        let fpregs = ptrace::get_regset(tid, NT_PRFPREG, &mut buf)
+            .ok()
+            .map(|n| buf[..n].to_vec());
+        let mut extra = Vec::new();
+        for &(nt, size) in EXTRA_REGSETS {
+            if let Ok(n) = ptrace::get_regset(tid, nt, &mut buf[..size]) {
+                if n > 0 {
+                    extra.push((nt, buf[..n].to_vec()));
+                }
+            }
+        }
+        if deliver != 0 && tid == pid {
+            if let Ok(si) = ptrace::get_siginfo(tid) {
+                siginfo = si.to_vec();
+            }
+        }
+        let tstat = read_proc(&format!("/proc/{pid}/task/{tid}/stat"))
+            .ok()
+            .and_then(|b| stat::parse(&b).ok());
+        let tstatus = read_proc(&format!("/proc/{pid}/task/{tid}/status"))
+            .ok()
+            .and_then(|b| status::parse(&b).ok())
+            .unwrap_or_default();
+        // fill_prstatus(): the main thread carries the whole process's times.
+        let times = if tid == pid {
+            whole.as_ref()
+        } else {
+            tstat.as_ref()
+        };
+        out.push(ThreadState {
+            tid,
+            signal: deliver,
+            sigpend: sigset(tstatus.sig_pnd.as_ref()),
+            sighold: sigset(tstatus.sig_blk.as_ref()),
+            utime_us: times.map_or(0, |s| micros(s.utime, hz)),
+            stime_us: times.map_or(0, |s| micros(s.stime, hz)),
+            gregs,
+            fpregs,
+            extra,
+        });
+    }
+    Ok((out, siginfo, warnings))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn read_threads(
+    _tracee: &Tracee,
+    _before: &Before,
+    _hz: u64,
+) -> crate::Result<(Vec<ThreadState>, Vec<u8>, Vec<String>)> {
+    Err(process_error(
+        "ENOSYS",
+        "gcore dumps x86_64 processes only (its aarch64 support awaits a machine to test it on)",
+    ))
+}
+
+/// `PF_R | PF_W | PF_X` from `rwxp`.
+fn pflags(perms: &str) -> u32 {
+    let b = perms.as_bytes();
+    let mut f = 0;
+    if b.first() == Some(&b'r') {
+        f |= super::notes::PF_R;
+    }
+    if b.get(1) == Some(&b'w') {
+        f |= super::notes::PF_W;
+    }
+    if b.get(2) == Some(&b'x') {
+        f |= super::notes::PF_X;
+    }
+    f
+}
+
+/// The mappings, as smaps shows them (maps when smaps cannot be read: then "written to" is unknown and
+/// every writable private file mapping counts as written).
+fn read_mappings(pid: i32) -> crate::Result<Vec<(MapLine, SmapsSizes)>> {
+    match read_proc(&format!("/proc/{pid}/smaps")) {
+        Ok(b) => Ok(maps::parse_smaps(&b).0),
+        Err(_) => {
+            let b = read_proc(&format!("/proc/{pid}/maps")).map_err(|e| {
+                process_error("EIO", format!("/proc/{pid}/maps: {}", errno_name(e)))
+            })?;
+            Ok(maps::parse(&b)
+                .0
+                .into_iter()
+                .map(|map| (map, SmapsSizes::default()))
+                .collect())
+        }
+    }
+}
+
+/// Most memory held while the process is stopped: the rest is written as it is read.
+const MAX_HELD: u64 = 2 << 30;
+
+/// Buffers for the memory to dump, each [`writer::CHUNK`] bytes and touched: as many as the process's
+/// resident and swapped memory needs, within a quarter of the host's available memory and
+/// [`MAX_HELD`].
+fn buffers(before: &Before) -> Vec<Vec<u8>> {
+    let kib = |v: Option<u64>| v.unwrap_or(0).saturating_mul(1024);
+    let wanted = kib(before.status.vm_rss).saturating_add(kib(before.status.vm_swap));
+    let available = read_proc("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            crate::formats::linux::lines_of(&m)
+                .find_map(|l| l.strip_prefix(b"MemAvailable:"))
+                .and_then(|v| {
+                    std::str::from_utf8(v)
+                        .ok()?
+                        .split_whitespace()
+                        .next()?
+                        .parse::<u64>()
+                        .ok()
+                })
+        })
+        .map_or(0, |k| k.saturating_mul(1024));
+    let budget = wanted.min(available / 4).min(MAX_HELD);
+    let n = usize::try_from(budget.div_ceil(writer::CHUNK as u64)).unwrap_or(0);
+    (0..n)
+        .map(|_| {
+            let mut b = vec![0u8; writer::CHUNK];
+            // One write per page makes the kernel give each page now, not during the stop.
+            for p in b.iter_mut().step_by(4096) {
+                *p = 1;
+            }
+            std::hint::black_box(&mut b);
+            b
+        })
+        .collect()
+}
+
+/// Dumps `pid` into `file`.
+pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summary> {
+    let before = look(pid, opts)?;
+    let catch = ptrace::catch_termination()
+        .map_err(|e| process_error("EIO", format!("sigaction: {}", errno_name(e))))?;
+    // The tracing happens on a thread of its own: only it may use the tracee, and when it ends, however
+    // it ends, the kernel lets go of whatever it still traces.
+    let result = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("gcore".into())
+            .spawn_scoped(s, || dump_stopped(pid, file, opts, &before))
+            .map_err(|e| crate::Error::io("gcore thread", e))?
+            .join()
+            .unwrap_or_else(|_| Err(process_error("EIO", "the dump failed unexpectedly")))
+    });
+    let caught = ptrace::caught();
+    drop(catch);
+    match (result, caught) {
+        (_, Some(sig)) => Err(crate::Error::Interrupted(sig)),
+        (r, None) => r,
+    }
+}
+
+fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate::Result<Summary> {
+    let page = rustix::param::page_size();
+    let hz = rustix::param::clock_ticks_per_second();
+    let mut tracee = Tracee {
+        pid,
+        threads: BTreeMap::new(),
+        since: None,
+    };
+    tracee.seize_main(before)?;
+    // Buffers for the memory, touched now: while the process is stopped, its memory is copied into them
+    // without a page fault, and written to the file only after it was let go.
+    let pool = buffers(before);
+    tracee.stop_all(opts.stop_timeout)?;
+    let job_stop = tracee
+        .threads
+        .values()
+        .any(|h| matches!(h, Held::Stopped { job_stop: true, .. }))
+        || before.stat.state == b'T';
+    let stopped = read_while_stopped(&tracee, before, opts, page, hz)?;
+    let until = Instant::now() + opts.hold;
+    while Instant::now() < until {
+        if let Some(sig) = ptrace::caught() {
+            return Err(crate::Error::Interrupted(sig));
+        }
+        if tracee.gone() {
+            return Err(process_error(
+                "ESRCH",
+                format!("{pid} exited during the dump (killed?); nothing was written"),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut writer = Writer::new(file, page as u64, opts.max_size);
+    writer.hold_in(pool);
+    let (segments, order) = plan(&stopped.1, &stopped.0.threads, before.filter.0, opts.all);
+    {
+        let mut mem = LiveMemory {
+            pid,
+            page,
+            mem: None,
+            pagemap: File::open(format!("/proc/{pid}/pagemap")).ok(),
+            entries: Vec::new(),
+            tracee: &tracee,
+        };
+        for i in order {
+            writer.segment(&segments[i], &mut mem)?;
+        }
+        mem.check()?;
+    }
+    let time = tracee
+        .since
+        .map(|(_, t)| t)
+        .unwrap_or_else(SystemTime::now)
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let (held_for, problems) = tracee.release();
+    if let Some(sig) = ptrace::caught() {
+        return Err(crate::Error::Interrupted(sig));
+    }
+    let Stopped {
+        threads,
+        process,
+        mut warnings,
+    } = stopped.0;
+    warnings.extend(problems);
+    let facts = DumpFacts {
+        filter: before.filter.0,
+        all: opts.all,
+        was_stopped: job_stop,
+        stopped_ns: u64::try_from(held_for.as_nanos()).unwrap_or(u64::MAX),
+        time: (
+            i64::try_from(time.as_secs()).unwrap_or(i64::MAX),
+            time.subsec_nanos(),
+        ),
+        max_size: opts.max_size.unwrap_or(0),
+    };
+    let written = writer.finish(writer::X86_64, &threads, &process, &facts)?;
+    let unreadable: Vec<_> = written
+        .missing
+        .iter()
+        .filter_map(|m| match m.why {
+            Missing::Unreadable(e) => Some((m, e)),
+            Missing::OverMaxSize => None,
+        })
+        .collect();
+    for (m, e) in unreadable.iter().take(20) {
+        warnings.push(format!(
+            "{:#x}-{:#x} could not be read ({}): the core has no bytes there (recorded in its PROCSIFT \
+             note)",
+            m.start,
+            m.end,
+            errno_name(Errno::from_raw_os_error(*e))
+        ));
+    }
+    if unreadable.len() > 20 {
+        warnings.push(format!(
+            "... and {} more unreadable ranges (all in the core's PROCSIFT note)",
+            unreadable.len() - 20
+        ));
+    }
+    let capped: u64 = written
+        .missing
+        .iter()
+        .filter(|m| m.why == Missing::OverMaxSize)
+        .map(|m| m.end - m.start)
+        .sum();
+    if capped > 0 {
+        warnings.push(format!(
+            "--max-size reached: {} of memory left out (the ranges are in the core's PROCSIFT note)",
+            human_size(capped)
+        ));
+    }
+    Ok(Summary {
+        pid,
+        comm: before.stat.comm.clone(),
+        threads: threads.len(),
+        written,
+        stopped: held_for,
+        filter: before.filter.clone(),
+        was_stopped: job_stop,
+        warnings,
+        output: None,
+    })
+}
+
+/// Everything the notes need, and the mappings, read while the process is stopped.
+fn read_while_stopped(
+    tracee: &Tracee,
+    before: &Before,
+    _opts: &Options,
+    page: usize,
+    hz: u64,
+) -> crate::Result<(Stopped, Vec<(MapLine, SmapsSizes)>)> {
+    let pid = tracee.pid;
+    let (threads, siginfo, warnings) = read_threads(tracee, before, hz)?;
+    let mappings = read_mappings(pid)?;
+    let auxv = read_proc(&format!("/proc/{pid}/auxv")).unwrap_or_default();
+    let files = mappings
+        .iter()
+        .filter_map(|(m, _)| {
+            let path = m.path.as_deref()?;
+            path.starts_with(b"/").then(|| FileMapping {
+                start: m.start,
+                end: m.end,
+                offset: m.offset,
+                path: unescape_path(path),
+            })
+        })
+        .collect();
+    let st = &before.stat;
+    let process = ProcessState {
+        pid,
+        ppid: st.ppid,
+        pgrp: st.pgrp,
+        sid: st.session,
+        uid: before.status.uid.map_or(0, |u| u[0]),
+        gid: before.status.gid.map_or(0, |g| g[0]),
+        state: st.state,
+        nice: i8::try_from(st.nice).unwrap_or(0),
+        flags: st.flags,
+        comm: st.comm.clone(),
+        args: before.cmdline.iter().copied().take(80).collect(),
+        cutime_us: micros(u64::try_from(st.cutime).unwrap_or(0), hz),
+        cstime_us: micros(u64::try_from(st.cstime).unwrap_or(0), hz),
+        siginfo,
+        auxv,
+        files,
+        page_size: page as u64,
+    };
+    Ok((
+        Stopped {
+            threads,
+            process,
+            warnings,
+        },
+        mappings,
+    ))
+}
+
+/// The segments in address order, and the order to write them in: the mappings holding a thread's
+/// stack pointer first (so `--max-size` keeps what a backtrace needs), then the others by address.
+fn plan(
+    mappings: &[(MapLine, SmapsSizes)],
+    threads: &[ThreadState],
+    filter_bits: u32,
+    all: bool,
+) -> (Vec<Segment>, Vec<usize>) {
+    // x86_64 user_regs_struct: sp is register 19.
+    let sps: Vec<u64> = threads
+        .iter()
+        .filter_map(|t| {
+            let b = t.gregs.get(19 * 8..20 * 8)?;
+            let mut w = [0u8; 8];
+            w.copy_from_slice(b);
+            Some(u64::from_le_bytes(w))
+        })
+        .collect();
+    let mut segments = Vec::with_capacity(mappings.len());
+    for (map, sizes) in mappings {
+        if map.end <= map.start {
+            continue;
+        }
+        let fm = filter::Mapping {
+            perms: &map.perms,
+            offset: map.offset,
+            path: map.path.as_deref(),
+            anonymous_kib: sizes.anonymous,
+            vm_flags: &sizes.vm_flags,
+        };
+        let want = match filter::decide(&fm, filter_bits, all) {
+            Decision::Whole => Want::Whole,
+            Decision::ElfHeader => Want::ElfHeader,
+            Decision::Skip(_) => Want::Nothing,
+        };
+        segments.push(Segment {
+            start: map.start,
+            end: map.end,
+            flags: pflags(&map.perms),
+            want,
+            absent_is_zero: fm.absent_is_zero(),
+            untouched: sizes.rss == Some(0) && sizes.swap.unwrap_or(0) == 0,
+        });
+    }
+    segments.sort_by_key(|s| s.start);
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    order.sort_by_key(|&i| {
+        let s = &segments[i];
+        let stack = sps.iter().any(|sp| s.start <= *sp && *sp < s.end);
+        (!stack, s.start)
+    });
+    (segments, order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_unescaped() {
+        assert_eq!(
+            unescape_path(b"/tmp/a\\012b (deleted)"),
+            b"/tmp/a\nb (deleted)"
+        );
+        assert_eq!(unescape_path(b"/x\\01"), b"/x\\01");
+    }
+
+    #[test]
+    fn ticks() {
+        assert_eq!(micros(250, 100), 2_500_000);
+    }
+}

@@ -1,0 +1,883 @@
+//! The ELF core writer: what the OS side read (register sets as bytes, process facts, the mappings and a
+//! [`Memory`] to read them through) in, a Linux `ET_CORE` file out. No system calls of its own beyond
+//! positional writes to the file it is given, so it is tested with a fake [`Memory`].
+//!
+//! # File layout
+//!
+//! ```text
+//! 0            Elf64_Ehdr
+//! page         segment data, page-aligned, in the order the segments were given (stacks first)
+//! ...          the PT_NOTE contents (after the data)
+//! ...          the program headers: PT_NOTE, then one PT_LOAD per piece of mapping, by address
+//! ...          section header 0, only when the headers do not fit e_phnum (PN_XNUM)
+//! ```
+//!
+//! The notes and headers come last because only the memory read tells how many pieces each mapping has (a
+//! range that cannot be read becomes its own `PT_LOAD` with no bytes in the file) and how long the process
+//! was stopped; readers find both through `e_phoff` (gdb, readelf, eu-readelf and procsift do).
+//!
+//! Pages that read as zero are not written: they are holes of a sparse file, so a gigabyte of untouched
+//! heap costs no disk. Private anonymous pages the page table says were never touched are not even read
+//! ([`RunKind::Zero`]).
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+use zerocopy::IntoBytes;
+use zerocopy::byteorder::{I16, I32, I64, U16, U32, U64};
+
+use super::notes::*;
+
+/// The machine a core is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Machine {
+    /// `e_machine`.
+    pub e_machine: u16,
+    /// Its name in messages.
+    pub name: &'static str,
+}
+
+/// x86_64 (`EM_X86_64`).
+pub const X86_64: Machine = Machine {
+    e_machine: 62,
+    name: "x86_64",
+};
+/// aarch64 (`EM_AARCH64`). The writer knows its `elf_prstatus`; gcore itself runs on x86_64 only.
+pub const AARCH64: Machine = Machine {
+    e_machine: 183,
+    name: "aarch64",
+};
+
+/// One thread as it was stopped.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadState {
+    /// The thread id (`pr_pid`).
+    pub tid: i32,
+    /// The signal it was stopped with, about to be delivered (`pr_cursig`); 0 when procsift's interrupt
+    /// stopped it.
+    pub signal: i32,
+    /// Its own pending signals (`SigPnd` of `/proc/PID/task/TID/status`).
+    pub sigpend: u64,
+    /// Its blocked signals (`SigBlk`).
+    pub sighold: u64,
+    /// User time in microseconds (the whole process's for the main thread, as the kernel writes it).
+    pub utime_us: u64,
+    /// System time in microseconds.
+    pub stime_us: u64,
+    /// `PTRACE_GETREGSET` `NT_PRSTATUS`: the general registers, `pr_reg`.
+    pub gregs: Vec<u8>,
+    /// `NT_PRFPREG`, when it could be read.
+    pub fpregs: Option<Vec<u8>>,
+    /// The architecture's other register sets (`NT_X86_XSTATE`, ...), as (note type, bytes), in order.
+    pub extra: Vec<(u32, Vec<u8>)>,
+}
+
+/// One file mapping for `NT_FILE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileMapping {
+    /// Start address.
+    pub start: u64,
+    /// End address.
+    pub end: u64,
+    /// Offset in the file, in bytes.
+    pub offset: u64,
+    /// The file's path (` (deleted)` included, as the kernel writes it).
+    pub path: Vec<u8>,
+}
+
+/// The process-wide facts of the notes.
+#[derive(Clone, Debug, Default)]
+pub struct ProcessState {
+    /// `pr_pid`.
+    pub pid: i32,
+    /// `pr_ppid`.
+    pub ppid: i32,
+    /// `pr_pgrp`.
+    pub pgrp: i32,
+    /// `pr_sid`.
+    pub sid: i32,
+    /// Real uid.
+    pub uid: u32,
+    /// Real gid.
+    pub gid: u32,
+    /// The state letter before the dump (`S`, `R`, `T`, ...).
+    pub state: u8,
+    /// The nice value.
+    pub nice: i8,
+    /// The `PF_*` flags.
+    pub flags: u64,
+    /// The command name (`comm`).
+    pub comm: Vec<u8>,
+    /// The start of the argument area (`/proc/PID/cmdline`), NUL-separated.
+    pub args: Vec<u8>,
+    /// Children's user time, microseconds.
+    pub cutime_us: u64,
+    /// Children's system time, microseconds.
+    pub cstime_us: u64,
+    /// The `NT_SIGINFO` descriptor (128 bytes): the first thread's pending signal, or zeros.
+    pub siginfo: Vec<u8>,
+    /// `/proc/PID/auxv`.
+    pub auxv: Vec<u8>,
+    /// The file mappings.
+    pub files: Vec<FileMapping>,
+    /// The page size (`NT_FILE`'s unit).
+    pub page_size: u64,
+}
+
+/// What to write of a mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// All of it.
+    Whole,
+    /// Its first page if that starts with an ELF header; nothing otherwise.
+    ElfHeader,
+    /// Nothing: a `PT_LOAD` with no bytes in the file.
+    Nothing,
+}
+
+/// One mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Start address (page-aligned).
+    pub start: u64,
+    /// End address.
+    pub end: u64,
+    /// `PF_R | PF_W | PF_X`.
+    pub flags: u32,
+    /// What to write.
+    pub want: Want,
+    /// Pages never touched read as zero here (private anonymous memory): [`Memory`] may skip them.
+    pub absent_is_zero: bool,
+    /// Known to hold only such pages (nothing resident or swapped): all zero, not read at all.
+    pub untouched: bool,
+}
+
+/// What a stretch of a read holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// Bytes read into the buffer.
+    Data,
+    /// Known to be zero without reading (a page never touched): the buffer there is not filled.
+    Zero,
+    /// Could not be read; the errno.
+    Unreadable(i32),
+}
+
+/// A stretch of a read, in buffer order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// Bytes.
+    pub len: usize,
+    /// What they are.
+    pub kind: RunKind,
+}
+
+/// Where the memory comes from: the stopped process, or a test's fake.
+pub trait Memory {
+    /// Reads `buf.len()` bytes at `addr` of `segment` into `buf`, describing them in `runs` (which it
+    /// clears first; the runs cover the whole buffer). An error ends the dump (the process is gone).
+    fn read(
+        &mut self,
+        segment: &Segment,
+        addr: u64,
+        buf: &mut [u8],
+        runs: &mut Vec<Run>,
+    ) -> crate::Result<()>;
+
+    /// Called between reads: an error ends the dump (procsift was asked to stop).
+    fn check(&mut self) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+/// Why a range is missing from the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// It could not be read (errno).
+    Unreadable(i32),
+    /// `--max-size` was reached.
+    OverMaxSize,
+}
+
+/// A range of the process's memory the core lacks though the dump wanted it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MissingRange {
+    /// Start address.
+    pub start: u64,
+    /// End address.
+    pub end: u64,
+    /// Why.
+    pub why: Missing,
+}
+
+/// One `PT_LOAD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Piece {
+    vaddr: u64,
+    memsz: u64,
+    offset: u64,
+    filesz: u64,
+    flags: u32,
+}
+
+/// How the dump went, for procsift's own note and the summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DumpFacts {
+    /// The `coredump_filter` bits applied.
+    pub filter: u32,
+    /// `--all`.
+    pub all: bool,
+    /// The process was in a job-control stop before the dump (and is left so).
+    pub was_stopped: bool,
+    /// How long the process was stopped, nanoseconds.
+    pub stopped_ns: u64,
+    /// When it was stopped (UTC seconds, nanoseconds).
+    pub time: (i64, u32),
+    /// `--max-size`, 0 for none.
+    pub max_size: u64,
+}
+
+/// What [`Writer::finish`] wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    /// The file's length.
+    pub file_size: u64,
+    /// Bytes of memory the segments hold (`p_filesz` summed), holes included.
+    pub memory_bytes: u64,
+    /// Of those, bytes actually written (the rest are holes: zero pages).
+    pub data_bytes: u64,
+    /// `PT_LOAD` headers.
+    pub segments: usize,
+    /// Of those, with bytes in the file.
+    pub segments_with_data: usize,
+    /// The ranges missing, in address order.
+    pub missing: Vec<MissingRange>,
+}
+
+/// Bytes read per call to [`Memory::read`].
+pub const CHUNK: usize = 8 << 20;
+
+/// Writes one core into a file, data first (while the process is stopped), notes and headers last.
+pub struct Writer<'f> {
+    file: &'f File,
+    page: u64,
+    /// Where the next segment's data goes.
+    offset: u64,
+    max_size: Option<u64>,
+    pieces: Vec<Piece>,
+    missing: Vec<MissingRange>,
+    data_bytes: u64,
+    buf: Vec<u8>,
+    runs: Vec<Run>,
+    /// Buffers to hold chunks in until [`Writer::finish`] ([`Writer::hold_in`]).
+    pool: Vec<Vec<u8>>,
+    pending: Vec<Pending>,
+}
+
+/// A chunk read while the process was stopped, to be written after it was let go.
+struct Pending {
+    buf: Vec<u8>,
+    len: usize,
+    /// File offset of `buf[0]`.
+    file_base: u64,
+    runs: Vec<Run>,
+}
+
+impl std::fmt::Debug for Writer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("offset", &self.offset)
+            .field("pieces", &self.pieces.len())
+            .finish()
+    }
+}
+
+fn io(e: std::io::Error) -> crate::Error {
+    crate::Error::io("core file", e)
+}
+
+fn align_up(v: u64, a: u64) -> u64 {
+    v.div_ceil(a).saturating_mul(a)
+}
+
+/// True when `page` holds only zero bytes.
+fn is_zero(page: &[u8]) -> bool {
+    let (words, tail) = page.split_at(page.len() - page.len() % 8);
+    if words.get(..8).is_some_and(|w| w != [0u8; 8]) {
+        return false;
+    }
+    let acc = words.chunks_exact(8).fold(0u64, |a, w| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        a | u64::from_ne_bytes(b)
+    });
+    acc == 0 && tail.iter().all(|b| *b == 0)
+}
+
+/// Writes the `Data` runs of a chunk (`buf`, at file offset `file_base`), leaving zero pages as holes;
+/// returns the bytes written.
+fn write_data(
+    file: &File,
+    page: u64,
+    buf: &[u8],
+    runs: &[Run],
+    file_base: u64,
+) -> crate::Result<u64> {
+    let mut at = 0usize;
+    let mut written = 0;
+    for run in runs {
+        let end = (at + run.len).min(buf.len());
+        if run.kind == RunKind::Data {
+            written += write_nonzero(file, page, &buf[at..end], file_base + at as u64)?;
+        }
+        at = end;
+    }
+    Ok(written)
+}
+
+/// Writes the pages of `buf` that are not all zero at `file_base` onwards; returns the bytes written.
+fn write_nonzero(file: &File, page: u64, buf: &[u8], file_base: u64) -> crate::Result<u64> {
+    let page = page as usize;
+    let mut written = 0u64;
+    let mut span: Option<usize> = None;
+    let mut at = 0;
+    while at < buf.len() {
+        let end = (at + page).min(buf.len());
+        let zero = is_zero(&buf[at..end]);
+        match (zero, span) {
+            (false, None) => span = Some(at),
+            (true, Some(s)) => {
+                file.write_all_at(&buf[s..at], file_base + s as u64)
+                    .map_err(io)?;
+                written += (at - s) as u64;
+                span = None;
+            }
+            _ => {}
+        }
+        at = end;
+    }
+    if let Some(s) = span {
+        file.write_all_at(&buf[s..], file_base + s as u64)
+            .map_err(io)?;
+        written += (buf.len() - s) as u64;
+    }
+    Ok(written)
+}
+
+/// Status of a range while a segment is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Held,
+    Missing(Missing),
+}
+
+impl<'f> Writer<'f> {
+    /// A writer into `file` (empty, opened for writing) for a process with pages of `page_size` bytes;
+    /// `max_size` caps the offset the segment data may reach.
+    pub fn new(file: &'f File, page_size: u64, max_size: Option<u64>) -> Self {
+        let page = page_size.max(4096);
+        Writer {
+            file,
+            page,
+            offset: page,
+            max_size,
+            pieces: Vec::new(),
+            missing: Vec::new(),
+            data_bytes: 0,
+            buf: Vec::new(),
+            runs: Vec::new(),
+            pool: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Chunks of memory read into these buffers (each [`CHUNK`] bytes, best already touched so that no
+    /// page fault happens while the process is stopped) are held until [`Writer::finish`] instead of
+    /// being written at once: the process is stopped only while its memory is read, not while the disk
+    /// takes it. When they are all used, later chunks are written as they are read.
+    pub fn hold_in(&mut self, buffers: Vec<Vec<u8>>) {
+        self.pool = buffers;
+    }
+
+    /// Reads and writes one mapping.
+    pub fn segment(&mut self, seg: &Segment, mem: &mut dyn Memory) -> crate::Result<()> {
+        let len = seg.end.saturating_sub(seg.start);
+        let want = match seg.want {
+            Want::Whole => len,
+            Want::ElfHeader => self.page.min(len),
+            Want::Nothing => 0,
+        };
+        let base = self.offset;
+        if want == 0 {
+            self.pieces.push(Piece {
+                vaddr: seg.start,
+                memsz: len,
+                offset: base,
+                filesz: 0,
+                flags: seg.flags,
+            });
+            return Ok(());
+        }
+        // What fits under --max-size, in whole pages.
+        let allowed = match self.max_size {
+            Some(max) => {
+                let room = max.saturating_sub(base);
+                (room - room % self.page).min(want)
+            }
+            None => want,
+        };
+        if seg.want == Want::ElfHeader {
+            if self.buf.len() < self.page as usize {
+                self.buf.resize(self.page as usize, 0);
+            }
+            return self.elf_header(seg, len, want, allowed, mem);
+        }
+        let mut ranges: Vec<(u64, u64, Status)> = Vec::new();
+        let note = |ranges: &mut Vec<(u64, u64, Status)>, a: u64, b: u64, s: Status| {
+            if a >= b {
+                return;
+            }
+            match ranges.last_mut() {
+                Some(last) if last.1 == a && last.2 == s => last.1 = b,
+                _ => ranges.push((a, b, s)),
+            }
+        };
+        let mut done = 0u64;
+        while done < allowed {
+            mem.check()?;
+            let n = usize::try_from((allowed - done).min(CHUNK as u64)).unwrap_or(CHUNK);
+            let addr = seg.start + done;
+            if seg.untouched && seg.absent_is_zero {
+                // Zeros: holes, whatever the size (a reservation of terabytes costs nothing).
+                note(&mut ranges, addr, seg.start + allowed, Status::Held);
+                break;
+            }
+            let runs = self.read_chunk(seg, addr, n, base + done, mem)?;
+            let mut at = 0usize;
+            for run in &runs {
+                let end = (at + run.len).min(n);
+                let (a, b) = (addr + at as u64, addr + end as u64);
+                let status = match run.kind {
+                    RunKind::Data | RunKind::Zero => Status::Held,
+                    RunKind::Unreadable(e) => Status::Missing(Missing::Unreadable(e)),
+                };
+                note(&mut ranges, a, b, status);
+                at = end;
+            }
+            if at < n {
+                // A reader that described less than asked: the rest was not read.
+                note(
+                    &mut ranges,
+                    addr + at as u64,
+                    addr + n as u64,
+                    Status::Missing(Missing::Unreadable(5)),
+                );
+            }
+            self.runs = runs;
+            done += n as u64;
+        }
+        note(
+            &mut ranges,
+            seg.start + allowed,
+            seg.start + want,
+            Status::Missing(Missing::OverMaxSize),
+        );
+        let count = ranges.len();
+        for (i, (a, b, s)) in ranges.into_iter().enumerate() {
+            // The last piece spans to the mapping's end (a mapping is whole pages; `want` is all of it).
+            let memsz = if i + 1 == count { seg.end - a } else { b - a };
+            let filesz = if s == Status::Held { b - a } else { 0 };
+            self.pieces.push(Piece {
+                vaddr: a,
+                memsz,
+                offset: base + (a - seg.start),
+                filesz,
+                flags: seg.flags,
+            });
+            if let Status::Missing(why) = s {
+                self.missing.push(MissingRange {
+                    start: a,
+                    end: b,
+                    why,
+                });
+            }
+        }
+        self.offset = align_up(base + allowed, self.page);
+        Ok(())
+    }
+
+    /// The first page of a file mapping, kept only when it holds an ELF header (`ELF_HEADERS`).
+    fn elf_header(
+        &mut self,
+        seg: &Segment,
+        len: u64,
+        want: u64,
+        allowed: u64,
+        mem: &mut dyn Memory,
+    ) -> crate::Result<()> {
+        let base = self.offset;
+        let mut piece = Piece {
+            vaddr: seg.start,
+            memsz: len,
+            offset: base,
+            filesz: 0,
+            flags: seg.flags,
+        };
+        if allowed < want {
+            self.missing.push(MissingRange {
+                start: seg.start,
+                end: seg.start + want,
+                why: Missing::OverMaxSize,
+            });
+            self.pieces.push(piece);
+            return Ok(());
+        }
+        mem.check()?;
+        let n = want as usize;
+        let mut runs = std::mem::take(&mut self.runs);
+        let result = mem.read(seg, seg.start, &mut self.buf[..n], &mut runs);
+        let read_whole = matches!(runs.as_slice(), [Run { len, kind: RunKind::Data }] if *len >= n);
+        self.runs = runs;
+        result?;
+        // Anything but an ELF header leaves the mapping to its file, as the kernel does.
+        if read_whole && self.buf.starts_with(b"\x7fELF") {
+            self.data_bytes += write_nonzero(self.file, self.page, &self.buf[..n], base)?;
+            piece.filesz = want;
+            self.offset = align_up(base + want, self.page);
+        }
+        self.pieces.push(piece);
+        Ok(())
+    }
+
+    /// Reads `n` bytes at `addr` into a held buffer when one is free (written by [`Writer::finish`],
+    /// after the process was let go), else into the working buffer, written at once. `file_base` is the
+    /// file offset of the first byte. Returns the runs.
+    fn read_chunk(
+        &mut self,
+        seg: &Segment,
+        addr: u64,
+        n: usize,
+        file_base: u64,
+        mem: &mut dyn Memory,
+    ) -> crate::Result<Vec<Run>> {
+        let mut runs = std::mem::take(&mut self.runs);
+        if let Some(mut held) = self.pool.pop() {
+            if held.len() < n {
+                held.resize(n, 0);
+            }
+            mem.read(seg, addr, &mut held[..n], &mut runs)?;
+            self.pending.push(Pending {
+                buf: held,
+                len: n,
+                file_base,
+                runs: runs.clone(),
+            });
+            return Ok(runs);
+        }
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+        }
+        mem.read(seg, addr, &mut self.buf[..n], &mut runs)?;
+        self.data_bytes += write_data(self.file, self.page, &self.buf[..n], &runs, file_base)?;
+        Ok(runs)
+    }
+
+    /// Writes the chunks held in memory.
+    fn flush(&mut self) -> crate::Result<()> {
+        for p in std::mem::take(&mut self.pending) {
+            self.data_bytes +=
+                write_data(self.file, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the notes and the headers after the data. `threads` start with the thread that is to be
+    /// the core's first (the main thread).
+    pub fn finish(
+        mut self,
+        machine: Machine,
+        threads: &[ThreadState],
+        process: &ProcessState,
+        facts: &DumpFacts,
+    ) -> crate::Result<Written> {
+        self.flush()?;
+        self.missing.sort_by_key(|m| m.start);
+        let notes = build_notes(machine, threads, process, facts, &self.missing);
+        let notes_off = align_up(self.offset, 8);
+        self.file.write_all_at(&notes, notes_off).map_err(io)?;
+        let phoff = align_up(notes_off + notes.len() as u64, 8);
+        self.pieces.sort_by_key(|p| p.vaddr);
+        let count = 1 + self.pieces.len();
+        let mut headers = Vec::with_capacity(count * size_of::<Elf64Phdr>());
+        let note_ph = Elf64Phdr {
+            p_type: U32::new(PT_NOTE),
+            p_flags: U32::new(0),
+            p_offset: U64::new(notes_off),
+            p_vaddr: U64::new(0),
+            p_paddr: U64::new(0),
+            p_filesz: U64::new(notes.len() as u64),
+            p_memsz: U64::new(0),
+            p_align: U64::new(4),
+        };
+        headers.extend_from_slice(note_ph.as_bytes());
+        for p in &self.pieces {
+            let ph = Elf64Phdr {
+                p_type: U32::new(PT_LOAD),
+                p_flags: U32::new(p.flags),
+                p_offset: U64::new(p.offset),
+                p_vaddr: U64::new(p.vaddr),
+                p_paddr: U64::new(0),
+                p_filesz: U64::new(p.filesz),
+                p_memsz: U64::new(p.memsz),
+                p_align: U64::new(self.page),
+            };
+            headers.extend_from_slice(ph.as_bytes());
+        }
+        self.file.write_all_at(&headers, phoff).map_err(io)?;
+        let mut end = phoff + headers.len() as u64;
+        let xnum = count >= usize::from(PN_XNUM);
+        let mut shoff = 0;
+        if xnum {
+            // fill_extnum_info(): the real count in section header 0.
+            shoff = end;
+            let sh = Elf64Shdr {
+                sh_size: U64::new(1),
+                sh_info: U32::new(u32::try_from(count).unwrap_or(u32::MAX)),
+                ..Elf64Shdr::default()
+            };
+            self.file.write_all_at(sh.as_bytes(), shoff).map_err(io)?;
+            end += size_of::<Elf64Shdr>() as u64;
+        }
+        let mut ident = [0u8; 16];
+        ident[..4].copy_from_slice(b"\x7fELF");
+        ident[4] = 2; // ELFCLASS64
+        ident[5] = 1; // ELFDATA2LSB
+        ident[6] = 1; // EV_CURRENT
+        let eh = Elf64Ehdr {
+            e_ident: ident,
+            e_type: U16::new(ET_CORE),
+            e_machine: U16::new(machine.e_machine),
+            e_version: U32::new(1),
+            e_entry: U64::new(0),
+            e_phoff: U64::new(phoff),
+            e_shoff: U64::new(shoff),
+            e_flags: U32::new(0),
+            e_ehsize: U16::new(size_of::<Elf64Ehdr>() as u16),
+            e_phentsize: U16::new(size_of::<Elf64Phdr>() as u16),
+            e_phnum: U16::new(if xnum { PN_XNUM } else { count as u16 }),
+            e_shentsize: U16::new(if xnum {
+                size_of::<Elf64Shdr>() as u16
+            } else {
+                0
+            }),
+            e_shnum: U16::new(u16::from(xnum)),
+            e_shstrndx: U16::new(0),
+        };
+        self.file.write_all_at(eh.as_bytes(), 0).map_err(io)?;
+        self.file.set_len(end).map_err(io)?;
+        Ok(Written {
+            file_size: end,
+            memory_bytes: self.pieces.iter().map(|p| p.filesz).sum(),
+            data_bytes: self.data_bytes,
+            segments: self.pieces.len(),
+            segments_with_data: self.pieces.iter().filter(|p| p.filesz > 0).count(),
+            missing: self.missing,
+        })
+    }
+}
+
+/// `pr_sname`'s index in "RSDTZW" (`fill_psinfo()`), 0 for letters outside it.
+fn state_index(letter: u8) -> u8 {
+    b"RSDTZW"
+        .iter()
+        .position(|c| *c == letter)
+        .map_or(0, |i| i as u8)
+}
+
+fn prstatus(machine: Machine, t: &ThreadState, p: &ProcessState) -> Vec<u8> {
+    let common = ElfPrstatusCommon {
+        pr_info: ElfSiginfo {
+            si_signo: I32::new(t.signal),
+            si_code: I32::new(0),
+            si_errno: I32::new(0),
+        },
+        pr_cursig: I16::new(i16::try_from(t.signal).unwrap_or(0)),
+        _pad0: [0; 2],
+        pr_sigpend: U64::new(t.sigpend),
+        pr_sighold: U64::new(t.sighold),
+        pr_pid: I32::new(t.tid),
+        pr_ppid: I32::new(p.ppid),
+        pr_pgrp: I32::new(p.pgrp),
+        pr_sid: I32::new(p.sid),
+        pr_utime: Timeval::from_micros(t.utime_us),
+        pr_stime: Timeval::from_micros(t.stime_us),
+        // fill_prstatus(): the children's times are the process's, in every thread's note.
+        pr_cutime: Timeval::from_micros(p.cutime_us),
+        pr_cstime: Timeval::from_micros(p.cstime_us),
+    };
+    let fpvalid = I32::new(i32::from(t.fpregs.is_some()));
+    fn regs<const N: usize>(bytes: &[u8]) -> [U64<zerocopy::byteorder::LE>; N] {
+        let mut out = [U64::new(0); N];
+        for (slot, w) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            *slot = U64::new(u64::from_le_bytes(b));
+        }
+        out
+    }
+    if machine == AARCH64 {
+        ElfPrstatusAarch64 {
+            common,
+            pr_reg: regs::<34>(&t.gregs),
+            pr_fpvalid: fpvalid,
+            _pad1: [0; 4],
+        }
+        .as_bytes()
+        .to_vec()
+    } else {
+        ElfPrstatusX86_64 {
+            common,
+            pr_reg: regs::<27>(&t.gregs),
+            pr_fpvalid: fpvalid,
+            _pad1: [0; 4],
+        }
+        .as_bytes()
+        .to_vec()
+    }
+}
+
+fn prpsinfo(p: &ProcessState) -> Vec<u8> {
+    let mut fname = [0u8; 16];
+    let n = p.comm.len().min(15);
+    fname[..n].copy_from_slice(&p.comm[..n]);
+    // fill_psinfo(): up to ELF_PRARGSZ - 1 bytes of the argument area, NULs made spaces.
+    let mut psargs = [0u8; 80];
+    let n = p.args.len().min(79);
+    for (d, s) in psargs.iter_mut().zip(&p.args[..n]) {
+        *d = if *s == 0 { b' ' } else { *s };
+    }
+    let index = state_index(p.state);
+    ElfPrpsinfo {
+        pr_state: index,
+        pr_sname: p.state,
+        pr_zomb: u8::from(p.state == b'Z'),
+        pr_nice: p.nice,
+        _pad0: [0; 4],
+        pr_flag: U64::new(p.flags),
+        pr_uid: U32::new(p.uid),
+        pr_gid: U32::new(p.gid),
+        pr_pid: I32::new(p.pid),
+        pr_ppid: I32::new(p.ppid),
+        pr_pgrp: I32::new(p.pgrp),
+        pr_sid: I32::new(p.sid),
+        pr_fname: fname,
+        pr_psargs: psargs,
+    }
+    .as_bytes()
+    .to_vec()
+}
+
+fn file_note(p: &ProcessState) -> Vec<u8> {
+    let page = p.page_size.max(1);
+    let mut out = NtFileHead {
+        count: U64::new(p.files.len() as u64),
+        page_size: U64::new(page),
+    }
+    .as_bytes()
+    .to_vec();
+    for f in &p.files {
+        let e = NtFileEntry {
+            start: U64::new(f.start),
+            end: U64::new(f.end),
+            file_ofs: U64::new(f.offset / page),
+        };
+        out.extend_from_slice(e.as_bytes());
+    }
+    for f in &p.files {
+        // A NUL inside a name would shift every later one: cut the name there.
+        let name = f.path.split(|b| *b == 0).next().unwrap_or(&[]);
+        out.extend_from_slice(name);
+        out.push(0);
+    }
+    out
+}
+
+fn procsift_note(facts: &DumpFacts, nthreads: usize, missing: &[MissingRange]) -> Vec<u8> {
+    let mut flags = 0;
+    if facts.all {
+        flags |= GCORE_ALL;
+    }
+    if missing.iter().any(|m| m.why == Missing::OverMaxSize) {
+        flags |= GCORE_CAPPED;
+    }
+    if facts.was_stopped {
+        flags |= GCORE_WAS_STOPPED;
+    }
+    let mut out = ProcsiftGcore {
+        version: U32::new(1),
+        range_size: U32::new(size_of::<ProcsiftRange>() as u32),
+        nranges: U32::new(u32::try_from(missing.len()).unwrap_or(u32::MAX)),
+        flags: U32::new(flags),
+        filter: U64::new(u64::from(facts.filter)),
+        stopped_ns: U64::new(facts.stopped_ns),
+        time_sec: I64::new(facts.time.0),
+        time_nsec: U32::new(facts.time.1),
+        nthreads: U32::new(u32::try_from(nthreads).unwrap_or(u32::MAX)),
+        max_size: U64::new(facts.max_size),
+    }
+    .as_bytes()
+    .to_vec();
+    for m in missing {
+        let (reason, errno) = match m.why {
+            Missing::Unreadable(e) => (RANGE_UNREADABLE, e),
+            Missing::OverMaxSize => (RANGE_OVER_MAX_SIZE, 0),
+        };
+        out.extend_from_slice(
+            ProcsiftRange {
+                start: U64::new(m.start),
+                end: U64::new(m.end),
+                reason: U32::new(reason),
+                errno: I32::new(errno),
+            }
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+/// The notes in the kernel's order (`write_note_info()`): the first thread's `NT_PRSTATUS`, then
+/// `NT_PRPSINFO`, `NT_SIGINFO`, `NT_AUXV`, `NT_FILE`, then that thread's other register sets; then each
+/// other thread's `NT_PRSTATUS` and register sets; procsift's note last.
+fn build_notes(
+    machine: Machine,
+    threads: &[ThreadState],
+    p: &ProcessState,
+    facts: &DumpFacts,
+    missing: &[MissingRange],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, t) in threads.iter().enumerate() {
+        push_note(&mut out, OWNER_CORE, NT_PRSTATUS, &prstatus(machine, t, p));
+        if i == 0 {
+            push_note(&mut out, OWNER_CORE, NT_PRPSINFO, &prpsinfo(p));
+            let mut si = p.siginfo.clone();
+            si.resize(128, 0);
+            push_note(&mut out, OWNER_CORE, NT_SIGINFO, &si);
+            push_note(&mut out, OWNER_CORE, NT_AUXV, &p.auxv);
+            push_note(&mut out, OWNER_CORE, NT_FILE, &file_note(p));
+        }
+        if let Some(fp) = &t.fpregs {
+            push_note(&mut out, OWNER_CORE, NT_PRFPREG, fp);
+        }
+        for (nt, bytes) in &t.extra {
+            push_note(&mut out, OWNER_LINUX, *nt, bytes);
+        }
+    }
+    push_note(
+        &mut out,
+        OWNER_PROCSIFT,
+        NT_PROCSIFT_GCORE,
+        &procsift_note(facts, threads.len(), missing),
+    );
+    out
+}
