@@ -1,6 +1,6 @@
 //! Report and diff over decoded models: two bundles (see `common.rs`) separated by `\0%%\0` are analyzed
 //! as two snapshots; every report runs over each (plain and redacted), and the diff between them is
-//! rendered in every format.
+//! rendered in every format and as the HTML page (`report --diff`), each side also as its own page.
 #![no_main]
 
 use std::io::sink;
@@ -8,7 +8,7 @@ use std::io::sink;
 use libfuzzer_sys::fuzz_target;
 use procsift::diff::{self, Options};
 use procsift::model::redact;
-use procsift::report::{self, Format, render::render};
+use procsift::report::{self, Format, html, render::render};
 
 #[path = "common.rs"]
 mod common;
@@ -19,6 +19,10 @@ fuzz_target!(|data: &[u8]| {
     let new = halves.next().unwrap_or(old);
     let old = common::analyze_and_report(&common::bundle(old), data.len());
     let new = common::analyze_and_report(&common::bundle(new), data.len() / 2);
+    let page = html::Options {
+        redacted: false,
+        generated: procsift::time::Timestamp { secs: 0, nanos: 0 },
+    };
     let pairs = [
         (old.clone(), new.clone()),
         (redact::redacted(old), redact::redacted(new)),
@@ -35,6 +39,12 @@ fuzz_target!(|data: &[u8]| {
                 let _ = render(&report::diff(&d), f, Some(100), &mut sink());
                 let _ = render(&report::diff(&d), f, None, &mut sink());
             }
+            let ev = |s| html::Evidence { snapshot: s, verify: None, sha256: None, size: None };
+            let _ = html::diff_page(&ev(old), &ev(new), &d, &page);
         }
+        let _ = html::snapshot_page(
+            &html::Evidence { snapshot: new, verify: None, sha256: None, size: None },
+            &page,
+        );
     }
 });

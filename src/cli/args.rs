@@ -101,6 +101,10 @@ pub enum Command {
     /// Mackerel plugin format.
     #[command(after_help = METRICS_HELP)]
     Metrics(MetricsArgs),
+    /// One self-contained HTML page of a snapshot (or of a diff) to hand over: host, custody, pictures,
+    /// the process tree with every process's detail.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
     /// Write a core file of a live process without gdb (Linux, x86_64); the process goes on as before.
     #[command(after_help = GCORE_HELP)]
     Gcore(GcoreArgs),
@@ -180,6 +184,15 @@ const DIFF_HELP: &str = "Examples:
 A process is (boot id, pid, start time): a reused pid is one process exiting and another starting. Kinds: system, started, exited, transient, exec, credentials, parent, cwd, namespaces, cgroup, threads, fds, sockets, maps, limits, cpu, memory, io. Highlighted (!): privilege gains, new listening sockets, new executable anonymous or deleted-file mappings. cpu% and rates use the time between the captures.
 
 Exit status: 0 no differences, 1 differences, 2 trouble (as diff(1)).";
+
+const REPORT_HELP: &str = "Examples:
+  procsift report host.tar -o host.html
+  procsift report host.tar -o host.html --redact       # environment values and secret-looking arguments hidden
+  procsift report 0200.tar --diff 0205.tar -o what-changed.html
+
+The page loads nothing (no scripts, styles, fonts or images from anywhere) and opens offline in any browser; everything but search and collapse-all works without JavaScript. It shows the host facts, the capture window, the chain of custody (case, examiner, note), the file's SHA-256 and the verification of every member against the manifest, the counts, pictures (process starts and recorded events over time, memory and CPU by process), and the process tree: click a pid for its arguments, environment, credentials, namespaces, cgroup, files and sockets, maps, threads and limits. With --diff, what started, exited and changed is marked on the tree of NEW. Every value from the evidence is shown as text.
+
+The file is written only when the page is complete: a bad input writes nothing and exits 2.";
 
 const EVENTS_HELP: &str = "Examples:
   procsift events host.tar                         # the timeline, in kernel time order
@@ -316,6 +329,19 @@ pub struct DiffArgs {
     pub ignore_volatile: bool,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `report`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The snapshot (archive, /proc-shaped directory, NetBSD dump or ELF core); with --diff, the earlier.
+    pub input: PathBuf,
+    /// Compare INPUT with this later snapshot: the page shows what started, exited and changed.
+    #[arg(long, value_name = "NEW")]
+    pub diff: Option<PathBuf>,
+    /// The HTML file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// `capture`.

@@ -6,6 +6,7 @@ mod args;
 mod export;
 mod gcore;
 mod output;
+mod page;
 mod periodic;
 mod run;
 mod timeline;

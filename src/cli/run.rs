@@ -25,6 +25,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
         Command::Metrics(a) => super::timeline::metrics(ctx, a),
         Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
+        Command::Report(a) => super::page::report(ctx, a),
         Command::Ps(a) => {
             let format = a.list.common.format;
             let mut opts = PsOptions {

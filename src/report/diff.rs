@@ -101,6 +101,11 @@ fn text(diff: &Diff) -> Vec<Block> {
     blocks
 }
 
+/// The rows of `changes` as the table of `diff` shows them (for the HTML page's per-process changes).
+pub(crate) fn change_table(changes: &[&Change]) -> super::Table {
+    build(&table_columns(), changes.iter().copied())
+}
+
 /// A change's pid, blank for host-wide changes.
 fn pid(c: &Change) -> Cell {
     c.pid.map_or(Cell::Blank, Cell::num)

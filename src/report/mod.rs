@@ -14,6 +14,7 @@ pub mod escape;
 mod events;
 mod files;
 mod filter;
+pub mod html;
 mod info;
 mod maps;
 pub mod metrics;
