@@ -22,6 +22,19 @@
 #                                 side with `eu-stack --core` (names only, and with `-i -s`: inlined frames
 #                                 and source lines, as procsift gives them) and `gdb -batch -ex 'thread
 #                                 apply all bt'` (median wall time of 10 runs, peak RSS, ratios).
+#   bench/run.sh --fleet [SIZES...]
+#                                 only the fleet case, at each size (default 1000 8000: about
+#                                 that many processes on the host, idle sleeps added to reach it): the CPU
+#                                 seconds and bytes read and written of one capture per 1,000 processes,
+#                                 full and minimal profiles (the periodic loop's own per-tick log, at nice 10
+#                                 and the idle I/O class, median of 3 ticks); export throughput in
+#                                 snapshots/s and MB/s over SNAPS (default 100) periodic captures (minimal
+#                                 profile, as a fleet takes them every few minutes; it keeps them small), with
+#                                 one job and with the default (the CPUs); the Parquet dataset's size
+#                                 against the archives'; and a DuckDB query over the SNAPS snapshots (the
+#                                 sleeps per capture) against `procsift ps --format csv` looped over the
+#                                 same archives, as a ratio (hyperfine, 3 runs; the DuckDB side includes
+#                                 starting python3 and importing duckdb).
 #   bench/gcore.sh [HEAP_MIB] [RUNS]   only the last part: procsift gcore against gdb's gcore.
 #
 # Times (hyperfine, 10 runs per command, REPEAT times): procsift capture, the floor (examples/floor.rs:
@@ -42,12 +55,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STACKS=
+FLEET=
 ANALYSIS=
 if [ "${1:-}" = --analysis ]; then
   ANALYSIS=1
   shift
   SIZES=("${@:-1000 8000}")
   read -r -a SIZES <<<"${SIZES[*]}"
+  N=0
+  HEAP_MIB=0
+elif [ "${1:-}" = --fleet ]; then
+  FLEET=1
+  shift
+  if [ $# -gt 0 ]; then SIZES=("$@"); else SIZES=(1000 8000); fi
   N=0
   HEAP_MIB=0
 elif [ "${1:-}" = --stacks ]; then
@@ -74,6 +94,7 @@ command -v readelf >/dev/null || need+=(binutils)
 command -v eu-stack >/dev/null || need+=(elfutils)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}"; fi
 python3 -c 'import psutil' 2>/dev/null || pip install -q psutil
+if [ -n "$FLEET" ]; then python3 -c 'import duckdb' 2>/dev/null || pip install -q duckdb; fi
 
 cargo build --release --quiet --bin procsift --example floor
 T=${CARGO_TARGET_DIR:-target}
@@ -81,7 +102,7 @@ P=$T/release/procsift
 FLOOR=$T/release/examples/floor
 
 cleanup() {
-  for f in "$pidfile" "$work/pids2" "$work"/apids*; do
+  for f in "$pidfile" "$work/pids2" "$work"/apids* "$work/fpids"; do
     if [ -s "$f" ]; then xargs -r kill <"$f" 2>/dev/null || true; fi
   done
   if [ -n "${heap_pid:-}" ]; then kill "$heap_pid" 2>/dev/null || true; fi
@@ -233,6 +254,79 @@ if len(rows) >= 2:
     for name in r0[3]:
         print(f"| {name} | {r1[3][name] / r0[3][name]:.1f}x |")
 PY
+  exit 0
+fi
+# The fleet case: capture cost per 1,000 processes, export throughput, DuckDB against a loop of ps.
+fleet() {
+  local size have add snaps=${SNAPS:-100} f
+  for size in "${SIZES[@]}"; do
+    have=$(ls /proc | grep -c '^[0-9]')
+    add=$((size > have ? size - have : 0))
+    rm -f "$work/fpids"
+    if [ "$add" -gt 0 ]; then
+      python3 bench/holder.py "$add" 3600 "$work/fpids" &
+      while [ ! -s "$work/fpids" ]; do sleep 0.2; done
+    fi
+    echo "== about $size processes ($(ls /proc | grep -c '^[0-9]') on the host, $add idle sleeps added)"
+    for profile in full minimal; do
+      rm -rf "$work/cost"
+      "$P" capture --output-dir "$work/cost" --every 2 --count 3 --no-events --profile "$profile" 2>"$work/cost.log" || true
+      python3 - "$work/cost.log" "$profile" <<'PY'
+import re, statistics, sys
+rows = []
+for line in open(sys.argv[1]):
+    m = re.search(r": (\d+) processes, .*cpu ([\d.]+) s .*read ([\d.]+) MB, wrote ([\d.]+) MB", line)
+    if m:
+        n, cpu, rd, wr = int(m[1]), float(m[2]), float(m[3]), float(m[4])
+        rows.append((cpu / n * 1000, rd / n * 1000, wr / n * 1000, n))
+if rows:
+    med = lambda i: statistics.median(r[i] for r in rows)
+    print(f"capture ({sys.argv[2]}): {med(0):.3f} CPU s, read {med(1):.1f} MB, wrote {med(2):.1f} MB per 1,000 processes ({rows[0][3]} processes, median of {len(rows)} ticks)")
+else:
+    print(f"capture ({sys.argv[2]}): no tick logged; see the log:", open(sys.argv[1]).read()[-500:])
+PY
+    done
+    rm -rf "$work/snaps" "$work/ds"
+    echo "taking $snaps periodic captures (minimal profile, one every 2 s) ..."
+    "$P" capture --output-dir "$work/snaps" --every 2 --count "$snaps" --no-events --profile minimal 2>/dev/null || true
+    local n bytes
+    n=$(find "$work/snaps" -name '*.tar' | wc -l)
+    bytes=$(find "$work/snaps" -name '*.tar' -printf '%s\n' | awk '{s+=$1} END {print s}')
+    hyperfine --runs 3 -N --export-json "$work/x.json" --style basic \
+      --prepare "rm -rf $work/ds" \
+      -n "export --jobs 1" "$P export $work/snaps -o $work/ds --jobs 1" \
+      -n "export" "$P export $work/snaps -o $work/ds" >/dev/null
+    "$P" export "$work/snaps" -o "$work/ds" 2>/dev/null
+    local pq
+    pq=$(du -sb "$work/ds" | cut -f1)
+    find "$work/snaps" -name '*.tar' | sort >"$work/list"
+    cat >"$work/loop.sh" <<SH
+while read -r f; do $P ps "\$f" --format csv | grep -c ',sleep,' || true; done <"$work/list" >/dev/null
+SH
+    cat >"$work/q.py" <<PY
+import duckdb
+duckdb.sql("SELECT capture_id, count(*) FROM read_parquet('$work/ds/processes/**/*.parquet', hive_partitioning = true) WHERE comm = 'sleep' GROUP BY capture_id").fetchall()
+PY
+    hyperfine --runs 3 -N --export-json "$work/q.json" --style basic \
+      -n "duckdb" "python3 $work/q.py" \
+      -n "procsift ps loop" "bash $work/loop.sh" >/dev/null
+    python3 - "$work/x.json" "$work/q.json" "$n" "$bytes" "$pq" <<'PY'
+import json, sys
+med = lambda r: sorted(r["times"])[len(r["times"]) // 2]
+x = {r["command"]: med(r) for r in json.load(open(sys.argv[1]))["results"]}
+q = {r["command"]: med(r) for r in json.load(open(sys.argv[2]))["results"]}
+n, size, pq = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+for name, t in x.items():
+    print(f"{name}: {n} snapshots ({size/1e6:.0f} MB) in {t:.2f} s: {n/t:.1f} snapshots/s, {size/1e6/t:.0f} MB/s")
+print(f"Parquet dataset: {pq/1e6:.1f} MB, {pq/size*100:.1f}% of the archives ({size/pq:.0f}x smaller)")
+print(f"sleeps per capture over {n} snapshots: DuckDB {q['duckdb']:.2f} s, procsift ps loop {q['procsift ps loop']:.2f} s: the loop takes {q['procsift ps loop']/q['duckdb']:.1f}x as long")
+PY
+    if [ -s "$work/fpids" ]; then xargs -r kill <"$work/fpids" 2>/dev/null || true; fi
+    rm -rf "$work/snaps" "$work/ds" "$work/cost"
+  done
+}
+if [ -n "$FLEET" ]; then
+  fleet
   exit 0
 fi
 

@@ -29,6 +29,7 @@ pub mod capture;
 pub mod check;
 pub mod diff;
 pub mod error;
+pub mod export;
 pub mod formats;
 pub mod gcore;
 pub mod input;

@@ -40,6 +40,13 @@ impl Timestamp {
         }
     }
 
+    /// Microseconds since the epoch, `None` outside the 64-bit range.
+    pub fn as_micros(&self) -> Option<i64> {
+        self.secs
+            .checked_mul(1_000_000)?
+            .checked_add(i64::from(self.nanos / 1000))
+    }
+
     /// Seconds since the epoch as a float.
     pub fn as_secs_f64(&self) -> f64 {
         self.secs as f64 + f64::from(self.nanos) / 1e9

@@ -286,6 +286,7 @@ pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
         case: m.capture.case.clone(),
         examiner: m.capture.examiner.clone(),
         note: m.capture.note.clone(),
+        profile: m.capture.profile.clone(),
         members: stored,
         read_errors,
         vanished: m.vanished.clone(),

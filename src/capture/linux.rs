@@ -81,6 +81,9 @@ const PROCESS_FILES: &[&str] = &[
     "cgroup",
 ];
 
+/// The per-process files of the minimal profile.
+pub const MINIMAL_FILES: &[&str] = &["stat", "status", "cmdline"];
+
 /// Per-process files the capture leaves out (see the module documentation) but reads from a copied tree
 /// when they are there.
 const COPY_ONLY_FILES: &[&str] = &["comm", "statm", "wchan"];
@@ -154,6 +157,7 @@ pub struct LinuxPlan {
     /// The one process to read and its directory's name, when that is not its pid.
     process_dir: Option<(i32, String)>,
     smaps: bool,
+    minimal: bool,
     net_seen: Mutex<HashSet<Vec<u8>>>,
     mnt_seen: Mutex<HashSet<Vec<u8>>>,
     probe: bool,
@@ -197,6 +201,7 @@ impl LinuxPlan {
             system: !reading.no_system,
             process_dir: reading.process_dir.clone(),
             smaps: false,
+            minimal: false,
             net_seen: Mutex::new(HashSet::new()),
             mnt_seen: Mutex::new(HashSet::new()),
             probe: false,
@@ -215,6 +220,15 @@ impl LinuxPlan {
     /// rest of a process's files together (README, "Capture").
     pub fn read_smaps(mut self, yes: bool) -> Self {
         self.smaps = yes;
+        self
+    }
+
+    /// Reads only what `ps`, `tree`, `files` and the diff's identity need (`--profile minimal`): of each
+    /// process [`MINIMAL_FILES`], `exe`, the fd links (no fdinfo), the `net` namespace link and, once per
+    /// network namespace, the socket tables; no threads, maps, limits, io, cgroup, environment, cwd, root
+    /// or other namespaces.
+    pub fn minimal(mut self, yes: bool) -> Self {
+        self.minimal = yes;
         self
     }
 
@@ -289,7 +303,7 @@ impl LinuxPlan {
                 "smaps_rollup" | "io" | "cgroup" => sel.extras,
                 _ => true,
             };
-            if step < from.step || !wanted {
+            if step < from.step || !wanted || (self.minimal && !MINIMAL_FILES.contains(name)) {
                 continue;
             }
             let path = format!("{base}/{name}");
@@ -317,7 +331,7 @@ impl LinuxPlan {
 
         for (i, name) in PROCESS_LINKS.iter().enumerate() {
             let step = STEP_LINKS + i as u32;
-            if step >= from.step && sel.extras {
+            if step >= from.step && sel.extras && !(self.minimal && *name != "exe") {
                 let _ = w.link(step, format!("{base}/{name}"), dir, name)?;
             }
         }
@@ -328,6 +342,9 @@ impl LinuxPlan {
         {
             for n in sorted_ids(&fds) {
                 let _ = w.link(STEP_FD, format!("{base}/fd/{n}"), dir, &format!("fd/{n}"))?;
+                if self.minimal {
+                    continue;
+                }
                 let _ = w.file(
                     STEP_FD,
                     format!("{base}/fdinfo/{n}"),
@@ -341,7 +358,10 @@ impl LinuxPlan {
         let mut mnt_ns: Option<Vec<u8>> = None;
         if STEP_NS >= from.step && (sel.extras || sel.fds) {
             // Without the extras, only `ns/net`: it says which socket tables are the process's.
-            for t in NS_TYPES.iter().filter(|t| sel.extras || **t == "net") {
+            for t in NS_TYPES
+                .iter()
+                .filter(|t| (sel.extras && !self.minimal) || **t == "net")
+            {
                 let r =
                     w.link_if_present(STEP_NS, format!("{base}/ns/{t}"), dir, &format!("ns/{t}"))?;
                 match *t {
@@ -394,7 +414,7 @@ impl LinuxPlan {
         // A single-threaded process's thread is the process itself: its stat and status are already
         // read, and task/ is not even listed. (A thread started after status was read is missed, as a
         // process started after the listing of /proc is.)
-        if threads == Some(1) || !sel.threads {
+        if threads == Some(1) || !sel.threads || self.minimal {
             return Ok(());
         }
         if STEP_TASK >= from.step

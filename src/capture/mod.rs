@@ -22,6 +22,7 @@ pub mod events;
 pub mod host;
 pub mod linux;
 pub mod netbsd;
+pub mod periodic;
 pub mod record;
 pub mod sink;
 pub mod solaris;
@@ -56,6 +57,8 @@ pub struct CaptureOptions {
     /// Also read every `proc/<pid>/smaps` (`--smaps`; Linux): per-mapping resident, dirty and anonymous
     /// sizes.
     pub smaps: bool,
+    /// Read only what `ps`, `tree`, `files` and the diff's identity need (`--profile minimal`; Linux).
+    pub minimal: bool,
     /// Case identifier for the manifest (`--case`).
     pub case: Option<String>,
     /// Who captured (`--examiner`).
@@ -77,6 +80,9 @@ pub struct CaptureOptions {
     /// Linux: probe every pid up to `pid_max` for processes the listing of /proc leaves out
     /// (`--probe-pids`; see [`linux`]).
     pub probe_pids: bool,
+    /// When this flag becomes true the capture stops at its next member and fails with `Interrupted`
+    /// (a second SIGTERM/SIGINT in periodic mode); [`capture_to_path`] then leaves nothing behind.
+    pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
     /// Processes to dump a core of (`--core`), before the scan; each becomes `cores/<pid>.core`.
     pub cores: Vec<i32>,
     /// Where the cores are written before they are archived (`None`: the system's temporary
@@ -112,6 +118,7 @@ impl Default for CaptureOptions {
             plan: None,
             no_environ: false,
             smaps: false,
+            minimal: false,
             case: None,
             examiner: None,
             note: None,
@@ -121,6 +128,7 @@ impl Default for CaptureOptions {
             events: None,
             sysctl: None,
             probe_pids: false,
+            cancel: None,
             cores: Vec::new(),
             core_dir: None,
             reading: Reading::default(),
@@ -191,6 +199,8 @@ pub struct CaptureSummary {
     pub read_errors: BTreeMap<String, u64>,
     /// The archive written, for [`capture_to_path`].
     pub output: Option<PathBuf>,
+    /// The archive's SHA-256, lower-case hex ([`capture_to_path`]).
+    pub sha256: Option<String>,
     /// UTC time the capture started.
     pub started: Option<Timestamp>,
     /// UTC time the capture finished.
@@ -208,22 +218,11 @@ pub struct CaptureSummary {
 /// The default archive name: `procsift-<host>-<20261122T134718Z>.tar`. Characters of the host name other
 /// than ASCII letters, digits, `.`, `-` and `_` become `_`.
 pub fn default_output_name(hostname: &str, t: Timestamp) -> String {
-    let host: String = hostname
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let host = if host.is_empty() || host.chars().all(|c| c == '.') {
-        "unknown".to_owned()
-    } else {
-        host
-    };
-    format!("procsift-{host}-{}.tar", t.compact())
+    format!(
+        "procsift-{}-{}.tar",
+        periodic::safe_host(hostname),
+        t.compact()
+    )
 }
 
 /// Captures the host into the snapshot archive `out` (written as `<out>.tmp`, renamed when complete).
@@ -240,7 +239,9 @@ pub fn capture_to_path(opts: &CaptureOptions, out: &Path) -> crate::Result<Captu
     }
     let (recorder, manifest, _) = run(&opts, sink, started)?;
     let mut summary = summarize(&recorder, &manifest);
-    summary.bytes = recorder.sink.finish(&manifest)?;
+    let (bytes, sha256) = recorder.sink.finish_with_hash(&manifest)?;
+    summary.bytes = bytes;
+    summary.sha256 = Some(sha256);
     summary.output = Some(out.to_path_buf());
     Ok(summary)
 }
@@ -275,6 +276,7 @@ fn summarize<S: Sink>(r: &Recorder<S>, m: &Manifest) -> CaptureSummary {
         bytes: 0,
         read_errors: r.read_errors.clone(),
         output: None,
+        sha256: None,
         started: m.capture.started,
         finished: m.capture.finished,
         events: m.events.as_ref().map(|e| e.count),
@@ -297,6 +299,12 @@ fn run<S: Sink>(
                 .into(),
         )
     })?;
+    if opts.minimal && kind != PlanKind::Linux {
+        return Err(crate::Error::Usage(format!(
+            "--profile minimal is implemented for the Linux capture only (this is a {} capture)",
+            kind.name()
+        )));
+    }
     let (recorder, manifest) = match kind {
         PlanKind::Linux => {
             let plan = linux::LinuxPlan::new(
@@ -306,7 +314,8 @@ fn run<S: Sink>(
                 &opts.reading,
             )?
             .probing_pids(opts.probe_pids)
-            .read_smaps(opts.smaps);
+            .read_smaps(opts.smaps)
+            .minimal(opts.minimal);
             let total = plan.pids().len();
             run_plan(
                 opts,
@@ -394,6 +403,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
         opts.progress,
         total,
     );
+    recorder.cancel = opts.cancel;
     let cores = if opts.cores.is_empty() {
         Vec::new()
     } else {
@@ -433,6 +443,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
             started_boottime: started.boottime,
             finished_boottime: finished.boottime,
             no_environ: opts.no_environ,
+            profile: Some(if opts.minimal { "minimal" } else { "full" }.into()),
             case: opts.case.clone(),
             examiner: opts.examiner.clone(),
             note: opts.note.clone(),

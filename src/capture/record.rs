@@ -13,9 +13,13 @@ use crate::snapshot::manifest::{ManifestMember, MemberKind};
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest.iter() {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         s.push(char::from(HEX[usize::from(b >> 4)]));
         s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
@@ -42,6 +46,9 @@ pub struct Recorder<S: Sink> {
     pub processes_done: u64,
     /// Copies of the members named in `keep` (host facts are parsed from them afterwards).
     pub kept: HashMap<String, Vec<u8>>,
+    /// When set (by a signal handler), the next event fails the capture with `Interrupted`: the
+    /// archive's temporary file is then removed and nothing appears at the output name.
+    pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
     keep: &'static [&'static str],
     is_process: Box<dyn Fn(usize) -> bool>,
     progress: Progress,
@@ -66,6 +73,7 @@ impl<S: Sink> Recorder<S> {
             read_errors: BTreeMap::new(),
             processes_done: 0,
             kept: HashMap::new(),
+            cancel: None,
             keep,
             is_process,
             progress: Progress {
@@ -102,6 +110,19 @@ impl<S: Sink> Recorder<S> {
 
 impl<S: Sink> Handler for Recorder<S> {
     fn event(&mut self, ev: Event) -> crate::Result<()> {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return Err(crate::Error::io(
+                "capture",
+                std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "interrupted by a signal; the unfinished archive was removed",
+                ),
+            ));
+        }
         match ev {
             Event::File { path, data } => {
                 self.file(&path, &data)?;

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
 use tar::{EntryType, Header};
 
 use crate::model::{InputKind, Source};
@@ -70,6 +71,7 @@ impl TarSink {
         let writer = Counting {
             inner: BufWriter::with_capacity(256 * 1024, file),
             written: 0,
+            hash: Sha256::new(),
         };
         Ok(TarSink {
             builder: Some(tar::Builder::new(writer)),
@@ -100,7 +102,13 @@ impl TarSink {
 
     /// Appends `manifest.json`, completes the tar, syncs it and renames it to the output name. Returns the
     /// archive's size in bytes.
-    pub fn finish(mut self, manifest: &Manifest) -> crate::Result<u64> {
+    pub fn finish(self, manifest: &Manifest) -> crate::Result<u64> {
+        self.finish_with_hash(manifest).map(|(bytes, _)| bytes)
+    }
+
+    /// [`TarSink::finish`], also returning the archive's SHA-256 (lower-case hex), computed over the bytes
+    /// as they were written (the archive is not read back).
+    pub fn finish_with_hash(mut self, manifest: &Manifest) -> crate::Result<(u64, String)> {
         let json = serde_json::to_vec_pretty(manifest)
             .map_err(|e| crate::Error::io(&self.tmp, io::Error::other(e)))?;
         self.file(MANIFEST_NAME, &json)?;
@@ -111,6 +119,7 @@ impl TarSink {
         })?;
         let counting = builder.into_inner().map_err(io_err)?;
         let bytes = counting.written;
+        let sha256 = super::record::hex(&counting.hash.finalize());
         let file = counting
             .inner
             .into_inner()
@@ -130,7 +139,7 @@ impl TarSink {
                 let _ = d.sync_all();
             }
         }
-        Ok(bytes)
+        Ok((bytes, sha256))
     }
 }
 
@@ -206,15 +215,17 @@ impl Sink for TarSink {
     }
 }
 
-/// Counts the bytes written through it (the archive size).
+/// Counts and hashes the bytes written through it (the archive's size and SHA-256).
 struct Counting<W> {
     inner: W,
     written: u64,
+    hash: Sha256,
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
+        self.hash.update(buf.get(..n).unwrap_or(buf));
         self.written += n as u64;
         Ok(n)
     }
@@ -298,6 +309,15 @@ mod tests {
         assert!(temporary_path(&out).exists());
         std::fs::write(&out, b"someone else's").unwrap();
         assert!(sink.finish(&Manifest::default()).is_err());
+        assert_eq!(std::fs::read(&out).unwrap(), b"someone else's");
+        assert!(!temporary_path(&out).exists());
+        let other = dir.join("other.tar");
+        let mut sink = TarSink::create(&other, 0).unwrap();
+        sink.file("proc/loadavg", b"0.00\n").unwrap();
+        let (bytes, sha) = sink.finish_with_hash(&Manifest::default()).unwrap();
+        let written = std::fs::read(&other).unwrap();
+        assert_eq!(bytes, written.len() as u64);
+        assert_eq!(sha, super::super::record::sha256_hex(&written));
         assert_eq!(std::fs::read(&out).unwrap(), b"someone else's");
         assert!(!temporary_path(&out).exists());
         let _ = std::fs::remove_dir_all(&dir);

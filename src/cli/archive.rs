@@ -33,23 +33,32 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
             "--watch must be zero or a positive number of seconds".into(),
         ));
     }
+    if a.profile == "minimal" && a.smaps {
+        return Err(Error::Usage(
+            "--smaps reads more than the minimal profile holds: use one or the other".into(),
+        ));
+    }
     let defaults = CaptureOptions::default();
     let opts = CaptureOptions {
         events: (!a.no_events).then(|| std::time::Duration::from_secs_f64(a.watch)),
         no_environ: a.no_environ,
         smaps: a.smaps,
-        case: a.case,
-        examiner: a.examiner,
-        note: a.note,
+        minimal: a.profile == "minimal",
+        case: a.case.clone(),
+        examiner: a.examiner.clone(),
+        note: a.note.clone(),
         read_timeout: std::time::Duration::from_secs_f64(a.read_timeout),
         progress: std::io::stderr().is_terminal(),
         command: std::env::args().collect(),
-        cores: a.cores,
-        proc_root: a.proc_root.unwrap_or(defaults.proc_root.clone()),
-        etc_root: a.etc_root.unwrap_or(defaults.etc_root.clone()),
+        cores: a.cores.clone(),
+        proc_root: a.proc_root.clone().unwrap_or(defaults.proc_root.clone()),
+        etc_root: a.etc_root.clone().unwrap_or(defaults.etc_root.clone()),
         probe_pids: a.probe_pids,
         ..defaults
     };
+    if let Some(dir) = &a.output_dir {
+        return super::periodic::run(&a, dir, opts);
+    }
     let out = match a.output {
         Some(p) => p,
         None => PathBuf::from(capture::default_output_name(
@@ -58,14 +67,22 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         )),
     };
     let summary = capture::capture_to_path(&opts, &out)?;
+    output::note(&summary_line(&out.display().to_string(), &summary));
+    events_note(&out.display().to_string(), &summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The capture's one-line summary: `OUT: N processes, M members, B bytes; K members not read (...); V
+/// processes vanished; sha256 HEX`.
+pub fn summary_line(out: &str, summary: &capture::CaptureSummary) -> String {
     let errors: Vec<String> = summary
         .read_errors
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    output::note(&format!(
-        "{}: {} processes, {} members, {} bytes; {} members not read{}; {} processes vanished",
-        out.display(),
+    format!(
+        "{}: {} processes, {} members, {} bytes; {} members not read{}; {} processes vanished{}",
+        out,
         summary.processes,
         summary.members,
         summary.bytes,
@@ -75,8 +92,18 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         } else {
             format!(" ({})", errors.join(", "))
         },
-        summary.vanished
-    ));
+        summary.vanished,
+        summary
+            .sha256
+            .as_ref()
+            .map(|h| format!("; sha256 {h}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The lines after a capture's summary: each core taken (`--core`), and the process events (a warning
+/// when they were not recorded).
+pub fn events_note(out: &str, summary: &capture::CaptureSummary) {
     for c in &summary.cores {
         match (&c.member, &c.error) {
             (Some(member), _) => {
@@ -85,8 +112,7 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
                 }
                 let n = c.threads.unwrap_or(0);
                 output::note(&format!(
-                    "{}: {member}: {n} thread{}; the process was stopped for {:.1} ms",
-                    out.display(),
+                    "{out}: {member}: {n} thread{}; the process was stopped for {:.1} ms",
                     if n == 1 { "" } else { "s" },
                     c.stopped_ms.unwrap_or(0.0)
                 ));
@@ -97,8 +123,7 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
     }
     match (&summary.events, &summary.events_reason) {
         (Some(n), None) => output::note(&format!(
-            "{}: {n} process events recorded, {} lost",
-            out.display(),
+            "{out}: {n} process events recorded, {} lost",
             summary.events_lost
         )),
         (Some(n), Some(r)) if summary.events_lost > 0 || *n > 0 => {
@@ -107,7 +132,6 @@ pub fn capture(ctx: Context, a: CaptureArgs) -> Result<ExitCode> {
         (_, Some(r)) => output::warning(&format!("process events were not recorded: {r}")),
         (None, None) => {}
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `verify`: every member against the manifest; exit status 1 when any does not match.

@@ -90,6 +90,17 @@ pub enum Command {
     /// What changed between two snapshots: processes started and exited, and what changed in the others.
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Write many snapshots as Parquet (or NDJSON) datasets for DuckDB, Spark, Trino, ClickHouse.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+    /// What happened when, across snapshots and cores: process starts, recorded fork/exec/exit events,
+    /// capture windows and crashes; as a table, CSV, Timesketch JSONL or a Sleuth Kit bodyfile.
+    #[command(after_help = TIMELINE_HELP)]
+    Timeline(TimelineArgs),
+    /// A snapshot's (or the live host's) numbers for monitoring, in the Prometheus text format or the
+    /// Mackerel plugin format.
+    #[command(after_help = METRICS_HELP)]
+    Metrics(MetricsArgs),
     /// One self-contained HTML page of a snapshot (or of a diff) to hand over: host, custody, pictures,
     /// the process tree with every process's detail.
     #[command(after_help = REPORT_HELP)]
@@ -113,9 +124,13 @@ const CAPTURE_HELP: &str = "Examples:
   procsift capture -o host.tar
   procsift capture --no-environ --case IR-2026-17 --examiner 'on-call SRE' --note 'before reboot'
   procsift capture -o host.tar --watch 30      # also record process events for 30 s after the scan
+  procsift capture --output-dir /var/lib/procsift --every 300 --keep-for 7d   # every 5 min
+  procsift capture --output-dir /var/lib/procsift --every 60 --profile minimal --keep 1440
   procsift capture -o ir.tar --core 5752       # with a core of process 5752: cores/5752.core
 
-The archive is written to a temporary name and renamed when complete. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
+The archive is written to a temporary name and renamed when complete; the summary line ends with its SHA-256. Copy it anywhere and run `procsift ps host.tar` (or tree, show, threads, maps, files, info, events) there.
+
+With --output-dir each capture goes to DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar and a line `<time> TAB <sha256> TAB <path>` is appended to DIR/<host>/index.tsv; --every repeats it. A failed capture is logged and the next one runs. SIGTERM or SIGINT stops the loop after the capture in progress; a second one drops that capture (its temporary file is removed) and stops at once.
 
 --core PID takes a core of the process first (as `procsift gcore` does: the process is stopped briefly, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
 
@@ -231,6 +246,93 @@ pub struct CheckArgs {
     pub common: Common,
 }
 
+const EXPORT_HELP: &str = "Examples:
+  procsift export /var/lib/procsift -o dataset/
+  procsift export a.tar b.tar core.5752 -o dataset/ --format ndjson
+  duckdb -c \"SELECT host, count(*) FROM read_parquet('dataset/processes/**/*.parquet', hive_partitioning=true) GROUP BY host\"
+
+Tables: captures, processes, threads, fds, sockets, maps, events; each a directory of OUTDIR/<table>/host=<hostname>/date=<YYYY-MM-DD>/<capture_id>.parquet. Every row has capture_id, host and captured_at (UTC). The columns are in docs/schema.md. The same input always gives the same files, byte for byte; exporting again replaces them. A directory INPUT is a snapshot when it looks like one (an extracted archive, a copied /proc, a NetBSD dump), otherwise every archive and core under it is exported (files being written, *.tmp, are left out). Environments are not exported.
+
+Exit status: 0 every input exported; 2 some input could not be read (the others are exported).";
+
+const TIMELINE_HELP: &str = "Examples:
+  procsift timeline /var/lib/procsift/web-01 core.5752          # a table, oldest first
+  procsift timeline *.tar --format bodyfile > body && mactime -b body -d
+  procsift timeline *.tar --format jsonl > events.jsonl           # import into Timesketch
+  procsift timeline host.tar --format csv
+
+Entries: process starts (start ticks + boot time; a process seen in many captures of one boot is one entry), the fork, exec, exit, uid, gid, session, ptrace, rename and core-dump events a capture recorded, capture windows, and crashes from cores (at the core file's modification time, which the core itself does not record). Times are UTC. A directory INPUT is walked as export walks it. bodyfile is The Sleuth Kit's body format 3 (`mactime -b`): the entry's exact time and text in the name field (with `|` as `%7C`, `%` as `%25`, and control characters escaped), its time in all four time fields, the process's uid and gid (-1 when unknown). jsonl has Timesketch's `message`, `datetime`, `timestamp_desc` and `timestamp` (microseconds), then `data_type`, `hostname`, `pid`, `ppid`, `uid`, `gid`, `user`, `comm`, `source` (absent when unknown).";
+
+const METRICS_HELP: &str = "Examples:
+  procsift metrics > /var/lib/node_exporter/textfile/procsift.prom.$$ && mv /var/lib/node_exporter/textfile/procsift.prom.$$ /var/lib/node_exporter/textfile/procsift.prom
+  procsift metrics host.tar --top 5
+  procsift metrics --format mackerel     # as a mackerel-agent plugin command
+
+Metrics: load averages, uptime, boot time, total and available memory, processes by state, threads, and the --top processes by CPU seconds and by resident memory (labels pid, comm, user). Values the input lacks are left out, never 0. Prometheus: text exposition format 0.0.4 without timestamps (node_exporter's textfile collector refuses them; procsift_capture_timestamp_seconds says when the values were read); label values escaped as the format requires, after control characters are made visible. Mackerel: `name TAB value TAB epoch`, the epoch the capture's; with MACKEREL_AGENT_PLUGIN_META=1 the graph definitions instead.";
+
+/// Output formats of `timeline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimelineFormat {
+    /// Aligned columns for people.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One Timesketch JSON object per line.
+    Jsonl,
+    /// The Sleuth Kit's body format (for `mactime -b`).
+    Bodyfile,
+}
+
+/// `timeline`.
+#[derive(Args)]
+pub struct TimelineArgs {
+    /// Snapshot archives, directories of them, /proc-shaped directories, ELF cores.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Table)]
+    pub format: TimelineFormat,
+}
+
+/// Output formats of `metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsFormat {
+    /// Prometheus text exposition format (node_exporter's textfile collector).
+    Prometheus,
+    /// Mackerel plugin format: name, value and epoch, tab-separated.
+    Mackerel,
+}
+
+/// `metrics`.
+#[derive(Args)]
+pub struct MetricsArgs {
+    /// Snapshot archive, /proc-shaped directory or ELF core (default: the live host, read now).
+    pub input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Prometheus)]
+    pub format: MetricsFormat,
+    /// How many processes to list by CPU seconds and by resident memory.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+}
+
+/// `export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Snapshot archives, directories of them, /proc-shaped directories, ELF cores.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The dataset's directory (created if missing).
+    #[arg(short = 'o', long = "output", value_name = "OUTDIR")]
+    pub output: PathBuf,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value_t = procsift::export::Format::Parquet)]
+    pub format: procsift::export::Format,
+    /// Inputs read at the same time (default: the number of CPUs). Memory holds one input per job.
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+}
+
 /// `events`.
 #[derive(Args)]
 pub struct EventsArgs {
@@ -290,11 +392,34 @@ pub struct ReportArgs {
 #[derive(Args)]
 pub struct CaptureArgs {
     /// Output file (default: procsift-<host>-<UTC time>.tar in the current directory).
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "output", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
+    /// Write into a tree sharded on time, DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar, and append
+    /// each archive's time, SHA-256 and path to DIR/<host>/index.tsv. Runs at lower CPU and I/O priority.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Capture every SECS seconds, on the clock (a capture that takes longer skips ticks, never stacks),
+    /// until --count captures or SIGTERM/SIGINT. Needs --output-dir.
+    #[arg(long, value_name = "SECS", requires = "output_dir")]
+    pub every: Option<f64>,
+    /// With --every: stop after N captures.
+    #[arg(long, value_name = "N", requires = "every")]
+    pub count: Option<u64>,
+    /// With --output-dir: keep only the newest N archives of this host (the oldest are deleted after each
+    /// capture).
+    #[arg(long, value_name = "N", requires = "output_dir")]
+    pub keep: Option<usize>,
+    /// With --output-dir: delete archives older than DURATION (90s, 30m, 12h, 7d, 2w) after each capture.
+    #[arg(long, value_name = "DURATION", requires = "output_dir")]
+    pub keep_for: Option<String>,
     /// Leave out process environments (they may hold secrets).
     #[arg(long)]
     pub no_environ: bool,
+    /// What to read of each process: `full` (the default), or `minimal`: only what ps, tree, files and
+    /// the diff's identity need (stat, status, cmdline, exe, fd links, socket tables; Linux), for
+    /// frequent captures of a busy host.
+    #[arg(long, value_name = "PROFILE", default_value = "full", value_parser = ["full", "minimal"])]
+    pub profile: String,
     /// Also read every process's smaps (Linux): resident, dirty and anonymous KiB per mapping for
     /// `maps`, as pmap -x shows them. Costs capture time (see the README).
     #[arg(long)]

@@ -3,10 +3,13 @@
 
 mod archive;
 mod args;
+mod export;
 mod gcore;
 mod output;
 mod page;
+mod periodic;
 mod run;
+mod timeline;
 
 use std::process::ExitCode;
 

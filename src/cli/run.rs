@@ -27,6 +27,9 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
     match command {
         Command::Capture(a) => archive::capture(ctx, a),
         Command::Verify(a) => archive::verify(&a.snapshot),
+        Command::Export(a) => super::export::export(ctx, a),
+        Command::Timeline(a) => super::timeline::timeline(ctx, a),
+        Command::Metrics(a) => super::timeline::metrics(ctx, a),
         Command::Gcore(a) => super::gcore::gcore(ctx, a),
         Command::Diff(a) => diff(ctx, a),
         Command::Report(a) => super::page::report(ctx, a),
@@ -293,7 +296,7 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
 }
 
 /// The lists of the model the rules read: environments, open files, mappings and the extras (the
-/// executable, namespaces, mount tables); not threads or limits.
+/// executable, namespaces, mount tables); not threads, limits or signal dispositions.
 const CHECK_DETAIL: Detail = Detail {
     env: true,
     threads: false,
@@ -301,6 +304,7 @@ const CHECK_DETAIL: Detail = Detail {
     maps: true,
     limits: false,
     extras: true,
+    signals: false,
 };
 
 /// `check`: the findings, exit status 1 when one is at or above `--min-severity`.

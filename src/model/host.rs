@@ -154,6 +154,10 @@ pub struct CaptureInfo {
     /// Free-text note (chain of custody).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What was read of each process: `full` or `minimal` (`capture --profile`; the manifest's
+    /// `capture.profile`); absent for archives that do not record it (all full).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Number of members in the archive.
     pub members: u64,
     /// Members whose read failed, by error name (`ENOENT`, `EACCES`, `timeout`, ...).

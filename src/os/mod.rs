@@ -1,6 +1,6 @@
 //! The only module allowed to use `unsafe`: memory-mapping an input file, on NetBSD the sysctl(3)
-//! calls of the capture ([`native_sysctl`]), and on Linux the ptrace(2) and process_vm_readv(2) calls of
-//! `gcore` (`ptrace`).
+//! calls of the capture ([`native_sysctl`]), the periodic capture's signal handling, priority and cost
+//! accounting ([`stop`]), and on Linux the ptrace(2) and process_vm_readv(2) calls of `gcore` (`ptrace`).
 //!
 //! Mapping a file is `unsafe` in Rust because another process could change or truncate the file while it is
 //! mapped, which would change bytes behind a `&[u8]`. procsift maps evidence files that it only reads; a
@@ -24,6 +24,9 @@ pub fn map_file(file: &File) -> std::io::Result<Mmap> {
 
 #[cfg(target_os = "netbsd")]
 pub mod netbsd;
+
+#[cfg(unix)]
+pub mod stop;
 
 #[cfg(target_os = "linux")]
 pub mod ptrace;

@@ -190,6 +190,13 @@ fn reports(s: &Snapshot) -> Vec<Report> {
     out.push(signals(s, pid).unwrap());
     out.extend(events(s, &EventsOptions::default()).ok());
     out.extend(core(s).ok());
+    out.push(timeline::timeline(&timeline::merge(timeline::entries(
+        s,
+        Some(crate::time::Timestamp {
+            secs: 1_795_355_238,
+            nanos: 0,
+        }),
+    ))));
     out
 }
 
@@ -266,4 +273,62 @@ fn tables_show_the_escapes() {
         text.contains("arg:A\\nB\\rC\\tD\\x1b[31mE\\x07F\\x7fG\\u{9b}2JH\\u{85}I\\u{202e}J\\u{2066}K\\u{200b}L\\u{2028}M\\u{feff}N"),
         "{text}"
     );
+}
+
+#[test]
+fn bodyfile_and_metrics_keep_hostile_text_inert_and_in_place() {
+    for s in [hostile(), hostile_core()] {
+        let entries = timeline::merge(timeline::entries(
+            &s,
+            Some(crate::time::Timestamp {
+                secs: 1_795_355_238,
+                nanos: 0,
+            }),
+        ));
+        assert!(!entries.is_empty());
+        let mut body = Vec::new();
+        timeline::write_bodyfile(&entries, &mut body).unwrap();
+        let body = String::from_utf8(body).unwrap();
+        assert_inert("bodyfile", &body);
+        assert_eq!(body.lines().count(), entries.len(), "{body}");
+        for line in body.lines() {
+            assert_eq!(line.split('|').count(), 11, "{line}");
+        }
+        let mut jsonl = Vec::new();
+        timeline::write_jsonl(&entries, &mut jsonl).unwrap();
+        let jsonl = String::from_utf8(jsonl).unwrap();
+        assert_eq!(jsonl.lines().count(), entries.len());
+        for line in jsonl.lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            assert!(v["message"].is_string() && v["datetime"].is_string(), "{v}");
+        }
+
+        let families = metrics::families(&s, 100);
+        let samples: usize = families.iter().map(|f| f.samples.len()).sum();
+        assert!(samples > 0);
+        let prom = metrics::prometheus(&families);
+        assert_inert("prometheus", &prom);
+        assert_eq!(
+            prom.lines().filter(|l| !l.starts_with('#')).count(),
+            samples,
+            "{prom}"
+        );
+        for line in prom.lines().filter(|l| !l.starts_with('#')) {
+            // Outside quoted label values, a sample line is `name{labels} value`: every quote that
+            // opens or closes a value is unescaped, so their number is even.
+            let unescaped_quotes = line
+                .replace("\\\\", "")
+                .replace("\\\"", "")
+                .matches('"')
+                .count();
+            assert_eq!(unescaped_quotes % 2, 0, "{line}");
+        }
+        let mk = metrics::mackerel(&families, 1_795_355_238);
+        // The tabs are the format's own separators.
+        assert_inert("mackerel", &mk.replace('\t', " "));
+        assert_eq!(mk.lines().count(), samples);
+        for line in mk.lines() {
+            assert_eq!(line.split('\t').count(), 3, "{line}");
+        }
+    }
 }

@@ -86,6 +86,7 @@ pub fn info(snapshot: &Snapshot) -> Report {
             ));
         }
         for (k, v) in [
+            ("profile", &c.profile),
             ("case", &c.case),
             ("examiner", &c.examiner),
             ("note", &c.note),

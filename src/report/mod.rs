@@ -18,6 +18,7 @@ mod filter;
 pub mod html;
 mod info;
 mod maps;
+pub mod metrics;
 mod ps;
 pub mod render;
 mod show;
@@ -25,6 +26,7 @@ mod signals;
 pub mod table;
 pub mod text;
 mod threads;
+pub mod timeline;
 mod tree;
 mod verify;
 

@@ -219,6 +219,11 @@ pub struct ManifestCapture {
     /// Whether environments were left out (`--no-environ`).
     #[serde(default)]
     pub no_environ: bool,
+    /// What was read of each process: `full`, or `minimal` (`--profile minimal`: stat, status, cmdline,
+    /// exe, fd links, the net namespace link and the socket tables; nothing else). Absent in archives
+    /// written before it was recorded, which are all `full`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Case identifier (`--case`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
