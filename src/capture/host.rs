@@ -54,11 +54,41 @@ pub struct Moment {
 }
 
 impl Moment {
-    /// Now, on both clocks.
+    /// Now, on both clocks: the UTC clock read between two reads of the boot clock, whose midpoint is
+    /// kept. A thread preempted between the reads (a busy machine) would pair moments milliseconds
+    /// apart, so the reads are repeated (a few times at most) until the boot clock moved less than a
+    /// millisecond around the UTC read, and the tightest pair is kept.
     pub fn now() -> Moment {
-        let boottime = boottime_secs();
-        let utc = Timestamp::now();
-        Moment { utc, boottime }
+        let mut best: Option<(f64, Moment)> = None;
+        for _ in 0..8 {
+            let before = boottime_secs();
+            let utc = Timestamp::now();
+            let after = boottime_secs();
+            let (Some(b), Some(a)) = (before, after) else {
+                return Moment {
+                    utc,
+                    boottime: None,
+                };
+            };
+            let spread = a - b;
+            let m = Moment {
+                utc,
+                boottime: Some(b + spread / 2.0),
+            };
+            if best.as_ref().is_none_or(|(s, _)| spread < *s) {
+                best = Some((spread, m));
+            }
+            if spread < 1e-3 {
+                break;
+            }
+        }
+        match best {
+            Some((_, m)) => m,
+            None => Moment {
+                utc: Timestamp::now(),
+                boottime: boottime_secs(),
+            },
+        }
     }
 }
 
