@@ -293,6 +293,15 @@ impl Tracee {
         Ok(tids)
     }
 
+    /// True when `/proc` shows the thread exited: its task directory is gone, or it is a zombie (`Z`)
+    /// or dead (`X`).
+    fn thread_ended(&self, tid: Tid) -> bool {
+        match read_proc(&format!("/proc/{}/task/{tid}/stat", self.pid)) {
+            Ok(b) => stat::parse(&b).is_ok_and(|s| matches!(s.state, b'Z' | b'X')),
+            Err(_) => true,
+        }
+    }
+
     /// Waits for a seized, interrupted thread to stop; `Ok(None)` when it exited.
     fn wait_stop(&self, tid: Tid, deadline: Instant) -> crate::Result<Option<Held>> {
         let mut nap = Duration::from_micros(20);
@@ -331,6 +340,11 @@ impl Tracee {
             }
             if let Some(sig) = ptrace::caught() {
                 return Err(crate::Error::Interrupted(sig));
+            }
+            // A thread killed while procsift waits may never be reported to its tracer (a SIGKILLed
+            // group can be reaped by its parent first): /proc says when it is a zombie or gone.
+            if nap >= Duration::from_millis(5) && self.thread_ended(tid) {
+                return Ok(None);
             }
             if Instant::now() >= deadline {
                 let state = read_proc(&format!("/proc/{}/task/{tid}/stat", self.pid))
