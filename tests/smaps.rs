@@ -7,20 +7,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TempDir, run_json, run_ok};
+use common::{Kid, TempDir, run_json, run_ok};
 use serde_json::Value;
-
-struct Kid(Child);
-
-impl Drop for Kid {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 const PROG: &str = r#"
 import mmap, sys, time

@@ -15,6 +15,16 @@ mod testdata;
 #[allow(unused_imports)]
 pub use testdata::{corpus, corpus_bytes, corpus_dir};
 
+/// A spawned process killed and reaped when the test ends, whatever the outcome.
+pub struct Kid(pub Child);
+
+impl Drop for Kid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The procsift binary under test.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_procsift"))
