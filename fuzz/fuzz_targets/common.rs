@@ -92,7 +92,10 @@ pub fn light_report(s: &Snapshot, sel: usize) {
     let r = match sel % 4 {
         0 => Some(report::ps(s, &PsOptions::default())),
         1 => Some(report::info(s)),
-        2 => s.processes.first().and_then(|p| report::show(s, p.pid).ok()),
+        2 => s
+            .processes
+            .first()
+            .and_then(|p| report::show(s, p.pid).ok()),
         _ => report::stacks(s, None, &Default::default()).ok(),
     };
     if let Some(r) = r {
@@ -171,11 +174,7 @@ pub fn one_report(s: &Snapshot, which: usize, format: Format, width: Option<usiz
 /// redacted first; `pick` the process of per-process reports.
 pub fn report_by_selector(raw: &RawSnapshot, sel: u8, pick: usize) {
     let s = analyze::analyze(raw);
-    let s = if sel & 8 != 0 {
-        redact::redacted(s)
-    } else {
-        s
-    };
+    let s = if sel & 8 != 0 { redact::redacted(s) } else { s };
     let width = if sel & 4 == 0 { Some(80) } else { None };
     one_report(
         &s,

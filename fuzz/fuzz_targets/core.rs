@@ -32,7 +32,9 @@ impl ModuleProvider for Every<'_> {
         }
     }
     fn by_build_id(&self, _: &[u8], kind: ByBuildId) -> Option<ModuleFile> {
-        (kind == ByBuildId::Debug).then(|| Every::file(self)).flatten()
+        (kind == ByBuildId::Debug)
+            .then(|| Every::file(self))
+            .flatten()
     }
     fn describe(&self) -> String {
         "the fuzz input".into()
