@@ -434,6 +434,24 @@ fn linux_fixtures(dir: &Path, docs: &mut Vec<(String, Value)>) {
             docs.push((a.join(" "), v));
         }
     }
+    // A chain of 70 processes each the parent of the next: `tree` nests 60 levels and lists the rest
+    // as `continued` roots.
+    let chain = dir.join("chain");
+    for pid in 100..170 {
+        std::fs::create_dir_all(chain.join(format!("proc/{pid}"))).unwrap();
+        std::fs::write(
+            chain.join(format!("proc/{pid}/stat")),
+            format!(
+                "{pid} (x) S {} 100 100 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 0 0\n",
+                pid - 1
+            ),
+        )
+        .unwrap();
+    }
+    let c = chain.to_str().unwrap();
+    if let Some(v) = json(&["tree", c]) {
+        docs.push((format!("tree {c}"), v));
+    }
     drop(kids);
 }
 
