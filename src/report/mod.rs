@@ -31,6 +31,7 @@ mod tree;
 mod verify;
 
 pub use check::{check, rules as check_rules};
+pub(crate) use check::totals as check_totals;
 pub use columns::{
     ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, NETBSD_PS_COLUMNS, SOLARIS_PS_COLUMNS,
 };
