@@ -105,7 +105,10 @@ pub fn snapshot_page(ev: &Evidence, opts: &Options) -> String {
             findings: Vec::new(),
         })
         .collect();
-    let found: Vec<&Finding> = ev.findings.map(|o| o.findings.iter().collect()).unwrap_or_default();
+    let found: Vec<&Finding> = ev
+        .findings
+        .map(|o| o.findings.iter().collect())
+        .unwrap_or_default();
     let anchors = attach(&mut nodes, found.iter().map(|f| (*f, "")));
     let host = s.host.hostname.as_deref().unwrap_or("unknown host");
     let title = format!("procsift report: {host}");
@@ -544,9 +547,10 @@ fn attach<'a>(
         let Some(candidates) = f.pid.and_then(|pid| by_pid.get(&pid)) else {
             continue;
         };
-        let exact = candidates.iter().copied().find(|&i| {
-            f.start_time.is_some() && nodes[i].p.start_time == f.start_time
-        });
+        let exact = candidates
+            .iter()
+            .copied()
+            .find(|&i| f.start_time.is_some() && nodes[i].p.start_time == f.start_time);
         let loose = || {
             candidates
                 .iter()
@@ -647,10 +651,7 @@ impl<'a> FindingsDiff<'a> {
         };
         let before: BTreeSet<_> = old.findings.iter().map(Finding::key).collect();
         let after: BTreeSet<_> = new.findings.iter().map(Finding::key).collect();
-        let (both, new_only) = new
-            .findings
-            .iter()
-            .partition(|f| before.contains(&f.key()));
+        let (both, new_only) = new.findings.iter().partition(|f| before.contains(&f.key()));
         FindingsDiff {
             new: new_only,
             resolved: old
@@ -997,7 +998,12 @@ fn details(nodes: &[Node], diff: bool) -> String {
     let order: Vec<Vec<usize>> = ids
         .iter()
         .map(|row| {
-            let mut v: Vec<usize> = row.iter().flatten().copied().filter(|&id| count[id] > 1).collect();
+            let mut v: Vec<usize> = row
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|&id| count[id] > 1)
+                .collect();
             v.sort_by_key(|&id| (std::cmp::Reverse(count[id]), id));
             v
         })

@@ -331,7 +331,9 @@ fn with_deleted_exe() -> Snapshot {
 
 /// The part of `page` between `from` and the next `to`.
 fn between<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
-    let start = page.find(from).unwrap_or_else(|| panic!("{from} not in the page"));
+    let start = page
+        .find(from)
+        .unwrap_or_else(|| panic!("{from} not in the page"));
     let rest = &page[start..];
     &rest[..rest.find(to).unwrap_or(rest.len())]
 }
@@ -345,7 +347,10 @@ fn findings_come_first_linked_to_their_process_and_stay_text() {
         .iter()
         .find(|f| f.rule == "exe-deleted")
         .expect("exe-deleted found");
-    assert_eq!((f.pid, f.severity), (Some(101), crate::check::Severity::High));
+    assert_eq!(
+        (f.pid, f.severity),
+        (Some(101), crate::check::Severity::High)
+    );
     let page = snapshot_page(
         &Evidence {
             snapshot: &s,
@@ -365,7 +370,10 @@ fn findings_come_first_linked_to_their_process_and_stay_text() {
     assert!(row.contains("<a href=\"#p101\">101</a>"), "{row}");
     // The evidence: the member, and the hostile path as text.
     assert!(row.contains("proc/101/exe"), "{row}");
-    assert!(row.contains("/tmp/&lt;img src=x onerror=alert(1)&gt;"), "{row}");
+    assert!(
+        row.contains("/tmp/&lt;img src=x onerror=alert(1)&gt;"),
+        "{row}"
+    );
     // As many rows as findings, most severe first, and the totals line `check` prints.
     assert_eq!(
         section.matches("<span class=\"sev s-").count(),
@@ -377,11 +385,11 @@ fn findings_come_first_linked_to_their_process_and_stay_text() {
         .map(|r| r.split('"').next().unwrap())
         .collect();
     let rank = |s: &str| crate::check::Severity::parse(s).unwrap();
-    assert!(order.windows(2).all(|w| rank(w[0]) >= rank(w[1])), "{order:?}");
-    assert!(section.contains(&format!(
-        "{} finding",
-        outcome.findings.len()
-    )));
+    assert!(
+        order.windows(2).all(|w| rank(w[0]) >= rank(w[1])),
+        "{order:?}"
+    );
+    assert!(section.contains(&format!("{} finding", outcome.findings.len())));
     // What was not checked, with the reason, as `check` says it.
     assert!(!outcome.not_checked.is_empty());
     for n in &outcome.not_checked {
@@ -431,17 +439,25 @@ fn a_diff_page_lists_new_and_resolved_findings() {
     assert_inert(&page);
     let section = between(&page, "<section id=\"findings\">", "</section>");
     let keys: Vec<_> = o.findings.iter().map(crate::check::Finding::key).collect();
-    let added = n.findings.iter().filter(|f| !keys.contains(&f.key())).count();
+    let added = n
+        .findings
+        .iter()
+        .filter(|f| !keys.contains(&f.key()))
+        .count();
     assert!(added >= 1);
     let fresh = between(section, &format!("New in NEW ({added})"), "<h3>");
-    assert!(fresh.contains("exe-deleted") && fresh.contains("<a href=\"#p101\">101</a>"), "{fresh}");
+    assert!(
+        fresh.contains("exe-deleted") && fresh.contains("<a href=\"#p101\">101</a>"),
+        "{fresh}"
+    );
     assert!(section.contains("Resolved: in OLD, not in NEW (0)"));
     // 101 is marked changed on the tree.
     let tree = between(&page, "<div id=\"tree\">", "</div>");
     let at = tree.find("<a href=\"#p101\">").unwrap();
     assert!(
         tree[..at].ends_with("<span class=\"tag t-c\">~</span>")
-            || tree[..at].ends_with("<span class=\"tag t-c\">~</span><span class=\"tag t-h\">!</span>"),
+            || tree[..at]
+                .ends_with("<span class=\"tag t-c\">~</span><span class=\"tag t-h\">!</span>"),
         "{}",
         &tree[at.saturating_sub(120)..at]
     );
@@ -455,5 +471,8 @@ fn a_diff_page_lists_new_and_resolved_findings() {
         &format!("Resolved: in OLD, not in NEW ({added})"),
         "<h3>",
     );
-    assert!(gone.contains("exe-deleted") && gone.contains("<a href=\"#p101\">101</a>"), "{gone}");
+    assert!(
+        gone.contains("exe-deleted") && gone.contains("<a href=\"#p101\">101</a>"),
+        "{gone}"
+    );
 }
