@@ -65,6 +65,7 @@ svg .ax{stroke:#9aa3b2;stroke-width:1}
 .warn li{font-family:ui-monospace,monospace;font-size:12px}
 table.findings{width:100%}
 table.findings td{padding:3px 10px 3px 0;border-bottom:1px solid var(--line)}
+table.findings td:nth-child(-n+4){white-space:nowrap}
 ul.ev{margin:2px 0 0;padding-left:16px;font-size:12px}
 ul.nc{font-size:12.5px;padding-left:18px}
 .sev{font-size:11px;border-radius:3px;padding:0 5px;color:#fff;font-weight:600;font-family:system-ui,sans-serif}
