@@ -75,14 +75,7 @@ fn evidence_files_are_owner_only_whatever_the_umask() {
     let pid = sleeper.0.id().to_string();
 
     let archive = dir.path().join("host.tar");
-    run_umask_022(&[
-        "capture",
-        "-o",
-        &s(&archive),
-        "--no-events",
-        "--core",
-        &pid,
-    ]);
+    run_umask_022(&["capture", "-o", &s(&archive), "--no-events", "--core", &pid]);
     assert_eq!(mode(&archive), 0o600, "capture -o");
 
     let core = dir.path().join("sleep.core");
