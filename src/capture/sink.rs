@@ -67,7 +67,8 @@ impl TarSink {
             ));
         }
         let tmp = temporary_path(out);
-        let file = File::create_new(&tmp).map_err(|e| crate::Error::io(&tmp, e))?;
+        // Owner only (0600): the archive holds environments and command lines.
+        let file = crate::os::create_private(&tmp).map_err(|e| crate::Error::io(&tmp, e))?;
         let writer = Counting {
             inner: BufWriter::with_capacity(256 * 1024, file),
             written: 0,

@@ -162,7 +162,9 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or_else(|| "report.html".into());
     let tmp = dir.join(format!(".{name}.procsift-{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        // Owner only (0600): the page holds environments and command lines.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = procsift::os::create_private(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
