@@ -28,6 +28,7 @@
 //! the analysis layer only ever see `&[u8]` slices handed out by it.
 
 pub mod event_records;
+pub mod index;
 pub mod manifest;
 pub mod reader;
 pub mod tar;
@@ -131,7 +132,8 @@ pub struct RawSnapshot {
     backing: Backing,
     members: BTreeMap<String, Member>,
     /// The archive's manifest; `None` for directories and archives that lack one. Read from an archive,
-    /// its member list holds only the members whose read failed (see [`manifest::parse_light`]);
+    /// its member list holds only the members whose read failed (see [`manifest::parse_light`]), and
+    /// is empty when the archive has a member index (which lists them; see [`index`]);
     /// [`RawSnapshot::full_manifest`] has them all.
     pub manifest: Option<Manifest>,
     /// Problems met while reading the container (truncated tar, hash mismatch, missing manifest, ...).
@@ -143,6 +145,10 @@ pub struct RawSnapshot {
     /// How many stored members (files and links, of distinct names) the archive holds that were left
     /// out of [`RawSnapshot::members`] because the read's [`Selection`] did not ask for them.
     pub unindexed: usize,
+    /// Read with [`reader::OpenOptions::walk`]: whether the archive's member index agrees with its tar
+    /// headers (`Ok(true)`), is absent (`Ok(false)`: written before there was one), or not (`Err`: why).
+    /// `None` otherwise.
+    pub index_check: Option<std::result::Result<bool, String>>,
 }
 
 impl RawSnapshot {
@@ -181,6 +187,7 @@ impl RawSnapshot {
             damage: Vec::new(),
             source,
             unindexed: 0,
+            index_check: None,
         }
     }
 
