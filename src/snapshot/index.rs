@@ -160,10 +160,7 @@ pub fn locate(bytes: &[u8]) -> Result<Option<Located>, String> {
         return Ok(None);
     }
     let body = &bytes[..end - 1];
-    let line_start = body
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let Some(last) = std::str::from_utf8(&body[line_start..])
         .ok()
         .and_then(|l| l.strip_prefix("end "))
@@ -239,11 +236,7 @@ pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (
     if at.count > text.len() / 5 {
         return Err((
             text.len(),
-            format!(
-                "claims {} records in {} bytes",
-                at.count,
-                text.len()
-            ),
+            format!("claims {} records in {} bytes", at.count, text.len()),
         ));
     }
     let mut out: Vec<IndexEntry<'a>> = Vec::with_capacity(at.count);
@@ -266,11 +259,11 @@ pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (
                 let (Some(header), Some(data), Some(size)) =
                     (num(f.next()), num(f.next()), num(f.next()))
                 else {
-                    return Err(bad("a file record needs a header offset, data offset and size"));
+                    return Err(bad(
+                        "a file record needs a header offset, data offset and size",
+                    ));
                 };
-                let fits = data
-                    .checked_add(size)
-                    .is_some_and(|end| end <= limit)
+                let fits = data.checked_add(size).is_some_and(|end| end <= limit)
                     && header.checked_add(512).is_some_and(|h| h <= data)
                     && data % 512 == 0
                     && header % 512 == 0;
@@ -330,22 +323,23 @@ pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (
     Ok(out)
 }
 
-/// The member an index record names, read at its header: `Some` when the tar header there (with its
-/// long-name record) is intact and says the same path, kind, offset and size. For a link, its target.
-pub fn check_member<'a>(bytes: &'a [u8], e: &IndexEntry<'_>) -> Option<super::Member> {
+/// The member an index record names, read at its header in `bytes`, which hold the archive from byte
+/// `base` on: `Some` when the tar header there (with its long-name record) is intact and says the same
+/// path, kind, offset and size. A file's offset is the archive's; a link comes with its target.
+pub fn check_member(bytes: &[u8], base: usize, e: &IndexEntry<'_>) -> Option<super::Member> {
     let header = match e.record {
         Record::File { header, .. } | Record::Link { header } => header,
         Record::Failed(_) => return None,
     };
-    let found = super::tar::entry_at(bytes, header)?;
+    let found = super::tar::entry_at(bytes, header.checked_sub(base)?)?;
     if &found.path[..] != e.path.as_bytes() {
         return None;
     }
     match (&e.record, found.kind) {
         (Record::File { data, size, .. }, super::tar::EntryKind::File { offset, len })
-            if offset == *data && len == *size =>
+            if offset.checked_add(base) == Some(*data) && len == *size =>
         {
-            Some(super::Member::File { offset, len })
+            Some(super::Member::File { offset: *data, len })
         }
         (Record::Link { .. }, super::tar::EntryKind::Symlink(target)) => {
             Some(super::Member::Symlink(target.into_owned()))

@@ -409,7 +409,9 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
     }
     let missing = |f: &'static str| <serde_json::Error as de::Error>::missing_field(f);
     Ok(Manifest {
-        format_version: head.format_version.ok_or_else(|| missing("format_version"))?,
+        format_version: head
+            .format_version
+            .ok_or_else(|| missing("format_version"))?,
         tool: head.tool.ok_or_else(|| missing("tool"))?,
         tool_version: head.tool_version.ok_or_else(|| missing("tool_version"))?,
         host: head.host.ok_or_else(|| missing("host"))?,

@@ -96,13 +96,43 @@ pub enum Backing {
     Mapped(memmap2::Mmap),
     /// Bytes held in memory (decompressed archives, directories, live captures).
     Owned(Vec<u8>),
+    /// An archive read through its member index: the file mapped, and the small members the read
+    /// selected copied out of the file with read(2) (`read`), never through the map, so that the map's
+    /// pages they lie in stay untouched (and out of the resident set: touching one page of a map makes
+    /// the kernel map its neighbours too). Offsets from the map's length on are into `read`.
+    Split {
+        /// The whole file, mapped read-only.
+        map: memmap2::Mmap,
+        /// The members copied out of it.
+        read: Vec<u8>,
+    },
 }
 
 impl Backing {
-    fn bytes(&self) -> &[u8] {
+    /// The mapped file, or the bytes held.
+    pub(crate) fn base(&self) -> &[u8] {
         match self {
-            Backing::Mapped(m) => m,
+            Backing::Mapped(m) | Backing::Split { map: m, .. } => m,
             Backing::Owned(v) => v,
+        }
+    }
+
+    /// Total length: of the base, and of what was read after it.
+    fn len(&self) -> usize {
+        match self {
+            Backing::Split { map, read } => map.len().saturating_add(read.len()),
+            other => other.base().len(),
+        }
+    }
+
+    /// The bytes at `offset..offset + len` (see [`Backing::Split`] for the offsets past the map).
+    fn get(&self, offset: usize, len: usize) -> Option<&[u8]> {
+        let end = offset.checked_add(len)?;
+        match self {
+            Backing::Split { map, read } if offset >= map.len() => {
+                read.get(offset - map.len()..end - map.len())
+            }
+            other => other.base().get(offset..end),
         }
     }
 }
@@ -161,7 +191,7 @@ impl RawSnapshot {
         mut warnings: Vec<Warning>,
         source: Source,
     ) -> Self {
-        let total = backing.bytes().len();
+        let total = backing.len();
         let mut members = members;
         members.retain(|path, m| match m {
             Member::File { offset, len } => {
@@ -203,7 +233,7 @@ impl RawSnapshot {
     /// The contents of a regular-file member.
     pub fn file(&self, path: &str) -> Option<&[u8]> {
         match self.members.get(path)? {
-            Member::File { offset, len } => self.backing.bytes().get(*offset..*offset + *len),
+            Member::File { offset, len } => self.backing.get(*offset, *len),
             _ => None,
         }
     }

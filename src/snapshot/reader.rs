@@ -137,12 +137,12 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
                 crate::os::map_file_scattered(&file)
             }
             .map_err(|e| Error::io(path, e))?;
-            index_tar(Backing::Mapped(map), &shown, opts)
+            index_tar(Backing::Mapped(map), &shown, opts, Some(&file))
         }
         InputFormat::TarGz => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let bytes = inflate(flate2::read::MultiGzDecoder::new(file), opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown, opts)
+            index_tar(Backing::Owned(bytes), &shown, opts, None)
         }
         InputFormat::TarZst => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -153,7 +153,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
                     reason: format!("bad zstd stream: {e}"),
                 })?;
             let bytes = inflate(dec, opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown, opts)
+            index_tar(Backing::Owned(bytes), &shown, opts, None)
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
@@ -171,14 +171,14 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
         reason,
     };
     match sniff_bytes(head).map_err(unrecognized)? {
-        InputFormat::Tar => index_tar(Backing::Owned(bytes), name, opts),
+        InputFormat::Tar => index_tar(Backing::Owned(bytes), name, opts, None),
         InputFormat::TarGz => {
             let out = inflate(
                 flate2::read::MultiGzDecoder::new(&bytes[..]),
                 opts,
                 Path::new(name),
             )?;
-            index_tar(Backing::Owned(out), name, opts)
+            index_tar(Backing::Owned(out), name, opts, None)
         }
         InputFormat::TarZst => {
             let dec = ruzstd::decoding::StreamingDecoder::new(&bytes[..]).map_err(|e| {
@@ -189,7 +189,7 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
                 }
             })?;
             let out = inflate(dec, opts, Path::new(name))?;
-            index_tar(Backing::Owned(out), name, opts)
+            index_tar(Backing::Owned(out), name, opts, None)
         }
         other => Err(unrecognized(format!(
             "{other:?} input cannot be read from memory"
@@ -329,13 +329,16 @@ fn parse_manifest(
 /// only counted, see [`RawSnapshot::unindexed`]). Member names that are unsafe or out of place (`..`,
 /// absolute, duplicates, hard links, links where procsift stores none) are warnings, whether indexed or
 /// not.
-fn index_tar(backing: Backing, shown: &str, opts: &OpenOptions) -> Result<RawSnapshot> {
-    let bytes: &[u8] = match &backing {
-        Backing::Mapped(m) => m,
-        Backing::Owned(v) => v,
-    };
+fn index_tar(
+    backing: Backing,
+    shown: &str,
+    opts: &OpenOptions,
+    file: Option<&std::fs::File>,
+) -> Result<RawSnapshot> {
+    let bytes: &[u8] = backing.base();
     let mut warnings = Vec::new();
-    let index = read_index(bytes, &opts.select);
+    // A walk checks the index through the map (its pages are read anyway).
+    let index = read_index(bytes, &opts.select, file.filter(|_| !opts.walk));
     if opts.walk {
         let mut raw = walk_tar(backing, shown, &opts.select, warnings)?;
         raw.index_check = Some(match index {
@@ -377,16 +380,33 @@ fn index_agrees(indexed: &Indexed, walked: &RawSnapshot) -> std::result::Result<
 }
 
 /// What a valid member index gives: the members a read selects (checked at their headers), the
-/// failed ones, how many stored members were left out, and where the manifest is.
+/// failed ones, how many stored members were left out, where the manifest is, and the bytes of the
+/// members read out of the file (see [`Backing::Split`]).
 struct Indexed {
     members: BTreeMap<String, Member>,
     unindexed: usize,
     manifest: Option<(usize, usize)>,
+    read: Vec<u8>,
 }
+
+/// Members up to this size are read out of the file with read(2) when the archive is a file (see
+/// [`Backing::Split`]); bigger ones (the manifest, cores) are read through the map, where touching
+/// their neighbours' pages costs little beside them.
+const READ_OUT: usize = 64 << 10;
+/// Selected members less than this apart are read with one read(2), up to [`READ_GROUP`] bytes.
+const READ_GAP: usize = 1024;
+/// Largest single read(2) of a group of selected members.
+const READ_GROUP: usize = 1 << 20;
 
 /// Reads the member index at the end of the archive (see [`super::index`]): `Ok(None)` when there is
 /// none, `Err` with a warning when there is one that cannot be believed (the archive is then walked).
-fn read_index(bytes: &[u8], select: &super::Selection) -> std::result::Result<Option<Indexed>, Warning> {
+/// With `file` (the archive's file, which `bytes` map), the small members a read selects are read out
+/// of it rather than through the map.
+fn read_index(
+    bytes: &[u8],
+    select: &super::Selection,
+    file: Option<&std::fs::File>,
+) -> std::result::Result<Option<Indexed>, Warning> {
     use super::index::{self, INDEX_NAME, Record};
     let distrust = |offset: usize, why: String| {
         Warning::at(
@@ -401,16 +421,50 @@ fn read_index(bytes: &[u8], select: &super::Selection) -> std::result::Result<Op
         Err(why) => return Err(distrust(0, why)),
     };
     let records = index::parse(bytes, &at).map_err(|(off, why)| distrust(off, why))?;
+    // Every stored member's first header, in file order, and the index's: where each member ends.
+    let mut starts: Vec<usize> = records
+        .iter()
+        .filter_map(|r| match r.record {
+            Record::File { header, .. } | Record::Link { header } => Some(header),
+            Record::Failed(_) => None,
+        })
+        .collect();
+    starts.push(at.header);
+    starts.sort_unstable();
+    let span_end = |h: usize| {
+        starts
+            .get(starts.partition_point(|s| *s <= h))
+            .copied()
+            .unwrap_or(at.header)
+    };
+    let no_header = |r: &index::IndexEntry<'_>| {
+        let header = match r.record {
+            Record::File { header, .. } | Record::Link { header } => header,
+            Record::Failed(_) => 0,
+        };
+        distrust(
+            header,
+            format!(
+                "no intact tar header of {} where it says, at byte {header}, or one of another \
+                 kind, offset or size",
+                r.path
+            ),
+        )
+    };
     let mut members: Vec<(String, Member)> = Vec::new();
+    // Members to read out of the file: (slot in `members`, record, first header, end of its span).
+    let mut pending: Vec<(usize, &index::IndexEntry<'_>, usize, usize)> = Vec::new();
     let mut unindexed = 0usize;
-    let mut manifest = None;
     for r in &records {
         let path = r.path.as_ref();
         let stored = !matches!(r.record, Record::Failed(_));
         if stored {
             // What a walk would warn about, the index may not hold: such an archive is walked.
             if safe_member_path(path, clean(path)).is_err() || clean(path) != path {
-                return Err(distrust(at.data, format!("an unsafe or unclean path: {path}")));
+                return Err(distrust(
+                    at.data,
+                    format!("an unsafe or unclean path: {path}"),
+                ));
             }
             if matches!(r.record, Record::Link { .. }) && !is_link_place(path) {
                 return Err(distrust(
@@ -428,29 +482,32 @@ fn read_index(bytes: &[u8], select: &super::Selection) -> std::result::Result<Op
         }
         let member = match &r.record {
             Record::Failed(e) => Member::Failed(e.to_string()),
-            _ => match index::check_member(bytes, r) {
-                Some(m) => m,
-                None => {
-                    let header = match r.record {
-                        Record::File { header, .. } | Record::Link { header } => header,
-                        Record::Failed(_) => 0,
-                    };
-                    return Err(distrust(
-                        header,
-                        format!(
-                            "no intact tar header of {path} where it says, at byte {header}, or                              one of another kind, offset or size"
-                        ),
-                    ));
+            Record::File { header, .. } | Record::Link { header } if file.is_some() => {
+                let small = match r.record {
+                    Record::File { size, .. } => size <= READ_OUT,
+                    _ => true,
+                };
+                let end = span_end(*header);
+                if small && end - header <= READ_OUT + READ_GAP {
+                    pending.push((members.len(), r, *header, end));
+                    // Filled in below, once read.
+                    Member::Failed(String::new())
+                } else {
+                    index::check_member(bytes, 0, r).ok_or_else(|| no_header(r))?
                 }
-            },
+            }
+            _ => index::check_member(bytes, 0, r).ok_or_else(|| no_header(r))?,
         };
-        if path == MANIFEST_NAME
-            && let Member::File { offset, len } = member
-        {
-            manifest = Some((offset, len));
-        }
         members.push((path.to_string(), member));
     }
+    let read = match file {
+        Some(f) => read_out(f, bytes.len(), &mut pending, &mut members, no_header)?,
+        None => Vec::new(),
+    };
+    let manifest = members.iter().find_map(|(p, m)| match m {
+        Member::File { offset, len } if p == MANIFEST_NAME => Some((*offset, *len)),
+        _ => None,
+    });
     // The index itself, as a walk finds it.
     members.push((
         INDEX_NAME.to_string(),
@@ -463,22 +520,93 @@ fn read_index(bytes: &[u8], select: &super::Selection) -> std::result::Result<Op
         members: members.into_iter().collect(),
         unindexed,
         manifest,
+        read,
     }))
+}
+
+/// Reads the `pending` members out of `file` (groups of nearby ones with one read(2) each), checks
+/// each at its header, and fills in its slot of `members`: a file's offset is then past the map's
+/// `base` bytes, into the bytes returned (see [`Backing::Split`]).
+#[allow(clippy::type_complexity)]
+fn read_out(
+    file: &std::fs::File,
+    base: usize,
+    pending: &mut [(usize, &super::index::IndexEntry<'_>, usize, usize)],
+    members: &mut [(String, Member)],
+    no_header: impl Fn(&super::index::IndexEntry<'_>) -> Warning,
+) -> std::result::Result<Vec<u8>, Warning> {
+    pending.sort_unstable_by_key(|p| p.2);
+    let mut read: Vec<u8> = Vec::new();
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < pending.len() {
+        let start = pending[i].2;
+        let mut end = pending[i].3;
+        let mut j = i + 1;
+        while j < pending.len()
+            && pending[j].2 <= end.saturating_add(READ_GAP)
+            && pending[j].3.saturating_sub(start) <= READ_GROUP
+        {
+            end = end.max(pending[j].3);
+            j += 1;
+        }
+        scratch.resize(end - start, 0);
+        if let Err(e) = read_at(file, &mut scratch, start) {
+            return Err(Warning::at(
+                super::index::INDEX_NAME,
+                start as u64,
+                format!(
+                    "member index not used (reading byte {start}: {e}): every tar header is read instead"
+                ),
+            ));
+        }
+        for &(slot, r, h, e) in &pending[i..j] {
+            let span = scratch.get(h - start..e - start).unwrap_or_default();
+            let member = super::index::check_member(span, h, r).ok_or_else(|| no_header(r))?;
+            members[slot].1 = match member {
+                Member::File { offset, len } => {
+                    let from = offset - h;
+                    let at = base + read.len();
+                    read.extend_from_slice(span.get(from..from + len).unwrap_or_default());
+                    Member::File { offset: at, len }
+                }
+                other => other,
+            };
+        }
+        i = j;
+    }
+    Ok(read)
+}
+
+/// Fills `buf` from `file` at `offset`.
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: usize) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset as u64)
+}
+
+/// Fills `buf` from `file` at `offset`.
+#[cfg(not(unix))]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: usize) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    f.seek(SeekFrom::Start(offset as u64))?;
+    f.read_exact(buf)
 }
 
 /// The snapshot a valid member index describes; the manifest is read without its member list (the
 /// index lists the failed members).
 fn from_index(backing: Backing, indexed: Indexed, shown: &str) -> RawSnapshot {
-    let bytes: &[u8] = match &backing {
-        Backing::Mapped(m) => m,
-        Backing::Owned(v) => v,
+    let backing = match backing {
+        Backing::Mapped(map) if !indexed.read.is_empty() => Backing::Split {
+            map,
+            read: indexed.read,
+        },
+        other => other,
     };
     let mut warnings = Vec::new();
     let manifest = match indexed.manifest {
-        Some((off, len)) => match bytes
-            .get(off..off.saturating_add(len))
-            .map(super::manifest::parse_head)
-        {
+        Some((off, len)) => match backing.get(off, len).map(super::manifest::parse_head) {
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {
                 warnings.push(Warning::at(
@@ -516,10 +644,7 @@ fn walk_tar(
     select: &super::Selection,
     mut warnings: Vec<Warning>,
 ) -> Result<RawSnapshot> {
-    let bytes: &[u8] = match &backing {
-        Backing::Mapped(m) => m,
-        Backing::Owned(v) => v,
-    };
+    let bytes: &[u8] = backing.base();
     let mut members = BTreeMap::new();
     let (entries, damage) = super::tar::index(bytes);
     if entries.is_empty()
