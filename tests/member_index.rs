@@ -73,7 +73,12 @@ fn with_index(bytes: &[u8], tail: Option<&str>) -> Vec<u8> {
 
 /// The index `text` with its records replaced by `edit`'s and its `end` line rewritten (header at
 /// `at`, the number of records `edit` left, or `count` when given).
-fn rewritten(text: &str, at: usize, count: Option<usize>, edit: impl Fn(&mut Vec<String>)) -> String {
+fn rewritten(
+    text: &str,
+    at: usize,
+    count: Option<usize>,
+    edit: impl Fn(&mut Vec<String>),
+) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     lines.pop(); // the end line
     let magic = lines.remove(0);
@@ -338,7 +343,10 @@ fn a_damaged_or_lying_index_is_not_used() {
         std::fs::write(&path, with_index(&bytes, Some(&tail))).unwrap();
         let raw = open(&path, false);
         let w = index_warnings(&raw);
-        assert!(w.len() == 1 && w[0].contains("member index not used"), "{tail}: {w:?}");
+        assert!(
+            w.len() == 1 && w[0].contains("member index not used"),
+            "{tail}: {w:?}"
+        );
         assert_eq!(members(&raw), reference, "{tail}");
     }
 }
@@ -368,7 +376,12 @@ fn verify_checks_the_index_against_the_headers() {
         "{stdout}"
     );
     let out = common::bin().arg("verify").arg(&tar).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// Members appended after the index (as `tar -r` does) leave it inside the archive, not at its end:

@@ -18,8 +18,11 @@
 //!   of earlier versions also hold `events/events.jsonl`, a decoded copy, which is ignored;
 //! * captured on NetBSD (`capture.plan` `netbsd`): `sysctl/...` members, each the bytes one sysctl(3)
 //!   returned, and no `proc/` — see [`crate::capture::netbsd`];
-//! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
-//!   with the error, which have no tar entry.
+//! * `manifest.json` — see [`manifest::Manifest`]; it also lists the members whose read failed,
+//!   with the error, which have no tar entry;
+//! * `member-index.txt`, last (archives written before it have none, and read the same) — where every
+//!   member is and which could not be read, so that a read goes straight to the members it needs; see
+//!   [`index`] for its format and how far it is trusted.
 //!
 //! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
 //! tar inflated into memory ([`reader`]), or a capture held in memory — of the live host, or of a
