@@ -235,8 +235,8 @@ fn a_damaged_or_lying_index_is_not_used() {
                     record(l, "proc/26231/cmdline"),
                 );
                 let other: Vec<String> = l[b].split(' ').map(str::to_string).collect();
-                for n in 1..4 {
-                    field(l, a, n, &other[n]);
+                for (n, v) in other.iter().enumerate().take(4).skip(1) {
+                    field(l, a, n, v);
                 }
             }),
         ),
@@ -336,7 +336,7 @@ fn a_damaged_or_lying_index_is_not_used() {
 
     // An `end` line that names a header where no index is, and garbage at the end: walked, warned.
     for tail in [
-        format!("procsift member index 1\nend 0 0\n"),
+        "procsift member index 1\nend 0 0\n".to_string(),
         format!("procsift member index 1\nend {at} x\n"),
     ] {
         let path = dir.path().join("lie.tar");
