@@ -92,6 +92,7 @@ pub fn report(ctx: Context, a: ReportArgs) -> Result<ExitCode> {
 fn load(ctx: Context, path: &Path) -> Result<Loaded> {
     let opts = OpenOptions {
         select: Detail::FULL.selection(),
+        walk: true,
         ..OpenOptions::default()
     };
     let input = procsift::input::open(path, &opts)?;

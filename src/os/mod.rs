@@ -49,6 +49,16 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     }
 }
 
+/// Maps `file` read-only, as [`map_file`], for reads that touch scattered parts of it (a snapshot
+/// archive read through its member index): the kernel is told so (`MADV_RANDOM`), so that it reads
+/// ahead no pages it was not asked for. (Where that advice is not taken, the map is as good.)
+pub fn map_file_scattered(file: &File) -> std::io::Result<Mmap> {
+    let map = map_file(file)?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Random);
+    Ok(map)
+}
+
 #[cfg(target_os = "netbsd")]
 pub mod netbsd;
 
