@@ -8,7 +8,6 @@ use crate::model::Snapshot;
 
 /// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
 pub fn info(snapshot: &Snapshot) -> Report {
-    let h = &snapshot.host;
     // Totals over the processes whose lists are known; unknown (`-`, absent in JSON) when no process
     // has one, never a made-up 0.
     let total = |len: fn(&crate::model::Process) -> Option<usize>| -> Option<usize> {
@@ -20,6 +19,13 @@ pub fn info(snapshot: &Snapshot) -> Report {
     };
     let threads = total(|p| p.threads.as_ref().map(Vec::len));
     let fds = total(|p| p.fds.as_ref().map(Vec::len));
+    info_with(snapshot, threads, fds)
+}
+
+/// The `info` report with the total threads and open files counted elsewhere (from an archive's member
+/// index, see [`crate::analyze::linux_info`]), not from the processes' lists; `None` when unknown.
+pub fn info_with(snapshot: &Snapshot, threads: Option<usize>, fds: Option<usize>) -> Report {
+    let h = &snapshot.host;
     let mut rows: Vec<(&str, String)> = vec![
         (
             "input",
