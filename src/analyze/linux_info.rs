@@ -19,8 +19,11 @@ use crate::snapshot::RawSnapshot;
 /// What `info` shows of a snapshot: the model without the processes' details, and the total threads
 /// and open files (`None` when no process has the list).
 pub struct Counted {
-    /// The host, capture, events and warnings; each process has only its pid and start.
+    /// The host, capture, events and warnings; of the processes, only those the events name, each
+    /// with its pid and start (what matches an event with it).
     pub snapshot: Snapshot,
+    /// Processes.
+    pub processes: usize,
     /// Threads of all processes whose threads are known.
     pub threads: Option<usize>,
     /// Open files of all processes whose open files are known.
@@ -41,6 +44,7 @@ pub fn whole(raw: &RawSnapshot, detail: Detail) -> Counted {
     let threads = total(|p| p.threads.as_ref().map(Vec::len));
     let fds = total(|p| p.fds.as_ref().map(Vec::len));
     Counted {
+        processes: snapshot.processes.len(),
         snapshot,
         threads,
         fds,
@@ -70,13 +74,25 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
             "byte order not recorded; socket addresses decoded as little-endian",
         ));
     }
+    // The processes the events name: the events are matched with them by start time. The others
+    // are only counted.
+    let mut event_warnings = Vec::new();
+    let events = super::events::event_log(raw, &host, &mut event_warnings);
+    let mut named: Vec<i32> = events
+        .iter()
+        .flat_map(|log| &log.events)
+        .flat_map(|e| [e.pid, e.tgid, e.parent_tgid])
+        .flatten()
+        .collect();
+    named.sort_unstable();
+    named.dedup();
     let add = |total: &mut Option<usize>, n: Option<usize>| {
         if let Some(n) = n {
             *total = Some(total.unwrap_or(0) + n);
         }
     };
-    let (mut threads, mut fds) = (None, None);
-    let mut processes = Vec::with_capacity(pids.len());
+    let (mut threads, mut fds, mut count) = (None, None, 0usize);
+    let mut processes = Vec::new();
     for pid in pids {
         let member = format!("proc/{pid}/stat");
         let st = raw.file(&member).and_then(|b| match stat::parse(b) {
@@ -87,16 +103,21 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
             }
         });
         let status_member = format!("proc/{pid}/status");
-        let status = raw
-            .file(&status_member)
-            .and_then(|b| match status::parse(b) {
-                Ok(s) => Some(s),
+        let status = raw.file(&status_member);
+        // With a `stat`, only `Threads` of the status is needed: a status that does not decode is
+        // then not seen (its warning is a whole read's).
+        let status_threads = match (&st, status) {
+            (_, None) => None,
+            (Some(_), Some(b)) => Some(status::threads(b)),
+            (None, Some(b)) => match status::parse(b) {
+                Ok(s) => Some(s.threads),
                 Err(e) => {
                     warnings.push(Warning::at(&status_member, e.offset as u64, e.message));
                     None
                 }
-            });
-        if st.is_none() && status.is_none() {
+            },
+        };
+        if st.is_none() && status_threads.is_none() {
             continue;
         }
         if let Some(s) = &st
@@ -111,9 +132,8 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
                 ),
             ));
         }
-        let nlwp = status
-            .as_ref()
-            .and_then(|s| s.threads)
+        let nlwp = status_threads
+            .flatten()
             .or_else(|| st.as_ref().and_then(|s| u32::try_from(s.num_threads).ok()));
         let l = listed.get(&pid).copied().unwrap_or_default();
         add(
@@ -125,11 +145,14 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
             },
         );
         add(&mut fds, l.fd_links.then_some(l.fds));
-        processes.push(Process {
-            pid,
-            start_ticks: st.map(|s| s.starttime),
-            ..Process::default()
-        });
+        count += 1;
+        if named.binary_search(&pid).is_ok() {
+            processes.push(Process {
+                pid,
+                start_ticks: st.map(|s| s.starttime),
+                ..Process::default()
+            });
+        }
     }
     let mut snapshot = Snapshot {
         system: Default::default(),
@@ -161,7 +184,9 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
         ..Detail::SUMMARY
     };
     snapshot.system = super::linux_system::build(raw, &facts, detail, &mut snapshot.warnings);
-    snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
+    // The events' warnings after the system's, as the whole analysis gives them.
+    snapshot.warnings.extend(event_warnings);
+    snapshot.events = events;
     let clock = raw
         .manifest
         .as_ref()
@@ -170,6 +195,7 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
     super::events::reconcile(&mut snapshot, clock, clk_tck);
     Some(Counted {
         snapshot,
+        processes: count,
         threads,
         fds,
     })

@@ -165,7 +165,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             if let (Some(path), None) = (&a.input, a.stored.core)
                 && let Some(c) = info_counted(ctx, path, detail)?
             {
-                let report = report::info_with(&c.snapshot, c.threads, c.fds);
+                let report = report::info_with(&c.snapshot, c.processes, c.threads, c.fds);
                 return shown(report, c.snapshot, a.common.format);
             }
             let snapshot = load(ctx, a.input.as_deref(), a.stored.core, detail)?;
