@@ -1003,17 +1003,20 @@ fn buffers(before: &Before) -> Option<HeldMemory> {
             }
         });
     }
-    super::trace(format_args!(
-        "held memory given; procsift's AnonHugePages: {}",
-        read_proc("/proc/self/smaps_rollup")
-            .ok()
-            .and_then(|b| {
-                crate::formats::linux::lines_of(&b)
-                    .find_map(|l| l.strip_prefix(b"AnonHugePages:"))
-                    .map(|v| String::from_utf8_lossy(v.trim_ascii()).into_owned())
-            })
-            .unwrap_or_else(|| "?".into())
-    ));
+    if super::tracing() {
+        // Only when tracing: reading smaps_rollup walks procsift's page table.
+        super::trace(format_args!(
+            "held memory given; procsift's AnonHugePages: {}",
+            read_proc("/proc/self/smaps_rollup")
+                .ok()
+                .and_then(|b| {
+                    crate::formats::linux::lines_of(&b)
+                        .find_map(|l| l.strip_prefix(b"AnonHugePages:"))
+                        .map(|v| String::from_utf8_lossy(v.trim_ascii()).into_owned())
+                })
+                .unwrap_or_else(|| "?".into())
+        ));
+    }
     Some(HeldMemory { map, skip, len })
 }
 
@@ -1103,7 +1106,9 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
     tracee.seize_main(before)?;
     // Memory for the process's memory, given now: while the process is stopped, its memory is copied
     // into it without a page fault, and written to the file only after it was let go.
-    super::trace(format_args!("seized; giving memory to hold the process's in"));
+    super::trace(format_args!(
+        "seized; giving memory to hold the process's in"
+    ));
     let mut pool = buffers(before);
     tracee.stop_all(opts.stop_timeout)?;
     super::trace(format_args!("stopped"));

@@ -24,13 +24,20 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// With `PROCSIFT_GCORE_TRACE` set (to anything), each phase of a dump is written to stderr with the
-/// time since the dump began: what a benchmark of `gcore` measures, phase by phase.
-pub(crate) fn trace(what: std::fmt::Arguments<'_>) {
+/// Whether `PROCSIFT_GCORE_TRACE` is set (to anything): then each phase of a dump is written to stderr
+/// with the time since the dump began ([`trace`]), what a benchmark of `gcore` measures phase by phase.
+pub(crate) fn tracing() -> bool {
+    trace_start().is_some()
+}
+
+fn trace_start() -> Option<std::time::Instant> {
     static ON: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
-    if let Some(t0) = ON.get_or_init(|| {
-        std::env::var_os("PROCSIFT_GCORE_TRACE").map(|_| std::time::Instant::now())
-    }) {
+    *ON.get_or_init(|| std::env::var_os("PROCSIFT_GCORE_TRACE").map(|_| std::time::Instant::now()))
+}
+
+/// Writes one phase of a dump to stderr when [`tracing`].
+pub(crate) fn trace(what: std::fmt::Arguments<'_>) {
+    if let Some(t0) = trace_start() {
         eprintln!(
             "gcore trace: {:8.1} ms  {what}",
             t0.elapsed().as_secs_f64() * 1000.0

@@ -936,7 +936,14 @@ mod tests {
         assert!(is_zero(&[]));
         // One non-zero byte in the first line, the last byte of a line, the next line, the last line,
         // and in a tail shorter than a line.
-        for (len, at) in [(4096, 0), (4096, 63), (4096, 64), (4096, 4095), (100, 99), (100, 64)] {
+        for (len, at) in [
+            (4096, 0),
+            (4096, 63),
+            (4096, 64),
+            (4096, 4095),
+            (100, 99),
+            (100, 64),
+        ] {
             let mut page = vec![0u8; len];
             page[at] = 0x80;
             assert!(!is_zero(&page), "{len} bytes, non-zero at {at}");
