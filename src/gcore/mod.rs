@@ -26,6 +26,7 @@ use std::time::Duration;
 
 /// Whether `PROCSIFT_GCORE_TRACE` is set (to anything): then each phase of a dump is written to stderr
 /// with the time since the dump began ([`trace`]), what a benchmark of `gcore` measures phase by phase.
+#[cfg(target_os = "linux")]
 pub(crate) fn tracing() -> bool {
     trace_start().is_some()
 }
