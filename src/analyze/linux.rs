@@ -18,7 +18,7 @@ use crate::model::{
     Capabilities, CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory,
     Namespace, Process, Snapshot, Socket, SocketEndpoint, Thread, Unread, Warning,
 };
-use crate::snapshot::{Member, RawSnapshot};
+use crate::snapshot::{Dir, Member, RawSnapshot};
 use crate::time::Timestamp;
 
 /// USER_HZ on every mainstream Linux architecture; used when the input does not record CLK_TCK.
@@ -52,12 +52,14 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         unread: unread_members(raw, linux_field),
         detail,
     };
-    let mut processes = Vec::new();
-    let pids: Vec<i32> = raw
+    // In numeric order (members are in byte order: "10" before "9"), so that the processes come out of
+    // the chunks below already sorted and `Snapshot::sort` moves none of them.
+    let mut pids: Vec<i32> = raw
         .children("proc")
         .into_iter()
         .filter_map(|name| name.parse().ok())
         .collect();
+    pids.sort_unstable();
     // Processes are independent: decode them on every available core, each thread with its own slice
     // (the order is restored by the sort below).
     let threads = std::thread::available_parallelism()
@@ -84,6 +86,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
+    let mut processes = Vec::with_capacity(parts.iter().map(|(p, _)| p.len()).sum());
     for (procs, w) in parts {
         processes.extend(procs);
         warnings.extend(w);
@@ -440,7 +443,10 @@ impl Context<'_> {
     }
 
     fn stat(&self, member: &str, warnings: &mut Vec<Warning>) -> Option<stat::Stat> {
-        let bytes = self.raw.file(member)?;
+        Self::parse_stat(self.raw.file(member)?, member, warnings)
+    }
+
+    fn parse_stat(bytes: &[u8], member: &str, warnings: &mut Vec<Warning>) -> Option<stat::Stat> {
         match stat::parse(bytes) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -451,7 +457,14 @@ impl Context<'_> {
     }
 
     fn status(&self, member: &str, warnings: &mut Vec<Warning>) -> Option<status::Status> {
-        let bytes = self.raw.file(member)?;
+        Self::parse_status(self.raw.file(member)?, member, warnings)
+    }
+
+    fn parse_status(
+        bytes: &[u8],
+        member: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<status::Status> {
         match status::parse(bytes) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -463,8 +476,14 @@ impl Context<'_> {
 
     fn process(&self, pid: i32, warnings: &mut Vec<Warning>) -> Option<Process> {
         let dir = format!("proc/{pid}");
-        let st = self.stat(&format!("{dir}/stat"), warnings);
-        let status = self.status(&format!("{dir}/status"), warnings);
+        // This process's own files, found once (not a path built and searched per file).
+        let d = self.raw.dir(&dir);
+        let st = d
+            .file("stat")
+            .and_then(|b| Self::parse_stat(b, &format!("{dir}/stat"), warnings));
+        let status = d
+            .file("status")
+            .and_then(|b| Self::parse_status(b, &format!("{dir}/status"), warnings));
         if st.is_none() && status.is_none() {
             // Nothing to identify the process by: it vanished, or only other files were copied.
             return None;
@@ -531,27 +550,21 @@ impl Context<'_> {
             p.sig_caught = s.sig_cgt.clone();
             p.umask = s.umask;
         }
-        if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
+        if let Some(comm) = d.file("comm") {
             p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
         }
-        p.argv = self
-            .raw
-            .file(&format!("{dir}/cmdline"))
-            .map(|b| to_strings(cmdline::split(b)));
-        p.env = self
-            .raw
-            .file(&format!("{dir}/environ"))
-            .map(|b| to_strings(cmdline::split(b)));
-        p.exe = self.raw.link(&format!("{dir}/exe")).map(ByteString::new);
-        p.cwd = self.raw.link(&format!("{dir}/cwd")).map(ByteString::new);
-        p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
-        p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
+        p.argv = d.file("cmdline").map(|b| to_strings(cmdline::split(b)));
+        p.env = d.file("environ").map(|b| to_strings(cmdline::split(b)));
+        p.exe = d.link("exe").map(ByteString::new);
+        p.cwd = d.link("cwd").map(ByteString::new);
+        p.root = d.link("root").map(ByteString::new);
+        p.memory = self.memory(&dir, &d, st.as_ref(), status.as_ref(), warnings);
         p.pct_mem = self.pct_mem(p.memory.as_ref());
         p.stat = st
             .as_ref()
             .map(|s| bsd_stat(s, status.as_ref(), p.nlwp, pid));
         p.exit = st.as_ref().and_then(|s| self.zombie_exit(pid, s));
-        p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
+        p.wchan = d.file("wchan").and_then(wchan);
         if self.detail.threads {
             p.threads = self
                 .threads(&dir, warnings)
@@ -563,10 +576,7 @@ impl Context<'_> {
         if self.detail.maps {
             p.maps = self.maps(&dir, warnings);
         }
-        let limits = self
-            .raw
-            .file(&format!("{dir}/limits"))
-            .filter(|_| self.detail.limits);
+        let limits = d.file("limits").filter(|_| self.detail.limits);
         p.limits = limits.map(|b| {
             limits::parse(b)
                 .into_iter()
@@ -579,11 +589,10 @@ impl Context<'_> {
                 .collect()
         });
         p.namespaces = self.namespaces(&dir);
-        p.cgroup = self
-            .raw
-            .file(&format!("{dir}/cgroup"))
+        p.cgroup = d
+            .file("cgroup")
             .map(|b| cgroup::parse(b).into_iter().map(ByteString::from).collect());
-        p.io = self.raw.file(&format!("{dir}/io")).map(|b| {
+        p.io = d.file("io").map(|b| {
             let i = io::parse(b);
             IoCounters {
                 rchar: i.rchar,
@@ -616,28 +625,23 @@ impl Context<'_> {
     fn memory(
         &self,
         dir: &str,
+        d: &Dir<'_>,
         st: Option<&stat::Stat>,
         status: Option<&status::Status>,
         warnings: &mut Vec<Warning>,
     ) -> Option<Memory> {
-        let statm = self
-            .raw
-            .file(&format!("{dir}/statm"))
-            .and_then(|b| match statm::parse(b) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    warnings.push(Warning::at(
-                        format!("{dir}/statm"),
-                        e.offset as u64,
-                        e.message,
-                    ));
-                    None
-                }
-            });
-        let rollup = self
-            .raw
-            .file(&format!("{dir}/smaps_rollup"))
-            .map(kv::smaps_rollup);
+        let statm = d.file("statm").and_then(|b| match statm::parse(b) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(Warning::at(
+                    format!("{dir}/statm"),
+                    e.offset as u64,
+                    e.message,
+                ));
+                None
+            }
+        });
+        let rollup = d.file("smaps_rollup").map(kv::smaps_rollup);
         let m = Memory {
             vsz_kib: status
                 .and_then(|s| s.vm_size)
