@@ -28,6 +28,58 @@ const ASSUMED_PAGE_SIZE: u64 = 4096;
 
 /// Builds the model of a Linux snapshot, with the lists `detail` asks for.
 pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
+    let (mut snapshot, ctx, head) = skeleton(raw, detail);
+    let mut processes = Vec::new();
+    let pids = ctx.pids();
+    // Processes are independent: decode them on every available core, each thread with its own slice
+    // (the order is restored by the sort below).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = pids.len().div_ceil(threads).max(256);
+    let ctx = &ctx;
+    let parts: Vec<(Vec<Process>, Vec<Warning>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pids
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut warnings = Vec::new();
+                    let procs = part
+                        .iter()
+                        .filter_map(|&pid| ctx.process(pid, ctx.detail, &mut warnings))
+                        .collect();
+                    (procs, warnings)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut warnings = Vec::new();
+    for (procs, w) in parts {
+        processes.extend(procs);
+        warnings.extend(w);
+    }
+    // The processes' warnings come after those of the host and the socket tables, before those of the
+    // host-wide records and the events.
+    snapshot.warnings.splice(head..head, warnings);
+    snapshot.processes = processes;
+    snapshot.sort();
+    let clock = raw
+        .manifest
+        .as_ref()
+        .and_then(|m| m.events.as_ref())
+        .and_then(|e| e.clock);
+    super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
+    snapshot
+}
+
+/// Everything of the model but the processes: host, capture, host-wide records and events (not yet
+/// reconciled with the processes), with the context that builds the processes, and how many of the
+/// warnings come before the processes' own.
+fn skeleton(raw: &RawSnapshot, detail: Detail) -> (Snapshot, Context<'_>, usize) {
     let mut warnings = raw.warnings.clone();
     let host = host(raw, &mut warnings);
     let ctx = Context {
@@ -52,42 +104,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         unread: unread_members(raw, linux_field),
         detail,
     };
-    let mut processes = Vec::new();
-    let pids: Vec<i32> = raw
-        .children("proc")
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
-    // Processes are independent: decode them on every available core, each thread with its own slice
-    // (the order is restored by the sort below).
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = pids.len().div_ceil(threads).max(256);
-    let ctx = &ctx;
-    let parts: Vec<(Vec<Process>, Vec<Warning>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pids
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut warnings = Vec::new();
-                    let procs = part
-                        .iter()
-                        .filter_map(|&pid| ctx.process(pid, &mut warnings))
-                        .collect();
-                    (procs, warnings)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    for (procs, w) in parts {
-        processes.extend(procs);
-        warnings.extend(w);
-    }
+    let head = warnings.len();
     let mut snapshot = Snapshot {
         system: Default::default(),
         source: crate::model::Source {
@@ -97,11 +114,10 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         host,
         capture: capture_info(raw),
         core: None,
-        processes,
+        processes: Vec::new(),
         warnings,
         events: None,
     };
-    snapshot.sort();
     let facts = super::linux_system::Facts {
         clk_tck: ctx.clk_tck,
         boot_time: ctx.boot_time,
@@ -113,13 +129,140 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     };
     snapshot.system = super::linux_system::build(raw, &facts, detail, &mut snapshot.warnings);
     snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
-    let clock = raw
-        .manifest
-        .as_ref()
-        .and_then(|m| m.events.as_ref())
-        .and_then(|e| e.clock);
-    super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
-    snapshot
+    (snapshot, ctx, head)
+}
+
+/// A Linux snapshot's model built one process at a time, in pid order (as [`build`] would hold them),
+/// so that a reader that looks at each process once (`diff`) never holds them all. Each process is as
+/// [`build`] makes it, its `events` included; [`Stream::warnings`] gives, after the last process, every
+/// warning in the order [`build`] gives them.
+pub struct Stream<'a> {
+    ctx: Context<'a>,
+    /// Positions in the order the processes' warnings are given (their directories' names), by pid.
+    order: Vec<(usize, i32)>,
+    next: usize,
+    /// What the events say about each scanned process they speak of.
+    events: BTreeMap<i32, crate::model::ProcessEvents>,
+    /// The warnings of each process built so far, by position.
+    found: Vec<(usize, Vec<Warning>)>,
+    head: usize,
+}
+
+/// Starts building the model of a Linux snapshot one process at a time: returns everything of the model
+/// but the processes (`processes` is empty; the events are reconciled with the processes), and the
+/// stream of processes. The processes the events speak of are built once here, without their lists, to
+/// reconcile the events with them.
+pub fn stream(raw: &RawSnapshot, detail: Detail) -> (Snapshot, Stream<'_>) {
+    let (mut snapshot, ctx, head) = skeleton(raw, detail);
+    let pids = ctx.pids();
+    let mut events = BTreeMap::new();
+    if let Some(log) = &snapshot.events {
+        let named: std::collections::BTreeSet<i32> = log
+            .events
+            .iter()
+            .flat_map(|e| [e.pid, e.tgid, e.parent_tgid])
+            .flatten()
+            .collect();
+        // Only what the reconciliation reads: identity, names, ids, session.
+        let light = Detail {
+            env: false,
+            threads: false,
+            fds: false,
+            maps: false,
+            limits: false,
+            extras: true,
+            signals: false,
+        };
+        let mut ignored = Vec::new();
+        snapshot.processes = pids
+            .iter()
+            .filter(|pid| named.contains(pid))
+            .filter_map(|&pid| ctx.process(pid, light, &mut ignored))
+            .map(|p| Process {
+                pid: p.pid,
+                ppid: p.ppid,
+                sid: p.sid,
+                start_ticks: p.start_ticks,
+                start_time: p.start_time,
+                comm: p.comm,
+                argv: p.argv,
+                exe: p.exe,
+                cred: p.cred,
+                ..Process::default()
+            })
+            .collect();
+        snapshot.sort();
+        let clock = raw
+            .manifest
+            .as_ref()
+            .and_then(|m| m.events.as_ref())
+            .and_then(|e| e.clock);
+        super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
+        for p in std::mem::take(&mut snapshot.processes) {
+            if let Some(e) = p.events {
+                events.entry(p.pid).or_insert(e);
+            }
+        }
+    }
+    let mut order: Vec<(usize, i32)> = pids.into_iter().enumerate().collect();
+    order.sort_by_key(|(_, pid)| *pid);
+    (
+        snapshot,
+        Stream {
+            ctx,
+            order,
+            next: 0,
+            events,
+            found: Vec::new(),
+            head,
+        },
+    )
+}
+
+impl Stream<'_> {
+    /// The process `pid` as [`build`] makes it (its warnings are not kept: they are given when the
+    /// stream reaches it).
+    pub fn process(&self, pid: i32) -> Option<Process> {
+        if !self.order.iter().any(|(_, p)| *p == pid) {
+            return None;
+        }
+        let mut p = self.ctx.process(pid, self.ctx.detail, &mut Vec::new())?;
+        p.events = self.events.get(&pid).cloned();
+        Some(p)
+    }
+
+    /// Every warning of the model, in the order [`build`] gives them: `skeleton` is the warnings of the
+    /// snapshot [`stream`] returned; the processes' own are those of the processes built so far (all,
+    /// once the stream has ended).
+    pub fn warnings(&mut self, skeleton: &[Warning]) -> Vec<Warning> {
+        let head = self.head.min(skeleton.len());
+        let mut found = std::mem::take(&mut self.found);
+        found.sort_by_key(|(i, _)| *i);
+        let mut out = skeleton[..head].to_vec();
+        out.extend(found.into_iter().flat_map(|(_, w)| w));
+        out.extend_from_slice(&skeleton[head..]);
+        out
+    }
+}
+
+impl Iterator for Stream<'_> {
+    type Item = Process;
+
+    fn next(&mut self) -> Option<Process> {
+        while let Some(&(i, pid)) = self.order.get(self.next) {
+            self.next += 1;
+            let mut warnings = Vec::new();
+            let p = self.ctx.process(pid, self.ctx.detail, &mut warnings);
+            if !warnings.is_empty() {
+                self.found.push((i, warnings));
+            }
+            if let Some(mut p) = p {
+                p.events = self.events.get(&pid).cloned();
+                return Some(p);
+            }
+        }
+        None
+    }
 }
 
 fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
@@ -460,7 +603,16 @@ impl Context<'_> {
         }
     }
 
-    fn process(&self, pid: i32, warnings: &mut Vec<Warning>) -> Option<Process> {
+    /// The pids of the `proc/<pid>` directories, in their names' order.
+    fn pids(&self) -> Vec<i32> {
+        self.raw
+            .children("proc")
+            .into_iter()
+            .filter_map(|name| name.parse().ok())
+            .collect()
+    }
+
+    fn process(&self, pid: i32, detail: Detail, warnings: &mut Vec<Warning>) -> Option<Process> {
         let dir = format!("proc/{pid}");
         let st = self.stat(&format!("{dir}/stat"), warnings);
         let status = self.status(&format!("{dir}/status"), warnings);
@@ -521,7 +673,7 @@ impl Context<'_> {
             p.traced = s.tracer_pid.map(|t| t != 0);
             p.tracer_pid = s.tracer_pid.filter(|t| *t != 0);
             p.capabilities = capabilities(s);
-            if self.detail.signals {
+            if detail.signals {
                 p.signal_actions = signal_actions(s, self.signals);
             }
             // Process-wide sets; SigBlk and SigPnd are the main thread's (its `threads` entry).
@@ -551,21 +703,21 @@ impl Context<'_> {
             .map(|s| bsd_stat(s, status.as_ref(), p.nlwp, pid));
         p.exit = st.as_ref().and_then(|s| self.zombie_exit(pid, s));
         p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
-        if self.detail.threads {
+        if detail.threads {
             p.threads = self
                 .threads(&dir, warnings)
                 .or_else(|| single_thread(&p, st.as_ref(), status.as_ref()));
         }
-        if self.detail.fds {
+        if detail.fds {
             p.fds = self.fds(&dir);
         }
-        if self.detail.maps {
+        if detail.maps {
             p.maps = self.maps(&dir, warnings);
         }
         let limits = self
             .raw
             .file(&format!("{dir}/limits"))
-            .filter(|_| self.detail.limits);
+            .filter(|_| detail.limits);
         p.limits = limits.map(|b| {
             limits::parse(b)
                 .into_iter()

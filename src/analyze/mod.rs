@@ -97,6 +97,17 @@ pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     }
 }
 
+/// Starts building the model one process at a time (see [`linux::Stream`]): everything but the
+/// processes, and the stream of processes. `None` for the inputs that are built whole only (Solaris,
+/// illumos and NetBSD records).
+pub fn stream(raw: &RawSnapshot, detail: Detail) -> Option<(Snapshot, linux::Stream<'_>)> {
+    if netbsd::looks_like_netbsd(raw) || solaris::looks_like_solaris(raw) {
+        None
+    } else {
+        Some(linux::stream(raw, detail))
+    }
+}
+
 /// Builds the model of an opened input: raw members with the lists `detail` asks for, or a core (small:
 /// always built whole).
 pub fn analyze_input(input: &Input, detail: Detail) -> crate::Result<Snapshot> {

@@ -204,7 +204,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             };
             let snapshot = load(ctx, Some(&input), None, QUIET)?;
             let opts = report::EventsOptions {
-                pids: a.pids,
+                pids: a.pids.clone(),
                 kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
                 threads: a.threads,
             };
@@ -262,7 +262,7 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     }
     let opts = procsift::diff::Options {
         only,
-        pids: a.pids,
+        pids: a.pids.clone(),
         ignore,
     };
     let findings = opts.wants_kind(Kind::Findings);
@@ -273,6 +273,10 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         limits: opts.wants_kind(Kind::Limits),
         ..QUIET
     };
+    if std::env::var_os(FULL_READ).is_none() {
+        return diff_streamed(ctx, &a, &opts, detail);
+    }
+    // The reference read (see `FULL_READ`): both models whole, as `diff` read them before it streamed.
     // The two inputs are independent: read them at the same time.
     let (old, new) = std::thread::scope(|s| {
         let new = s.spawn(|| load(ctx, a.new.as_deref(), None, detail));
@@ -285,14 +289,177 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     });
     let (old, new) = (old?, new?);
     let d = procsift::diff::compare(&old, &new, &opts)?;
-    output::emit(&report::diff(&d), a.common.format)?;
+    emit_diff(d, a.common.format, (old, new))
+}
+
+/// Writes the diff and chooses the exit status: 0 when nothing changed, else 1. `held` (the models)
+/// is let go without freeing it piece by piece: the process ends.
+fn emit_diff<T>(d: procsift::diff::Diff, format: Format, held: T) -> Result<ExitCode> {
+    output::emit(&report::diff(&d), format)?;
     let code = if d.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     };
-    std::mem::forget((old, new, d));
+    std::mem::forget((held, d));
     Ok(code)
+}
+
+/// `diff` walking both inputs one process at a time: each input's members are indexed (the members
+/// `detail` needs), each pair of processes is built, compared and dropped, so memory holds the two
+/// indexes and two processes, not two models of the hosts (`check`, for the `findings` kind, still
+/// reads each side whole, one after the other). Cores and Solaris, illumos and NetBSD records are read
+/// whole, as before.
+fn diff_streamed(
+    ctx: Context,
+    a: &DiffArgs,
+    opts: &procsift::diff::Options,
+    detail: Detail,
+) -> Result<ExitCode> {
+    use procsift::input::Input as Opened;
+    let (old, new) = std::thread::scope(|s| {
+        let new = s.spawn(|| open_input(a.new.as_deref(), detail));
+        let old = open_input(Some(&a.old), detail);
+        (
+            old,
+            new.join()
+                .unwrap_or_else(|_| Err(Error::Usage("reading NEW failed".into()))),
+        )
+    });
+    let (old, new) = (old?, new?);
+    if let (Opened::Snapshot(o), Opened::Snapshot(n)) = (&old, &new) {
+        let (old_m, new_m) = std::thread::scope(|s| {
+            let new_m = s.spawn(|| analyze::stream(n, detail));
+            (
+                analyze::stream(o, detail),
+                new_m
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            )
+        });
+        if let (Some((old_s, old_p)), Some((new_s, new_p))) = (old_m, new_m) {
+            // Each side's processes are built by a thread of their own, a few ahead of the comparison.
+            let d = std::thread::scope(|s| {
+                let mut old_in = Streamed::start(s, o, &old_s, old_p, detail, ctx);
+                let mut new_in = Streamed::start(s, n, &new_s, new_p, detail, ctx);
+                procsift::diff::compare_inputs(&old_s, &mut old_in, &new_s, &mut new_in, opts)
+            })?;
+            return emit_diff(d, a.common.format, ());
+        }
+    }
+    let old = redacted(ctx, analyze::analyze_input(&old, detail)?);
+    let new = redacted(ctx, analyze::analyze_input(&new, detail)?);
+    let d = procsift::diff::compare(&old, &new, opts)?;
+    emit_diff(d, a.common.format, (old, new))
+}
+
+/// Opens an input of `diff` (the live host when `None`) with the members `detail` needs indexed or read,
+/// without building its model.
+fn open_input(input: Option<&Path>, detail: Detail) -> Result<procsift::input::Input> {
+    let select = detail.selection();
+    match input {
+        Some(path) => procsift::input::open(
+            path,
+            &OpenOptions {
+                select,
+                ..OpenOptions::default()
+            },
+        ),
+        None => Ok(procsift::input::Input::Snapshot(Box::new(
+            capture::capture_to_memory(&CaptureOptions {
+                reading: capture::Reading {
+                    select,
+                    ..capture::Reading::default()
+                },
+                ..CaptureOptions::default()
+            })?,
+        ))),
+    }
+}
+
+/// How many processes of one side a streamed `diff` builds ahead of the comparison.
+const AHEAD: usize = 64;
+
+/// One input of a streamed `diff`: its processes built one at a time by a thread of their own, in pid
+/// order, redacted when `--redact` was given.
+struct Streamed<'s, 'r> {
+    /// Pid 1, built before the walk (its namespaces are the host's).
+    init: Option<procsift::model::Process>,
+    next: std::sync::mpsc::Receiver<procsift::model::Process>,
+    /// The builder, which ends with every warning of the side.
+    builder: Option<std::thread::ScopedJoinHandle<'s, Vec<procsift::model::Warning>>>,
+    raw: &'r procsift::snapshot::RawSnapshot,
+    detail: Detail,
+    ctx: Context,
+}
+
+impl<'s, 'r: 's> Streamed<'s, 'r> {
+    fn start<'e: 's>(
+        scope: &'s std::thread::Scope<'s, 'e>,
+        raw: &'r procsift::snapshot::RawSnapshot,
+        skeleton: &'r Snapshot,
+        mut stream: analyze::linux::Stream<'r>,
+        detail: Detail,
+        ctx: Context,
+    ) -> Self
+    where
+        'r: 'e,
+    {
+        let init = stream.process(1).map(|p| redact_process(ctx, p));
+        let (tx, next) = std::sync::mpsc::sync_channel(AHEAD);
+        let builder = scope.spawn(move || {
+            for p in stream.by_ref() {
+                // The comparison stopped early (it failed): nothing more to build.
+                if tx.send(redact_process(ctx, p)).is_err() {
+                    break;
+                }
+            }
+            stream.warnings(&skeleton.warnings)
+        });
+        Streamed {
+            init,
+            next,
+            builder: Some(builder),
+            raw,
+            detail,
+            ctx,
+        }
+    }
+}
+
+/// `p`, redacted when `--redact` was given.
+fn redact_process(ctx: Context, mut p: procsift::model::Process) -> procsift::model::Process {
+    if ctx.redact {
+        procsift::model::redact::redact_process(&mut p);
+    }
+    p
+}
+
+impl procsift::diff::Input<'static> for Streamed<'_, '_> {
+    fn process(&self, pid: i32) -> Option<std::borrow::Cow<'static, procsift::model::Process>> {
+        self.init
+            .as_ref()
+            .filter(|p| p.pid == pid)
+            .map(|p| std::borrow::Cow::Owned(p.clone()))
+    }
+
+    fn next_process(&mut self) -> Option<std::borrow::Cow<'static, procsift::model::Process>> {
+        self.next.recv().ok().map(std::borrow::Cow::Owned)
+    }
+
+    fn warnings(&mut self) -> Vec<procsift::model::Warning> {
+        match self.builder.take().map(|b| b.join()) {
+            Some(Ok(w)) => w,
+            Some(Err(e)) => std::panic::resume_unwind(e),
+            None => Vec::new(),
+        }
+    }
+
+    fn findings(&mut self) -> Vec<procsift::check::Finding> {
+        // The rules look across processes (parents, children, sockets): they read the side whole.
+        let whole = redacted(self.ctx, analyze::analyze_with(self.raw, self.detail));
+        procsift::check::check(&whole, &procsift::check::Options::default()).findings
+    }
 }
 
 /// The lists of the model the rules read: environments, open files, mappings and the extras (the
