@@ -99,9 +99,28 @@ fn capture(path: &Path) {
     );
 }
 
-/// Runs `procsift diff ARGS`; returns the exit code and stdout.
+/// Runs `procsift diff ARGS`; returns the exit code and stdout. The output (stdout, stderr, exit code) is
+/// also that of the reference read, both models whole (`PROCSIFT_FULL_READ`).
 fn diff(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let out = bin().arg("diff").args(args).output().unwrap();
+    let out = bin()
+        .arg("diff")
+        .args(args)
+        .env_remove("PROCSIFT_FULL_READ")
+        .output()
+        .unwrap();
+    let whole = bin()
+        .arg("diff")
+        .args(args)
+        .env("PROCSIFT_FULL_READ", "1")
+        .output()
+        .unwrap();
+    assert!(
+        (&out.stdout, &out.stderr, out.status.code())
+            == (&whole.stdout, &whole.stderr, whole.status.code()),
+        "diff {args:?} streamed differs from the whole read:\n{}\n---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&whole.stdout)
+    );
     let code = out.status.code().unwrap_or(-1);
     assert!(
         code == 0 || code == 1,
@@ -261,6 +280,8 @@ fn known_changes_are_reported_exactly() {
     let b = d.join("b.tar");
     capture(&b);
 
+    // Streamed and read whole: the same bytes in every format.
+    common::diff_streams_as_whole(&[a.as_os_str(), b.as_os_str()]);
     let (code, out) = diff(&[
         a.as_os_str(),
         b.as_os_str(),
