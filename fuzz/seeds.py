@@ -90,6 +90,20 @@ def manifest_of(members, plan="linux"):
     }).encode(), False)
 
 
+def put_reports(data):
+    """A `reports` seed per report: the first byte picks the report (high nibble), the format, the
+    width and redaction (low nibble); see fuzz_targets/reports.rs."""
+    for r in range(16):
+        put("reports", bytes([(r << 4) | (r % 16)]) + data)
+
+
+def put_diff(data):
+    """A `report_diff` seed per output (bits 2..4 of the first byte), alternately redacted and ignoring
+    the volatile fields (bits 0, 1); see fuzz_targets/report_diff.rs."""
+    for out in range(8):
+        put("report_diff", bytes([(out << 2) | (out % 4)]) + data)
+
+
 def bundle(members):
     return SEP.join((m + ("@" if link else "")).encode() + b"\n" + data for m, data, link in members)
 
@@ -137,20 +151,20 @@ def main():
                 put("linux_text", bytes([6]) + data)
         put("linux_text", b"\x80" + bundle(members))
         put("linux_text", b"\x80" + bundle(members + [manifest_of(members)]))
-        put("reports", bundle(members + [manifest_of(members)]))
+        put_reports(bundle(members + [manifest_of(members)]))
         for pid in sorted({m.split("/")[1] for m, _, _ in members}):
             one = [x for x in members if x[0].startswith(f"proc/{pid}/")]
             put("linux_text", b"\x80" + bundle(one))
-            put("reports", bundle(one))
-            put("report_diff", bundle(one) + b"\0%%\0" + bundle(members))
-            put("report_diff", bundle(one + [manifest_of(one)]) + b"\0%%\0"
+            put_reports(bundle(one))
+            put_diff(bundle(one) + b"\0%%\0" + bundle(members))
+            put_diff(bundle(one + [manifest_of(one)]) + b"\0%%\0"
                 + bundle(members + [manifest_of(members)]))
         tar = tar_of(members)
         put("snapshot", tar)
         for c in compressed(tar):
             put("snapshot", c)
     if len(linux_trees) >= 2:
-        put("report_diff", bundle(linux_trees[0]) + b"\0%%\0" + bundle(linux_trees[1]))
+        put_diff(bundle(linux_trees[0]) + b"\0%%\0" + bundle(linux_trees[1]))
 
     # Solaris trees from the test-only encoder (tests/solaris_encoder), via an ignored test.
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,13 +180,13 @@ def main():
                 if idx is not None and not link:
                     put("solaris_files", bytes([(idx << 3) | SOL_LAYOUT[name]]) + data)
             put("solaris_files", b"\x80" + bundle(members))
-            put("reports", bundle(members))
+            put_reports(bundle(members))
             tar = tar_of(members)
             put("snapshot", tar)
-            put("report_diff", bundle(members) + b"\0%%\0" + bundle(members[: len(members) // 2]))
+            put_diff(bundle(members) + b"\0%%\0" + bundle(members[: len(members) // 2]))
         names = sorted(sol_trees)
         if len(names) >= 2:
-            put("report_diff", bundle(sol_trees[names[0]]) + b"\0%%\0" + bundle(sol_trees[names[1]]))
+            put_diff(bundle(sol_trees[names[0]]) + b"\0%%\0" + bundle(sol_trees[names[1]]))
 
     # Real cores.
     for dirpath, _, filenames in os.walk(SHARED):

@@ -319,7 +319,7 @@ fn fake_tree_archive() {
         "temporary file left behind"
     );
 
-    // tar tf: the stored members in manifest order, then manifest.json last.
+    // tar tf: the stored members in manifest order, then manifest.json and the member index last.
     let manifest_json = Command::new("tar")
         .arg("xOf")
         .arg(&out)
@@ -335,8 +335,9 @@ fn fake_tree_archive() {
         .map(|x| x.path.clone())
         .collect();
     expected.push("manifest.json".into());
+    expected.push("member-index.txt".into());
     assert_eq!(tar_lines(&["tf"], &out), expected);
-    assert_eq!(summary.members as usize + 1, expected.len());
+    assert_eq!(summary.members as usize + 2, expected.len());
 
     // tar tvf: files read-only, links as links with their full targets (the long one via GNU K record).
     let listing = tar_lines(&["tvf"], &out);

@@ -471,8 +471,10 @@ fn fake_solaris_tree_archive() {
         serde_json::from_slice(&std::fs::read(x.join("manifest.json")).unwrap()).unwrap();
     check_manifest(&m, &proc, &etc);
     let listed = tar_lines(&["tf"], &out);
-    assert_eq!(listed.last().map(String::as_str), Some("manifest.json"));
-    assert_eq!(listed.len(), expected_stored().len() + 1);
+    // The manifest, then the member index, last.
+    let last: Vec<&str> = listed.iter().rev().take(2).map(String::as_str).collect();
+    assert_eq!(last, vec!["member-index.txt", "manifest.json"]);
+    assert_eq!(listed.len(), expected_stored().len() + 2);
 
     // Every member unpacked is its source, byte for byte; links are links with the same target.
     for path in expected_stored() {

@@ -191,12 +191,12 @@ fn write_core(
     write_core_holding(path, max_size, order, 0)
 }
 
-/// Like `write_core`, with `held` buffers to hold chunks in until `finish`.
+/// Like `write_core`, with `held_bytes` of memory to hold chunks in until `finish`.
 fn write_core_holding(
     path: &std::path::Path,
     max_size: Option<u64>,
     order: &[usize],
-    held: usize,
+    held_bytes: usize,
 ) -> (writer::Written, FakeMemory) {
     let (mut mem, segments) = fixture();
     let file = File::options()
@@ -205,8 +205,9 @@ fn write_core_holding(
         .create_new(true)
         .open(path)
         .unwrap();
+    let mut memory = vec![0xee; held_bytes];
     let mut w = Writer::new(&file, PAGE, max_size);
-    w.hold_in((0..held).map(|_| vec![0xee; writer::CHUNK]).collect());
+    w.hold_in(&mut memory[..]);
     for &i in order {
         w.segment(&segments[i], &mut mem).unwrap();
     }
@@ -478,12 +479,56 @@ fn held_and_direct_writes_give_the_same_core() {
     let held = dir.path().join("held");
     let all = [0, 1, 2, 3, 4, 5, 6];
     let (a, _) = write_core(&direct, None, &all);
-    let (b, _) = write_core_holding(&held, None, &all, 3);
+    // Room for the first segments, not for the 4 MiB one.
+    let (b, _) = write_core_holding(&held, None, &all, 8 * PAGE as usize);
     assert_eq!(a.data_bytes, b.data_bytes);
     assert_eq!(
         std::fs::read(&direct).unwrap(),
         std::fs::read(&held).unwrap()
     );
+}
+
+#[test]
+fn held_pages_written_past_the_page_cache_give_the_same_core() {
+    // Held chunks in page-aligned memory (as gcore's), written through an O_DIRECT descriptor after the
+    // fact: the same file as chunks written at once through the page cache.
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = TempDir::new("gcore-writer");
+    let plain = dir.path().join("plain");
+    let unbuffered = dir.path().join("unbuffered");
+    let all = [0, 1, 2, 3, 4, 5, 6];
+    let (a, _) = write_core(&plain, None, &all);
+
+    let (mut mem, segments) = fixture();
+    let mut held = memmap2::MmapMut::map_anon(3 * writer::CHUNK).unwrap();
+    held.fill(0xee);
+    let file = procsift::os::create_private(&unbuffered).unwrap();
+    let direct = File::options()
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(&unbuffered)
+        .unwrap();
+    let mut w = Writer::new(&file, PAGE, None);
+    w.hold_in(&mut held[..]);
+    w.unbuffered(direct);
+    for &i in &all {
+        w.segment(&segments[i], &mut mem).unwrap();
+    }
+    let threads = [
+        thread(4242, 0x401000, 0x7ffd0000),
+        thread(4243, 0x402000, 0x7ffc0000),
+    ];
+    let b = w
+        .finish(writer::X86_64, &threads, &process(), &facts())
+        .unwrap();
+    assert_eq!(a.data_bytes, b.data_bytes);
+    assert_eq!(a.missing, b.missing);
+    assert_eq!(
+        std::fs::read(&plain).unwrap(),
+        std::fs::read(&unbuffered).unwrap()
+    );
+    let blocks = std::fs::metadata(&unbuffered).unwrap().blocks() * 512;
+    assert!(blocks < 1 << 20, "{blocks} bytes on disk");
 }
 
 #[test]

@@ -367,3 +367,173 @@ fn a_screenshot_of_a_small_scene() {
         std::fs::copy(&page, format!("{}.html", png.display())).ok();
     }
 }
+
+/// A pid namespace of its own (its own /proc): captures `old` when given, then starts a marker that runs
+/// from a deleted executable named `<img src=x onerror=alert(1)>` (a copy of sleep under `dir`, removed
+/// once it runs), captures `new`, and stops the marker. Returns the marker's pid in the namespace (the
+/// pid the captures record).
+fn deleted_exe_scene(dir: &Path, old: Option<&Path>, new: &Path) -> i64 {
+    let exe = dir.join(HOSTILE_IMG);
+    let pidfile = dir.join("marker.pid");
+    let script = r#"set -e
+if [ -n "$OLD" ]; then "$PROCSIFT" capture --no-events -o "$OLD" 2>/dev/null; fi
+cp /bin/sleep "$EXE"
+"$EXE" 600 &
+m=$!
+while [ "$(readlink /proc/$m/exe)" != "$EXE" ]; do sleep 0.05; done
+rm "$EXE"
+echo $m > "$PIDFILE"
+"$PROCSIFT" capture --no-events -o "$NEW" 2>/dev/null
+kill $m
+"#;
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "bash", "-c", script])
+        .env("PROCSIFT", env!("CARGO_BIN_EXE_procsift"))
+        .env("EXE", &exe)
+        .env("PIDFILE", &pidfile)
+        .env("NEW", new)
+        .env("OLD", old.map(Path::as_os_str).unwrap_or_default());
+    let o = cmd.output().expect("run unshare");
+    assert!(
+        o.status.success() && new.exists(),
+        "scene: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The findings table's row of `rule` (from the severity label to the row's end) in `html`.
+fn finding_row<'a>(html: &'a str, section: &str, rule: &str) -> Option<&'a str> {
+    let s = html.split(section).nth(1)?;
+    s.split("</tr>")
+        .take_while(|r| !r.contains("</section>"))
+        .find(|r| r.contains(&format!("<td>{rule}<div")))
+}
+
+#[test]
+fn a_finding_is_on_the_page_linked_to_its_process_and_its_evidence_stays_text() {
+    let dir = TempDir::new("html-findings");
+    let tar = dir.path().join("scene.tar");
+    let pid = deleted_exe_scene(dir.path(), None, &tar);
+    // What `check` says about the marker, to compare with the page.
+    let o = bin()
+        .args(["check", "--min-severity", "info", "--format", "json"])
+        .arg(&tar)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let check: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let finding = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "exe-deleted")
+        .expect("check finds exe-deleted")
+        .clone();
+    assert_eq!(finding["pid"].as_i64(), Some(pid));
+    let page = dir.path().join("scene.html");
+    report_ok(&[tar.as_os_str(), "-o".as_ref(), page.as_os_str()]);
+    let dom = dom(&page);
+
+    // The findings come first, before the summary.
+    let main = dom.split("<main>").nth(1).unwrap();
+    assert!(
+        main.starts_with("<section id=\"findings\">"),
+        "{}",
+        &main[..200.min(main.len())]
+    );
+    let row = finding_row(&dom, "<section id=\"findings\">", "exe-deleted")
+        .expect("the exe-deleted finding is on the page");
+    // Its severity as check gives it, a link to the marker's detail, which exists.
+    let severity = finding["severity"].as_str().unwrap();
+    assert!(
+        row.contains(&format!(
+            "<span class=\"sev s-{severity}\">{severity}</span>"
+        )),
+        "{row}"
+    );
+    assert!(
+        row.contains(&format!("<a href=\"#p{pid}\">{pid}</a>")),
+        "{row}"
+    );
+    assert!(dom.contains(&format!("<article class=\"proc\" id=\"p{pid}\">")));
+    // The evidence: the member, and the executable's hostile name as text.
+    let member = finding["evidence"][0]["member"].as_str().unwrap();
+    assert_eq!(member, format!("proc/{pid}/exe"));
+    assert!(row.contains(member), "{row}");
+    assert!(
+        row.contains("&lt;img src=x onerror=alert(1)&gt; (deleted)"),
+        "{row}"
+    );
+    assert!(!dom.contains("<img"), "an img element was created");
+    assert_eq!(dom.matches("<script").count(), 1);
+    // Every finding and every "not checked" line of `check` is on the page.
+    let findings = dom.split("<section id=\"findings\">").nth(1).unwrap();
+    let findings = findings.split("</section>").next().unwrap();
+    assert_eq!(
+        findings.matches("<span class=\"sev s-").count(),
+        check["findings"].as_array().unwrap().len()
+    );
+    for n in check["not_checked"].as_array().unwrap() {
+        let line = format!("<span class=\"c\">{}</span>: ", n["rule"].as_str().unwrap());
+        assert!(findings.contains(&line), "{line} not in {findings}");
+    }
+    // The marker's own panel lists its finding.
+    let panel = dom
+        .split(&format!("id=\"p{pid}\""))
+        .nth(1)
+        .unwrap()
+        .split("</article>")
+        .next()
+        .unwrap();
+    assert!(panel.contains("exe-deleted"), "{panel}");
+}
+
+#[test]
+fn a_diff_page_shows_the_new_finding() {
+    let dir = TempDir::new("html-findings-diff");
+    let (old, new) = (dir.path().join("old.tar"), dir.path().join("new.tar"));
+    let pid = deleted_exe_scene(dir.path(), Some(&old), &new);
+    let page = dir.path().join("diff.html");
+    report_ok(&[
+        old.as_os_str(),
+        "--diff".as_ref(),
+        new.as_os_str(),
+        "-o".as_ref(),
+        page.as_os_str(),
+    ]);
+    let dom = dom(&page);
+    let fresh = dom
+        .split("<h3>New in NEW (")
+        .nth(1)
+        .expect("new findings listed")
+        .split("<h3>")
+        .next()
+        .unwrap();
+    let row = finding_row(fresh, "<table", "exe-deleted").expect("exe-deleted is new");
+    assert!(
+        row.contains(&format!("<a href=\"#p{pid}\">{pid}</a>")),
+        "{row}"
+    );
+    assert!(
+        row.contains("&lt;img src=x onerror=alert(1)&gt; (deleted)"),
+        "{row}"
+    );
+    assert!(!dom.contains("<img"));
+    // Nothing was resolved: OLD's findings are all still there.
+    assert!(dom.contains("<h3>Resolved: in OLD, not in NEW (0)</h3>"));
+    // The marker started between the snapshots and has its full detail.
+    assert!(dom.contains(&format!(
+        "<span class=\"tag t-s\">+</span><a href=\"#p{pid}\">{pid}</a>"
+    )));
+    assert!(dom.contains(&format!("<article class=\"proc\" id=\"p{pid}\">")));
+}

@@ -19,12 +19,14 @@ use procsift::snapshot::{MemoryBuilder, RawSnapshot};
 /// The separator between bundle records.
 pub const SEP: &[u8] = b"\0@@\0";
 
-/// Splits `data` at every `sep`.
+/// Splits `data` at every `sep`. With `memchr::memmem`, not a loop over `windows`: the fuzzer's
+/// coverage instrumentation traces every comparison the harness makes, and comparing every 4-byte window
+/// of a 1 MiB core cost more than the decoding.
 pub fn split<'a>(data: &'a [u8], sep: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut rest = Some(data);
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.windows(sep.len()).position(|w| w == sep) {
+        match memchr::memmem::find(r, sep) {
             Some(i) => {
                 rest = Some(&r[i + sep.len()..]);
                 Some(&r[..i])
@@ -42,7 +44,7 @@ pub fn bundle(data: &[u8]) -> RawSnapshot {
     let mut b = MemoryBuilder::new();
     let mut manifest = None;
     for rec in split(data, SEP) {
-        let Some(nl) = rec.iter().position(|c| *c == b'\n') else {
+        let Some(nl) = memchr::memchr(b'\n', rec) else {
             continue;
         };
         let path = String::from_utf8_lossy(&rec[..nl]).into_owned();
@@ -66,78 +68,119 @@ pub fn bundle(data: &[u8]) -> RawSnapshot {
     b.build(manifest, Vec::new(), Source::default())
 }
 
-/// Builds the model of `raw` with the lists `ps` reads (what most reports decode) and at full detail,
-/// and renders a few reports of the full one ([`light_reports`]): the decoders are what these targets
-/// fuzz; rendering every report in every format is the `reports` target's work, which runs fewer inputs
-/// per second.
-pub fn analyze_and_report(raw: &RawSnapshot, salt: usize) -> Snapshot {
-    let list = analyze::analyze_with(raw, Detail::LIST);
-    light_reports(&list, salt);
-    let full = analyze::analyze(raw);
-    light_reports(&full, salt + 1);
-    full
+/// The output formats, picked by input bits.
+pub const FORMATS: [Format; 4] = [Format::Table, Format::Json, Format::Ndjson, Format::Csv];
+
+/// Builds the model of `raw` at the detail `ps` reads (what most reports decode) or at full detail, as
+/// bit 0 of `sel` says, and renders one of the reports every model goes through ([`light_report`],
+/// chosen by the other bits): the decoders are what these targets fuzz, so each execution does one
+/// analysis and one cheap rendering; every report in every format is the `reports` target's work.
+pub fn analyze_and_report(raw: &RawSnapshot, sel: usize) -> Snapshot {
+    let detail = if sel & 1 == 0 {
+        Detail::FULL
+    } else {
+        Detail::LIST
+    };
+    let s = analyze::analyze_with(raw, detail);
+    light_report(&s, sel >> 1);
+    s
 }
 
-/// Renders `ps` (table), `info` and the `show` of the first process in a format chosen by `salt`, and
-/// the backtraces of a core: the reports every model goes through, cheaply.
-pub fn light_reports(s: &Snapshot, salt: usize) {
-    const FORMATS: [Format; 4] = [Format::Table, Format::Json, Format::Ndjson, Format::Csv];
-    let mut reports = vec![report::ps(s, &PsOptions::default()), report::info(s)];
-    if let Some(p) = s.processes.first() {
-        reports.extend(report::show(s, p.pid).ok());
-    }
-    if s.core.is_some() {
-        reports.extend(report::stacks(s, None, &Default::default()).ok());
-    }
-    for (i, r) in reports.iter().enumerate() {
-        let k = salt.wrapping_add(i);
-        let _ = report::render::render(r, FORMATS[k % 4], Some(80), &mut sink());
+/// Renders one of `ps` (table), `info`, the `show` of the first process and the backtraces of a core,
+/// chosen by `sel`, in a format chosen by `sel`.
+pub fn light_report(s: &Snapshot, sel: usize) {
+    let r = match sel % 4 {
+        0 => Some(report::ps(s, &PsOptions::default())),
+        1 => Some(report::info(s)),
+        2 => s
+            .processes
+            .first()
+            .and_then(|p| report::show(s, p.pid).ok()),
+        _ => report::stacks(s, None, &Default::default()).ok(),
+    };
+    if let Some(r) = r {
+        let _ = report::render::render(&r, FORMATS[(sel / 4) % 4], Some(80), &mut sink());
     }
 }
 
-/// Every report over the model of `raw` at full detail, plain and redacted, each in every format (the
-/// `reports` target).
-pub fn every_report_every_format(raw: &RawSnapshot) -> Snapshot {
-    let full = analyze::analyze(raw);
-    for salt in 0..4 {
-        every_report(&full, salt);
-    }
-    let redacted = redact::redacted(full.clone());
-    for salt in 0..4 {
-        every_report(&redacted, salt);
-    }
-    full
-}
+/// How many reports [`one_report`] chooses from.
+pub const REPORTS: usize = 16;
 
-/// Runs every report over `s` and renders each in one format, chosen by `salt` (a different one per
-/// report, so that an input reaches every renderer), at a terminal width or unbounded.
-pub fn every_report(s: &Snapshot, salt: usize) {
+/// Runs report number `which` (of [`REPORTS`]) over `s` and renders it in `format`, at 80 columns or
+/// unbounded; `pick` chooses the process of the per-process reports (`show`, `maps`, `signals`).
+pub fn one_report(s: &Snapshot, which: usize, format: Format, width: Option<usize>, pick: usize) {
     let filter = Default::default();
-    let mut reports = vec![
-        report::ps(s, &PsOptions::default()),
-        report::ps(
+    let pid = (!s.processes.is_empty()).then(|| s.processes[pick % s.processes.len()].pid);
+    let pid_or = |p: i32| pid.unwrap_or(p);
+    let r = match which % REPORTS {
+        0 => Some(report::ps(s, &PsOptions::default())),
+        1 => Some(report::ps(
             s,
             &PsOptions {
                 records: true,
+                columns: Some(report::ALL_PS_COLUMNS.to_vec()),
+                all: true,
                 ..PsOptions::default()
             },
-        ),
-        report::tree(s, &filter),
-        report::info(s),
-    ];
-    reports.extend(report::threads(s, None, &filter).ok());
-    reports.extend(report::stacks(s, None, &filter).ok());
-    reports.extend(report::files(s, None, &filter).ok());
-    reports.extend(report::core(s).ok());
-    for p in s.processes.iter().take(4) {
-        reports.extend(report::show(s, p.pid).ok());
-        reports.extend(report::maps(s, p.pid).ok());
-        reports.extend(report::signals(s, p.pid).ok());
+        )),
+        2 => Some(report::tree(s, &filter)),
+        3 => Some(report::info(s)),
+        4 => report::threads(s, pid.filter(|_| pick & 1 == 1), &filter).ok(),
+        5 => report::stacks(s, None, &filter).ok(),
+        6 => report::files(s, pid.filter(|_| pick & 1 == 1), &filter).ok(),
+        7 => report::core(s).ok(),
+        8 => report::show(s, pid_or(1)).ok(),
+        9 => report::maps(s, pid_or(1)).ok(),
+        10 => report::signals(s, pid_or(1)).ok(),
+        11 => report::events(
+            s,
+            &report::EventsOptions {
+                threads: pick & 1 == 1,
+                ..Default::default()
+            },
+        )
+        .ok(),
+        12 => {
+            let outcome = procsift::check::check(s, &Default::default());
+            Some(report::check(s, &outcome, procsift::check::Severity::Info))
+        }
+        13 => {
+            let entries = report::timeline::entries(s, None);
+            let _ = report::timeline::write_jsonl(&entries, &mut sink());
+            let _ = report::timeline::write_bodyfile(&entries, &mut sink());
+            Some(report::timeline::timeline(&entries))
+        }
+        14 => {
+            let families = report::metrics::families(s, 1 + pick % 8);
+            let _ = report::metrics::prometheus(&families);
+            let _ = report::metrics::mackerel(&families, 0);
+            None
+        }
+        _ => Some(report::ps(
+            s,
+            &PsOptions {
+                sort: vec![(report::Column::Rss, true), (report::Column::Pid, false)],
+                records: true,
+                ..PsOptions::default()
+            },
+        )),
+    };
+    if let Some(r) = r {
+        let _ = report::render::render(&r, format, width, &mut sink());
     }
-    const FORMATS: [Format; 4] = [Format::Table, Format::Json, Format::Ndjson, Format::Csv];
-    for (i, r) in reports.iter().enumerate() {
-        let k = salt.wrapping_add(i);
-        let width = if k & 4 == 0 { Some(80) } else { None };
-        let _ = report::render::render(r, FORMATS[k % 4], width, &mut sink());
-    }
+}
+
+/// The `reports` target: `sel` picks the report, the format, the width, and whether the model is
+/// redacted first; `pick` the process of per-process reports.
+pub fn report_by_selector(raw: &RawSnapshot, sel: u8, pick: usize) {
+    let s = analyze::analyze(raw);
+    let s = if sel & 8 != 0 { redact::redacted(s) } else { s };
+    let width = if sel & 4 == 0 { Some(80) } else { None };
+    one_report(
+        &s,
+        usize::from(sel >> 4),
+        FORMATS[usize::from(sel & 3)],
+        width,
+        pick,
+    );
 }

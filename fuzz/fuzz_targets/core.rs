@@ -1,7 +1,9 @@
-//! Core reader: any bytes as an ELF core (`procsift::analyze::core::analyze`), then `ps`, `info`,
-//! `show`, `threads --stack` and `core` (every report in every format is the `reports` target's); then
-//! the same core unwound (`analyze_with_stacks`), with the bytes after the first `\0@@\0` (or none)
-//! offered as every module file and as `--exe`, so CFI, symbol and DWARF parsing see hostile modules.
+//! Core reader: any bytes as an ELF core, unwound (`procsift::analyze::core::analyze_with_stacks`, which
+//! builds the model as `analyze` does and then unwinds every thread) with the bytes after the first
+//! `\0@@\0` (or none) offered as every module file, debug file and `--exe`, so that CFI, symbol and
+//! DWARF parsing see hostile modules; then one of `ps`, `info`, `show`, `threads --stack` and `core`
+//! in one format, chosen by the input's length (every report in every format is the `reports`
+//! target's).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -30,7 +32,9 @@ impl ModuleProvider for Every<'_> {
         }
     }
     fn by_build_id(&self, _: &[u8], kind: ByBuildId) -> Option<ModuleFile> {
-        (kind == ByBuildId::Debug).then(|| Every::file(self)).flatten()
+        (kind == ByBuildId::Debug)
+            .then(|| Every::file(self))
+            .flatten()
     }
     fn describe(&self) -> String {
         "the fuzz input".into()
@@ -41,22 +45,21 @@ impl ModuleProvider for Every<'_> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(s) = procsift::analyze::core::analyze(data, "fuzz.core") {
-        common::light_reports(&s, data.len());
-        // The core report is the one that shows most of what a core holds.
-        if let Ok(r) = procsift::report::core(&s) {
-            let _ = procsift::report::render::render(
-                &r,
-                procsift::report::Format::Table,
-                Some(80),
-                &mut std::io::sink(),
-            );
-        }
-    }
     let mut parts = common::split(data, common::SEP);
     let core = parts.next().unwrap_or_default();
     let module = parts.next().unwrap_or_default();
-    if let Ok(s) = procsift::analyze::core::analyze_with_stacks(core, "fuzz.core", &Every(module)) {
-        common::light_reports(&s, core.len());
+    let Ok(s) = procsift::analyze::core::analyze_with_stacks(core, "fuzz.core", &Every(module))
+    else {
+        return;
+    };
+    let k = data.len();
+    if k % 5 == 4 {
+        // The core report: the one that shows most of what a core holds.
+        if let Ok(r) = procsift::report::core(&s) {
+            let format = common::FORMATS[(k / 5) % 4];
+            let _ = procsift::report::render::render(&r, format, Some(80), &mut std::io::sink());
+        }
+    } else {
+        common::light_report(&s, k % 5 + 4 * ((k / 5) % 4));
     }
 });

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if sel & 0x80 != 0 {
-        common::analyze_and_report(&common::bundle(b), b.len());
+        common::analyze_and_report(&common::bundle(b), usize::from(sel & 0x7f));
         return;
     }
     let endian = if sel & 1 == 0 {

@@ -1,9 +1,10 @@
-//! Snapshot reader: tar, `.tar.gz` or `.tar.zst` bytes -> RawSnapshot -> model -> a few reports, and
-//! verify; then the same bytes indexed narrowed (the `ps` members of one process) -> model -> reports.
+//! Snapshot reader: tar, `.tar.gz` or `.tar.zst` bytes -> RawSnapshot -> verify and the full manifest
+//! -> model -> one report. The input's length picks the model (the `ps` detail, full detail, or the
+//! archive indexed narrowed as a report reads it: the `ps` members of one process) and the report.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use procsift::analyze::Detail;
+use procsift::analyze::{self, Detail};
 use procsift::snapshot::Selection;
 use procsift::snapshot::reader::{OpenOptions, open_bytes, verify};
 
@@ -17,18 +18,24 @@ fuzz_target!(|data: &[u8]| {
         max_dir_bytes: 8 << 20,
         ..OpenOptions::default()
     };
-    if let Ok(raw) = open_bytes(data.to_vec(), "fuzz.tar", &opts) {
-        let _ = verify(&raw);
-        let _ = raw.full_manifest();
-        let full = common::analyze_and_report(&raw, data.len());
-        // The index narrowed as reports narrow it: the `ps` columns, or one process of the input.
-        let pid = full.processes.get(data.len() % 7).map(|p| p.pid);
-        let select = Selection {
-            pids: pid.map(|p| vec![p]),
-            ..Detail::LIST.selection()
-        };
-        if let Ok(narrow) = open_bytes(data.to_vec(), "fuzz.tar", &OpenOptions { select, ..opts }) {
-            common::light_reports(&procsift::analyze::analyze_with(&narrow, Detail::LIST), 0);
-        }
+    let Ok(raw) = open_bytes(data.to_vec(), "fuzz.tar", &opts) else {
+        return;
+    };
+    let _ = verify(&raw);
+    let _ = raw.full_manifest();
+    let k = data.len();
+    if k % 3 != 2 {
+        common::analyze_and_report(&raw, k);
+        return;
+    }
+    // The index narrowed as reports narrow it: the `ps` columns of one process of the input.
+    let list = analyze::analyze_with(&raw, Detail::LIST);
+    let pid = list.processes.get(k % 7).map(|p| p.pid);
+    let select = Selection {
+        pids: pid.map(|p| vec![p]),
+        ..Detail::LIST.selection()
+    };
+    if let Ok(narrow) = open_bytes(data.to_vec(), "fuzz.tar", &OpenOptions { select, ..opts }) {
+        common::light_report(&analyze::analyze_with(&narrow, Detail::LIST), k / 3);
     }
 });

@@ -417,7 +417,8 @@ pub(super) fn capture_info(raw: &RawSnapshot) -> Option<CaptureInfo> {
     for (path, member) in raw.members() {
         match member {
             Member::Failed(e) => *read_errors.entry(e.clone()).or_insert(0) += 1,
-            _ if path == crate::snapshot::manifest::MANIFEST_NAME => {}
+            _ if path == crate::snapshot::manifest::MANIFEST_NAME
+                || path == crate::snapshot::index::INDEX_NAME => {}
             _ => stored += 1,
         }
     }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tar::{EntryType, Header};
 
 use crate::model::{InputKind, Source};
+use crate::snapshot::index::{INDEX_NAME, IndexEntry, Record};
 use crate::snapshot::manifest::{MANIFEST_NAME, Manifest};
 use crate::snapshot::{MemoryBuilder, RawSnapshot};
 
@@ -27,11 +28,13 @@ pub trait Sink {
 /// Longest link target that fits a tar header's `linkname` field; longer ones get a GNU `K` record.
 const LINKNAME_FIELD: usize = 100;
 
-/// Writes a snapshot archive: a tar at `<out>.tmp`, renamed to `<out>` once `manifest.json` (the last
-/// member) is written and the file is synced. Dropped unfinished, it deletes the temporary file, so a
-/// capture that fails leaves no half archive.
+/// Writes a snapshot archive: a tar at `<out>.tmp`, renamed to `<out>` once `manifest.json` and the
+/// member index (the last member, see [`crate::snapshot::index`]) are written and the file is synced.
+/// Dropped unfinished, it deletes the temporary file, so a capture that fails leaves no half archive.
 pub struct TarSink {
     builder: Option<tar::Builder<Counting<BufWriter<File>>>>,
+    /// Where each member went, for the index.
+    index: Vec<IndexEntry<'static>>,
     tmp: PathBuf,
     out: PathBuf,
     mtime: u64,
@@ -67,7 +70,8 @@ impl TarSink {
             ));
         }
         let tmp = temporary_path(out);
-        let file = File::create_new(&tmp).map_err(|e| crate::Error::io(&tmp, e))?;
+        // Owner only (0600): the archive holds environments and command lines.
+        let file = crate::os::create_private(&tmp).map_err(|e| crate::Error::io(&tmp, e))?;
         let writer = Counting {
             inner: BufWriter::with_capacity(256 * 1024, file),
             written: 0,
@@ -75,6 +79,7 @@ impl TarSink {
         };
         Ok(TarSink {
             builder: Some(tar::Builder::new(writer)),
+            index: Vec::new(),
             tmp,
             out: out.to_path_buf(),
             mtime,
@@ -106,12 +111,29 @@ impl TarSink {
         self.finish_with_hash(manifest).map(|(bytes, _)| bytes)
     }
 
+    /// Bytes written so far: the offset of the next member's first header.
+    fn written(&self) -> u64 {
+        self.builder.as_ref().map_or(0, |b| b.get_ref().written)
+    }
+
     /// [`TarSink::finish`], also returning the archive's SHA-256 (lower-case hex), computed over the bytes
     /// as they were written (the archive is not read back).
     pub fn finish_with_hash(mut self, manifest: &Manifest) -> crate::Result<(u64, String)> {
         let json = serde_json::to_vec_pretty(manifest)
             .map_err(|e| crate::Error::io(&self.tmp, io::Error::other(e)))?;
         self.file(MANIFEST_NAME, &json)?;
+        // The index, last: every stored member and every failed one (as the manifest lists them).
+        let mut entries = std::mem::take(&mut self.index);
+        entries.extend(manifest.members.iter().filter_map(|m| {
+            Some(IndexEntry {
+                path: m.path.clone().into(),
+                record: Record::Failed(m.error.clone()?.into()),
+            })
+        }));
+        let at = self.written();
+        if let Some(index) = crate::snapshot::index::encode(entries, at) {
+            self.file(INDEX_NAME, &index)?;
+        }
         let tmp = self.tmp.clone();
         let io_err = |e| crate::Error::io(&tmp, e);
         let builder = self.builder.take().ok_or_else(|| {
@@ -175,15 +197,36 @@ impl Sink for TarSink {
     fn file(&mut self, path: &str, data: &[u8]) -> crate::Result<()> {
         let mut h = self.header(EntryType::Regular, data.len() as u64, 0o444);
         let tmp = self.tmp.clone();
+        let header = self.written();
         self.builder()?
             .append_data(&mut h, path, data)
-            .map_err(|e| crate::Error::io(tmp, e))
+            .map_err(|e| crate::Error::io(tmp, e))?;
+        // The data is the last thing written, padded to whole blocks.
+        let padded = (data.len() as u64).div_ceil(512) * 512;
+        let start = self.written().saturating_sub(padded);
+        if let (Ok(header), Ok(data_at)) = (usize::try_from(header), usize::try_from(start)) {
+            self.index.push(IndexEntry {
+                path: path.to_string().into(),
+                record: Record::File {
+                    header,
+                    data: data_at,
+                    size: data.len(),
+                },
+            });
+        }
+        Ok(())
     }
 
     fn symlink(&mut self, path: &str, target: &[u8]) -> crate::Result<()> {
         let mut h = self.header(EntryType::Symlink, 0, 0o777);
         let tmp = self.tmp.clone();
         let err = |e| crate::Error::io(&tmp, e);
+        if let Ok(header) = usize::try_from(self.written()) {
+            self.index.push(IndexEntry {
+                path: path.to_string().into(),
+                record: Record::Link { header },
+            });
+        }
         if target.len() > LINKNAME_FIELD {
             // GNU long link name: a `K` record whose data is the whole target, NUL-terminated.
             let mut long = self.header(EntryType::GNULongLink, target.len() as u64 + 1, 0o644);

@@ -136,7 +136,11 @@ pub fn events_note(out: &str, summary: &capture::CaptureSummary) {
 
 /// `verify`: every member against the manifest; exit status 1 when any does not match.
 pub fn verify(path: &Path) -> Result<ExitCode> {
-    let raw = reader::open_path(path, &OpenOptions::default())?;
+    let opts = OpenOptions {
+        walk: true,
+        ..OpenOptions::default()
+    };
+    let raw = reader::open_path(path, &opts)?;
     // A damaged archive whose manifest is lost is still reported (its damage), not refused.
     if raw.source.kind != InputKind::Archive || (raw.manifest.is_none() && raw.damage.is_empty()) {
         return Err(Error::Usage(format!(

@@ -24,6 +24,8 @@ struct Loaded {
     verify: Option<VerifyReport>,
     sha256: Option<String>,
     size: Option<u64>,
+    /// `check`'s findings, from the model as captured (`--redact` hides secrets in their text).
+    findings: procsift::check::Outcome,
 }
 
 impl Loaded {
@@ -33,6 +35,7 @@ impl Loaded {
             verify: self.verify.as_ref(),
             sha256: self.sha256.as_deref(),
             size: self.size,
+            findings: Some(&self.findings),
         }
     }
 }
@@ -66,10 +69,15 @@ pub fn report(ctx: Context, a: ReportArgs) -> Result<ExitCode> {
                 )
             });
             let (old, new) = (old?, new?);
+            // The page compares the findings itself, from the models as captured (the models
+            // compared here are redacted under --redact, which would hide what some rules read).
             let d = procsift::diff::compare(
                 &old.snapshot,
                 &new.snapshot,
-                &procsift::diff::Options::default(),
+                &procsift::diff::Options {
+                    ignore: vec!["findings".into()],
+                    ..procsift::diff::Options::default()
+                },
             )?;
             html::diff_page(&old.evidence(), &new.evidence(), &d, &opts)
         }
@@ -80,10 +88,11 @@ pub fn report(ctx: Context, a: ReportArgs) -> Result<ExitCode> {
 }
 
 /// Reads `path` with every list (environment, threads, fds, maps, limits), checks an archive against
-/// its manifest and hashes the file; redacts the model when `--redact` was given.
+/// its manifest, hashes the file, runs `check`'s rules; redacts the model when `--redact` was given.
 fn load(ctx: Context, path: &Path) -> Result<Loaded> {
     let opts = OpenOptions {
         select: Detail::FULL.selection(),
+        walk: true,
         ..OpenOptions::default()
     };
     let input = procsift::input::open(path, &opts)?;
@@ -98,6 +107,14 @@ fn load(ctx: Context, path: &Path) -> Result<Loaded> {
     } else {
         (None, None)
     };
+    // The rules read the model as captured; --redact hides secrets in what they report (as `check`).
+    let findings = procsift::check::check(
+        &snapshot,
+        &procsift::check::Options {
+            redact: ctx.redact,
+            ..procsift::check::Options::default()
+        },
+    );
     let snapshot = if ctx.redact {
         procsift::model::redact::redacted(snapshot)
     } else {
@@ -108,6 +125,7 @@ fn load(ctx: Context, path: &Path) -> Result<Loaded> {
         verify,
         sha256,
         size,
+        findings,
     })
 }
 
@@ -145,7 +163,9 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or_else(|| "report.html".into());
     let tmp = dir.join(format!(".{name}.procsift-{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        // Owner only (0600): the page holds environments and command lines.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = procsift::os::create_private(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

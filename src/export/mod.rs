@@ -244,7 +244,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> crate::Result<()> {
     let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}-{serial}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        // Owner only (0600): the rows hold environments and command lines.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = crate::os::create_private(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

@@ -520,34 +520,57 @@ impl LiveMemory<'_> {
     /// Which pages of `npages` at `addr` may hold data (present or swapped), when the pagemap says.
     fn resident(&mut self, addr: u64, npages: usize) -> Option<Vec<bool>> {
         let f = self.pagemap.as_ref()?;
-        self.entries.resize(npages * 8, 0);
-        let at = (addr / self.page as u64).checked_mul(8)?;
-        let mut got = 0;
-        while got < self.entries.len() {
-            match f.read_at(&mut self.entries[got..], at + got as u64) {
-                Ok(0) => return None,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => {
-                    self.pagemap = None;
-                    return None;
-                }
-            }
+        let r = resident(f, self.page as u64, addr, npages, &mut self.entries);
+        if r.is_none() {
+            self.pagemap = None;
         }
-        Some(
-            self.entries
-                .chunks_exact(8)
-                .map(|c| {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(c);
-                    u64::from_ne_bytes(b) & (PM_PRESENT | PM_SWAPPED) != 0
+        r
+    }
+
+    /// Reads `buf` from `addr`, page by page where process_vm_readv stops; a large range in pieces on
+    /// every CPU at once (the process is stopped meanwhile: the sooner done, the sooner it goes on).
+    fn read_range(&mut self, addr: u64, buf: &mut [u8], runs: &mut Vec<Run>) -> crate::Result<()> {
+        let threads = parallelism();
+        if threads < 2 || buf.len() < 2 << 20 {
+            return self.read_serial(addr, buf, runs);
+        }
+        let page = self.page;
+        let share = buf.len().div_ceil(threads).div_ceil(page) * page;
+        let pid = self.pid;
+        let got: Vec<Result<usize, Errno>> = std::thread::scope(|s| {
+            let mut pieces = buf.chunks_mut(share);
+            let first = pieces.next();
+            // The first piece on this thread, the others on threads of their own.
+            let handles: Vec<_> = pieces
+                .enumerate()
+                .map(|(i, piece)| {
+                    let a = addr + ((i + 1) * share) as u64;
+                    s.spawn(move || read_all(pid, a, piece, page))
                 })
-                .collect(),
-        )
+                .collect();
+            let mut got = vec![first.map_or(Ok(0), |p| read_all(pid, addr, p, page))];
+            got.extend(handles.into_iter().map(|h| h.join().unwrap_or(Ok(0))));
+            got
+        });
+        for (i, r) in got.into_iter().enumerate() {
+            let from = i * share;
+            let to = (from + share).min(buf.len());
+            let n = match r {
+                Ok(n) => n.min(to - from),
+                Err(Errno::SRCH) => return Err(self.vanished()),
+                Err(_) => 0,
+            };
+            if n > 0 {
+                push(runs, n, RunKind::Data);
+            }
+            // Where process_vm_readv stopped: page by page.
+            self.read_serial(addr + (from + n) as u64, &mut buf[from + n..to], runs)?;
+        }
+        Ok(())
     }
 
     /// Reads `buf` from `addr`, page by page where process_vm_readv stops.
-    fn read_range(&mut self, addr: u64, buf: &mut [u8], runs: &mut Vec<Run>) -> crate::Result<()> {
+    fn read_serial(&mut self, addr: u64, buf: &mut [u8], runs: &mut Vec<Run>) -> crate::Result<()> {
         let page = self.page;
         let mut at = 0usize;
         while at < buf.len() {
@@ -590,6 +613,23 @@ impl LiveMemory<'_> {
             ),
         )
     }
+}
+
+/// Reads `buf` from `addr` by process_vm_readv as far as it goes, in whole pages: the bytes read.
+fn read_all(pid: i32, addr: u64, buf: &mut [u8], page: usize) -> Result<usize, Errno> {
+    let mut at = 0;
+    while at < buf.len() {
+        let n = match ptrace::read_memory(pid, addr + at as u64, &mut buf[at..]) {
+            Ok(n) => n - n % page,
+            Err(e) if at == 0 || e == Errno::SRCH => return Err(e),
+            Err(_) => 0,
+        };
+        if n == 0 {
+            break;
+        }
+        at += n;
+    }
+    Ok(at)
 }
 
 fn push(runs: &mut Vec<Run>, len: usize, kind: RunKind) {
@@ -834,12 +874,9 @@ fn read_mappings(pid: i32) -> crate::Result<Vec<(MapLine, SmapsSizes)>> {
 /// Most memory held while the process is stopped: the rest is written as it is read.
 const MAX_HELD: u64 = 2 << 30;
 
-/// Buffers for the memory to dump, each [`writer::CHUNK`] bytes and touched: as many as the process's
-/// resident and swapped memory needs, within a quarter of the host's available memory and
+/// Most memory to prepare before the stop: a quarter of the host's available memory, within
 /// [`MAX_HELD`].
-fn buffers(before: &Before) -> Vec<Vec<u8>> {
-    let kib = |v: Option<u64>| v.unwrap_or(0).saturating_mul(1024);
-    let wanted = kib(before.status.vm_rss).saturating_add(kib(before.status.vm_swap));
+fn budget() -> u64 {
     let available = read_proc("/proc/meminfo")
         .ok()
         .and_then(|m| {
@@ -855,19 +892,100 @@ fn buffers(before: &Before) -> Vec<Vec<u8>> {
                 })
         })
         .map_or(0, |k| k.saturating_mul(1024));
-    let budget = wanted.min(available / 4).min(MAX_HELD);
-    let n = usize::try_from(budget.div_ceil(writer::CHUNK as u64)).unwrap_or(0);
-    (0..n)
-        .map(|_| {
-            let mut b = vec![0u8; writer::CHUNK];
-            // One write per page makes the kernel give each page now, not during the stop.
-            for p in b.iter_mut().step_by(4096) {
-                *p = 1;
+    (available / 4).min(MAX_HELD)
+}
+
+/// Memory to hold the process's memory in, given by the kernel now (before the stop: copying into it
+/// then costs no page fault): as much as the process's resident and swapped memory, within [`budget`].
+/// One anonymous mapping, page-aligned (so that it can be written to the file with `O_DIRECT`), its
+/// pages given by `MADV_POPULATE_WRITE` on every CPU at once (by touching each page on kernels before
+/// 5.14). `None` when the process has no memory to speak of or the mapping cannot be made.
+fn buffers(before: &Before) -> Option<memmap2::MmapMut> {
+    let kib = |v: Option<u64>| v.unwrap_or(0).saturating_mul(1024);
+    let wanted = kib(before.status.vm_rss).saturating_add(kib(before.status.vm_swap));
+    let len = wanted.min(budget()).div_ceil(writer::CHUNK as u64) * writer::CHUNK as u64;
+    let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
+    let mut map = memmap2::MmapOptions::new().len(len).map_anon().ok()?;
+    let threads = parallelism();
+    let share = len.div_ceil(threads).div_ceil(writer::CHUNK) * writer::CHUNK;
+    let given = std::thread::scope(|s| {
+        let map = &map;
+        let handles: Vec<_> = (0..len)
+            .step_by(share)
+            .map(|off| {
+                s.spawn(move || {
+                    map.advise_range(memmap2::Advice::PopulateWrite, off, share.min(len - off))
+                        .is_ok()
+                })
+            })
+            .collect();
+        handles.into_iter().all(|h| h.join().unwrap_or(false))
+    });
+    if !given {
+        std::thread::scope(|s| {
+            for piece in map.chunks_mut(share) {
+                s.spawn(move || {
+                    for p in piece.iter_mut().step_by(4096) {
+                        *p = 1;
+                    }
+                    std::hint::black_box(piece);
+                });
             }
-            std::hint::black_box(&mut b);
-            b
-        })
-        .collect()
+        });
+    }
+    Some(map)
+}
+
+/// `file` opened again for writing with `O_DIRECT` (through `/proc/self/fd`): large writes of whole
+/// pages go from procsift's memory to the disk without being copied into the page cache (which would
+/// have to be allocated, then written back, page by page). `None` where the file system refuses.
+fn reopen_unbuffered(file: &File) -> Option<File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    File::options()
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
+        .open(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .ok()
+}
+
+/// Threads for giving pages and reading memory: the CPUs procsift may use, at most 4.
+fn parallelism() -> usize {
+    // Asked once: the answer reads cgroup files.
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
+}
+
+/// Which of `npages` pages at `addr` may hold data (present or swapped), by `/proc/PID/pagemap`; `None`
+/// when it cannot be read.
+fn resident(
+    pagemap: &File,
+    page: u64,
+    addr: u64,
+    npages: usize,
+    entries: &mut Vec<u8>,
+) -> Option<Vec<bool>> {
+    entries.resize(npages.checked_mul(8)?, 0);
+    let at = (addr / page).checked_mul(8)?;
+    let mut got = 0;
+    while got < entries.len() {
+        match pagemap.read_at(&mut entries[got..], at + got as u64) {
+            Ok(0) => return None,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(
+        entries
+            .chunks_exact(8)
+            .map(|c| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(c);
+                u64::from_ne_bytes(b) & (PM_PRESENT | PM_SWAPPED) != 0
+            })
+            .collect(),
+    )
 }
 
 /// Dumps `pid` into `file`.
@@ -902,9 +1020,9 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         since: None,
     };
     tracee.seize_main(before)?;
-    // Buffers for the memory, touched now: while the process is stopped, its memory is copied into them
-    // without a page fault, and written to the file only after it was let go.
-    let pool = buffers(before);
+    // Memory for the process's memory, given now: while the process is stopped, its memory is copied
+    // into it without a page fault, and written to the file only after it was let go.
+    let mut pool = buffers(before);
     tracee.stop_all(opts.stop_timeout)?;
     let job_stop = tracee
         .threads
@@ -926,7 +1044,13 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         std::thread::sleep(Duration::from_millis(5));
     }
     let mut writer = Writer::new(file, page as u64, opts.max_size);
-    writer.hold_in(pool);
+    if let Some(map) = pool.as_mut() {
+        writer.hold_in(&mut map[..]);
+    }
+    // The held memory goes to the file past the page cache (O_DIRECT), when the file system takes it.
+    if let Some(unbuffered) = reopen_unbuffered(file) {
+        writer.unbuffered(unbuffered);
+    }
     let (segments, order) = plan(&stopped.1, &stopped.0.threads, before.filter.0, opts.all);
     {
         let mut mem = LiveMemory {

@@ -143,16 +143,10 @@ pub fn gcore_to_path(pid: i32, out: &Path, opts: &Options) -> crate::Result<Summ
 }
 
 /// Creates `path`, which must not exist, for reading and writing, readable by its owner only (0600, as
-/// the kernel writes cores): a core holds the process's memory, keys and passwords included.
+/// the kernel writes cores, whatever the umask): a core holds the process's memory, keys and passwords
+/// included.
 pub fn create_private(path: &Path) -> crate::Result<File> {
-    let mut o = File::options();
-    o.read(true).write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path).map_err(|e| crate::Error::io(path, e))
+    crate::os::create_private(path).map_err(|e| crate::Error::io(path, e))
 }
 
 /// Removes a temporary file unless forgotten.

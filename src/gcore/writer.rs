@@ -257,9 +257,39 @@ pub struct Written {
 /// Bytes read per call to [`Memory::read`].
 pub const CHUNK: usize = 8 << 20;
 
+/// Where segment data is written: the file, and the same file opened with `O_DIRECT` when the OS side
+/// gave one ([`Writer::unbuffered`]).
+struct Out<'f> {
+    file: &'f File,
+    unbuffered: Option<File>,
+}
+
+impl Out<'_> {
+    /// Writes `buf` at `offset`: past the page cache when it can (page-aligned memory, offset and
+    /// length), else through it.
+    fn write_at(&self, buf: &[u8], offset: u64) -> crate::Result<()> {
+        const ALIGN: usize = 4096;
+        if let Some(u) = &self.unbuffered {
+            if (buf.as_ptr() as usize) % ALIGN == 0
+                && buf.len() % ALIGN == 0
+                && offset % ALIGN as u64 == 0
+            {
+                match u.write_all_at(buf, offset) {
+                    Ok(()) => return Ok(()),
+                    // A file system that takes O_DIRECT at open but not these writes: the page cache.
+                    Err(e) if e.raw_os_error() == Some(22) => {}
+                    Err(e) => return Err(io(e)),
+                }
+            }
+        }
+        self.file.write_all_at(buf, offset).map_err(io)
+    }
+}
+
 /// Writes one core into a file, data first (while the process is stopped), notes and headers last.
 pub struct Writer<'f> {
     file: &'f File,
+    out: Out<'f>,
     page: u64,
     /// Where the next segment's data goes.
     offset: u64,
@@ -270,13 +300,13 @@ pub struct Writer<'f> {
     buf: Vec<u8>,
     runs: Vec<Run>,
     /// Buffers to hold chunks in until [`Writer::finish`] ([`Writer::hold_in`]).
-    pool: Vec<Vec<u8>>,
-    pending: Vec<Pending>,
+    pool: &'f mut [u8],
+    pending: Vec<Pending<'f>>,
 }
 
 /// A chunk read while the process was stopped, to be written after it was let go.
-struct Pending {
-    buf: Vec<u8>,
+struct Pending<'f> {
+    buf: &'f mut [u8],
     len: usize,
     /// File offset of `buf[0]`.
     file_base: u64,
@@ -317,7 +347,7 @@ fn is_zero(page: &[u8]) -> bool {
 /// Writes the `Data` runs of a chunk (`buf`, at file offset `file_base`), leaving zero pages as holes;
 /// returns the bytes written.
 fn write_data(
-    file: &File,
+    file: &Out<'_>,
     page: u64,
     buf: &[u8],
     runs: &[Run],
@@ -336,7 +366,7 @@ fn write_data(
 }
 
 /// Writes the pages of `buf` that are not all zero at `file_base` onwards; returns the bytes written.
-fn write_nonzero(file: &File, page: u64, buf: &[u8], file_base: u64) -> crate::Result<u64> {
+fn write_nonzero(file: &Out<'_>, page: u64, buf: &[u8], file_base: u64) -> crate::Result<u64> {
     let page = page as usize;
     let mut written = 0u64;
     let mut span: Option<usize> = None;
@@ -347,8 +377,7 @@ fn write_nonzero(file: &File, page: u64, buf: &[u8], file_base: u64) -> crate::R
         match (zero, span) {
             (false, None) => span = Some(at),
             (true, Some(s)) => {
-                file.write_all_at(&buf[s..at], file_base + s as u64)
-                    .map_err(io)?;
+                file.write_at(&buf[s..at], file_base + s as u64)?;
                 written += (at - s) as u64;
                 span = None;
             }
@@ -357,8 +386,7 @@ fn write_nonzero(file: &File, page: u64, buf: &[u8], file_base: u64) -> crate::R
         at = end;
     }
     if let Some(s) = span {
-        file.write_all_at(&buf[s..], file_base + s as u64)
-            .map_err(io)?;
+        file.write_at(&buf[s..], file_base + s as u64)?;
         written += (buf.len() - s) as u64;
     }
     Ok(written)
@@ -386,17 +414,27 @@ impl<'f> Writer<'f> {
             data_bytes: 0,
             buf: Vec::new(),
             runs: Vec::new(),
-            pool: Vec::new(),
+            pool: &mut [],
             pending: Vec::new(),
+            out: Out {
+                file,
+                unbuffered: None,
+            },
         }
     }
 
-    /// Chunks of memory read into these buffers (each [`CHUNK`] bytes, best already touched so that no
-    /// page fault happens while the process is stopped) are held until [`Writer::finish`] instead of
-    /// being written at once: the process is stopped only while its memory is read, not while the disk
-    /// takes it. When they are all used, later chunks are written as they are read.
-    pub fn hold_in(&mut self, buffers: Vec<Vec<u8>>) {
-        self.pool = buffers;
+    /// Chunks of memory are read into `memory` (best page-aligned and already touched, so that no page
+    /// fault happens while the process is stopped), each taking the whole pages it needs, and held until
+    /// [`Writer::finish`] instead of being written at once: the process is stopped only while its memory
+    /// is read, not while the disk takes it. When it is full, later chunks are written as they are read.
+    pub fn hold_in(&mut self, memory: &'f mut [u8]) {
+        self.pool = memory;
+    }
+
+    /// `file` is the output file opened again with `O_DIRECT`: whole pages of segment data are written
+    /// through it, past the page cache (no page-cache pages to allocate, no writeback to wait for).
+    pub fn unbuffered(&mut self, file: File) {
+        self.out.unbuffered = Some(file);
     }
 
     /// Reads and writes one mapping.
@@ -541,7 +579,7 @@ impl<'f> Writer<'f> {
         result?;
         // Anything but an ELF header leaves the mapping to its file, as the kernel does.
         if read_whole && self.buf.starts_with(b"\x7fELF") {
-            self.data_bytes += write_nonzero(self.file, self.page, &self.buf[..n], base)?;
+            self.data_bytes += write_nonzero(&self.out, self.page, &self.buf[..n], base)?;
             piece.filesz = want;
             self.offset = align_up(base + want, self.page);
         }
@@ -561,10 +599,11 @@ impl<'f> Writer<'f> {
         mem: &mut dyn Memory,
     ) -> crate::Result<Vec<Run>> {
         let mut runs = std::mem::take(&mut self.runs);
-        if let Some(mut held) = self.pool.pop() {
-            if held.len() < n {
-                held.resize(n, 0);
-            }
+        // Whole pages of the held memory, so that every piece stays page-aligned.
+        let take = n.div_ceil(self.page as usize) * self.page as usize;
+        if self.pool.len() >= take {
+            let (held, rest) = std::mem::take(&mut self.pool).split_at_mut(take);
+            self.pool = rest;
             mem.read(seg, addr, &mut held[..n], &mut runs)?;
             self.pending.push(Pending {
                 buf: held,
@@ -578,7 +617,7 @@ impl<'f> Writer<'f> {
             self.buf.resize(n, 0);
         }
         mem.read(seg, addr, &mut self.buf[..n], &mut runs)?;
-        self.data_bytes += write_data(self.file, self.page, &self.buf[..n], &runs, file_base)?;
+        self.data_bytes += write_data(&self.out, self.page, &self.buf[..n], &runs, file_base)?;
         Ok(runs)
     }
 
@@ -586,7 +625,7 @@ impl<'f> Writer<'f> {
     fn flush(&mut self) -> crate::Result<()> {
         for p in std::mem::take(&mut self.pending) {
             self.data_bytes +=
-                write_data(self.file, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
+                write_data(&self.out, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
         }
         Ok(())
     }

@@ -33,10 +33,7 @@ pub struct CoreImage {
 impl CoreImage {
     /// The whole file.
     pub fn bytes(&self) -> &[u8] {
-        match &self.backing {
-            Backing::Mapped(m) => m,
-            Backing::Owned(v) => v,
-        }
+        self.backing.base()
     }
 }
 

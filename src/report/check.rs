@@ -157,8 +157,8 @@ pub fn check(snapshot: &Snapshot, outcome: &Outcome, min: Severity) -> Report {
     .about(snapshot)
 }
 
-/// `2 findings (1 high, 1 medium); 1 allowed; 3 below low not shown`.
-fn totals(outcome: &Outcome, shown: &[&Finding], min: Severity) -> String {
+/// `2 findings (1 high, 1 medium); 1 allowed; 3 below low not shown` (also the HTML page's line).
+pub(crate) fn totals(outcome: &Outcome, shown: &[&Finding], min: Severity) -> String {
     let mut by: Vec<String> = Vec::new();
     for s in Severity::ALL.iter().rev() {
         let n = shown.iter().filter(|f| f.severity == *s).count();

@@ -30,6 +30,7 @@ pub mod timeline;
 mod tree;
 mod verify;
 
+pub(crate) use check::totals as check_totals;
 pub use check::{check, rules as check_rules};
 pub use columns::{
     ALL_PS_COLUMNS, Column, DEFAULT_PS_COLUMNS, NETBSD_PS_COLUMNS, SOLARIS_PS_COLUMNS,

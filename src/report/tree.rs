@@ -28,11 +28,26 @@ pub fn tree(snapshot: &Snapshot, filter: &Filter) -> Report {
     let mut seen = std::collections::BTreeSet::new();
     // Roots first; then anything not reached from a root (a ppid cycle in damaged input) as a root of its own.
     let rest: Vec<i32> = present.keys().copied().collect();
+    // The children of processes at MAX_DEPTH, with their depth: drawn after the subtree they belong to,
+    // each as a root marked as continued.
+    let mut deferred = std::collections::VecDeque::new();
     for pid in roots.iter().chain(rest.iter()) {
         if shown.contains(pid) && !seen.contains(pid) {
-            records.push(walk(
-                *pid, "", "", &present, &children, &shown, &mut text, &mut rows, &mut seen, 0,
-            ));
+            let mut at = Walk {
+                present: &present,
+                children: &children,
+                shown: &shown,
+                text: &mut text,
+                rows: &mut rows,
+                seen: &mut seen,
+                deferred: &mut deferred,
+            };
+            records.push(at.walk(*pid, "", "", (0, 0), false));
+            while let Some((pid, depth)) = at.deferred.pop_front() {
+                if !at.seen.contains(&pid) {
+                    records.push(at.walk(pid, "", "", (depth, 0), true));
+                }
+            }
         }
     }
     Report {
@@ -92,83 +107,104 @@ fn visible(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    pid: i32,
-    prefix: &str,
-    branch: &str,
-    present: &BTreeMap<i32, &Process>,
-    children: &BTreeMap<i32, Vec<i32>>,
-    shown: &std::collections::BTreeSet<i32>,
-    text: &mut Vec<Block>,
-    rows: &mut Vec<Vec<Cell>>,
-    seen: &mut std::collections::BTreeSet<i32>,
-    depth: usize,
-) -> Value {
-    let Some(p) = present.get(&pid) else {
-        return Value::Null;
-    };
-    seen.insert(pid);
-    text.push(Block::Line(format!("{prefix}{branch}{}", label(p))));
-    rows.push(vec![
-        Cell::num(pid),
-        Cell::opt_num(p.ppid),
-        Cell::num(depth),
-        Cell::opt_text(nspid_text(p)),
-        Cell::text(p.command_line()),
-    ]);
-    let kids: Vec<i32> = children
-        .get(&pid)
-        .into_iter()
-        .flatten()
-        .copied()
-        .filter(|c| shown.contains(c) && !seen.contains(c))
-        .collect();
-    let child_prefix = format!(
-        "{prefix}{}",
-        match branch {
-            "" => "",
-            "├─ " => "│  ",
-            _ => "   ",
-        }
-    );
-    let mut child_records = Vec::new();
-    for (i, c) in kids.iter().enumerate() {
-        let b = if i + 1 == kids.len() {
-            "└─ "
-        } else {
-            "├─ "
+/// How deep the drawing nests. The children of a process at this depth are drawn after its subtree,
+/// each as a root marked as continued (with its true depth): a chain of processes each the parent of the
+/// next (a fork chain, or a forged archive) would otherwise indent each line by three more columns than
+/// the last (output quadratic in the depth), recurse once per level, and nest the JSON deeper than
+/// parsers read (serde_json stops at 128 levels; a node at depth 60 is at level 123).
+const MAX_DEPTH: usize = 60;
+
+/// The state of one drawing of the forest.
+struct Walk<'a, 'p> {
+    present: &'a BTreeMap<i32, &'p Process>,
+    children: &'a BTreeMap<i32, Vec<i32>>,
+    shown: &'a std::collections::BTreeSet<i32>,
+    text: &'a mut Vec<Block>,
+    rows: &'a mut Vec<Vec<Cell>>,
+    seen: &'a mut std::collections::BTreeSet<i32>,
+    deferred: &'a mut std::collections::VecDeque<(i32, usize)>,
+}
+
+impl Walk<'_, '_> {
+    /// Draws `pid` (at `depth` in the forest, `level` in this drawing) and its subtree down to
+    /// [`MAX_DEPTH`] levels; returns its JSON record.
+    fn walk(
+        &mut self,
+        pid: i32,
+        prefix: &str,
+        branch: &str,
+        (depth, level): (usize, usize),
+        continued: bool,
+    ) -> Value {
+        let Some(p) = self.present.get(&pid) else {
+            return Value::Null;
         };
-        child_records.push(walk(
-            *c,
-            &child_prefix,
-            b,
-            present,
-            children,
-            shown,
-            text,
-            rows,
-            seen,
-            depth + 1,
-        ));
-    }
-    let mut record = json!({
-        "pid": p.pid,
-        "ppid": p.ppid,
-        "nspid": p.nspid,
-        "comm": p.comm,
-        "argv": p.argv,
-        "user": p.cred.euser.clone().or_else(|| p.cred.user.clone()),
-        "children": child_records,
-    });
-    if let Some(obj) = record.as_object_mut() {
-        // Unknown is absent, never null.
-        obj.retain(|_, v| !v.is_null());
-        if let Some(e) = &p.events {
-            obj.insert("events".into(), serde_json::to_value(e).unwrap_or_default());
+        self.seen.insert(pid);
+        let mut line = format!("{prefix}{branch}{}", label(p));
+        if continued {
+            line.push_str(&format!(
+                " [continued: child of {}, depth {depth}]",
+                p.ppid.map_or_else(|| "-".to_string(), |pp| pp.to_string())
+            ));
         }
+        self.text.push(Block::Line(line));
+        self.rows.push(vec![
+            Cell::num(pid),
+            Cell::opt_num(p.ppid),
+            Cell::num(depth),
+            Cell::opt_text(nspid_text(p)),
+            Cell::text(p.command_line()),
+        ]);
+        let kids: Vec<i32> = self
+            .children
+            .get(&pid)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|c| self.shown.contains(c) && !self.seen.contains(c))
+            .collect();
+        let mut child_records = Vec::new();
+        if level >= MAX_DEPTH {
+            self.deferred.extend(kids.iter().map(|c| (*c, depth + 1)));
+        } else {
+            let child_prefix = format!(
+                "{prefix}{}",
+                match branch {
+                    "" => "",
+                    "├─ " => "│  ",
+                    _ => "   ",
+                }
+            );
+            for (i, c) in kids.iter().enumerate() {
+                let b = if i + 1 == kids.len() {
+                    "└─ "
+                } else {
+                    "├─ "
+                };
+                child_records.push(self.walk(*c, &child_prefix, b, (depth + 1, level + 1), false));
+            }
+        }
+        let mut record = json!({
+            "pid": p.pid,
+            "ppid": p.ppid,
+            "nspid": p.nspid,
+            "comm": p.comm,
+            "argv": p.argv,
+            "user": p.cred.euser.clone().or_else(|| p.cred.user.clone()),
+            "children": child_records,
+        });
+        if let Some(obj) = record.as_object_mut() {
+            // Unknown is absent, never null.
+            obj.retain(|_, v| !v.is_null());
+            if let Some(e) = &p.events {
+                obj.insert("events".into(), serde_json::to_value(e).unwrap_or_default());
+            }
+            if continued {
+                obj.insert("continued".into(), Value::Bool(true));
+            }
+        }
+        record
     }
-    record
 }
 
 /// `5752 (ns: 1) sleep 100`: the pid, the inner pids when the process is in a nested pid namespace, and the

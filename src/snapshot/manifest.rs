@@ -27,8 +27,6 @@ pub struct Manifest {
     pub host: ManifestHost,
     /// The capture run.
     pub capture: ManifestCapture,
-    /// Every member that was attempted, in archive order (including ones whose read failed).
-    pub members: Vec<ManifestMember>,
     /// Processes that vanished while they were being captured.
     #[serde(default)]
     pub vanished: Vec<i32>,
@@ -40,6 +38,10 @@ pub struct Manifest {
     /// member [`core_member`] or with the reason it could not be taken.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cores: Vec<ManifestCore>,
+    /// Every member that was attempted, in archive order (including ones whose read failed). Written
+    /// last, so that a reader that has the member index (which lists the failed members too) stops
+    /// reading the manifest before it ([`parse_head`]).
+    pub members: Vec<ManifestMember>,
 }
 
 /// The member a core of process `pid` is stored as: `cores/<pid>.core`.
@@ -337,5 +339,86 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         vanished: l.vanished,
         events: l.events,
         cores: l.cores,
+    })
+}
+
+/// The manifest without its member list: every field before `members` (which procsift writes last,
+/// since the member index came), read without reading the list; `members` is left empty. For
+/// archives with a member index, which lists the failed members itself. A manifest whose fields do
+/// not come in that order loses the fields after its list (they are read by [`parse_light`]).
+pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
+    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    /// What has been read so far; kept when the read stops at `members`.
+    #[derive(Default)]
+    struct Head {
+        format_version: Option<u32>,
+        tool: Option<String>,
+        tool_version: Option<String>,
+        host: Option<ManifestHost>,
+        capture: Option<ManifestCapture>,
+        vanished: Vec<i32>,
+        events: Option<ManifestEvents>,
+        cores: Vec<ManifestCore>,
+        stopped: bool,
+    }
+    struct Seed<'h>(&'h mut Head);
+    /// The message of the error that stops the read at `members` (never shown).
+    const STOP: &str = "procsift: stop at the member list";
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a manifest object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let h = self.0;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "format_version" => h.format_version = Some(map.next_value()?),
+                    "tool" => h.tool = Some(map.next_value()?),
+                    "tool_version" => h.tool_version = Some(map.next_value()?),
+                    "host" => h.host = Some(map.next_value()?),
+                    "capture" => h.capture = Some(map.next_value()?),
+                    "vanished" => h.vanished = map.next_value()?,
+                    "events" => h.events = map.next_value()?,
+                    "cores" => h.cores = map.next_value()?,
+                    "members" => {
+                        h.stopped = true;
+                        return Err(de::Error::custom(STOP));
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut head = Head::default();
+    let mut d = serde_json::Deserializer::from_slice(bytes);
+    match Seed(&mut head).deserialize(&mut d) {
+        Ok(()) => d.end()?,
+        Err(_) if head.stopped => {}
+        Err(e) => return Err(e),
+    }
+    let missing = |f: &'static str| <serde_json::Error as de::Error>::missing_field(f);
+    Ok(Manifest {
+        format_version: head
+            .format_version
+            .ok_or_else(|| missing("format_version"))?,
+        tool: head.tool.ok_or_else(|| missing("tool"))?,
+        tool_version: head.tool_version.ok_or_else(|| missing("tool_version"))?,
+        host: head.host.ok_or_else(|| missing("host"))?,
+        capture: head.capture.ok_or_else(|| missing("capture"))?,
+        vanished: head.vanished,
+        events: head.events,
+        cores: head.cores,
+        members: Vec::new(),
     })
 }

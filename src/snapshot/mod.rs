@@ -18,8 +18,11 @@
 //!   of earlier versions also hold `events/events.jsonl`, a decoded copy, which is ignored;
 //! * captured on NetBSD (`capture.plan` `netbsd`): `sysctl/...` members, each the bytes one sysctl(3)
 //!   returned, and no `proc/` — see [`crate::capture::netbsd`];
-//! * `manifest.json`, last — see [`manifest::Manifest`]; it also lists the members whose read failed,
-//!   with the error, which have no tar entry.
+//! * `manifest.json` — see [`manifest::Manifest`]; it also lists the members whose read failed,
+//!   with the error, which have no tar entry;
+//! * `member-index.txt`, last (archives written before it have none, and read the same) — where every
+//!   member is and which could not be read, so that a read goes straight to the members it needs; see
+//!   [`index`] for its format and how far it is trusted.
 //!
 //! [`RawSnapshot`] is that set of members, however it was obtained: a tar mapped in place, a compressed
 //! tar inflated into memory ([`reader`]), or a capture held in memory — of the live host, or of a
@@ -28,6 +31,7 @@
 //! the analysis layer only ever see `&[u8]` slices handed out by it.
 
 pub mod event_records;
+pub mod index;
 pub mod manifest;
 pub mod reader;
 pub mod tar;
@@ -95,13 +99,43 @@ pub enum Backing {
     Mapped(memmap2::Mmap),
     /// Bytes held in memory (decompressed archives, directories, live captures).
     Owned(Vec<u8>),
+    /// An archive read through its member index: the file mapped, and the small members the read
+    /// selected copied out of the file with read(2) (`read`), never through the map, so that the map's
+    /// pages they lie in stay untouched (and out of the resident set: touching one page of a map makes
+    /// the kernel map its neighbours too). Offsets from the map's length on are into `read`.
+    Split {
+        /// The whole file, mapped read-only.
+        map: memmap2::Mmap,
+        /// The members copied out of it.
+        read: Vec<u8>,
+    },
 }
 
 impl Backing {
-    fn bytes(&self) -> &[u8] {
+    /// The mapped file, or the bytes held.
+    pub(crate) fn base(&self) -> &[u8] {
         match self {
-            Backing::Mapped(m) => m,
+            Backing::Mapped(m) | Backing::Split { map: m, .. } => m,
             Backing::Owned(v) => v,
+        }
+    }
+
+    /// Total length: of the base, and of what was read after it.
+    fn len(&self) -> usize {
+        match self {
+            Backing::Split { map, read } => map.len().saturating_add(read.len()),
+            other => other.base().len(),
+        }
+    }
+
+    /// The bytes at `offset..offset + len` (see [`Backing::Split`] for the offsets past the map).
+    fn get(&self, offset: usize, len: usize) -> Option<&[u8]> {
+        let end = offset.checked_add(len)?;
+        match self {
+            Backing::Split { map, read } if offset >= map.len() => {
+                read.get(offset - map.len()..end - map.len())
+            }
+            other => other.base().get(offset..end),
         }
     }
 }
@@ -131,7 +165,8 @@ pub struct RawSnapshot {
     backing: Backing,
     members: BTreeMap<String, Member>,
     /// The archive's manifest; `None` for directories and archives that lack one. Read from an archive,
-    /// its member list holds only the members whose read failed (see [`manifest::parse_light`]);
+    /// its member list holds only the members whose read failed (see [`manifest::parse_light`]), and
+    /// is empty when the archive has a member index (which lists them; see [`index`]);
     /// [`RawSnapshot::full_manifest`] has them all.
     pub manifest: Option<Manifest>,
     /// Problems met while reading the container (truncated tar, hash mismatch, missing manifest, ...).
@@ -143,6 +178,10 @@ pub struct RawSnapshot {
     /// How many stored members (files and links, of distinct names) the archive holds that were left
     /// out of [`RawSnapshot::members`] because the read's [`Selection`] did not ask for them.
     pub unindexed: usize,
+    /// Read with [`reader::OpenOptions::walk`]: whether the archive's member index agrees with its tar
+    /// headers (`Ok(true)`), is absent (`Ok(false)`: written before there was one), or not (`Err`: why).
+    /// `None` otherwise.
+    pub index_check: Option<std::result::Result<bool, String>>,
 }
 
 impl RawSnapshot {
@@ -155,7 +194,7 @@ impl RawSnapshot {
         mut warnings: Vec<Warning>,
         source: Source,
     ) -> Self {
-        let total = backing.bytes().len();
+        let total = backing.len();
         let mut members = members;
         members.retain(|path, m| match m {
             Member::File { offset, len } => {
@@ -181,6 +220,7 @@ impl RawSnapshot {
             damage: Vec::new(),
             source,
             unindexed: 0,
+            index_check: None,
         }
     }
 
@@ -196,7 +236,7 @@ impl RawSnapshot {
     /// The contents of a regular-file member.
     pub fn file(&self, path: &str) -> Option<&[u8]> {
         match self.members.get(path)? {
-            Member::File { offset, len } => self.backing.bytes().get(*offset..*offset + *len),
+            Member::File { offset, len } => self.backing.get(*offset, *len),
             _ => None,
         }
     }

@@ -28,6 +28,9 @@ pub struct OpenOptions {
     /// The members and processes a live procfs read fetches and an archive's index holds (default: all;
     /// a copied directory is read whole).
     pub select: super::Selection,
+    /// Read every tar header, never the member index at the end of the archive (`verify`, which checks
+    /// the index against what the headers say).
+    pub walk: bool,
 }
 
 impl Default for OpenOptions {
@@ -36,6 +39,7 @@ impl Default for OpenOptions {
             max_decompressed: 4 << 30,
             max_dir_bytes: 1 << 30,
             select: super::Selection::ALL,
+            walk: false,
         }
     }
 }
@@ -127,13 +131,18 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
         }),
         InputFormat::Tar => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let map = crate::os::map_file(&file).map_err(|e| Error::io(path, e))?;
-            index_tar(Backing::Mapped(map), &shown, &opts.select)
+            let map = if opts.walk {
+                crate::os::map_file(&file)
+            } else {
+                crate::os::map_file_scattered(&file)
+            }
+            .map_err(|e| Error::io(path, e))?;
+            index_tar(Backing::Mapped(map), &shown, opts, Some(&file))
         }
         InputFormat::TarGz => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let bytes = inflate(flate2::read::MultiGzDecoder::new(file), opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown, &opts.select)
+            index_tar(Backing::Owned(bytes), &shown, opts, None)
         }
         InputFormat::TarZst => {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -144,7 +153,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<RawSnapshot> {
                     reason: format!("bad zstd stream: {e}"),
                 })?;
             let bytes = inflate(dec, opts, path)?;
-            index_tar(Backing::Owned(bytes), &shown, &opts.select)
+            index_tar(Backing::Owned(bytes), &shown, opts, None)
         }
         InputFormat::ElfCore => Err(Error::Unrecognized {
             path: path.into(),
@@ -162,14 +171,14 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
         reason,
     };
     match sniff_bytes(head).map_err(unrecognized)? {
-        InputFormat::Tar => index_tar(Backing::Owned(bytes), name, &opts.select),
+        InputFormat::Tar => index_tar(Backing::Owned(bytes), name, opts, None),
         InputFormat::TarGz => {
             let out = inflate(
                 flate2::read::MultiGzDecoder::new(&bytes[..]),
                 opts,
                 Path::new(name),
             )?;
-            index_tar(Backing::Owned(out), name, &opts.select)
+            index_tar(Backing::Owned(out), name, opts, None)
         }
         InputFormat::TarZst => {
             let dec = ruzstd::decoding::StreamingDecoder::new(&bytes[..]).map_err(|e| {
@@ -180,7 +189,7 @@ pub fn open_bytes(bytes: Vec<u8>, name: &str, opts: &OpenOptions) -> Result<RawS
                 }
             })?;
             let out = inflate(dec, opts, Path::new(name))?;
-            index_tar(Backing::Owned(out), name, &opts.select)
+            index_tar(Backing::Owned(out), name, opts, None)
         }
         other => Err(unrecognized(format!(
             "{other:?} input cannot be read from memory"
@@ -320,13 +329,323 @@ fn parse_manifest(
 /// only counted, see [`RawSnapshot::unindexed`]). Member names that are unsafe or out of place (`..`,
 /// absolute, duplicates, hard links, links where procsift stores none) are warnings, whether indexed or
 /// not.
-fn index_tar(backing: Backing, shown: &str, select: &super::Selection) -> Result<RawSnapshot> {
-    let bytes: &[u8] = match &backing {
-        Backing::Mapped(m) => m,
-        Backing::Owned(v) => v,
-    };
-    let mut members = BTreeMap::new();
+fn index_tar(
+    backing: Backing,
+    shown: &str,
+    opts: &OpenOptions,
+    file: Option<&std::fs::File>,
+) -> Result<RawSnapshot> {
+    let bytes: &[u8] = backing.base();
     let mut warnings = Vec::new();
+    // A walk checks the index through the map (its pages are read anyway).
+    let index = read_index(bytes, &opts.select, file.filter(|_| !opts.walk));
+    if opts.walk {
+        let mut raw = walk_tar(backing, shown, &opts.select, warnings)?;
+        raw.index_check = Some(match index {
+            Ok(Some(indexed)) => index_agrees(&indexed, &raw),
+            Ok(None) => Ok(false),
+            Err(w) => Err(w.message),
+        });
+        return Ok(raw);
+    }
+    match index {
+        Ok(Some(indexed)) => return Ok(from_index(backing, indexed, shown)),
+        Ok(None) => {}
+        Err(w) => warnings.push(w),
+    }
+    // Every header is read, in order: read ahead again.
+    #[cfg(unix)]
+    if let Backing::Mapped(m) = &backing {
+        let _ = m.advise(memmap2::Advice::Normal);
+    }
+    walk_tar(backing, shown, &opts.select, warnings)
+}
+
+/// Whether a valid index lists exactly the members the walk found (same names, same places, same
+/// failures): `Ok(true)`, or `Err` naming the first difference.
+fn index_agrees(indexed: &Indexed, walked: &RawSnapshot) -> std::result::Result<bool, String> {
+    let mut a = indexed.members.iter().map(|(p, m)| (p.as_str(), m));
+    let mut b = walked.members();
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return Ok(true),
+            (Some((p, m)), Some((q, n))) if p == q && m == n => {}
+            (Some((p, _)), _) | (None, Some((p, _))) => {
+                return Err(format!(
+                    "member index disagrees with the tar headers at {p}"
+                ));
+            }
+        }
+    }
+}
+
+/// What a valid member index gives: the members a read selects (checked at their headers), the
+/// failed ones, how many stored members were left out, where the manifest is, and the bytes of the
+/// members read out of the file (see [`Backing::Split`]).
+struct Indexed {
+    members: BTreeMap<String, Member>,
+    unindexed: usize,
+    manifest: Option<(usize, usize)>,
+    read: Vec<u8>,
+}
+
+/// Members up to this size are read out of the file with read(2) when the archive is a file (see
+/// [`Backing::Split`]); bigger ones (the manifest, cores) are read through the map, where touching
+/// their neighbours' pages costs little beside them.
+const READ_OUT: usize = 64 << 10;
+/// Selected members less than this apart are read with one read(2), up to [`READ_GROUP`] bytes.
+const READ_GAP: usize = 1024;
+/// Largest single read(2) of a group of selected members.
+const READ_GROUP: usize = 1 << 20;
+
+/// Reads the member index at the end of the archive (see [`super::index`]): `Ok(None)` when there is
+/// none, `Err` with a warning when there is one that cannot be believed (the archive is then walked).
+/// With `file` (the archive's file, which `bytes` map), the small members a read selects are read out
+/// of it rather than through the map.
+fn read_index(
+    bytes: &[u8],
+    select: &super::Selection,
+    file: Option<&std::fs::File>,
+) -> std::result::Result<Option<Indexed>, Warning> {
+    use super::index::{self, INDEX_NAME, Record};
+    let distrust = |offset: usize, why: String| {
+        Warning::at(
+            INDEX_NAME,
+            offset as u64,
+            format!("member index not used ({why}): every tar header is read instead"),
+        )
+    };
+    let at = match index::locate(bytes) {
+        Ok(Some(at)) => at,
+        Ok(None) => return Ok(None),
+        Err(why) => return Err(distrust(0, why)),
+    };
+    let records = index::parse(bytes, &at).map_err(|(off, why)| distrust(off, why))?;
+    // Every stored member's first header, in file order, and the index's: where each member ends.
+    let mut starts: Vec<usize> = records
+        .iter()
+        .filter_map(|r| match r.record {
+            Record::File { header, .. } | Record::Link { header } => Some(header),
+            Record::Failed(_) => None,
+        })
+        .collect();
+    starts.push(at.header);
+    starts.sort_unstable();
+    let span_end = |h: usize| {
+        starts
+            .get(starts.partition_point(|s| *s <= h))
+            .copied()
+            .unwrap_or(at.header)
+    };
+    let no_header = |r: &index::IndexEntry<'_>| {
+        let header = match r.record {
+            Record::File { header, .. } | Record::Link { header } => header,
+            Record::Failed(_) => 0,
+        };
+        distrust(
+            header,
+            format!(
+                "no intact tar header of {} where it says, at byte {header}, or one of another \
+                 kind, offset or size",
+                r.path
+            ),
+        )
+    };
+    let mut members: Vec<(String, Member)> = Vec::new();
+    // Members to read out of the file: (slot in `members`, record, first header, end of its span).
+    let mut pending: Vec<(usize, &index::IndexEntry<'_>, usize, usize)> = Vec::new();
+    let mut unindexed = 0usize;
+    for r in &records {
+        let path = r.path.as_ref();
+        let stored = !matches!(r.record, Record::Failed(_));
+        if stored {
+            // What a walk would warn about, the index may not hold: such an archive is walked.
+            if safe_member_path(path, clean(path)).is_err() || clean(path) != path {
+                return Err(distrust(
+                    at.data,
+                    format!("an unsafe or unclean path: {path}"),
+                ));
+            }
+            if matches!(r.record, Record::Link { .. }) && !is_link_place(path) {
+                return Err(distrust(
+                    at.data,
+                    format!("a link where procsift stores none: {path}"),
+                ));
+            }
+            if path == INDEX_NAME {
+                return Err(distrust(at.data, format!("it lists itself: {path}")));
+            }
+            if left_out(path, select) {
+                unindexed += 1;
+                continue;
+            }
+        }
+        let member = match &r.record {
+            Record::Failed(e) => Member::Failed(e.to_string()),
+            Record::File { header, .. } | Record::Link { header } if file.is_some() => {
+                let small = match r.record {
+                    Record::File { size, .. } => size <= READ_OUT,
+                    _ => true,
+                };
+                let end = span_end(*header);
+                if small && end - header <= READ_OUT + READ_GAP {
+                    pending.push((members.len(), r, *header, end));
+                    // Filled in below, once read.
+                    Member::Failed(String::new())
+                } else {
+                    index::check_member(bytes, 0, r).ok_or_else(|| no_header(r))?
+                }
+            }
+            _ => index::check_member(bytes, 0, r).ok_or_else(|| no_header(r))?,
+        };
+        members.push((path.to_string(), member));
+    }
+    let read = match file {
+        Some(f) => read_out(f, bytes.len(), &mut pending, &mut members, no_header)?,
+        None => Vec::new(),
+    };
+    let manifest = members.iter().find_map(|(p, m)| match m {
+        Member::File { offset, len } if p == MANIFEST_NAME => Some((*offset, *len)),
+        _ => None,
+    });
+    // The index itself, as a walk finds it.
+    members.push((
+        INDEX_NAME.to_string(),
+        Member::File {
+            offset: at.data,
+            len: at.end - at.data,
+        },
+    ));
+    Ok(Some(Indexed {
+        members: members.into_iter().collect(),
+        unindexed,
+        manifest,
+        read,
+    }))
+}
+
+/// Reads the `pending` members out of `file` (groups of nearby ones with one read(2) each), checks
+/// each at its header, and fills in its slot of `members`: a file's offset is then past the map's
+/// `base` bytes, into the bytes returned (see [`Backing::Split`]).
+#[allow(clippy::type_complexity)]
+fn read_out(
+    file: &std::fs::File,
+    base: usize,
+    pending: &mut [(usize, &super::index::IndexEntry<'_>, usize, usize)],
+    members: &mut [(String, Member)],
+    no_header: impl Fn(&super::index::IndexEntry<'_>) -> Warning,
+) -> std::result::Result<Vec<u8>, Warning> {
+    pending.sort_unstable_by_key(|p| p.2);
+    let mut read: Vec<u8> = Vec::new();
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < pending.len() {
+        let start = pending[i].2;
+        let mut end = pending[i].3;
+        let mut j = i + 1;
+        while j < pending.len()
+            && pending[j].2 <= end.saturating_add(READ_GAP)
+            && pending[j].3.saturating_sub(start) <= READ_GROUP
+        {
+            end = end.max(pending[j].3);
+            j += 1;
+        }
+        scratch.resize(end - start, 0);
+        if let Err(e) = read_at(file, &mut scratch, start) {
+            return Err(Warning::at(
+                super::index::INDEX_NAME,
+                start as u64,
+                format!(
+                    "member index not used (reading byte {start}: {e}): every tar header is read instead"
+                ),
+            ));
+        }
+        for &(slot, r, h, e) in &pending[i..j] {
+            let span = scratch.get(h - start..e - start).unwrap_or_default();
+            let member = super::index::check_member(span, h, r).ok_or_else(|| no_header(r))?;
+            members[slot].1 = match member {
+                Member::File { offset, len } => {
+                    let from = offset - h;
+                    let at = base + read.len();
+                    read.extend_from_slice(span.get(from..from + len).unwrap_or_default());
+                    Member::File { offset: at, len }
+                }
+                other => other,
+            };
+        }
+        i = j;
+    }
+    Ok(read)
+}
+
+/// Fills `buf` from `file` at `offset`.
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: usize) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset as u64)
+}
+
+/// Fills `buf` from `file` at `offset`.
+#[cfg(not(unix))]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: usize) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    f.seek(SeekFrom::Start(offset as u64))?;
+    f.read_exact(buf)
+}
+
+/// The snapshot a valid member index describes; the manifest is read without its member list (the
+/// index lists the failed members).
+fn from_index(backing: Backing, indexed: Indexed, shown: &str) -> RawSnapshot {
+    let backing = match backing {
+        Backing::Mapped(map) if !indexed.read.is_empty() => Backing::Split {
+            map,
+            read: indexed.read,
+        },
+        other => other,
+    };
+    let mut warnings = Vec::new();
+    let manifest = match indexed.manifest {
+        Some((off, len)) => match backing.get(off, len).map(super::manifest::parse_head) {
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                warnings.push(Warning::at(
+                    MANIFEST_NAME,
+                    e.column() as u64,
+                    format!("unreadable manifest (line {}): {e}", e.line()),
+                ));
+                None
+            }
+            None => None,
+        },
+        None => {
+            warnings.push(Warning::member(
+                MANIFEST_NAME,
+                "no manifest.json: host facts unknown (a truncated archive, or not written by procsift)",
+            ));
+            None
+        }
+    };
+    let source = Source {
+        kind: InputKind::Archive,
+        path: shown.to_string(),
+        os: None,
+    };
+    let mut raw = RawSnapshot::new(backing, indexed.members, manifest, warnings, source);
+    raw.unindexed = indexed.unindexed;
+    raw
+}
+
+/// Indexes the members of a tar by walking every header (archives without a member index, or whose
+/// index cannot be believed); `warnings` are the reader's so far.
+fn walk_tar(
+    backing: Backing,
+    shown: &str,
+    select: &super::Selection,
+    mut warnings: Vec<Warning>,
+) -> Result<RawSnapshot> {
+    let bytes: &[u8] = backing.base();
+    let mut members = BTreeMap::new();
     let (entries, damage) = super::tar::index(bytes);
     if entries.is_empty()
         && let Some(d) = damage.first()
@@ -553,6 +872,9 @@ pub struct VerifyReport {
     pub no_manifest: bool,
     /// Members the capture could not read (they have an error in the manifest; not a defect).
     pub not_captured: usize,
+    /// Why the archive's member index cannot be believed (it disagrees with the tar headers, or is
+    /// damaged); `None` when it agrees or there is none (see [`RawSnapshot::index_check`]).
+    pub index_problem: Option<String>,
 }
 
 impl VerifyReport {
@@ -564,6 +886,7 @@ impl VerifyReport {
             && self.damaged.is_empty()
             && self.unreachable.is_empty()
             && !self.no_manifest
+            && self.index_problem.is_none()
     }
 }
 
@@ -582,6 +905,9 @@ impl fmt::Display for VerifyReport {
                     d.offset, d.reason
                 )?,
             }
+        }
+        if let Some(p) = &self.index_problem {
+            writeln!(f, "INDEX: {p}")?;
         }
         for (what, list) in [
             ("MISMATCH", &self.mismatched),
@@ -624,6 +950,10 @@ impl fmt::Display for VerifyReport {
 pub fn verify(raw: &RawSnapshot) -> VerifyReport {
     let mut r = VerifyReport {
         damaged: raw.damage.clone(),
+        index_problem: match &raw.index_check {
+            Some(Err(why)) => Some(why.clone()),
+            _ => None,
+        },
         ..VerifyReport::default()
     };
     let Some(m) = raw.full_manifest() else {
@@ -632,6 +962,7 @@ pub fn verify(raw: &RawSnapshot) -> VerifyReport {
     };
     let mut listed = std::collections::BTreeSet::new();
     listed.insert(MANIFEST_NAME.to_string());
+    listed.insert(super::index::INDEX_NAME.to_string());
     for mm in &m.members {
         listed.insert(mm.path.clone());
         if mm.error.is_some() {

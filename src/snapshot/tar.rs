@@ -95,16 +95,41 @@ fn next_header(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// Walks from `pos` until the end-of-archive marker (`Ok`) or damage (`Err` with its offset and what is
 /// wrong): a damaged header, or the end of the bytes before the marker.
-fn walk<'a>(
-    bytes: &'a [u8],
+fn walk<'a>(bytes: &'a [u8], mut pos: usize, out: &mut Vec<Entry<'a>>) -> Result<(), Broken> {
+    while let Some((entry, next)) = next_entry(bytes, pos)? {
+        out.push(entry);
+        pos = next?;
+    }
+    Ok(())
+}
+
+/// The member whose first header (a GNU `L`/`K` or PAX `x` record before it, or its own) is at `pos`,
+/// with its long names resolved and the checksum of every header checked. `None` when `pos` is not
+/// the start of such a member (out of range, damaged, the end-of-archive marker, or its data runs
+/// past the end): what a member index says is checked with it before the bytes it names are read.
+pub fn entry_at(bytes: &[u8], pos: usize) -> Option<Entry<'_>> {
+    match next_entry(bytes, pos) {
+        Ok(Some((entry, Ok(_)))) => Some(entry),
+        _ => None,
+    }
+}
+
+/// Damage: where, and what is wrong.
+type Broken = (usize, String);
+
+/// Reads the member starting at `pos`: `Ok(Some((entry, next)))` with the offset of the header after
+/// it (or the damage there: the archive ends inside the member's padding), `Ok(None)` at the
+/// end-of-archive marker, `Err` at damage (its offset and what is wrong).
+#[allow(clippy::type_complexity)]
+fn next_entry(
+    bytes: &[u8],
     mut pos: usize,
-    out: &mut Vec<Entry<'a>>,
-) -> Result<(), (usize, String)> {
-    let mut long_name: Option<Cow<'a, [u8]>> = None;
-    let mut long_link: Option<Cow<'a, [u8]>> = None;
+) -> Result<Option<(Entry<'_>, Result<usize, Broken>)>, Broken> {
+    let mut long_name: Option<Cow<'_, [u8]>> = None;
+    let mut long_link: Option<Cow<'_, [u8]>> = None;
     let mut pax_size: Option<usize> = None;
     loop {
-        let Some(h) = bytes.get(pos..pos + BLOCK) else {
+        let Some(h) = pos.checked_add(BLOCK).and_then(|end| bytes.get(pos..end)) else {
             return Err(if pos == bytes.len() {
                 (
                     pos,
@@ -117,7 +142,7 @@ fn walk<'a>(
             });
         };
         if h.iter().all(|b| *b == 0) {
-            return Ok(());
+            return Ok(None);
         }
         if !checksum_ok(h) {
             return Err((
@@ -144,6 +169,15 @@ fn walk<'a>(
         };
         let content = &bytes[data..end];
         let typeflag = h[156];
+        // Data is padded to whole blocks.
+        let padded = size.div_ceil(BLOCK) * BLOCK;
+        let next = match data.checked_add(padded) {
+            Some(p) if p <= bytes.len() => Ok(p),
+            _ => Err((
+                end,
+                "the archive ends inside a member's padding: truncated".to_string(),
+            )),
+        };
         match typeflag {
             b'L' => long_name = Some(Cow::Borrowed(cstr(content))),
             b'K' => long_link = Some(Cow::Borrowed(cstr(content))),
@@ -174,24 +208,15 @@ fn walk<'a>(
                     b'1' => EntryKind::HardLink(link),
                     _ => EntryKind::Other,
                 };
-                out.push(Entry {
+                let entry = Entry {
                     path,
                     kind,
                     header_offset: pos,
-                });
+                };
+                return Ok(Some((entry, next)));
             }
         }
-        // Data is padded to whole blocks.
-        let padded = size.div_ceil(BLOCK) * BLOCK;
-        pos = match data.checked_add(padded) {
-            Some(p) if p <= bytes.len() => p,
-            _ => {
-                return Err((
-                    end,
-                    "the archive ends inside a member's padding: truncated".into(),
-                ));
-            }
-        };
+        pos = next?;
     }
 }
 

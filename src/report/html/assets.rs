@@ -63,6 +63,13 @@ svg .ax{stroke:#9aa3b2;stroke-width:1}
 .legend{font-size:12px;color:var(--mute)}
 .sw{display:inline-block;width:10px;height:10px;margin:0 3px 0 10px;border-radius:2px}
 .warn li{font-family:ui-monospace,monospace;font-size:12px}
+table.findings{width:100%}
+table.findings td{padding:3px 10px 3px 0;border-bottom:1px solid var(--line)}
+table.findings td:nth-child(-n+4){white-space:nowrap}
+ul.ev{margin:2px 0 0;padding-left:16px;font-size:12px}
+ul.nc{font-size:12.5px;padding-left:18px}
+.sev{font-size:11px;border-radius:3px;padding:0 5px;color:#fff;font-weight:600;font-family:system-ui,sans-serif}
+.s-high{background:#b3261e}.s-medium{background:#c25e00}.s-low{background:#8a7a00}.s-info{background:#5b6475}
 footer{color:var(--mute);font-size:12px;padding:10px 22px;border-top:1px solid var(--line)}
 @media print{.proc{display:block;position:static;box-shadow:none;border:0;width:auto}.tools,.close{display:none}}
 "##;
@@ -79,9 +86,10 @@ pub const JS: &str = r##"
     a = id ? document.getElementById(id) : null;
     if (!a || !a.classList.contains("proc")) return;
     a.querySelectorAll("[data-same]").forEach(function (el) {
-      var src = document.getElementById(el.getAttribute("data-same"));
-      if (src && src.lastElementChild) el.replaceWith(src.lastElementChild.cloneNode(true));
+      var src = document.getElementById(el.getAttribute("data-same")), box = el.closest(".same");
+      if (src && src.lastElementChild && box) box.parentNode.insertBefore(src.lastElementChild.cloneNode(true), box);
     });
+    a.querySelectorAll(".same").forEach(function (box) { box.remove(); });
   }
   window.addEventListener("hashchange", fill);
   fill();

@@ -23,6 +23,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 
 use super::text::Block;
 use super::{Cell, Filter, Table, escape::visible};
+use crate::check::{Finding, NotChecked, Outcome, Severity};
 use crate::diff::{Change, Diff, Kind};
 use crate::model::{Process, Snapshot};
 use crate::snapshot::reader::VerifyReport;
@@ -40,6 +41,9 @@ pub struct Evidence<'a> {
     pub sha256: Option<&'a str>,
     /// Size of the input file in bytes, when it is one file.
     pub size: Option<u64>,
+    /// What `check` found in the model as captured (before `--redact`, with `--redact` applied to the
+    /// findings' text); `None` when the rules were not run, which the page says.
+    pub findings: Option<&'a Outcome>,
 }
 
 /// How the page was made.
@@ -80,13 +84,16 @@ struct Node<'a> {
     mark: Mark,
     /// The diff's changes of this process.
     changes: Vec<&'a Change>,
+    /// The findings about this process, with what a diff says of each (`""` on a snapshot page, `new`,
+    /// `resolved`, `in both`).
+    findings: Vec<(&'a Finding, &'static str)>,
 }
 
 /// The page of one snapshot.
 pub fn snapshot_page(ev: &Evidence, opts: &Options) -> String {
     let s = ev.snapshot;
     let mut ids = Ids::default();
-    let nodes: Vec<Node> = s
+    let mut nodes: Vec<Node> = s
         .processes
         .iter()
         .map(|p| Node {
@@ -95,8 +102,14 @@ pub fn snapshot_page(ev: &Evidence, opts: &Options) -> String {
             id: ids.make('p', p),
             mark: Mark::Plain,
             changes: Vec::new(),
+            findings: Vec::new(),
         })
         .collect();
+    let found: Vec<&Finding> = ev
+        .findings
+        .map(|o| o.findings.iter().collect())
+        .unwrap_or_default();
+    let anchors = attach(&mut nodes, found.iter().map(|f| (*f, "")));
     let host = s.host.hostname.as_deref().unwrap_or("unknown host");
     let title = format!("procsift report: {host}");
     let ids_by_pid = ids.by_pid;
@@ -106,16 +119,17 @@ pub fn snapshot_page(ev: &Evidence, opts: &Options) -> String {
             p { (Ev(&subtitle(s))) }
         }
         nav {
+            a href="#findings" { "Findings (" (ev.findings.map_or("not run".to_string(), |o| o.findings.len().to_string())) ")" }
             a href="#summary" { "Summary" }
             a href="#pictures" { "Pictures" }
             a href="#processes" { "Processes" }
             a href="#warnings" { "Warnings (" (s.warnings.len()) ")" }
         }
         main {
+            (findings_section(ev.findings, &found, &anchors, &ids_of(&nodes)))
             section #summary {
                 h2 { "Summary" }
                 (evidence_cards(ev, opts))
-                (findings_note())
             }
             section #pictures {
                 h2 { "Pictures" }
@@ -188,6 +202,7 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
             id: ids.make('p', p),
             mark,
             changes,
+            findings: Vec::new(),
         });
     }
     for p in &old.snapshot.processes {
@@ -205,7 +220,25 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
                 id: ids.make('x', p),
                 mark: Mark::Exited,
                 changes: exited,
+                findings: Vec::new(),
             });
+        }
+    }
+    // Findings: new in NEW, resolved (in OLD only), in both; a process with a new or resolved finding
+    // is marked changed.
+    let split = FindingsDiff::new(old.findings, new.findings);
+    let anchors = attach(
+        &mut nodes,
+        split
+            .new
+            .iter()
+            .map(|f| (*f, "new"))
+            .chain(split.resolved.iter().map(|f| (*f, "resolved")))
+            .chain(split.both.iter().map(|f| (*f, "in both"))),
+    );
+    for n in &mut nodes {
+        if n.mark == Mark::Plain && n.findings.iter().any(|(_, l)| *l != "in both") {
+            n.mark = Mark::Changed;
         }
     }
     let count = |m: Mark| nodes.iter().filter(|n| n.mark == m).count();
@@ -234,6 +267,7 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
             p { (Ev(&subtitle(old.snapshot))) " → " (Ev(&subtitle(new.snapshot))) }
         }
         nav {
+            a href="#findings" { "Findings (" (split.new.len()) " new, " (split.resolved.len()) " resolved)" }
             a href="#summary" { "Summary" }
             a href="#tree-changes" { "On the tree" }
             a href="#changes" { "Host-wide" }
@@ -241,6 +275,7 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
             a href="#warnings" { "Warnings" }
         }
         main {
+            (diff_findings_section(&split, old.findings, new.findings, &anchors, &ids_of(&nodes)))
             section #summary {
                 h2 { "Summary" }
                 div.cards {
@@ -268,7 +303,6 @@ pub fn diff_page(old: &Evidence, new: &Evidence, diff: &Diff, opts: &Options) ->
                     div.card { h3 { "OLD" } (evidence_table(old, opts)) }
                     div.card { h3 { "NEW" } (evidence_table(new, opts)) }
                 }
-                (findings_note())
             }
             section #tree-changes {
                 h2 { "Started, exited and changed, on the tree" }
@@ -492,9 +526,219 @@ fn evidence_table(ev: &Evidence, opts: &Options) -> Markup {
     html! { (kv(&fields)) (custody(ev, opts)) }
 }
 
-/// Until `check` exists there are no findings to put first; the page says so rather than staying silent.
-fn findings_note() -> Markup {
-    html! {}
+/// How many pids a "not checked" line links before `and N more`.
+const NOT_CHECKED_PIDS: usize = 20;
+
+/// Gives each finding about a process to that process's node (same pid and start time; a finding
+/// without a start time, or a process without one, goes to the first node of its pid, preferring one
+/// that did not exit), and returns the element id each finding links to, by the finding's address.
+fn attach<'a>(
+    nodes: &mut [Node<'a>],
+    findings: impl Iterator<Item = (&'a Finding, &'static str)>,
+) -> HashMap<*const Finding, String> {
+    let mut by_pid: HashMap<i32, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(pid) = n.p.known_pid() {
+            by_pid.entry(pid).or_default().push(i);
+        }
+    }
+    let mut anchors = HashMap::new();
+    for (f, label) in findings {
+        let Some(candidates) = f.pid.and_then(|pid| by_pid.get(&pid)) else {
+            continue;
+        };
+        let exact = candidates
+            .iter()
+            .copied()
+            .find(|&i| f.start_time.is_some() && nodes[i].p.start_time == f.start_time);
+        let loose = || {
+            candidates
+                .iter()
+                .copied()
+                .filter(|&i| match (f.start_time, nodes[i].p.start_time) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                })
+                .min_by_key(|&i| nodes[i].mark == Mark::Exited)
+        };
+        if let Some(i) = exact.or_else(loose) {
+            anchors.insert(std::ptr::from_ref(f), nodes[i].id.clone());
+            nodes[i].findings.push((f, label));
+        }
+    }
+    anchors
+}
+
+/// `high` etc. as a coloured label.
+fn severity(s: Severity) -> Markup {
+    html! { span class={ "sev s-" (s.name()) } { (s.name()) } }
+}
+
+/// A table of findings, most severe first (the order `check` gives), each linked to its process.
+fn findings_table(findings: &[&Finding], anchors: &HashMap<*const Finding, String>) -> Markup {
+    html! {
+        table.findings {
+            thead { tr { th { "SEVERITY" } th { "RULE" } th.n { "PID" } th { "COMMAND" } th { "SUMMARY AND EVIDENCE" } } }
+            tbody {
+                @for f in findings {
+                    tr {
+                        td { (severity(f.severity)) }
+                        td { (Ev(&f.rule)) div.u { (Ev(&f.attack)) } }
+                        td.n {
+                            @match (f.pid, anchors.get(&std::ptr::from_ref(*f))) {
+                                (Some(pid), Some(id)) => a href={ "#" (id) } { (pid) },
+                                (Some(pid), None) => (pid),
+                                (None, _) => span.u { "host" },
+                            }
+                        }
+                        td { (Ev(&f.comm.as_ref().map_or("-".to_string(), |c| c.escaped()))) }
+                        td {
+                            (Ev(&f.summary))
+                            ul.ev { @for e in &f.evidence { li { span.u { (Ev(&e.member)) } " " (Ev(&e.detail)) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the rules could not check, per rule, with the reason and the processes (linked).
+fn not_checked_list(list: &[NotChecked], ids: &HashMap<i32, String>) -> Markup {
+    html! {
+        @if list.is_empty() {
+            p.hint { "Every rule that ran could read what it needs in every process." }
+        } @else {
+            ul.nc {
+                @for n in list {
+                    li {
+                        span.c { (Ev(&n.rule)) } ": " (Ev(&n.reason))
+                        @if !n.pids.is_empty() {
+                            " (" (n.pids.len()) (if n.pids.len() == 1 { " process: " } else { " processes: " })
+                            @for (k, pid) in n.pids.iter().take(NOT_CHECKED_PIDS).enumerate() {
+                                @if k > 0 { ", " }
+                                @match ids.get(pid) { Some(id) => a href={ "#" (id) } { (pid) }, None => (pid) }
+                            }
+                            @if n.pids.len() > NOT_CHECKED_PIDS { " and " (n.pids.len() - NOT_CHECKED_PIDS) " more; `procsift check --format json` lists them all" }
+                            ")"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The findings of two snapshots compared by their identity (rule, process, subject), as `diff`'s
+/// `findings` kind compares them.
+struct FindingsDiff<'a> {
+    /// In NEW and not in OLD, most severe first.
+    new: Vec<&'a Finding>,
+    /// In OLD and not in NEW, most severe first.
+    resolved: Vec<&'a Finding>,
+    /// In both (NEW's).
+    both: Vec<&'a Finding>,
+}
+
+impl<'a> FindingsDiff<'a> {
+    fn new(old: Option<&'a Outcome>, new: Option<&'a Outcome>) -> FindingsDiff<'a> {
+        let (Some(old), Some(new)) = (old, new) else {
+            return FindingsDiff {
+                new: Vec::new(),
+                resolved: Vec::new(),
+                both: Vec::new(),
+            };
+        };
+        let before: BTreeSet<_> = old.findings.iter().map(Finding::key).collect();
+        let after: BTreeSet<_> = new.findings.iter().map(Finding::key).collect();
+        let (both, new_only) = new.findings.iter().partition(|f| before.contains(&f.key()));
+        FindingsDiff {
+            new: new_only,
+            resolved: old
+                .findings
+                .iter()
+                .filter(|f| !after.contains(&f.key()))
+                .collect(),
+            both,
+        }
+    }
+}
+
+/// The diff page's first section: the findings that are new in NEW, those resolved since OLD, those in
+/// both (folded), and what could not be checked on either side.
+fn diff_findings_section(
+    split: &FindingsDiff,
+    old: Option<&Outcome>,
+    new: Option<&Outcome>,
+    anchors: &HashMap<*const Finding, String>,
+    ids: &HashMap<i32, String>,
+) -> Markup {
+    html! {
+        section #findings {
+            h2 { "Findings" }
+            @if old.is_none() || new.is_none() {
+                p.hint { "The rules of `procsift check` were not run on both snapshots: findings are not compared." }
+            } @else {
+                p.hint { "A finding is the same in both snapshots when its rule, process (pid and start time) and subject are; a resolved finding links to its process as OLD saw it." }
+                h3 { "New in NEW (" (split.new.len()) ")" }
+                @if split.new.is_empty() { p { span.ok { "No new findings." } } } @else { (findings_table(&split.new, anchors)) }
+                h3 { "Resolved: in OLD, not in NEW (" (split.resolved.len()) ")" }
+                @if split.resolved.is_empty() { p.hint { "none" } } @else { (findings_table(&split.resolved, anchors)) }
+                @if !split.both.is_empty() {
+                    details {
+                        summary { "In both snapshots (" (split.both.len()) ")" }
+                        (findings_table(&split.both, anchors))
+                    }
+                }
+                @for (side, o) in [("OLD", old), ("NEW", new)] {
+                    @if let Some(o) = o {
+                        h3 { "Not checked in " (side) " (" (o.not_checked.len()) ")" }
+                        (not_checked_list(&o.not_checked, ids))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The first element id of each pid (`p` ids before `x` ids): where a "not checked" pid links.
+fn ids_of(nodes: &[Node]) -> HashMap<i32, String> {
+    let mut out = HashMap::new();
+    for n in nodes.iter().filter(|n| n.mark != Mark::Exited) {
+        out.entry(n.p.pid).or_insert_with(|| n.id.clone());
+    }
+    for n in nodes {
+        out.entry(n.p.pid).or_insert_with(|| n.id.clone());
+    }
+    out
+}
+
+/// The snapshot page's first section: `check`'s findings, the totals line it prints, and what could not
+/// be checked.
+fn findings_section(
+    outcome: Option<&Outcome>,
+    found: &[&Finding],
+    anchors: &HashMap<*const Finding, String>,
+    ids: &HashMap<i32, String>,
+) -> Markup {
+    html! {
+        section #findings {
+            h2 { "Findings" }
+            @match outcome {
+                None => p.hint { "The rules of `procsift check` were not run for this page." },
+                Some(o) => {
+                    @if found.is_empty() {
+                        p { span.ok { "No findings." } " " (Ev(&super::check_totals(o, found, Severity::Info))) }
+                    } @else {
+                        p { (Ev(&super::check_totals(o, found, Severity::Info))) }
+                        (findings_table(found, anchors))
+                    }
+                    h3 { "Not checked (" (o.not_checked.len()) ")" }
+                    (not_checked_list(&o.not_checked, ids))
+                }
+            }
+        }
+    }
 }
 
 /// `field value` rows.
@@ -549,7 +793,7 @@ fn processes_section(nodes: &[Node], marks: Option<(usize, usize, usize)>) -> Ma
                 span #qn {}
             }
             div #tree { (PreEscaped(tree_html(nodes, &order))) }
-            (PreEscaped(details(nodes)))
+            (PreEscaped(details(nodes, marks.is_some())))
         }
     }
 }
@@ -690,64 +934,183 @@ struct Section {
     body: String,
 }
 
-/// A section body shared by several processes, kept once in the page.
-const SHARED_MIN_BYTES: usize = 160;
+/// A section shared by several processes is kept once in the page from this size on (smaller ones are
+/// cheaper written in place).
+const SHARED_MIN_BYTES: usize = 64;
 
-/// The detail panels of `nodes`, and the shared sections they point to. A section whose body is the same
-/// for several processes (limits, namespaces, cgroup, an inherited environment, the mapped objects of
-/// one program) is written once as a panel of its own; each process links to it (and the script copies
-/// it in place when the process is opened).
-fn details(nodes: &[Node]) -> String {
+/// A bundle of shared sections is made when at least this many processes share all of it.
+const BUNDLE_MIN: usize = 4;
+
+/// About what one link to a shared panel costs in a process's panel, in bytes.
+const LINK_BYTES: usize = 50;
+
+/// The detail panels of `nodes`, and the shared panels they point to.
+///
+/// A section that is the same for several processes (limits, namespaces, cgroup, an inherited
+/// environment, the files and mapped objects of one program, their credentials) is written once, as a
+/// panel of its own, and each process links to it. The shared sections of one process usually come
+/// together (a thousand workers of one service share all of them), so they are also kept as bundles: a
+/// process's shared sections, most shared first, as far as at least [`BUNDLE_MIN`] processes have them
+/// all, are one panel and one link; the rest are linked one by one. The script copies what a process
+/// links to in place when the process is opened; without the script each link opens its panel.
+///
+/// On a diff page (`diff` true), a process that did not start, exit or change (beyond cpu, memory and
+/// io) gets a brief panel: its cpu, memory and io changes and where the rest is. The snapshot pages of
+/// OLD and NEW have every process in full.
+fn details(nodes: &[Node], diff: bool) -> String {
     let full_maps = nodes.len() <= FULL_MAPS_UP_TO;
-    let all: Vec<Vec<Section>> = nodes.iter().map(|n| sections(n, full_maps)).collect();
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for s in all.iter().flatten() {
-        if s.body.len() >= SHARED_MIN_BYTES {
-            *count.entry(s.body.as_str()).or_default() += 1;
+    let brief = |n: &Node| diff && n.mark == Mark::Plain && n.findings.is_empty();
+    let all: Vec<Vec<Section>> = nodes
+        .iter()
+        .map(|n| {
+            if brief(n) {
+                brief_sections(n)
+            } else {
+                sections(n, full_maps)
+            }
+        })
+        .collect();
+    // Each distinct section (title, body) big enough to share: its number and how many processes have it.
+    let mut number: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut count: Vec<usize> = Vec::new();
+    // Per process, per section: its number when it is big enough to share.
+    let mut ids: Vec<Vec<Option<usize>>> = Vec::with_capacity(all.len());
+    for secs in &all {
+        let mut row = Vec::with_capacity(secs.len());
+        for sec in secs {
+            if sec.body.len() < SHARED_MIN_BYTES {
+                row.push(None);
+                continue;
+            }
+            let next = count.len();
+            let id = *number
+                .entry((sec.title.as_str(), sec.body.as_str()))
+                .or_insert(next);
+            if id == next {
+                count.push(0);
+            }
+            count[id] += 1;
+            row.push(Some(id));
+        }
+        ids.push(row);
+    }
+    // Each process's shared sections, most shared first: its candidate bundles are the prefixes.
+    let order: Vec<Vec<usize>> = ids
+        .iter()
+        .map(|row| {
+            let mut v: Vec<usize> = row
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|&id| count[id] > 1)
+                .collect();
+            v.sort_by_key(|&id| (std::cmp::Reverse(count[id]), id));
+            v
+        })
+        .collect();
+    let mut prefix_count: HashMap<&[usize], usize> = HashMap::new();
+    for v in &order {
+        for len in 2..=v.len() {
+            *prefix_count.entry(&v[..len]).or_default() += 1;
         }
     }
-    let mut shared: HashMap<&str, String> = HashMap::new();
-    let mut pool = String::new();
-    let mut out = String::with_capacity(nodes.len() * 1500);
-    for (n, secs) in nodes.iter().zip(&all) {
-        let mut body = String::new();
-        for sec in secs {
-            let _ = write!(
-                body,
-                "<h3>{}</h3>",
-                html! { (Ev(&sec.title)) }.into_string()
-            );
-            match count.get(sec.body.as_str()) {
-                Some(&k) if k > 1 => {
-                    let next = shared.len();
-                    let id = shared.entry(sec.body.as_str()).or_insert_with(|| {
-                        let id = format!("s{next}");
-                        pool.push_str(
-                            &html! {
-                                article.proc id=(id) {
-                                    a.close href="#-" { "close ✕" }
-                                    h2 { (Ev(&sec.title)) }
-                                    p.hint { "The same in " (k) " processes." }
-                                    (PreEscaped(&sec.body))
-                                }
-                            }
-                            .into_string(),
-                        );
-                        id
-                    });
-                    body.push_str(
-                        &html! {
-                            p.same data-same=(id) {
-                                "the same in " (k) " processes: " a href={ "#" (id) } { "show" }
-                            }
-                        }
-                        .into_string(),
-                    );
-                }
-                _ => body.push_str(&sec.body),
+    // The bytes of each shared section in a panel.
+    let mut size = vec![0usize; count.len()];
+    for (secs, row) in all.iter().zip(&ids) {
+        for (sec, id) in secs.iter().zip(row) {
+            if let Some(id) = id {
+                size[*id] = sec.title.len() + sec.body.len() + 9;
             }
         }
+    }
+    // The prefix that costs the fewest bytes per process: its share of the bundle's panel and one link,
+    // plus one link per shared section left out of it (none: every section linked one by one).
+    let bundle_of = |v: &[usize]| -> usize {
+        let mut best = (LINK_BYTES * v.len(), 0);
+        let mut bytes = 0;
+        for len in 1..=v.len() {
+            bytes += size[v[len - 1]];
+            let Some(&c) = prefix_count.get(&v[..len]) else {
+                continue;
+            };
+            if len < 2 || c < BUNDLE_MIN {
+                continue;
+            }
+            let cost = bytes / c + LINK_BYTES * (v.len() - len + 1);
+            if cost < best.0 {
+                best = (cost, len);
+            }
+        }
+        best.1
+    };
+    let mut pool = String::new();
+    let mut made: BTreeSet<usize> = BTreeSet::new();
+    let mut bundle_ids: HashMap<&[usize], String> = HashMap::new();
+    let mut out = String::with_capacity(nodes.len() * 800);
+    for (k, (n, secs)) in nodes.iter().zip(&all).enumerate() {
+        let bundle = &order[k][..bundle_of(&order[k])];
+        let mut body = String::new();
+        let mut links = String::new();
+        if !bundle.is_empty() {
+            let processes = prefix_count.get(bundle).copied().unwrap_or(0);
+            let next = bundle_ids.len();
+            let id = bundle_ids.entry(bundle).or_insert_with(|| {
+                let id = format!("b{next}");
+                // In the order the process's panel has them.
+                let mut inner = String::new();
+                for (i, sec) in secs.iter().enumerate() {
+                    if ids[k][i].is_some_and(|x| bundle.contains(&x)) {
+                        push_section(&mut inner, sec);
+                    }
+                }
+                pool.push_str(&shared_panel(&id, "sections", processes, &inner));
+                id
+            });
+            let titles: Vec<&str> = secs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| ids[k][*i].is_some_and(|x| bundle.contains(&x)))
+                .map(|(_, s)| s.title.split(" (").next().unwrap_or_default())
+                .collect();
+            let _ = write!(
+                links,
+                "<a data-same=\"{id}\" href=\"#{id}\">{}</a> ({processes})",
+                html! { (Ev(&titles.join(", "))) }.into_string()
+            );
+        }
+        for (i, sec) in secs.iter().enumerate() {
+            match ids[k][i] {
+                Some(x) if bundle.contains(&x) => {}
+                Some(x) if count[x] > 1 => {
+                    let id = format!("s{x}");
+                    if made.insert(x) {
+                        let mut inner = String::new();
+                        push_section(&mut inner, sec);
+                        pool.push_str(&shared_panel(&id, &sec.title, count[x], &inner));
+                    }
+                    if !links.is_empty() {
+                        links.push_str(", ");
+                    }
+                    let _ = write!(
+                        links,
+                        "<a data-same=\"{id}\" href=\"#{id}\">{}</a> ({})",
+                        html! { (Ev(&sec.title)) }.into_string(),
+                        count[x]
+                    );
+                }
+                _ => push_section(&mut body, sec),
+            }
+        }
+        if !links.is_empty() {
+            let _ = write!(
+                body,
+                "<p class=\"same\">the same in other processes (how many): {links}</p>"
+            );
+        }
         let what = match n.mark {
+            Mark::Plain if brief(n) => {
+                "not started, exited or changed between the snapshots (beyond cpu, memory and io)"
+            }
             Mark::Plain => "",
             Mark::Started => "started between the snapshots",
             Mark::Exited => "exited between the snapshots (as OLD saw it)",
@@ -759,7 +1122,7 @@ fn details(nodes: &[Node]) -> String {
                 article.proc id=(n.id) {
                     a.close href="#-" { "close ✕" }
                     h2 { (p.pid_text()) " " (Ev(&p.comm.as_ref().map(|c| c.escaped()).unwrap_or_default())) }
-                    @if !what.is_empty() { p class=(match n.mark { Mark::Started => "m-s", Mark::Exited => "bad", _ => "m-c" }) { (what) } }
+                    @if !what.is_empty() { p class=(match n.mark { Mark::Started => "m-s", Mark::Exited => "bad", Mark::Plain => "hint", Mark::Changed => "m-c" }) { (what) } }
                     (PreEscaped(body))
                 }
             }
@@ -767,6 +1130,54 @@ fn details(nodes: &[Node]) -> String {
         );
     }
     out.push_str(&pool);
+    out
+}
+
+/// A section as a process's panel shows it: its title, then its body.
+fn push_section(out: &mut String, sec: &Section) {
+    let _ = write!(
+        out,
+        "<h3>{}</h3>{}",
+        html! { (Ev(&sec.title)) }.into_string(),
+        sec.body
+    );
+}
+
+/// A panel of sections shared by `processes` processes; its last element holds the sections (what the
+/// script copies into a process's panel).
+fn shared_panel(id: &str, what: &str, processes: usize, inner: &str) -> String {
+    html! {
+        article.proc id=(id) {
+            a.close href="#-" { "close ✕" }
+            h2 { "The same in " (processes) " processes: " (Ev(what)) }
+            div { (PreEscaped(inner)) }
+        }
+    }
+    .into_string()
+}
+
+/// A diff page's panel of a process that did not start, exit or change: its cpu, memory and io changes
+/// and where everything else is.
+fn brief_sections(n: &Node) -> Vec<Section> {
+    let mut out = Vec::new();
+    if !n.changes.is_empty() {
+        out.push(Section {
+            title: "changes".into(),
+            body: table(&super::diff::change_table(&n.changes), &["PID", "COMM"]).into_string(),
+        });
+    }
+    out.push(Section {
+        title: "everything else".into(),
+        body: html! {
+            p.hint {
+                "What the diff compares (arguments, credentials, parent, cwd, namespaces, cgroup, threads, "
+                "files, sockets, maps, limits) did not change. Everything about it is on the snapshot page "
+                "of either side (`procsift report NEW -o FILE.html`) and in `procsift show NEW "
+                (n.p.pid_text()) "`."
+            }
+        }
+        .into_string(),
+    });
     out
 }
 
@@ -873,6 +1284,25 @@ fn sections(n: &Node, full_maps: bool) -> Vec<Section> {
     let s = n.snap;
     let pid = p.pid;
     let mut out = Vec::new();
+    if !n.findings.is_empty() {
+        out.push(Section {
+            title: format!("findings ({})", n.findings.len()),
+            body: html! {
+                ul.ev {
+                    @for (f, label) in &n.findings {
+                        li {
+                            (severity(f.severity)) " "
+                            @if !label.is_empty() { span.u { "[" (label) "] " } }
+                            span.c { (Ev(&f.rule)) } ": " (Ev(&f.summary))
+                            ul.ev { @for e in &f.evidence { li { span.u { (Ev(&e.member)) } " " (Ev(&e.detail)) } } }
+                        }
+                    }
+                }
+                p.same { a href="#findings" { "all findings" } }
+            }
+            .into_string(),
+        });
+    }
     if !n.changes.is_empty() {
         out.push(Section {
             title: "changes".into(),

@@ -193,6 +193,7 @@ fn hostile_values_stay_text_in_a_snapshot_page() {
             verify: None,
             sha256: None,
             size: None,
+            findings: None,
         },
         &opts(),
     );
@@ -225,6 +226,7 @@ fn hostile_values_stay_text_in_a_diff_page() {
         verify: None,
         sha256: None,
         size: None,
+        findings: None,
     };
     let page = diff_page(&ev(&old), &ev(&new), &d, &opts());
     assert_inert(&page);
@@ -251,6 +253,7 @@ fn the_policy_names_the_page_s_own_style_and_script() {
             verify: None,
             sha256: None,
             size: None,
+            findings: None,
         },
         &opts(),
     );
@@ -291,6 +294,7 @@ fn a_ppid_cycle_and_a_deep_chain_are_drawn_once_each() {
             verify: None,
             sha256: None,
             size: None,
+            findings: None,
         },
         &opts(),
     );
@@ -312,4 +316,163 @@ fn a_ppid_cycle_and_a_deep_chain_are_drawn_once_each() {
         .unwrap();
     assert_eq!(tree.matches("<li>").count(), s.processes.len());
     assert_eq!(tree.matches("<li>").count(), tree.matches("</li>").count());
+}
+
+/// The hostile snapshot with process 101 running a deleted executable from /tmp whose name is the
+/// hostile string: an `exe-deleted` finding (high) with the string in its summary and evidence.
+fn with_deleted_exe() -> Snapshot {
+    let mut s = hostile();
+    let p = s.processes.iter_mut().find(|p| p.pid == 101).unwrap();
+    p.exe = Some(ByteString::new(
+        format!("/tmp/{HOSTILE} (deleted)").as_bytes(),
+    ));
+    s
+}
+
+/// The part of `page` between `from` and the next `to`.
+fn between<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
+    let start = page
+        .find(from)
+        .unwrap_or_else(|| panic!("{from} not in the page"));
+    let rest = &page[start..];
+    &rest[..rest.find(to).unwrap_or(rest.len())]
+}
+
+#[test]
+fn findings_come_first_linked_to_their_process_and_stay_text() {
+    let s = with_deleted_exe();
+    let outcome = crate::check::check(&s, &crate::check::Options::default());
+    let f = outcome
+        .findings
+        .iter()
+        .find(|f| f.rule == "exe-deleted")
+        .expect("exe-deleted found");
+    assert_eq!(
+        (f.pid, f.severity),
+        (Some(101), crate::check::Severity::High)
+    );
+    let page = snapshot_page(
+        &Evidence {
+            snapshot: &s,
+            verify: None,
+            sha256: None,
+            size: None,
+            findings: Some(&outcome),
+        },
+        &opts(),
+    );
+    assert_inert(&page);
+    // First in the page, before the summary.
+    assert!(page.contains("<main><section id=\"findings\">"));
+    let section = between(&page, "<section id=\"findings\">", "</section>");
+    let row = between(section, "<span class=\"sev s-high\">high</span>", "</tr>");
+    assert!(row.contains("exe-deleted"), "{row}");
+    assert!(row.contains("<a href=\"#p101\">101</a>"), "{row}");
+    // The evidence: the member, and the hostile path as text.
+    assert!(row.contains("proc/101/exe"), "{row}");
+    assert!(
+        row.contains("/tmp/&lt;img src=x onerror=alert(1)&gt;"),
+        "{row}"
+    );
+    // As many rows as findings, most severe first, and the totals line `check` prints.
+    assert_eq!(
+        section.matches("<span class=\"sev s-").count(),
+        outcome.findings.len()
+    );
+    let order: Vec<&str> = section
+        .split("<span class=\"sev s-")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap())
+        .collect();
+    let rank = |s: &str| crate::check::Severity::parse(s).unwrap();
+    assert!(
+        order.windows(2).all(|w| rank(w[0]) >= rank(w[1])),
+        "{order:?}"
+    );
+    assert!(section.contains(&format!("{} finding", outcome.findings.len())));
+    // What was not checked, with the reason, as `check` says it.
+    assert!(!outcome.not_checked.is_empty());
+    for n in &outcome.not_checked {
+        assert!(
+            section.contains(&html! { (Ev(&n.reason)) }.into_string()),
+            "{} not said",
+            n.reason
+        );
+    }
+    // The process's own panel lists its finding and links back.
+    let panel = between(&page, "<article class=\"proc\" id=\"p101\">", "</article>");
+    assert!(panel.contains("exe-deleted"), "{panel}");
+    assert!(panel.contains("href=\"#findings\""), "{panel}");
+}
+
+#[test]
+fn a_page_says_when_the_rules_were_not_run() {
+    let s = sample();
+    let page = snapshot_page(
+        &Evidence {
+            snapshot: &s,
+            verify: None,
+            sha256: None,
+            size: None,
+            findings: None,
+        },
+        &opts(),
+    );
+    assert!(between(&page, "<section id=\"findings\">", "</section>").contains("were not run"));
+}
+
+#[test]
+fn a_diff_page_lists_new_and_resolved_findings() {
+    let old = hostile();
+    let new = with_deleted_exe();
+    let check = |s| crate::check::check(s, &crate::check::Options::default());
+    let (o, n) = (check(&old), check(&new));
+    let d = crate::diff::compare(&old, &new, &crate::diff::Options::default()).unwrap();
+    let ev = |s, f| Evidence {
+        snapshot: s,
+        verify: None,
+        sha256: None,
+        size: None,
+        findings: Some(f),
+    };
+    let page = diff_page(&ev(&old, &o), &ev(&new, &n), &d, &opts());
+    assert_inert(&page);
+    let section = between(&page, "<section id=\"findings\">", "</section>");
+    let keys: Vec<_> = o.findings.iter().map(crate::check::Finding::key).collect();
+    let added = n
+        .findings
+        .iter()
+        .filter(|f| !keys.contains(&f.key()))
+        .count();
+    assert!(added >= 1);
+    let fresh = between(section, &format!("New in NEW ({added})"), "<h3>");
+    assert!(
+        fresh.contains("exe-deleted") && fresh.contains("<a href=\"#p101\">101</a>"),
+        "{fresh}"
+    );
+    assert!(section.contains("Resolved: in OLD, not in NEW (0)"));
+    // 101 is marked changed on the tree.
+    let tree = between(&page, "<div id=\"tree\">", "</div>");
+    let at = tree.find("<a href=\"#p101\">").unwrap();
+    assert!(
+        tree[..at].ends_with("<span class=\"tag t-c\">~</span>")
+            || tree[..at]
+                .ends_with("<span class=\"tag t-c\">~</span><span class=\"tag t-h\">!</span>"),
+        "{}",
+        &tree[at.saturating_sub(120)..at]
+    );
+    // The other way round the finding is resolved, linked to the process as OLD saw it (still running).
+    let d = crate::diff::compare(&new, &old, &crate::diff::Options::default()).unwrap();
+    let page = diff_page(&ev(&new, &n), &ev(&old, &o), &d, &opts());
+    let section = between(&page, "<section id=\"findings\">", "</section>");
+    assert!(section.contains("New in NEW (0)"));
+    let gone = between(
+        section,
+        &format!("Resolved: in OLD, not in NEW ({added})"),
+        "<h3>",
+    );
+    assert!(
+        gone.contains("exe-deleted") && gone.contains("<a href=\"#p101\">101</a>"),
+        "{gone}"
+    );
 }

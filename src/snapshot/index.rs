@@ -1,0 +1,377 @@
+//! The member index: the last member of an archive procsift writes (`member-index.txt`, after
+//! `manifest.json`), saying where every member's header and bytes are, so that a reader goes straight
+//! to the members a report needs instead of walking every tar header, and which members the capture
+//! could not read, so that it need not read the manifest's long member list.
+//!
+//! # Format (version 1)
+//!
+//! Text, one record a line, fields separated by one space; paths and error names are escaped (every
+//! byte outside `!`..`~`, and `\` itself, as `\xNN`), so a field never holds a space or a newline:
+//!
+//! ```text
+//! procsift member index 1
+//! f <header> <data> <size> <path>     a regular file
+//! l <header> <path>                   a symbolic link (its target is in its tar header)
+//! e <error> <path>                    a member whose read failed (the manifest's `error`)
+//! end <index header> <records>
+//! ```
+//!
+//! `<header>` is the byte offset of the member's first tar header (its GNU long-name record when it
+//! has one), `<data>` that of its first data byte, `<size>` its length. Records are sorted by path
+//! (byte order), each path once. The `end` line is the last bytes of the member's data, so a reader
+//! finds it from the end of the file: the last non-zero byte of the archive ends it. It names the
+//! offset of the index's own header and the number of records.
+//!
+//! # Trust
+//!
+//! The index is evidence like every other byte. [`read`] checks every record against the file: each
+//! offset and size within the bytes before the index, records in order and each path once, paths that
+//! are clean and safe, links only where procsift stores links; and each member a read selects is found
+//! at its header (checksum, name, kind, offset and size as the index says) before its bytes are used.
+//! An index that fails any check is not used: the reader warns and walks the tar headers, as it does
+//! for archives written before there was an index. An archive that had members appended after the
+//! index (`tar -r`) has no index at its end, and is walked.
+
+use std::borrow::Cow;
+
+/// Name of the index member.
+pub const INDEX_NAME: &str = "member-index.txt";
+
+/// First line of an index.
+const MAGIC: &str = "procsift member index 1";
+
+/// What a record says a member is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record<'a> {
+    /// A regular file: first header, first data byte, size.
+    File {
+        /// Offset of the member's first header.
+        header: usize,
+        /// Offset of its first data byte.
+        data: usize,
+        /// Its size in bytes.
+        size: usize,
+    },
+    /// A symbolic link: first header.
+    Link {
+        /// Offset of the member's first header.
+        header: usize,
+    },
+    /// A member whose read failed, and the error.
+    Failed(Cow<'a, str>),
+}
+
+/// One record: a path and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry<'a> {
+    /// The member's path in the archive.
+    pub path: Cow<'a, str>,
+    /// Where it is, or why it is not.
+    pub record: Record<'a>,
+}
+
+/// Escapes a field: every byte outside `!`..`~`, and `\`, as `\xNN`.
+fn escape(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    for b in s.bytes() {
+        if (b'!'..=b'~').contains(&b) && b != b'\\' {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+}
+
+/// Undoes [`escape`]; `None` for a malformed escape or bytes that are not UTF-8.
+fn unescape(s: &str) -> Option<Cow<'_, str>> {
+    if !s.contains('\\') {
+        return Some(Cow::Borrowed(s));
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) != Some(&b'x') {
+                return None;
+            }
+            let hex = std::str::from_utf8(b.get(i + 2..i + 4)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// Writes the index of `entries` (sorted here) as the member whose first header will be at
+/// `index_header`; `None` when a path occurs twice (the archive is then left without an index: a
+/// reader walks it, and sees which member of a name is read).
+pub fn encode(mut entries: Vec<IndexEntry<'_>>, index_header: u64) -> Option<Vec<u8>> {
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    if entries.windows(2).any(|w| w[0].path == w[1].path) {
+        return None;
+    }
+    use std::fmt::Write;
+    let mut out = String::with_capacity(entries.len() * 48 + 64);
+    out.push_str(MAGIC);
+    out.push('\n');
+    for e in &entries {
+        match &e.record {
+            Record::File { header, data, size } => {
+                let _ = write!(out, "f {header} {data} {size} ");
+            }
+            Record::Link { header } => {
+                let _ = write!(out, "l {header} ");
+            }
+            Record::Failed(error) => {
+                out.push_str("e ");
+                escape(error, &mut out);
+                out.push(' ');
+            }
+        }
+        escape(&e.path, &mut out);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "end {index_header} {}", entries.len());
+    Some(out.into_bytes())
+}
+
+/// Where the index is: its first header and its data (`data_start..data_end`), as the `end` line
+/// at the end of the archive says. `Ok(None)` when the archive ends with no such line (no index:
+/// written before there was one, or members were appended after it); `Err` says why an `end` line
+/// cannot be believed.
+pub fn locate(bytes: &[u8]) -> Result<Option<Located>, String> {
+    // The last non-zero byte: the end of the index's data when there is one.
+    let mut end = bytes.len();
+    while end > 0 {
+        let start = end.saturating_sub(512);
+        match bytes[start..end].iter().rposition(|b| *b != 0) {
+            Some(i) => {
+                end = start + i + 1;
+                break;
+            }
+            None => end = start,
+        }
+    }
+    if end == 0 || bytes[end - 1] != b'\n' {
+        return Ok(None);
+    }
+    let body = &bytes[..end - 1];
+    let line_start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let Some(last) = std::str::from_utf8(&body[line_start..])
+        .ok()
+        .and_then(|l| l.strip_prefix("end "))
+    else {
+        return Ok(None);
+    };
+    let mut f = last.split(' ');
+    let (Some(header), Some(count), None) = (
+        f.next().and_then(|v| v.parse::<usize>().ok()),
+        f.next().and_then(|v| v.parse::<usize>().ok()),
+        f.next(),
+    ) else {
+        return Err(format!(
+            "its last line is not `end <offset> <records>`: {}",
+            crate::bytes::escape(last.as_bytes())
+        ));
+    };
+    let Some(entry) = super::tar::entry_at(bytes, header) else {
+        return Err(format!(
+            "it says its header is at byte {header}, where no intact tar header is"
+        ));
+    };
+    match entry.kind {
+        super::tar::EntryKind::File { offset, len }
+            if &entry.path[..] == INDEX_NAME.as_bytes() && offset.checked_add(len) == Some(end) =>
+        {
+            Ok(Some(Located {
+                header,
+                data: offset,
+                end,
+                count,
+            }))
+        }
+        _ => Err(format!(
+            "the member at byte {header}, where it says its header is, is not the index ending \
+             at byte {end}"
+        )),
+    }
+}
+
+/// Where an index is (see [`locate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// Offset of the index member's first header.
+    pub header: usize,
+    /// Offset of its first data byte.
+    pub data: usize,
+    /// One past its last data byte.
+    pub end: usize,
+    /// Number of records, as its `end` line says.
+    pub count: usize,
+}
+
+/// Parses the index at `at` and checks every record against the archive's bytes: offsets and sizes
+/// inside the bytes before the index, headers before data, paths in strictly increasing order (each
+/// once). It does not look at the headers: [`check_member`] does, for each member a read uses. `Err`
+/// names the byte offset in the index and what is wrong.
+pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (usize, String)> {
+    let Some(text) = bytes.get(at.data..at.end) else {
+        return Err((0, "runs past the end of the archive".into()));
+    };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return Err((0, "is not UTF-8 text".into()));
+    };
+    let limit = at.header;
+    let mut lines = text.split_inclusive('\n');
+    let mut offset = 0usize;
+    match lines.next() {
+        Some(l) if l.trim_end_matches('\n') == MAGIC => offset += l.len(),
+        _ => return Err((0, format!("does not start with `{MAGIC}`"))),
+    }
+    // Each record is at least 5 bytes: a bound on what the count may claim.
+    if at.count > text.len() / 5 {
+        return Err((
+            text.len(),
+            format!("claims {} records in {} bytes", at.count, text.len()),
+        ));
+    }
+    let mut out: Vec<IndexEntry<'a>> = Vec::with_capacity(at.count);
+    for line in lines {
+        let here = offset;
+        offset += line.len();
+        let l = line.strip_suffix('\n').unwrap_or(line);
+        if l.starts_with("end ") {
+            if offset != text.len() {
+                return Err((here, "an `end` line before the last line".into()));
+            }
+            break;
+        }
+        let bad = |why: &str| (here, format!("record {}: {why}", out.len() + 1));
+        let mut f = l.split(' ');
+        let kind = f.next().unwrap_or("");
+        let num = |v: Option<&str>| v.and_then(|v| v.parse::<usize>().ok());
+        let record = match kind {
+            "f" => {
+                let (Some(header), Some(data), Some(size)) =
+                    (num(f.next()), num(f.next()), num(f.next()))
+                else {
+                    return Err(bad(
+                        "a file record needs a header offset, data offset and size",
+                    ));
+                };
+                let fits = data.checked_add(size).is_some_and(|end| end <= limit)
+                    && header.checked_add(512).is_some_and(|h| h <= data)
+                    && data % 512 == 0
+                    && header % 512 == 0;
+                if !fits {
+                    return Err(bad(&format!(
+                        "header at {header}, {size} bytes at {data}: not inside the {limit} bytes \
+                         before the index"
+                    )));
+                }
+                Record::File { header, data, size }
+            }
+            "l" => {
+                let Some(header) = num(f.next()) else {
+                    return Err(bad("a link record needs a header offset"));
+                };
+                if header.checked_add(512).is_none_or(|h| h > limit) || header % 512 != 0 {
+                    return Err(bad(&format!(
+                        "header at {header}: not inside the {limit} bytes before the index"
+                    )));
+                }
+                Record::Link { header }
+            }
+            "e" => {
+                let Some(error) = f.next().and_then(unescape) else {
+                    return Err(bad("a failed record needs an error"));
+                };
+                Record::Failed(error)
+            }
+            _ => return Err(bad("unknown record kind")),
+        };
+        let Some(path) = f.next().and_then(unescape) else {
+            return Err(bad("no path, or a malformed escape in it"));
+        };
+        if f.next().is_some() {
+            return Err(bad("more fields than its kind has"));
+        }
+        if let Some(prev) = out.last()
+            && prev.path >= path
+        {
+            return Err(bad(&format!(
+                "{path} is not after {}: records out of order, or a path twice",
+                prev.path
+            )));
+        }
+        out.push(IndexEntry { path, record });
+    }
+    if out.len() != at.count {
+        return Err((
+            text.len(),
+            format!(
+                "holds {} records, its `end` line says {}",
+                out.len(),
+                at.count
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// The member an index record names, read at its header in `bytes`, which hold the archive from byte
+/// `base` on: `Some` when the tar header there (with its long-name record) is intact and says the same
+/// path, kind, offset and size. A file's offset is the archive's; a link comes with its target.
+pub fn check_member(bytes: &[u8], base: usize, e: &IndexEntry<'_>) -> Option<super::Member> {
+    let header = match e.record {
+        Record::File { header, .. } | Record::Link { header } => header,
+        Record::Failed(_) => return None,
+    };
+    let found = super::tar::entry_at(bytes, header.checked_sub(base)?)?;
+    if &found.path[..] != e.path.as_bytes() {
+        return None;
+    }
+    match (&e.record, found.kind) {
+        (Record::File { data, size, .. }, super::tar::EntryKind::File { offset, len })
+            if offset.checked_add(base) == Some(*data) && len == *size =>
+        {
+            Some(super::Member::File { offset: *data, len })
+        }
+        (Record::Link { .. }, super::tar::EntryKind::Symlink(target)) => {
+            Some(super::Member::Symlink(target.into_owned()))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_round_trip() {
+        for s in ["proc/1/stat", "a b\\c\nd", "é", ""] {
+            let mut e = String::new();
+            escape(s, &mut e);
+            assert!(!e.contains(' ') && !e.contains('\n'), "{e}");
+            assert_eq!(unescape(&e).unwrap(), s);
+        }
+        assert_eq!(unescape("\\x4"), None);
+        assert_eq!(unescape("\\y41"), None);
+        assert_eq!(unescape("\\xff"), None);
+    }
+
+    #[test]
+    fn duplicate_paths_get_no_index() {
+        let e = |p: &'static str| IndexEntry {
+            path: p.into(),
+            record: Record::Failed("ENOENT".into()),
+        };
+        assert!(encode(vec![e("a"), e("b")], 0).is_some());
+        assert!(encode(vec![e("a"), e("b"), e("a")], 0).is_none());
+    }
+}
