@@ -6,7 +6,7 @@
 //! the field it would have filled); a member that is there but does not decode is a warning naming the
 //! member and the byte offset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Detail;
 use crate::abi::Endianness;
@@ -28,27 +28,88 @@ const ASSUMED_PAGE_SIZE: u64 = 4096;
 
 /// Builds the model of a Linux snapshot, with the lists `detail` asks for.
 pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
-    let (mut snapshot, ctx, head) = skeleton(raw, detail);
-    let mut processes = Vec::new();
+    let (snapshot, ctx, head) = skeleton(raw, detail);
     let pids = ctx.pids();
+    let built = build_processes(&ctx, &pids, &|_| None);
+    finish(raw, snapshot, &ctx, head, built)
+}
+
+/// Builds the models of two Linux snapshots of one host, OLD and NEW, as [`build`] builds each. A
+/// process of NEW whose evidence is the same bytes as in OLD is not decoded again: its model is OLD's.
+/// That is exact only when everything else its model is made of is the same too, so it is done only
+/// when the two contexts agree (clock tick, page size, boot time, architecture, user and group names,
+/// the socket tables its descriptors join), for a pid whose members (`proc/<pid>/...`: names, kinds,
+/// bytes, link targets, failed reads) and unread records are the same in both; its %CPU and %MEM,
+/// which also depend on the host's uptime and memory, are computed again with NEW's.
+pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> (Snapshot, Snapshot) {
+    let ((old_s, old_ctx, old_head), (new_s, new_ctx, new_head)) = std::thread::scope(|s| {
+        let n = s.spawn(|| skeleton(new, detail));
+        let o = skeleton(old, detail);
+        (o, n.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let old_pids = old_ctx.pids();
+    let old_built = build_processes(&old_ctx, &old_pids, &|_| None);
+    let same_context = old_s.host.machine == new_s.host.machine
+        && old_ctx.clk_tck == new_ctx.clk_tck
+        && old_ctx.page_size == new_ctx.page_size
+        && old_ctx.boot_time == new_ctx.boot_time
+        && old_ctx.users == new_ctx.users
+        && old_ctx.groups == new_ctx.groups
+        && old_ctx.sockets == new_ctx.sockets;
+    let at: HashMap<i32, usize> = old_pids.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let reuse = |pid: i32| -> Option<Built> {
+        if !same_context || old_ctx.unread.get(&pid) != new_ctx.unread.get(&pid) {
+            return None;
+        }
+        let (p, w) = old_built.get(*at.get(&pid)?)?;
+        if !old.same_members(new, &format!("proc/{pid}")) {
+            return None;
+        }
+        let mut p = p.clone();
+        if let Some(p) = &mut p {
+            new_ctx.host_dependent(p);
+        }
+        Some((p, w.clone()))
+    };
+    let new_pids = new_ctx.pids();
+    let new_built = build_processes(&new_ctx, &new_pids, &reuse);
+    (
+        finish(old, old_s, &old_ctx, old_head, old_built),
+        finish(new, new_s, &new_ctx, new_head, new_built),
+    )
+}
+
+/// One process as built: its model (`None` when nothing identifies it) and the warnings its members
+/// gave.
+type Built = (Option<Process>, Vec<Warning>);
+
+/// Builds the processes `pids`, in that order; `reuse` gives a process already built, else it is
+/// decoded.
+fn build_processes(
+    ctx: &Context<'_>,
+    pids: &[i32],
+    reuse: &(dyn Fn(i32) -> Option<Built> + Sync),
+) -> Vec<Built> {
     // Processes are independent: decode them on every available core, each thread with its own slice
-    // (the order is restored by the sort below).
+    // (the parts are joined in order).
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = pids.len().div_ceil(threads).max(256);
-    let ctx = &ctx;
-    let parts: Vec<(Vec<Process>, Vec<Warning>)> = std::thread::scope(|scope| {
+    let parts: Vec<Vec<Built>> = std::thread::scope(|scope| {
         let handles: Vec<_> = pids
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
-                    let mut warnings = Vec::new();
-                    let procs = part
-                        .iter()
-                        .filter_map(|&pid| ctx.process(pid, ctx.detail, &mut warnings))
-                        .collect();
-                    (procs, warnings)
+                    part.iter()
+                        .map(|&pid| {
+                            reuse(pid).unwrap_or_else(|| {
+                                let mut warnings = Vec::new();
+                                let p = ctx.process(pid, ctx.detail, &mut warnings);
+                                (p, warnings)
+                            })
+                        })
+                        .collect()
                 })
             })
             .collect();
@@ -57,9 +118,22 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
+    parts.into_iter().flatten().collect()
+}
+
+/// The model from its skeleton and its processes: the processes' warnings placed, the processes sorted,
+/// the events reconciled with them.
+fn finish(
+    raw: &RawSnapshot,
+    mut snapshot: Snapshot,
+    ctx: &Context<'_>,
+    head: usize,
+    built: Vec<Built>,
+) -> Snapshot {
+    let mut processes = Vec::with_capacity(built.len());
     let mut warnings = Vec::new();
-    for (procs, w) in parts {
-        processes.extend(procs);
+    for (p, w) in built {
+        processes.extend(p);
         warnings.extend(w);
     }
     // The processes' warnings come after those of the host and the socket tables, before those of the
@@ -130,139 +204,6 @@ fn skeleton(raw: &RawSnapshot, detail: Detail) -> (Snapshot, Context<'_>, usize)
     snapshot.system = super::linux_system::build(raw, &facts, detail, &mut snapshot.warnings);
     snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
     (snapshot, ctx, head)
-}
-
-/// A Linux snapshot's model built one process at a time, in pid order (as [`build`] would hold them),
-/// so that a reader that looks at each process once (`diff`) never holds them all. Each process is as
-/// [`build`] makes it, its `events` included; [`Stream::warnings`] gives, after the last process, every
-/// warning in the order [`build`] gives them.
-pub struct Stream<'a> {
-    ctx: Context<'a>,
-    /// Positions in the order the processes' warnings are given (their directories' names), by pid.
-    order: Vec<(usize, i32)>,
-    next: usize,
-    /// What the events say about each scanned process they speak of.
-    events: BTreeMap<i32, crate::model::ProcessEvents>,
-    /// The warnings of each process built so far, by position.
-    found: Vec<(usize, Vec<Warning>)>,
-    head: usize,
-}
-
-/// Starts building the model of a Linux snapshot one process at a time: returns everything of the model
-/// but the processes (`processes` is empty; the events are reconciled with the processes), and the
-/// stream of processes. The processes the events speak of are built once here, without their lists, to
-/// reconcile the events with them.
-pub fn stream(raw: &RawSnapshot, detail: Detail) -> (Snapshot, Stream<'_>) {
-    let (mut snapshot, ctx, head) = skeleton(raw, detail);
-    let pids = ctx.pids();
-    let mut events = BTreeMap::new();
-    if let Some(log) = &snapshot.events {
-        let named: std::collections::BTreeSet<i32> = log
-            .events
-            .iter()
-            .flat_map(|e| [e.pid, e.tgid, e.parent_tgid])
-            .flatten()
-            .collect();
-        // Only what the reconciliation reads: identity, names, ids, session.
-        let light = Detail {
-            env: false,
-            threads: false,
-            fds: false,
-            maps: false,
-            limits: false,
-            extras: true,
-            signals: false,
-        };
-        let mut ignored = Vec::new();
-        snapshot.processes = pids
-            .iter()
-            .filter(|pid| named.contains(pid))
-            .filter_map(|&pid| ctx.process(pid, light, &mut ignored))
-            .map(|p| Process {
-                pid: p.pid,
-                ppid: p.ppid,
-                sid: p.sid,
-                start_ticks: p.start_ticks,
-                start_time: p.start_time,
-                comm: p.comm,
-                argv: p.argv,
-                exe: p.exe,
-                cred: p.cred,
-                ..Process::default()
-            })
-            .collect();
-        snapshot.sort();
-        let clock = raw
-            .manifest
-            .as_ref()
-            .and_then(|m| m.events.as_ref())
-            .and_then(|e| e.clock);
-        super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
-        for p in std::mem::take(&mut snapshot.processes) {
-            if let Some(e) = p.events {
-                events.entry(p.pid).or_insert(e);
-            }
-        }
-    }
-    let mut order: Vec<(usize, i32)> = pids.into_iter().enumerate().collect();
-    order.sort_by_key(|(_, pid)| *pid);
-    (
-        snapshot,
-        Stream {
-            ctx,
-            order,
-            next: 0,
-            events,
-            found: Vec::new(),
-            head,
-        },
-    )
-}
-
-impl Stream<'_> {
-    /// The process `pid` as [`build`] makes it (its warnings are not kept: they are given when the
-    /// stream reaches it).
-    pub fn process(&self, pid: i32) -> Option<Process> {
-        if !self.order.iter().any(|(_, p)| *p == pid) {
-            return None;
-        }
-        let mut p = self.ctx.process(pid, self.ctx.detail, &mut Vec::new())?;
-        p.events = self.events.get(&pid).cloned();
-        Some(p)
-    }
-
-    /// Every warning of the model, in the order [`build`] gives them: `skeleton` is the warnings of the
-    /// snapshot [`stream`] returned; the processes' own are those of the processes built so far (all,
-    /// once the stream has ended).
-    pub fn warnings(&mut self, skeleton: &[Warning]) -> Vec<Warning> {
-        let head = self.head.min(skeleton.len());
-        let mut found = std::mem::take(&mut self.found);
-        found.sort_by_key(|(i, _)| *i);
-        let mut out = skeleton[..head].to_vec();
-        out.extend(found.into_iter().flat_map(|(_, w)| w));
-        out.extend_from_slice(&skeleton[head..]);
-        out
-    }
-}
-
-impl Iterator for Stream<'_> {
-    type Item = Process;
-
-    fn next(&mut self) -> Option<Process> {
-        while let Some(&(i, pid)) = self.order.get(self.next) {
-            self.next += 1;
-            let mut warnings = Vec::new();
-            let p = self.ctx.process(pid, self.ctx.detail, &mut warnings);
-            if !warnings.is_empty() {
-                self.found.push((i, warnings));
-            }
-            if let Some(mut p) = p {
-                p.events = self.events.get(&pid).cloned();
-                return Some(p);
-            }
-        }
-        None
-    }
 }
 
 fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
@@ -602,6 +543,16 @@ impl Context<'_> {
                 None
             }
         }
+    }
+
+    /// Recomputes what of a process's model depends on the host's moment and not on its members
+    /// (see [`build_pair`]): %CPU (the uptime) and %MEM (the total memory).
+    fn host_dependent(&self, p: &mut Process) {
+        let stat = self.stat(&format!("proc/{}/stat", p.pid), &mut Vec::new());
+        if let Some(s) = &stat {
+            p.pct_cpu = self.pct_cpu(s);
+        }
+        p.pct_mem = self.pct_mem(p.memory.as_ref());
     }
 
     /// The pids of the `proc/<pid>` directories, in their names' order.

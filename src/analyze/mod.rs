@@ -97,15 +97,16 @@ pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     }
 }
 
-/// Starts building the model one process at a time (see [`linux::Stream`]): everything but the
-/// processes, and the stream of processes. `None` for the inputs that are built whole only (Solaris,
-/// illumos and NetBSD records).
-pub fn stream(raw: &RawSnapshot, detail: Detail) -> Option<(Snapshot, linux::Stream<'_>)> {
-    if netbsd::looks_like_netbsd(raw) || solaris::looks_like_solaris(raw) {
-        None
-    } else {
-        Some(linux::stream(raw, detail))
-    }
+/// Builds the models of two snapshots of one host with the lists `detail` asks for, each as
+/// [`analyze_with`] builds it; a process whose evidence is unchanged is decoded once (see
+/// [`linux::build_pair`]). `None` for the inputs that are not Linux records.
+pub fn analyze_pair(
+    old: &RawSnapshot,
+    new: &RawSnapshot,
+    detail: Detail,
+) -> Option<(Snapshot, Snapshot)> {
+    let linux = |r: &RawSnapshot| !netbsd::looks_like_netbsd(r) && !solaris::looks_like_solaris(r);
+    (linux(old) && linux(new)).then(|| linux::build_pair(old, new, detail))
 }
 
 /// Builds the model of an opened input: raw members with the lists `detail` asks for, or a core (small:

@@ -274,9 +274,9 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         ..QUIET
     };
     if std::env::var_os(FULL_READ).is_none() {
-        return diff_streamed(ctx, &a, &opts, detail);
+        return diff_paired(ctx, &a, &opts, detail);
     }
-    // The reference read (see `FULL_READ`): both models whole, as `diff` read them before it streamed.
+    // The reference read (see `FULL_READ`): both models whole, each built on its own, as `diff` read them before.
     // The two inputs are independent: read them at the same time.
     let (old, new) = std::thread::scope(|s| {
         let new = s.spawn(|| load(ctx, a.new.as_deref(), None, detail));
@@ -305,12 +305,11 @@ fn emit_diff<T>(d: procsift::diff::Diff, format: Format, held: T) -> Result<Exit
     Ok(code)
 }
 
-/// `diff` walking both inputs one process at a time: each input's members are indexed (the members
-/// `detail` needs), each pair of processes is built, compared and dropped, so memory holds the two
-/// indexes and two processes, not two models of the hosts (`check`, for the `findings` kind, still
-/// reads each side whole, one after the other). Cores and Solaris, illumos and NetBSD records are read
-/// whole, as before.
-fn diff_streamed(
+/// `diff` of two inputs opened without building their models, then built together: when both are
+/// Linux records, a process whose evidence is the same bytes in both is decoded once (see
+/// `analyze::analyze_pair`); cores and Solaris, illumos and NetBSD records are built each on its own,
+/// as before. Both models are whole, so that `check` (the `findings` kind) reads each side once.
+fn diff_paired(
     ctx: Context,
     a: &DiffArgs,
     opts: &procsift::diff::Options,
@@ -326,31 +325,21 @@ fn diff_streamed(
                 .unwrap_or_else(|_| Err(Error::Usage("reading NEW failed".into()))),
         )
     });
-    let (old, new) = (old?, new?);
-    if let (Opened::Snapshot(o), Opened::Snapshot(n)) = (&old, &new) {
-        let (old_m, new_m) = std::thread::scope(|s| {
-            let new_m = s.spawn(|| analyze::stream(n, detail));
-            (
-                analyze::stream(o, detail),
-                new_m
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            )
-        });
-        if let (Some((old_s, old_p)), Some((new_s, new_p))) = (old_m, new_m) {
-            // Each side's processes are built by a thread of their own, a few ahead of the comparison.
-            let d = std::thread::scope(|s| {
-                let mut old_in = Streamed::start(s, o, &old_s, old_p, detail, ctx);
-                let mut new_in = Streamed::start(s, n, &new_s, new_p, detail, ctx);
-                procsift::diff::compare_inputs(&old_s, &mut old_in, &new_s, &mut new_in, opts)
-            })?;
-            return emit_diff(d, a.common.format, ());
-        }
-    }
-    let old = redacted(ctx, analyze::analyze_input(&old, detail)?);
-    let new = redacted(ctx, analyze::analyze_input(&new, detail)?);
+    let (old_in, new_in) = (old?, new?);
+    let pair = match (&old_in, &new_in) {
+        (Opened::Snapshot(o), Opened::Snapshot(n)) => analyze::analyze_pair(o, n, detail),
+        _ => None,
+    };
+    let (old, new) = match pair {
+        Some(pair) => pair,
+        None => (
+            analyze::analyze_input(&old_in, detail)?,
+            analyze::analyze_input(&new_in, detail)?,
+        ),
+    };
+    let (old, new) = (redacted(ctx, old), redacted(ctx, new));
     let d = procsift::diff::compare(&old, &new, opts)?;
-    emit_diff(d, a.common.format, (old, new))
+    emit_diff(d, a.common.format, (old, new, old_in, new_in))
 }
 
 /// Opens an input of `diff` (the live host when `None`) with the members `detail` needs indexed or read,
@@ -374,91 +363,6 @@ fn open_input(input: Option<&Path>, detail: Detail) -> Result<procsift::input::I
                 ..CaptureOptions::default()
             })?,
         ))),
-    }
-}
-
-/// How many processes of one side a streamed `diff` builds ahead of the comparison.
-const AHEAD: usize = 64;
-
-/// One input of a streamed `diff`: its processes built one at a time by a thread of their own, in pid
-/// order, redacted when `--redact` was given.
-struct Streamed<'s, 'r> {
-    /// Pid 1, built before the walk (its namespaces are the host's).
-    init: Option<procsift::model::Process>,
-    next: std::sync::mpsc::Receiver<procsift::model::Process>,
-    /// The builder, which ends with every warning of the side.
-    builder: Option<std::thread::ScopedJoinHandle<'s, Vec<procsift::model::Warning>>>,
-    raw: &'r procsift::snapshot::RawSnapshot,
-    detail: Detail,
-    ctx: Context,
-}
-
-impl<'s, 'r: 's> Streamed<'s, 'r> {
-    fn start<'e: 's>(
-        scope: &'s std::thread::Scope<'s, 'e>,
-        raw: &'r procsift::snapshot::RawSnapshot,
-        skeleton: &'r Snapshot,
-        mut stream: analyze::linux::Stream<'r>,
-        detail: Detail,
-        ctx: Context,
-    ) -> Self
-    where
-        'r: 'e,
-    {
-        let init = stream.process(1).map(|p| redact_process(ctx, p));
-        let (tx, next) = std::sync::mpsc::sync_channel(AHEAD);
-        let builder = scope.spawn(move || {
-            for p in stream.by_ref() {
-                // The comparison stopped early (it failed): nothing more to build.
-                if tx.send(redact_process(ctx, p)).is_err() {
-                    break;
-                }
-            }
-            stream.warnings(&skeleton.warnings)
-        });
-        Streamed {
-            init,
-            next,
-            builder: Some(builder),
-            raw,
-            detail,
-            ctx,
-        }
-    }
-}
-
-/// `p`, redacted when `--redact` was given.
-fn redact_process(ctx: Context, mut p: procsift::model::Process) -> procsift::model::Process {
-    if ctx.redact {
-        procsift::model::redact::redact_process(&mut p);
-    }
-    p
-}
-
-impl procsift::diff::Input<'static> for Streamed<'_, '_> {
-    fn process(&self, pid: i32) -> Option<std::borrow::Cow<'static, procsift::model::Process>> {
-        self.init
-            .as_ref()
-            .filter(|p| p.pid == pid)
-            .map(|p| std::borrow::Cow::Owned(p.clone()))
-    }
-
-    fn next_process(&mut self) -> Option<std::borrow::Cow<'static, procsift::model::Process>> {
-        self.next.recv().ok().map(std::borrow::Cow::Owned)
-    }
-
-    fn warnings(&mut self) -> Vec<procsift::model::Warning> {
-        match self.builder.take().map(|b| b.join()) {
-            Some(Ok(w)) => w,
-            Some(Err(e)) => std::panic::resume_unwind(e),
-            None => Vec::new(),
-        }
-    }
-
-    fn findings(&mut self) -> Vec<procsift::check::Finding> {
-        // The rules look across processes (parents, children, sockets): they read the side whole.
-        let whole = redacted(self.ctx, analyze::analyze_with(self.raw, self.detail));
-        procsift::check::check(&whole, &procsift::check::Options::default()).findings
     }
 }
 
