@@ -348,6 +348,57 @@ impl RawSnapshot {
         out
     }
 
+    /// Whether the members under directory `dir` (`proc/1234`: every path below it) are the same in
+    /// `self` and `other`: the same names, each of the same kind with the same bytes, link target or
+    /// failure.
+    pub fn same_members(&self, other: &RawSnapshot, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        fn below<'s>(
+            s: &'s RawSnapshot,
+            prefix: &'s str,
+        ) -> impl Iterator<Item = (&'s String, &'s Member)> + 's {
+            s.members
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(move |(path, _)| path.starts_with(prefix))
+        }
+        let mut a = below(self, &prefix);
+        let mut b = below(other, &prefix);
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some((pa, ma)), Some((pb, mb))) if pa == pb => {
+                    let same = match (ma, mb) {
+                        (
+                            Member::File {
+                                offset: oa,
+                                len: la,
+                            },
+                            Member::File {
+                                offset: ob,
+                                len: lb,
+                            },
+                        ) => {
+                            la == lb
+                                && match (self.backing.get(*oa, *la), other.backing.get(*ob, *lb)) {
+                                    (Some(x), Some(y)) => x == y,
+                                    _ => false,
+                                }
+                        }
+                        (Member::File { .. }, _) | (_, Member::File { .. }) => false,
+                        (x, y) => x == y,
+                    };
+                    if !same {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// Adds or replaces a regular-file member (a directory read completing a snapshot). Its bytes are
     /// appended to the backing, which must be held in memory: `false` (nothing added) for a mapped one.
     pub(crate) fn put_file(&mut self, path: impl Into<String>, bytes: &[u8]) -> bool {
