@@ -99,9 +99,28 @@ fn capture(path: &Path) {
     );
 }
 
-/// Runs `procsift diff ARGS`; returns the exit code and stdout.
+/// Runs `procsift diff ARGS`; returns the exit code and stdout. The output (stdout, stderr, exit code) is
+/// also that of the reference read, both models whole (`PROCSIFT_FULL_READ`).
 fn diff(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let out = bin().arg("diff").args(args).output().unwrap();
+    let out = bin()
+        .arg("diff")
+        .args(args)
+        .env_remove("PROCSIFT_FULL_READ")
+        .output()
+        .unwrap();
+    let whole = bin()
+        .arg("diff")
+        .args(args)
+        .env("PROCSIFT_FULL_READ", "1")
+        .output()
+        .unwrap();
+    assert!(
+        (&out.stdout, &out.stderr, out.status.code())
+            == (&whole.stdout, &whole.stderr, whole.status.code()),
+        "diff {args:?} streamed differs from the whole read:\n{}\n---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&whole.stdout)
+    );
     let code = out.status.code().unwrap_or(-1);
     assert!(
         code == 0 || code == 1,
@@ -764,4 +783,98 @@ fn trouble_is_exit_status_2() {
     let (code, out) = diff(&[core.as_os_str(), core.as_os_str()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("note: a core holds one process"), "{out}");
+}
+
+/// A tar archive of a host (`proc/...`, `etc/...`) with one process, pid 100, whose descriptor 3 is
+/// the TCP socket of inode 4242: `state` is that socket's state in `proc/net/tcp` (`0A` listening, `01`
+/// established), `user` the name `etc/passwd` gives uid 1000, `uptime` the host's.
+fn host_tar(dir: &Path, name: &str, state: &str, user: &str, uptime: f64) -> PathBuf {
+    let root = dir.join(name);
+    let p = root.join("proc/100");
+    std::fs::create_dir_all(p.join("fd")).unwrap();
+    std::fs::create_dir_all(root.join("proc/net")).unwrap();
+    std::fs::create_dir_all(root.join("proc/sys/kernel/random")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let write = |path: &str, text: String| std::fs::write(root.join(path), text).unwrap();
+    write(
+        "proc/sys/kernel/random/boot_id",
+        "0a0a0a0a-1111-2222-3333-444444444444\n".into(),
+    );
+    write(
+        "proc/stat",
+        "cpu 1 2 3 4\ncpu0 1 2 3 4\nbtime 1700000000\n".into(),
+    );
+    write("proc/uptime", format!("{uptime:.2} 10.00\n"));
+    write(
+        "etc/passwd",
+        format!("root:x:0:0::/root:/bin/sh\n{user}:x:1000:1000::/home/{user}:/bin/sh\n"),
+    );
+    write("etc/group", "root:x:0:\nstaff:x:1000:\n".into());
+    write(
+        "proc/net/tcp",
+        format!(
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   \
+             0: 0100007F:1F90 0200007F:D431 {state} 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0\n"
+        ),
+    );
+    write(
+        "proc/100/stat",
+        "100 (server) S 1 100 100 0 -1 4194304 0 0 0 0 250 50 0 0 20 0 1 0 500 1000000 100 0\n"
+            .into(),
+    );
+    write(
+        "proc/100/status",
+        "Name:\tserver\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nThreads:\t1\n"
+            .into(),
+    );
+    write("proc/100/cmdline", "/usr/bin/server\0".into());
+    std::os::unix::fs::symlink("socket:[4242]", p.join("fd/3")).unwrap();
+    let tar = dir.join(format!("{name}.tar"));
+    let st = Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(&tar)
+        .args(["proc", "etc"])
+        .status()
+        .expect("run tar");
+    assert!(st.success());
+    tar
+}
+
+/// A process whose own members are byte-identical in both archives still changes when what its model
+/// joins from outside them changes: the state of its socket in `proc/net/tcp`. (A comparison that took
+/// OLD's model for the processes whose members are unchanged without looking at the shared members
+/// reported nothing.)
+#[test]
+fn unchanged_members_with_a_changed_socket_table_are_a_change() {
+    let dir = TempDir::new("shared-members");
+    let a = host_tar(dir.path(), "a", "0A", "alice", 1000.0);
+    let b = host_tar(dir.path(), "b", "01", "alice", 1060.0);
+    let (code, doc) = json_diff(&a, &b);
+    assert_eq!(code, 1, "{doc}");
+    let socket: Vec<_> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pid"] == 100 && c["kind"] == "sockets" && c["field"] == "fd/3")
+        .collect();
+    assert_eq!(socket.len(), 1, "{doc}");
+    let (old, new) = (socket[0]["old"].to_string(), socket[0]["new"].to_string());
+    assert!(
+        old.contains("LISTEN") && new.contains("ESTABLISHED"),
+        "{old} -> {new}"
+    );
+
+    // The same members and the same shared members: nothing about pid 100.
+    let d = host_tar(dir.path(), "d", "0A", "alice", 1120.0);
+    let (_, doc) = json_diff(&a, &d);
+    assert!(
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["pid"] != 100),
+        "{doc}"
+    );
 }

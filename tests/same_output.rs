@@ -340,22 +340,53 @@ fn captures_print_the_same_narrowed_and_whole() {
         b.to_str().unwrap(),
         bad.to_str().unwrap(),
     );
-    let d = same(&["diff", a, b]);
+    let d = same_diff(&[a, b]);
     assert!(d.contains("sleep"), "the diff shows the sleeps:\n{d}");
-    same(&["diff", b, a]);
-    same(&["diff", a, a]);
-    same(&[
-        "diff",
+    same_diff(&[b, a]);
+    same_diff(&[a, a]);
+    same_diff(&[
         a,
         b,
         "--ignore-volatile",
         "--only",
         "started,exited,fds,sockets,threads",
     ]);
-    same(&["diff", a, b, "--pid", &pid.to_string()]);
-    same(&["diff", a, bad]);
-    same(&["diff", bad, b, "--only", "maps,limits,exec"]);
-    same(&["diff", gz.to_str().unwrap(), b, "--ignore", "cpu,io"]);
+    same_diff(&[a, b, "--pid", &pid.to_string()]);
+    same_diff(&[a, b, "--pid", "424242"]);
+    same_diff(&[a, bad]);
+    same_diff(&[bad, a]);
+    same_diff(&[bad, b, "--only", "maps,limits,exec"]);
+    same_diff(&[gz.to_str().unwrap(), b, "--ignore", "cpu,io"]);
+    same_diff(&[a, b, "--only", "findings,transient,system"]);
+    same_diff(&[
+        a,
+        b,
+        "--only",
+        "namespaces,cgroup,credentials,parent,cwd,state",
+    ]);
+    same_diff(&[a, b, "--ignore", "ns,limit,map/anon"]);
+    // --redact is a global option: before the command.
+    let redacted = |args: &[&str]| {
+        let mut cmd = common::bin();
+        cmd.arg("--redact").arg("diff").args(args);
+        let whole = cmd.env("PROCSIFT_FULL_READ", "1").output().unwrap();
+        let mut cmd = common::bin();
+        cmd.arg("--redact").arg("diff").args(args);
+        let streamed = cmd.env_remove("PROCSIFT_FULL_READ").output().unwrap();
+        assert_eq!(
+            (streamed.stdout, streamed.stderr, streamed.status.code()),
+            (whole.stdout, whole.stderr, whole.status.code()),
+            "--redact diff {args:?}"
+        );
+    };
+    redacted(&[a, b, "--format", "json"]);
+    redacted(&[a, b]);
+}
+
+/// `diff ARGS` streamed and read whole: the same bytes in every format (table, JSON, NDJSON, CSV).
+fn same_diff(args: &[&str]) -> String {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    common::diff_streams_as_whole(&args)
 }
 
 #[test]
@@ -371,6 +402,20 @@ fn corpus_trees_print_the_same_narrowed_and_whole() {
         every_report(&gopsutil, pid, 424242);
     }
     let (p, g) = (procfs.to_str().unwrap(), gopsutil.to_str().unwrap());
-    same(&["diff", p, g]);
-    same(&["diff", p, p]);
+    same_diff(&[p, g]);
+    same_diff(&[g, p]);
+    same_diff(&[p, p]);
+    same_diff(&[p, g, "--only", "findings"]);
+}
+
+/// Inputs `diff` reads whole (cores, Solaris records) print the same as before too.
+#[test]
+fn whole_read_diffs_print_the_same() {
+    let core = corpus("linux/elfutils-testfile71-x86_64.core");
+    let other = corpus("linux/pyelftools-core_linux64.elf");
+    let (c, o) = (core.to_str().unwrap(), other.to_str().unwrap());
+    let d = same_diff(&[c, c]);
+    assert!(d.contains("no differences"), "{d}");
+    // Two cores of different processes: nothing to compare (exit 2, the same message).
+    same_diff(&[c, o]);
 }

@@ -171,6 +171,12 @@ fn a_child_that_became_a_zombie_is_a_state_change_with_its_resources_released() 
         "{d2}"
     );
 
+    // Streamed (as users run it) and read whole, the same bytes in every format.
+    for args in [vec![o, n], vec![o, n, "--pid", &pid], vec![n, o]] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        common::diff_streams_as_whole(&args);
+    }
+
     // The table says it too, on one line per change.
     let t = bin().args(["diff", o, n, "--pid", &pid]).output().unwrap();
     let text = String::from_utf8_lossy(&t.stdout);

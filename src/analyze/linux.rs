@@ -6,7 +6,7 @@
 //! the field it would have filled); a member that is there but does not decode is a warning naming the
 //! member and the byte offset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Detail;
 use crate::abi::Endianness;
@@ -18,7 +18,7 @@ use crate::model::{
     Capabilities, CaptureInfo, Credentials, Fd, FdKind, Host, IoCounters, Limit, Mapping, Memory,
     Namespace, Process, Snapshot, Socket, SocketEndpoint, Thread, Unread, Warning,
 };
-use crate::snapshot::{Member, RawSnapshot};
+use crate::snapshot::{Dir, Member, RawSnapshot};
 use crate::time::Timestamp;
 
 /// USER_HZ on every mainstream Linux architecture; used when the input does not record CLK_TCK.
@@ -28,6 +28,132 @@ const ASSUMED_PAGE_SIZE: u64 = 4096;
 
 /// Builds the model of a Linux snapshot, with the lists `detail` asks for.
 pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
+    let (snapshot, ctx, head) = skeleton(raw, detail);
+    let pids = ctx.pids();
+    let built = build_processes(&ctx, &pids, &|_| None);
+    finish(raw, snapshot, &ctx, head, built)
+}
+
+/// Builds the models of two Linux snapshots of one host, OLD and NEW, as [`build`] builds each. A
+/// process of NEW whose evidence is the same bytes as in OLD is not decoded again: its model is OLD's.
+/// That is exact only when everything else its model is made of is the same too, so it is done only
+/// when the two contexts agree (clock tick, page size, boot time, architecture, user and group names,
+/// the socket tables its descriptors join), for a pid whose members (`proc/<pid>/...`: names, kinds,
+/// bytes, link targets, failed reads) and unread records are the same in both; its %CPU and %MEM,
+/// which also depend on the host's uptime and memory, are computed again with NEW's.
+pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> (Snapshot, Snapshot) {
+    let ((old_s, old_ctx, old_head), (new_s, new_ctx, new_head)) = std::thread::scope(|s| {
+        let n = s.spawn(|| skeleton(new, detail));
+        let o = skeleton(old, detail);
+        (o, n.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let old_pids = old_ctx.pids();
+    let old_built = build_processes(&old_ctx, &old_pids, &|_| None);
+    let same_context = old_s.host.machine == new_s.host.machine
+        && old_ctx.clk_tck == new_ctx.clk_tck
+        && old_ctx.page_size == new_ctx.page_size
+        && old_ctx.boot_time == new_ctx.boot_time
+        && old_ctx.users == new_ctx.users
+        && old_ctx.groups == new_ctx.groups
+        && old_ctx.sockets == new_ctx.sockets;
+    let at: HashMap<i32, usize> = old_pids.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let reuse = |pid: i32| -> Option<Built> {
+        if !same_context || old_ctx.unread.get(&pid) != new_ctx.unread.get(&pid) {
+            return None;
+        }
+        let (p, w) = old_built.get(*at.get(&pid)?)?;
+        if !old.same_members(new, &format!("proc/{pid}")) {
+            return None;
+        }
+        let mut p = p.clone();
+        if let Some(p) = &mut p {
+            new_ctx.host_dependent(p);
+        }
+        Some((p, w.clone()))
+    };
+    let new_pids = new_ctx.pids();
+    let new_built = build_processes(&new_ctx, &new_pids, &reuse);
+    (
+        finish(old, old_s, &old_ctx, old_head, old_built),
+        finish(new, new_s, &new_ctx, new_head, new_built),
+    )
+}
+
+/// One process as built: its model (`None` when nothing identifies it) and the warnings its members
+/// gave.
+type Built = (Option<Process>, Vec<Warning>);
+
+/// Builds the processes `pids`, in that order; `reuse` gives a process already built, else it is
+/// decoded.
+fn build_processes(
+    ctx: &Context<'_>,
+    pids: &[i32],
+    reuse: &(dyn Fn(i32) -> Option<Built> + Sync),
+) -> Vec<Built> {
+    // Processes are independent: decode them on every available core, each thread with its own slice
+    // (the parts are joined in order).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = pids.len().div_ceil(threads).max(256);
+    let parts: Vec<Vec<Built>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pids
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&pid| {
+                            reuse(pid).unwrap_or_else(|| {
+                                let mut warnings = Vec::new();
+                                let p = ctx.process(pid, ctx.detail, &mut warnings);
+                                (p, warnings)
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// The model from its skeleton and its processes: the processes' warnings placed, the processes sorted,
+/// the events reconciled with them.
+fn finish(
+    raw: &RawSnapshot,
+    mut snapshot: Snapshot,
+    ctx: &Context<'_>,
+    head: usize,
+    built: Vec<Built>,
+) -> Snapshot {
+    let mut processes = Vec::with_capacity(built.len());
+    let mut warnings = Vec::new();
+    for (p, w) in built {
+        processes.extend(p);
+        warnings.extend(w);
+    }
+    // The processes' warnings come after those of the host and the socket tables, before those of the
+    // host-wide records and the events.
+    snapshot.warnings.splice(head..head, warnings);
+    snapshot.processes = processes;
+    snapshot.sort();
+    let clock = raw
+        .manifest
+        .as_ref()
+        .and_then(|m| m.events.as_ref())
+        .and_then(|e| e.clock);
+    super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
+    snapshot
+}
+
+/// Everything of the model but the processes: host, capture, host-wide records and events (not yet
+/// reconciled with the processes), with the context that builds the processes, and how many of the
+/// warnings come before the processes' own.
+fn skeleton(raw: &RawSnapshot, detail: Detail) -> (Snapshot, Context<'_>, usize) {
     let mut warnings = raw.warnings.clone();
     let host = host(raw, &mut warnings);
     let ctx = Context {
@@ -52,42 +178,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         unread: unread_members(raw, linux_field),
         detail,
     };
-    let mut processes = Vec::new();
-    let pids: Vec<i32> = raw
-        .children("proc")
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
-    // Processes are independent: decode them on every available core, each thread with its own slice
-    // (the order is restored by the sort below).
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = pids.len().div_ceil(threads).max(256);
-    let ctx = &ctx;
-    let parts: Vec<(Vec<Process>, Vec<Warning>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pids
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut warnings = Vec::new();
-                    let procs = part
-                        .iter()
-                        .filter_map(|&pid| ctx.process(pid, &mut warnings))
-                        .collect();
-                    (procs, warnings)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    for (procs, w) in parts {
-        processes.extend(procs);
-        warnings.extend(w);
-    }
+    let head = warnings.len();
     let mut snapshot = Snapshot {
         system: Default::default(),
         source: crate::model::Source {
@@ -97,11 +188,10 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
         host,
         capture: capture_info(raw),
         core: None,
-        processes,
+        processes: Vec::new(),
         warnings,
         events: None,
     };
-    snapshot.sort();
     let facts = super::linux_system::Facts {
         clk_tck: ctx.clk_tck,
         boot_time: ctx.boot_time,
@@ -113,13 +203,7 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     };
     snapshot.system = super::linux_system::build(raw, &facts, detail, &mut snapshot.warnings);
     snapshot.events = super::events::event_log(raw, &snapshot.host, &mut snapshot.warnings);
-    let clock = raw
-        .manifest
-        .as_ref()
-        .and_then(|m| m.events.as_ref())
-        .and_then(|e| e.clock);
-    super::events::reconcile(&mut snapshot, clock, ctx.clk_tck);
-    snapshot
+    (snapshot, ctx, head)
 }
 
 pub(super) fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
@@ -440,7 +524,10 @@ impl Context<'_> {
     }
 
     fn stat(&self, member: &str, warnings: &mut Vec<Warning>) -> Option<stat::Stat> {
-        let bytes = self.raw.file(member)?;
+        Self::parse_stat(self.raw.file(member)?, member, warnings)
+    }
+
+    fn parse_stat(bytes: &[u8], member: &str, warnings: &mut Vec<Warning>) -> Option<stat::Stat> {
         match stat::parse(bytes) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -451,7 +538,14 @@ impl Context<'_> {
     }
 
     fn status(&self, member: &str, warnings: &mut Vec<Warning>) -> Option<status::Status> {
-        let bytes = self.raw.file(member)?;
+        Self::parse_status(self.raw.file(member)?, member, warnings)
+    }
+
+    fn parse_status(
+        bytes: &[u8],
+        member: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<status::Status> {
         match status::parse(bytes) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -461,10 +555,41 @@ impl Context<'_> {
         }
     }
 
-    fn process(&self, pid: i32, warnings: &mut Vec<Warning>) -> Option<Process> {
+    /// Recomputes what of a process's model depends on the host's moment and not on its members
+    /// (see [`build_pair`]): %CPU (the uptime) and %MEM (the total memory).
+    fn host_dependent(&self, p: &mut Process) {
+        let stat = self.stat(&format!("proc/{}/stat", p.pid), &mut Vec::new());
+        if let Some(s) = &stat {
+            p.pct_cpu = self.pct_cpu(s);
+        }
+        p.pct_mem = self.pct_mem(p.memory.as_ref());
+    }
+
+    /// The pids of the `proc/<pid>` directories, in their names' order.
+    /// The pids of the snapshot's process directories, in numeric order (members are in byte order:
+    /// "10" before "9"), so that the processes come out of [`build_processes`] already sorted and
+    /// `Snapshot::sort` moves none of them.
+    fn pids(&self) -> Vec<i32> {
+        let mut pids: Vec<i32> = self
+            .raw
+            .children("proc")
+            .into_iter()
+            .filter_map(|name| name.parse().ok())
+            .collect();
+        pids.sort_unstable();
+        pids
+    }
+
+    fn process(&self, pid: i32, detail: Detail, warnings: &mut Vec<Warning>) -> Option<Process> {
         let dir = format!("proc/{pid}");
-        let st = self.stat(&format!("{dir}/stat"), warnings);
-        let status = self.status(&format!("{dir}/status"), warnings);
+        // This process's own files, found once (not a path built and searched per file).
+        let d = self.raw.dir(&dir);
+        let st = d
+            .file("stat")
+            .and_then(|b| Self::parse_stat(b, &format!("{dir}/stat"), warnings));
+        let status = d
+            .file("status")
+            .and_then(|b| Self::parse_status(b, &format!("{dir}/status"), warnings));
         if st.is_none() && status.is_none() {
             // Nothing to identify the process by: it vanished, or only other files were copied.
             return None;
@@ -522,7 +647,7 @@ impl Context<'_> {
             p.traced = s.tracer_pid.map(|t| t != 0);
             p.tracer_pid = s.tracer_pid.filter(|t| *t != 0);
             p.capabilities = capabilities(s);
-            if self.detail.signals {
+            if detail.signals {
                 p.signal_actions = signal_actions(s, self.signals);
             }
             // Process-wide sets; SigBlk and SigPnd are the main thread's (its `threads` entry).
@@ -531,42 +656,33 @@ impl Context<'_> {
             p.sig_caught = s.sig_cgt.clone();
             p.umask = s.umask;
         }
-        if let Some(comm) = self.raw.file(&format!("{dir}/comm")) {
+        if let Some(comm) = d.file("comm") {
             p.comm = Some(ByteString::new(comm.strip_suffix(b"\n").unwrap_or(comm)));
         }
-        p.argv = self
-            .raw
-            .file(&format!("{dir}/cmdline"))
-            .map(|b| to_strings(cmdline::split(b)));
-        p.env = self
-            .raw
-            .file(&format!("{dir}/environ"))
-            .map(|b| to_strings(cmdline::split(b)));
-        p.exe = self.raw.link(&format!("{dir}/exe")).map(ByteString::new);
-        p.cwd = self.raw.link(&format!("{dir}/cwd")).map(ByteString::new);
-        p.root = self.raw.link(&format!("{dir}/root")).map(ByteString::new);
-        p.memory = self.memory(&dir, st.as_ref(), status.as_ref(), warnings);
+        p.argv = d.file("cmdline").map(|b| to_strings(cmdline::split(b)));
+        p.env = d.file("environ").map(|b| to_strings(cmdline::split(b)));
+        p.exe = d.link("exe").map(ByteString::new);
+        p.cwd = d.link("cwd").map(ByteString::new);
+        p.root = d.link("root").map(ByteString::new);
+        p.memory = self.memory(&dir, &d, st.as_ref(), status.as_ref(), warnings);
         p.pct_mem = self.pct_mem(p.memory.as_ref());
         p.stat = st
             .as_ref()
             .map(|s| bsd_stat(s, status.as_ref(), p.nlwp, pid));
         p.exit = st.as_ref().and_then(|s| self.zombie_exit(pid, s));
-        p.wchan = self.raw.file(&format!("{dir}/wchan")).and_then(wchan);
-        if self.detail.threads {
+        p.wchan = d.file("wchan").and_then(wchan);
+        if detail.threads {
             p.threads = self
                 .threads(&dir, warnings)
                 .or_else(|| single_thread(&p, st.as_ref(), status.as_ref()));
         }
-        if self.detail.fds {
+        if detail.fds {
             p.fds = self.fds(&dir);
         }
-        if self.detail.maps {
+        if detail.maps {
             p.maps = self.maps(&dir, warnings);
         }
-        let limits = self
-            .raw
-            .file(&format!("{dir}/limits"))
-            .filter(|_| self.detail.limits);
+        let limits = d.file("limits").filter(|_| detail.limits);
         p.limits = limits.map(|b| {
             limits::parse(b)
                 .into_iter()
@@ -579,11 +695,10 @@ impl Context<'_> {
                 .collect()
         });
         p.namespaces = self.namespaces(&dir);
-        p.cgroup = self
-            .raw
-            .file(&format!("{dir}/cgroup"))
+        p.cgroup = d
+            .file("cgroup")
             .map(|b| cgroup::parse(b).into_iter().map(ByteString::from).collect());
-        p.io = self.raw.file(&format!("{dir}/io")).map(|b| {
+        p.io = d.file("io").map(|b| {
             let i = io::parse(b);
             IoCounters {
                 rchar: i.rchar,
@@ -616,28 +731,23 @@ impl Context<'_> {
     fn memory(
         &self,
         dir: &str,
+        d: &Dir<'_>,
         st: Option<&stat::Stat>,
         status: Option<&status::Status>,
         warnings: &mut Vec<Warning>,
     ) -> Option<Memory> {
-        let statm = self
-            .raw
-            .file(&format!("{dir}/statm"))
-            .and_then(|b| match statm::parse(b) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    warnings.push(Warning::at(
-                        format!("{dir}/statm"),
-                        e.offset as u64,
-                        e.message,
-                    ));
-                    None
-                }
-            });
-        let rollup = self
-            .raw
-            .file(&format!("{dir}/smaps_rollup"))
-            .map(kv::smaps_rollup);
+        let statm = d.file("statm").and_then(|b| match statm::parse(b) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(Warning::at(
+                    format!("{dir}/statm"),
+                    e.offset as u64,
+                    e.message,
+                ));
+                None
+            }
+        });
+        let rollup = d.file("smaps_rollup").map(kv::smaps_rollup);
         let m = Memory {
             vsz_kib: status
                 .and_then(|s| s.vm_size)

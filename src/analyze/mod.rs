@@ -98,6 +98,18 @@ pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     }
 }
 
+/// Builds the models of two snapshots of one host with the lists `detail` asks for, each as
+/// [`analyze_with`] builds it; a process whose evidence is unchanged is decoded once (see
+/// [`linux::build_pair`]). `None` for the inputs that are not Linux records.
+pub fn analyze_pair(
+    old: &RawSnapshot,
+    new: &RawSnapshot,
+    detail: Detail,
+) -> Option<(Snapshot, Snapshot)> {
+    let linux = |r: &RawSnapshot| !netbsd::looks_like_netbsd(r) && !solaris::looks_like_solaris(r);
+    (linux(old) && linux(new)).then(|| linux::build_pair(old, new, detail))
+}
+
 /// Builds the model of an opened input: raw members with the lists `detail` asks for, or a core (small:
 /// always built whole).
 pub fn analyze_input(input: &Input, detail: Detail) -> crate::Result<Snapshot> {

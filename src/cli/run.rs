@@ -210,7 +210,7 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
             };
             let snapshot = load(ctx, Some(&input), None, QUIET)?;
             let opts = report::EventsOptions {
-                pids: a.pids,
+                pids: a.pids.clone(),
                 kinds: a.kinds.iter().map(|k| k.trim().to_string()).collect(),
                 threads: a.threads,
             };
@@ -268,7 +268,7 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     }
     let opts = procsift::diff::Options {
         only,
-        pids: a.pids,
+        pids: a.pids.clone(),
         ignore,
     };
     let findings = opts.wants_kind(Kind::Findings);
@@ -279,6 +279,10 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         limits: opts.wants_kind(Kind::Limits),
         ..QUIET
     };
+    if std::env::var_os(FULL_READ).is_none() {
+        return diff_paired(ctx, &a, &opts, detail);
+    }
+    // The reference read (see `FULL_READ`): both models whole, each built on its own, as `diff` read them before.
     // The two inputs are independent: read them at the same time.
     let (old, new) = std::thread::scope(|s| {
         let new = s.spawn(|| load(ctx, a.new.as_deref(), None, detail));
@@ -291,14 +295,81 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
     });
     let (old, new) = (old?, new?);
     let d = procsift::diff::compare(&old, &new, &opts)?;
-    output::emit(&report::diff(&d), a.common.format)?;
+    emit_diff(d, a.common.format, (old, new))
+}
+
+/// Writes the diff and chooses the exit status: 0 when nothing changed, else 1. `held` (the models)
+/// is let go without freeing it piece by piece: the process ends.
+fn emit_diff<T>(d: procsift::diff::Diff, format: Format, held: T) -> Result<ExitCode> {
+    output::emit(&report::diff(&d), format)?;
     let code = if d.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     };
-    std::mem::forget((old, new, d));
+    std::mem::forget((held, d));
     Ok(code)
+}
+
+/// `diff` of two inputs opened without building their models, then built together: when both are
+/// Linux records, a process whose evidence is the same bytes in both is decoded once (see
+/// `analyze::analyze_pair`); cores and Solaris, illumos and NetBSD records are built each on its own,
+/// as before. Both models are whole, so that `check` (the `findings` kind) reads each side once.
+fn diff_paired(
+    ctx: Context,
+    a: &DiffArgs,
+    opts: &procsift::diff::Options,
+    detail: Detail,
+) -> Result<ExitCode> {
+    use procsift::input::Input as Opened;
+    let (old, new) = std::thread::scope(|s| {
+        let new = s.spawn(|| open_input(a.new.as_deref(), detail));
+        let old = open_input(Some(&a.old), detail);
+        (
+            old,
+            new.join()
+                .unwrap_or_else(|_| Err(Error::Usage("reading NEW failed".into()))),
+        )
+    });
+    let (old_in, new_in) = (old?, new?);
+    let pair = match (&old_in, &new_in) {
+        (Opened::Snapshot(o), Opened::Snapshot(n)) => analyze::analyze_pair(o, n, detail),
+        _ => None,
+    };
+    let (old, new) = match pair {
+        Some(pair) => pair,
+        None => (
+            analyze::analyze_input(&old_in, detail)?,
+            analyze::analyze_input(&new_in, detail)?,
+        ),
+    };
+    let (old, new) = (redacted(ctx, old), redacted(ctx, new));
+    let d = procsift::diff::compare(&old, &new, opts)?;
+    emit_diff(d, a.common.format, (old, new, old_in, new_in))
+}
+
+/// Opens an input of `diff` (the live host when `None`) with the members `detail` needs indexed or read,
+/// without building its model.
+fn open_input(input: Option<&Path>, detail: Detail) -> Result<procsift::input::Input> {
+    let select = detail.selection();
+    match input {
+        Some(path) => procsift::input::open(
+            path,
+            &OpenOptions {
+                select,
+                ..OpenOptions::default()
+            },
+        ),
+        None => Ok(procsift::input::Input::Snapshot(Box::new(
+            capture::capture_to_memory(&CaptureOptions {
+                reading: capture::Reading {
+                    select,
+                    ..capture::Reading::default()
+                },
+                ..CaptureOptions::default()
+            })?,
+        ))),
+    }
 }
 
 /// The lists of the model the rules read: environments, open files, mappings and the extras (the

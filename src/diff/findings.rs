@@ -6,24 +6,18 @@
 use std::collections::HashSet;
 
 use super::{Change, Kind, Options};
-use crate::check::{self, Severity};
-use crate::model::Snapshot;
+use crate::check::{Finding, Severity};
 
-/// Appends a `findings` change for each finding of NEW that OLD does not have.
+/// Appends a `findings` change for each finding of NEW (`after`) that OLD (`before`) does not have.
 pub(super) fn changes(
-    old: &Snapshot,
-    new: &Snapshot,
+    before: Vec<Finding>,
+    after: Vec<Finding>,
     opts: &Options,
     wanted: &dyn Fn(i32) -> bool,
     out: &mut Vec<Change>,
 ) {
-    let rules = check::Options::default();
-    let before: HashSet<_> = check::check(old, &rules)
-        .findings
-        .iter()
-        .map(check::Finding::key)
-        .collect();
-    for f in check::check(new, &rules).findings {
+    let before: HashSet<_> = before.iter().map(Finding::key).collect();
+    for f in after {
         if before.contains(&f.key()) || !opts.wants(Kind::Findings, &f.rule) {
             continue;
         }

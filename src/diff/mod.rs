@@ -16,7 +16,8 @@ mod findings;
 mod process;
 mod system;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -288,9 +289,92 @@ impl Options {
     }
 }
 
+/// The processes of one side of a comparison, one at a time, in pid order. A whole [`Snapshot`]'s are
+/// ([`compare`]); a reader can also build each process when it is asked for and drop it once compared
+/// ([`compare_inputs`]), so that a comparison holds two processes at a time, not two hosts.
+pub trait Input<'a> {
+    /// The process `pid`, asked for before the walk (pid 1, whose namespaces are the host's).
+    fn process(&self, pid: i32) -> Option<Cow<'a, Process>>;
+    /// The next process, in pid order; `None` at the end.
+    fn next_process(&mut self) -> Option<Cow<'a, Process>>;
+    /// Every problem met reading this side, in the order a whole read gives them; asked for once the
+    /// walk has ended.
+    fn warnings(&mut self) -> Vec<Warning>;
+    /// What `check` (every rule, no allowlist) finds in the snapshot.
+    fn findings(&mut self) -> Vec<crate::check::Finding>;
+}
+
+/// A whole snapshot as an [`Input`].
+struct Whole<'a> {
+    snapshot: &'a Snapshot,
+    next: usize,
+}
+
+impl<'a> Input<'a> for Whole<'a> {
+    fn process(&self, pid: i32) -> Option<Cow<'a, Process>> {
+        self.snapshot.process(pid).map(Cow::Borrowed)
+    }
+
+    fn next_process(&mut self) -> Option<Cow<'a, Process>> {
+        let p = self.snapshot.processes.get(self.next)?;
+        self.next += 1;
+        Some(Cow::Borrowed(p))
+    }
+
+    fn warnings(&mut self) -> Vec<Warning> {
+        self.snapshot.warnings.clone()
+    }
+
+    fn findings(&mut self) -> Vec<crate::check::Finding> {
+        crate::check::check(self.snapshot, &crate::check::Options::default()).findings
+    }
+}
+
 /// Compares OLD with NEW. Fails only when the two cannot be compared (records of different operating
 /// systems); everything else, including different boots or hosts, is a result.
 pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<Diff> {
+    compare_inputs(
+        old,
+        &mut Whole {
+            snapshot: old,
+            next: 0,
+        },
+        new,
+        &mut Whole {
+            snapshot: new,
+            next: 0,
+        },
+        opts,
+    )
+}
+
+/// What a walk saw of one side: how many processes, and each one's start time (for the transients).
+#[derive(Default)]
+struct Seen {
+    count: usize,
+    starts: HashMap<i32, Option<Timestamp>>,
+}
+
+/// The next process of `input`, counted in `seen`.
+fn next<'x>(input: &mut dyn Input<'x>, seen: &mut Seen) -> Option<Cow<'x, Process>> {
+    let p = input.next_process()?;
+    seen.count += 1;
+    seen.starts.entry(p.pid).or_insert(p.start_time);
+    Some(p)
+}
+
+/// [`compare`] over two [`Input`]s: each side's processes are walked once, in pid order, and each pair
+/// is compared and dropped. `old` and `new` are the snapshots without their processes (host, capture,
+/// source, events); their `processes` are not read, except a core's (a core is read whole: its one
+/// process is looked up in the other side's snapshot, which must then be whole too). The result is
+/// that of [`compare`] of the two whole snapshots.
+pub fn compare_inputs<'a, 'b>(
+    old: &Snapshot,
+    old_in: &mut dyn Input<'a>,
+    new: &Snapshot,
+    new_in: &mut dyn Input<'b>,
+    opts: &Options,
+) -> crate::Result<Diff> {
     if let (Some(a), Some(b)) = (&old.source.os, &new.source.os) {
         if a != b {
             return Err(crate::Error::Usage(format!(
@@ -326,14 +410,16 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
         diff.notes
             .push("the snapshots are of different hosts".into());
     }
-    let mut changes = Vec::new();
-    if opts.wants_kind(Kind::System) {
-        system::changes(old, new, opts, &mut changes);
-    }
+    let host_ns = |i: &dyn Input<'_>| {
+        i.process(1)
+            .as_deref()
+            .map(process::host_namespaces)
+            .unwrap_or_default()
+    };
     let ctx = process::Context {
         opts,
         interval: diff.interval_secs.filter(|i| *i > 0.0),
-        host_ns: [process::host_namespaces(old), process::host_namespaces(new)],
+        host_ns: [host_ns(&*old_in), host_ns(&*new_in)],
         // A core names only file mappings: its [vdso], [heap] and [stack] look anonymous.
         anon_maps: (old.core.is_some()) == (new.core.is_some()),
     };
@@ -355,65 +441,82 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
     let wanted =
         |pid: i32| opts.wants_pid(pid) && core_pids.as_ref().is_none_or(|c| c.contains(&pid));
     let same_boot = diff.same_boot != Some(false);
-    let (mut i, mut j) = (0, 0);
-    let (a, b) = (&old.processes, &new.processes);
-    while i < a.len() || j < b.len() {
-        let (p, q) = (a.get(i), b.get(j));
-        match (p, q) {
-            (Some(p), Some(q)) if p.pid == q.pid => {
-                i += 1;
-                j += 1;
-                if !wanted(p.pid) {
-                    continue;
-                }
-                let id = identity(p, q);
-                if same_boot && !matches!(id, Identity::Different) {
-                    let before = changes.len();
-                    ctx.compare(p, q, &mut changes);
-                    // Fields are compared in a natural order; the output groups them by kind.
-                    changes[before..].sort_by_key(|c| c.kind);
-                    if matches!(id, Identity::PidOnly) {
-                        for c in &mut changes[before..] {
-                            c.note = Some(join_note(
-                                c.note.take(),
-                                "matched by pid alone: one input has no start time",
-                            ));
+    // What check finds in each side, when wanted: each side's check reads that side whole, one side
+    // after the other, before the walk.
+    let findings = if opts.wants_kind(Kind::Findings) && old.core.is_some() == new.core.is_some() {
+        Some((old_in.findings(), new_in.findings()))
+    } else {
+        None
+    };
+    let mut changes = Vec::new();
+    let mut seen = [Seen::default(), Seen::default()];
+    let mut p = next(old_in, &mut seen[0]);
+    let mut q = next(new_in, &mut seen[1]);
+    loop {
+        match (p.as_deref(), q.as_deref()) {
+            (Some(pp), Some(qq)) if pp.pid == qq.pid => {
+                if wanted(pp.pid) {
+                    let id = identity(pp, qq);
+                    if same_boot && !matches!(id, Identity::Different) {
+                        let before = changes.len();
+                        ctx.compare(pp, qq, &mut changes);
+                        // Fields are compared in a natural order; the output groups them by kind.
+                        changes[before..].sort_by_key(|c| c.kind);
+                        if matches!(id, Identity::PidOnly) {
+                            for c in &mut changes[before..] {
+                                c.note = Some(join_note(
+                                    c.note.take(),
+                                    "matched by pid alone: one input has no start time",
+                                ));
+                            }
                         }
+                    } else {
+                        let reused = same_boot;
+                        let before = changes.len();
+                        ctx.exited(pp, reused.then_some(qq), &mut changes);
+                        ctx.started(qq, reused.then_some(pp), &mut changes);
+                        let evidence = [exit_evidence(pp, new), reuse_evidence(pp.pid, old, new)];
+                        annotate(&mut changes[before..], &evidence);
                     }
-                } else {
-                    let reused = same_boot;
-                    let before = changes.len();
-                    ctx.exited(p, reused.then_some(q), &mut changes);
-                    ctx.started(q, reused.then_some(p), &mut changes);
-                    let evidence = [exit_evidence(p, new), reuse_evidence(p.pid, old, new)];
-                    annotate(&mut changes[before..], &evidence);
                 }
+                p = next(old_in, &mut seen[0]);
+                q = next(new_in, &mut seen[1]);
             }
-            (Some(p), q) if q.is_none_or(|q| p.pid < q.pid) => {
-                i += 1;
-                if wanted(p.pid) {
+            (Some(pp), qq) if qq.is_none_or(|qq| pp.pid < qq.pid) => {
+                if wanted(pp.pid) {
                     let before = changes.len();
-                    ctx.exited(p, None, &mut changes);
-                    annotate(&mut changes[before..], &[exit_evidence(p, new), None]);
+                    ctx.exited(pp, None, &mut changes);
+                    annotate(&mut changes[before..], &[exit_evidence(pp, new), None]);
                 }
+                p = next(old_in, &mut seen[0]);
             }
-            (_, Some(q)) => {
-                j += 1;
-                if wanted(q.pid) {
-                    ctx.started(q, None, &mut changes);
+            (_, Some(qq)) => {
+                if wanted(qq.pid) {
+                    ctx.started(qq, None, &mut changes);
                 }
+                q = next(new_in, &mut seen[1]);
             }
             (_, None) => break,
         }
     }
+    drop((p, q));
+    diff.old.processes = seen[0].count;
+    diff.new.processes = seen[1].count;
+    diff.old.warnings = old_in.warnings();
+    diff.new.warnings = new_in.warnings();
+    if opts.wants_kind(Kind::System) {
+        let mut system = Vec::new();
+        system::changes(old, new, [seen[0].count, seen[1].count], opts, &mut system);
+        changes.splice(0..0, system);
+    }
     let mut resort = false;
     if opts.wants_kind(Kind::Transient) && same_boot {
-        transient(old, new, opts, &wanted, &mut changes);
+        transient(old, new, &seen, opts, &wanted, &mut changes);
         resort = true;
     }
     if opts.wants_kind(Kind::Findings) {
-        if old.core.is_some() == new.core.is_some() {
-            findings::changes(old, new, opts, &wanted, &mut changes);
+        if let Some((before, after)) = findings {
+            findings::changes(before, after, opts, &wanted, &mut changes);
             resort = true;
         } else {
             diff.notes.push(
@@ -502,6 +605,7 @@ fn reuse_evidence(pid: i32, old: &Snapshot, new: &Snapshot) -> Option<String> {
 fn transient(
     old: &Snapshot,
     new: &Snapshot,
+    walked: &[Seen; 2],
     opts: &Options,
     wanted: &dyn Fn(i32) -> bool,
     changes: &mut Vec<Change>,
@@ -511,7 +615,7 @@ fn transient(
     // up to then, the --watch window included, describe OLD's own moment, not a change since). A snapshot
     // compared with itself therefore has no transients.
     let boundary = old.capture.as_ref().and_then(|c| c.finished);
-    for (side, s, other) in [("OLD", old, new), ("NEW", new, old)] {
+    for (side, s, other) in [("OLD", old, &walked[1]), ("NEW", new, &walked[0])] {
         let Some(log) = &s.events else { continue };
         for p in &log.processes {
             let Some(e) = &p.events else { continue };
@@ -531,11 +635,10 @@ fn transient(
                 continue;
             }
             // Read by the other side's scan: then it is no transient of the interval.
-            if other.process(p.pid).is_some_and(|q| {
-                q.start_time.is_some()
+            if other.starts.get(&p.pid).is_some_and(|q| {
+                q.is_some()
                     && p.start_time.is_some_and(|t| {
-                        (t.as_secs_f64() - q.start_time.map_or(0.0, |x| x.as_secs_f64())).abs()
-                            <= 1.0
+                        (t.as_secs_f64() - q.map_or(0.0, |x| x.as_secs_f64())).abs() <= 1.0
                     })
             }) {
                 continue;
@@ -634,8 +737,10 @@ fn side(s: &Snapshot) -> Side {
         boot_time: s.host.boot_time,
         captured: s.capture.as_ref().and_then(|c| c.started),
         uptime_secs: s.host.uptime_secs,
-        processes: s.processes.len(),
-        warnings: s.warnings.clone(),
+        // Counted by the walk.
+        processes: 0,
+        // Given by the input once walked.
+        warnings: Vec::new(),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Change, Kind, Options, files, join_note};
-use crate::model::{Limit, Process, Snapshot};
+use crate::model::{Limit, Process};
 
 /// What every per-process comparison needs.
 pub(super) struct Context<'a> {
@@ -20,10 +20,10 @@ pub(super) struct Context<'a> {
     pub anon_maps: bool,
 }
 
-/// The namespaces of pid 1, by type: what "the host's namespace" means in this snapshot.
-pub(super) fn host_namespaces(s: &Snapshot) -> BTreeMap<String, u64> {
-    s.process(1)
-        .and_then(|p| p.namespaces.as_ref())
+/// The namespaces of pid 1 (`init`), by type: what "the host's namespace" means in its snapshot.
+pub(super) fn host_namespaces(init: &Process) -> BTreeMap<String, u64> {
+    init.namespaces
+        .as_ref()
         .map(|ns| {
             ns.iter()
                 .filter(|n| n.link.is_none())

@@ -47,8 +47,14 @@ pub(super) fn interval(
     )
 }
 
-/// Boot id, host name, kernel, load average, memory and process count.
-pub(super) fn changes(old: &Snapshot, new: &Snapshot, opts: &Options, out: &mut Vec<Change>) {
+/// Boot id, host name, kernel, load average, memory and process count (`counts`: OLD's and NEW's).
+pub(super) fn changes(
+    old: &Snapshot,
+    new: &Snapshot,
+    counts: [usize; 2],
+    opts: &Options,
+    out: &mut Vec<Change>,
+) {
     let (a, b) = (&old.host, &new.host);
     let mut found = Vec::new();
     if let (Some(x), Some(y)) = (&a.boot_id, &b.boot_id) {
@@ -89,7 +95,7 @@ pub(super) fn changes(old: &Snapshot, new: &Snapshot, opts: &Options, out: &mut 
         }
     }
     // A core holds one process: its count says nothing about the host.
-    let (x, y) = (old.processes.len(), new.processes.len());
+    let [x, y] = counts;
     if x != y && old.core.is_none() && new.core.is_none() {
         found.push(change("processes", json!(x), json!(y)).delta(y as i128 - x as i128));
     }

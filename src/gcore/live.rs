@@ -895,17 +895,83 @@ fn budget() -> u64 {
     (available / 4).min(MAX_HELD)
 }
 
+/// Transparent huge pages: the size the held memory is aligned to, so that the kernel can give it in
+/// 2 MiB pages.
+const HUGE: usize = 2 << 20;
+
+/// The memory the process's memory is held in: `len` bytes from `skip` in `map` (aligned to [`HUGE`]).
+struct HeldMemory {
+    map: memmap2::MmapMut,
+    skip: usize,
+    len: usize,
+}
+
+impl HeldMemory {
+    fn memory(&mut self) -> &mut [u8] {
+        &mut self.map[self.skip..self.skip + self.len]
+    }
+}
+
+/// Whether to ask for huge pages (`MADV_HUGEPAGE`), and if not why: only where the kernel gives them
+/// to memory that asks (transparent huge pages `always` or `madvise`) without making them on the spot
+/// (`defrag` `defer` or `never`: a huge page when a free 2 MiB block is there, small pages otherwise).
+/// With `defrag` `always`, `madvise` or `defer+madvise` a fault in memory that asked waits while the
+/// kernel reclaims and compacts memory to make a 2 MiB block, which on a host whose memory is filled
+/// with page cache took 6 to 30 ms a MiB, ten to forty times the cost of clearing 4 KiB pages.
+fn huge_pages() -> Result<(), &'static str> {
+    let sys = |f: &str| {
+        std::fs::read_to_string(format!("/sys/kernel/mm/transparent_hugepage/{f}"))
+            .unwrap_or_default()
+    };
+    let enabled = sys("enabled");
+    if !(enabled.contains("[always]") || enabled.contains("[madvise]")) {
+        return Err("transparent huge pages are off");
+    }
+    let defrag = sys("defrag");
+    if defrag.contains("[defer]") || defrag.contains("[never]") {
+        Ok(())
+    } else {
+        Err("transparent huge pages would be made by reclaim and compaction on the spot (defrag)")
+    }
+}
+
 /// Memory to hold the process's memory in, given by the kernel now (before the stop: copying into it
 /// then costs no page fault): as much as the process's resident and swapped memory, within [`budget`].
-/// One anonymous mapping, page-aligned (so that it can be written to the file with `O_DIRECT`), its
-/// pages given by `MADV_POPULATE_WRITE` on every CPU at once (by touching each page on kernels before
-/// 5.14). `None` when the process has no memory to speak of or the mapping cannot be made.
-fn buffers(before: &Before) -> Option<memmap2::MmapMut> {
+/// One anonymous mapping, page-aligned (for `O_DIRECT`), its pages given by `MADV_POPULATE_WRITE` on
+/// every CPU at once (by touching each page on kernels before 5.14). Where [`huge_pages`] allows, it is
+/// aligned to 2 MiB and asks for transparent huge pages (`MADV_HUGEPAGE`): the kernel then gives free
+/// 2 MiB blocks, 512 faults a gigabyte instead of 262,144 (0.43 s instead of 0.83 s for a GiB on one
+/// CPU, measured). `None` when the process has no memory to speak of or the mapping cannot be made.
+fn buffers(before: &Before) -> Option<HeldMemory> {
     let kib = |v: Option<u64>| v.unwrap_or(0).saturating_mul(1024);
     let wanted = kib(before.status.vm_rss).saturating_add(kib(before.status.vm_swap));
     let len = wanted.min(budget()).div_ceil(writer::CHUNK as u64) * writer::CHUNK as u64;
     let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
-    let mut map = memmap2::MmapOptions::new().len(len).map_anon().ok()?;
+    let huge = huge_pages();
+    // Room to align the start to HUGE: at most HUGE - 4096 bytes more of address space, never touched.
+    let room = if huge.is_ok() {
+        len.checked_add(HUGE)?
+    } else {
+        len
+    };
+    let mut map = memmap2::MmapOptions::new().len(room).map_anon().ok()?;
+    let skip = if huge.is_ok() {
+        (HUGE - map.as_ptr() as usize % HUGE) % HUGE
+    } else {
+        0
+    };
+    let huge = huge.and_then(|()| {
+        map.advise_range(memmap2::Advice::HugePage, skip, len)
+            .map_err(|_| "MADV_HUGEPAGE refused")
+    });
+    super::trace(format_args!(
+        "held memory: {} MiB, {}",
+        len >> 20,
+        match huge {
+            Ok(()) => "transparent huge pages asked (MADV_HUGEPAGE)".to_string(),
+            Err(why) => format!("4 KiB pages: {why}"),
+        }
+    ));
     let threads = parallelism();
     let share = len.div_ceil(threads).div_ceil(writer::CHUNK) * writer::CHUNK;
     let given = std::thread::scope(|s| {
@@ -914,8 +980,12 @@ fn buffers(before: &Before) -> Option<memmap2::MmapMut> {
             .step_by(share)
             .map(|off| {
                 s.spawn(move || {
-                    map.advise_range(memmap2::Advice::PopulateWrite, off, share.min(len - off))
-                        .is_ok()
+                    map.advise_range(
+                        memmap2::Advice::PopulateWrite,
+                        skip + off,
+                        share.min(len - off),
+                    )
+                    .is_ok()
                 })
             })
             .collect();
@@ -923,7 +993,7 @@ fn buffers(before: &Before) -> Option<memmap2::MmapMut> {
     });
     if !given {
         std::thread::scope(|s| {
-            for piece in map.chunks_mut(share) {
+            for piece in map[skip..skip + len].chunks_mut(share) {
                 s.spawn(move || {
                     for p in piece.iter_mut().step_by(4096) {
                         *p = 1;
@@ -933,7 +1003,21 @@ fn buffers(before: &Before) -> Option<memmap2::MmapMut> {
             }
         });
     }
-    Some(map)
+    if super::tracing() {
+        // Only when tracing: reading smaps_rollup walks procsift's page table.
+        super::trace(format_args!(
+            "held memory given; procsift's AnonHugePages: {}",
+            read_proc("/proc/self/smaps_rollup")
+                .ok()
+                .and_then(|b| {
+                    crate::formats::linux::lines_of(&b)
+                        .find_map(|l| l.strip_prefix(b"AnonHugePages:"))
+                        .map(|v| String::from_utf8_lossy(v.trim_ascii()).into_owned())
+                })
+                .unwrap_or_else(|| "?".into())
+        ));
+    }
+    Some(HeldMemory { map, skip, len })
 }
 
 /// `file` opened again for writing with `O_DIRECT` (through `/proc/self/fd`): large writes of whole
@@ -1022,14 +1106,19 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
     tracee.seize_main(before)?;
     // Memory for the process's memory, given now: while the process is stopped, its memory is copied
     // into it without a page fault, and written to the file only after it was let go.
+    super::trace(format_args!(
+        "seized; giving memory to hold the process's in"
+    ));
     let mut pool = buffers(before);
     tracee.stop_all(opts.stop_timeout)?;
+    super::trace(format_args!("stopped"));
     let job_stop = tracee
         .threads
         .values()
         .any(|h| matches!(h, Held::Stopped { job_stop: true, .. }))
         || before.stat.state == b'T';
     let stopped = read_while_stopped(&tracee, before, opts, page, hz)?;
+    super::trace(format_args!("registers and mappings read"));
     let until = Instant::now() + opts.hold;
     while Instant::now() < until {
         if let Some(sig) = ptrace::caught() {
@@ -1044,8 +1133,8 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         std::thread::sleep(Duration::from_millis(5));
     }
     let mut writer = Writer::new(file, page as u64, opts.max_size);
-    if let Some(map) = pool.as_mut() {
-        writer.hold_in(&mut map[..]);
+    if let Some(held) = pool.as_mut() {
+        writer.hold_in(held.memory());
     }
     // The held memory goes to the file past the page cache (O_DIRECT), when the file system takes it.
     if let Some(unbuffered) = reopen_unbuffered(file) {
@@ -1072,7 +1161,9 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         .unwrap_or_else(SystemTime::now)
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
+    super::trace(format_args!("memory read"));
     let (held_for, problems) = tracee.release();
+    super::trace(format_args!("released"));
     if let Some(sig) = ptrace::caught() {
         return Err(crate::Error::Interrupted(sig));
     }
@@ -1094,6 +1185,10 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         max_size: opts.max_size.unwrap_or(0),
     };
     let written = writer.finish(writer::X86_64, &threads, &process, &facts)?;
+    super::trace(format_args!(
+        "written: {} MiB of data",
+        written.data_bytes >> 20
+    ));
     let unreadable: Vec<_> = written
         .missing
         .iter()

@@ -24,6 +24,28 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Whether `PROCSIFT_GCORE_TRACE` is set (to anything): then each phase of a dump is written to stderr
+/// with the time since the dump began ([`trace`]), what a benchmark of `gcore` measures phase by phase.
+#[cfg(target_os = "linux")]
+pub(crate) fn tracing() -> bool {
+    trace_start().is_some()
+}
+
+fn trace_start() -> Option<std::time::Instant> {
+    static ON: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("PROCSIFT_GCORE_TRACE").map(|_| std::time::Instant::now()))
+}
+
+/// Writes one phase of a dump to stderr when [`tracing`].
+pub(crate) fn trace(what: std::fmt::Arguments<'_>) {
+    if let Some(t0) = trace_start() {
+        eprintln!(
+            "gcore trace: {:8.1} ms  {what}",
+            t0.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 /// How to dump.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -131,9 +153,11 @@ pub fn gcore_to_path(pid: i32, out: &Path, opts: &Options) -> crate::Result<Summ
     let tmp = temporary_path(out);
     let file = create_private(&tmp)?;
     let guard = RemoveOnDrop(Some(tmp.clone()));
+    trace(format_args!("start"));
     let mut summary = gcore_to_file(pid, &file, opts)?;
     if opts.sync {
         file.sync_all().map_err(|e| crate::Error::io(&tmp, e))?;
+        trace(format_args!("fsync done"));
     }
     drop(file);
     rename_no_replace(&tmp, out).map_err(|e| crate::Error::io(out, e))?;

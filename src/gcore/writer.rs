@@ -330,18 +330,22 @@ fn align_up(v: u64, a: u64) -> u64 {
     v.div_ceil(a).saturating_mul(a)
 }
 
-/// True when `page` holds only zero bytes.
+/// True when `page` holds only zero bytes. Read 64 bytes (a cache line) at a time, stopping at the first
+/// that is not zero: a page of data costs its first non-zero line, not a second pass over all of it
+/// (pages that start with zeros are common: a `malloc` block starts 16 bytes into its page).
 fn is_zero(page: &[u8]) -> bool {
-    let (words, tail) = page.split_at(page.len() - page.len() % 8);
-    if words.get(..8).is_some_and(|w| w != [0u8; 8]) {
-        return false;
+    let mut lines = page.chunks_exact(64);
+    for line in &mut lines {
+        let acc = line.chunks_exact(8).fold(0u64, |a, w| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            a | u64::from_ne_bytes(b)
+        });
+        if acc != 0 {
+            return false;
+        }
     }
-    let acc = words.chunks_exact(8).fold(0u64, |a, w| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        a | u64::from_ne_bytes(b)
-    });
-    acc == 0 && tail.iter().all(|b| *b == 0)
+    lines.remainder().iter().all(|b| *b == 0)
 }
 
 /// Writes the `Data` runs of a chunk (`buf`, at file offset `file_base`), leaving zero pages as holes;
@@ -919,4 +923,30 @@ fn build_notes(
         &procsift_note(facts, threads.len(), missing),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_zero;
+
+    #[test]
+    fn zero_pages_are_found_wherever_their_one_byte_is() {
+        assert!(is_zero(&[0u8; 4096]));
+        assert!(is_zero(&[0u8; 100]));
+        assert!(is_zero(&[]));
+        // One non-zero byte in the first line, the last byte of a line, the next line, the last line,
+        // and in a tail shorter than a line.
+        for (len, at) in [
+            (4096, 0),
+            (4096, 63),
+            (4096, 64),
+            (4096, 4095),
+            (100, 99),
+            (100, 64),
+        ] {
+            let mut page = vec![0u8; len];
+            page[at] = 0x80;
+            assert!(!is_zero(&page), "{len} bytes, non-zero at {at}");
+        }
+    }
 }

@@ -159,6 +159,40 @@ pub enum Member {
     Failed(String),
 }
 
+/// The members directly in one directory of a [`RawSnapshot`] (see [`RawSnapshot::dir`]), by name.
+#[derive(Debug)]
+pub struct Dir<'a> {
+    raw: &'a RawSnapshot,
+    /// (name within the directory, member), in name order.
+    entries: Vec<(&'a str, &'a Member)>,
+}
+
+impl<'a> Dir<'a> {
+    /// The member called `name` in this directory, whatever its kind.
+    pub fn member(&self, name: &str) -> Option<&'a Member> {
+        self.entries
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| self.entries[i].1)
+    }
+
+    /// The contents of the regular file `name` (as [`RawSnapshot::file`]).
+    pub fn file(&self, name: &str) -> Option<&'a [u8]> {
+        match self.member(name)? {
+            Member::File { offset, len } => self.raw.backing.get(*offset, *len),
+            _ => None,
+        }
+    }
+
+    /// The target of the symbolic link `name` (as [`RawSnapshot::link`]).
+    pub fn link(&self, name: &str) -> Option<&'a [u8]> {
+        match self.member(name)? {
+            Member::Symlink(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// A set of raw members, addressed by archive path (`proc/1234/stat`), with the manifest when there is one.
 #[derive(Debug)]
 pub struct RawSnapshot {
@@ -312,6 +346,37 @@ impl RawSnapshot {
         }
     }
 
+    /// The members directly in directory `dir` (`proc/1234`: `stat`, `status`, `exe`, ... but not
+    /// `task/*`), found with one walk of the member map and a seek past each subdirectory, for code that
+    /// looks up many of one directory's members: each lookup is then a search among a few names instead
+    /// of a path built and searched in the whole map.
+    pub fn dir(&self, dir: &str) -> Dir<'_> {
+        use std::ops::Bound;
+        let prefix = format!("{dir}/");
+        let mut entries: Vec<(&str, &Member)> = Vec::new();
+        let mut from = prefix.clone();
+        'walk: loop {
+            for (path, m) in self
+                .members
+                .range::<str, _>((Bound::Included(from.as_str()), Bound::Unbounded))
+            {
+                let Some(rest) = path.strip_prefix(&prefix) else {
+                    break 'walk;
+                };
+                match rest.split_once('/') {
+                    None => entries.push((rest, m)),
+                    Some((sub, _)) => {
+                        // Every member of `sub/` sorts before `sub0` ('0' follows '/'): go on from there.
+                        from = format!("{prefix}{sub}0");
+                        continue 'walk;
+                    }
+                }
+            }
+            break;
+        }
+        Dir { raw: self, entries }
+    }
+
     /// Names of the immediate children of directory `dir` (`"proc"` → pids and system files), sorted,
     /// without duplicates. Pass `""` for the top level.
     pub fn children(&self, dir: &str) -> Vec<&str> {
@@ -331,6 +396,57 @@ impl RawSnapshot {
             }
         }
         out
+    }
+
+    /// Whether the members under directory `dir` (`proc/1234`: every path below it) are the same in
+    /// `self` and `other`: the same names, each of the same kind with the same bytes, link target or
+    /// failure.
+    pub fn same_members(&self, other: &RawSnapshot, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        fn below<'s>(
+            s: &'s RawSnapshot,
+            prefix: &'s str,
+        ) -> impl Iterator<Item = (&'s String, &'s Member)> + 's {
+            s.members
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(move |(path, _)| path.starts_with(prefix))
+        }
+        let mut a = below(self, &prefix);
+        let mut b = below(other, &prefix);
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some((pa, ma)), Some((pb, mb))) if pa == pb => {
+                    let same = match (ma, mb) {
+                        (
+                            Member::File {
+                                offset: oa,
+                                len: la,
+                            },
+                            Member::File {
+                                offset: ob,
+                                len: lb,
+                            },
+                        ) => {
+                            la == lb
+                                && match (self.backing.get(*oa, *la), other.backing.get(*ob, *lb)) {
+                                    (Some(x), Some(y)) => x == y,
+                                    _ => false,
+                                }
+                        }
+                        (Member::File { .. }, _) | (_, Member::File { .. }) => false,
+                        (x, y) => x == y,
+                    };
+                    if !same {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
     }
 
     /// Adds or replaces a regular-file member (a directory read completing a snapshot). Its bytes are
@@ -459,6 +575,42 @@ mod tests {
         assert_eq!(s.file("proc/1/stat"), Some(&b"1 (init) S"[..]));
         assert_eq!(s.link("proc/1/exe"), Some(&b"/sbin/init"[..]));
         assert_eq!(s.file("proc/1/exe"), None);
+    }
+
+    /// A directory's own members, every kind, and none of a subdirectory's, of a sibling whose name
+    /// extends it (`proc/12` beside `proc/1`), or of names that sort around a subdirectory's members
+    /// (`task-x` and `task.` before `task/...`, `tasks` after).
+    #[test]
+    fn dir_holds_the_members_directly_in_it() {
+        let mut b = MemoryBuilder::new();
+        b.file("proc/1/stat", b"1 (init) S");
+        b.file("proc/1/task/1/stat", b"x");
+        b.file("proc/1/task/1/status", b"x");
+        b.file("proc/1/task-x", b"dash");
+        b.file("proc/1/task.", b"dot");
+        b.file("proc/1/tasks", b"s");
+        b.symlink("proc/1/exe", b"/sbin/init");
+        b.symlink("proc/1/fd/0", b"/dev/null");
+        b.failed("proc/1/environ", "EACCES");
+        b.file("proc/1/zz", b"last");
+        b.file("proc/12/stat", b"y");
+        let s = b.build(None, vec![], Source::default());
+        let d = s.dir("proc/1");
+        let names: Vec<&str> = d.entries.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            vec!["environ", "exe", "stat", "task-x", "task.", "tasks", "zz"]
+        );
+        assert_eq!(d.file("stat"), Some(&b"1 (init) S"[..]));
+        assert_eq!(d.file("zz"), Some(&b"last"[..]));
+        assert_eq!(d.link("exe"), Some(&b"/sbin/init"[..]));
+        assert_eq!(d.file("exe"), None);
+        assert_eq!(d.link("stat"), None);
+        assert!(matches!(d.member("environ"), Some(Member::Failed(e)) if e == "EACCES"));
+        assert_eq!(d.file("task"), None);
+        assert_eq!(d.member("0"), None);
+        assert!(s.dir("proc/2").entries.is_empty());
+        assert_eq!(s.dir("proc/12").file("stat"), Some(&b"y"[..]));
     }
 
     #[test]

@@ -175,3 +175,40 @@ pub fn escaped(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// `procsift diff ARGS` (two inputs) streamed, as users run it, prints exactly what the reference read
+/// prints (`PROCSIFT_FULL_READ`: both models built whole, as before `diff` streamed): the same stdout,
+/// stderr and exit status in every format. Returns the streamed table output.
+pub fn diff_streams_as_whole(args: &[&std::ffi::OsStr]) -> String {
+    let mut table = String::new();
+    for format in ["table", "json", "ndjson", "csv"] {
+        let run = |full: bool| {
+            let mut cmd = bin();
+            cmd.arg("diff")
+                .args(args)
+                .arg(format!("--format={format}"))
+                .env_remove("PROCSIFT_FULL_READ");
+            if full {
+                cmd.env("PROCSIFT_FULL_READ", "1");
+            }
+            let out = cmd.output().expect("run procsift diff");
+            (out.stdout, out.stderr, out.status.code())
+        };
+        let (streamed, whole) = (run(false), run(true));
+        assert!(
+            streamed == whole,
+            "procsift diff {args:?} --format={format} streamed differs from the whole read:\n--- \
+             streamed (exit {:?}):\n{}\n{}\n--- whole (exit {:?}):\n{}\n{}",
+            streamed.2,
+            String::from_utf8_lossy(&streamed.0),
+            String::from_utf8_lossy(&streamed.1),
+            whole.2,
+            String::from_utf8_lossy(&whole.0),
+            String::from_utf8_lossy(&whole.1),
+        );
+        if format == "table" {
+            table = String::from_utf8_lossy(&streamed.0).into_owned();
+        }
+    }
+    table
+}
