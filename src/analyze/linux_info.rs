@@ -66,6 +66,9 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
         .into_iter()
         .filter_map(|name| name.parse().ok())
         .collect();
+    // In pid order, as the whole analysis decodes them (and warns).
+    let mut pids = pids;
+    pids.sort_unstable();
     // As the whole analysis warns when it reads socket tables without a byte order.
     let tables = listed.values().any(|l| l.net_tables) || !raw.children("proc/net").is_empty();
     if tables && host.byte_order.is_none() {
