@@ -190,7 +190,9 @@ fn every_report(input: &Path, pid: i32, absent: i32) {
 }
 
 /// Two captures of a fresh pid namespace (so they are small): a python3 with a second thread, a file
-/// and a listening socket open; between them a `sleep` starts and the python3's child exits.
+/// and a listening socket open, and a `sleep` in a network namespace of its own (so that the socket
+/// tables of two namespaces are stored, under two processes: `show` reads only their `ns/net` links);
+/// between them a `sleep` starts and the python3's child exits.
 fn captures(dir: &Path) -> (PathBuf, PathBuf) {
     let a = dir.join("a.tar");
     let b = dir.join("b.tar");
@@ -209,6 +211,7 @@ open("{dir}/done", "w").close()
 time.sleep(60)
 ' &
 until [ -e {dir}/ready ]; do sleep 0.05; done
+unshare --net sleep 60 &
 {bin} capture -o {a} --case 'same output' >/dev/null 2>&1
 sleep 60 &
 touch {dir}/go

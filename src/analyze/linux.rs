@@ -206,7 +206,7 @@ fn skeleton(raw: &RawSnapshot, detail: Detail) -> (Snapshot, Context<'_>, usize)
     (snapshot, ctx, head)
 }
 
-fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
+pub(super) fn host(raw: &RawSnapshot, warnings: &mut Vec<Warning>) -> Host {
     let mut h = super::host::from_manifest(raw, warnings);
     if let Some(stat) = raw.file("proc/stat") {
         let ks = system::kernel_stat(stat);

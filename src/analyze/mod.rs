@@ -4,6 +4,7 @@ pub mod core;
 pub mod events;
 mod host;
 pub mod linux;
+pub mod linux_info;
 pub mod linux_system;
 pub mod netbsd;
 mod sockaddr;

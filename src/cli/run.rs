@@ -162,6 +162,12 @@ pub fn run(ctx: Context, command: Command) -> Result<ExitCode> {
                 fds: true,
                 ..QUIET
             };
+            if let (Some(path), None) = (&a.input, a.stored.core)
+                && let Some(c) = info_counted(ctx, path, detail)?
+            {
+                let report = report::info_with(&c.snapshot, c.processes, c.threads, c.fds);
+                return shown(report, c.snapshot, a.common.format);
+            }
             let snapshot = load(ctx, a.input.as_deref(), a.stored.core, detail)?;
             shown(report::info(&snapshot), snapshot, a.common.format)
         }
@@ -643,6 +649,49 @@ fn load_with(
         ),
     };
     Ok(redacted(ctx, snapshot))
+}
+
+/// `info` of a snapshot archive: read through its member index, each process's `stat` and `status`
+/// only, its threads and open files counted from the index (see
+/// [`procsift::analyze::linux_info`]). `None` when INPUT is not an archive procsift can count so (a
+/// directory, a core, a Solaris or NetBSD capture), or with [`FULL_READ`]; an archive without a usable
+/// index is then analyzed as read (the walk reads every member).
+fn info_counted(
+    ctx: Context,
+    path: &Path,
+    detail: Detail,
+) -> Result<Option<procsift::analyze::linux_info::Counted>> {
+    use procsift::snapshot::reader::{self, InputFormat};
+    let archive = matches!(
+        reader::sniff(path)?,
+        InputFormat::Tar | InputFormat::TarGz | InputFormat::TarZst
+    );
+    if !archive || std::env::var_os(FULL_READ).is_some() {
+        return Ok(None);
+    }
+    let opts = OpenOptions {
+        select: detail.selection(),
+        counts: true,
+        ..OpenOptions::default()
+    };
+    let raw = reader::open_path(path, &opts)?;
+    if raw.listed.is_none() {
+        // Walked: every member the detail needs was read.
+        let counted = procsift::analyze::linux_info::whole(&raw, detail);
+        return Ok(Some(redacted_counts(ctx, counted)));
+    }
+    Ok(procsift::analyze::linux_info::count(&raw).map(|c| redacted_counts(ctx, c)))
+}
+
+/// The counted model redacted when `--redact` was given.
+fn redacted_counts(
+    ctx: Context,
+    c: procsift::analyze::linux_info::Counted,
+) -> procsift::analyze::linux_info::Counted {
+    procsift::analyze::linux_info::Counted {
+        snapshot: redacted(ctx, c.snapshot),
+        ..c
+    }
 }
 
 /// The model redacted when `--redact` was given.

@@ -8,7 +8,6 @@ use crate::model::Snapshot;
 
 /// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
 pub fn info(snapshot: &Snapshot) -> Report {
-    let h = &snapshot.host;
     // Totals over the processes whose lists are known; unknown (`-`, absent in JSON) when no process
     // has one, never a made-up 0.
     let total = |len: fn(&crate::model::Process) -> Option<usize>| -> Option<usize> {
@@ -20,6 +19,19 @@ pub fn info(snapshot: &Snapshot) -> Report {
     };
     let threads = total(|p| p.threads.as_ref().map(Vec::len));
     let fds = total(|p| p.fds.as_ref().map(Vec::len));
+    info_with(snapshot, snapshot.processes.len(), threads, fds)
+}
+
+/// The `info` report with the processes, and the total threads and open files, counted elsewhere (from
+/// an archive's member index, see [`crate::analyze::linux_info`]), not from the model's processes and
+/// their lists; `None` when unknown.
+pub fn info_with(
+    snapshot: &Snapshot,
+    processes: usize,
+    threads: Option<usize>,
+    fds: Option<usize>,
+) -> Report {
+    let h = &snapshot.host;
     let mut rows: Vec<(&str, String)> = vec![
         (
             "input",
@@ -161,7 +173,7 @@ pub fn info(snapshot: &Snapshot) -> Report {
             },
         ));
     }
-    rows.push(("processes", snapshot.processes.len().to_string()));
+    rows.push(("processes", processes.to_string()));
     let unknown =
         |v: Option<usize>| v.map_or_else(|| "- (not recorded)".to_string(), |n| n.to_string());
     rows.push(("threads", unknown(threads)));
@@ -188,8 +200,7 @@ pub fn info(snapshot: &Snapshot) -> Report {
         }
         extra.insert("events".into(), v);
     }
-    let mut counts =
-        json!({"processes": snapshot.processes.len(), "warnings": snapshot.warnings.len()});
+    let mut counts = json!({"processes": processes, "warnings": snapshot.warnings.len()});
     if let Some(o) = counts.as_object_mut() {
         for (k, v) in [("threads", threads), ("fds", fds)] {
             if let Some(v) = v {

@@ -41,7 +41,7 @@ pub use escape::visible;
 pub use events::{EventsOptions, events};
 pub use files::files;
 pub use filter::Filter;
-pub use info::info;
+pub use info::{info, info_with};
 pub use maps::maps;
 pub use ps::{PsOptions, ps};
 pub use render::Format;

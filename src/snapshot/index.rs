@@ -218,7 +218,16 @@ pub struct Located {
 /// inside the bytes before the index, headers before data, paths in strictly increasing order (each
 /// once). It does not look at the headers: [`check_member`] does, for each member a read uses. `Err`
 /// names the byte offset in the index and what is wrong.
-pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (usize, String)> {
+///
+/// One pass over the bytes, with no allocation per record: paths and errors without escapes (all that
+/// procsift writes) are borrowed from the archive. Each record is handed to `visit` once checked
+/// (records before a bad one may have been visited: the caller uses nothing until `parse` returns
+/// `Ok`); an `Err` from `visit` ends the parse with it. `Ok` holds the number of records.
+pub fn parse<'a>(
+    bytes: &'a [u8],
+    at: &Located,
+    mut visit: impl FnMut(IndexEntry<'a>) -> Result<(), (usize, String)>,
+) -> Result<usize, (usize, String)> {
     let Some(text) = bytes.get(at.data..at.end) else {
         return Err((0, "runs past the end of the archive".into()));
     };
@@ -226,12 +235,11 @@ pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (
         return Err((0, "is not UTF-8 text".into()));
     };
     let limit = at.header;
-    let mut lines = text.split_inclusive('\n');
-    let mut offset = 0usize;
-    match lines.next() {
-        Some(l) if l.trim_end_matches('\n') == MAGIC => offset += l.len(),
+    let b = text.as_bytes();
+    let first = match b.iter().position(|c| *c == b'\n') {
+        Some(n) if &text[..n] == MAGIC => n + 1,
         _ => return Err((0, format!("does not start with `{MAGIC}`"))),
-    }
+    };
     // Each record is at least 5 bytes: a bound on what the count may claim.
     if at.count > text.len() / 5 {
         return Err((
@@ -239,28 +247,38 @@ pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (
             format!("claims {} records in {} bytes", at.count, text.len()),
         ));
     }
-    let mut out: Vec<IndexEntry<'a>> = Vec::with_capacity(at.count);
-    for line in lines {
-        let here = offset;
-        offset += line.len();
-        let l = line.strip_suffix('\n').unwrap_or(line);
-        if l.starts_with("end ") {
-            if offset != text.len() {
-                return Err((here, "an `end` line before the last line".into()));
-            }
-            break;
-        }
-        let bad = |why: &str| (here, format!("record {}: {why}", out.len() + 1));
-        let mut f = l.split(' ');
-        let kind = f.next().unwrap_or("");
-        let num = |v: Option<&str>| v.and_then(|v| v.parse::<usize>().ok());
+    let mut n = 0usize;
+    let mut prev: Option<Cow<'a, str>> = None;
+    let mut pos = first;
+    while pos < b.len() {
+        let here = pos;
+        let mut cur = Cursor {
+            b,
+            pos,
+            spaced: false,
+        };
+        let bad = |why: &str, n: usize| (here, format!("record {}: {why}", n + 1));
+        let count = n;
+        let kind = cur.field();
         let record = match kind {
-            "f" => {
+            b"end" => {
+                // The `end` line: the last one (its fields were read by `locate`).
+                let line_end = b[here..]
+                    .iter()
+                    .position(|c| *c == b'\n')
+                    .map_or(b.len(), |n| here + n + 1);
+                if line_end != b.len() {
+                    return Err((here, "an `end` line before the last line".into()));
+                }
+                break;
+            }
+            b"f" => {
                 let (Some(header), Some(data), Some(size)) =
-                    (num(f.next()), num(f.next()), num(f.next()))
+                    (cur.number(), cur.number(), cur.number())
                 else {
                     return Err(bad(
                         "a file record needs a header offset, data offset and size",
+                        count,
                     ));
                 };
                 let fits = data.checked_add(size).is_some_and(|end| end <= limit)
@@ -268,59 +286,121 @@ pub fn parse<'a>(bytes: &'a [u8], at: &Located) -> Result<Vec<IndexEntry<'a>>, (
                     && data % 512 == 0
                     && header % 512 == 0;
                 if !fits {
-                    return Err(bad(&format!(
-                        "header at {header}, {size} bytes at {data}: not inside the {limit} bytes \
-                         before the index"
-                    )));
+                    return Err(bad(
+                        &format!(
+                            "header at {header}, {size} bytes at {data}: not inside the {limit} \
+                             bytes before the index"
+                        ),
+                        count,
+                    ));
                 }
                 Record::File { header, data, size }
             }
-            "l" => {
-                let Some(header) = num(f.next()) else {
-                    return Err(bad("a link record needs a header offset"));
+            b"l" => {
+                let Some(header) = cur.number() else {
+                    return Err(bad("a link record needs a header offset", count));
                 };
                 if header.checked_add(512).is_none_or(|h| h > limit) || header % 512 != 0 {
-                    return Err(bad(&format!(
-                        "header at {header}: not inside the {limit} bytes before the index"
-                    )));
+                    return Err(bad(
+                        &format!(
+                            "header at {header}: not inside the {limit} bytes before the index"
+                        ),
+                        count,
+                    ));
                 }
                 Record::Link { header }
             }
-            "e" => {
-                let Some(error) = f.next().and_then(unescape) else {
-                    return Err(bad("a failed record needs an error"));
+            b"e" => {
+                let Some(error) = cur.text(text) else {
+                    return Err(bad("a failed record needs an error", count));
                 };
                 Record::Failed(error)
             }
-            _ => return Err(bad("unknown record kind")),
+            _ => return Err(bad("unknown record kind", count)),
         };
-        let Some(path) = f.next().and_then(unescape) else {
-            return Err(bad("no path, or a malformed escape in it"));
+        let Some(path) = cur.text(text) else {
+            return Err(bad("no path, or a malformed escape in it", count));
         };
-        if f.next().is_some() {
-            return Err(bad("more fields than its kind has"));
+        // The path ends its line.
+        match b.get(cur.pos) {
+            _ if cur.spaced => return Err(bad("more fields than its kind has", count)),
+            Some(b'\n') => pos = cur.pos + 1,
+            _ => pos = cur.pos,
         }
-        if let Some(prev) = out.last()
-            && prev.path >= path
+        if let Some(prev) = &prev
+            && *prev >= path
         {
-            return Err(bad(&format!(
-                "{path} is not after {}: records out of order, or a path twice",
-                prev.path
-            )));
+            return Err(bad(
+                &format!("{path} is not after {prev}: records out of order, or a path twice"),
+                count,
+            ));
         }
-        out.push(IndexEntry { path, record });
+        prev = Some(path.clone());
+        n += 1;
+        visit(IndexEntry { path, record })?;
     }
-    if out.len() != at.count {
+    if n != at.count {
         return Err((
             text.len(),
-            format!(
-                "holds {} records, its `end` line says {}",
-                out.len(),
-                at.count
-            ),
+            format!("holds {n} records, its `end` line says {}", at.count),
         ));
     }
-    Ok(out)
+    Ok(n)
+}
+
+/// Reads the fields of one index line: each ends at a space (consumed) or at the line's end (left).
+struct Cursor<'b> {
+    b: &'b [u8],
+    pos: usize,
+    /// The last field ended at a space (another field follows on the line).
+    spaced: bool,
+}
+
+impl<'b> Cursor<'b> {
+    /// The next field's bytes (empty at the end of the line).
+    fn field(&mut self) -> &'b [u8] {
+        let start = self.pos;
+        let mut i = start;
+        while let Some(&c) = self.b.get(i) {
+            if c == b' ' || c == b'\n' {
+                break;
+            }
+            i += 1;
+        }
+        self.pos = i;
+        self.spaced = self.b.get(i) == Some(&b' ');
+        if self.spaced {
+            self.pos += 1;
+        }
+        &self.b[start..i]
+    }
+
+    /// The next field as a decimal number (digits only, no overflow).
+    fn number(&mut self) -> Option<usize> {
+        let f = self.field();
+        if f.is_empty() {
+            return None;
+        }
+        f.iter().try_fold(0usize, |n, c| {
+            let d = c.checked_sub(b'0').filter(|d| *d <= 9)?;
+            n.checked_mul(10)?.checked_add(usize::from(d))
+        })
+    }
+
+    /// The next field, unescaped (`text` is the bytes as a `str`); `None` when it is empty or
+    /// malformed.
+    fn text<'a>(&mut self, text: &'a str) -> Option<Cow<'a, str>>
+    where
+        'b: 'a,
+    {
+        let start = self.pos;
+        let f = self.field();
+        if f.is_empty() {
+            return None;
+        }
+        // Fields end at ASCII bytes: the slice is on character boundaries.
+        unescape(text.get(start..start + f.len())?)
+    }
 }
 
 /// The member an index record names, read at its header in `bytes`, which hold the archive from byte

@@ -216,6 +216,55 @@ pub struct RawSnapshot {
     /// headers (`Ok(true)`), is absent (`Ok(false)`: written before there was one), or not (`Err`: why).
     /// `None` otherwise.
     pub index_check: Option<std::result::Result<bool, String>>,
+    /// Read through an archive's member index with [`reader::OpenOptions::counts`]: what the index says
+    /// of each process's threads and open files (by pid), none of which were read. `None` otherwise.
+    pub listed: Option<BTreeMap<i32, Listed>>,
+}
+
+/// What an archive's member index lists under one process's `task/` and `fd/`, counted as the analysis
+/// counts what it decodes there (see [`reader::OpenOptions::counts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Listed {
+    /// Some member (stored or failed) is under `task/`: the threads were listed at capture.
+    pub task_dir: bool,
+    /// Threads (numeric names under `task/`) with a stored `stat`, `status` or `comm`: a thread the
+    /// analysis builds (a stored member of those decodes: the kernel wrote it).
+    pub threads: usize,
+    /// Some `fd/<name>` is a symbolic link: the descriptors were listed at capture.
+    pub fd_links: bool,
+    /// The `fd/<n>` links with a numeric name: the open files the analysis builds.
+    pub fds: usize,
+    /// Some member is under `net/`: the process holds its network namespace's socket tables.
+    pub net_tables: bool,
+    /// The thread last counted in `threads` (records are sorted: a thread's members are together).
+    last_tid: Option<i32>,
+}
+
+impl Listed {
+    /// Counts the index record of the member `proc/<pid>/<rest>`.
+    pub(crate) fn count(&mut self, rest: &str, record: &index::Record<'_>) {
+        use index::Record;
+        if let Some(t) = rest.strip_prefix("task/") {
+            self.task_dir = true;
+            if let (Some((tid, name)), Record::File { .. }) = (t.split_once('/'), record)
+                && matches!(name, "stat" | "status" | "comm")
+                && let Ok(tid) = tid.parse::<i32>()
+                && self.last_tid != Some(tid)
+            {
+                self.last_tid = Some(tid);
+                self.threads += 1;
+            }
+        } else if let Some(n) = rest.strip_prefix("fd/") {
+            if matches!(record, Record::Link { .. }) && !n.contains('/') {
+                self.fd_links = true;
+                if n.parse::<i32>().is_ok() {
+                    self.fds += 1;
+                }
+            }
+        } else if rest.starts_with("net/") {
+            self.net_tables = true;
+        }
+    }
 }
 
 impl RawSnapshot {
@@ -255,6 +304,7 @@ impl RawSnapshot {
             source,
             unindexed: 0,
             index_check: None,
+            listed: None,
         }
     }
 

@@ -31,6 +31,10 @@ pub struct OpenOptions {
     /// Read every tar header, never the member index at the end of the archive (`verify`, which checks
     /// the index against what the headers say).
     pub walk: bool,
+    /// Read of each process only its `stat` and `status` (Solaris: `psinfo`), and count its threads and
+    /// open files from the archive's member index, without reading them ([`super::RawSnapshot::listed`]):
+    /// what `info` shows. Without a usable index (an archive walked), `select` is read as usual.
+    pub counts: bool,
 }
 
 impl Default for OpenOptions {
@@ -40,6 +44,7 @@ impl Default for OpenOptions {
             max_dir_bytes: 1 << 30,
             select: super::Selection::ALL,
             walk: false,
+            counts: false,
         }
     }
 }
@@ -338,7 +343,7 @@ fn index_tar(
     let bytes: &[u8] = backing.base();
     let mut warnings = Vec::new();
     // A walk checks the index through the map (its pages are read anyway).
-    let index = read_index(bytes, &opts.select, file.filter(|_| !opts.walk));
+    let index = read_index(bytes, opts, file.filter(|_| !opts.walk));
     if opts.walk {
         let mut raw = walk_tar(backing, shown, &opts.select, warnings)?;
         raw.index_check = Some(match index {
@@ -387,6 +392,7 @@ struct Indexed {
     unindexed: usize,
     manifest: Option<(usize, usize)>,
     read: Vec<u8>,
+    listed: Option<BTreeMap<i32, super::Listed>>,
 }
 
 /// Members up to this size are read out of the file with read(2) when the archive is a file (see
@@ -401,13 +407,15 @@ const READ_GROUP: usize = 1 << 20;
 /// Reads the member index at the end of the archive (see [`super::index`]): `Ok(None)` when there is
 /// none, `Err` with a warning when there is one that cannot be believed (the archive is then walked).
 /// With `file` (the archive's file, which `bytes` map), the small members a read selects are read out
-/// of it rather than through the map.
-fn read_index(
-    bytes: &[u8],
-    select: &super::Selection,
+/// of it rather than through the map. With `opts.counts`, each process's threads and open files are
+/// counted from the records ([`super::Listed`]) and only its `stat` and `status` are selected.
+fn read_index<'a>(
+    bytes: &'a [u8],
+    opts: &OpenOptions,
     file: Option<&std::fs::File>,
 ) -> std::result::Result<Option<Indexed>, Warning> {
     use super::index::{self, INDEX_NAME, Record};
+    let select = &opts.select;
     let distrust = |offset: usize, why: String| {
         Warning::at(
             INDEX_NAME,
@@ -420,29 +428,12 @@ fn read_index(
         Ok(None) => return Ok(None),
         Err(why) => return Err(distrust(0, why)),
     };
-    let records = index::parse(bytes, &at).map_err(|(off, why)| distrust(off, why))?;
-    // Every stored member's first header, in file order, and the index's: where each member ends.
-    let mut starts: Vec<usize> = records
-        .iter()
-        .filter_map(|r| match r.record {
-            Record::File { header, .. } | Record::Link { header } => Some(header),
-            Record::Failed(_) => None,
-        })
-        .collect();
-    starts.push(at.header);
-    starts.sort_unstable();
-    let span_end = |h: usize| {
-        starts
-            .get(starts.partition_point(|s| *s <= h))
-            .copied()
-            .unwrap_or(at.header)
-    };
     let no_header = |r: &index::IndexEntry<'_>| {
         let header = match r.record {
             Record::File { header, .. } | Record::Link { header } => header,
             Record::Failed(_) => 0,
         };
-        distrust(
+        (
             header,
             format!(
                 "no intact tar header of {} where it says, at byte {header}, or one of another \
@@ -453,55 +444,103 @@ fn read_index(
     };
     let mut members: Vec<(String, Member)> = Vec::new();
     // Members to read out of the file: (slot in `members`, record, first header, end of its span).
-    let mut pending: Vec<(usize, &index::IndexEntry<'_>, usize, usize)> = Vec::new();
+    let mut pending: Vec<(usize, index::IndexEntry<'a>, usize, usize)> = Vec::new();
     let mut unindexed = 0usize;
-    for r in &records {
+    // By pid: a process's records are together (they share the prefix `proc/<pid>/`).
+    let mut listed: Vec<(i32, super::Listed)> = Vec::new();
+    // The process whose socket tables (`net/*`) were the last seen: records are sorted, so they come
+    // just before its `ns/net` link.
+    let mut net_owner: Option<i32> = None;
+    let visit = |r: index::IndexEntry<'a>| -> std::result::Result<(), (usize, String)> {
         let path = r.path.as_ref();
         let stored = !matches!(r.record, Record::Failed(_));
+        let process = process_member(path);
+        if let (Some((pid, rest)), true) = (process, opts.counts) {
+            if listed.last().map(|l| l.0) != Some(pid) {
+                listed.push((pid, super::Listed::default()));
+            }
+            if let Some((_, l)) = listed.last_mut() {
+                l.count(rest, &r.record);
+            }
+        }
+        if let Some((pid, rest)) = process
+            && rest.starts_with("net/")
+        {
+            net_owner = Some(pid);
+        }
         if stored {
             // What a walk would warn about, the index may not hold: such an archive is walked.
-            if safe_member_path(path, clean(path)).is_err() || clean(path) != path {
-                return Err(distrust(
-                    at.data,
-                    format!("an unsafe or unclean path: {path}"),
-                ));
+            let unclean = path.starts_with('/')
+                || path.starts_with("./")
+                || path.ends_with('/')
+                || (path.contains("..") && safe_member_path(path, clean(path)).is_err());
+            if unclean || path.is_empty() {
+                return Err((at.data, format!("an unsafe or unclean path: {path}")));
             }
             if matches!(r.record, Record::Link { .. }) && !is_link_place(path) {
-                return Err(distrust(
+                return Err((
                     at.data,
                     format!("a link where procsift stores none: {path}"),
                 ));
             }
             if path == INDEX_NAME {
-                return Err(distrust(at.data, format!("it lists itself: {path}")));
+                return Err((at.data, format!("it lists itself: {path}")));
             }
-            if left_out(path, select) {
+            let left = match process {
+                Some((pid, rest)) if opts.counts => {
+                    !matches!(rest, "stat" | "status" | "psinfo") || !select.wants_pid(pid)
+                }
+                Some((pid, "ns/net")) if !select.wants_pid(pid) => {
+                    // Another process's namespace link says whose socket tables are whose: needed
+                    // only where there are tables.
+                    left_out(path, select) || net_owner != Some(pid)
+                }
+                _ => left_out(path, select),
+            };
+            if left {
                 unindexed += 1;
-                continue;
+                return Ok(());
             }
         }
         let member = match &r.record {
             Record::Failed(e) => Member::Failed(e.to_string()),
-            Record::File { header, .. } | Record::Link { header } if file.is_some() => {
-                let small = match r.record {
-                    Record::File { size, .. } => size <= READ_OUT,
-                    _ => true,
-                };
-                let end = span_end(*header);
-                if small && end - header <= READ_OUT + READ_GAP {
-                    pending.push((members.len(), r, *header, end));
+            Record::File { header, data, size } if file.is_some() => {
+                // The member's headers, its data and the padding to the next block.
+                let end = size
+                    .div_ceil(512)
+                    .checked_mul(512)
+                    .and_then(|s| data.checked_add(s))
+                    .map_or(at.header, |e| e.min(at.header));
+                if *size <= READ_OUT && end - header <= READ_OUT + READ_GAP {
+                    let (header, path) = (*header, path.to_string());
+                    pending.push((members.len(), r, header, end));
                     // Filled in below, once read.
-                    Member::Failed(String::new())
-                } else {
-                    index::check_member(bytes, 0, r).ok_or_else(|| no_header(r))?
+                    members.push((path, Member::Failed(String::new())));
+                    return Ok(());
                 }
+                index::check_member(bytes, 0, &r).ok_or_else(|| no_header(&r))?
             }
-            _ => index::check_member(bytes, 0, r).ok_or_else(|| no_header(r))?,
+            Record::Link { header } if file.is_some() => {
+                // A link is its headers (a long name, a long target): read a window that holds
+                // them (checked through the map when it does not).
+                let end = header.saturating_add(LINK_WINDOW).min(at.header);
+                let (header, path) = (*header, path.to_string());
+                pending.push((members.len(), r, header, end));
+                members.push((path, Member::Failed(String::new())));
+                return Ok(());
+            }
+            _ => index::check_member(bytes, 0, &r).ok_or_else(|| no_header(&r))?,
         };
         members.push((path.to_string(), member));
-    }
+        Ok(())
+    };
+    index::parse(bytes, &at, visit).map_err(|(off, why)| distrust(off, why))?;
+    let no_header = |r: &index::IndexEntry<'_>| {
+        let (off, why) = no_header(r);
+        distrust(off, why)
+    };
     let read = match file {
-        Some(f) => read_out(f, bytes.len(), &mut pending, &mut members, no_header)?,
+        Some(f) => read_out(f, bytes, &mut pending, &mut members, no_header)?,
         None => Vec::new(),
     };
     let manifest = members.iter().find_map(|(p, m)| match m {
@@ -521,7 +560,17 @@ fn read_index(
         unindexed,
         manifest,
         read,
+        listed: opts.counts.then(|| listed.into_iter().collect()),
     }))
+}
+
+/// The bytes read for a link's headers (a long-name record, a long-target record, the header).
+const LINK_WINDOW: usize = 4096;
+
+/// `proc/<pid>/<rest>`: the pid and the rest.
+fn process_member(path: &str) -> Option<(i32, &str)> {
+    let (pid, rest) = path.strip_prefix("proc/")?.split_once('/')?;
+    Some((pid.parse().ok()?, rest))
 }
 
 /// Reads the `pending` members out of `file` (groups of nearby ones with one read(2) each), checks
@@ -530,13 +579,22 @@ fn read_index(
 #[allow(clippy::type_complexity)]
 fn read_out(
     file: &std::fs::File,
-    base: usize,
-    pending: &mut [(usize, &super::index::IndexEntry<'_>, usize, usize)],
+    map: &[u8],
+    pending: &mut [(usize, super::index::IndexEntry<'_>, usize, usize)],
     members: &mut [(String, Member)],
     no_header: impl Fn(&super::index::IndexEntry<'_>) -> Warning,
 ) -> std::result::Result<Vec<u8>, Warning> {
+    let base = map.len();
     pending.sort_unstable_by_key(|p| p.2);
-    let mut read: Vec<u8> = Vec::new();
+    // Sized once: growing it would copy what was read, and fault in new pages each time.
+    let total = pending
+        .iter()
+        .map(|p| match p.1.record {
+            super::index::Record::File { size, .. } => size,
+            _ => 0,
+        })
+        .fold(0usize, usize::saturating_add);
+    let mut read: Vec<u8> = Vec::with_capacity(total);
     let mut scratch: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < pending.len() {
@@ -560,9 +618,16 @@ fn read_out(
                 ),
             ));
         }
-        for &(slot, r, h, e) in &pending[i..j] {
+        for (slot, r, h, e) in &pending[i..j] {
+            let (slot, h, e) = (*slot, *h, *e);
             let span = scratch.get(h - start..e - start).unwrap_or_default();
-            let member = super::index::check_member(span, h, r).ok_or_else(|| no_header(r))?;
+            let member = super::index::check_member(span, h, r)
+                .or_else(|| match r.record {
+                    // Headers longer than the window read.
+                    super::index::Record::Link { .. } => super::index::check_member(map, 0, r),
+                    _ => None,
+                })
+                .ok_or_else(|| no_header(r))?;
             members[slot].1 = match member {
                 Member::File { offset, len } => {
                     let from = offset - h;
@@ -633,6 +698,7 @@ fn from_index(backing: Backing, indexed: Indexed, shown: &str) -> RawSnapshot {
     };
     let mut raw = RawSnapshot::new(backing, indexed.members, manifest, warnings, source);
     raw.unindexed = indexed.unindexed;
+    raw.listed = indexed.listed;
     raw
 }
 

@@ -88,6 +88,20 @@ fn hex(value: &[u8]) -> Option<String> {
     (!s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_string())
 }
 
+/// The `Threads` value alone, as [`parse`] reads it (the last such line; `None` when it is absent or
+/// not a number), without decoding the rest.
+pub fn threads(bytes: &[u8]) -> Option<u32> {
+    const KEY: &[u8] = b"Threads:";
+    let start = match memchr::memmem::rfind(bytes, b"\nThreads:") {
+        Some(i) => i + 1,
+        None if bytes.starts_with(KEY) => 0,
+        None => return None,
+    };
+    let line = &bytes[start + KEY.len()..];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    num(line.trim_ascii())
+}
+
 /// Decodes a status file. Unknown keys are ignored; a known key with a malformed value is an error at
 /// that line's offset.
 pub fn parse(bytes: &[u8]) -> Result<Status, ParseError> {
@@ -158,6 +172,21 @@ pub fn parse(bytes: &[u8]) -> Result<Status, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threads_alone_is_what_parse_reads() {
+        for text in [
+            &b"Name:\tx\nThreads:\t3\nSigQ:\t0/1\n"[..],
+            b"Threads:\t1\n",
+            b"Threads:\t1\nThreads:\t7",
+            b"Name:\tx\n",
+            b"Threads:\tx\n",
+            b"",
+        ] {
+            let whole = parse(text).ok().and_then(|s| s.threads);
+            assert_eq!(threads(text), whole, "{}", String::from_utf8_lossy(text));
+        }
+    }
 
     fn corpus(rel: &str) -> Vec<u8> {
         crate::testdata::corpus_bytes(&format!("linux/proc-snapshots/{rel}"))
