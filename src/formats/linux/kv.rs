@@ -4,7 +4,7 @@
 /// trimmed. Lines without a colon are skipped.
 pub fn pairs(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8], &[u8])> {
     super::lines(bytes).filter_map(|(off, line)| {
-        let colon = line.iter().position(|b| *b == b':')?;
+        let colon = memchr::memchr(b':', line)?;
         Some((off, &line[..colon], line[colon + 1..].trim_ascii()))
     })
 }
