@@ -9,6 +9,7 @@
 use std::io::sink;
 
 use libfuzzer_sys::fuzz_target;
+use procsift::check;
 use procsift::diff::{self, Options};
 use procsift::model::redact;
 use procsift::report::{self, Format, html, render::render};
@@ -41,21 +42,30 @@ fuzz_target!(|data: &[u8]| {
         redacted: sel & 1 != 0,
         generated: procsift::time::Timestamp { secs: 0, nanos: 0 },
     };
-    let ev = |s| html::Evidence {
+    // The pages list check's findings first: run the rules, as `procsift report` does.
+    let findings = |s| check::check(s, &check::Options::default());
+    let ev = |s, f| html::Evidence {
         snapshot: s,
         verify: None,
         sha256: None,
         size: None,
+        findings: f,
     };
     match (sel >> 2) % 8 {
-        6 => drop(html::snapshot_page(&ev(&new), &page)),
-        7 => drop(html::snapshot_page(&ev(&old), &page)),
+        6 => drop(html::snapshot_page(&ev(&new, Some(&findings(&new))), &page)),
+        7 => drop(html::snapshot_page(&ev(&old, None), &page)),
         out => {
             let Ok(d) = diff::compare(&old, &new, &opts) else {
                 return;
             };
             if out == 5 {
-                drop(html::diff_page(&ev(&old), &ev(&new), &d, &page));
+                let (of, nf) = (findings(&old), findings(&new));
+                drop(html::diff_page(
+                    &ev(&old, Some(&of)),
+                    &ev(&new, Some(&nf)),
+                    &d,
+                    &page,
+                ));
                 return;
             }
             let r = report::diff(&d);
