@@ -34,15 +34,7 @@ pub struct Counted {
 /// files).
 pub fn whole(raw: &RawSnapshot, detail: Detail) -> Counted {
     let snapshot = super::analyze_with(raw, detail);
-    let total = |len: fn(&Process) -> Option<usize>| -> Option<usize> {
-        snapshot
-            .processes
-            .iter()
-            .filter_map(len)
-            .fold(None, |acc, n| Some(acc.unwrap_or(0) + n))
-    };
-    let threads = total(|p| p.threads.as_ref().map(Vec::len));
-    let fds = total(|p| p.fds.as_ref().map(Vec::len));
+    let (threads, fds) = snapshot.list_totals();
     Counted {
         processes: snapshot.processes.len(),
         snapshot,

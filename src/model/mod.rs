@@ -69,6 +69,21 @@ impl Snapshot {
             .map(|i| &self.processes[i])
     }
 
+    /// The total threads and open files over the processes whose lists are known (`info`'s counts);
+    /// each `None` when no process has that list, never a made-up 0.
+    pub fn list_totals(&self) -> (Option<usize>, Option<usize>) {
+        let total = |len: fn(&Process) -> Option<usize>| {
+            self.processes
+                .iter()
+                .filter_map(len)
+                .fold(None, |acc: Option<usize>, n| Some(acc.unwrap_or(0) + n))
+        };
+        (
+            total(|p| p.threads.as_ref().map(Vec::len)),
+            total(|p| p.fds.as_ref().map(Vec::len)),
+        )
+    }
+
     /// Sorts processes by pid; call after building.
     pub fn sort(&mut self) {
         self.processes.sort_by_key(|p| p.pid);

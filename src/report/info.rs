@@ -8,17 +8,7 @@ use crate::model::Snapshot;
 
 /// The `info` report. JSON: `host`, `capture`, `counts` at the top level; records are the field rows.
 pub fn info(snapshot: &Snapshot) -> Report {
-    // Totals over the processes whose lists are known; unknown (`-`, absent in JSON) when no process
-    // has one, never a made-up 0.
-    let total = |len: fn(&crate::model::Process) -> Option<usize>| -> Option<usize> {
-        snapshot
-            .processes
-            .iter()
-            .filter_map(len)
-            .fold(None, |acc, n| Some(acc.unwrap_or(0) + n))
-    };
-    let threads = total(|p| p.threads.as_ref().map(Vec::len));
-    let fds = total(|p| p.fds.as_ref().map(Vec::len));
+    let (threads, fds) = snapshot.list_totals();
     info_with(snapshot, snapshot.processes.len(), threads, fds)
 }
 
