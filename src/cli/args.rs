@@ -477,10 +477,19 @@ pub struct GcoreArgs {
     /// Leave out memory past SIZE bytes of file (suffixes K, M, G, T); the threads' stacks go first.
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<String>,
-    /// Do not wait for the core to reach the disk (faster on a slow disk; gdb and the kernel do not wait
-    /// either): a host powered off in the next seconds may lose it.
+    /// Wait for the core to reach the disk before naming it (fsync): a host powered off right after the
+    /// dump keeps it. By default the kernel writes it back within seconds, as for gdb's and the kernel's
+    /// own cores.
     #[arg(long)]
+    pub sync: bool,
+    /// Hidden: the default (do not wait for the disk), accepted as earlier versions took it.
+    #[arg(long, hide = true, conflicts_with = "sync")]
     pub no_sync: bool,
+    /// Stop the process only while its memory is copied into procsift's own memory, then write the core
+    /// (a shorter stop, a slower dump, as much memory again as the process's); by default it stays
+    /// stopped until its memory is written.
+    #[arg(long)]
+    pub brief_stop: bool,
     /// Hidden, for tests: keep the process stopped MS milliseconds longer, between its registers and its
     /// memory.
     #[arg(long, hide = true, value_name = "MS")]
