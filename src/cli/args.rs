@@ -132,7 +132,7 @@ The archive is written to a temporary name and renamed when complete; the summar
 
 With --output-dir each capture goes to DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar and a line `<time> TAB <sha256> TAB <path>` is appended to DIR/<host>/index.tsv; --every repeats it. A failed capture is logged and the next one runs. SIGTERM or SIGINT stops the loop after the capture in progress; a second one drops that capture (its temporary file is removed) and stops at once.
 
---core PID takes a core of the process first (as `procsift gcore` does: the process is stopped briefly, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
+--core PID takes a core of the process first (as `procsift gcore` does: the process is stopped while its memory is read, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
 
 Process events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after it (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the capture goes on, and the manifest and `info` say why events were not recorded.";
 
@@ -170,7 +170,7 @@ const GCORE_HELP: &str = "Examples:
   procsift gcore 5752 --max-size 2G        # the threads' stacks first, then by address
   procsift core suspect.core && gdb /proc/5752/exe suspect.core
 
-Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sent), its registers and the process's memory are read, and every thread is let go; stderr says how long the process was stopped. A process that was stopped (T) before stays stopped. The core is the kernel's format: gdb, eu-stack, readelf and every procsift report read it.
+Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sent), its registers and the process's memory are read (a second thread writes each chunk while the next is read), and every thread is let go; stderr says how long the process was stopped. --brief-stop lets it go once its memory is copied into procsift's own, then writes the copy. The core is not synced to the disk unless --sync is given (the kernel writes it back within seconds, as for gdb's cores). A process that was stopped (T) before stays stopped. The core is the kernel's format: gdb, eu-stack, readelf and every procsift report read it.
 
 Which mappings are dumped follows the process's own /proc/PID/coredump_filter, as the kernel would for a crash (by default: anonymous memory, written copies of file mappings, the first page of each ELF file); --filter sets the bits instead, --all takes every readable mapping. Device memory and MADV_DONTDUMP mappings are never dumped. Zero pages are holes in the file: they take no disk.
 

@@ -312,7 +312,7 @@ pub const PIPELINE_BUFFERS: usize = 4;
 
 /// A chunk for the writing thread.
 struct Job {
-    buf: Vec<u8>,
+    buf: memmap2::MmapMut,
     len: usize,
     /// File offset of `buf[0]`.
     file_base: u64,
@@ -324,25 +324,35 @@ struct Job {
 /// wrote.
 struct Pipeline {
     jobs: Option<std::sync::mpsc::SyncSender<Job>>,
-    free: std::sync::mpsc::Receiver<Vec<u8>>,
+    free: std::sync::mpsc::Receiver<memmap2::MmapMut>,
     /// Buffers not yet handed out.
-    spare: Vec<Vec<u8>>,
+    spare: Vec<memmap2::MmapMut>,
     thread: Option<std::thread::JoinHandle<std::io::Result<u64>>>,
 }
 
 impl Pipeline {
-    /// Starts the writing thread on a second handle of `file`, with [`PIPELINE_BUFFERS`] buffers whose
-    /// pages are touched now (no page fault while the process is stopped).
-    fn start(file: &File, page: u64) -> std::io::Result<Pipeline> {
+    /// Starts the writing thread on a second handle of `file` (or on `unbuffered`, the file opened with
+    /// `O_DIRECT`: then the chunks go from the buffers to the disk, past the page cache), with
+    /// [`PIPELINE_BUFFERS`] page-aligned buffers whose pages are touched now (no page fault while the
+    /// process is stopped).
+    fn start(file: &File, unbuffered: Option<File>, page: u64) -> std::io::Result<Pipeline> {
         let own = file.try_clone()?;
+        let mut spare = Vec::with_capacity(PIPELINE_BUFFERS);
+        for _ in 0..PIPELINE_BUFFERS {
+            let mut b = memmap2::MmapMut::map_anon(CHUNK)?;
+            for p in b.iter_mut().step_by(4096) {
+                *p = 1;
+            }
+            spare.push(b);
+        }
         let (jobs, incoming) = std::sync::mpsc::sync_channel::<Job>(PIPELINE_BUFFERS);
-        let (back, free) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPELINE_BUFFERS);
+        let (back, free) = std::sync::mpsc::sync_channel::<memmap2::MmapMut>(PIPELINE_BUFFERS);
         let thread = std::thread::Builder::new()
             .name("gcore-write".into())
             .spawn(move || {
                 let out = Out {
                     file: &own,
-                    unbuffered: None,
+                    unbuffered,
                 };
                 let mut written = 0u64;
                 for job in incoming {
@@ -354,7 +364,6 @@ impl Pipeline {
                 }
                 Ok(written)
             })?;
-        let spare = (0..PIPELINE_BUFFERS).map(|_| vec![1u8; CHUNK]).collect();
         Ok(Pipeline {
             jobs: Some(jobs),
             free,
@@ -375,7 +384,7 @@ impl Pipeline {
 
     /// A free buffer: a spare one, else the next the writing thread gives back (`None`: it ended, on
     /// an error that [`Pipeline::finish`] returns).
-    fn buffer(&mut self) -> Option<Vec<u8>> {
+    fn buffer(&mut self) -> Option<memmap2::MmapMut> {
         self.spare.pop().or_else(|| self.free.recv().ok())
     }
 }
@@ -524,11 +533,12 @@ impl<'f> Writer<'f> {
         self.out.unbuffered = Some(file);
     }
 
-    /// Chunks are written by a thread of their own, through the page cache, while the next ones are
-    /// read: reading the process and writing the file overlap (two CPUs instead of one). Started now
-    /// (its buffers touched now, before the process is stopped).
-    pub fn pipelined(&mut self) -> crate::Result<()> {
-        self.pipeline = Some(Pipeline::start(self.file, self.page).map_err(io)?);
+    /// Chunks are written by a thread of their own while the next ones are read: reading the process
+    /// and writing the file overlap (two CPUs instead of one). `unbuffered` is the file opened again
+    /// with `O_DIRECT`, when the file system takes it: the chunks then go to the disk past the page
+    /// cache; else through it. Started now (its buffers touched now, before the process is stopped).
+    pub fn pipelined(&mut self, unbuffered: Option<File>) -> crate::Result<()> {
+        self.pipeline = Some(Pipeline::start(self.file, unbuffered, self.page).map_err(io)?);
         Ok(())
     }
 
@@ -717,14 +727,11 @@ impl<'f> Writer<'f> {
             return Ok(runs);
         }
         if let Some(p) = self.pipeline.as_mut() {
-            let Some(mut buf) = p.buffer() else {
+            let Some(mut buf) = p.buffer().filter(|b| b.len() >= n) else {
                 // The writing thread ended on an error: that error.
                 self.drain()?;
                 return Err(io(std::io::Error::other("the writing thread ended")));
             };
-            if buf.len() < n {
-                buf.resize(n, 0);
-            }
             mem.read(seg, addr, &mut buf[..n], &mut runs)?;
             let job = Job {
                 buf,
