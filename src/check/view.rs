@@ -129,7 +129,11 @@ impl<'a> Scene<'a> {
         Scene {
             snapshot,
             class: InputClass::of(snapshot),
-            by_pid: procs.iter().enumerate().map(|(i, p)| (p.pid(), i)).collect(),
+            by_pid: procs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.pid(), i))
+                .collect(),
             procs,
         }
     }
@@ -151,7 +155,10 @@ impl<'a> Scene<'a> {
 
     /// The process with this pid.
     pub fn process(&self, pid: i32) -> Option<Proc<'a>> {
-        self.by_pid.get(&pid).and_then(|&i| self.procs.get(i)).copied()
+        self.by_pid
+            .get(&pid)
+            .and_then(|&i| self.procs.get(i))
+            .copied()
     }
 
     /// Pids of the processes that vanished while the capture read them (manifest `vanished`).
