@@ -317,7 +317,12 @@ impl<'a> Proc<'a> {
 
     /// `argv[0]`.
     pub fn argv0(&self) -> Option<&'a [u8]> {
-        self.argv()?.first().copied()
+        // What `argv()?.first()` gives, without listing every argument.
+        if let Some(a) = &self.model.argv {
+            return a.first().map(ByteString::as_bytes);
+        }
+        let ps = self.model.psargs.as_ref()?.as_bytes();
+        ps.split(|b| *b == b' ').find(|w| !w.is_empty())
     }
 
     /// The environment, when it was read.
@@ -419,22 +424,21 @@ impl<'a> Proc<'a> {
     /// The names it goes by, for the lists of shells, interpreters and services: comm, and the file
     /// names of the executable and of `argv[0]` (leading `-` of a login shell and ` (deleted)` removed).
     pub fn names(&self) -> Vec<&'a [u8]> {
-        let mut out = Vec::new();
-        if let Some(c) = self.comm() {
-            out.push(c);
-        }
-        if let Some(e) = self.exe() {
-            out.push(file_name(strip_deleted(e)));
-        }
-        if let Some(a) = self.argv0() {
-            out.push(argv0_name(a));
-        }
-        out
+        self.name_list().into_iter().flatten().collect()
     }
 
     /// True when `pred` holds for one of its names.
     pub fn named(&self, pred: impl Fn(&[u8]) -> bool) -> bool {
-        self.names().into_iter().any(pred)
+        self.name_list().into_iter().flatten().any(pred)
+    }
+
+    /// Its names ([`Proc::names`]), each when known, in that order.
+    fn name_list(&self) -> [Option<&'a [u8]>; 3] {
+        [
+            self.comm(),
+            self.exe().map(|e| file_name(strip_deleted(e))),
+            self.argv0().map(argv0_name),
+        ]
     }
 }
 

@@ -536,7 +536,10 @@ pub fn compare_inputs<'a, 'b>(
             (Some(pp), Some(qq)) if pp.pid == qq.pid => {
                 if wanted(pp.pid) {
                     let id = identity(pp, qq);
-                    if same_boot && !matches!(id, Identity::Different) {
+                    if same_boot && std::ptr::eq(pp, qq) {
+                        // A process NEW shares with OLD (the same records, see `compare_shared`):
+                        // nothing of it differs.
+                    } else if same_boot && !matches!(id, Identity::Different) {
                         let before = changes.len();
                         ctx.compare(pp, qq, &mut changes);
                         // Fields are compared in a natural order; the output groups them by kind.
