@@ -28,6 +28,13 @@
 //! offset and size within the bytes before the index, records in order and each path once, paths that
 //! are clean and safe, links only where procsift stores links; and each member a read selects is found
 //! at its header (checksum, name, kind, offset and size as the index says) before its bytes are used.
+//! A read of a few processes ([`super::Selection::pids`]), and `info` of an archive whose manifest
+//! records totals, parse only some records, found with [`lower_bound`] (the records are sorted): the
+//! system members (every path outside the `proc/<digit>...` block), the processes read, every failed
+//! record (found by their `e ` lines) and every record naming `/net/` with the `ns/net` links of the
+//! processes that hold socket tables. Those records get every check above, and their order among
+//! themselves; the number of lines must match the `end` line. The records skipped are not read, so a
+//! lie among them is not seen, as a member the index leaves out is not; `verify` checks every record.
 //! An index that fails any check is not used: the reader warns and walks the tar headers, as it does
 //! for archives written before there was an index. An archive that had members appended after the
 //! index (`tar -r`) has no index at its end, and is walked.

@@ -26,14 +26,17 @@ pub struct OpenOptions {
     /// a copied tree.
     pub max_dir_bytes: u64,
     /// The members and processes a live procfs read fetches and an archive's index holds (default: all;
-    /// a copied directory is read whole).
+    /// a copied directory is read whole). With `pids`, only their records of the member index are parsed
+    /// (see [`super::index`]).
     pub select: super::Selection,
     /// Read every tar header, never the member index at the end of the archive (`verify`, which checks
     /// the index against what the headers say).
     pub walk: bool,
     /// Read of each process only its `stat` and `status` (Solaris: `psinfo`), and count its threads and
     /// open files from the archive's member index, without reading them ([`super::RawSnapshot::listed`]):
-    /// what `info` shows. Without a usable index (an archive walked), `select` is read as usual.
+    /// what `info` shows. Without a usable index (an archive walked), `select` is read as usual. When the
+    /// manifest records the totals ([`super::manifest::Totals`]) and `select` names no pids, no process
+    /// is read (the index's process records are not parsed).
     pub counts: bool,
 }
 
