@@ -496,6 +496,57 @@ fn a_finding_is_on_the_page_linked_to_its_process_and_its_evidence_stays_text() 
         .next()
         .unwrap();
     assert!(panel.contains("exe-deleted"), "{panel}");
+
+    // `check`'s rule options: --skip, and an allowlist that covers the marker's directory, leave the
+    // finding out of the page; the other findings stay.
+    let others = check["findings"].as_array().unwrap().len() - 1;
+    let allow = dir.path().join("reviewed.txt");
+    std::fs::write(
+        &allow,
+        format!("# reviewed\nexe-deleted {}/*\n", dir.path().display()),
+    )
+    .unwrap();
+    for opts in [
+        ["--skip", "exe-deleted"],
+        ["--allow", allow.to_str().unwrap()],
+    ] {
+        let page = dir.path().join("reviewed.html");
+        let _ = std::fs::remove_file(&page);
+        let mut args = vec![tar.as_os_str(), "-o".as_ref(), page.as_os_str()];
+        args.extend(opts.iter().map(|o| std::ffi::OsStr::new(*o)));
+        report_ok(&args);
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(
+            finding_row(&html, "<section id=\"findings\">", "exe-deleted").is_none(),
+            "{opts:?} left exe-deleted on the page"
+        );
+        let section = html.split("<section id=\"findings\">").nth(1).unwrap();
+        let section = section.split("</section>").next().unwrap();
+        assert_eq!(
+            section.matches("<span class=\"sev s-").count(),
+            others,
+            "{opts:?}"
+        );
+        if opts[0] == "--allow" {
+            assert!(section.contains("1 allowed by the allowlist"), "{section}");
+        }
+    }
+    // An unknown rule is a usage error, before anything is read or written.
+    let page = dir.path().join("unknown-rule.html");
+    let o = report(&[
+        tar.as_os_str(),
+        "-o".as_ref(),
+        page.as_os_str(),
+        "--rules".as_ref(),
+        "no-such-rule".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no-such-rule"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!page.exists());
 }
 
 #[test]

@@ -193,8 +193,9 @@ const REPORT_HELP: &str = "Examples:
   procsift report host.tar -o host.html
   procsift report host.tar -o host.html --redact       # environment values and secret-looking arguments hidden
   procsift report 0200.tar --diff 0205.tar -o what-changed.html
+  procsift report host.tar -o host.html --allow reviewed.txt  # findings the site reviewed left out, as in check
 
-The page loads nothing (no scripts, styles, fonts or images from anywhere) and opens offline in any browser; everything but search and collapse-all works without JavaScript. It shows the host facts, the capture window, the chain of custody (case, examiner, note), the file's SHA-256 and the verification of every member against the manifest, the counts, pictures (process starts and recorded events over time, memory and CPU by process), and the process tree: click a pid for its arguments, environment, credentials, namespaces, cgroup, files and sockets, maps, threads and limits. With --diff, what started, exited and changed is marked on the tree of NEW. Every value from the evidence is shown as text.
+The page loads nothing (no scripts, styles, fonts or images from anywhere) and opens offline in any browser; everything but search and collapse-all works without JavaScript. It shows the host facts, the capture window, the chain of custody (case, examiner, note), the file's SHA-256 and the verification of every member against the manifest, the counts, pictures (process starts and recorded events over time, memory and CPU by process), and the process tree: click a pid for its arguments, environment, credentials, namespaces, cgroup, files and sockets, maps, threads and limits. With --diff, what started, exited and changed is marked on the tree of NEW. The findings are those of `check`, with its --rules, --skip and --allow. Every value from the evidence is shown as text.
 
 The file is written only when the page is complete: a bad input writes nothing and exits 2.";
 
@@ -218,6 +219,21 @@ const EVENTS_HELP: &str = "Examples:
 
 `capture` records the events from before the scan until after it (plus --watch SECS); the live host has no recorded events, so INPUT is a capture. TIME is UTC. An exec's program (argv, exe) is read from /proc right after the event: a process that exited at once says `not read: ENOENT`. `lost` rows mark where the kernel dropped events (ENOBUFS).";
 
+/// Which of `check`'s rules run, and which findings a site has reviewed: `check` and `report` take
+/// the same options.
+#[derive(Args)]
+pub struct RuleArgs {
+    /// Run only these rules (repeat or separate with commas; `check --list-rules` lists them).
+    #[arg(long = "rules", value_name = "ID", value_delimiter = ',')]
+    pub rules: Vec<String>,
+    /// Do not run these rules (repeat or separate with commas).
+    #[arg(long = "skip", value_name = "ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Leave out the findings this allowlist covers (one `RULE PATTERN` per line; see `check --help`).
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
+}
+
 /// `check`.
 #[derive(Args)]
 pub struct CheckArgs {
@@ -226,15 +242,8 @@ pub struct CheckArgs {
     /// Show, and exit 1 for, findings of this severity and above: info, low, medium, high.
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
     pub min_severity: String,
-    /// Run only these rules (repeat or separate with commas; `--list-rules` lists them).
-    #[arg(long = "rules", value_name = "ID", value_delimiter = ',')]
-    pub rules: Vec<String>,
-    /// Do not run these rules (repeat or separate with commas).
-    #[arg(long = "skip", value_name = "ID", value_delimiter = ',')]
-    pub skip: Vec<String>,
-    /// Leave out the findings this allowlist covers (one `RULE PATTERN` per line; see below).
-    #[arg(long, value_name = "FILE")]
-    pub allow: Option<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// List every rule: id, severity, ATT&CK technique, what it looks at, benign causes, inputs.
     #[arg(long)]
     pub list_rules: bool,
@@ -386,6 +395,8 @@ pub struct ReportArgs {
     /// The HTML file to write.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// `capture`.

@@ -48,20 +48,22 @@ pub fn report(ctx: Context, a: ReportArgs) -> Result<ExitCode> {
             a.output.display()
         )));
     }
+    // Before reading anything: an unknown rule or a bad allowlist is a usage error.
+    let rules = super::run::rule_options(a.rules, ctx.redact)?;
     let opts = Options {
         redacted: ctx.redact,
         generated: Timestamp::now(),
     };
     let page = match &a.diff {
         None => {
-            let one = load(ctx, &a.input)?;
+            let one = load(ctx, &a.input, &rules)?;
             html::snapshot_page(&one.evidence(), &opts)
         }
         Some(new_path) => {
             // The two inputs are independent: read them at the same time.
             let (old, new) = std::thread::scope(|s| {
-                let new = s.spawn(|| load(ctx, new_path));
-                let old = load(ctx, &a.input);
+                let new = s.spawn(|| load(ctx, new_path, &rules));
+                let old = load(ctx, &a.input, &rules);
                 (
                     old,
                     new.join()
@@ -88,8 +90,9 @@ pub fn report(ctx: Context, a: ReportArgs) -> Result<ExitCode> {
 }
 
 /// Reads `path` with every list (environment, threads, fds, maps, limits), checks an archive against
-/// its manifest, hashes the file, runs `check`'s rules; redacts the model when `--redact` was given.
-fn load(ctx: Context, path: &Path) -> Result<Loaded> {
+/// its manifest, hashes the file, runs `check`'s rules (`rules`: which, and the allowlist); redacts the
+/// model when `--redact` was given.
+fn load(ctx: Context, path: &Path, rules: &procsift::check::Options) -> Result<Loaded> {
     let opts = OpenOptions {
         select: Detail::FULL.selection(),
         walk: true,
@@ -108,13 +111,7 @@ fn load(ctx: Context, path: &Path) -> Result<Loaded> {
         (None, None)
     };
     // The rules read the model as captured; --redact hides secrets in what they report (as `check`).
-    let findings = procsift::check::check(
-        &snapshot,
-        &procsift::check::Options {
-            redact: ctx.redact,
-            ..procsift::check::Options::default()
-        },
-    );
+    let findings = procsift::check::check(&snapshot, rules);
     let snapshot = if ctx.redact {
         procsift::model::redact::redacted(snapshot)
     } else {

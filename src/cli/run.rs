@@ -12,7 +12,7 @@ use procsift::snapshot::reader::OpenOptions;
 use procsift::{Error, Result};
 
 use super::Context;
-use super::args::{CheckArgs, Command, DiffArgs, Filters};
+use super::args::{CheckArgs, Command, DiffArgs, Filters, RuleArgs};
 use super::{archive, output};
 
 /// The summary without the signal dispositions: for the reports that do not show them (all but `show`,
@@ -384,13 +384,9 @@ const CHECK_DETAIL: Detail = Detail {
     signals: false,
 };
 
-/// `check`: the findings, exit status 1 when one is at or above `--min-severity`.
-fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
-    let format = a.common.format;
-    if a.list_rules {
-        return shown_plain(report::check_rules(), format);
-    }
-    let min = procsift::check::Severity::parse(a.min_severity.trim()).map_err(Error::Usage)?;
+/// `check`'s options from `--rules`, `--skip` and `--allow` (a usage error names an unknown rule or the
+/// allowlist line that does not parse).
+pub fn rule_options(a: RuleArgs, redact: bool) -> Result<procsift::check::Options> {
     let trim = |v: Vec<String>| -> Vec<String> {
         v.into_iter()
             .map(|s| s.trim().to_string())
@@ -400,7 +396,7 @@ fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
     let mut opts = procsift::check::Options {
         rules: trim(a.rules),
         skip: trim(a.skip),
-        redact: ctx.redact,
+        redact,
         ..Default::default()
     };
     opts.validate().map_err(Error::Usage)?;
@@ -410,6 +406,17 @@ fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
             procsift::check::Allowlist::parse(&text, |id| procsift::check::rule(id).is_some())
                 .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     }
+    Ok(opts)
+}
+
+/// `check`: the findings, exit status 1 when one is at or above `--min-severity`.
+fn check(ctx: Context, a: CheckArgs) -> Result<ExitCode> {
+    let format = a.common.format;
+    if a.list_rules {
+        return shown_plain(report::check_rules(), format);
+    }
+    let min = procsift::check::Severity::parse(a.min_severity.trim()).map_err(Error::Usage)?;
+    let opts = rule_options(a.rules, ctx.redact)?;
     // The rules read the model as captured; --redact hides secrets in what they report.
     let snapshot = match (&a.input, a.probe_pids) {
         (Some(_), true) => {

@@ -400,15 +400,19 @@ pub const TREE_ROWS: usize = 200;
 /// to its detail.
 pub fn change_tree(nodes: &[super::Node], order: &[(usize, usize)]) -> Markup {
     use super::Mark;
-    // Keep a marked process and every ancestor on the path to it.
+    // Keep a marked process and every ancestor on the path to it. An ancestor already kept has its own
+    // ancestors kept: the walk up stops there, so a deep chain of marked processes costs its length,
+    // not its square.
     let mut keep = vec![false; nodes.len()];
     let mut path: Vec<usize> = Vec::new();
     for &(i, depth) in order {
         path.truncate(depth);
         path.push(i);
         if nodes[i].mark != Mark::Plain {
-            for &a in &path {
-                keep[a] = true;
+            for &a in path.iter().rev() {
+                if std::mem::replace(&mut keep[a], true) {
+                    break;
+                }
             }
         }
     }
