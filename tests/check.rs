@@ -726,4 +726,132 @@ fn planted_scene() {
         csv.starts_with("SEVERITY,RULE,PID,COMMAND,SUMMARY,ATTACK,EVIDENCE\n"),
         "{csv}"
     );
+
+    // `export` writes the same findings (every severity) and what could not be checked, as tables
+    // DuckDB reads.
+    let ds = s.dir.join("dataset");
+    common::run_ok(&[
+        "export".as_ref(),
+        tar.as_os_str(),
+        "-o".as_ref(),
+        ds.as_os_str(),
+    ]);
+    let r = common::duckdb(
+        &s.dir,
+        &[
+            "SELECT rule, pid, severity, attack, len(evidence_members), evidence_members[1] \
+             FROM read_parquet('dataset/findings/**/*.parquet', hive_partitioning = true)",
+            "SELECT rule, reason, len(pids) \
+             FROM read_parquet('dataset/not_checked/**/*.parquet', hive_partitioning = true)",
+        ],
+    );
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        v => Some(v.to_string()),
+    };
+    let mut exported: Vec<Vec<Option<String>>> = r[0]
+        .iter()
+        .map(|row| row.iter().map(text).collect())
+        .collect();
+    let mut listed: Vec<Vec<Option<String>>> = findings(&doc)
+        .iter()
+        .map(|f| {
+            let ev = f["evidence"].as_array().unwrap();
+            vec![
+                text(&f["rule"]),
+                f["pid"].as_i64().map(|p| p.to_string()),
+                text(&f["severity"]),
+                text(&f["attack"]),
+                Some(ev.len().to_string()),
+                ev.first().and_then(|e| text(&e["member"])),
+            ]
+        })
+        .collect();
+    exported.sort();
+    listed.sort();
+    assert!(listed.len() > 10, "{listed:?}");
+    assert_eq!(exported, listed);
+    let mut exported: Vec<Vec<Option<String>>> = r[1]
+        .iter()
+        .map(|row| row.iter().map(text).collect())
+        .collect();
+    let mut listed: Vec<Vec<Option<String>>> = doc["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            vec![
+                text(&n["rule"]),
+                text(&n["reason"]),
+                Some(n["pids"].as_array().map_or(0, Vec::len).to_string()),
+            ]
+        })
+        .collect();
+    exported.sort();
+    listed.sort();
+    assert_eq!(exported, listed);
+    // --redact: the environment values the findings quote are hidden there too.
+    let red = s.dir.join("dataset-redacted");
+    common::run_ok(&[
+        "--redact".as_ref(),
+        "export".as_ref(),
+        tar.as_os_str(),
+        "-o".as_ref(),
+        red.as_os_str(),
+        "--format".as_ref(),
+        "ndjson".as_ref(),
+    ]);
+    let rows = ndjson_rows(&red.join("findings"));
+    let preload = rows
+        .iter()
+        .find(|f| f["rule"] == "ld-preload" && f["pid"] == p("ld-preload"))
+        .expect("ld-preload exported");
+    assert!(
+        preload["summary"]
+            .as_str()
+            .unwrap()
+            .contains("LD_PRELOAD=<redacted:"),
+        "{preload:#}"
+    );
+    assert!(!preload.to_string().contains("libplant.so"), "{preload:#}");
+    // --no-findings: no check tables; an unknown rule is a usage error.
+    let plain = s.dir.join("dataset-plain");
+    common::run_ok(&[
+        "export".as_ref(),
+        tar.as_os_str(),
+        "-o".as_ref(),
+        plain.as_os_str(),
+        "--no-findings".as_ref(),
+    ]);
+    assert!(plain.join("processes").is_dir() && !plain.join("findings").exists());
+    let o = common::bin()
+        .args(["export", tar_s, "-o"])
+        .arg(s.dir.join("dataset-bad"))
+        .args(["--rules", "no-such-rule"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!s.dir.join("dataset-bad").exists());
+}
+
+/// Every row of the NDJSON files under `dir` (walked).
+fn ndjson_rows(dir: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "ndjson") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.extend(
+                    text.lines()
+                        .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+                );
+            }
+        }
+    }
+    out
 }

@@ -9,7 +9,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -85,41 +84,6 @@ fn host_name() -> String {
             }
         })
         .collect()
-}
-
-/// Runs each SQL query through DuckDB (Python) in `cwd`; each result is its rows as JSON arrays (values
-/// cast to text by DuckDB, NULL as null).
-fn duckdb(cwd: &Path, queries: &[&str]) -> Vec<Vec<Vec<Value>>> {
-    let script = r#"
-import json, sys, duckdb
-con = duckdb.connect()
-out = []
-for q in json.load(sys.stdin):
-    rows = con.sql(q).fetchall()
-    out.append([[None if v is None else str(v) for v in r] for r in rows])
-print(json.dumps(out))
-"#;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "duckdb (pip install duckdb): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn one(rows: &[Vec<Value>]) -> String {
@@ -295,7 +259,7 @@ fn captures_over_time_export_to_a_dataset_duckdb_reads() {
         "SELECT count(*), count(DISTINCT capture_id), count(DISTINCT host) FROM {}",
         pq("captures")
     );
-    let r = duckdb(
+    let r = common::duckdb(
         tmp.path(),
         &[&q_counts, &q_marker, &q_victim, &q_types, &q_ids],
     );
@@ -345,7 +309,7 @@ fn captures_over_time_export_to_a_dataset_duckdb_reads() {
         "ndjson".as_ref(),
     ]);
     let js = |t: &str| format!("read_json_auto('nd/{t}/**/*.ndjson', hive_partitioning = true)");
-    let r = duckdb(
+    let r = common::duckdb(
         tmp.path(),
         &[
             &format!(

@@ -221,7 +221,7 @@ const EVENTS_HELP: &str = "Examples:
 
 /// Which of `check`'s rules run, and which findings a site has reviewed: `check` and `report` take
 /// the same options.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct RuleArgs {
     /// Run only these rules (repeat or separate with commas; `check --list-rules` lists them).
     #[arg(long = "rules", value_name = "ID", value_delimiter = ',')]
@@ -259,8 +259,9 @@ const EXPORT_HELP: &str = "Examples:
   procsift export /var/lib/procsift -o dataset/
   procsift export a.tar b.tar core.5752 -o dataset/ --format ndjson
   duckdb -c \"SELECT host, count(*) FROM read_parquet('dataset/processes/**/*.parquet', hive_partitioning=true) GROUP BY host\"
+  duckdb -c \"SELECT host, rule, pid, summary FROM read_parquet('dataset/findings/**/*.parquet', hive_partitioning=true) WHERE severity = 'high'\"
 
-Tables: captures, processes, threads, fds, sockets, maps, events; each a directory of OUTDIR/<table>/host=<hostname>/date=<YYYY-MM-DD>/<capture_id>.parquet. Every row has capture_id, host and captured_at (UTC). The columns are in docs/schema.md. The same input always gives the same files, byte for byte; exporting again replaces them. A directory INPUT is a snapshot when it looks like one (an extracted archive, a copied /proc, a NetBSD dump), otherwise every archive and core under it is exported (files being written, *.tmp, are left out). Environments are not exported.
+Tables: captures, processes, threads, fds, sockets, maps, events, findings (what `check` finds: every severity, with --rules, --skip and --allow as given), not_checked (what its rules could not look at); each a directory of OUTDIR/<table>/host=<hostname>/date=<YYYY-MM-DD>/<capture_id>.parquet. Every row has capture_id, host and captured_at (UTC). The columns are in docs/schema.md. The same input always gives the same files, byte for byte; exporting again replaces them. A directory INPUT is a snapshot when it looks like one (an extracted archive, a copied /proc, a NetBSD dump), otherwise every archive and core under it is exported (files being written, *.tmp, are left out). Environments are not exported (they are read for the rules only; --no-findings skips both).
 
 Exit status: 0 every input exported; 2 some input could not be read (the others are exported).";
 
@@ -340,6 +341,12 @@ pub struct ExportArgs {
     /// Inputs read at the same time (default: the number of CPUs). Memory holds one input per job.
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Do not run `check`'s rules: no `findings` and `not_checked` tables (and the environments, which
+    /// only the rules read, are not read).
+    #[arg(long, conflicts_with_all = ["rules", "skip", "allow"])]
+    pub no_findings: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// `events`.

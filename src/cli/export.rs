@@ -112,13 +112,21 @@ struct Done {
     result: Result<(Written, usize)>,
 }
 
-/// Reads one input and writes its tables.
-fn export_one(ctx: Context, path: &Path, a: &ExportArgs) -> Result<(Written, usize)> {
+/// Reads one input, runs `check`'s rules on it (`rules`, unless none), and writes its tables.
+fn export_one(
+    ctx: Context,
+    path: &Path,
+    a: &ExportArgs,
+    rules: Option<&procsift::check::Options>,
+) -> Result<(Written, usize)> {
+    // Environments are not exported: read only for the rules that look at them.
     let detail = Detail {
-        env: false,
+        env: rules.is_some(),
         ..Detail::FULL
     };
     let mut snapshot = analyze::open(path, detail, &OpenOptions::default())?;
+    // The rules read the model as captured; --redact hides secrets in what they report.
+    let checked = rules.map(|r| procsift::check::check(&snapshot, r));
     if ctx.redact {
         snapshot = procsift::model::redact::redacted(snapshot);
     }
@@ -131,7 +139,7 @@ fn export_one(ctx: Context, path: &Path, a: &ExportArgs) -> Result<(Written, usi
             nanos: d.subsec_nanos(),
         });
     let key = export::capture_key(&snapshot, mtime);
-    let written = export::write_snapshot(&snapshot, &key, &a.output, a.format)?;
+    let written = export::write_snapshot(&snapshot, checked.as_ref(), &key, &a.output, a.format)?;
     let processes = snapshot.processes.len();
     Ok((written, processes))
 }
@@ -167,6 +175,12 @@ pub fn export(ctx: Context, a: ExportArgs) -> Result<ExitCode> {
             skipped.len() - 5
         ));
     }
+    // Before reading anything: an unknown rule or a bad allowlist is a usage error.
+    let rules = if a.no_findings {
+        None
+    } else {
+        Some(super::run::rule_options(a.rules.clone(), ctx.redact)?)
+    };
     std::fs::create_dir_all(&a.output).map_err(|e| Error::io(&a.output, e))?;
     let jobs = a
         .jobs
@@ -190,12 +204,12 @@ pub fn export(ctx: Context, a: ExportArgs) -> Result<ExitCode> {
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
-            let (next, inputs, a) = (&next, &inputs, &a);
+            let (next, inputs, a, rules) = (&next, &inputs, &a, rules.as_ref());
             scope.spawn(move || {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = inputs.get(index) else { break };
-                    let result = export_one(ctx, path, a);
+                    let result = export_one(ctx, path, a, rules);
                     let done = Done {
                         index,
                         input_bytes: input_size(path),

@@ -153,9 +153,14 @@ pub fn relative_path(table: Table, key: &CaptureKey, format: Format) -> PathBuf 
         .join(format!("{}.{}", key.id, format.extension()))
 }
 
-/// The record batch of `table` for one snapshot.
-pub fn batch(table: Table, s: &Snapshot, key: &CaptureKey) -> crate::Result<RecordBatch> {
-    table.rows(s, key).finish().map_err(|e| {
+/// The record batch of `table` for one snapshot, whose `check` outcome is `checked`.
+pub fn batch(
+    table: Table,
+    s: &Snapshot,
+    checked: Option<&crate::check::Outcome>,
+    key: &CaptureKey,
+) -> crate::Result<RecordBatch> {
+    table.rows(s, checked, key).finish().map_err(|e| {
         crate::Error::io(
             table.name(),
             std::io::Error::other(format!("building the {} table: {e}", table.name())),
@@ -201,15 +206,17 @@ pub struct Written {
     pub files: u64,
     /// Bytes written.
     pub bytes: u64,
-    /// Rows per table, in [`Table::ALL`] order.
+    /// Rows per table written, in [`Table::ALL`] order.
     pub rows: Vec<(Table, usize)>,
 }
 
 /// Writes every table's part of one snapshot under `out`, each file to a temporary name in its directory
 /// and renamed over the final name, so a reader never sees half a file and a second export of the same
-/// input replaces each file with the same bytes.
+/// input replaces each file with the same bytes. `checked` is `check`'s outcome on the snapshot: without
+/// it, the findings and not-checked tables are not written.
 pub fn write_snapshot(
     s: &Snapshot,
+    checked: Option<&crate::check::Outcome>,
     key: &CaptureKey,
     out: &Path,
     format: Format,
@@ -219,7 +226,10 @@ pub fn write_snapshot(
         ..Written::default()
     };
     for table in Table::ALL {
-        let b = batch(table, s, key)?;
+        if table.of_check() && checked.is_none() {
+            continue;
+        }
+        let b = batch(table, s, checked, key)?;
         w.rows.push((table, b.num_rows()));
         let bytes = encode(&b, format)?;
         let path = out.join(relative_path(table, key, format));

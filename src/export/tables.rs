@@ -3,6 +3,7 @@
 
 use super::CaptureKey;
 use super::rows::{Column, Rows, Type, col};
+use crate::check::Outcome;
 use crate::model::{Fd, Namespace, Process, Snapshot};
 
 /// The columns every table starts with: which capture a row belongs to.
@@ -45,11 +46,15 @@ pub enum Table {
     Maps,
     /// One row per process event recorded during the capture.
     Events,
+    /// One row per `check` finding.
+    Findings,
+    /// One row per rule and reason `check` could not look at (some processes, or the whole input).
+    NotChecked,
 }
 
 impl Table {
     /// Every table, in output order.
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 9] = [
         Table::Captures,
         Table::Processes,
         Table::Threads,
@@ -57,7 +62,14 @@ impl Table {
         Table::Sockets,
         Table::Maps,
         Table::Events,
+        Table::Findings,
+        Table::NotChecked,
     ];
+
+    /// True for the tables of `check`'s outcome (written only when the rules ran).
+    pub fn of_check(self) -> bool {
+        matches!(self, Table::Findings | Table::NotChecked)
+    }
 
     /// The table's name: its directory under the output.
     pub fn name(self) -> &'static str {
@@ -69,6 +81,8 @@ impl Table {
             Table::Sockets => "sockets",
             Table::Maps => "maps",
             Table::Events => "events",
+            Table::Findings => "findings",
+            Table::NotChecked => "not_checked",
         }
     }
 
@@ -88,6 +102,12 @@ impl Table {
             }
             Table::Maps => "one memory mapping",
             Table::Events => "one process event recorded during the capture (Linux `cn_proc`)",
+            Table::Findings => {
+                "one finding of `procsift check` (its rules, every severity, `--rules`/`--skip`/`--allow` as given to `export`)"
+            }
+            Table::NotChecked => {
+                "one rule and reason for which `check` could not look at some processes, or at the whole input (`check`'s `not checked`)"
+            }
         }
     }
 
@@ -101,11 +121,14 @@ impl Table {
             Table::Sockets => SOCKETS,
             Table::Maps => MAPS,
             Table::Events => EVENTS,
+            Table::Findings => FINDINGS,
+            Table::NotChecked => NOT_CHECKED,
         }
     }
 
-    /// This table's rows of one snapshot.
-    pub fn rows(self, s: &Snapshot, key: &CaptureKey) -> Rows {
+    /// This table's rows of one snapshot, whose `check` outcome is `checked` (none: the check tables
+    /// have no rows).
+    pub fn rows(self, s: &Snapshot, checked: Option<&Outcome>, key: &CaptureKey) -> Rows {
         let mut r = Rows::new(self.columns());
         match self {
             Table::Captures => captures(&mut r, s, key),
@@ -115,6 +138,8 @@ impl Table {
             Table::Sockets => sockets(&mut r, s, key),
             Table::Maps => maps(&mut r, s, key),
             Table::Events => events(&mut r, s, key),
+            Table::Findings => findings(&mut r, checked, key),
+            Table::NotChecked => not_checked(&mut r, checked, key),
         }
         r
     }
@@ -929,6 +954,98 @@ fn events(r: &mut Rows, s: &Snapshot, k: &CaptureKey) {
             .str(e.signal_name.as_deref())
             .bool(e.core_dumped)
             .i32(e.cpu.and_then(|n| i32::try_from(n).ok()));
+        r.end();
+    }
+}
+
+static FINDINGS: &[Column] = &{
+    let k = key_columns!();
+    [
+        k[0],
+        k[1],
+        k[2],
+        col(
+            "rule",
+            Type::Utf8,
+            "The rule's id (`procsift check --list-rules`), e.g. `exe-deleted`.",
+        ),
+        col("severity", Type::Utf8, "`info`, `low`, `medium` or `high`."),
+        col("attack", Type::Utf8, "MITRE ATT&CK technique id (`T1055`)."),
+        col(
+            "pid",
+            Type::Int32,
+            "The process; null for a host-wide finding (`/etc/ld.so.preload`, an orphan socket).",
+        ),
+        col(
+            "start_time",
+            Type::Timestamp,
+            "The process's start (with `pid`, its identity across captures).",
+        ),
+        col("comm", Type::Utf8, "The process's command name."),
+        col(
+            "summary",
+            Type::Utf8,
+            "What was found, in one line (with its benign cause, for `low`); under `--redact`, secrets hidden as `check --redact` hides them.",
+        ),
+        col(
+            "evidence_members",
+            Type::ListUtf8,
+            "The archive members or core notes that show it (`proc/1234/exe`, `NT_FILE`).",
+        ),
+        col(
+            "evidence_details",
+            Type::ListUtf8,
+            "What each of `evidence_members` says, in the same order.",
+        ),
+    ]
+};
+
+fn findings(r: &mut Rows, checked: Option<&Outcome>, k: &CaptureKey) {
+    let Some(o) = checked else { return };
+    for f in &o.findings {
+        key(r, k);
+        let members: Vec<&str> = f.evidence.iter().map(|e| e.member.as_str()).collect();
+        let details: Vec<&str> = f.evidence.iter().map(|e| e.detail.as_str()).collect();
+        r.str(Some(&f.rule))
+            .str(Some(f.severity.name()))
+            .str(Some(&f.attack))
+            .i32(f.pid)
+            .ts(f.start_time)
+            .bytes(f.comm.as_ref())
+            .str(Some(&f.summary))
+            .list_str(Some(&members))
+            .list_str(Some(&details));
+        r.end();
+    }
+}
+
+static NOT_CHECKED: &[Column] = &{
+    let k = key_columns!();
+    [
+        k[0],
+        k[1],
+        k[2],
+        col("rule", Type::Utf8, "The rule's id."),
+        col(
+            "reason",
+            Type::Utf8,
+            "Why (`the environment was not read: EACCES`, `not run on a Linux core: ...`).",
+        ),
+        col(
+            "pids",
+            Type::ListInt32,
+            "The processes it could not look at; empty when it could not run on the input at all.",
+        ),
+    ]
+};
+
+fn not_checked(r: &mut Rows, checked: Option<&Outcome>, k: &CaptureKey) {
+    let Some(o) = checked else { return };
+    for n in &o.not_checked {
+        key(r, k);
+        r.str(Some(&n.rule))
+            .str(Some(&n.reason))
+            .list_i32(Some(&n.pids));
         r.end();
     }
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: running the binary, temporary directories, the spawnee.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -211,4 +211,39 @@ pub fn diff_streams_as_whole(args: &[&std::ffi::OsStr]) -> String {
         }
     }
     table
+}
+
+/// Runs each SQL query through DuckDB (Python) in `cwd`; each result is its rows as JSON arrays (values
+/// cast to text by DuckDB, NULL as null).
+pub fn duckdb(cwd: &Path, queries: &[&str]) -> Vec<Vec<Vec<Value>>> {
+    let script = r#"
+import json, sys, duckdb
+con = duckdb.connect()
+out = []
+for q in json.load(sys.stdin):
+    rows = con.sql(q).fetchall()
+    out.append([[None if v is None else str(v) for v in r] for r in rows])
+print(json.dumps(out))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "duckdb (pip install duckdb): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
