@@ -687,7 +687,33 @@ fn info_counted(
         counts: true,
         ..OpenOptions::default()
     };
-    let raw = reader::open_path(path, &opts)?;
+    let mut raw = reader::open_path(path, &opts)?;
+    // A manifest that records the totals: the read held no process; those the events name are read.
+    if raw.listed.is_some()
+        && let Some(pids) = procsift::analyze::linux_info::named(&raw)
+        && !pids.is_empty()
+    {
+        raw = reader::open_path(
+            path,
+            &OpenOptions {
+                select: procsift::snapshot::Selection {
+                    pids: Some(pids),
+                    ..opts.select.clone()
+                },
+                ..opts.clone()
+            },
+        )?;
+        if raw.listed.is_none() {
+            // Walked with that selection: read it whole.
+            raw = reader::open_path(
+                path,
+                &OpenOptions {
+                    counts: false,
+                    ..opts
+                },
+            )?;
+        }
+    }
     if raw.listed.is_none() {
         // Walked: every member the detail needs was read.
         let counted = procsift::analyze::linux_info::whole(&raw, detail);
