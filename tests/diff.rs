@@ -878,3 +878,132 @@ fn unchanged_members_with_a_changed_socket_table_are_a_change() {
         "{doc}"
     );
 }
+
+/// A tar archive of a host with the processes `procs`: `(pid, ppid, comm, start, environ, exe)`.
+#[allow(clippy::type_complexity)]
+fn procs_tar(
+    dir: &Path,
+    name: &str,
+    uptime: f64,
+    procs: &[(i32, i32, &str, u64, &str, &str)],
+) -> PathBuf {
+    let root = dir.join(name);
+    std::fs::create_dir_all(root.join("proc/sys/kernel/random")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let write = |path: &str, text: &str| std::fs::write(root.join(path), text).unwrap();
+    write(
+        "proc/sys/kernel/random/boot_id",
+        "0a0a0a0a-1111-2222-3333-444444444444\n",
+    );
+    write("proc/stat", "cpu 1 2 3 4\ncpu0 1 2 3 4\nbtime 1700000000\n");
+    write("proc/uptime", &format!("{uptime:.2} 10.00\n"));
+    write("etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+    write("etc/group", "root:x:0:\n");
+    for (pid, ppid, comm, start, environ, exe) in procs {
+        let p = format!("proc/{pid}");
+        std::fs::create_dir_all(root.join(&p)).unwrap();
+        write(
+            &format!("{p}/stat"),
+            &format!(
+                "{pid} ({comm}) S {ppid} {pid} {pid} 0 -1 4194304 0 0 0 0 250 50 0 0 20 0 1 0 {start} 1000000 100 0\n"
+            ),
+        );
+        write(
+            &format!("{p}/status"),
+            &format!(
+                "Name:\t{comm}\nPPid:\t{ppid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n"
+            ),
+        );
+        write(&format!("{p}/cmdline"), &format!("{exe}\0"));
+        write(&format!("{p}/environ"), &environ.replace(' ', "\0"));
+        std::os::unix::fs::symlink(exe, root.join(&p).join("exe")).unwrap();
+    }
+    let tar = dir.join(format!("{name}.tar"));
+    let st = Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(&tar)
+        .args(["proc", "etc"])
+        .status()
+        .expect("run tar");
+    assert!(st.success());
+    tar
+}
+
+/// The findings of NEW that OLD lacks, with processes changed, started, exited and unchanged: an
+/// unchanged process (its members byte-identical, so its records are read once, from OLD) gains a
+/// finding only because its parent changed, and an unchanged process's finding present in both is no
+/// change. The whole output is also that of both models built whole (see `diff`).
+#[test]
+fn findings_of_unchanged_processes_follow_their_changed_parent() {
+    let dir = TempDir::new("shared-findings");
+    let preload = "PATH=/bin LD_PRELOAD=/opt/hook.so";
+    let old = procs_tar(
+        dir.path(),
+        "old",
+        1000.0,
+        &[
+            (1, 0, "init", 1, "PATH=/bin", "/sbin/init"),
+            // The parent that set LD_PRELOAD: the finding is its, the child inherited it.
+            (200, 1, "launcher", 300, preload, "/usr/bin/launcher"),
+            (201, 200, "worker", 310, preload, "/usr/bin/worker"),
+            // Runs from /tmp in both: a finding of OLD and NEW, no change.
+            (300, 1, "tool", 320, "PATH=/bin", "/tmp/tool"),
+            // Exits.
+            (400, 1, "gone", 330, "PATH=/bin", "/usr/bin/gone"),
+            // Changes its command line.
+            (500, 1, "svc", 340, "PATH=/bin", "/usr/bin/svc"),
+        ],
+    );
+    let new = procs_tar(
+        dir.path(),
+        "new",
+        1060.0,
+        &[
+            (1, 0, "init", 1, "PATH=/bin", "/sbin/init"),
+            // Its environment as read changed: LD_PRELOAD is the worker's own now.
+            (200, 1, "launcher", 300, "PATH=/bin", "/usr/bin/launcher"),
+            (201, 200, "worker", 310, preload, "/usr/bin/worker"),
+            (300, 1, "tool", 320, "PATH=/bin", "/tmp/tool"),
+            (500, 1, "svc", 340, "PATH=/bin", "/usr/bin/svc2"),
+            // Starts, from /dev/shm.
+            (600, 1, "dropper", 1040, "PATH=/bin", "/dev/shm/dropper"),
+        ],
+    );
+    let (code, doc) = json_diff(&old, &new);
+    assert_eq!(code, 1, "{doc}");
+    let findings: Vec<(Value, String)> = kinds(&doc)
+        .into_iter()
+        .filter(|(_, kind, _)| kind == "findings")
+        .map(|(pid, _, rule)| (pid, rule))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![
+            (json!(201), "ld-preload".to_string()),
+            (json!(600), "exe-writable-dir".to_string()),
+        ],
+        "{doc}"
+    );
+    let has = |pid: i32, kind: &str| {
+        kinds(&doc)
+            .iter()
+            .any(|(p, k, _)| *p == json!(pid) && k == kind)
+    };
+    assert!(
+        has(400, "exited") && has(600, "started") && has(500, "exec"),
+        "{doc}"
+    );
+    // Nothing but its new finding about the unchanged worker, nothing about the unchanged tool.
+    assert!(
+        kinds(&doc)
+            .iter()
+            .all(|(p, k, _)| *p != json!(300) && (*p != json!(201) || k == "findings")),
+        "{doc}"
+    );
+    // The table says the same.
+    let (code, table) = diff(&[old.as_os_str(), new.as_os_str()]);
+    assert_eq!(code, 1);
+    assert!(table.contains("ld-preload"), "{table}");
+}

@@ -12,7 +12,7 @@ use common::{TempDir, corpus};
 use procsift::capture::{CaptureOptions, capture_to_path};
 use procsift::snapshot::index::INDEX_NAME;
 use procsift::snapshot::reader::{OpenOptions, open_path, verify};
-use procsift::snapshot::{Member, RawSnapshot};
+use procsift::snapshot::{Member, RawSnapshot, Selection};
 
 /// Captures the prometheus/procfs fixture tree (a copied /proc) into `dir/snap.tar`.
 fn archive(dir: &Path) -> PathBuf {
@@ -92,6 +92,21 @@ fn open(path: &Path, walk: bool) -> RawSnapshot {
         path,
         &OpenOptions {
             walk,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// A read of the processes `pids` only (as `show PID` reads).
+fn open_pids(path: &Path, pids: &[i32]) -> RawSnapshot {
+    open_path(
+        path,
+        &OpenOptions {
+            select: Selection {
+                pids: Some(pids.to_vec()),
+                ..Selection::ALL
+            },
             ..OpenOptions::default()
         },
     )
@@ -325,6 +340,14 @@ fn a_damaged_or_lying_index_is_not_used() {
             "{what}: {w:?}"
         );
         assert_eq!(members(&raw), reference, "{what}: the headers are read");
+        // A read of one process parses only the records around it: each lie is among them (the
+        // process's, the system members', or the count, which a range read checks by its lines).
+        let one = open_pids(&path, &[26231]);
+        let w = index_warnings(&one);
+        assert!(
+            w.len() == 1 && w[0].contains("member index not used"),
+            "{what}, read of one process: {w:?}"
+        );
         let walked = open(&path, true);
         assert!(
             matches!(walked.index_check, Some(Err(_))),
@@ -403,4 +426,155 @@ fn members_appended_after_the_index_are_read() {
     let raw = open(&path, false);
     assert!(index_warnings(&raw).is_empty(), "{:?}", raw.warnings);
     assert_eq!(raw.file("proc/26231/status"), Some(&data[..]));
+}
+
+/// A read of one process finds its records by binary search and parses only those, the system
+/// members', the failed ones and the socket tables': it gives the members a whole parse gives it, and
+/// records out of order elsewhere (among another process's) are not seen by it, as the index's
+/// documentation says; a whole parse sees them.
+#[test]
+fn a_read_of_one_process_parses_only_its_range() {
+    let dir = TempDir::new("index-range");
+    let tar = archive(dir.path());
+    let whole = open(&tar, false);
+    let one = open_pids(&tar, &[26231]);
+    assert!(index_warnings(&one).is_empty(), "{:?}", one.warnings);
+    let of = |raw: &RawSnapshot| {
+        members(raw)
+            .into_iter()
+            .filter(|(p, h)| {
+                !p.starts_with("proc/")
+                    || p.starts_with("proc/26231/")
+                    || matches!(h, Held::Failed(_))
+                    || !p[5..].starts_with(|c: char| c.is_ascii_digit())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(members(&one), of(&whole));
+    assert!(one.file("proc/26231/stat").is_some() && one.file("proc/26232/stat").is_none());
+    // Every stored member left out is counted, as a whole parse of the same selection counts them.
+    let total = whole
+        .members()
+        .filter(|(p, m)| !matches!(m, Member::Failed(_)) && *p != INDEX_NAME)
+        .count();
+    let kept = one
+        .members()
+        .filter(|(p, m)| !matches!(m, Member::Failed(_)) && *p != INDEX_NAME)
+        .count();
+    assert_eq!(one.unindexed, total - kept);
+
+    let bytes = std::fs::read(&tar).unwrap();
+    let (at, text) = index_of(&bytes);
+    let lie = rewritten(&text, at, None, |l| {
+        let at = |p: &str| {
+            l.iter()
+                .position(|r| r.ends_with(&format!(" {p}")))
+                .unwrap()
+        };
+        let (a, b) = (at("proc/26232/cmdline"), at("proc/26232/maps"));
+        l.swap(a, b);
+    });
+    let path = dir.path().join("lie.tar");
+    std::fs::write(&path, with_index(&bytes, Some(&lie))).unwrap();
+    assert!(index_warnings(&open_pids(&path, &[26231])).is_empty());
+    let w = index_warnings(&open(&path, false));
+    assert!(w.len() == 1 && w[0].contains("out of order"), "{w:?}");
+    let w = index_warnings(&open_pids(&path, &[26232]));
+    assert!(w.len() == 1 && w[0].contains("out of order"), "{w:?}");
+}
+
+/// The archive's manifest.json text and where it is (its data's offset).
+fn manifest_of(bytes: &[u8]) -> (usize, String) {
+    let at = bytes
+        .windows(20)
+        .position(|w| w == b"{\n  \"format_version\"")
+        .expect("a manifest");
+    let end = at + bytes[at..].iter().position(|b| *b == 0).unwrap();
+    (at, String::from_utf8(bytes[at..end].to_vec()).unwrap())
+}
+
+/// The archive with its manifest's text replaced by `edit`'s, which must keep its length (so that
+/// every offset, and the index, stay right).
+fn edited_manifest(bytes: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
+    let (at, text) = manifest_of(bytes);
+    let new = edit(&text);
+    assert_eq!(new.len(), text.len());
+    let mut out = bytes.to_vec();
+    out[at..at + new.len()].copy_from_slice(new.as_bytes());
+    out
+}
+
+/// A capture records the process totals in its manifest, before the member list (corpus fixture:
+/// 4 processes, 8 threads, no descriptors listed; the `stat` of 584 and 26232 name other pids). `info`
+/// prints the same bytes from them as from every process read (`PROCSIFT_FULL_READ`), and the same as
+/// for the archive without them (as written before); `verify` reports totals that disagree with the
+/// members.
+#[test]
+fn info_reads_the_manifest_totals_and_verify_checks_them() {
+    let dir = TempDir::new("index-totals");
+    let tar = archive(dir.path());
+    let bytes = std::fs::read(&tar).unwrap();
+    let (_, manifest) = manifest_of(&bytes);
+    let v: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        v["totals"],
+        serde_json::json!({"processes": 4, "threads": 8, "irregular": [584, 26232]})
+    );
+    assert!(manifest.find("\"totals\"").unwrap() < manifest.find("\"members\"").unwrap());
+
+    let without = edited_manifest(&bytes, |m| {
+        let from = m.find("\"totals\"").unwrap();
+        let to = from + m[from..].find("},").unwrap() + 2;
+        format!("{}{}{}", &m[..from], " ".repeat(to - from), &m[to..])
+    });
+    let old = dir.path().join("old.tar");
+    std::fs::write(&old, &without).unwrap();
+    let (t, o) = (tar.to_str().unwrap(), old.to_str().unwrap());
+    for format in ["table", "json"] {
+        let info = |input: &str, full: bool| {
+            let mut cmd = common::bin();
+            cmd.args(["info", input, "--format", format])
+                .env_remove("PROCSIFT_FULL_READ");
+            if full {
+                cmd.env("PROCSIFT_FULL_READ", "1");
+            }
+            let out = cmd.output().unwrap();
+            assert!(out.status.success());
+            (String::from_utf8(out.stdout).unwrap(), out.stderr)
+        };
+        let with_totals = info(t, false);
+        assert_eq!(with_totals, info(t, true), "{format}");
+        // The irregular processes are read for their warnings.
+        assert!(
+            with_totals.0.contains(if format == "json" {
+                "pid field 1020 differs"
+            } else {
+                "warnings                  2"
+            }),
+            "{}",
+            with_totals.0
+        );
+        let old_out = info(o, false);
+        assert_eq!(old_out, info(o, true), "{format}");
+        assert_eq!(with_totals.0.replace(t, o), old_out.0, "{format}");
+    }
+    let out = common::bin().arg("verify").arg(&tar).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+
+    // A hand-edited manifest: info believes it (it reads no process), verify finds it out.
+    let lie = edited_manifest(&bytes, |m| {
+        m.replacen("\"processes\": 4", "\"processes\": 5", 1)
+    });
+    let path = dir.path().join("lie.tar");
+    std::fs::write(&path, &lie).unwrap();
+    let out = common::bin().arg("verify").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "TOTALS: the manifest records 5 processes, 8 threads, - open files, irregular [584, \
+             26232]; the members give 4 processes"
+        ),
+        "{stdout}"
+    );
 }

@@ -313,6 +313,45 @@ fn captures_print_the_same_narrowed_and_whole() {
     let pid = python_pid(&a);
     every_report(&a, pid, 424242);
 
+    // The python3's socket is in tables stored under another process of its network namespace: a
+    // read of it alone finds them (through the `ns/net` links) and shows the socket as a whole read
+    // does (`every_report` compared the bytes).
+    let listing = Command::new("tar").arg("tf").arg(&a).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.lines().any(|l| l.contains("/net/tcp")), "{listing}");
+    assert!(
+        !listing.contains(&format!("proc/{pid}/net/")),
+        "the python3 holds the tables itself: {listing}"
+    );
+    let show = common::run_json(&[
+        "show",
+        a.to_str().unwrap(),
+        &pid.to_string(),
+        "--format",
+        "json",
+    ]);
+    assert!(show.to_string().contains("\"LISTEN\""), "{show}");
+
+    // `info` of the capture reads the manifest's totals; of the same archive without them (as written
+    // before) it counts every process: the same bytes, and the same as a whole read (`same`).
+    let bytes = std::fs::read(&a).unwrap();
+    let key = b"\n  \"totals\": {";
+    let from = bytes
+        .windows(key.len())
+        .rposition(|w| w == key)
+        .expect("the manifest records totals")
+        + 1;
+    let to = from + bytes[from..].windows(2).position(|w| w == b"},").unwrap() + 2;
+    let mut old = bytes.clone();
+    old[from..to].fill(b' ');
+    let old_path = dir.path().join("no-totals.tar");
+    std::fs::write(&old_path, old).unwrap();
+    let (ai, oi) = (a.to_str().unwrap(), old_path.to_str().unwrap());
+    let with_totals = same(&["info", ai]);
+    let without = same(&["info", oi]);
+    assert_eq!(with_totals.replace(ai, oi), without);
+    assert!(without.contains("processes"), "{without}");
+
     let gz = dir.path().join("a.tar.gz");
     let st = Command::new("sh")
         .arg("-c")

@@ -6,7 +6,7 @@
 //! the field it would have filled); a member that is there but does not decode is a warning naming the
 //! member and the byte offset.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Detail;
 use crate::abi::Endianness;
@@ -34,14 +34,39 @@ pub fn build(raw: &RawSnapshot, detail: Detail) -> Snapshot {
     finish(raw, snapshot, &ctx, head, built)
 }
 
+/// Two snapshots of one host built together (see [`build_pair`]).
+pub struct Pair {
+    /// OLD, whole.
+    pub old: Snapshot,
+    /// NEW, where the processes of [`Pair::shared`] are stand-ins: pid, parent, session, start, names,
+    /// ids, memory with %CPU and %MEM, and what NEW's events say of them; their other records are
+    /// OLD's process of the same pid.
+    pub new: Snapshot,
+    /// The pids of NEW whose evidence is the same bytes as in OLD, and whose records are therefore OLD's.
+    pub shared: HashSet<i32>,
+}
+
+impl Pair {
+    /// The process whose records stand for `p`, a process of [`Pair::new`]: OLD's of the same pid when
+    /// `p` is shared, else `None` (`p` is whole).
+    pub fn model(&self, p: &Process) -> Option<&Process> {
+        if self.shared.contains(&p.pid) {
+            self.old.process(p.pid)
+        } else {
+            None
+        }
+    }
+}
+
 /// Builds the models of two Linux snapshots of one host, OLD and NEW, as [`build`] builds each. A
-/// process of NEW whose evidence is the same bytes as in OLD is not decoded again: its model is OLD's.
-/// That is exact only when everything else its model is made of is the same too, so it is done only
-/// when the two contexts agree (clock tick, page size, boot time, architecture, user and group names,
-/// the socket tables its descriptors join), for a pid whose members (`proc/<pid>/...`: names, kinds,
-/// bytes, link targets, failed reads) and unread records are the same in both; its %CPU and %MEM,
-/// which also depend on the host's uptime and memory, are computed again with NEW's.
-pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> (Snapshot, Snapshot) {
+/// process of NEW whose evidence is the same bytes as in OLD is not decoded again, nor copied: NEW holds
+/// a stand-in for it (see [`Pair::new`]) and its records are OLD's. That is exact only when everything
+/// else its model is made of is the same too, so it is done only when the two contexts agree (clock
+/// tick, page size, boot time and boot id, architecture, user and group names, the socket tables its
+/// descriptors join), for a pid whose members (`proc/<pid>/...`: names, kinds, bytes, link targets,
+/// failed reads) and unread records are the same in both; its %CPU and %MEM, which also depend on the
+/// host's uptime and memory, and what the capture's events say of it, are NEW's own.
+pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> Pair {
     let ((old_s, old_ctx, old_head), (new_s, new_ctx, new_head)) = std::thread::scope(|s| {
         let n = s.spawn(|| skeleton(new, detail));
         let o = skeleton(old, detail);
@@ -50,6 +75,7 @@ pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> (Snap
     let old_pids = old_ctx.pids();
     let old_built = build_processes(&old_ctx, &old_pids, &|_| None);
     let same_context = old_s.host.machine == new_s.host.machine
+        && old_s.host.boot_id == new_s.host.boot_id
         && old_ctx.clk_tck == new_ctx.clk_tck
         && old_ctx.page_size == new_ctx.page_size
         && old_ctx.boot_time == new_ctx.boot_time
@@ -65,18 +91,42 @@ pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> (Snap
         if !old.same_members(new, &format!("proc/{pid}")) {
             return None;
         }
-        let mut p = p.clone();
-        if let Some(p) = &mut p {
-            new_ctx.host_dependent(p);
-        }
+        let p = p.as_ref().map(|p| {
+            // What NEW's events and host facts need of it; the rest is OLD's.
+            let mut s = Process {
+                pid: p.pid,
+                ppid: p.ppid,
+                sid: p.sid,
+                start_ticks: p.start_ticks,
+                start_time: p.start_time,
+                comm: p.comm.clone(),
+                argv: p.argv.clone(),
+                exe: p.exe.clone(),
+                cred: p.cred.clone(),
+                memory: p.memory.clone(),
+                ..Process::default()
+            };
+            new_ctx.host_dependent(&mut s);
+            s
+        });
         Some((p, w.clone()))
     };
     let new_pids = new_ctx.pids();
-    let new_built = build_processes(&new_ctx, &new_pids, &reuse);
-    (
-        finish(old, old_s, &old_ctx, old_head, old_built),
-        finish(new, new_s, &new_ctx, new_head, new_built),
-    )
+    let shared = std::sync::Mutex::new(HashSet::new());
+    let new_built = build_processes(&new_ctx, &new_pids, &|pid| {
+        let b = reuse(pid)?;
+        if b.0.is_some() {
+            if let Ok(mut s) = shared.lock() {
+                s.insert(pid);
+            }
+        }
+        Some(b)
+    });
+    Pair {
+        old: finish(old, old_s, &old_ctx, old_head, old_built),
+        new: finish(new, new_s, &new_ctx, new_head, new_built),
+        shared: shared.into_inner().unwrap_or_default(),
+    }
 }
 
 /// One process as built: its model (`None` when nothing identifies it) and the warnings its members

@@ -3,18 +3,18 @@
 //! and its threads and open files counted from the index ([`crate::snapshot::Listed`]) instead of
 //! decoded (see [`crate::snapshot::reader::OpenOptions::counts`]).
 //!
-//! The counts are those the whole analysis gives ([`super::linux`]): a process is one whose `stat` or
-//! `status` decodes; its threads are those listed under `task/` (each with a stored `stat`, `status` or
-//! `comm`), or its only thread when `task/` was not listed and it has one thread (`Threads:` of
-//! `status`, else `stat`'s thread count), else unknown; its open files are its numeric `fd/<n>` links,
-//! unknown when it has none. The warnings are those found in what was read: the container, the host's
+//! The counts are those the whole analysis gives ([`super::linux`]), by the rules of
+//! [`crate::snapshot::totals`]. An archive whose manifest records them ([`crate::snapshot::manifest::
+//! Totals`], Linux captures since they were added) is read without its processes: only the system
+//! members, the manifest's head, and the `stat` and `status` of the processes the events name and of
+//! those the totals call irregular (whose reading warns), so that the output is the same. The warnings are those found in what was read: the container, the host's
 //! members, each process's `stat` and `status`, the system records and the events (a whole read also
 //! decodes the threads, open files and socket tables, and warns about what of them does not decode).
 
 use super::Detail;
-use crate::formats::linux::{stat, status};
 use crate::model::{Process, Snapshot, Warning};
 use crate::snapshot::RawSnapshot;
+use crate::snapshot::totals::Identified;
 
 /// What `info` shows of a snapshot: the model without the processes' details, and the total threads
 /// and open files (`None` when no process has the list).
@@ -41,6 +41,33 @@ pub fn whole(raw: &RawSnapshot, detail: Detail) -> Counted {
         threads,
         fds,
     }
+}
+
+/// The pids the events name, sorted, once each.
+fn named_in(events: &Option<crate::model::EventLog>) -> Vec<i32> {
+    let mut named: Vec<i32> = events
+        .iter()
+        .flat_map(|log| &log.events)
+        .flat_map(|e| [e.pid, e.tgid, e.parent_tgid])
+        .flatten()
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    named
+}
+
+/// The processes [`count`] reads of a Linux snapshot whose manifest records the totals
+/// ([`crate::snapshot::manifest::Totals`]): those the events name (read for their start, which
+/// matches events with them) and the irregular ones (read for their warnings). `None` when the manifest records no totals (every process is read).
+pub fn named(raw: &RawSnapshot) -> Option<Vec<i32>> {
+    let totals = raw.manifest.as_ref()?.totals.as_ref()?;
+    let mut warnings = Vec::new();
+    let host = super::linux::host(raw, &mut warnings);
+    let mut pids = named_in(&super::events::event_log(raw, &host, &mut warnings));
+    pids.extend(&totals.irregular);
+    pids.sort_unstable();
+    pids.dedup();
+    Some(pids)
 }
 
 /// The counts of a Linux snapshot read with [`crate::snapshot::reader::OpenOptions::counts`]; `None`
@@ -73,49 +100,39 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
     // are only counted.
     let mut event_warnings = Vec::new();
     let events = super::events::event_log(raw, &host, &mut event_warnings);
-    let mut named: Vec<i32> = events
-        .iter()
-        .flat_map(|log| &log.events)
-        .flat_map(|e| [e.pid, e.tgid, e.parent_tgid])
-        .flatten()
-        .collect();
-    named.sort_unstable();
-    named.dedup();
-    let add = |total: &mut Option<usize>, n: Option<usize>| {
-        if let Some(n) = n {
-            *total = Some(total.unwrap_or(0) + n);
-        }
-    };
-    let (mut threads, mut fds, mut count) = (None, None, 0usize);
+    let named = named_in(&events);
+    // An archive whose manifest counts its processes (read with none of them but those the events
+    // name): the counts are the manifest's.
+    let recorded = raw.manifest.as_ref().and_then(|m| m.totals.clone());
+    let irregular = recorded.as_ref().map(|t| &t.irregular);
+    let mut totals = crate::snapshot::manifest::Totals::default();
     let mut processes = Vec::new();
     for pid in pids {
-        let member = format!("proc/{pid}/stat");
-        let st = raw.file(&member).and_then(|b| match stat::parse(b) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                warnings.push(Warning::at(&member, e.offset as u64, e.message));
-                None
-            }
-        });
-        let status_member = format!("proc/{pid}/status");
-        let status = raw.file(&status_member);
-        // With a `stat`, only `Threads` of the status is needed: a status that does not decode is
-        // then not seen (its warning is a whole read's).
-        let status_threads = match (&st, status) {
-            (_, None) => None,
-            (Some(_), Some(b)) => Some(status::threads(b)),
-            (None, Some(b)) => match status::parse(b) {
-                Ok(s) => Some(s.threads),
-                Err(e) => {
-                    warnings.push(Warning::at(&status_member, e.offset as u64, e.message));
-                    None
-                }
-            },
-        };
-        if st.is_none() && status_threads.is_none() {
+        if let Some(irregular) = irregular
+            && named.binary_search(&pid).is_err()
+            && !irregular.contains(&pid)
+        {
             continue;
         }
-        if let Some(s) = &st
+        let member = format!("proc/{pid}/stat");
+        let status_member = format!("proc/{pid}/status");
+        let id = Identified::read(raw.file(&member), raw.file(&status_member));
+        if let Some(Err(e)) = &id.stat {
+            warnings.push(Warning::at(&member, e.offset as u64, e.message.clone()));
+        }
+        // With a `stat`, only `Threads` of the status is read: a status that does not decode is
+        // then not seen (its warning is a whole read's).
+        if let Some(Err(e)) = &id.status_threads {
+            warnings.push(Warning::at(
+                &status_member,
+                e.offset as u64,
+                e.message.clone(),
+            ));
+        }
+        if !id.is_process() {
+            continue;
+        }
+        if let Some(s) = id.stat()
             && s.pid != pid
         {
             warnings.push(Warning::at(
@@ -127,28 +144,23 @@ pub fn count(raw: &RawSnapshot) -> Option<Counted> {
                 ),
             ));
         }
-        let nlwp = status_threads
-            .flatten()
-            .or_else(|| st.as_ref().and_then(|s| u32::try_from(s.num_threads).ok()));
         let l = listed.get(&pid).copied().unwrap_or_default();
-        add(
-            &mut threads,
-            if l.task_dir {
-                Some(l.threads)
-            } else {
-                (nlwp == Some(1)).then_some(1)
-            },
-        );
-        add(&mut fds, l.fd_links.then_some(l.fds));
-        count += 1;
+        crate::snapshot::totals::add(&mut totals, pid, &id, &l);
         if named.binary_search(&pid).is_ok() {
             processes.push(Process {
                 pid,
-                start_ticks: st.map(|s| s.starttime),
+                start_ticks: id.stat().map(|s| s.starttime),
                 ..Process::default()
             });
         }
     }
+    let totals = recorded.unwrap_or(totals);
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let (threads, fds, count) = (
+        totals.threads.map(size),
+        totals.open_files.map(size),
+        size(totals.processes),
+    );
     let mut snapshot = Snapshot {
         system: Default::default(),
         source: crate::model::Source {

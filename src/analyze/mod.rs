@@ -99,13 +99,10 @@ pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
 }
 
 /// Builds the models of two snapshots of one host with the lists `detail` asks for, each as
-/// [`analyze_with`] builds it; a process whose evidence is unchanged is decoded once (see
-/// [`linux::build_pair`]). `None` for the inputs that are not Linux records.
-pub fn analyze_pair(
-    old: &RawSnapshot,
-    new: &RawSnapshot,
-    detail: Detail,
-) -> Option<(Snapshot, Snapshot)> {
+/// [`analyze_with`] builds it, except that a process whose evidence is unchanged is decoded and held
+/// once, NEW holding a stand-in for it (see [`linux::build_pair`]). `None` for the inputs that are not
+/// Linux records.
+pub fn analyze_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> Option<linux::Pair> {
     let linux = |r: &RawSnapshot| !netbsd::looks_like_netbsd(r) && !solaris::looks_like_solaris(r);
     (linux(old) && linux(new)).then(|| linux::build_pair(old, new, detail))
 }

@@ -404,6 +404,9 @@ fn run_plan<S: Sink, P: engine::Plan>(
         total,
     );
     recorder.cancel = opts.cancel;
+    if kind == PlanKind::Linux && recorder.sink.archive() {
+        recorder.tally = Some(Default::default());
+    }
     let cores = if opts.cores.is_empty() {
         Vec::new()
     } else {
@@ -456,6 +459,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
         vanished,
         events,
         cores,
+        totals: recorder.tally.take().map(|t| t.totals()),
     };
     Ok((recorder, manifest))
 }

@@ -49,6 +49,9 @@ pub struct Recorder<S: Sink> {
     /// When set (by a signal handler), the next event fails the capture with `Interrupted`: the
     /// archive's temporary file is then removed and nothing appears at the output name.
     pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
+    /// The process totals, counted as members are stored when set (Linux captures: the manifest's
+    /// `totals`).
+    pub tally: Option<crate::snapshot::totals::Tally>,
     keep: &'static [&'static str],
     is_process: Box<dyn Fn(usize) -> bool>,
     progress: Progress,
@@ -74,6 +77,7 @@ impl<S: Sink> Recorder<S> {
             processes_done: 0,
             kept: HashMap::new(),
             cancel: None,
+            tally: None,
             keep,
             is_process,
             progress: Progress {
@@ -108,6 +112,8 @@ impl<S: Sink> Recorder<S> {
     }
 }
 
+use crate::snapshot::totals::Kind;
+
 impl<S: Sink> Handler for Recorder<S> {
     fn event(&mut self, ev: Event) -> crate::Result<()> {
         if self
@@ -126,12 +132,18 @@ impl<S: Sink> Handler for Recorder<S> {
         match ev {
             Event::File { path, data } => {
                 self.file(&path, &data)?;
+                if let Some(t) = &mut self.tally {
+                    t.member(&path, Kind::File, Some(&data));
+                }
                 if self.keep.contains(&path.as_str()) {
                     self.kept.insert(path, data);
                 }
             }
             Event::Link { path, target } => {
                 self.sink.symlink(&path, &target)?;
+                if let Some(t) = &mut self.tally {
+                    t.member(&path, Kind::Link, None);
+                }
                 self.members.push(ManifestMember {
                     kind: MemberKind::Symlink,
                     size: Some(target.len() as u64),
@@ -143,6 +155,9 @@ impl<S: Sink> Handler for Recorder<S> {
             }
             Event::Failed { path, kind, error } => {
                 self.sink.failed(&path, &error)?;
+                if let Some(t) = &mut self.tally {
+                    t.member(&path, Kind::Failed, None);
+                }
                 *self.read_errors.entry(error.to_string()).or_default() += 1;
                 self.failed += 1;
                 self.members.push(ManifestMember {

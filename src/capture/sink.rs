@@ -23,6 +23,11 @@ pub trait Sink {
     fn symlink(&mut self, path: &str, target: &[u8]) -> crate::Result<()>;
     /// A member that could not be read, with the error name (`ENOENT`, `timeout`, ...).
     fn failed(&mut self, path: &str, error: &str) -> crate::Result<()>;
+    /// True when it writes an archive (whose manifest then records the process totals, see
+    /// [`crate::snapshot::manifest::Totals`]); a capture held in memory is analyzed whole instead.
+    fn archive(&self) -> bool {
+        false
+    }
 }
 
 /// Longest link target that fits a tar header's `linkname` field; longer ones get a GNU `K` record.
@@ -194,6 +199,10 @@ fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 impl Sink for TarSink {
+    fn archive(&self) -> bool {
+        true
+    }
+
     fn file(&mut self, path: &str, data: &[u8]) -> crate::Result<()> {
         let mut h = self.header(EntryType::Regular, data.len() as u64, 0o444);
         let tmp = self.tmp.clone();

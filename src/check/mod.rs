@@ -235,7 +235,23 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 
 /// Runs the rules `opts` asks for over `snapshot`.
 pub fn check(snapshot: &Snapshot, opts: &Options) -> Outcome {
-    let scene = Scene::new(snapshot);
+    run(&Scene::new(snapshot), opts)
+}
+
+/// Runs the rules `opts` asks for over `snapshot`, some of whose processes are stand-ins for records
+/// another snapshot of the host holds (see [`Scene::shared`]): `model(p)` gives those records. The
+/// outcome is that of [`check`] over the snapshot with each stand-in's records in place.
+pub fn check_shared<'a>(
+    snapshot: &'a Snapshot,
+    model: &dyn Fn(&crate::model::Process) -> Option<&'a crate::model::Process>,
+    opts: &Options,
+) -> Outcome {
+    run(&Scene::shared(snapshot, model), opts)
+}
+
+/// Runs the rules `opts` asks for over `scene`.
+fn run(scene: &Scene<'_>, opts: &Options) -> Outcome {
+    let snapshot = scene.snapshot();
     // procsift's own process (a responder's copy in /tmp, say) is among the records it read.
     let own = snapshot.capture.as_ref().and_then(|c| c.pid);
     let mut outcome = Outcome {
@@ -269,7 +285,7 @@ pub fn check(snapshot: &Snapshot, opts: &Options) -> Outcome {
             findings: Vec::new(),
             not_checked: BTreeMap::new(),
         };
-        (r.run)(&scene, &mut out);
+        (r.run)(scene, &mut out);
         outcome.rules_run.push(r.id);
         for mut f in out.findings {
             if own.is_some() && f.pid == own {

@@ -103,16 +103,38 @@ impl InputClass {
 pub struct Scene<'a> {
     snapshot: &'a Snapshot,
     class: Option<InputClass>,
-    by_pid: HashMap<i32, &'a Process>,
+    procs: Vec<Proc<'a>>,
+    by_pid: HashMap<i32, usize>,
 }
 
 impl<'a> Scene<'a> {
     /// A view of `snapshot`.
     pub fn new(snapshot: &'a Snapshot) -> Self {
+        Self::shared(snapshot, &|_| None)
+    }
+
+    /// A view of `snapshot` whose processes' records may be held by another snapshot of the same host:
+    /// `model(p)` gives, for a process `p` of `snapshot` that is only a stand-in (pid, identity and what
+    /// the capture's own events say of it), the process built from the same member bytes elsewhere
+    /// (see `analyze::linux::build_pair`). The rules then read that model's records, and `p`'s events.
+    pub fn shared(snapshot: &'a Snapshot, model: &dyn Fn(&Process) -> Option<&'a Process>) -> Self {
+        let procs: Vec<Proc<'a>> = snapshot
+            .processes
+            .iter()
+            .map(|p| Proc {
+                model: model(p).unwrap_or(p),
+                own: p,
+            })
+            .collect();
         Scene {
             snapshot,
             class: InputClass::of(snapshot),
-            by_pid: snapshot.processes.iter().map(|p| (p.pid, p)).collect(),
+            by_pid: procs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.pid(), i))
+                .collect(),
+            procs,
         }
     }
 
@@ -128,12 +150,15 @@ impl<'a> Scene<'a> {
 
     /// Every process of the scan (processes known only from events are not among them).
     pub fn processes(&self) -> impl Iterator<Item = Proc<'a>> + '_ {
-        self.snapshot.processes.iter().map(Proc)
+        self.procs.iter().copied()
     }
 
     /// The process with this pid.
     pub fn process(&self, pid: i32) -> Option<Proc<'a>> {
-        self.by_pid.get(&pid).map(|p| Proc(p))
+        self.by_pid
+            .get(&pid)
+            .and_then(|&i| self.procs.get(i))
+            .copied()
     }
 
     /// Pids of the processes that vanished while the capture read them (manifest `vanished`).
@@ -177,16 +202,15 @@ impl<'a> Scene<'a> {
             .events
             .iter()
             .flat_map(|l| l.processes.iter())
-            .map(Proc)
+            .map(|p| Proc { model: p, own: p })
     }
 
     /// The widest capability bounding set of any process: the full set of the running kernel (a
     /// bounding set only ever shrinks from init's).
     pub fn full_capabilities(&self) -> Option<u64> {
-        self.snapshot
-            .processes
+        self.procs
             .iter()
-            .filter_map(|p| p.capabilities.as_ref())
+            .filter_map(|p| p.model.capabilities.as_ref())
             .filter_map(|c| Capabilities::mask(&c.bounding))
             .reduce(|a, b| a | b)
     }
@@ -194,9 +218,9 @@ impl<'a> Scene<'a> {
     /// The children of each process, by parent pid.
     pub fn children(&self) -> BTreeMap<i32, Vec<i32>> {
         let mut out: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-        for p in &self.snapshot.processes {
-            if let Some(pp) = p.ppid {
-                out.entry(pp).or_default().push(p.pid);
+        for p in &self.procs {
+            if let Some(pp) = p.model.ppid {
+                out.entry(pp).or_default().push(p.model.pid);
             }
         }
         out
@@ -207,9 +231,9 @@ impl<'a> Scene<'a> {
     /// host-wide records (a shared network namespace's sockets) may belong to processes outside it.
     pub fn inner_pid_namespace(&self) -> Option<u64> {
         const INIT_PID_NS: u64 = 0xEFFF_FFFC;
-        self.snapshot
-            .processes
+        self.procs
             .iter()
+            .map(|p| p.model)
             .filter(|p| p.nspid.as_ref().is_some_and(|n| n.len() == 1))
             .find_map(|p| {
                 p.namespaces
@@ -244,56 +268,66 @@ impl<'a> Scene<'a> {
 
 /// One process as the rules see it.
 #[derive(Clone, Copy)]
-pub struct Proc<'a>(&'a Process);
+pub struct Proc<'a> {
+    /// Its records (those of the snapshot, or the same bytes' model in another; see [`Scene::shared`]).
+    model: &'a Process,
+    /// The snapshot's own process: what its capture's events say of it.
+    own: &'a Process,
+}
 
 impl<'a> Proc<'a> {
     /// The pid.
     pub fn pid(&self) -> i32 {
-        self.0.pid
+        self.model.pid
     }
 
     /// The model's process (for the finding's identity).
     pub fn process(&self) -> &'a Process {
-        self.0
+        self.model
     }
 
     /// Parent pid.
     pub fn ppid(&self) -> Option<i32> {
-        self.0.ppid
+        self.model.ppid
     }
 
     /// Command name.
     pub fn comm(&self) -> Option<&'a [u8]> {
-        self.0.comm.as_ref().map(ByteString::as_bytes)
+        self.model.comm.as_ref().map(ByteString::as_bytes)
     }
 
     /// The executable's path as the source gives it (Linux: with ` (deleted)` when it was deleted).
     pub fn exe(&self) -> Option<&'a [u8]> {
-        self.0.exe.as_ref().map(ByteString::as_bytes)
+        self.model.exe.as_ref().map(ByteString::as_bytes)
     }
 
     /// The argument vector; for sources that have only the kernel's summary (`pr_psargs`), its words.
     pub fn argv(&self) -> Option<Vec<&'a [u8]>> {
-        if let Some(a) = &self.0.argv {
+        if let Some(a) = &self.model.argv {
             return Some(a.iter().map(ByteString::as_bytes).collect());
         }
-        let ps = self.0.psargs.as_ref()?.as_bytes();
+        let ps = self.model.psargs.as_ref()?.as_bytes();
         Some(ps.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect())
     }
 
     /// The argument vector as the model has it (for redaction).
     pub fn argv_model(&self) -> Option<&'a [ByteString]> {
-        self.0.argv.as_deref()
+        self.model.argv.as_deref()
     }
 
     /// `argv[0]`.
     pub fn argv0(&self) -> Option<&'a [u8]> {
-        self.argv()?.first().copied()
+        // What `argv()?.first()` gives, without listing every argument.
+        if let Some(a) = &self.model.argv {
+            return a.first().map(ByteString::as_bytes);
+        }
+        let ps = self.model.psargs.as_ref()?.as_bytes();
+        ps.split(|b| *b == b' ').find(|w| !w.is_empty())
     }
 
     /// The environment, when it was read.
     pub fn env(&self) -> Option<&'a [ByteString]> {
-        self.0.env.as_deref()
+        self.model.env.as_deref()
     }
 
     /// The value of environment variable `name`, when the environment was read and has it.
@@ -307,12 +341,12 @@ impl<'a> Proc<'a> {
 
     /// The memory mappings, when read.
     pub fn maps(&self) -> Option<&'a [Mapping]> {
-        self.0.maps.as_deref()
+        self.model.maps.as_deref()
     }
 
     /// The open descriptors, when read.
     pub fn fds(&self) -> Option<&'a [Fd]> {
-        self.0.fds.as_deref()
+        self.model.fds.as_deref()
     }
 
     /// Descriptor `n`, when descriptors were read and it is open.
@@ -322,18 +356,18 @@ impl<'a> Proc<'a> {
 
     /// Real, effective, saved and filesystem user ids (each when known).
     pub fn uids(&self) -> [Option<u32>; 4] {
-        let c = &self.0.cred;
+        let c = &self.model.cred;
         [c.uid, c.euid, c.suid, c.fsuid]
     }
 
     /// Whether it is a kernel thread (`Some(false)` only when the source says so).
     pub fn kernel_thread(&self) -> Option<bool> {
-        self.0.kernel_thread
+        self.model.kernel_thread
     }
 
     /// True for a zombie (state `Z`): it has no memory, descriptors or environment left.
     pub fn is_zombie(&self) -> bool {
-        self.0.state.as_deref() == Some("Z")
+        self.model.state.as_deref() == Some("Z")
     }
 
     /// True when the rules about a program's image apply: not a kernel thread, not a zombie.
@@ -343,17 +377,17 @@ impl<'a> Proc<'a> {
 
     /// Whether it is being traced, and by which pid when known.
     pub fn traced(&self) -> Option<(bool, Option<i32>)> {
-        Some((self.0.traced?, self.0.tracer_pid))
+        Some((self.model.traced?, self.model.tracer_pid))
     }
 
     /// Capability sets.
     pub fn capabilities(&self) -> Option<&'a Capabilities> {
-        self.0.capabilities.as_ref()
+        self.model.capabilities.as_ref()
     }
 
     /// The inode of its namespace of `kind` (`user`, `pid`, `mnt`, `net`), when known.
     pub fn namespace(&self, kind: &str) -> Option<u64> {
-        self.0
+        self.model
             .namespaces
             .as_ref()?
             .iter()
@@ -363,49 +397,48 @@ impl<'a> Proc<'a> {
 
     /// The stack pointers of its threads, where the source records them (cores).
     pub fn stack_pointers(&self) -> impl Iterator<Item = u64> + 'a {
-        self.0.threads.iter().flatten().filter_map(|t| t.sp)
+        self.model.threads.iter().flatten().filter_map(|t| t.sp)
     }
 
     /// True when the process's data model is 32-bit (Solaris `pr_dmodel`).
     pub fn is_32_bit(&self) -> bool {
-        self.0.data_model == Some(crate::abi::DataModel::Ilp32)
+        self.model.data_model == Some(crate::abi::DataModel::Ilp32)
     }
 
     /// Pid in each nested pid namespace, outermost first.
     pub fn nspid(&self) -> Option<&'a [i32]> {
-        self.0.nspid.as_deref()
+        self.model.nspid.as_deref()
     }
 
     /// Why `field` (`env`, `maps`, `fds`, `exe`, `status`, ...) could not be read, when the input records
     /// a failure for it.
     pub fn unread_reason(&self, field: &str) -> Option<String> {
-        self.0.unread_reason(field)
+        self.model.unread_reason(field)
     }
 
     /// What the capture's events say about it.
     pub fn events(&self) -> Option<&'a crate::model::ProcessEvents> {
-        self.0.events.as_ref()
+        self.own.events.as_ref()
     }
 
     /// The names it goes by, for the lists of shells, interpreters and services: comm, and the file
     /// names of the executable and of `argv[0]` (leading `-` of a login shell and ` (deleted)` removed).
     pub fn names(&self) -> Vec<&'a [u8]> {
-        let mut out = Vec::new();
-        if let Some(c) = self.comm() {
-            out.push(c);
-        }
-        if let Some(e) = self.exe() {
-            out.push(file_name(strip_deleted(e)));
-        }
-        if let Some(a) = self.argv0() {
-            out.push(argv0_name(a));
-        }
-        out
+        self.name_list().into_iter().flatten().collect()
     }
 
     /// True when `pred` holds for one of its names.
     pub fn named(&self, pred: impl Fn(&[u8]) -> bool) -> bool {
-        self.names().into_iter().any(pred)
+        self.name_list().into_iter().flatten().any(pred)
+    }
+
+    /// Its names ([`Proc::names`]), each when known, in that order.
+    fn name_list(&self) -> [Option<&'a [u8]>; 3] {
+        [
+            self.comm(),
+            self.exe().map(|e| file_name(strip_deleted(e))),
+            self.argv0().map(argv0_name),
+        ]
     }
 }
 

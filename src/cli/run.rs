@@ -312,9 +312,10 @@ fn emit_diff<T>(d: procsift::diff::Diff, format: Format, held: T) -> Result<Exit
 }
 
 /// `diff` of two inputs opened without building their models, then built together: when both are
-/// Linux records, a process whose evidence is the same bytes in both is decoded once (see
-/// `analyze::analyze_pair`); cores and Solaris, illumos and NetBSD records are built each on its own,
-/// as before. Both models are whole, so that `check` (the `findings` kind) reads each side once.
+/// Linux records, a process whose evidence is the same bytes in both is decoded and held once (see
+/// `analyze::analyze_pair`: NEW holds a stand-in that OLD's process completes); cores and Solaris,
+/// illumos and NetBSD records are built each on its own, as before. Both models are whole but for the
+/// stand-ins, so that `check` (the `findings` kind) reads each side once, both sides at the same time.
 fn diff_paired(
     ctx: Context,
     a: &DiffArgs,
@@ -336,16 +337,21 @@ fn diff_paired(
         (Opened::Snapshot(o), Opened::Snapshot(n)) => analyze::analyze_pair(o, n, detail),
         _ => None,
     };
-    let (old, new) = match pair {
+    let pair = match pair {
         Some(pair) => pair,
-        None => (
-            analyze::analyze_input(&old_in, detail)?,
-            analyze::analyze_input(&new_in, detail)?,
-        ),
+        None => analyze::linux::Pair {
+            old: analyze::analyze_input(&old_in, detail)?,
+            new: analyze::analyze_input(&new_in, detail)?,
+            shared: Default::default(),
+        },
     };
-    let (old, new) = (redacted(ctx, old), redacted(ctx, new));
-    let d = procsift::diff::compare(&old, &new, opts)?;
-    emit_diff(d, a.common.format, (old, new, old_in, new_in))
+    let pair = analyze::linux::Pair {
+        old: redacted(ctx, pair.old),
+        new: redacted(ctx, pair.new),
+        ..pair
+    };
+    let d = procsift::diff::compare_shared(&pair.old, &pair.new, &|p| pair.model(p), opts)?;
+    emit_diff(d, a.common.format, (pair, old_in, new_in))
 }
 
 /// Opens an input of `diff` (the live host when `None`) with the members `detail` needs indexed or read,
@@ -681,7 +687,33 @@ fn info_counted(
         counts: true,
         ..OpenOptions::default()
     };
-    let raw = reader::open_path(path, &opts)?;
+    let mut raw = reader::open_path(path, &opts)?;
+    // A manifest that records the totals: the read held no process; those the events name are read.
+    if raw.listed.is_some()
+        && let Some(pids) = procsift::analyze::linux_info::named(&raw)
+        && !pids.is_empty()
+    {
+        raw = reader::open_path(
+            path,
+            &OpenOptions {
+                select: procsift::snapshot::Selection {
+                    pids: Some(pids),
+                    ..opts.select.clone()
+                },
+                ..opts.clone()
+            },
+        )?;
+        if raw.listed.is_none() {
+            // Walked with that selection: read it whole.
+            raw = reader::open_path(
+                path,
+                &OpenOptions {
+                    counts: false,
+                    ..opts
+                },
+            )?;
+        }
+    }
     if raw.listed.is_none() {
         // Walked: every member the detail needs was read.
         let counted = procsift::analyze::linux_info::whole(&raw, detail);

@@ -348,6 +348,85 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
     )
 }
 
+/// A snapshot as an [`Input`] whose processes may be stand-ins for records another snapshot holds
+/// (`model`, see [`compare_shared`]); with its findings when already computed.
+struct Shared<'a, 'm> {
+    snapshot: &'a Snapshot,
+    model: &'m (dyn Fn(&Process) -> Option<&'a Process> + Sync),
+    next: usize,
+    findings: Option<Vec<crate::check::Finding>>,
+}
+
+impl<'a> Input<'a> for Shared<'a, '_> {
+    fn process(&self, pid: i32) -> Option<Cow<'a, Process>> {
+        let p = self.snapshot.process(pid)?;
+        Some(Cow::Borrowed((self.model)(p).unwrap_or(p)))
+    }
+
+    fn next_process(&mut self) -> Option<Cow<'a, Process>> {
+        let p = self.snapshot.processes.get(self.next)?;
+        self.next += 1;
+        Some(Cow::Borrowed((self.model)(p).unwrap_or(p)))
+    }
+
+    fn warnings(&mut self) -> Vec<Warning> {
+        self.snapshot.warnings.clone()
+    }
+
+    fn findings(&mut self) -> Vec<crate::check::Finding> {
+        match self.findings.take() {
+            Some(f) => f,
+            None => shared_findings(self.snapshot, self.model),
+        }
+    }
+}
+
+/// What `check` (every rule, no allowlist) finds in `snapshot`, whose stand-ins' records `model` gives.
+fn shared_findings<'a>(
+    snapshot: &'a Snapshot,
+    model: &(dyn Fn(&Process) -> Option<&'a Process> + Sync),
+) -> Vec<crate::check::Finding> {
+    crate::check::check_shared(snapshot, model, &crate::check::Options::default()).findings
+}
+
+/// [`compare`] of OLD with NEW when some of NEW's processes are stand-ins: `model(p)` gives, for such a
+/// process `p` of NEW, OLD's process built from the same evidence bytes, whose records (all but what
+/// NEW's own events say of it: see `check::view::Scene::shared`) are NEW's too. The result is that of
+/// [`compare`] of OLD with NEW whole. Each side's findings are computed at the same time.
+pub fn compare_shared<'a>(
+    old: &'a Snapshot,
+    new: &'a Snapshot,
+    model: &(dyn Fn(&Process) -> Option<&'a Process> + Sync),
+    opts: &Options,
+) -> crate::Result<Diff> {
+    let no_model = |_: &Process| None;
+    let mut old_in = Shared {
+        snapshot: old,
+        model: &no_model,
+        next: 0,
+        findings: None,
+    };
+    let mut new_in = Shared {
+        snapshot: new,
+        model,
+        next: 0,
+        findings: None,
+    };
+    let same_os = match (&old.source.os, &new.source.os) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    };
+    if same_os && opts.wants_kind(Kind::Findings) && old.core.is_some() == new.core.is_some() {
+        let (a, b) = std::thread::scope(|s| {
+            let b = s.spawn(|| shared_findings(new, model));
+            let a = shared_findings(old, &no_model);
+            (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+        (old_in.findings, new_in.findings) = (Some(a), Some(b));
+    }
+    compare_inputs(old, &mut old_in, new, &mut new_in, opts)
+}
+
 /// What a walk saw of one side: how many processes, and each one's start time (for the transients).
 #[derive(Default)]
 struct Seen {
@@ -457,7 +536,10 @@ pub fn compare_inputs<'a, 'b>(
             (Some(pp), Some(qq)) if pp.pid == qq.pid => {
                 if wanted(pp.pid) {
                     let id = identity(pp, qq);
-                    if same_boot && !matches!(id, Identity::Different) {
+                    if same_boot && std::ptr::eq(pp, qq) {
+                        // A process NEW shares with OLD (the same records, see `compare_shared`):
+                        // nothing of it differs.
+                    } else if same_boot && !matches!(id, Identity::Different) {
                         let before = changes.len();
                         ctx.compare(pp, qq, &mut changes);
                         // Fields are compared in a natural order; the output groups them by kind.

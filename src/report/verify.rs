@@ -6,12 +6,14 @@ use crate::snapshot::reader::VerifyReport;
 /// The text of a verification, as [`VerifyReport`] writes it (one source for the wording):
 /// `DAMAGED: header at byte N (reason); ...` for each damaged tar header, `MISMATCH: member`, `NOT IN
 /// MANIFEST: member`, `MISSING: member` and `UNREACHABLE: member` (lost behind damage) lines, an `INDEX:
-/// why` line when the member index disagrees with the tar headers (member
+/// why` line when the member index disagrees with the tar headers, a `TOTALS: how` line when the
+/// manifest's process totals disagree with the members (member
 /// names are the archive's, escaped like every value), then one line of counts.
 pub fn verify(v: &VerifyReport) -> Report {
-    const LEADS: [&str; 6] = [
+    const LEADS: [&str; 7] = [
         "DAMAGED: ",
         "INDEX: ",
+        "TOTALS: ",
         "MISMATCH: ",
         "NOT IN MANIFEST: ",
         "MISSING: ",

@@ -28,6 +28,13 @@
 //! offset and size within the bytes before the index, records in order and each path once, paths that
 //! are clean and safe, links only where procsift stores links; and each member a read selects is found
 //! at its header (checksum, name, kind, offset and size as the index says) before its bytes are used.
+//! A read of a few processes ([`super::Selection::pids`]), and `info` of an archive whose manifest
+//! records totals, parse only some records, found with [`lower_bound`] (the records are sorted): the
+//! system members (every path outside the `proc/<digit>...` block), the processes read, every failed
+//! record (found by their `e ` lines) and every record naming `/net/` with the `ns/net` links of the
+//! processes that hold socket tables. Those records get every check above, and their order among
+//! themselves; the number of lines must match the `end` line. The records skipped are not read, so a
+//! lie among them is not seen, as a member the index leaves out is not; `verify` checks every record.
 //! An index that fails any check is not used: the reader warns and walks the tar headers, as it does
 //! for archives written before there was an index. An archive that had members appended after the
 //! index (`tar -r`) has no index at its end, and is walked.
@@ -59,6 +66,22 @@ pub enum Record<'a> {
     },
     /// A member whose read failed, and the error.
     Failed(Cow<'a, str>),
+}
+
+impl Record<'_> {
+    /// The record of a member as a read found it (a file's offsets are its data's; its header's are
+    /// not known here, and given as its data's): for counting what a process holds ([`super::Listed`]).
+    pub fn of(member: &super::Member) -> Record<'_> {
+        match member {
+            super::Member::File { offset, len } => Record::File {
+                header: *offset,
+                data: *offset,
+                size: *len,
+            },
+            super::Member::Symlink(_) => Record::Link { header: 0 },
+            super::Member::Failed(e) => Record::Failed(Cow::Borrowed(e)),
+        }
+    }
 }
 
 /// One record: a path and what it is.
@@ -214,6 +237,32 @@ pub struct Located {
     pub count: usize,
 }
 
+/// The records of the index at `at`: the byte range (in the archive) from the line after the magic
+/// line to the start of the `end` line. Checks the magic line only.
+pub fn records(bytes: &[u8], at: &Located) -> Result<(usize, usize), (usize, String)> {
+    let Some(text) = bytes.get(at.data..at.end) else {
+        return Err((0, "runs past the end of the archive".into()));
+    };
+    let first = match memchr::memchr(b'\n', text) {
+        Some(n) if &text[..n] == MAGIC.as_bytes() => n + 1,
+        _ => return Err((0, format!("does not start with `{MAGIC}`"))),
+    };
+    // `locate` found the `end` line as the last line.
+    let body = text.get(..text.len().saturating_sub(1)).unwrap_or_default();
+    let last = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+    if last < first {
+        return Err((0, "holds no `end` line after its first line".into()));
+    }
+    // Each record is at least 5 bytes: a bound on what the count may claim.
+    if at.count > text.len() / 5 {
+        return Err((
+            text.len(),
+            format!("claims {} records in {} bytes", at.count, text.len()),
+        ));
+    }
+    Ok((at.data + first, at.data + last))
+}
+
 /// Parses the index at `at` and checks every record against the archive's bytes: offsets and sizes
 /// inside the bytes before the index, headers before data, paths in strictly increasing order (each
 /// once). It does not look at the headers: [`check_member`] does, for each member a read uses. `Err`
@@ -226,126 +275,190 @@ pub struct Located {
 pub fn parse<'a>(
     bytes: &'a [u8],
     at: &Located,
-    mut visit: impl FnMut(IndexEntry<'a>) -> Result<(), (usize, String)>,
+    visit: impl FnMut(IndexEntry<'a>) -> Result<(), (usize, String)>,
 ) -> Result<usize, (usize, String)> {
-    let Some(text) = bytes.get(at.data..at.end) else {
-        return Err((0, "runs past the end of the archive".into()));
-    };
-    let Ok(text) = std::str::from_utf8(text) else {
-        return Err((0, "is not UTF-8 text".into()));
-    };
-    let limit = at.header;
-    let b = text.as_bytes();
-    let first = match b.iter().position(|c| *c == b'\n') {
-        Some(n) if &text[..n] == MAGIC => n + 1,
-        _ => return Err((0, format!("does not start with `{MAGIC}`"))),
-    };
-    // Each record is at least 5 bytes: a bound on what the count may claim.
-    if at.count > text.len() / 5 {
-        return Err((
-            text.len(),
-            format!("claims {} records in {} bytes", at.count, text.len()),
-        ));
-    }
-    let mut n = 0usize;
-    let mut prev: Option<Cow<'a, str>> = None;
-    let mut pos = first;
-    while pos < b.len() {
-        let here = pos;
-        let mut cur = Cursor {
-            b,
-            pos,
-            spaced: false,
-        };
-        let bad = |why: &str, n: usize| (here, format!("record {}: {why}", n + 1));
-        let count = n;
-        let kind = cur.field();
-        let record = match kind {
-            b"end" => {
-                // The `end` line: the last one (its fields were read by `locate`).
-                let line_end = b[here..]
-                    .iter()
-                    .position(|c| *c == b'\n')
-                    .map_or(b.len(), |n| here + n + 1);
-                if line_end != b.len() {
-                    return Err((here, "an `end` line before the last line".into()));
-                }
-                break;
-            }
-            b"f" => {
-                let (Some(header), Some(data), Some(size)) =
-                    (cur.number(), cur.number(), cur.number())
-                else {
-                    return Err(bad(
-                        "a file record needs a header offset, data offset and size",
-                        count,
-                    ));
-                };
-                let fits = data.checked_add(size).is_some_and(|end| end <= limit)
-                    && header.checked_add(512).is_some_and(|h| h <= data)
-                    && data % 512 == 0
-                    && header % 512 == 0;
-                if !fits {
-                    return Err(bad(
-                        &format!(
-                            "header at {header}, {size} bytes at {data}: not inside the {limit} \
-                             bytes before the index"
-                        ),
-                        count,
-                    ));
-                }
-                Record::File { header, data, size }
-            }
-            b"l" => {
-                let Some(header) = cur.number() else {
-                    return Err(bad("a link record needs a header offset", count));
-                };
-                if header.checked_add(512).is_none_or(|h| h > limit) || header % 512 != 0 {
-                    return Err(bad(
-                        &format!(
-                            "header at {header}: not inside the {limit} bytes before the index"
-                        ),
-                        count,
-                    ));
-                }
-                Record::Link { header }
-            }
-            b"e" => {
-                let Some(error) = cur.text(text) else {
-                    return Err(bad("a failed record needs an error", count));
-                };
-                Record::Failed(error)
-            }
-            _ => return Err(bad("unknown record kind", count)),
-        };
-        let Some(path) = cur.text(text) else {
-            return Err(bad("no path, or a malformed escape in it", count));
-        };
-        // The path ends its line.
-        match b.get(cur.pos) {
-            _ if cur.spaced => return Err(bad("more fields than its kind has", count)),
-            Some(b'\n') => pos = cur.pos + 1,
-            _ => pos = cur.pos,
-        }
-        if let Some(prev) = &prev
-            && *prev >= path
-        {
-            return Err(bad(
-                &format!("{path} is not after {prev}: records out of order, or a path twice"),
-                count,
-            ));
-        }
-        prev = Some(path.clone());
-        n += 1;
-        visit(IndexEntry { path, record })?;
-    }
+    let span = records(bytes, at)?;
+    let n = parse_ranges(bytes, at, &[span], visit)?;
     if n != at.count {
         return Err((
-            text.len(),
+            at.end - at.data,
             format!("holds {n} records, its `end` line says {}", at.count),
         ));
     }
     Ok(n)
+}
+
+/// Parses the records in `ranges` only (archive offsets, each whole lines inside [`records`], in
+/// increasing order and disjoint), with every check [`parse`] makes of a record, and the order of the
+/// records it reads among themselves; `visit` sees them in order. What lies between the ranges is not
+/// read (see [`lower_bound`] for how ranges are found). `Ok` holds the number of records read.
+pub fn parse_ranges<'a>(
+    bytes: &'a [u8],
+    at: &Located,
+    ranges: &[(usize, usize)],
+    mut visit: impl FnMut(IndexEntry<'a>) -> Result<(), (usize, String)>,
+) -> Result<usize, (usize, String)> {
+    let limit = at.header;
+    let mut n = 0usize;
+    let mut prev: Option<Cow<'a, str>> = None;
+    for &(lo, hi) in ranges {
+        let (Some(b), Some(rel)) = (bytes.get(lo..hi), lo.checked_sub(at.data)) else {
+            return Err((0, "a range of records outside the index".into()));
+        };
+        let Ok(text) = std::str::from_utf8(b) else {
+            return Err((rel, "is not UTF-8 text".into()));
+        };
+        let mut pos = 0;
+        while pos < b.len() {
+            let here = pos;
+            let mut cur = Cursor {
+                b,
+                pos,
+                spaced: false,
+            };
+            let bad = |why: &str| (rel + here, format!("record at byte {}: {why}", rel + here));
+            let kind = cur.field();
+            let record = match kind {
+                b"end" => return Err((rel + here, "an `end` line before the last line".into())),
+                b"f" => {
+                    let (Some(header), Some(data), Some(size)) =
+                        (cur.number(), cur.number(), cur.number())
+                    else {
+                        return Err(bad(
+                            "a file record needs a header offset, data offset and size",
+                        ));
+                    };
+                    let fits = data.checked_add(size).is_some_and(|end| end <= limit)
+                        && header.checked_add(512).is_some_and(|h| h <= data)
+                        && data % 512 == 0
+                        && header % 512 == 0;
+                    if !fits {
+                        return Err(bad(&format!(
+                            "header at {header}, {size} bytes at {data}: not inside the {limit} \
+                             bytes before the index"
+                        )));
+                    }
+                    Record::File { header, data, size }
+                }
+                b"l" => {
+                    let Some(header) = cur.number() else {
+                        return Err(bad("a link record needs a header offset"));
+                    };
+                    if header.checked_add(512).is_none_or(|h| h > limit) || header % 512 != 0 {
+                        return Err(bad(&format!(
+                            "header at {header}: not inside the {limit} bytes before the index"
+                        )));
+                    }
+                    Record::Link { header }
+                }
+                b"e" => {
+                    let Some(error) = cur.text(text) else {
+                        return Err(bad("a failed record needs an error"));
+                    };
+                    Record::Failed(error)
+                }
+                _ => return Err(bad("unknown record kind")),
+            };
+            let Some(path) = cur.text(text) else {
+                return Err(bad("no path, or a malformed escape in it"));
+            };
+            // The path ends its line.
+            match b.get(cur.pos) {
+                _ if cur.spaced => return Err(bad("more fields than its kind has")),
+                Some(b'\n') => pos = cur.pos + 1,
+                _ => pos = cur.pos,
+            }
+            if let Some(prev) = &prev
+                && *prev >= path
+            {
+                return Err(bad(&format!(
+                    "{path} is not after {prev}: records out of order, or a path twice"
+                )));
+            }
+            prev = Some(path.clone());
+            n += 1;
+            visit(IndexEntry { path, record })?;
+        }
+    }
+    Ok(n)
+}
+
+/// The path of the record line at `lo..hi` of `bytes` (its last field, unescaped), or why it has none.
+fn line_path(bytes: &[u8], lo: usize, hi: usize) -> Result<Cow<'_, str>, (usize, String)> {
+    let line = bytes.get(lo..hi).unwrap_or_default();
+    let field = memchr::memrchr(b' ', line).map(|i| &line[i + 1..]);
+    field
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .and_then(unescape)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| {
+            (
+                lo,
+                format!("record at byte {lo}: no path, or a malformed escape in it"),
+            )
+        })
+}
+
+/// The end of the line that starts at `lo` (one past its newline), within `span`.
+pub fn line_end(bytes: &[u8], lo: usize, span: (usize, usize)) -> usize {
+    bytes
+        .get(lo..span.1)
+        .and_then(|b| memchr::memchr(b'\n', b))
+        .map_or(span.1, |i| lo + i + 1)
+}
+
+/// The start of the line that holds byte `pos`, within `span`.
+fn line_start(bytes: &[u8], pos: usize, span: (usize, usize)) -> usize {
+    bytes
+        .get(span.0..pos)
+        .and_then(|b| memchr::memrchr(b'\n', b))
+        .map_or(span.0, |i| span.0 + i + 1)
+}
+
+/// The first record line of `span` (as [`records`] gives it) whose path is not below `key` in byte
+/// order, by binary search over the lines: records are sorted by path. Only the lines it probes (about
+/// log2 of the number of records) are read; a probed line with no readable path is an `Err`, as in
+/// [`parse`]. The order of the records it skips is not checked: a range read sees only what it parses.
+pub fn lower_bound(
+    bytes: &[u8],
+    span: (usize, usize),
+    key: &str,
+) -> Result<usize, (usize, String)> {
+    let (mut lo, mut hi) = span;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let s = line_start(bytes, mid, (lo, hi));
+        let e = line_end(bytes, s, (lo, hi));
+        let path = line_path(bytes, s, e.saturating_sub(1).max(s))?;
+        if path.as_bytes() < key.as_bytes() {
+            lo = e;
+        } else {
+            hi = s;
+        }
+    }
+    Ok(lo)
+}
+
+/// The start of every record line of `span` that holds `needle`, in order (each line once).
+pub fn lines_with(bytes: &[u8], span: (usize, usize), needle: &[u8]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let Some(b) = bytes.get(span.0..span.1) else {
+        return out;
+    };
+    for i in memchr::memmem::find_iter(b, needle) {
+        let s = line_start(bytes, span.0 + i, span);
+        if out.last() != Some(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The number of record lines in `span` (its newlines).
+pub fn line_count(bytes: &[u8], span: (usize, usize)) -> usize {
+    bytes
+        .get(span.0..span.1)
+        .map_or(0, |b| memchr::memchr_iter(b'\n', b).count())
 }
 
 /// Reads the fields of one index line: each ends at a space (consumed) or at the line's end (left).

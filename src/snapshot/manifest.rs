@@ -38,10 +38,35 @@ pub struct Manifest {
     /// member [`core_member`] or with the reason it could not be taken.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cores: Vec<ManifestCore>,
+    /// What the capture counted of the processes it stored (Linux captures; absent in archives written
+    /// before, and in captures of other systems): written before `members`, so that `info` reads it
+    /// without reading any process ([`parse_head`]); `verify` checks it against the members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<Totals>,
     /// Every member that was attempted, in archive order (including ones whose read failed). Written
     /// last, so that a reader that has the member index (which lists the failed members too) stops
     /// reading the manifest before it ([`parse_head`]).
     pub members: Vec<ManifestMember>,
+}
+
+/// The manifest's `totals`: the processes, threads and open files of a Linux capture, counted at
+/// capture from the members it stored by the rules `info` counts by ([`super::totals`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Processes: the `proc/<pid>` directories whose `stat` or `status` decodes.
+    pub processes: u64,
+    /// Threads of the processes whose threads are known; absent when no process's are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u64>,
+    /// Open files (numeric `fd/<n>` links) of the processes whose descriptors were listed; absent when
+    /// no process's were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_files: Option<u64>,
+    /// The pids whose `stat` does not decode or names another pid, or whose `status` does not decode
+    /// where it is read: the processes `info` reads besides those the events name, to warn about them
+    /// as a read of every process does. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub irregular: Vec<i32>,
 }
 
 /// The member a core of process `pid` is stored as: `cores/<pid>.core`.
@@ -315,6 +340,8 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         events: Option<ManifestEvents>,
         #[serde(default)]
         cores: Vec<ManifestCore>,
+        #[serde(default)]
+        totals: Option<Totals>,
     }
     let l: Light<'_> = serde_json::from_slice(bytes)?;
     Ok(Manifest {
@@ -339,6 +366,7 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         vanished: l.vanished,
         events: l.events,
         cores: l.cores,
+        totals: l.totals,
     })
 }
 
@@ -360,6 +388,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         vanished: Vec<i32>,
         events: Option<ManifestEvents>,
         cores: Vec<ManifestCore>,
+        totals: Option<Totals>,
         stopped: bool,
     }
     struct Seed<'h>(&'h mut Head);
@@ -388,6 +417,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
                     "vanished" => h.vanished = map.next_value()?,
                     "events" => h.events = map.next_value()?,
                     "cores" => h.cores = map.next_value()?,
+                    "totals" => h.totals = map.next_value()?,
                     "members" => {
                         h.stopped = true;
                         return Err(de::Error::custom(STOP));
@@ -419,6 +449,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         vanished: head.vanished,
         events: head.events,
         cores: head.cores,
+        totals: head.totals,
         members: Vec::new(),
     })
 }

@@ -35,6 +35,7 @@ pub mod index;
 pub mod manifest;
 pub mod reader;
 pub mod tar;
+pub mod totals;
 
 use std::collections::BTreeMap;
 
@@ -482,6 +483,20 @@ impl RawSnapshot {
     /// The members, to complete them (failed reads a manifest explains).
     pub(crate) fn members_mut(&mut self) -> &mut BTreeMap<String, Member> {
         &mut self.members
+    }
+
+    /// The members whose path starts with `prefix`, in path order.
+    pub fn members_under<'s>(
+        &'s self,
+        prefix: &'s str,
+    ) -> impl Iterator<Item = (&'s str, &'s Member)> {
+        self.members
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(path, _)| path.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v))
     }
 
     /// All member paths with their members, in path order.

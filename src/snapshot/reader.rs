@@ -26,14 +26,17 @@ pub struct OpenOptions {
     /// a copied tree.
     pub max_dir_bytes: u64,
     /// The members and processes a live procfs read fetches and an archive's index holds (default: all;
-    /// a copied directory is read whole).
+    /// a copied directory is read whole). With `pids`, only their records of the member index are parsed
+    /// (see [`super::index`]).
     pub select: super::Selection,
     /// Read every tar header, never the member index at the end of the archive (`verify`, which checks
     /// the index against what the headers say).
     pub walk: bool,
     /// Read of each process only its `stat` and `status` (Solaris: `psinfo`), and count its threads and
     /// open files from the archive's member index, without reading them ([`super::RawSnapshot::listed`]):
-    /// what `info` shows. Without a usable index (an archive walked), `select` is read as usual.
+    /// what `info` shows. Without a usable index (an archive walked), `select` is read as usual. When the
+    /// manifest records the totals ([`super::manifest::Totals`]) and `select` names no pids, no process
+    /// is read (the index's process records are not parsed).
     pub counts: bool,
 }
 
@@ -534,7 +537,41 @@ fn read_index<'a>(
         members.push((path.to_string(), member));
         Ok(())
     };
-    index::parse(bytes, &at, visit).map_err(|(off, why)| distrust(off, why))?;
+    let mut visit = visit;
+    let mut visited = 0usize;
+    let mut counted = |r: index::IndexEntry<'a>| {
+        visited += 1;
+        visit(r)
+    };
+    let span = index::records(bytes, &at).map_err(|(off, why)| distrust(off, why))?;
+    let pids = match &select.pids {
+        Some(p) => Some(Cow::Borrowed(p.as_slice())),
+        // `info` of an archive whose manifest counts its processes reads none of them.
+        None if opts.counts && has_totals(bytes, &at, span) => Some(Cow::Owned(Vec::new())),
+        None => None,
+    };
+    match &pids {
+        None => {
+            index::parse(bytes, &at, &mut counted).map_err(|(off, why)| distrust(off, why))?;
+        }
+        Some(pids) => {
+            let ranges = ranges(bytes, span, pids, select.fds || opts.counts)
+                .map_err(|(off, why)| distrust(off.saturating_sub(at.data), why))?;
+            index::parse_ranges(bytes, &at, &ranges, &mut counted)
+                .map_err(|(off, why)| distrust(off, why))?;
+            // The records not read are stored members left out, as a whole parse counts them (every
+            // failed record was read): as many as the `end` line says there are, less those read,
+            // when the lines agree with it.
+            let lines = index::line_count(bytes, span);
+            if lines != at.count {
+                return Err(distrust(
+                    at.end - at.data,
+                    format!("holds {lines} records, its `end` line says {}", at.count),
+                ));
+            }
+            unindexed += at.count - visited.min(at.count);
+        }
+    }
     let no_header = |r: &index::IndexEntry<'_>| {
         let (off, why) = no_header(r);
         distrust(off, why)
@@ -562,6 +599,97 @@ fn read_index<'a>(
         read,
         listed: opts.counts.then(|| listed.into_iter().collect()),
     }))
+}
+
+/// Whether the manifest an index lists records the process totals ([`super::manifest::Totals`]):
+/// found by [`index::lower_bound`], checked at its header, and its head parsed (`false` when any of
+/// that fails: the whole index is then parsed, as for an archive written before there were totals).
+fn has_totals(bytes: &[u8], at: &super::index::Located, span: (usize, usize)) -> bool {
+    use super::index;
+    let Ok(lo) = index::lower_bound(bytes, span, MANIFEST_NAME) else {
+        return false;
+    };
+    let hi = index::line_end(bytes, lo, span);
+    let mut found = None;
+    let parsed = index::parse_ranges(bytes, at, &[(lo, hi)], |r| {
+        if r.path == MANIFEST_NAME {
+            found = index::check_member(bytes, 0, &r);
+        }
+        Ok(())
+    });
+    match (parsed, found) {
+        (Ok(_), Some(Member::File { offset, len })) => bytes
+            .get(offset..offset.saturating_add(len))
+            .and_then(|m| super::manifest::parse_head(m).ok())
+            .is_some_and(|m| m.totals.is_some()),
+        _ => false,
+    }
+}
+
+/// The record lines (archive offsets, whole lines, sorted and merged) a read of the processes `pids`
+/// needs: every record outside the block of `proc/<digits>...` paths (the system members, the
+/// manifest, the events), the records of each of `pids` (found by [`super::index::lower_bound`]),
+/// every failed record (the capture's read errors, which every report counts), and with `sockets` every
+/// record with `/net/` in it (socket tables of every namespace, captured under any process) with the
+/// `ns/net` link of each process that has one (which says whose tables they are).
+fn ranges(
+    bytes: &[u8],
+    span: (usize, usize),
+    pids: &[i32],
+    sockets: bool,
+) -> std::result::Result<Vec<(usize, usize)>, (usize, String)> {
+    use super::index::{line_end, lines_with, lower_bound};
+    let mut out = vec![
+        (span.0, lower_bound(bytes, span, "proc/0")?),
+        (lower_bound(bytes, span, "proc/:")?, span.1),
+    ];
+    let mut pids = pids.to_vec();
+    pids.sort_unstable();
+    pids.dedup();
+    for pid in pids.into_iter().filter(|p| *p >= 0) {
+        // Every path that starts with `proc/<pid>` and sorts before `proc/<pid>0`: the process's
+        // members (`/` is the byte before `0`).
+        out.push((
+            lower_bound(bytes, span, &format!("proc/{pid}"))?,
+            lower_bound(bytes, span, &format!("proc/{pid}0"))?,
+        ));
+    }
+    let line = |lo: usize| (lo, line_end(bytes, lo, span));
+    // A failed record's line starts with `e `: after the newline that ends the line before it.
+    let failed = lines_with(bytes, (span.0.saturating_sub(1), span.1), b"\ne ");
+    out.extend(failed.into_iter().map(|lo| line(line_end(bytes, lo, span))));
+    if sockets {
+        let mut owners: Vec<i32> = Vec::new();
+        for lo in lines_with(bytes, span, b"/net/") {
+            let (lo, hi) = line(lo);
+            out.push((lo, hi));
+            let path = bytes.get(lo..hi.saturating_sub(1)).unwrap_or_default();
+            let path = path.rsplit(|b| *b == b' ').next().unwrap_or_default();
+            if let Some((pid, rest)) = std::str::from_utf8(path).ok().and_then(process_member)
+                && rest.starts_with("net/")
+                && owners.last() != Some(&pid)
+            {
+                owners.push(pid);
+            }
+        }
+        for pid in owners {
+            out.push(line(lower_bound(
+                bytes,
+                span,
+                &format!("proc/{pid}/ns/net"),
+            )?));
+        }
+    }
+    out.retain(|(lo, hi)| lo < hi);
+    out.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(out.len());
+    for (lo, hi) in out {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    Ok(merged)
 }
 
 /// The bytes read for a link's headers (a long-name record, a long-target record, the header).
@@ -941,6 +1069,9 @@ pub struct VerifyReport {
     /// Why the archive's member index cannot be believed (it disagrees with the tar headers, or is
     /// damaged); `None` when it agrees or there is none (see [`RawSnapshot::index_check`]).
     pub index_problem: Option<String>,
+    /// How the manifest's process totals differ from what the members give (a manifest edited by
+    /// hand, or by something other than procsift); `None` when they agree or there are none.
+    pub totals_problem: Option<String>,
 }
 
 impl VerifyReport {
@@ -953,6 +1084,7 @@ impl VerifyReport {
             && self.unreachable.is_empty()
             && !self.no_manifest
             && self.index_problem.is_none()
+            && self.totals_problem.is_none()
     }
 }
 
@@ -974,6 +1106,9 @@ impl fmt::Display for VerifyReport {
         }
         if let Some(p) = &self.index_problem {
             writeln!(f, "INDEX: {p}")?;
+        }
+        if let Some(p) = &self.totals_problem {
+            writeln!(f, "TOTALS: {p}")?;
         }
         for (what, list) in [
             ("MISMATCH", &self.mismatched),
@@ -1062,6 +1197,26 @@ pub fn verify(raw: &RawSnapshot) -> VerifyReport {
     for (path, member) in raw.members() {
         if !listed.contains(path) && !matches!(member, Member::Failed(_)) {
             r.unlisted.push(path.to_string());
+        }
+    }
+    if let Some(recorded) = &m.totals {
+        let found = super::totals::of(raw);
+        if *recorded != found {
+            let shown = |t: &super::manifest::Totals| {
+                let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+                format!(
+                    "{} processes, {} threads, {} open files, irregular {:?}",
+                    t.processes,
+                    n(t.threads),
+                    n(t.open_files),
+                    t.irregular
+                )
+            };
+            r.totals_problem = Some(format!(
+                "the manifest records {}; the members give {}",
+                shown(recorded),
+                shown(&found)
+            ));
         }
     }
     r

@@ -19,9 +19,12 @@ pub struct LimitRow {
 /// before the first number or `unlimited` (names contain spaces; values do not).
 pub fn parse(bytes: &[u8]) -> Vec<LimitRow> {
     let text = String::from_utf8_lossy(bytes);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(16);
+    // One list of words for every line (not one allocated per line).
+    let mut words: Vec<&str> = Vec::new();
     for line in text.lines().skip_while(|l| l.starts_with("Limit")) {
-        let words: Vec<&str> = line.split_whitespace().collect();
+        words.clear();
+        words.extend(line.split_whitespace());
         let Some(first_value) = words
             .iter()
             .position(|w| *w == "unlimited" || w.bytes().all(|b| b.is_ascii_digit()))

@@ -24,7 +24,8 @@ pub struct MapLine {
 
 /// Decodes every line; a malformed line is reported with its offset and skipped, the others are kept.
 pub fn parse(bytes: &[u8]) -> (Vec<MapLine>, Vec<ParseError>) {
-    let mut out = Vec::new();
+    // One mapping a line: sized once rather than grown (and copied) line by line.
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     let mut errors = Vec::new();
     for (off, line) in super::lines(bytes) {
         if line.trim_ascii().is_empty() {
@@ -137,7 +138,7 @@ pub fn parse_line(line: &[u8]) -> Option<MapLine> {
     let inode = take()?;
     let path = rest.trim_ascii_start();
     let dash = range.iter().position(|b| *b == b'-')?;
-    let hex = |f: &[u8]| u64::from_str_radix(std::str::from_utf8(f).ok()?, 16).ok();
+    let hex = hex_u64;
     Some(MapLine {
         start: hex(&range[..dash])?,
         end: hex(&range[dash + 1..])?,
@@ -149,8 +150,46 @@ pub fn parse_line(line: &[u8]) -> Option<MapLine> {
     })
 }
 
+/// A hexadecimal number as `u64::from_str_radix(_, 16)` reads it (an optional `+`, then at least one
+/// digit, no overflow), without going through `str`.
+fn hex_u64(f: &[u8]) -> Option<u64> {
+    let digits = f.strip_prefix(b"+").unwrap_or(f);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, b| {
+        let d = (*b as char).to_digit(16)?;
+        acc.checked_mul(16)?.checked_add(u64::from(d))
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hex_reads_as_from_str_radix() {
+        for s in [
+            "",
+            "+",
+            "-1",
+            "0",
+            "+7f",
+            "7F",
+            "ffffffffffffffff",
+            "10000000000000000",
+            "0x10",
+            "1 ",
+            "00000000000000000000ff",
+            "g",
+        ] {
+            assert_eq!(
+                super::hex_u64(s.as_bytes()),
+                u64::from_str_radix(s, 16).ok(),
+                "{s:?}"
+            );
+        }
+        assert_eq!(super::hex_u64(b"\xff"), None);
+    }
+
     use super::*;
 
     #[test]
