@@ -5,7 +5,9 @@
 #   bench/gcore.sh [HEAP_MIB] [RUNS]      defaults 1024 and 5; run as root, at a quiet moment
 #
 # Each run starts a fresh process (so each tool dumps the same kind of process, in alternating order) and
-# reports, per tool: wall time, how long the process was stopped — measured from the process's side: its
+# reports, per tool: wall time (until the tool returns: the core complete under its name), the time until it
+# is on the disk (an fsync of the core right after the tool returned; nothing is left to write after
+# `--sync`), how long the process was stopped — measured from the process's side: its
 # main thread reads CLOCK_MONOTONIC every millisecond and records the longest gap (GAP_FILE) — the core's
 # size and the disk it takes. Medians of RUNS runs. One more run each on a heap of zeros (written, so
 # resident) shows the sparse output. Cores go to a directory on disk (TMPDIR, else /var/tmp), not tmpfs:

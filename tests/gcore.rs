@@ -624,12 +624,7 @@ fn zero_heap_is_holes() {
     let dir = TempDir::new("gcore-zeros");
     let core = dir.path().join("c");
     let p = spawn(&["zeros", "256"]);
-    let out = gcore(&[
-        &p.pid.to_string(),
-        "-o",
-        core.to_str().unwrap(),
-        "--no-sync",
-    ]);
+    let out = gcore(&[&p.pid.to_string(), "-o", core.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let m = std::fs::metadata(&core).unwrap();
     // 256 MiB of written zeros: in the core's memory, not on the disk.
@@ -641,6 +636,66 @@ fn zero_heap_is_holes() {
     );
     let g = gdb(&core, &[&format!("x/s {:#x}", p.heap)]);
     assert!(g.contains(HEAP), "{g}");
+}
+
+/// The default dump (the process stays stopped while a second thread writes what the first read, through
+/// the page cache), with `--sync`, and `--brief-stop` (copied into procsift's memory, let go, then
+/// written), on more memory than the writing thread has buffers: gdb reads the global and the heap
+/// string, every page of the touched block is at the file offset its address gives (a chunk written at
+/// the wrong place or twice would show), and the process runs afterwards.
+#[test]
+fn every_way_of_dumping_puts_each_page_in_its_place() {
+    let dir = TempDir::new("gcore-ways");
+    // 64 MiB touched: eight chunks of 8 MiB, twice the writing thread's buffers.
+    let p = spawn(&["touch", "64"]);
+    for (i, extra) in [&[][..], &["--sync"][..], &["--brief-stop"][..]]
+        .into_iter()
+        .enumerate()
+    {
+        let core = dir.path().join(format!("c{i}"));
+        let mut args = vec![p.pid.to_string(), "-o".into(), core.display().to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = gcore(&args);
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        assert!(!Path::new(&format!("{}.tmp", core.display())).exists());
+        assert_running(p.pid);
+        let g = gdb(
+            &core,
+            &["print procsift_global", &format!("x/s {:#x}", p.heap)],
+        );
+        assert!(g.contains(&format!("= \"{GLOBAL}\"")), "{extra:?}: {g}");
+        assert!(g.contains(&format!(":\t\"{HEAP}\"")), "{extra:?}: {g}");
+        // The block is malloc's own mapping (64 MiB and a page): the largest PT_LOAD. Its user memory
+        // starts 16 bytes in (glibc's chunk header); the fixture wrote each page's offset at its start,
+        // then a 1.
+        let r = Command::new("readelf")
+            .arg("-lW")
+            .arg(&core)
+            .output()
+            .unwrap();
+        let r = String::from_utf8_lossy(&r.stdout);
+        let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+        let (offset, filesz) = r
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.first() == Some(&"LOAD")).then(|| (hex(f[1]), hex(f[4])))
+            })
+            .max_by_key(|(_, filesz)| *filesz)
+            .unwrap();
+        assert!(filesz > 64 << 20, "{extra:?}: {r}");
+        let bytes = std::fs::read(&core).unwrap();
+        for k in 0..(64u64 << 20) / 4096 {
+            let at = usize::try_from(offset + 16 + k * 4096).unwrap();
+            let word = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+            assert_eq!(
+                (word, bytes[at + 8]),
+                (k * 4096, 1),
+                "{extra:?}: page {k} of the block"
+            );
+        }
+    }
 }
 
 #[test]

@@ -532,6 +532,50 @@ fn held_pages_written_past_the_page_cache_give_the_same_core() {
 }
 
 #[test]
+fn pipelined_writes_give_the_same_core() {
+    // Chunks handed to the writing thread (gcore's default), through the page cache and through an
+    // O_DIRECT descriptor: the same file as chunks written at once, holes included, and the data bytes
+    // the writing thread counted.
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = TempDir::new("gcore-writer");
+    let plain = dir.path().join("plain");
+    let all = [0, 1, 2, 3, 4, 5, 6];
+    let (a, _) = write_core(&plain, None, &all);
+    for direct in [false, true] {
+        let path = dir.path().join(format!("pipelined-{direct}"));
+        let (mut mem, segments) = fixture();
+        let file = procsift::os::create_private(&path).unwrap();
+        let unbuffered = direct.then(|| {
+            File::options()
+                .write(true)
+                .custom_flags(libc::O_DIRECT)
+                .open(&path)
+                .unwrap()
+        });
+        let mut w = Writer::new(&file, PAGE, None);
+        w.pipelined(unbuffered).unwrap();
+        for &i in &all {
+            w.segment(&segments[i], &mut mem).unwrap();
+        }
+        let threads = [
+            thread(4242, 0x401000, 0x7ffd0000),
+            thread(4243, 0x402000, 0x7ffc0000),
+        ];
+        let b = w
+            .finish(writer::X86_64, &threads, &process(), &facts())
+            .unwrap();
+        assert_eq!(a.data_bytes, b.data_bytes, "O_DIRECT {direct}");
+        assert_eq!(a.missing, b.missing);
+        assert!(
+            std::fs::read(&plain).unwrap() == std::fs::read(&path).unwrap(),
+            "O_DIRECT {direct}: the files differ"
+        );
+        let blocks = std::fs::metadata(&path).unwrap().blocks() * 512;
+        assert!(blocks < 1 << 20, "{blocks} bytes on disk");
+    }
+}
+
+#[test]
 fn untouched_reservation_is_neither_read_nor_stored() {
     // A terabyte of private anonymous memory with nothing resident or swapped (a reservation, as
     // allocators and runtimes make): zeros, not read, holes in the file.

@@ -132,7 +132,7 @@ The archive is written to a temporary name and renamed when complete; the summar
 
 With --output-dir each capture goes to DIR/<host>/<YYYY-MM-DD>/<HH>/<host>-<UTC time>.tar and a line `<time> TAB <sha256> TAB <path>` is appended to DIR/<host>/index.tsv; --every repeats it. A failed capture is logged and the next one runs. SIGTERM or SIGINT stops the loop after the capture in progress; a second one drops that capture (its temporary file is removed) and stops at once.
 
---core PID takes a core of the process first (as `procsift gcore` does: the process is stopped briefly, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
+--core PID takes a core of the process first (as `procsift gcore` does: the process is stopped while its memory is read, not signalled) and stores it as cores/PID.core, hashed like every member; read it in place with `procsift core ir.tar --pid PID` (or any report with `--core PID`), or extract it for gdb with `tar xf ir.tar cores/PID.core`.
 
 Process events (fork, exec, exit, uid/gid changes, ...) are recorded from before the scan until after it (plus --watch) through the kernel's process connector; that needs CAP_NET_ADMIN. Without it the capture goes on, and the manifest and `info` say why events were not recorded.";
 
@@ -170,7 +170,7 @@ const GCORE_HELP: &str = "Examples:
   procsift gcore 5752 --max-size 2G        # the threads' stacks first, then by address
   procsift core suspect.core && gdb /proc/5752/exe suspect.core
 
-Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sent), its registers and the process's memory are read, and every thread is let go; stderr says how long the process was stopped. A process that was stopped (T) before stays stopped. The core is the kernel's format: gdb, eu-stack, readelf and every procsift report read it.
+Every thread is stopped with PTRACE_SEIZE and PTRACE_INTERRUPT (no signal is sent), its registers and the process's memory are read (a second thread writes each chunk while the next is read), and every thread is let go; stderr says how long the process was stopped. --brief-stop lets it go once its memory is copied into procsift's own, then writes the copy. The core is not synced to the disk unless --sync is given (the kernel writes it back within seconds, as for gdb's cores). A process that was stopped (T) before stays stopped. The core is the kernel's format: gdb, eu-stack, readelf and every procsift report read it.
 
 Which mappings are dumped follows the process's own /proc/PID/coredump_filter, as the kernel would for a crash (by default: anonymous memory, written copies of file mappings, the first page of each ELF file); --filter sets the bits instead, --all takes every readable mapping. Device memory and MADV_DONTDUMP mappings are never dumped. Zero pages are holes in the file: they take no disk.
 
@@ -495,10 +495,19 @@ pub struct GcoreArgs {
     /// Leave out memory past SIZE bytes of file (suffixes K, M, G, T); the threads' stacks go first.
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<String>,
-    /// Do not wait for the core to reach the disk (faster on a slow disk; gdb and the kernel do not wait
-    /// either): a host powered off in the next seconds may lose it.
+    /// Wait for the core to reach the disk before naming it (fsync): a host powered off right after the
+    /// dump keeps it. By default the kernel writes it back within seconds, as for gdb's and the kernel's
+    /// own cores.
     #[arg(long)]
+    pub sync: bool,
+    /// Hidden: the default (do not wait for the disk), accepted as earlier versions took it.
+    #[arg(long, hide = true, conflicts_with = "sync")]
     pub no_sync: bool,
+    /// Stop the process only while its memory is copied into procsift's own memory, then write the core
+    /// (a shorter stop, a slower dump, as much memory again as the process's); by default it stays
+    /// stopped until its memory is written.
+    #[arg(long)]
+    pub brief_stop: bool,
     /// Hidden, for tests: keep the process stopped MS milliseconds longer, between its registers and its
     /// memory.
     #[arg(long, hide = true, value_name = "MS")]

@@ -45,7 +45,8 @@ pub fn gcore(ctx: Context, a: GcoreArgs) -> Result<ExitCode> {
         all: a.all,
         max_size,
         hold: std::time::Duration::from_millis(a.hold_ms.unwrap_or(0)),
-        sync: !a.no_sync,
+        sync: a.sync && !a.no_sync,
+        brief_stop: a.brief_stop,
         ..Options::default()
     };
     let s = gcore::gcore_to_path(a.pid, &out, &opts)?;

@@ -1,9 +1,11 @@
 //! The OS side of `gcore` on Linux: stop the process, read what the core needs, let it go.
 //!
 //! Order of work, to keep the stop short: everything that does not need the process stopped is read
-//! first (identity, the filter); then every thread is seized and interrupted; the register sets, the
-//! mappings and the memory are read while it is stopped, the memory straight into the file; then every
-//! thread is detached, and only then are the notes and headers written.
+//! first (identity, the filter), and the buffers and the writing thread are made ready; then every
+//! thread is seized and interrupted; the register sets, the mappings and the memory are read while it is
+//! stopped, each chunk of memory handed to the writing thread, which writes it through the page cache
+//! while the next is read (with `--brief-stop`: copied into held memory, written after); then every
+//! thread is detached, and only then are the last chunks, the notes and the headers written.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -1104,12 +1106,32 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         since: None,
     };
     tracee.seize_main(before)?;
-    // Memory for the process's memory, given now: while the process is stopped, its memory is copied
-    // into it without a page fault, and written to the file only after it was let go.
-    super::trace(format_args!(
-        "seized; giving memory to hold the process's in"
-    ));
-    let mut pool = buffers(before);
+    // --brief-stop: memory for the process's memory, given now: while the process is stopped, its
+    // memory is copied into it without a page fault, and written to the file only after it was let go.
+    // Otherwise a few buffers, touched now, that a second thread writes to the file from while the
+    // next are read.
+    let mut pool = if opts.brief_stop {
+        super::trace(format_args!(
+            "seized; giving memory to hold the process's in"
+        ));
+        buffers(before)
+    } else {
+        None
+    };
+    let mut writer = Writer::new(file, page as u64, opts.max_size);
+    if opts.brief_stop {
+        if let Some(held) = pool.as_mut() {
+            writer.hold_in(held.memory());
+        }
+        // The held memory goes to the file past the page cache (O_DIRECT), when the file system takes
+        // it.
+        if let Some(unbuffered) = reopen_unbuffered(file) {
+            writer.unbuffered(unbuffered);
+        }
+    } else {
+        writer.pipelined(reopen_unbuffered(file))?;
+        super::trace(format_args!("seized; writing thread started"));
+    }
     tracee.stop_all(opts.stop_timeout)?;
     super::trace(format_args!("stopped"));
     let job_stop = tracee
@@ -1131,14 +1153,6 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
             ));
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
-    let mut writer = Writer::new(file, page as u64, opts.max_size);
-    if let Some(held) = pool.as_mut() {
-        writer.hold_in(held.memory());
-    }
-    // The held memory goes to the file past the page cache (O_DIRECT), when the file system takes it.
-    if let Some(unbuffered) = reopen_unbuffered(file) {
-        writer.unbuffered(unbuffered);
     }
     let (segments, order) = plan(&stopped.1, &stopped.0.threads, before.filter.0, opts.all);
     {

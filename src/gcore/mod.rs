@@ -5,7 +5,8 @@
 //! * the OS side (Linux, x86_64; `live`, through `crate::os::ptrace`): seize every thread
 //!   (`PTRACE_SEIZE` + `PTRACE_INTERRUPT`: stopped without a signal), read each thread's register sets
 //!   (`PTRACE_GETREGSET`), the mappings (`/proc/PID/smaps`) and their memory (process_vm_readv(2), else
-//!   `/proc/PID/mem`), then detach, so the process goes on as before;
+//!   `/proc/PID/mem`), handing each chunk to a second thread that writes it while the next is read,
+//!   then detach, so the process goes on as before;
 //! * [`filter`]: which mappings to dump, by the kernel's `coredump_filter` rules;
 //! * [`writer`]: the ELF file, from what the OS side read; [`notes`]: the structures it writes.
 //!
@@ -61,10 +62,14 @@ pub struct Options {
     /// For tests: keep the process stopped this long after its registers are read, before its memory is
     /// (so a test can kill it, or interrupt procsift, mid-dump).
     pub hold: Duration,
-    /// [`gcore_to_path`] waits for the core to reach the disk before renaming it (fsync), so that a
-    /// host powered off right after the dump keeps it (default); `false` (`--no-sync`) leaves that to
-    /// the kernel's writeback, as gdb and the kernel's own cores do.
+    /// [`gcore_to_path`] waits for the core to reach the disk before renaming it (fsync, `--sync`), so
+    /// that a host powered off right after the dump keeps it; `false` (default) leaves that to the
+    /// kernel's writeback, as gdb and the kernel's own cores do.
     pub sync: bool,
+    /// `--brief-stop`: copy the memory into memory of procsift's own while the process is stopped, let
+    /// it go, then write (a shorter stop, a longer dump); otherwise the process stays stopped while its
+    /// memory is read and written, reading and writing on two threads at once.
+    pub brief_stop: bool,
 }
 
 impl Default for Options {
@@ -75,7 +80,8 @@ impl Default for Options {
             max_size: None,
             stop_timeout: Duration::from_secs(10),
             hold: Duration::ZERO,
-            sync: true,
+            sync: false,
+            brief_stop: false,
         }
     }
 }

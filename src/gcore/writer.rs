@@ -302,6 +302,97 @@ pub struct Writer<'f> {
     /// Buffers to hold chunks in until [`Writer::finish`] ([`Writer::hold_in`]).
     pool: &'f mut [u8],
     pending: Vec<Pending<'f>>,
+    /// A thread of its own that writes chunks while the next ones are read ([`Writer::pipelined`]).
+    pipeline: Option<Pipeline>,
+}
+
+/// Buffers of [`CHUNK`] bytes in flight between the reading thread and the writing one: one being
+/// read, one being written, and room for either to run ahead.
+pub const PIPELINE_BUFFERS: usize = 4;
+
+/// A chunk for the writing thread.
+struct Job {
+    buf: memmap2::MmapMut,
+    len: usize,
+    /// File offset of `buf[0]`.
+    file_base: u64,
+    runs: Vec<Run>,
+}
+
+/// The writing thread of a pipelined dump: chunks go to it through `jobs`, their buffers come back
+/// through `free`; it ends when `jobs` is closed (or at its first write error), returning the bytes it
+/// wrote.
+struct Pipeline {
+    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
+    free: std::sync::mpsc::Receiver<memmap2::MmapMut>,
+    /// Buffers not yet handed out.
+    spare: Vec<memmap2::MmapMut>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<u64>>>,
+}
+
+impl Pipeline {
+    /// Starts the writing thread on a second handle of `file` (or on `unbuffered`, the file opened with
+    /// `O_DIRECT`: then the chunks go from the buffers to the disk, past the page cache), with
+    /// [`PIPELINE_BUFFERS`] page-aligned buffers whose pages are touched now (no page fault while the
+    /// process is stopped).
+    fn start(file: &File, unbuffered: Option<File>, page: u64) -> std::io::Result<Pipeline> {
+        let own = file.try_clone()?;
+        let mut spare = Vec::with_capacity(PIPELINE_BUFFERS);
+        for _ in 0..PIPELINE_BUFFERS {
+            let mut b = memmap2::MmapMut::map_anon(CHUNK)?;
+            for p in b.iter_mut().step_by(4096) {
+                *p = 1;
+            }
+            spare.push(b);
+        }
+        let (jobs, incoming) = std::sync::mpsc::sync_channel::<Job>(PIPELINE_BUFFERS);
+        let (back, free) = std::sync::mpsc::sync_channel::<memmap2::MmapMut>(PIPELINE_BUFFERS);
+        let thread = std::thread::Builder::new()
+            .name("gcore-write".into())
+            .spawn(move || {
+                let out = Out {
+                    file: &own,
+                    unbuffered,
+                };
+                let mut written = 0u64;
+                for job in incoming {
+                    written +=
+                        write_data(&out, page, &job.buf[..job.len], &job.runs, job.file_base)
+                            .map_err(std::io::Error::other)?;
+                    // The reading side may have stopped waiting (an error): nothing to give back to.
+                    let _ = back.send(job.buf);
+                }
+                Ok(written)
+            })?;
+        Ok(Pipeline {
+            jobs: Some(jobs),
+            free,
+            spare,
+            thread: Some(thread),
+        })
+    }
+
+    /// Closes the queue and waits for the writing thread: the bytes it wrote.
+    fn finish(&mut self) -> crate::Result<u64> {
+        self.jobs = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r.map_err(io),
+            Some(Err(_)) => Err(io(std::io::Error::other("the writing thread failed"))),
+            None => Ok(0),
+        }
+    }
+
+    /// A free buffer: a spare one, else the next the writing thread gives back (`None`: it ended, on
+    /// an error that [`Pipeline::finish`] returns).
+    fn buffer(&mut self) -> Option<memmap2::MmapMut> {
+        self.spare.pop().or_else(|| self.free.recv().ok())
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
 }
 
 /// A chunk read while the process was stopped, to be written after it was let go.
@@ -420,6 +511,7 @@ impl<'f> Writer<'f> {
             runs: Vec::new(),
             pool: &mut [],
             pending: Vec::new(),
+            pipeline: None,
             out: Out {
                 file,
                 unbuffered: None,
@@ -439,6 +531,23 @@ impl<'f> Writer<'f> {
     /// through it, past the page cache (no page-cache pages to allocate, no writeback to wait for).
     pub fn unbuffered(&mut self, file: File) {
         self.out.unbuffered = Some(file);
+    }
+
+    /// Chunks are written by a thread of their own while the next ones are read: reading the process
+    /// and writing the file overlap (two CPUs instead of one). `unbuffered` is the file opened again
+    /// with `O_DIRECT`, when the file system takes it: the chunks then go to the disk past the page
+    /// cache; else through it. Started now (its buffers touched now, before the process is stopped).
+    pub fn pipelined(&mut self, unbuffered: Option<File>) -> crate::Result<()> {
+        self.pipeline = Some(Pipeline::start(self.file, unbuffered, self.page).map_err(io)?);
+        Ok(())
+    }
+
+    /// Waits for the chunks given to the writing thread ([`Writer::pipelined`]) to be written.
+    pub fn drain(&mut self) -> crate::Result<()> {
+        if let Some(mut p) = self.pipeline.take() {
+            self.data_bytes += p.finish()?;
+        }
+        Ok(())
     }
 
     /// Reads and writes one mapping.
@@ -617,6 +726,25 @@ impl<'f> Writer<'f> {
             });
             return Ok(runs);
         }
+        if let Some(p) = self.pipeline.as_mut() {
+            let Some(mut buf) = p.buffer().filter(|b| b.len() >= n) else {
+                // The writing thread ended on an error: that error.
+                self.drain()?;
+                return Err(io(std::io::Error::other("the writing thread ended")));
+            };
+            mem.read(seg, addr, &mut buf[..n], &mut runs)?;
+            let job = Job {
+                buf,
+                len: n,
+                file_base,
+                runs: runs.clone(),
+            };
+            if p.jobs.as_ref().is_none_or(|j| j.send(job).is_err()) {
+                self.drain()?;
+                return Err(io(std::io::Error::other("the writing thread ended")));
+            }
+            return Ok(runs);
+        }
         if self.buf.len() < n {
             self.buf.resize(n, 0);
         }
@@ -627,6 +755,7 @@ impl<'f> Writer<'f> {
 
     /// Writes the chunks held in memory.
     fn flush(&mut self) -> crate::Result<()> {
+        self.drain()?;
         for p in std::mem::take(&mut self.pending) {
             self.data_bytes +=
                 write_data(&self.out, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
