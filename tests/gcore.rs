@@ -586,12 +586,20 @@ fn job_stopped_process_stays_stopped() {
         "{}",
         stderr(&out)
     );
+    // Detached, each thread re-enters the group stop the kernel reinstates (__ptrace_unlink): for a
+    // moment after the dump a thread may still be on its way back (R). Resumed, it would never return
+    // to T, and this times out.
+    wait_for("the job-control stop to be reinstated", || {
+        states(p.pid).iter().all(|s| *s == 'T')
+    });
+    assert_eq!(tracer(p.pid), 0);
+    // Still stopped a while later: nothing resumed it.
+    std::thread::sleep(Duration::from_millis(200));
     assert!(
         states(p.pid).iter().all(|s| *s == 'T'),
         "{:?}",
         states(p.pid)
     );
-    assert_eq!(tracer(p.pid), 0);
     let c = json(&["core", core.to_str().unwrap(), "--format", "json"]);
     assert_eq!(c["core"]["live"]["was_stopped"], true);
     assert_eq!(c["process"]["state"], "T");
