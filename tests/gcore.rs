@@ -505,13 +505,49 @@ fn held_gcore(p: &Parked, core: &Path) -> Child {
 
 #[test]
 fn process_that_exits_mid_dump() {
+    use std::io::BufRead;
     let dir = TempDir::new("gcore-exit");
     let core = dir.path().join("c");
     let mut p = spawn(&[]);
-    let child = held_gcore(&p, &core);
+    // Killed once gcore has read the registers and mappings (its trace says so), in its hold: not
+    // when the threads first show `t`, which can be while gcore still lists them to stop any new
+    // one (that exit is "exited while it was being stopped", another case).
+    let mut child = bin()
+        .args([
+            "gcore",
+            &p.pid.to_string(),
+            "-o",
+            core.to_str().unwrap(),
+            "--hold-ms",
+            "20000",
+        ])
+        .env("PROCSIFT_GCORE_TRACE", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("registers and mappings read") {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "gcore ended before its hold"
+        );
+    }
     p.child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_refused(&out, &core, "exited during the dump");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{rest}");
+    // The one line of the error, after the trace's.
+    let said: Vec<&str> = rest
+        .lines()
+        .filter(|l| !l.starts_with("gcore trace:"))
+        .collect();
+    assert_eq!(said.len(), 1, "{rest}");
+    assert!(said[0].contains("exited during the dump"), "{rest}");
+    assert!(!core.exists(), "{} was written", core.display());
+    assert!(!Path::new(&format!("{}.tmp", core.display())).exists());
     let _ = p.child.wait();
 }
 
@@ -654,7 +690,8 @@ fn zero_heap_is_holes() {
 #[test]
 fn every_way_of_dumping_puts_each_page_in_its_place() {
     let dir = TempDir::new("gcore-ways");
-    // 64 MiB touched: eight chunks of 8 MiB, twice the writing thread's buffers.
+    // 64 MiB touched: eight chunks of 8 MiB, twice the writing thread's buffers (64 chunks of 1 MiB,
+    // eight times its buffers, where the file system refuses O_DIRECT).
     let p = spawn(&["touch", "64"]);
     for (i, extra) in [&[][..], &["--sync"][..], &["--brief-stop"][..]]
         .into_iter()

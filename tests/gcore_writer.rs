@@ -576,6 +576,64 @@ fn pipelined_writes_give_the_same_core() {
 }
 
 #[test]
+fn page_cache_pipeline_reuses_its_buffers_and_keeps_every_page_in_place() {
+    // gcore's default: chunks of BUFFERED_CHUNK bytes through the page cache, more of them than the
+    // writing thread has buffers, each written in pieces of BUFFERED_WRITE. Every page lands at the
+    // offset its address gives, zero pages stay holes, and the writing thread counts what it wrote.
+    let pages = (writer::BUFFERED_CHUNK * (writer::BUFFERED_PIPELINE_BUFFERS + 4)) as u64 / PAGE;
+    let zero_pages = [3u64, 300, pages - 1];
+    let mut bytes = vec![0u8; (pages * PAGE) as usize];
+    for (k, page) in bytes.chunks_mut(PAGE as usize).enumerate() {
+        if !zero_pages.contains(&(k as u64)) {
+            page[..8].copy_from_slice(&(k as u64 + 1).to_le_bytes());
+            page[PAGE as usize - 1] = 0xa5;
+        }
+    }
+    let start = 0x7000_0000u64;
+    let mut mem = FakeMemory {
+        regions: vec![(start, bytes)],
+        unreadable: Vec::new(),
+        untouched: Vec::new(),
+        reads: 0,
+    };
+    let dir = TempDir::new("gcore-writer");
+    let path = dir.path().join("core");
+    let file = procsift::os::create_private(&path).unwrap();
+    let mut w = Writer::new(&file, PAGE, None);
+    w.pipelined(None).unwrap();
+    w.segment(&seg(start, pages, Want::Whole), &mut mem)
+        .unwrap();
+    let written = w
+        .finish(writer::X86_64, &[thread(4242, 1, 2)], &process(), &facts())
+        .unwrap();
+    assert_eq!(
+        mem.reads as u64,
+        pages * PAGE / writer::BUFFERED_CHUNK as u64
+    );
+    assert_eq!(written.data_bytes, (pages - zero_pages.len() as u64) * PAGE);
+    let file_bytes = std::fs::read(&path).unwrap();
+    let core = Core::parse(&file_bytes).unwrap();
+    let s = core.segments.iter().find(|s| s.vaddr == start).unwrap();
+    assert_eq!(s.filesz, pages * PAGE);
+    for k in 0..pages {
+        let at = (s.offset + k * PAGE) as usize;
+        let page = &file_bytes[at..at + PAGE as usize];
+        if zero_pages.contains(&k) {
+            assert!(page.iter().all(|b| *b == 0), "page {k}");
+        } else {
+            assert_eq!(page[..8], (k + 1).to_le_bytes(), "page {k}");
+            assert_eq!(page[PAGE as usize - 1], 0xa5, "page {k}");
+        }
+    }
+    // The zero pages are holes (on file systems with 4 KiB blocks and holes: tmpfs, ext4, XFS).
+    let blocks = std::fs::metadata(&path).unwrap().blocks() * 512;
+    assert!(
+        blocks <= (pages - zero_pages.len() as u64 + 4) * PAGE,
+        "{blocks} bytes on disk"
+    );
+}
+
+#[test]
 fn untouched_reservation_is_neither_read_nor_stored() {
     // A terabyte of private anonymous memory with nothing resident or swapped (a reservation, as
     // allocators and runtimes make): zeros, not read, holes in the file.

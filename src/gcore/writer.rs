@@ -254,8 +254,23 @@ pub struct Written {
     pub missing: Vec<MissingRange>,
 }
 
-/// Bytes read per call to [`Memory::read`].
+/// Bytes read per call to [`Memory::read`] when the chunks are held in memory ([`Writer::hold_in`]) or
+/// written past the page cache (`O_DIRECT`, [`Writer::pipelined`] with a file): the disk takes large
+/// writes best.
 pub const CHUNK: usize = 8 << 20;
+
+/// Bytes read per call to [`Memory::read`] when a pipelined dump writes through the page cache: small
+/// enough that the writing thread starts early and few buffers are touched before the stop, large
+/// enough that the checks between reads cost little.
+pub const BUFFERED_CHUNK: usize = 1 << 20;
+
+/// Most bytes given to the page cache in one write. The kernel allocates page-cache pages in folios as
+/// large as the write (ext4 and XFS, Linux 6.x), and large folios come from the high orders of the
+/// page allocator, where memory may have to be reclaimed, compacted or (in a virtual machine that gives
+/// free memory back to its host) faulted in again from the host. On the benchmark host writes of 1 to
+/// 8 MiB through the page cache ran at 80 to 800 MB/s, writes of 256 KiB mostly at 3 to 4 GB/s (a GiB
+/// in 0.3 CPU-seconds) though they too stalled at times: `O_DIRECT` is preferred where it is taken.
+pub const BUFFERED_WRITE: usize = 256 << 10;
 
 /// Where segment data is written: the file, and the same file opened with `O_DIRECT` when the OS side
 /// gave one ([`Writer::unbuffered`]).
@@ -266,7 +281,7 @@ struct Out<'f> {
 
 impl Out<'_> {
     /// Writes `buf` at `offset`: past the page cache when it can (page-aligned memory, offset and
-    /// length), else through it.
+    /// length), else through it, in writes of at most [`BUFFERED_WRITE`] bytes.
     fn write_at(&self, buf: &[u8], offset: u64) -> crate::Result<()> {
         const ALIGN: usize = 4096;
         if let Some(u) = &self.unbuffered {
@@ -282,7 +297,13 @@ impl Out<'_> {
                 }
             }
         }
-        self.file.write_all_at(buf, offset).map_err(io)
+        let mut at = offset;
+        for piece in buf.chunks(BUFFERED_WRITE) {
+            self.file.write_all_at(piece, at).map_err(io)?;
+            // Past u64::MAX no write succeeds: the next one fails.
+            at = at.saturating_add(piece.len() as u64);
+        }
+        Ok(())
     }
 }
 
@@ -304,11 +325,17 @@ pub struct Writer<'f> {
     pending: Vec<Pending<'f>>,
     /// A thread of its own that writes chunks while the next ones are read ([`Writer::pipelined`]).
     pipeline: Option<Pipeline>,
+    /// Bytes read per call to [`Memory::read`]: [`CHUNK`], or [`BUFFERED_CHUNK`] for a pipeline that
+    /// writes through the page cache.
+    chunk: usize,
 }
 
-/// Buffers of [`CHUNK`] bytes in flight between the reading thread and the writing one: one being
-/// read, one being written, and room for either to run ahead.
+/// Buffers of [`CHUNK`] bytes in flight between the reading thread and the writing one when it writes
+/// past the page cache: one being read, one being written, and room for either to run ahead.
 pub const PIPELINE_BUFFERS: usize = 4;
+
+/// Buffers of [`BUFFERED_CHUNK`] bytes in flight when the writing thread writes through the page cache.
+pub const BUFFERED_PIPELINE_BUFFERS: usize = 8;
 
 /// A chunk for the writing thread.
 struct Job {
@@ -332,21 +359,27 @@ struct Pipeline {
 
 impl Pipeline {
     /// Starts the writing thread on a second handle of `file` (or on `unbuffered`, the file opened with
-    /// `O_DIRECT`: then the chunks go from the buffers to the disk, past the page cache), with
-    /// [`PIPELINE_BUFFERS`] page-aligned buffers whose pages are touched now (no page fault while the
+    /// `O_DIRECT`: then the chunks go from the buffers to the disk, past the page cache), with `count`
+    /// page-aligned buffers of `chunk` bytes whose pages are touched now (no page fault while the
     /// process is stopped).
-    fn start(file: &File, unbuffered: Option<File>, page: u64) -> std::io::Result<Pipeline> {
+    fn start(
+        file: &File,
+        unbuffered: Option<File>,
+        page: u64,
+        chunk: usize,
+        count: usize,
+    ) -> std::io::Result<Pipeline> {
         let own = file.try_clone()?;
-        let mut spare = Vec::with_capacity(PIPELINE_BUFFERS);
-        for _ in 0..PIPELINE_BUFFERS {
-            let mut b = memmap2::MmapMut::map_anon(CHUNK)?;
+        let mut spare = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut b = memmap2::MmapMut::map_anon(chunk)?;
             for p in b.iter_mut().step_by(4096) {
                 *p = 1;
             }
             spare.push(b);
         }
-        let (jobs, incoming) = std::sync::mpsc::sync_channel::<Job>(PIPELINE_BUFFERS);
-        let (back, free) = std::sync::mpsc::sync_channel::<memmap2::MmapMut>(PIPELINE_BUFFERS);
+        let (jobs, incoming) = std::sync::mpsc::sync_channel::<Job>(count);
+        let (back, free) = std::sync::mpsc::sync_channel::<memmap2::MmapMut>(count);
         let thread = std::thread::Builder::new()
             .name("gcore-write".into())
             .spawn(move || {
@@ -512,6 +545,7 @@ impl<'f> Writer<'f> {
             pool: &mut [],
             pending: Vec::new(),
             pipeline: None,
+            chunk: CHUNK,
             out: Out {
                 file,
                 unbuffered: None,
@@ -535,10 +569,18 @@ impl<'f> Writer<'f> {
 
     /// Chunks are written by a thread of their own while the next ones are read: reading the process
     /// and writing the file overlap (two CPUs instead of one). `unbuffered` is the file opened again
-    /// with `O_DIRECT`, when the file system takes it: the chunks then go to the disk past the page
-    /// cache; else through it. Started now (its buffers touched now, before the process is stopped).
+    /// with `O_DIRECT`, when the file system takes it: the chunks ([`CHUNK`] bytes) then go to the disk
+    /// past the page cache; else ([`BUFFERED_CHUNK`] bytes) through it. Started now (its buffers
+    /// touched now, before the process is stopped).
     pub fn pipelined(&mut self, unbuffered: Option<File>) -> crate::Result<()> {
-        self.pipeline = Some(Pipeline::start(self.file, unbuffered, self.page).map_err(io)?);
+        let (chunk, count) = if unbuffered.is_some() {
+            (CHUNK, PIPELINE_BUFFERS)
+        } else {
+            (BUFFERED_CHUNK, BUFFERED_PIPELINE_BUFFERS)
+        };
+        self.pipeline =
+            Some(Pipeline::start(self.file, unbuffered, self.page, chunk, count).map_err(io)?);
+        self.chunk = chunk;
         Ok(())
     }
 
@@ -596,7 +638,8 @@ impl<'f> Writer<'f> {
         let mut done = 0u64;
         while done < allowed {
             mem.check()?;
-            let n = usize::try_from((allowed - done).min(CHUNK as u64)).unwrap_or(CHUNK);
+            let chunk = self.chunk;
+            let n = usize::try_from((allowed - done).min(chunk as u64)).unwrap_or(chunk);
             let addr = seg.start + done;
             if seg.untouched && seg.absent_is_zero {
                 // Zeros: holes, whatever the size (a reservation of terabytes costs nothing).
