@@ -24,10 +24,12 @@ impl Drop for Parent {
 }
 
 /// The parent forks a child that listens on 127.0.0.1 (port written to `dir/port`), opens `dir/log`,
-/// and exits 3 once `dir/go` exists; the parent never waits for it.
+/// and exits 3 once something is written to the FIFO `dir/go` (it sleeps in the FIFO's open until
+/// then, so a capture always sees it in state `S`); the parent never waits for it.
 const PARENT: &str = r#"
 import os, socket, sys, time
 d = sys.argv[1]
+os.mkfifo(os.path.join(d, "go"))
 pid = os.fork()
 if pid == 0:
     s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
@@ -35,8 +37,8 @@ if pid == 0:
     with open(os.path.join(d, "port.tmp"), "w") as f:
         f.write("%d %d" % (os.getpid(), s.getsockname()[1]))
     os.rename(os.path.join(d, "port.tmp"), os.path.join(d, "port"))
-    while not os.path.exists(os.path.join(d, "go")):
-        time.sleep(0.02)
+    with open(os.path.join(d, "go")) as go:
+        go.read()
     os._exit(3)
 time.sleep(300)
 "#;
@@ -91,8 +93,13 @@ fn a_child_that_became_a_zombie_is_a_state_change_with_its_resources_released() 
         std::thread::sleep(Duration::from_millis(20));
     };
     let (old, new) = (d.join("old.tar"), d.join("new.tar"));
+    // Asleep in the FIFO's open (it was seen running between its polls of a file before, a flaky S).
+    while state(child) != "S" {
+        assert!(Instant::now() < deadline, "the child did not wait");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     capture(&old);
-    std::fs::write(d.join("go"), b"").unwrap();
+    std::fs::write(d.join("go"), b"go").unwrap();
     while state(child) != "Z" {
         assert!(
             Instant::now() < deadline,
