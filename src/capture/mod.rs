@@ -435,6 +435,11 @@ fn run_plan<S: Sink, P: engine::Plan>(
     };
     let mut vanished = recorder.vanished.clone();
     vanished.sort_unstable();
+    // Linux archives record each process's digest (as they record the totals).
+    let process_digests = recorder
+        .tally
+        .is_some()
+        .then(|| crate::snapshot::digests::of_members(&recorder.members));
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         tool: "procsift".into(),
@@ -460,6 +465,7 @@ fn run_plan<S: Sink, P: engine::Plan>(
         events,
         cores,
         totals: recorder.tally.take().map(|t| t.totals()),
+        process_digests,
     };
     Ok((recorder, manifest))
 }

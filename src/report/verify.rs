@@ -7,13 +7,15 @@ use crate::snapshot::reader::VerifyReport;
 /// `DAMAGED: header at byte N (reason); ...` for each damaged tar header, `MISMATCH: member`, `NOT IN
 /// MANIFEST: member`, `MISSING: member` and `UNREACHABLE: member` (lost behind damage) lines, an `INDEX:
 /// why` line when the member index disagrees with the tar headers, a `TOTALS: how` line when the
-/// manifest's process totals disagree with the members (member
+/// manifest's process totals disagree with the members, a `DIGESTS: how` line when its process
+/// digests disagree with its member list (member
 /// names are the archive's, escaped like every value), then one line of counts.
 pub fn verify(v: &VerifyReport) -> Report {
-    const LEADS: [&str; 7] = [
+    const LEADS: [&str; 8] = [
         "DAMAGED: ",
         "INDEX: ",
         "TOTALS: ",
+        "DIGESTS: ",
         "MISMATCH: ",
         "NOT IN MANIFEST: ",
         "MISSING: ",

@@ -3,6 +3,8 @@
 //! It records who captured what, when and where, the host facts needed to decode the records offline, and
 //! for every member its size and SHA-256 — or the error that kept it from being read.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::abi::{DataModel, Endianness};
@@ -43,6 +45,14 @@ pub struct Manifest {
     /// without reading any process ([`parse_head`]); `verify` checks it against the members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<Totals>,
+    /// One SHA-256 per process of a Linux capture (lower-case hex, by pid), over what this manifest
+    /// records of each of its members below `proc/<pid>/` (see [`super::digests`]): equal digests in
+    /// two captures mean the same members, so `diff` tells the unchanged processes from the two
+    /// manifests without reading them (it trusts the digests as `info` trusts `totals`; `verify`
+    /// checks them against the member list). Absent in archives written before, and in captures of
+    /// other systems; written before `members`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_digests: Option<BTreeMap<i32, String>>,
     /// Every member that was attempted, in archive order (including ones whose read failed). Written
     /// last, so that a reader that has the member index (which lists the failed members too) stops
     /// reading the manifest before it ([`parse_head`]).
@@ -342,6 +352,8 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         cores: Vec<ManifestCore>,
         #[serde(default)]
         totals: Option<Totals>,
+        #[serde(default)]
+        process_digests: Option<BTreeMap<i32, String>>,
     }
     let l: Light<'_> = serde_json::from_slice(bytes)?;
     Ok(Manifest {
@@ -367,6 +379,7 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         events: l.events,
         cores: l.cores,
         totals: l.totals,
+        process_digests: l.process_digests,
     })
 }
 
@@ -374,7 +387,17 @@ pub fn parse_light(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
 /// since the member index came), read without reading the list; `members` is left empty. For
 /// archives with a member index, which lists the failed members itself. A manifest whose fields do
 /// not come in that order loses the fields after its list (they are read by [`parse_light`]).
+/// `process_digests` is skipped (left `None`): [`parse_head_digests`] reads it too.
 pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
+    parse_head_with(bytes, false)
+}
+
+/// [`parse_head`] with the `process_digests` read (what `diff` needs before it reads the processes).
+pub fn parse_head_digests(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
+    parse_head_with(bytes, true)
+}
+
+fn parse_head_with(bytes: &[u8], digests: bool) -> Result<Manifest, serde_json::Error> {
     use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
     /// What has been read so far; kept when the read stops at `members`.
@@ -389,6 +412,8 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         events: Option<ManifestEvents>,
         cores: Vec<ManifestCore>,
         totals: Option<Totals>,
+        process_digests: Option<BTreeMap<i32, String>>,
+        digests: bool,
         stopped: bool,
     }
     struct Seed<'h>(&'h mut Head);
@@ -418,6 +443,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
                     "events" => h.events = map.next_value()?,
                     "cores" => h.cores = map.next_value()?,
                     "totals" => h.totals = map.next_value()?,
+                    "process_digests" if h.digests => h.process_digests = map.next_value()?,
                     "members" => {
                         h.stopped = true;
                         return Err(de::Error::custom(STOP));
@@ -430,7 +456,10 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
             Ok(())
         }
     }
-    let mut head = Head::default();
+    let mut head = Head {
+        digests,
+        ..Head::default()
+    };
     let mut d = serde_json::Deserializer::from_slice(bytes);
     match Seed(&mut head).deserialize(&mut d) {
         Ok(()) => d.end()?,
@@ -450,6 +479,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Manifest, serde_json::Error> {
         events: head.events,
         cores: head.cores,
         totals: head.totals,
+        process_digests: head.process_digests,
         members: Vec::new(),
     })
 }

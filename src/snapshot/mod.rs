@@ -30,6 +30,7 @@
 //! [`Member::Failed`] with its error name in every case (from the manifest, for an archive). Decoders and
 //! the analysis layer only ever see `&[u8]` slices handed out by it.
 
+pub mod digests;
 pub mod event_records;
 pub mod index;
 pub mod manifest;

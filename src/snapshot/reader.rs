@@ -38,6 +38,17 @@ pub struct OpenOptions {
     /// manifest records the totals ([`super::manifest::Totals`]) and `select` names no pids, no process
     /// is read (the index's process records are not parsed).
     pub counts: bool,
+    /// Processes (by pid) none of whose stored members an archive read through its member index
+    /// reads: they are counted as left out ([`super::RawSnapshot::unindexed`]); their failed reads are
+    /// still listed, and the members host-wide records are read from (the socket tables `net/*`, the
+    /// `ns/net` and `ns/mnt` links, `mountinfo`) are read as `select` says. Any other read (a walked, compressed or directory input) holds them as usual. For
+    /// `diff`, whose processes unchanged since OLD (see [`super::digests`]) are OLD's.
+    pub skip: Option<std::collections::BTreeSet<i32>>,
+    /// Processes (by pid) whose `maps`, `smaps` and `limits` an archive read through its member index
+    /// does not read (counted as left out, as [`OpenOptions::skip`]'s; a failed read is still listed):
+    /// records no other process's model and no rule of `check` reads. For `diff`, which holds OLD's
+    /// processes unchanged in NEW without them (its walk skips those processes).
+    pub skip_private: Option<std::collections::BTreeSet<i32>>,
 }
 
 impl Default for OpenOptions {
@@ -48,6 +59,8 @@ impl Default for OpenOptions {
             select: super::Selection::ALL,
             walk: false,
             counts: false,
+            skip: None,
+            skip_private: None,
         }
     }
 }
@@ -240,6 +253,18 @@ fn clean(path: &str) -> &str {
         }
     }
     p.trim_end_matches('/')
+}
+
+/// True when the member `proc/<pid>/<rest>` belongs to a process `opts.skip` names and is not one of
+/// those host-wide records are read from (its socket tables and `ns/net` link, its `mountinfo` and
+/// `ns/mnt` link), which are left to `select` (see [`OpenOptions::skip`]); or is the `maps`, `smaps`
+/// or `limits` of a process `opts.skip_private` names.
+fn skipped(opts: &OpenOptions, pid: i32, rest: &str) -> bool {
+    let named =
+        |s: &Option<std::collections::BTreeSet<i32>>| s.as_ref().is_some_and(|s| s.contains(&pid));
+    let host_wide = rest.starts_with("net/") || matches!(rest, "ns/net" | "mountinfo" | "ns/mnt");
+    (!host_wide && named(&opts.skip))
+        || (matches!(rest, "maps" | "smaps" | "limits") && named(&opts.skip_private))
 }
 
 /// True when the member at (cleaned) `path` is one `select` leaves out: a member of a process it does
@@ -447,7 +472,7 @@ fn read_index<'a>(
     };
     let mut members: Vec<(String, Member)> = Vec::new();
     // Members to read out of the file: (slot in `members`, record, first header, end of its span).
-    let mut pending: Vec<(usize, index::IndexEntry<'a>, usize, usize)> = Vec::new();
+    let mut pending: Vec<Pending<'a>> = Vec::new();
     let mut unindexed = 0usize;
     // By pid: a process's records are together (they share the prefix `proc/<pid>/`).
     let mut listed: Vec<(i32, super::Listed)> = Vec::new();
@@ -499,7 +524,7 @@ fn read_index<'a>(
                     left_out(path, select) || net_owner != Some(pid)
                 }
                 _ => left_out(path, select),
-            };
+            } || process.is_some_and(|(pid, rest)| skipped(opts, pid, rest));
             if left {
                 unindexed += 1;
                 return Ok(());
@@ -605,25 +630,49 @@ fn read_index<'a>(
 /// found by [`index::lower_bound`], checked at its header, and its head parsed (`false` when any of
 /// that fails: the whole index is then parsed, as for an archive written before there were totals).
 fn has_totals(bytes: &[u8], at: &super::index::Located, span: (usize, usize)) -> bool {
+    indexed_manifest(bytes, at, span)
+        .and_then(|m| super::manifest::parse_head(m).ok())
+        .is_some_and(|m| m.totals.is_some())
+}
+
+/// The bytes of the manifest an index lists: its record found by [`index::lower_bound`] and checked
+/// at its header; `None` when any of that fails.
+fn indexed_manifest<'a>(
+    bytes: &'a [u8],
+    at: &super::index::Located,
+    span: (usize, usize),
+) -> Option<&'a [u8]> {
     use super::index;
-    let Ok(lo) = index::lower_bound(bytes, span, MANIFEST_NAME) else {
-        return false;
-    };
+    let lo = index::lower_bound(bytes, span, MANIFEST_NAME).ok()?;
     let hi = index::line_end(bytes, lo, span);
     let mut found = None;
-    let parsed = index::parse_ranges(bytes, at, &[(lo, hi)], |r| {
+    index::parse_ranges(bytes, at, &[(lo, hi)], |r| {
         if r.path == MANIFEST_NAME {
             found = index::check_member(bytes, 0, &r);
         }
         Ok(())
-    });
-    match (parsed, found) {
-        (Ok(_), Some(Member::File { offset, len })) => bytes
-            .get(offset..offset.saturating_add(len))
-            .and_then(|m| super::manifest::parse_head(m).ok())
-            .is_some_and(|m| m.totals.is_some()),
-        _ => false,
+    })
+    .ok()?;
+    match found? {
+        Member::File { offset, len } => bytes.get(offset..offset.checked_add(len)?),
+        _ => None,
     }
+}
+
+/// The process digests the manifest of the archive at `path` records ([`super::digests`]), read
+/// through its member index without reading any process; `None` when it records none, or is not an
+/// uncompressed tar with a member index whose manifest can be found and parsed (such an archive is
+/// read as before). The digests are taken as recorded: `verify` checks them.
+pub fn recorded_digests(path: &Path) -> Option<BTreeMap<i32, String>> {
+    if sniff(path).ok()? != InputFormat::Tar {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let map = crate::os::map_file_scattered(&file).ok()?;
+    let at = super::index::locate(&map).ok()??;
+    let span = super::index::records(&map, &at).ok()?;
+    let m = indexed_manifest(&map, &at, span)?;
+    super::manifest::parse_head_digests(m).ok()?.process_digests
 }
 
 /// The record lines (archive offsets, whole lines, sorted and merged) a read of the processes `pids`
@@ -701,28 +750,86 @@ fn process_member(path: &str) -> Option<(i32, &str)> {
     Some((pid.parse().ok()?, rest))
 }
 
+/// Member bytes to read out above which [`read_out`] reads on two threads, each half the members.
+const READ_TWO_THREADS: usize = 4 << 20;
+
+/// One member read out: a pending record, its first header and the end of its span.
+type Pending<'a> = (usize, super::index::IndexEntry<'a>, usize, usize);
+
 /// Reads the `pending` members out of `file` (groups of nearby ones with one read(2) each), checks
 /// each at its header, and fills in its slot of `members`: a file's offset is then past the map's
-/// `base` bytes, into the bytes returned (see [`Backing::Split`]).
-#[allow(clippy::type_complexity)]
+/// `base` bytes, into the bytes returned (see [`Backing::Split`]). Many bytes are read on two threads,
+/// each half the members in file order (a warning is the first in that order, as read on one).
 fn read_out(
     file: &std::fs::File,
     map: &[u8],
-    pending: &mut [(usize, super::index::IndexEntry<'_>, usize, usize)],
+    pending: &mut [Pending<'_>],
     members: &mut [(String, Member)],
-    no_header: impl Fn(&super::index::IndexEntry<'_>) -> Warning,
+    no_header: impl Fn(&super::index::IndexEntry<'_>) -> Warning + Sync,
 ) -> std::result::Result<Vec<u8>, Warning> {
     let base = map.len();
     pending.sort_unstable_by_key(|p| p.2);
-    // Sized once: growing it would copy what was read, and fault in new pages each time.
-    let total = pending
-        .iter()
-        .map(|p| match p.1.record {
-            super::index::Record::File { size, .. } => size,
-            _ => 0,
-        })
-        .fold(0usize, usize::saturating_add);
-    let mut read: Vec<u8> = Vec::with_capacity(total);
+    let size = |p: &Pending<'_>| match p.1.record {
+        super::index::Record::File { size, .. } => size,
+        _ => 0,
+    };
+    let total = pending.iter().map(size).fold(0usize, usize::saturating_add);
+    let split = if total >= READ_TWO_THREADS {
+        pending.len() / 2
+    } else {
+        pending.len()
+    };
+    let (first, second) = pending.split_at(split);
+    let (a, b) = std::thread::scope(|s| {
+        let later = (!second.is_empty()).then(|| {
+            let bytes = second.iter().map(size).fold(0usize, usize::saturating_add);
+            let no_header = &no_header;
+            s.spawn(move || read_part(file, map, second, bytes, no_header))
+        });
+        // Sized once for both halves: growing it would copy what was read, and fault in new pages
+        // each time.
+        let a = read_part(file, map, first, total, &no_header);
+        let b = later.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (a, b)
+    });
+    let (mut read, placed) = a?;
+    let mut place = |placed: Vec<(usize, Member)>, at: usize| {
+        for (slot, m) in placed {
+            if let Some(entry) = members.get_mut(slot) {
+                entry.1 = match m {
+                    Member::File { offset, len } => Member::File {
+                        offset: base + at + offset,
+                        len,
+                    },
+                    other => other,
+                };
+            }
+        }
+    };
+    place(placed, 0);
+    if let Some(b) = b {
+        let (bytes, placed) = b?;
+        let at = read.len();
+        read.extend_from_slice(&bytes);
+        place(placed, at);
+    }
+    Ok(read)
+}
+
+/// What [`read_part`] read: the members' bytes, and each one's slot in `members` with its member (a
+/// file's offset into those bytes).
+type Part = (Vec<u8>, Vec<(usize, Member)>);
+
+/// [`read_out`] of the members `pending` (sorted by their first header), `capacity` bytes reserved.
+fn read_part(
+    file: &std::fs::File,
+    map: &[u8],
+    pending: &[Pending<'_>],
+    capacity: usize,
+    no_header: &(impl Fn(&super::index::IndexEntry<'_>) -> Warning + Sync),
+) -> std::result::Result<Part, Warning> {
+    let mut read: Vec<u8> = Vec::with_capacity(capacity);
+    let mut placed = Vec::with_capacity(pending.len());
     let mut scratch: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < pending.len() {
@@ -756,19 +863,22 @@ fn read_out(
                     _ => None,
                 })
                 .ok_or_else(|| no_header(r))?;
-            members[slot].1 = match member {
-                Member::File { offset, len } => {
-                    let from = offset - h;
-                    let at = base + read.len();
-                    read.extend_from_slice(span.get(from..from + len).unwrap_or_default());
-                    Member::File { offset: at, len }
-                }
-                other => other,
-            };
+            placed.push((
+                slot,
+                match member {
+                    Member::File { offset, len } => {
+                        let from = offset - h;
+                        let at = read.len();
+                        read.extend_from_slice(span.get(from..from + len).unwrap_or_default());
+                        Member::File { offset: at, len }
+                    }
+                    other => other,
+                },
+            ));
         }
         i = j;
     }
-    Ok(read)
+    Ok((read, placed))
 }
 
 /// Fills `buf` from `file` at `offset`.
@@ -1072,6 +1182,10 @@ pub struct VerifyReport {
     /// How the manifest's process totals differ from what the members give (a manifest edited by
     /// hand, or by something other than procsift); `None` when they agree or there are none.
     pub totals_problem: Option<String>,
+    /// How the manifest's process digests differ from its member list (see
+    /// [`super::digests`]): the processes whose digest is wrong, missing or extra; `None` when they
+    /// agree or there are none.
+    pub digests_problem: Option<String>,
 }
 
 impl VerifyReport {
@@ -1085,6 +1199,7 @@ impl VerifyReport {
             && !self.no_manifest
             && self.index_problem.is_none()
             && self.totals_problem.is_none()
+            && self.digests_problem.is_none()
     }
 }
 
@@ -1109,6 +1224,9 @@ impl fmt::Display for VerifyReport {
         }
         if let Some(p) = &self.totals_problem {
             writeln!(f, "TOTALS: {p}")?;
+        }
+        if let Some(p) = &self.digests_problem {
+            writeln!(f, "DIGESTS: {p}")?;
         }
         for (what, list) in [
             ("MISMATCH", &self.mismatched),
@@ -1216,6 +1334,32 @@ pub fn verify(raw: &RawSnapshot) -> VerifyReport {
                 "the manifest records {}; the members give {}",
                 shown(recorded),
                 shown(&found)
+            ));
+        }
+    }
+    if let Some(recorded) = &m.process_digests {
+        let found = super::digests::of_members(&m.members);
+        let wrong: Vec<String> = recorded
+            .keys()
+            .chain(found.keys())
+            .filter(|pid| recorded.get(pid) != found.get(pid))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|pid| pid.to_string())
+            .collect();
+        if !wrong.is_empty() {
+            const SHOWN: usize = 10;
+            let more = wrong.len().saturating_sub(SHOWN);
+            r.digests_problem = Some(format!(
+                "the manifest's process digests do not match its members for {} process{} (pid {}{})",
+                wrong.len(),
+                if wrong.len() == 1 { "" } else { "es" },
+                wrong[..wrong.len().min(SHOWN)].join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ));
         }
     }
