@@ -879,6 +879,16 @@ fn unchanged_members_with_a_changed_socket_table_are_a_change() {
     );
 }
 
+/// A child killed and reaped when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A tar archive of a host with the processes `procs`: `(pid, ppid, comm, start, environ, exe)`.
 #[allow(clippy::type_complexity)]
 fn procs_tar(
@@ -1006,4 +1016,328 @@ fn findings_of_unchanged_processes_follow_their_changed_parent() {
     let (code, table) = diff(&[old.as_os_str(), new.as_os_str()]);
     assert_eq!(code, 1);
     assert!(table.contains("ld-preload"), "{table}");
+    // check's rule options choose what the findings kind compares: an allowlist leaves the dropper's
+    // finding out (its other changes stay), --rules keeps only the rules named, --skip drops one.
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "# reviewed\nexe-writable-dir /dev/shm/*\n").unwrap();
+    let only = |extra: &[&str]| {
+        let mut args = vec![
+            old.as_os_str(),
+            new.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        let (code, out) = diff(&args);
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let found: Vec<(Value, String)> = kinds(&doc)
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "findings")
+            .map(|(pid, _, rule)| (pid, rule))
+            .collect();
+        (code, found, kinds(&doc).len())
+    };
+    let all = kinds(&doc).len();
+    let allowed = only(&["--allow", allow.to_str().unwrap()]);
+    assert_eq!(
+        allowed,
+        (1, vec![(json!(201), "ld-preload".to_string())], all - 1)
+    );
+    assert_eq!(
+        only(&["--rules", "exe-writable-dir"]).1,
+        vec![(json!(600), "exe-writable-dir".to_string())]
+    );
+    assert_eq!(
+        only(&["--skip", "ld-preload,exe-writable-dir"]),
+        (1, vec![], all - 2)
+    );
+    // An unknown rule is a usage error, before anything is read.
+    let out = bin()
+        .args(["diff", "--rules", "no-such-rule"])
+        .args([&old, &new])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no-such-rule"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The manifest's text in a tar archive's bytes, and where it starts.
+fn manifest_text(bytes: &[u8]) -> (usize, String) {
+    let at = bytes
+        .windows(20)
+        .position(|w| w == b"{\n  \"format_version\"")
+        .expect("a manifest");
+    let end = at + bytes[at..].iter().position(|b| *b == 0).unwrap();
+    (at, String::from_utf8(bytes[at..end].to_vec()).unwrap())
+}
+
+/// A capture records one digest per process: the same in two captures for a process that did not
+/// change (a static program asleep in pause(2): none of its members changes, not even the
+/// proportional set size of `smaps_rollup`, which counts pages shared with other programs), another
+/// for one that did (it changed its directory). `diff` decides the unchanged
+/// processes from them (NEW is read without their members) and says the same as the reference read
+/// (`PROCSIFT_FULL_READ`) and as for the same archives without digests (as written before, compared
+/// byte for byte); `verify` reports a digest that does not match the members.
+#[test]
+fn process_digests_tell_the_unchanged_processes() {
+    let dir = TempDir::new("digests");
+    let d = std::fs::canonicalize(dir.path()).unwrap();
+    let puppet = d.join("puppet");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/puppet.c");
+    gcc(&[
+        "-O1".as_ref(),
+        "-pthread".as_ref(),
+        "-o".as_ref(),
+        puppet.as_os_str(),
+        src.as_os_str(),
+    ]);
+    let idle_bin = d.join("idle");
+    let idle_src = d.join("idle.c");
+    std::fs::write(
+        &idle_src,
+        "#include <unistd.h>\nint main(void) { pause(); return 0; }\n",
+    )
+    .unwrap();
+    gcc(&[
+        "-static".as_ref(),
+        "-O1".as_ref(),
+        "-o".as_ref(),
+        idle_bin.as_os_str(),
+        idle_src.as_os_str(),
+    ]);
+    let workdir = d.join("workdir");
+    std::fs::create_dir(&workdir).unwrap();
+    // Its own /dev/null (a descriptor shared with the test's output would move its `fdinfo` position).
+    let idle = Killed(
+        Command::new(&idle_bin)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let idle_pid = idle.0.id() as i32;
+    // Asleep in pause(2) (its program loaded and started).
+    while !std::fs::read_to_string(format!("/proc/{idle_pid}/stat"))
+        .unwrap()
+        .contains(") S ")
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut mover = Puppet::start(Command::new(&puppet));
+    let a = d.join("a.tar");
+    capture(&a);
+    mover.send(&format!("chdir {}", workdir.display()));
+    let b = d.join("b.tar");
+    capture(&b);
+
+    let digests = |p: &Path| -> Value {
+        let (_, text) = manifest_text(&std::fs::read(p).unwrap());
+        if let Some(at) = text.find("\"process_digests\"") {
+            assert!(at < text.find("\"members\"").unwrap());
+        }
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["process_digests"].clone()
+    };
+    let (da, db) = (digests(&a), digests(&b));
+    let of = |v: &Value, pid: i32| v[pid.to_string()].as_str().unwrap().to_string();
+    assert_eq!(of(&da, idle_pid).len(), 64);
+    assert_eq!(of(&da, idle_pid), of(&db, idle_pid));
+    assert_ne!(of(&da, mover.pid), of(&db, mover.pid));
+
+    // The same archives without the digests (blanked, so that every offset stays right).
+    let plain = d.join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let strip = |p: &Path| -> PathBuf {
+        let mut bytes = std::fs::read(p).unwrap();
+        let (at, text) = manifest_text(&bytes);
+        let from = text.find("\"process_digests\"").unwrap();
+        let to = from + text[from..].find("},").unwrap() + 2;
+        bytes[at + from..at + to].fill(b' ');
+        let out = plain.join(p.file_name().unwrap());
+        std::fs::write(&out, &bytes).unwrap();
+        out
+    };
+    let (a0, b0) = (strip(&a), strip(&b));
+    assert_eq!(digests(&a0), Value::Null);
+    for format in ["json", "table"] {
+        let (code, out) = diff(&[
+            a.as_os_str(),
+            b.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+        ]);
+        let (code0, out0) = diff(&[
+            a0.as_os_str(),
+            b0.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+        ]);
+        assert_eq!(code, 1);
+        assert_eq!(code0, code);
+        let shown = |p: &Path| p.to_str().unwrap().to_string();
+        assert_eq!(
+            out0.replace(&shown(&a0), &shown(&a))
+                .replace(&shown(&b0), &shown(&b)),
+            out,
+            "{format}"
+        );
+        if format == "json" {
+            let doc: Value = serde_json::from_str(&out).unwrap();
+            let changed = |pid: i32| {
+                doc["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c["pid"] == pid)
+                    .map(|c| c["field"].as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert!(changed(mover.pid).contains(&"cwd".to_string()), "{out}");
+            assert!(changed(idle_pid).is_empty(), "{out}");
+        }
+    }
+
+    // verify: intact, then with the idle process's digest changed by hand.
+    let out = bin().arg("verify").arg(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let mut bytes = std::fs::read(&a).unwrap();
+    let (at, text) = manifest_text(&bytes);
+    let digest = of(&da, idle_pid);
+    let pos = at + text.find(&digest).unwrap();
+    bytes[pos] = if bytes[pos] == b'0' { b'1' } else { b'0' };
+    let lie = d.join("lie.tar");
+    std::fs::write(&lie, &bytes).unwrap();
+    let out = bin().arg("verify").arg(&lie).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "DIGESTS: the manifest's process digests do not match its members for 1 process (pid {})",
+            idle_pid
+        )),
+        "{stdout}"
+    );
+}
+
+/// A process whose members are the same in both captures (so its digests are equal and NEW is read
+/// without them) but one of whose sockets changed state in the host's table (the peer closed its
+/// end): the change is reported, from OLD's members read in NEW's context, as the whole read reports
+/// it; and a change in the socket tables no longer keeps the other unchanged processes from being
+/// shared.
+#[test]
+fn a_socket_that_changed_under_unchanged_members_is_a_change() {
+    let dir = TempDir::new("digest-socket");
+    let d = std::fs::canonicalize(dir.path()).unwrap();
+    let client_bin = d.join("client");
+    let client_src = d.join("client.c");
+    std::fs::write(
+        &client_src,
+        "#include <arpa/inet.h>\n#include <stdlib.h>\n#include <sys/socket.h>\n#include <unistd.h>\n\
+         int main(int argc, char **argv) {\n\
+           struct sockaddr_in a = {0};\n\
+           a.sin_family = AF_INET;\n\
+           a.sin_port = htons((unsigned short)atoi(argv[1]));\n\
+           a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);\n\
+           int s = socket(AF_INET, SOCK_STREAM, 0);\n\
+           if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0) return 1;\n\
+           pause();\n\
+           return 0;\n\
+         }\n",
+    )
+    .unwrap();
+    gcc(&[
+        "-static".as_ref(),
+        "-O1".as_ref(),
+        "-o".as_ref(),
+        client_bin.as_os_str(),
+        client_src.as_os_str(),
+    ]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = Killed(
+        Command::new(&client_bin)
+            .arg(port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = client.0.id() as i32;
+    let (peer, _) = listener.accept().unwrap();
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap()
+        .contains(") S ")
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // The client's socket, by inode, and its state in /proc/net/tcp (hex: 01 ESTABLISHED, 08 CLOSE_WAIT).
+    let inode = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.unwrap().path()).ok())
+        .find_map(|t| {
+            t.to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')
+                .map(str::to_string)
+        })
+        .expect("the client's socket");
+    let state = || {
+        let f = std::fs::File::open(format!("/proc/{pid}/net/tcp")).unwrap();
+        std::io::BufReader::new(f)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.split_whitespace().nth(9) == Some(inode.as_str()))
+            .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
+    };
+    assert_eq!(state().as_deref(), Some("01"));
+    let a = d.join("a.tar");
+    capture(&a);
+    drop(peer);
+    while state().as_deref() != Some("08") {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let b = d.join("b.tar");
+    capture(&b);
+    let digest = |p: &Path| -> String {
+        let (_, text) = manifest_text(&std::fs::read(p).unwrap());
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["process_digests"][pid.to_string()]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(digest(&a), digest(&b), "the client's members changed");
+    // `diff` (checked against the whole read by `diff`) reports the state change.
+    let pid_arg = pid.to_string();
+    let (code, out) = diff(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--pid".as_ref(),
+        pid_arg.as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let sockets: Vec<&Value> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "sockets")
+        .collect();
+    assert_eq!(sockets.len(), 1, "{doc}");
+    let text = sockets[0].to_string();
+    assert!(
+        text.contains("ESTABLISHED") && text.contains("CLOSE_WAIT"),
+        "{text}"
+    );
+    // The whole diff, every process, also agrees with the whole read.
+    diff(&[a.as_os_str(), b.as_os_str()]);
+    drop(client);
 }

@@ -67,28 +67,98 @@ impl Pair {
 /// failed reads) and unread records are the same in both; its %CPU and %MEM, which also depend on the
 /// host's uptime and memory, and what the capture's events say of it, are NEW's own.
 pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> Pair {
-    let ((old_s, old_ctx, old_head), (new_s, new_ctx, new_head)) = std::thread::scope(|s| {
+    let (o, n) = skeletons(old, new, detail);
+    pair_of(old, new, o, n, None)
+}
+
+/// [`build_pair`] where the shared processes are known beforehand: `known`, the pids whose digests
+/// are the same in both manifests ([`crate::snapshot::digests`]), taken as they are. NEW may have been
+/// read without their members ([`crate::snapshot::reader::OpenOptions::skip`]): their records are
+/// OLD's; and OLD without their mappings and limits (`skip_private`): those processes then have none,
+/// on both sides (nothing of `diff` reads them: its walk skips the shared processes, no rule reads
+/// limits, nor the mappings of a process but its own, which both sides hold the same). The members
+/// left out are the kernel's, which decode: an archive as captured (what the digests vouch for)
+/// gives no warning about them. A process of `known` that cannot be shared (the contexts differ, or
+/// the socket tables differ where its descriptors join them) is built from OLD's members, the same
+/// bytes, in NEW's context. `None` when that cannot be exact (an archive is damaged, or a pid of
+/// `known` is not in OLD): NEW must then be read whole and built with [`build_pair`].
+pub fn build_pair_known(
+    old: &RawSnapshot,
+    new: &RawSnapshot,
+    detail: Detail,
+    known: &std::collections::BTreeSet<i32>,
+) -> Option<Pair> {
+    if !old.damage.is_empty() || !new.damage.is_empty() {
+        return None;
+    }
+    let (o, n) = skeletons(old, new, detail);
+    let old_pids = o.1.pids();
+    if known.iter().any(|p| old_pids.binary_search(p).is_err()) {
+        return None;
+    }
+    Some(pair_of(old, new, o, n, Some(known)))
+}
+
+/// A snapshot's skeleton, the context that builds its processes, and where its processes' warnings go.
+type Skeleton<'a> = (Snapshot, Context<'a>, usize);
+
+/// The skeletons of OLD and NEW, built at the same time.
+fn skeletons<'a>(
+    old: &'a RawSnapshot,
+    new: &'a RawSnapshot,
+    detail: Detail,
+) -> (Skeleton<'a>, Skeleton<'a>) {
+    std::thread::scope(|s| {
         let n = s.spawn(|| skeleton(new, detail));
         let o = skeleton(old, detail);
         (o, n.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    });
-    let old_pids = old_ctx.pids();
-    let old_built = build_processes(&old_ctx, &old_pids, &|_| None);
-    let same_context = old_s.host.machine == new_s.host.machine
+    })
+}
+
+/// Whether a process of OLD and NEW with the same members has the same model in both: everything
+/// else its model is made of is the same (see [`build_pair`]), but for the socket tables, which only
+/// matter where its descriptors join them ([`Context::same_sockets`]).
+fn same_context(old: &Skeleton<'_>, new: &Skeleton<'_>) -> bool {
+    let ((old_s, old_ctx, _), (new_s, new_ctx, _)) = (old, new);
+    old_s.host.machine == new_s.host.machine
         && old_s.host.boot_id == new_s.host.boot_id
         && old_ctx.clk_tck == new_ctx.clk_tck
         && old_ctx.page_size == new_ctx.page_size
         && old_ctx.boot_time == new_ctx.boot_time
         && old_ctx.users == new_ctx.users
         && old_ctx.groups == new_ctx.groups
-        && old_ctx.sockets == new_ctx.sockets;
+}
+
+/// The pair from the two skeletons: OLD built whole, NEW's processes shared with OLD where their
+/// members are the same (`known`: those, each one of OLD's; else compared byte for byte) and so is
+/// their context, else built (a process of `known` from OLD's members: NEW may not hold them).
+fn pair_of(
+    old: &RawSnapshot,
+    new: &RawSnapshot,
+    o: Skeleton<'_>,
+    n: Skeleton<'_>,
+    known: Option<&std::collections::BTreeSet<i32>>,
+) -> Pair {
+    let same_context = same_context(&o, &n);
+    let ((old_s, old_ctx, old_head), (new_s, new_ctx, new_head)) = (o, n);
+    let old_pids = old_ctx.pids();
     let at: HashMap<i32, usize> = old_pids.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let old_built = build_processes(&old_ctx, &old_pids, &|_| None);
     let reuse = |pid: i32| -> Option<Built> {
         if !same_context || old_ctx.unread.get(&pid) != new_ctx.unread.get(&pid) {
             return None;
         }
         let (p, w) = old_built.get(*at.get(&pid)?)?;
-        if !old.same_members(new, &format!("proc/{pid}")) {
+        if p.as_ref()
+            .is_some_and(|p| !old_ctx.same_sockets(&new_ctx, p))
+        {
+            return None;
+        }
+        let same = match known {
+            Some(k) => k.contains(&pid),
+            None => old.same_members(new, &format!("proc/{pid}")),
+        };
+        if !same {
             return None;
         }
         let p = p.as_ref().map(|p| {
@@ -106,15 +176,32 @@ pub fn build_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> Pair 
                 memory: p.memory.clone(),
                 ..Process::default()
             };
-            new_ctx.host_dependent(&mut s);
+            // Its `stat` is OLD's bytes (NEW's may not have been read).
+            new_ctx.host_dependent(&mut s, &old_ctx);
             s
         });
         Some((p, w.clone()))
     };
-    let new_pids = new_ctx.pids();
+    let mut new_pids = new_ctx.pids();
+    if let Some(k) = known {
+        // NEW's processes read without their members.
+        new_pids.extend(k.iter().copied());
+        new_pids.sort_unstable();
+        new_pids.dedup();
+    }
+    // NEW's context reading OLD's members: for a process of `known` that is not shared.
+    let from_old = std::sync::OnceLock::new();
     let shared = std::sync::Mutex::new(HashSet::new());
     let new_built = build_processes(&new_ctx, &new_pids, &|pid| {
-        let b = reuse(pid)?;
+        let Some(b) = reuse(pid) else {
+            if !known.is_some_and(|k| k.contains(&pid)) {
+                return None;
+            }
+            let ctx = from_old.get_or_init(|| new_ctx.reading(old));
+            let mut warnings = Vec::new();
+            let p = ctx.process(pid, ctx.detail, &mut warnings);
+            return Some((p, warnings));
+        };
         if b.0.is_some() {
             if let Ok(mut s) = shared.lock() {
                 s.insert(pid);
@@ -492,6 +579,35 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// This context reading the members of `raw`, another snapshot of the host whose members of the
+    /// processes it builds are the same bytes (see [`pair_of`]).
+    fn reading<'b>(&self, raw: &'b RawSnapshot) -> Context<'b> {
+        Context {
+            raw,
+            clk_tck: self.clk_tck,
+            page_size: self.page_size,
+            boot_time: self.boot_time,
+            uptime_secs: self.uptime_secs,
+            mem_total_kib: self.mem_total_kib,
+            signals: self.signals,
+            o_directory: self.o_directory,
+            users: self.users.clone(),
+            groups: self.groups.clone(),
+            sockets: self.sockets.clone(),
+            unread: self.unread.clone(),
+            detail: self.detail,
+        }
+    }
+
+    /// Whether the socket tables of this context and `other` say the same of every socket `p`'s
+    /// descriptors hold (what its model joins from them, see [`Context::fds`]).
+    fn same_sockets(&self, other: &Context<'_>, p: &Process) -> bool {
+        p.fds.iter().flatten().all(|f| match (f.kind, f.inode) {
+            (FdKind::Socket, Some(i)) => self.sockets.get(&i) == other.sockets.get(&i),
+            _ => true,
+        })
+    }
+
     fn secs(&self, ticks: u64) -> f64 {
         ticks as f64 / self.clk_tck as f64
     }
@@ -607,8 +723,9 @@ impl Context<'_> {
 
     /// Recomputes what of a process's model depends on the host's moment and not on its members
     /// (see [`build_pair`]): %CPU (the uptime) and %MEM (the total memory).
-    fn host_dependent(&self, p: &mut Process) {
-        let stat = self.stat(&format!("proc/{}/stat", p.pid), &mut Vec::new());
+    /// Its `stat` is read from `members`' snapshot (the same bytes as this one's, see [`build_pair`]).
+    fn host_dependent(&self, p: &mut Process, members: &Context<'_>) {
+        let stat = members.stat(&format!("proc/{}/stat", p.pid), &mut Vec::new());
         if let Some(s) = &stat {
             p.pct_cpu = self.pct_cpu(s);
         }

@@ -102,9 +102,25 @@ pub fn analyze_with(raw: &RawSnapshot, detail: Detail) -> Snapshot {
 /// [`analyze_with`] builds it, except that a process whose evidence is unchanged is decoded and held
 /// once, NEW holding a stand-in for it (see [`linux::build_pair`]). `None` for the inputs that are not
 /// Linux records.
-pub fn analyze_pair(old: &RawSnapshot, new: &RawSnapshot, detail: Detail) -> Option<linux::Pair> {
+///
+/// With `known` (the pids whose process digests are the same in both manifests, see
+/// [`crate::snapshot::digests`]), those are the shared processes (NEW may have been read without
+/// them), and `None` also when that cannot be exact ([`linux::build_pair_known`]): NEW must then be
+/// read whole.
+pub fn analyze_pair(
+    old: &RawSnapshot,
+    new: &RawSnapshot,
+    detail: Detail,
+    known: Option<&std::collections::BTreeSet<i32>>,
+) -> Option<linux::Pair> {
     let linux = |r: &RawSnapshot| !netbsd::looks_like_netbsd(r) && !solaris::looks_like_solaris(r);
-    (linux(old) && linux(new)).then(|| linux::build_pair(old, new, detail))
+    if !(linux(old) && linux(new)) {
+        return None;
+    }
+    match known {
+        Some(k) => linux::build_pair_known(old, new, detail, k),
+        None => Some(linux::build_pair(old, new, detail)),
+    }
 }
 
 /// Builds the model of an opened input: raw members with the lists `detail` asks for, or a core (small:

@@ -197,6 +197,19 @@ impl Outcome {
     }
 }
 
+/// What a rule's findings about a process depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The process's own records, and the input's class: the rule never reads another process's
+    /// records or the host's tables, and its findings and unchecked entries name only the process it
+    /// looked at. Two processes with the same records therefore give the same findings: see
+    /// [`check_shared`], which leaves out processes already settled.
+    Process,
+    /// Other processes' records (a parent's environment, the owners of a socket, every listed pid) or
+    /// the host's tables.
+    Host,
+}
+
 /// One rule: its metadata and its function.
 pub struct Rule {
     /// Id (`exe-deleted`), used by `--rules`, `--skip`, allowlists and JSON.
@@ -211,6 +224,8 @@ pub struct Rule {
     pub benign: &'static str,
     /// Inputs it cannot run on, each with the reason; it runs on every other.
     pub unsupported: &'static [(InputClass, &'static str)],
+    /// What its findings about a process depend on.
+    pub scope: Scope,
     /// The rule.
     pub run: fn(&Scene<'_>, &mut Out<'_>),
 }
@@ -235,22 +250,32 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 
 /// Runs the rules `opts` asks for over `snapshot`.
 pub fn check(snapshot: &Snapshot, opts: &Options) -> Outcome {
-    run(&Scene::new(snapshot), opts)
+    run(&Scene::new(snapshot), None, opts)
 }
 
 /// Runs the rules `opts` asks for over `snapshot`, some of whose processes are stand-ins for records
 /// another snapshot of the host holds (see [`Scene::shared`]): `model(p)` gives those records. The
-/// outcome is that of [`check`] over the snapshot with each stand-in's records in place.
+/// outcome is that of [`check`] over the snapshot with each stand-in's records in place, except that
+/// the rules of [`Scope::Process`] do not look at the processes `settled` names, and so report neither
+/// findings nor unchecked entries for them: `diff` settles a process whose records the two snapshots
+/// share, as such a rule finds the same in both (the findings `diff` compares would cancel).
 pub fn check_shared<'a>(
     snapshot: &'a Snapshot,
     model: &dyn Fn(&crate::model::Process) -> Option<&'a crate::model::Process>,
+    settled: &std::collections::HashSet<i32>,
     opts: &Options,
 ) -> Outcome {
-    run(&Scene::shared(snapshot, model), opts)
+    let scene = Scene::shared(snapshot, model);
+    if settled.is_empty() {
+        return run(&scene, None, opts);
+    }
+    let unsettled = scene.without(settled);
+    run(&scene, Some(&unsettled), opts)
 }
 
-/// Runs the rules `opts` asks for over `scene`.
-fn run(scene: &Scene<'_>, opts: &Options) -> Outcome {
+/// Runs the rules `opts` asks for over `scene`; those of [`Scope::Process`] over `unsettled` instead
+/// when given (the same scene without some of its processes, see [`check_shared`]).
+fn run(scene: &Scene<'_>, unsettled: Option<&Scene<'_>>, opts: &Options) -> Outcome {
     let snapshot = scene.snapshot();
     // procsift's own process (a responder's copy in /tmp, say) is among the records it read.
     let own = snapshot.capture.as_ref().and_then(|c| c.pid);
@@ -285,7 +310,11 @@ fn run(scene: &Scene<'_>, opts: &Options) -> Outcome {
             findings: Vec::new(),
             not_checked: BTreeMap::new(),
         };
-        (r.run)(scene, &mut out);
+        let over = match (r.scope, unsettled) {
+            (Scope::Process, Some(u)) => u,
+            _ => scene,
+        };
+        (r.run)(over, &mut out);
         outcome.rules_run.push(r.id);
         for mut f in out.findings {
             if own.is_some() && f.pid == own {

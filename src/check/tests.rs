@@ -892,3 +892,108 @@ fn evidence_members_per_input() {
         "sysctl/kern.proc_args/5/env"
     );
 }
+
+/// A varied host: something for each per-process rule, and a tree whose preload and history settings
+/// are inherited (what the host rules read across processes).
+fn varied() -> Snapshot {
+    let mut rwx = user(20, 1, "node", &["node"], "/usr/bin/node");
+    rwx.maps = Some(vec![
+        map(0x1000, "r-xp", Some("/usr/bin/node")),
+        map(0x7000, "rwxp", None),
+        map(0x9000, "r-xp", Some("/tmp/.x/libz.so (deleted)")),
+    ]);
+    let mut shell = user(21, 20, "bash", &["bash", "-p"], "/usr/bin/bash");
+    shell.cred.euid = Some(0);
+    shell.env = Some(vec![
+        bs("LD_PRELOAD=/dev/shm/h.so"),
+        bs("HISTFILE=/dev/null"),
+    ]);
+    let mut child = user(22, 21, "sh", &["sh"], "/usr/bin/dash");
+    child.env = shell.env.clone();
+    let mut kernel = user(2, 0, "kthreadd", &[], "");
+    kernel.kernel_thread = Some(true);
+    kernel.exe = None;
+    kernel.maps = None;
+    linux(vec![
+        kernel,
+        user(10, 1, "x", &["x"], "/tmp/x (deleted)"),
+        user(11, 10, "kworker/1:1", &["[kworker/1:1]"], "/dev/shm/k"),
+        user(12, 1, "3", &["sleep"], "/memfd:payload (deleted)"),
+        user(13, 12, "gamma", &["beta"], "/usr/bin/alpha"),
+        rwx,
+        shell,
+        child,
+    ])
+}
+
+/// `(rule, pid, severity, summary)` of each finding, in order.
+fn listed(o: &Outcome) -> Vec<(String, Option<i32>, Severity, String)> {
+    o.findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.pid, f.severity, f.summary.clone()))
+        .collect()
+}
+
+#[test]
+fn a_per_process_rule_reads_only_the_process_it_looks_at() {
+    // What each per-process rule finds about a process over the whole host is what it finds over a
+    // host of that process alone: the property `check_shared` relies on to leave settled ones out.
+    let s = varied();
+    let whole = check(&s, &Options::default());
+    let scene = Scene::new(&s);
+    let mut seen = 0;
+    for r in RULES.iter().filter(|r| r.scope == Scope::Process) {
+        for p in &s.processes {
+            let others: std::collections::HashSet<i32> = s
+                .processes
+                .iter()
+                .map(|q| q.pid)
+                .filter(|q| *q != p.pid)
+                .collect();
+            let alone = super::run(
+                &scene,
+                Some(&scene.without(&others)),
+                &Options {
+                    rules: vec![r.id.into()],
+                    ..Options::default()
+                },
+            );
+            let expected: Vec<_> = listed(&whole)
+                .into_iter()
+                .filter(|f| f.0 == r.id && f.1 == Some(p.pid))
+                .collect();
+            seen += expected.len();
+            assert_eq!(listed(&alone), expected, "{} on pid {}", r.id, p.pid);
+        }
+    }
+    // The host exercises the per-process rules (a fixture that finds nothing proves nothing).
+    assert!(seen >= 8, "{seen} per-process findings");
+}
+
+#[test]
+fn settled_processes_skip_only_the_per_process_rules() {
+    let s = varied();
+    let whole = check(&s, &Options::default());
+    let settled: std::collections::HashSet<i32> = [10, 20, 21].into();
+    let shared = check_shared(&s, &|_| None, &settled, &Options::default());
+    let expected: Vec<_> = listed(&whole)
+        .into_iter()
+        .filter(|f| {
+            let scope = rule(&f.0).map(|r| r.scope);
+            !(scope == Some(Scope::Process) && f.1.is_some_and(|p| settled.contains(&p)))
+        })
+        .collect();
+    assert_eq!(listed(&shared), expected);
+    // Both kinds are there: per-process findings of the settled pids left out, host findings about
+    // them (the preload and history settings their children inherit) kept.
+    assert!(listed(&whole).len() > expected.len());
+    assert!(
+        expected
+            .iter()
+            .any(|f| f.0 == "ld-preload" && f.1 == Some(21)),
+        "{expected:?}"
+    );
+    // Nothing settled: the outcome is check's.
+    let none = check_shared(&s, &|_| None, &Default::default(), &Options::default());
+    assert_eq!(listed(&none), listed(&whole));
+}

@@ -2,7 +2,7 @@
 //! reach into the model's fields themselves (when the model is built lazily, per process and per field
 //! family, only these accessors change).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::bytes::ByteString;
 use crate::model::{
@@ -126,9 +126,14 @@ impl<'a> Scene<'a> {
                 own: p,
             })
             .collect();
+        Self::of(snapshot, InputClass::of(snapshot), procs)
+    }
+
+    /// The scene of these processes, each found by its pid.
+    fn of(snapshot: &'a Snapshot, class: Option<InputClass>, procs: Vec<Proc<'a>>) -> Self {
         Scene {
             snapshot,
-            class: InputClass::of(snapshot),
+            class,
             by_pid: procs
                 .iter()
                 .enumerate()
@@ -136,6 +141,20 @@ impl<'a> Scene<'a> {
                 .collect(),
             procs,
         }
+    }
+
+    /// The same scene without the processes `settled` names: what a rule of
+    /// [`super::Scope::Process`] looks at when those processes' findings are known to be the same
+    /// elsewhere (see [`super::check_shared`]). Such a rule reads only each process's own records, so
+    /// the processes left out are never looked up.
+    pub fn without(&self, settled: &HashSet<i32>) -> Scene<'a> {
+        let procs: Vec<Proc<'a>> = self
+            .procs
+            .iter()
+            .filter(|p| !settled.contains(&p.pid()))
+            .copied()
+            .collect();
+        Self::of(self.snapshot, self.class, procs)
     }
 
     /// The input's class.

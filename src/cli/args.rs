@@ -219,8 +219,8 @@ const EVENTS_HELP: &str = "Examples:
 
 `capture` records the events from before the scan until after it (plus --watch SECS); the live host has no recorded events, so INPUT is a capture. TIME is UTC. An exec's program (argv, exe) is read from /proc right after the event: a process that exited at once says `not read: ENOENT`. `lost` rows mark where the kernel dropped events (ENOBUFS).";
 
-/// Which of `check`'s rules run, and which findings a site has reviewed: `check` and `report` take
-/// the same options.
+/// Which of `check`'s rules run, and which findings a site has reviewed: `check`, `report`, `export`
+/// and `diff` take the same options.
 #[derive(Args, Clone)]
 pub struct RuleArgs {
     /// Run only these rules (repeat or separate with commas; `check --list-rules` lists them).
@@ -387,6 +387,10 @@ pub struct DiffArgs {
     /// memory and the process count.
     #[arg(long)]
     pub ignore_volatile: bool,
+    /// The `check` rules and allowlist of the `findings` kind (a finding is new when NEW has it and
+    /// OLD does not; one the allowlist covers is never new).
+    #[command(flatten)]
+    pub rules: RuleArgs,
     #[command(flatten)]
     pub common: Common,
 }

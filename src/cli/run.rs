@@ -270,6 +270,8 @@ fn diff(ctx: Context, a: DiffArgs) -> Result<ExitCode> {
         only,
         pids: a.pids.clone(),
         ignore,
+        // Under --redact the models are redacted before the rules read them (`diff_paired`).
+        check: rule_options(a.rules.clone(), false)?,
     };
     let findings = opts.wants_kind(Kind::Findings);
     let detail = Detail {
@@ -323,20 +325,51 @@ fn diff_paired(
     detail: Detail,
 ) -> Result<ExitCode> {
     use procsift::input::Input as Opened;
+    // Two archives whose manifests record process digests: the processes unchanged since OLD are
+    // known before either is read, and NEW is read without them (their records are OLD's).
+    let known = match a.new.as_deref() {
+        Some(new) => std::thread::scope(|s| {
+            let n = s.spawn(|| procsift::snapshot::reader::recorded_digests(new));
+            let o = procsift::snapshot::reader::recorded_digests(&a.old);
+            match (o, n.join().ok().flatten()) {
+                (Some(o), Some(n)) => Some(
+                    procsift::snapshot::digests::shared(&o, &n)
+                        .into_iter()
+                        .collect::<std::collections::BTreeSet<i32>>(),
+                ),
+                _ => None,
+            }
+        }),
+        None => None,
+    };
+    // OLD's processes that NEW shares are read without their mappings and limits: the walk skips
+    // them, no rule reads limits, and the rules read no process's mappings but its own, which both
+    // sides hold the same.
     let (old, new) = std::thread::scope(|s| {
-        let new = s.spawn(|| open_input(a.new.as_deref(), detail));
-        let old = open_input(Some(&a.old), detail);
+        let new = s.spawn(|| open_input_skipping(a.new.as_deref(), detail, known.clone(), None));
+        let old = open_input_skipping(Some(&a.old), detail, None, known.clone());
         (
             old,
             new.join()
                 .unwrap_or_else(|_| Err(Error::Usage("reading NEW failed".into()))),
         )
     });
-    let (old_in, new_in) = (old?, new?);
-    let pair = match (&old_in, &new_in) {
-        (Opened::Snapshot(o), Opened::Snapshot(n)) => analyze::analyze_pair(o, n, detail),
+    let (mut old_in, mut new_in) = (old?, new?);
+    let mut pair = match (&old_in, &new_in) {
+        (Opened::Snapshot(o), Opened::Snapshot(n)) => {
+            analyze::analyze_pair(o, n, detail, known.as_ref())
+        }
         _ => None,
     };
+    if pair.is_none() && known.is_some() {
+        // The digests could not be used (see `analyze::analyze_pair`): both read whole.
+        old_in = open_input(Some(&a.old), detail)?;
+        new_in = open_input(a.new.as_deref(), detail)?;
+        pair = match (&old_in, &new_in) {
+            (Opened::Snapshot(o), Opened::Snapshot(n)) => analyze::analyze_pair(o, n, detail, None),
+            _ => None,
+        };
+    }
     let pair = match pair {
         Some(pair) => pair,
         None => analyze::linux::Pair {
@@ -350,19 +383,38 @@ fn diff_paired(
         new: redacted(ctx, pair.new),
         ..pair
     };
-    let d = procsift::diff::compare_shared(&pair.old, &pair.new, &|p| pair.model(p), opts)?;
+    let d = procsift::diff::compare_shared(
+        &pair.old,
+        &pair.new,
+        &|p| pair.model(p),
+        &pair.shared,
+        opts,
+    )?;
     emit_diff(d, a.common.format, (pair, old_in, new_in))
 }
 
 /// Opens an input of `diff` (the live host when `None`) with the members `detail` needs indexed or read,
 /// without building its model.
 fn open_input(input: Option<&Path>, detail: Detail) -> Result<procsift::input::Input> {
+    open_input_skipping(input, detail, None, None)
+}
+
+/// [`open_input`], an archive read without the stored members of the processes `skip` names, and
+/// without the mappings and limits of those `skip_private` names (see `OpenOptions::skip`, `skip_private`).
+fn open_input_skipping(
+    input: Option<&Path>,
+    detail: Detail,
+    skip: Option<std::collections::BTreeSet<i32>>,
+    skip_private: Option<std::collections::BTreeSet<i32>>,
+) -> Result<procsift::input::Input> {
     let select = detail.selection();
     match input {
         Some(path) => procsift::input::open(
             path,
             &OpenOptions {
                 select,
+                skip,
+                skip_private,
                 ..OpenOptions::default()
             },
         ),

@@ -17,7 +17,7 @@ mod process;
 mod system;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -264,6 +264,9 @@ pub struct Options {
     pub pids: Vec<i32>,
     /// Kinds, fields (`euid`, `ns/net`) or field prefixes before a `/` (`ns`, `limit`) to leave out.
     pub ignore: Vec<String>,
+    /// The `check` rules whose findings the `findings` kind compares, and the allowlist whose
+    /// findings it leaves out (default: every rule, no allowlist).
+    pub check: crate::check::Options,
 }
 
 impl Options {
@@ -300,8 +303,8 @@ pub trait Input<'a> {
     /// Every problem met reading this side, in the order a whole read gives them; asked for once the
     /// walk has ended.
     fn warnings(&mut self) -> Vec<Warning>;
-    /// What `check` (every rule, no allowlist) finds in the snapshot.
-    fn findings(&mut self) -> Vec<crate::check::Finding>;
+    /// What `check` finds in the snapshot with the rules and allowlist of `opts`.
+    fn findings(&mut self, opts: &crate::check::Options) -> Vec<crate::check::Finding>;
 }
 
 /// A whole snapshot as an [`Input`].
@@ -325,8 +328,8 @@ impl<'a> Input<'a> for Whole<'a> {
         self.snapshot.warnings.clone()
     }
 
-    fn findings(&mut self) -> Vec<crate::check::Finding> {
-        crate::check::check(self.snapshot, &crate::check::Options::default()).findings
+    fn findings(&mut self, opts: &crate::check::Options) -> Vec<crate::check::Finding> {
+        crate::check::check(self.snapshot, opts).findings
     }
 }
 
@@ -349,10 +352,12 @@ pub fn compare(old: &Snapshot, new: &Snapshot, opts: &Options) -> crate::Result<
 }
 
 /// A snapshot as an [`Input`] whose processes may be stand-ins for records another snapshot holds
-/// (`model`, see [`compare_shared`]); with its findings when already computed.
+/// (`model`, see [`compare_shared`]); with the pids whose records both snapshots share (`settled`),
+/// and its findings when already computed.
 struct Shared<'a, 'm> {
     snapshot: &'a Snapshot,
     model: &'m (dyn Fn(&Process) -> Option<&'a Process> + Sync),
+    settled: &'m HashSet<i32>,
     next: usize,
     findings: Option<Vec<crate::check::Finding>>,
 }
@@ -373,42 +378,58 @@ impl<'a> Input<'a> for Shared<'a, '_> {
         self.snapshot.warnings.clone()
     }
 
-    fn findings(&mut self) -> Vec<crate::check::Finding> {
+    fn findings(&mut self, opts: &crate::check::Options) -> Vec<crate::check::Finding> {
         match self.findings.take() {
             Some(f) => f,
-            None => shared_findings(self.snapshot, self.model),
+            None => shared_findings(self.snapshot, self.model, self.settled, opts),
         }
     }
 }
 
-/// What `check` (every rule, no allowlist) finds in `snapshot`, whose stand-ins' records `model` gives.
+/// What `check` (with the rules and allowlist of `opts`) finds in `snapshot`, whose stand-ins' records
+/// `model` gives, but for the per-process findings of the `settled` pids (see
+/// [`crate::check::check_shared`]).
 fn shared_findings<'a>(
     snapshot: &'a Snapshot,
     model: &(dyn Fn(&Process) -> Option<&'a Process> + Sync),
+    settled: &HashSet<i32>,
+    opts: &crate::check::Options,
 ) -> Vec<crate::check::Finding> {
-    crate::check::check_shared(snapshot, model, &crate::check::Options::default()).findings
+    crate::check::check_shared(snapshot, model, settled, opts).findings
 }
 
 /// [`compare`] of OLD with NEW when some of NEW's processes are stand-ins: `model(p)` gives, for such a
 /// process `p` of NEW, OLD's process built from the same evidence bytes, whose records (all but what
-/// NEW's own events say of it: see `check::view::Scene::shared`) are NEW's too. The result is that of
-/// [`compare`] of OLD with NEW whole. Each side's findings are computed at the same time.
+/// NEW's own events say of it: see `check::view::Scene::shared`) are NEW's too; `shared` names those
+/// pids. The result is that of [`compare`] of OLD with NEW whole. Each side's findings are computed at
+/// the same time, without the per-process rules' findings for the shared pids, which are the same on
+/// both sides and so would cancel (see [`crate::check::Scope::Process`]).
 pub fn compare_shared<'a>(
     old: &'a Snapshot,
     new: &'a Snapshot,
     model: &(dyn Fn(&Process) -> Option<&'a Process> + Sync),
+    shared: &HashSet<i32>,
     opts: &Options,
 ) -> crate::Result<Diff> {
     let no_model = |_: &Process| None;
+    let none = HashSet::new();
+    // A per-process rule finds the same in both only when it reads them as inputs of one class.
+    let settled = if crate::check::InputClass::of(old) == crate::check::InputClass::of(new) {
+        shared
+    } else {
+        &none
+    };
     let mut old_in = Shared {
         snapshot: old,
         model: &no_model,
+        settled,
         next: 0,
         findings: None,
     };
     let mut new_in = Shared {
         snapshot: new,
         model,
+        settled,
         next: 0,
         findings: None,
     };
@@ -418,8 +439,8 @@ pub fn compare_shared<'a>(
     };
     if same_os && opts.wants_kind(Kind::Findings) && old.core.is_some() == new.core.is_some() {
         let (a, b) = std::thread::scope(|s| {
-            let b = s.spawn(|| shared_findings(new, model));
-            let a = shared_findings(old, &no_model);
+            let b = s.spawn(|| shared_findings(new, model, settled, &opts.check));
+            let a = shared_findings(old, &no_model, settled, &opts.check);
             (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
         });
         (old_in.findings, new_in.findings) = (Some(a), Some(b));
@@ -523,7 +544,7 @@ pub fn compare_inputs<'a, 'b>(
     // What check finds in each side, when wanted: each side's check reads that side whole, one side
     // after the other, before the walk.
     let findings = if opts.wants_kind(Kind::Findings) && old.core.is_some() == new.core.is_some() {
-        Some((old_in.findings(), new_in.findings()))
+        Some((old_in.findings(&opts.check), new_in.findings(&opts.check)))
     } else {
         None
     };

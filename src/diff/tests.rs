@@ -690,3 +690,81 @@ fn a_process_that_started_and_became_a_zombie_says_so() {
         "{started:?}"
     );
 }
+
+#[test]
+fn shared_processes_give_the_whole_comparisons_findings() {
+    // pid 5's records are the same in both (a deleted executable: a finding on both sides); pid 6
+    // gains a deleted executable; pid 7 is a shell whose child 8 inherits its history setting, and 7
+    // is shared while 8 changes: the host rule still reads 7's environment.
+    let deleted = |pid, ticks| Process {
+        exe: Some("/tmp/x (deleted)".into()),
+        ..proc(pid, ticks)
+    };
+    let shell = Process {
+        comm: Some("bash".into()),
+        argv: Some(vec!["bash".into()]),
+        exe: Some("/usr/bin/bash".into()),
+        env: Some(vec!["HISTFILE=/dev/null".into()]),
+        ..proc(7, 70)
+    };
+    let child = |argv: &str| Process {
+        ppid: Some(7),
+        comm: Some("bash".into()),
+        argv: Some(vec!["bash".into(), argv.into()]),
+        exe: Some("/usr/bin/bash".into()),
+        env: Some(vec!["HISTFILE=/dev/null".into()]),
+        ..proc(8, 80)
+    };
+    let old = snap(
+        vec![
+            init(),
+            deleted(5, 50),
+            proc(6, 60),
+            shell.clone(),
+            child("-i"),
+        ],
+        "b1",
+        1000,
+    );
+    let new_whole = snap(
+        vec![
+            init(),
+            deleted(5, 50),
+            deleted(6, 60),
+            shell.clone(),
+            child("-l"),
+        ],
+        "b1",
+        1010,
+    );
+    let whole = compare(&old, &new_whole, &Options::default()).unwrap();
+    // NEW with stand-ins for 5 and 7, whose records are OLD's.
+    let mut new = new_whole.clone();
+    for p in &mut new.processes {
+        if p.pid == 5 || p.pid == 7 {
+            *p = Process {
+                pid: p.pid,
+                ppid: p.ppid,
+                start_time: p.start_time,
+                ..Process::default()
+            };
+        }
+    }
+    let shared: HashSet<i32> = [5, 7].into();
+    let model = |p: &Process| {
+        if shared.contains(&p.pid) {
+            old.process(p.pid)
+        } else {
+            None
+        }
+    };
+    let d = compare_shared(&old, &new, &model, &shared, &Options::default()).unwrap();
+    assert_eq!(keys(&d), keys(&whole));
+    assert!(
+        keys(&d)
+            .iter()
+            .any(|k| *k == (Some(6), Kind::Findings, "exe-deleted".into())),
+        "{:?}",
+        keys(&d)
+    );
+}

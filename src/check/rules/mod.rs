@@ -9,7 +9,11 @@ mod privilege;
 mod shells;
 
 use super::view::{InputClass, Proc};
-use super::{Rule, Severity};
+use super::{
+    Rule,
+    Scope::{Host, Process},
+    Severity,
+};
 use InputClass::{FreebsdCore, LinuxCore, Netbsd, NetbsdCore, Solaris, SolarisCore};
 
 /// Why a process's `what` (the model field `field`) is missing: the capture's recorded error when the
@@ -46,6 +50,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, NO_DELETED_MARK),
             (FreebsdCore, NO_DELETED_MARK),
         ],
+        scope: Process,
         run: exe::exe_deleted,
     },
     Rule {
@@ -61,6 +66,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, "memfd_create(2) is a Linux call"),
             (FreebsdCore, "FreeBSD cores do not name a memfd executable"),
         ],
+        scope: Process,
         run: exe::exe_memfd,
     },
     Rule {
@@ -70,6 +76,7 @@ pub(super) static ALL: &[Rule] = &[
         looks_at: "the executable's path under /tmp, /var/tmp, /dev/shm, /run/user, or in a hidden (dot) directory",
         benign: "per-user tool installs in hidden directories of a home directory (~/.cargo/bin, ~/.local/bin, ~/.pyenv, ~/.vscode-server): low; test and build programs run from /tmp",
         unsupported: &[],
+        scope: Process,
         run: exe::exe_writable_dir,
     },
     Rule {
@@ -88,6 +95,7 @@ pub(super) static ALL: &[Rule] = &[
                 "a NetBSD core's program headers do not tell anonymous memory from mapped files",
             ),
         ],
+        scope: Process,
         run: memory::anon_exec_memory,
     },
     Rule {
@@ -106,6 +114,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, NO_DELETED_MARK),
             (FreebsdCore, NO_DELETED_MARK),
         ],
+        scope: Process,
         run: memory::deleted_library,
     },
     Rule {
@@ -121,6 +130,7 @@ pub(super) static ALL: &[Rule] = &[
             ),
             (NetbsdCore, "a NetBSD core names no mapped files"),
         ],
+        scope: Process,
         run: memory::library_writable_dir,
     },
     Rule {
@@ -133,6 +143,7 @@ pub(super) static ALL: &[Rule] = &[
             Solaris,
             "the Solaris capture does not read process environments (they are in process memory)",
         )],
+        scope: Host,
         run: env::ld_preload,
     },
     Rule {
@@ -142,6 +153,7 @@ pub(super) static ALL: &[Rule] = &[
         looks_at: "a process whose argv[0] is [name] like a kernel thread's (kworker/0:2, kthreadd, ...) or whose comm is a Linux kernel thread's name, but which is a user process: no kernel-thread flag, an executable or mappings, a parent other than kthreadd, or a core of it",
         benign: "none known; programs that title themselves [name: ...] (Celery workers) have blanks in the brackets and are not matched",
         unsupported: &[],
+        scope: Process,
         run: exe::kernel_thread_masquerade,
     },
     Rule {
@@ -151,6 +163,7 @@ pub(super) static ALL: &[Rule] = &[
         looks_at: "comm, argv[0] and the executable's file name all disagree (Volatility's process_spoofing, NetBSD ps's tamper mark); names cut at the kernel's command-name length agree",
         benign: "interpreters, the dynamic loader, emulators and multi-call binaries (explained, not reported); programs that retitle themselves (sshd, postgres, nginx, php-fpm keep one name in common and are not reported)",
         unsupported: &[],
+        scope: Process,
         run: exe::name_mismatch,
     },
     Rule {
@@ -170,6 +183,7 @@ pub(super) static ALL: &[Rule] = &[
                 "procsift does not read P_TRACED from the core's kinfo_proc yet",
             ),
         ],
+        scope: Host,
         run: privilege::traced,
     },
     Rule {
@@ -182,6 +196,7 @@ pub(super) static ALL: &[Rule] = &[
             (LinuxCore, "a Linux core records no open descriptors"),
             (NetbsdCore, "a NetBSD core records no open descriptors"),
         ],
+        scope: Host,
         run: shells::shell_socket,
     },
     Rule {
@@ -196,6 +211,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, NO_PARENT),
             (FreebsdCore, NO_PARENT),
         ],
+        scope: Host,
         run: shells::service_spawned_shell,
     },
     Rule {
@@ -208,6 +224,7 @@ pub(super) static ALL: &[Rule] = &[
             LinuxCore,
             "a Linux core's NT_PRPSINFO records the real user id only",
         )],
+        scope: Process,
         run: shells::setuid_shell,
     },
     Rule {
@@ -220,6 +237,7 @@ pub(super) static ALL: &[Rule] = &[
             Solaris,
             "the Solaris capture does not read process environments (they are in process memory)",
         )],
+        scope: Host,
         run: env::history_off,
     },
     Rule {
@@ -242,6 +260,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, NO_HOST),
             (FreebsdCore, NO_HOST),
         ],
+        scope: Host,
         run: host::orphan_socket,
     },
     Rule {
@@ -264,6 +283,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, NO_HOST),
             (FreebsdCore, NO_HOST),
         ],
+        scope: Host,
         run: host::proc_overmount,
     },
     Rule {
@@ -286,6 +306,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, "NetBSD has no capability sets"),
             (FreebsdCore, "FreeBSD cores record no privilege sets"),
         ],
+        scope: Host,
         run: privilege::full_capabilities_nonroot,
     },
     Rule {
@@ -300,6 +321,7 @@ pub(super) static ALL: &[Rule] = &[
             (NetbsdCore, NO_HOST),
             (FreebsdCore, NO_HOST),
         ],
+        scope: Host,
         run: host::hidden_process,
     },
 ];
