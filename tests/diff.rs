@@ -1245,6 +1245,7 @@ fn a_socket_that_changed_under_unchanged_members_is_a_change() {
            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);\n\
            int s = socket(AF_INET, SOCK_STREAM, 0);\n\
            if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0) return 1;\n\
+           if (write(1, \"c\", 1) != 1) return 1;\n\
            pause();\n\
            return 0;\n\
          }\n",
@@ -1259,17 +1260,22 @@ fn a_socket_that_changed_under_unchanged_members_is_a_change() {
     ]);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let client = Killed(
+    let mut client = Killed(
         Command::new(&client_bin)
             .arg(port.to_string())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let pid = client.0.id() as i32;
     let (peer, _) = listener.accept().unwrap();
+    // Its connect(2) has returned (the listener's accept can return first, and a client still
+    // inside connect, asleep, then changes its `status` before the second capture): the next thing
+    // it does is pause(2), where the state `S` below finds it.
+    let mut byte = [0u8; 1];
+    std::io::Read::read_exact(client.0.stdout.as_mut().unwrap(), &mut byte).unwrap();
     while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .unwrap()
         .contains(") S ")
