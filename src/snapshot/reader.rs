@@ -575,13 +575,20 @@ fn read_index<'a>(
         None if opts.counts && has_totals(bytes, &at, span) => Some(Cow::Owned(Vec::new())),
         None => None,
     };
-    match &pids {
+    let ranges = match (&pids, &opts.skip) {
+        (Some(pids), _) => Some(ranges(bytes, span, pids, select.fds || opts.counts)),
+        // `diff`'s NEW: the processes unchanged since OLD cut out (most of them, often).
+        (None, Some(skip)) if !opts.counts && !skip.is_empty() => {
+            Some(ranges_without(bytes, span, skip))
+        }
+        (None, _) => None,
+    };
+    match ranges {
         None => {
             index::parse(bytes, &at, &mut counted).map_err(|(off, why)| distrust(off, why))?;
         }
-        Some(pids) => {
-            let ranges = ranges(bytes, span, pids, select.fds || opts.counts)
-                .map_err(|(off, why)| distrust(off.saturating_sub(at.data), why))?;
+        Some(ranges) => {
+            let ranges = ranges.map_err(|(off, why)| distrust(off.saturating_sub(at.data), why))?;
             index::parse_ranges(bytes, &at, &ranges, &mut counted)
                 .map_err(|(off, why)| distrust(off, why))?;
             // The records not read are stored members left out, as a whole parse counts them (every
@@ -729,6 +736,64 @@ fn ranges(
             )?));
         }
     }
+    Ok(merge(out))
+}
+
+/// The record ranges of `span` (as [`ranges`] gives them) without the records of the processes `skip`
+/// names, but for those of theirs [`skipped`] keeps: the members host-wide records are read from
+/// (`net/*`, `ns/net`, `mountinfo`, `ns/mnt`) and every failed record (a parse lists them all). Each
+/// process is cut out by two binary searches ([`index::lower_bound`]), so a read that skips most
+/// processes parses few of the index's lines.
+fn ranges_without(
+    bytes: &[u8],
+    span: (usize, usize),
+    skip: &std::collections::BTreeSet<i32>,
+) -> std::result::Result<Vec<(usize, usize)>, (usize, String)> {
+    use super::index::{line_end, lines_with, lower_bound};
+    let line = |lo: usize| (lo, line_end(bytes, lo, span));
+    let mut cuts: Vec<(usize, usize)> = Vec::with_capacity(skip.len());
+    let mut kept: Vec<(usize, usize)> = Vec::new();
+    for pid in skip.iter().filter(|p| **p >= 0) {
+        // Every path below `proc/<pid>/` sorts before `proc/<pid>0` (`/` is the byte before `0`).
+        let lo = lower_bound(bytes, span, &format!("proc/{pid}/"))?;
+        let hi = lower_bound(bytes, span, &format!("proc/{pid}0"))?;
+        if lo >= hi {
+            continue;
+        }
+        cuts.push((lo, hi));
+        let within = (lo, hi);
+        kept.push((
+            lower_bound(bytes, within, &format!("proc/{pid}/net/"))?,
+            lower_bound(bytes, within, &format!("proc/{pid}/net0"))?,
+        ));
+        for name in ["mountinfo", "ns/mnt", "ns/net"] {
+            // The line at the bound, whatever it holds: a record read that need not be is still
+            // checked and left out by `skipped`, as a whole parse would.
+            let at = lower_bound(bytes, within, &format!("proc/{pid}/{name}"))?;
+            if at < hi {
+                kept.push(line(at));
+            }
+        }
+    }
+    cuts.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(cuts.len() + kept.len());
+    let mut from = span.0;
+    for (lo, hi) in cuts {
+        if lo > from {
+            out.push((from, lo));
+        }
+        from = from.max(hi);
+    }
+    out.push((from, span.1));
+    out.extend(kept);
+    // A failed record's line starts with `e `: after the newline that ends the line before it.
+    let failed = lines_with(bytes, (span.0.saturating_sub(1), span.1), b"\ne ");
+    out.extend(failed.into_iter().map(|lo| line(line_end(bytes, lo, span))));
+    Ok(merge(out))
+}
+
+/// Sorted, disjoint ranges covering the same bytes as `out` (empty ones dropped).
+fn merge(mut out: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     out.retain(|(lo, hi)| lo < hi);
     out.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(out.len());
@@ -738,7 +803,7 @@ fn ranges(
             _ => merged.push((lo, hi)),
         }
     }
-    Ok(merged)
+    merged
 }
 
 /// The bytes read for a link's headers (a long-name record, a long-target record, the header).

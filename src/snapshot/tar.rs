@@ -246,11 +246,55 @@ fn octal_or_binary(f: &[u8]) -> Option<usize> {
         }
         return usize::try_from(v).ok();
     }
-    let s = std::str::from_utf8(cstr(f)).ok()?.trim();
+    let digits = cstr(f);
+    // What every tar writes: octal digits, perhaps between spaces; read without the checks below
+    // (every header of an archive is read this way, twice).
+    if let Some(v) = plain_octal(digits) {
+        return Some(v);
+    }
+    let s = std::str::from_utf8(digits).ok()?.trim();
     if s.is_empty() {
         return Some(0);
     }
     usize::from_str_radix(s, 8).ok()
+}
+
+/// The value of `field` when it is octal digits between ASCII spaces (at least one digit, no
+/// overflow); `None` for anything else, which [`octal_or_binary`] reads the general way.
+fn plain_octal(field: &[u8]) -> Option<usize> {
+    let start = field.iter().position(|b| *b != b' ')?;
+    let end = field.iter().rposition(|b| *b != b' ')? + 1;
+    let mut v: usize = 0;
+    for &b in &field[start..end] {
+        if !(b'0'..=b'7').contains(&b) {
+            return None;
+        }
+        v = v.checked_mul(8)?.checked_add(usize::from(b - b'0'))?;
+    }
+    Some(v)
+}
+
+/// The sum of `bytes`, in lanes the compiler turns into vector additions (a header is summed for its
+/// checksum: 512 additions one by one otherwise).
+fn byte_sum(bytes: &[u8]) -> usize {
+    // 255 * 256 fits in a u16 lane: sum 256 bytes a lane at most before widening.
+    let mut total = 0usize;
+    for part in bytes.chunks(32 * 256) {
+        let mut lanes = [0u16; 32];
+        let mut blocks = part.chunks_exact(32);
+        for block in &mut blocks {
+            for (lane, b) in lanes.iter_mut().zip(block) {
+                *lane += u16::from(*b);
+            }
+        }
+        total += lanes.iter().map(|l| usize::from(*l)).sum::<usize>();
+        total += blocks
+            .remainder()
+            .iter()
+            .map(|b| usize::from(*b))
+            .sum::<usize>();
+    }
+    total
 }
 
 /// The header checksum: the sum of all header bytes with the checksum field read as spaces (unsigned,
@@ -261,9 +305,8 @@ fn checksum_ok(h: &[u8]) -> bool {
     };
     // Sum everything, then count the checksum field as eight spaces instead of what it holds.
     let field = &h[148..156];
-    let unsigned = h.iter().map(|b| usize::from(*b)).sum::<usize>()
-        - field.iter().map(|b| usize::from(*b)).sum::<usize>()
-        + 8 * usize::from(b' ');
+    let unsigned =
+        byte_sum(h) - field.iter().map(|b| usize::from(*b)).sum::<usize>() + 8 * usize::from(b' ');
     if stored == unsigned {
         return true;
     }
@@ -302,6 +345,56 @@ fn pax_records(mut b: &[u8]) -> Vec<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The general reading of a numeric field, as it was before the fast path.
+    fn general(f: &[u8]) -> Option<usize> {
+        let s = std::str::from_utf8(cstr(f)).ok()?.trim();
+        if s.is_empty() {
+            return Some(0);
+        }
+        usize::from_str_radix(s, 8).ok()
+    }
+
+    #[test]
+    fn numeric_fields_read_as_the_general_way_does() {
+        let fields: [&[u8]; 14] = [
+            b"00000001750\0",
+            b"0000644\0",
+            b"      17 \0",
+            b"17",
+            b"\0\0\0\0",
+            b"        ",
+            b"0000008\0",
+            b"+17\0",
+            b"\t17\n\0",
+            b"1 7\0",
+            b"77777777777777777777777",
+            b"7777777777777777777777\0",
+            b"-1\0",
+            b"0o17",
+        ];
+        for f in fields {
+            assert_eq!(
+                octal_or_binary(f),
+                general(f),
+                "{:?}",
+                f.escape_ascii().to_string()
+            );
+        }
+        assert_eq!(octal_or_binary(b"00000001750\0"), Some(0o1750));
+        assert_eq!(octal_or_binary(b"+17\0"), Some(0o17));
+        assert_eq!(octal_or_binary(b"1 7\0"), None);
+    }
+
+    #[test]
+    fn byte_sums_are_sums() {
+        for len in [0usize, 1, 31, 32, 33, 512, 8191, 8192, 8193, 20000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + 255) as u8).collect();
+            let naive: usize = bytes.iter().map(|b| usize::from(*b)).sum();
+            assert_eq!(byte_sum(&bytes), naive, "{len} bytes");
+            assert_eq!(byte_sum(&vec![255u8; len]), 255 * len);
+        }
+    }
 
     /// A ustar header written by hand (not by the tar crate the capture uses), so the two cannot agree on
     /// a shared mistake.
