@@ -578,3 +578,106 @@ fn info_reads_the_manifest_totals_and_verify_checks_them() {
         "{stdout}"
     );
 }
+
+/// Copies the tree at `from` to `to` (files, directories and symbolic links).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let kind = e.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Copies the corpus's copied /proc tree into `dir/proc` with its process 26231 also under `copies`
+/// more pids (40000 on), and captures it into `dir/many.tar`: an index of thousands of records,
+/// which a read parses on two threads.
+fn large_archive(dir: &Path, copies: i32) -> PathBuf {
+    let src = corpus("linux/proc-snapshots/prometheus-procfs");
+    let root = dir.join("proc");
+    copy_tree(&src, &root);
+    for pid in 40000..40000 + copies {
+        copy_tree(&src.join("26231"), &root.join(pid.to_string()));
+    }
+    let out = dir.join("many.tar");
+    let opts = CaptureOptions {
+        proc_root: root,
+        etc_root: dir.join("no-etc"),
+        ..CaptureOptions::default()
+    };
+    capture_to_path(&opts, &out).expect("capture the tree");
+    out
+}
+
+#[test]
+fn a_large_index_read_on_two_threads_reads_as_a_walk() {
+    let dir = TempDir::new("index-large");
+    let tar = large_archive(dir.path(), 700);
+    let bytes = std::fs::read(&tar).unwrap();
+    let (at, text) = index_of(&bytes);
+    // Above the size the reader parses on two threads (256 KiB of records).
+    assert!(text.len() > 256 << 10, "{} bytes of index", text.len());
+    let reference = members(&open(&tar, true));
+    let indexed = open(&tar, false);
+    assert!(indexed.warnings.is_empty(), "{:?}", indexed.warnings);
+    assert_eq!(members(&indexed), reference);
+    assert_eq!(
+        indexed.file("proc/40699/cmdline"),
+        Some(&b"vim\0test.go\0+10\0"[..])
+    );
+
+    // Damage anywhere, the middle (where the halves meet) included, is found as a one-thread parse
+    // finds it: the index is not used, and the walk reads the same members.
+    let lines = text.lines().count() - 2;
+    for at_record in [
+        1,
+        lines / 4,
+        lines / 2 - 1,
+        lines / 2,
+        lines / 2 + 1,
+        3 * lines / 4,
+        lines - 1,
+    ] {
+        for (what, edit) in [
+            (
+                "out of order",
+                Box::new(move |l: &mut Vec<String>| l.swap(at_record, at_record - 1))
+                    as Box<dyn Fn(&mut Vec<String>)>,
+            ),
+            (
+                "a path twice",
+                Box::new(move |l: &mut Vec<String>| {
+                    let dup = l[at_record].clone();
+                    l.insert(at_record, dup);
+                }),
+            ),
+        ] {
+            let lied = rewritten(&text, at, None, edit);
+            let path = dir.path().join("lied.tar");
+            std::fs::write(&path, with_index(&bytes, Some(&lied))).unwrap();
+            let raw = open(&path, false);
+            let warned = index_warnings(&raw);
+            assert!(
+                warned.iter().any(|w| w.contains("member index not used")),
+                "{what} at record {at_record}: {warned:?}"
+            );
+            assert_eq!(members(&raw), reference, "{what} at record {at_record}");
+        }
+    }
+    // A count that disagrees with the records, in the `end` line.
+    let lied = rewritten(&text, at, Some(lines + 1), |_| {});
+    let path = dir.path().join("count.tar");
+    std::fs::write(&path, with_index(&bytes, Some(&lied))).unwrap();
+    assert!(
+        index_warnings(&open(&path, false))
+            .iter()
+            .any(|w| w.contains("its `end` line says")),
+    );
+}

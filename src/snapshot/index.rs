@@ -439,6 +439,36 @@ pub fn lower_bound(
     Ok(lo)
 }
 
+/// A line start near the middle of `span` (as [`records`] gives it) where the record before it and the
+/// record at it belong to different processes (`proc/<pid>/...`; any other path is its own) and are
+/// in order: a parse split there sees every process whole on one side. `None` when no such place is
+/// within 100,000 records of the middle, or a path there cannot be read.
+pub fn split_between_processes(bytes: &[u8], span: (usize, usize)) -> Option<usize> {
+    fn owner(path: &str) -> &str {
+        match path.strip_prefix("proc/").and_then(|rest| rest.find('/')) {
+            Some(i) => &path[.."proc/".len() + i],
+            None => path,
+        }
+    }
+    let mid = span.0 + (span.1 - span.0) / 2;
+    let mut lo = line_end(bytes, line_start(bytes, mid, span), span);
+    let before = lo.checked_sub(1)?;
+    let mut prev = line_path(bytes, line_start(bytes, before, span), before).ok()?;
+    for _ in 0..100_000 {
+        if lo >= span.1 {
+            return None;
+        }
+        let end = line_end(bytes, lo, span);
+        let path = line_path(bytes, lo, end.saturating_sub(1).max(lo)).ok()?;
+        if owner(&prev) != owner(&path) {
+            return (prev.as_bytes() < path.as_bytes()).then_some(lo);
+        }
+        prev = path;
+        lo = end;
+    }
+    None
+}
+
 /// The start of every record line of `span` that holds `needle`, in order (each line once).
 pub fn lines_with(bytes: &[u8], span: (usize, usize), needle: &[u8]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();

@@ -437,12 +437,12 @@ const READ_GROUP: usize = 1 << 20;
 /// With `file` (the archive's file, which `bytes` map), the small members a read selects are read out
 /// of it rather than through the map. With `opts.counts`, each process's threads and open files are
 /// counted from the records ([`super::Listed`]) and only its `stat` and `status` are selected.
-fn read_index<'a>(
-    bytes: &'a [u8],
+fn read_index(
+    bytes: &[u8],
     opts: &OpenOptions,
     file: Option<&std::fs::File>,
 ) -> std::result::Result<Option<Indexed>, Warning> {
-    use super::index::{self, INDEX_NAME, Record};
+    use super::index::{self, INDEX_NAME};
     let select = &opts.select;
     let distrust = |offset: usize, why: String| {
         Warning::at(
@@ -456,118 +456,7 @@ fn read_index<'a>(
         Ok(None) => return Ok(None),
         Err(why) => return Err(distrust(0, why)),
     };
-    let no_header = |r: &index::IndexEntry<'_>| {
-        let header = match r.record {
-            Record::File { header, .. } | Record::Link { header } => header,
-            Record::Failed(_) => 0,
-        };
-        (
-            header,
-            format!(
-                "no intact tar header of {} where it says, at byte {header}, or one of another \
-                 kind, offset or size",
-                r.path
-            ),
-        )
-    };
-    let mut members: Vec<(String, Member)> = Vec::new();
-    // Members to read out of the file: (slot in `members`, record, first header, end of its span).
-    let mut pending: Vec<Pending<'a>> = Vec::new();
-    let mut unindexed = 0usize;
-    // By pid: a process's records are together (they share the prefix `proc/<pid>/`).
-    let mut listed: Vec<(i32, super::Listed)> = Vec::new();
-    // The process whose socket tables (`net/*`) were the last seen: records are sorted, so they come
-    // just before its `ns/net` link.
-    let mut net_owner: Option<i32> = None;
-    let visit = |r: index::IndexEntry<'a>| -> std::result::Result<(), (usize, String)> {
-        let path = r.path.as_ref();
-        let stored = !matches!(r.record, Record::Failed(_));
-        let process = process_member(path);
-        if let (Some((pid, rest)), true) = (process, opts.counts) {
-            if listed.last().map(|l| l.0) != Some(pid) {
-                listed.push((pid, super::Listed::default()));
-            }
-            if let Some((_, l)) = listed.last_mut() {
-                l.count(rest, &r.record);
-            }
-        }
-        if let Some((pid, rest)) = process
-            && rest.starts_with("net/")
-        {
-            net_owner = Some(pid);
-        }
-        if stored {
-            // What a walk would warn about, the index may not hold: such an archive is walked.
-            let unclean = path.starts_with('/')
-                || path.starts_with("./")
-                || path.ends_with('/')
-                || (path.contains("..") && safe_member_path(path, clean(path)).is_err());
-            if unclean || path.is_empty() {
-                return Err((at.data, format!("an unsafe or unclean path: {path}")));
-            }
-            if matches!(r.record, Record::Link { .. }) && !is_link_place(path) {
-                return Err((
-                    at.data,
-                    format!("a link where procsift stores none: {path}"),
-                ));
-            }
-            if path == INDEX_NAME {
-                return Err((at.data, format!("it lists itself: {path}")));
-            }
-            let left = match process {
-                Some((pid, rest)) if opts.counts => {
-                    !matches!(rest, "stat" | "status" | "psinfo") || !select.wants_pid(pid)
-                }
-                Some((pid, "ns/net")) if !select.wants_pid(pid) => {
-                    // Another process's namespace link says whose socket tables are whose: needed
-                    // only where there are tables.
-                    left_out(path, select) || net_owner != Some(pid)
-                }
-                _ => left_out(path, select),
-            } || process.is_some_and(|(pid, rest)| skipped(opts, pid, rest));
-            if left {
-                unindexed += 1;
-                return Ok(());
-            }
-        }
-        let member = match &r.record {
-            Record::Failed(e) => Member::Failed(e.to_string()),
-            Record::File { header, data, size } if file.is_some() => {
-                // The member's headers, its data and the padding to the next block.
-                let end = size
-                    .div_ceil(512)
-                    .checked_mul(512)
-                    .and_then(|s| data.checked_add(s))
-                    .map_or(at.header, |e| e.min(at.header));
-                if *size <= READ_OUT && end - header <= READ_OUT + READ_GAP {
-                    let (header, path) = (*header, path.to_string());
-                    pending.push((members.len(), r, header, end));
-                    // Filled in below, once read.
-                    members.push((path, Member::Failed(String::new())));
-                    return Ok(());
-                }
-                index::check_member(bytes, 0, &r).ok_or_else(|| no_header(&r))?
-            }
-            Record::Link { header } if file.is_some() => {
-                // A link is its headers (a long name, a long target): read a window that holds
-                // them (checked through the map when it does not).
-                let end = header.saturating_add(LINK_WINDOW).min(at.header);
-                let (header, path) = (*header, path.to_string());
-                pending.push((members.len(), r, header, end));
-                members.push((path, Member::Failed(String::new())));
-                return Ok(());
-            }
-            _ => index::check_member(bytes, 0, &r).ok_or_else(|| no_header(&r))?,
-        };
-        members.push((path.to_string(), member));
-        Ok(())
-    };
-    let mut visit = visit;
-    let mut visited = 0usize;
-    let mut counted = |r: index::IndexEntry<'a>| {
-        visited += 1;
-        visit(r)
-    };
+    let mut state = Visitor::default();
     let span = index::records(bytes, &at).map_err(|(off, why)| distrust(off, why))?;
     let pids = match &select.pids {
         Some(p) => Some(Cow::Borrowed(p.as_slice())),
@@ -583,13 +472,19 @@ fn read_index<'a>(
         }
         (None, _) => None,
     };
+    let reading = Reading {
+        bytes,
+        at: &at,
+        opts,
+        out_of_file: file.is_some(),
+    };
     match ranges {
         None => {
-            index::parse(bytes, &at, &mut counted).map_err(|(off, why)| distrust(off, why))?;
+            state = parse_whole(&reading, span).map_err(|(off, why)| distrust(off, why))?;
         }
         Some(ranges) => {
             let ranges = ranges.map_err(|(off, why)| distrust(off.saturating_sub(at.data), why))?;
-            index::parse_ranges(bytes, &at, &ranges, &mut counted)
+            index::parse_ranges(bytes, &at, &ranges, |r| state.visit(&reading, r))
                 .map_err(|(off, why)| distrust(off, why))?;
             // The records not read are stored members left out, as a whole parse counts them (every
             // failed record was read): as many as the `end` line says there are, less those read,
@@ -601,9 +496,16 @@ fn read_index<'a>(
                     format!("holds {lines} records, its `end` line says {}", at.count),
                 ));
             }
-            unindexed += at.count - visited.min(at.count);
+            state.unindexed += at.count - state.visited.min(at.count);
         }
     }
+    let Visitor {
+        mut members,
+        mut pending,
+        unindexed,
+        listed,
+        ..
+    } = state;
     let no_header = |r: &index::IndexEntry<'_>| {
         let (off, why) = no_header(r);
         distrust(off, why)
@@ -631,6 +533,215 @@ fn read_index<'a>(
         read,
         listed: opts.counts.then(|| listed.into_iter().collect()),
     }))
+}
+
+/// What an index read needs to visit its records: the archive's bytes, where the index is, and how the
+/// archive is read.
+struct Reading<'r, 'a> {
+    bytes: &'a [u8],
+    at: &'r super::index::Located,
+    opts: &'r OpenOptions,
+    /// Members are read out of the file (`read_out`) rather than used in place in the map.
+    out_of_file: bool,
+}
+
+/// What a read of an index's records has gathered: the members (in path order), those to read out of
+/// the file, the stored members left out, and what the index lists of each process (with
+/// [`OpenOptions::counts`]).
+#[derive(Default)]
+struct Visitor<'a> {
+    members: Vec<(String, Member)>,
+    /// Members to read out of the file: (slot in `members`, record, first header, end of its span).
+    pending: Vec<Pending<'a>>,
+    unindexed: usize,
+    /// By pid: a process's records are together (they share the prefix `proc/<pid>/`).
+    listed: Vec<(i32, super::Listed)>,
+    /// The process whose socket tables (`net/*`) were the last seen: records are sorted, so they come
+    /// just before its `ns/net` link.
+    net_owner: Option<i32>,
+    /// Records visited.
+    visited: usize,
+}
+
+impl<'a> Visitor<'a> {
+    /// Takes in one record of the index: checks it, and keeps or leaves out its member.
+    fn visit(
+        &mut self,
+        reading: &Reading<'_, 'a>,
+        r: super::index::IndexEntry<'a>,
+    ) -> std::result::Result<(), (usize, String)> {
+        use super::index::{self, INDEX_NAME, Record};
+        self.visited += 1;
+        let path = r.path.as_ref();
+        let stored = !matches!(r.record, Record::Failed(_));
+        let process = process_member(path);
+        if let (Some((pid, rest)), true) = (process, reading.opts.counts) {
+            if self.listed.last().map(|l| l.0) != Some(pid) {
+                self.listed.push((pid, super::Listed::default()));
+            }
+            if let Some((_, l)) = self.listed.last_mut() {
+                l.count(rest, &r.record);
+            }
+        }
+        if let Some((pid, rest)) = process
+            && rest.starts_with("net/")
+        {
+            self.net_owner = Some(pid);
+        }
+        if stored {
+            // What a walk would warn about, the index may not hold: such an archive is walked.
+            let unclean = path.starts_with('/')
+                || path.starts_with("./")
+                || path.ends_with('/')
+                || (path.contains("..") && safe_member_path(path, clean(path)).is_err());
+            if unclean || path.is_empty() {
+                return Err((
+                    reading.at.data,
+                    format!("an unsafe or unclean path: {path}"),
+                ));
+            }
+            if matches!(r.record, Record::Link { .. }) && !is_link_place(path) {
+                return Err((
+                    reading.at.data,
+                    format!("a link where procsift stores none: {path}"),
+                ));
+            }
+            if path == INDEX_NAME {
+                return Err((reading.at.data, format!("it lists itself: {path}")));
+            }
+            let left = match process {
+                Some((pid, rest)) if reading.opts.counts => {
+                    !matches!(rest, "stat" | "status" | "psinfo")
+                        || !reading.opts.select.wants_pid(pid)
+                }
+                Some((pid, "ns/net")) if !reading.opts.select.wants_pid(pid) => {
+                    // Another process's namespace link says whose socket tables are whose: needed
+                    // only where there are tables.
+                    left_out(path, &reading.opts.select) || self.net_owner != Some(pid)
+                }
+                _ => left_out(path, &reading.opts.select),
+            } || process.is_some_and(|(pid, rest)| skipped(reading.opts, pid, rest));
+            if left {
+                self.unindexed += 1;
+                return Ok(());
+            }
+        }
+        let member = match &r.record {
+            Record::Failed(e) => Member::Failed(e.to_string()),
+            Record::File { header, data, size } if reading.out_of_file => {
+                // The member's headers, its data and the padding to the next block.
+                let end = size
+                    .div_ceil(512)
+                    .checked_mul(512)
+                    .and_then(|s| data.checked_add(s))
+                    .map_or(reading.at.header, |e| e.min(reading.at.header));
+                if *size <= READ_OUT && end - header <= READ_OUT + READ_GAP {
+                    let (header, path) = (*header, path.to_string());
+                    self.pending.push((self.members.len(), r, header, end));
+                    // Filled in below, once read.
+                    self.members.push((path, Member::Failed(String::new())));
+                    return Ok(());
+                }
+                index::check_member(reading.bytes, 0, &r).ok_or_else(|| no_header(&r))?
+            }
+            Record::Link { header } if reading.out_of_file => {
+                // A link is its headers (a long name, a long target): read a window that holds
+                // them (checked through the map when it does not).
+                let end = header.saturating_add(LINK_WINDOW).min(reading.at.header);
+                let (header, path) = (*header, path.to_string());
+                self.pending.push((self.members.len(), r, header, end));
+                self.members.push((path, Member::Failed(String::new())));
+                return Ok(());
+            }
+            _ => index::check_member(reading.bytes, 0, &r).ok_or_else(|| no_header(&r))?,
+        };
+        self.members.push((path.to_string(), member));
+        Ok(())
+    }
+
+    /// Appends what a read of the records after this one's gathered (`later`: a read that starts at a
+    /// process's first record, so no process is in both).
+    fn append(&mut self, later: Visitor<'a>) {
+        let base = self.members.len();
+        self.members.extend(later.members);
+        self.pending.extend(
+            later
+                .pending
+                .into_iter()
+                .map(|(slot, r, h, e)| (slot + base, r, h, e)),
+        );
+        self.unindexed += later.unindexed;
+        self.listed.extend(later.listed);
+        self.net_owner = later.net_owner.or(self.net_owner);
+        self.visited += later.visited;
+    }
+}
+
+/// The error of a record whose member is not at its tar header.
+fn no_header(r: &super::index::IndexEntry<'_>) -> (usize, String) {
+    use super::index::Record;
+    let header = match r.record {
+        Record::File { header, .. } | Record::Link { header } => header,
+        Record::Failed(_) => 0,
+    };
+    (
+        header,
+        format!(
+            "no intact tar header of {} where it says, at byte {header}, or one of another \
+             kind, offset or size",
+            r.path
+        ),
+    )
+}
+
+/// Index text above which [`parse_whole`] parses on two threads (about 4,000 records, a millisecond of
+/// parsing: a thread costs tens of microseconds).
+const PARSE_TWO_THREADS: usize = 256 << 10;
+
+/// Every record of the index at `reading.at` (`span`: its records, as [`super::index::records`] gives
+/// them), as [`super::index::parse`] reads them. A large index is parsed in two halves on two
+/// threads, split where one process's records end; the halves' records are checked as one parse checks
+/// them, and the error, if any, is the first in the index's order.
+fn parse_whole<'a>(
+    reading: &Reading<'_, 'a>,
+    span: (usize, usize),
+) -> std::result::Result<Visitor<'a>, (usize, String)> {
+    use super::index;
+    let (bytes, at) = (reading.bytes, reading.at);
+    let split = (span.1 - span.0 >= PARSE_TWO_THREADS && !reading.opts.counts)
+        .then(|| index::split_between_processes(bytes, span))
+        .flatten();
+    let Some(mid) = split else {
+        let mut state = Visitor::default();
+        index::parse(bytes, at, |r| state.visit(reading, r))?;
+        return Ok(state);
+    };
+    let half = |range: (usize, usize)| {
+        let mut state = Visitor::default();
+        index::parse_ranges(bytes, at, &[range], |r| state.visit(reading, r)).map(|_| state)
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let later = s.spawn(|| half((mid, span.1)));
+        let first = half((span.0, mid));
+        (
+            first,
+            later
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    let mut state = first?;
+    state.append(second?);
+    if state.visited != at.count {
+        return Err((
+            at.end - at.data,
+            format!(
+                "holds {} records, its `end` line says {}",
+                state.visited, at.count
+            ),
+        ));
+    }
+    Ok(state)
 }
 
 /// Whether the manifest an index lists records the process totals ([`super::manifest::Totals`]):
