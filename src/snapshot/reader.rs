@@ -262,9 +262,14 @@ fn clean(path: &str) -> &str {
 fn skipped(opts: &OpenOptions, pid: i32, rest: &str) -> bool {
     let named =
         |s: &Option<std::collections::BTreeSet<i32>>| s.as_ref().is_some_and(|s| s.contains(&pid));
-    let host_wide = rest.starts_with("net/") || matches!(rest, "ns/net" | "mountinfo" | "ns/mnt");
-    (!host_wide && named(&opts.skip))
+    (!host_wide(rest) && named(&opts.skip))
         || (matches!(rest, "maps" | "smaps" | "limits") && named(&opts.skip_private))
+}
+
+/// True for the members of a process (`proc/<pid>/<rest>`) that host-wide records are read from: its
+/// socket tables and `ns/net` link, its `mountinfo` and `ns/mnt` link.
+fn host_wide(rest: &str) -> bool {
+    rest.starts_with("net/") || matches!(rest, "ns/net" | "mountinfo" | "ns/mnt")
 }
 
 /// True when the member at (cleaned) `path` is one `select` leaves out: a member of a process it does
@@ -852,55 +857,65 @@ fn ranges(
 
 /// The record ranges of `span` (as [`ranges`] gives them) without the records of the processes `skip`
 /// names, but for those of theirs [`skipped`] keeps: the members host-wide records are read from
-/// (`net/*`, `ns/net`, `mountinfo`, `ns/mnt`) and every failed record (a parse lists them all). Each
-/// process is cut out by two binary searches ([`index::lower_bound`]), so a read that skips most
-/// processes parses few of the index's lines.
+/// ([`host_wide`]) and every failed record (a parse lists them all). One pass over the lines that reads
+/// only each one's path, not its fields (a fraction of what parsing a record costs), so a read that
+/// skips most processes parses few of the index's records. A line whose path cannot be read is kept
+/// (the parse then says what is wrong with it).
 fn ranges_without(
     bytes: &[u8],
     span: (usize, usize),
     skip: &std::collections::BTreeSet<i32>,
 ) -> std::result::Result<Vec<(usize, usize)>, (usize, String)> {
-    use super::index::{line_end, lines_with, lower_bound};
-    let line = |lo: usize| (lo, line_end(bytes, lo, span));
-    let mut cuts: Vec<(usize, usize)> = Vec::with_capacity(skip.len());
-    let mut kept: Vec<(usize, usize)> = Vec::new();
-    for pid in skip.iter().filter(|p| **p >= 0) {
-        // Every path below `proc/<pid>/` sorts before `proc/<pid>0` (`/` is the byte before `0`).
-        let lo = lower_bound(bytes, span, &format!("proc/{pid}/"))?;
-        let hi = lower_bound(bytes, span, &format!("proc/{pid}0"))?;
-        if lo >= hi {
-            continue;
-        }
-        cuts.push((lo, hi));
-        let within = (lo, hi);
-        kept.push((
-            lower_bound(bytes, within, &format!("proc/{pid}/net/"))?,
-            lower_bound(bytes, within, &format!("proc/{pid}/net0"))?,
-        ));
-        for name in ["mountinfo", "ns/mnt", "ns/net"] {
-            // The line at the bound, whatever it holds: a record read that need not be is still
-            // checked and left out by `skipped`, as a whole parse would.
-            let at = lower_bound(bytes, within, &format!("proc/{pid}/{name}"))?;
-            if at < hi {
-                kept.push(line(at));
+    let Some(text) = bytes.get(span.0..span.1) else {
+        return Err((span.0, "a range of records outside the index".into()));
+    };
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    // The kept run of lines that the current line would extend.
+    let mut run: Option<usize> = None;
+    // The last process seen, and whether `skip` names it.
+    let mut last: Option<(&[u8], bool)> = None;
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let path = memchr::memrchr(b' ', body).map_or(body, |i| &body[i + 1..]);
+        let keep = body.starts_with(b"e ")
+            || match path
+                .strip_prefix(b"proc/")
+                .and_then(|r| Some(r.split_at(memchr::memchr(b'/', r)?)))
+            {
+                Some((pid, rest)) => {
+                    let skipped = match last {
+                        Some((p, s)) if p == pid => s,
+                        _ => {
+                            let s = std::str::from_utf8(pid)
+                                .ok()
+                                .and_then(|p| p.parse::<i32>().ok())
+                                .is_some_and(|p| skip.contains(&p));
+                            last = Some((pid, s));
+                            s
+                        }
+                    };
+                    // `rest` starts with the `/` after the pid.
+                    !skipped || std::str::from_utf8(&rest[1..]).map_or(true, host_wide)
+                }
+                None => true,
+            };
+        match (keep, run) {
+            (true, None) => run = Some(pos),
+            (false, Some(from)) => {
+                out.push((span.0 + from, span.0 + pos));
+                run = None;
             }
+            _ => {}
         }
+        pos = end;
     }
-    cuts.sort_unstable();
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(cuts.len() + kept.len());
-    let mut from = span.0;
-    for (lo, hi) in cuts {
-        if lo > from {
-            out.push((from, lo));
-        }
-        from = from.max(hi);
+    if let Some(from) = run {
+        out.push((span.0 + from, span.1));
     }
-    out.push((from, span.1));
-    out.extend(kept);
-    // A failed record's line starts with `e `: after the newline that ends the line before it.
-    let failed = lines_with(bytes, (span.0.saturating_sub(1), span.1), b"\ne ");
-    out.extend(failed.into_iter().map(|lo| line(line_end(bytes, lo, span))));
-    Ok(merge(out))
+    Ok(out)
 }
 
 /// Sorted, disjoint ranges covering the same bytes as `out` (empty ones dropped).
@@ -1545,6 +1560,63 @@ pub fn verify(raw: &RawSnapshot) -> VerifyReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_skipped_process_keeps_its_host_wide_and_failed_records() {
+        let records = [
+            "f 0 512 10 etc/passwd",
+            "f 1024 1536 10 proc/1/cmdline",
+            "f 2048 2560 10 proc/1/environ",
+            "f 3072 3584 10 proc/1/mountinfo",
+            "f 4096 4608 10 proc/1/net/tcp",
+            "l 5120 proc/1/ns/mnt",
+            "l 6144 proc/1/ns/net",
+            "l 7168 proc/1/ns/pid",
+            "f 8192 8704 10 proc/1/stat",
+            "e ENOENT proc/1/wchan",
+            "f 9216 9728 10 proc/12/stat",
+            "f 10240 10752 10 proc/2/net/tcp",
+            "f 11264 11776 10 proc/2/stat",
+            "e EACCES proc/2/syscall",
+            "f 12288 12800 10 proc/loadavg",
+            "f 13312 13824 10 proc/self/stat",
+        ];
+        let text = format!("head\n{}\n", records.join("\n"));
+        let bytes = text.as_bytes();
+        let span = ("head\n".len(), bytes.len());
+        let skip: std::collections::BTreeSet<i32> = [1, 12].into_iter().collect();
+        let ranges = ranges_without(bytes, span, &skip).unwrap();
+        let kept: Vec<&str> = ranges
+            .iter()
+            .flat_map(|&(lo, hi)| text[lo..hi].lines())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "f 0 512 10 etc/passwd",
+                "f 3072 3584 10 proc/1/mountinfo",
+                "f 4096 4608 10 proc/1/net/tcp",
+                "l 5120 proc/1/ns/mnt",
+                "l 6144 proc/1/ns/net",
+                "e ENOENT proc/1/wchan",
+                "f 10240 10752 10 proc/2/net/tcp",
+                "f 11264 11776 10 proc/2/stat",
+                "e EACCES proc/2/syscall",
+                "f 12288 12800 10 proc/loadavg",
+                "f 13312 13824 10 proc/self/stat",
+            ]
+        );
+        // Ranges are whole lines, disjoint and in order.
+        assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+        assert!(
+            ranges
+                .iter()
+                .all(|&(lo, hi)| lo < hi && text.as_bytes()[hi - 1] == b'\n')
+        );
+        // Nothing skipped: the whole span, one range.
+        let none = std::collections::BTreeSet::new();
+        assert_eq!(ranges_without(bytes, span, &none).unwrap(), vec![span]);
+    }
 
     #[test]
     fn sniffs_by_content() {
