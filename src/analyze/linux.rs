@@ -988,28 +988,26 @@ impl Context<'_> {
     }
 
     fn fds(&self, dir: &str) -> Option<Vec<Fd>> {
-        let names = self.raw.children(&format!("{dir}/fd"));
-        let readable = names.iter().any(|n| {
-            matches!(
-                self.raw.member(&format!("{dir}/fd/{n}")),
-                Some(Member::Symlink(_))
-            )
-        });
+        // Each directory found once; each descriptor then a search among its few names.
+        let links = self.raw.dir(&format!("{dir}/fd"));
+        let readable = links
+            .entries()
+            .any(|(_, m)| matches!(m, Member::Symlink(_)));
         if !readable {
             return None;
         }
+        let infos = self.raw.dir(&format!("{dir}/fdinfo"));
         let mut out = Vec::new();
-        for name in names {
+        for (name, _) in links.entries() {
             let Ok(fd) = name.parse::<i32>() else {
                 continue;
             };
-            let Some(target) = self.raw.link(&format!("{dir}/fd/{fd}")) else {
+            // By the number as the kernel writes it (`3`, whatever the name that parsed to it).
+            let fd_name = fd.to_string();
+            let Some(target) = links.link(&fd_name) else {
                 continue;
             };
-            let info = self
-                .raw
-                .file(&format!("{dir}/fdinfo/{fd}"))
-                .map(fdinfo::parse);
+            let info = infos.file(&fd_name).map(fdinfo::parse);
             let (mut kind, mut inode, mut socket) = (FdKind::Other, None, None);
             match links::fd_target(target) {
                 links::FdTarget::Socket(i) => {
@@ -1109,12 +1107,14 @@ impl Context<'_> {
     }
 
     fn namespaces(&self, dir: &str) -> Option<Vec<Namespace>> {
-        let out: Vec<Namespace> = self
-            .raw
-            .children(&format!("{dir}/ns"))
-            .into_iter()
-            .filter_map(|n| {
-                let (kind, inode) = links::namespace(self.raw.link(&format!("{dir}/ns/{n}"))?)?;
+        let ns = self.raw.dir(&format!("{dir}/ns"));
+        let out: Vec<Namespace> = ns
+            .entries()
+            .filter_map(|(n, m)| {
+                let Member::Symlink(target) = m else {
+                    return None;
+                };
+                let (kind, inode) = links::namespace(target)?;
                 let link = (n != kind).then(|| n.to_string());
                 Some(Namespace { kind, inode, link })
             })

@@ -193,6 +193,11 @@ impl<'a> Dir<'a> {
             _ => None,
         }
     }
+
+    /// The members, as (name, member), in name order (not those of its subdirectories).
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Member)> + '_ {
+        self.entries.iter().copied()
+    }
 }
 
 /// A set of raw members, addressed by archive path (`proc/1234/stat`), with the manifest when there is one.

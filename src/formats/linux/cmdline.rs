@@ -8,7 +8,11 @@ pub fn split(bytes: &[u8]) -> Vec<Vec<u8>> {
     if body.is_empty() {
         return Vec::new();
     }
-    body.split(|b| *b == 0).map(<[u8]>::to_vec).collect()
+    // Sized by the NULs first (one pass of memchr): collecting would grow it several times for a long
+    // command line.
+    let mut out = Vec::with_capacity(memchr::memchr_iter(0, body).count() + 1);
+    out.extend(body.split(|b| *b == 0).map(<[u8]>::to_vec));
+    out
 }
 
 #[cfg(test)]

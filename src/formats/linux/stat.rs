@@ -69,9 +69,9 @@ pub fn parse(bytes: &[u8]) -> Result<Stat, ParseError> {
         num(bytes[..open].trim_ascii()).ok_or_else(|| ParseError::new(0, "pid is not a number"))?;
     let rest_off = close + 1;
     // Fields 3.. with their offsets in the whole line.
-    let rest: Vec<(usize, &[u8])> = super::fields(&bytes[rest_off..])
-        .map(|(o, f)| (o + rest_off, f))
-        .collect();
+    // (Sized for the 50 fields kernels write after comm, so that it is not grown five times.)
+    let mut rest: Vec<(usize, &[u8])> = Vec::with_capacity(64);
+    rest.extend(super::fields(&bytes[rest_off..]).map(|(o, f)| (o + rest_off, f)));
     // rest[0] is field 3.
     let field = |n: usize| rest.get(n - 3);
     let need = |n: usize| -> Result<&[u8], ParseError> {
