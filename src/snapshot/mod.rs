@@ -393,14 +393,30 @@ impl RawSnapshot {
             format!("{dir}/")
         };
         let mut out: Vec<&str> = Vec::new();
-        for (path, _) in self.members.range(prefix.clone()..) {
-            let Some(rest) = path.strip_prefix(&prefix) else {
-                break;
-            };
-            let name = rest.split('/').next().unwrap_or(rest);
-            if !name.is_empty() && out.last() != Some(&name) {
-                out.push(name);
+        let mut from = prefix.clone();
+        'walk: loop {
+            for (path, _) in self.members.range::<str, _>((
+                std::ops::Bound::Included(from.as_str()),
+                std::ops::Bound::Unbounded,
+            )) {
+                let Some(rest) = path.strip_prefix(&prefix) else {
+                    break 'walk;
+                };
+                let (name, below) = match rest.split_once('/') {
+                    Some((name, _)) => (name, true),
+                    None => (rest, false),
+                };
+                if !name.is_empty() && out.last() != Some(&name) {
+                    out.push(name);
+                }
+                if below {
+                    // Every member below `name/` sorts before `name0` ('0' follows '/'): a subdirectory
+                    // is passed over with one search, not walked (a process's hundreds of members).
+                    from = format!("{prefix}{name}0");
+                    continue 'walk;
+                }
             }
+            break;
         }
         out
     }
