@@ -351,10 +351,12 @@ impl<'a> Proc<'a> {
 
     /// The value of environment variable `name`, when the environment was read and has it.
     pub fn env_var(&self, name: &str) -> Option<&'a [u8]> {
+        let name = name.as_bytes();
         self.env()?.iter().find_map(|e| {
-            e.as_bytes()
-                .strip_prefix(name.as_bytes())?
-                .strip_prefix(b"=")
+            let e = e.as_bytes();
+            // The `=` after the name first: most entries are not this one, and a byte comparison
+            // rules them out before the names are compared.
+            (e.get(name.len()) == Some(&b'=') && e.starts_with(name)).then(|| &e[name.len() + 1..])
         })
     }
 
