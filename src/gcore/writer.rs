@@ -328,8 +328,8 @@ pub struct Writer<'f> {
     pending: Vec<Pending<'f>>,
     /// Threads of their own that write chunks while the next ones are read ([`Writer::pipelined`]).
     pipeline: Option<Pipeline>,
-    /// Bytes read per call to [`Memory::read`]: [`CHUNK`], or [`BUFFERED_CHUNK`] or [`DUAL_CHUNK`] for
-    /// a pipeline that writes through the page cache.
+    /// Bytes read per call to [`Memory::read`]: [`CHUNK`], [`BUFFERED_CHUNK`] for a pipeline that
+    /// writes through the page cache alone, [`DUAL_CHUNK`] for two writing threads.
     chunk: usize,
     /// The chunks each writing thread wrote, once they ended ([`Written::chunks_per_writer`]).
     chunks_per_writer: Vec<(&'static str, u64)>,
@@ -348,9 +348,9 @@ pub const PIPELINE_BUFFERS: usize = 4;
 pub const BUFFERED_PIPELINE_BUFFERS: usize = 8;
 
 /// Bytes read per call to [`Memory::read`] when two threads write ([`Writers::Dual`]): as [`CHUNK`].
-/// The reading side bounds such a dump on a host of two CPUs, and a read costs less per byte in large
-/// chunks (on the benchmark host 1 GiB took about 0.45 s read in chunks of 8 or 16 MiB, 0.5 to 0.7 s in
-/// chunks of 4 MiB, 0.55 to 1 s in chunks of 2 MiB).
+/// The reading side bounds such a dump on a host of two CPUs, and each chunk costs it a fixed amount on
+/// top of its bytes: on the benchmark host a dump of 1 GiB took 0.44 to 0.57 s in chunks of 8 MiB, 0.56 s
+/// in chunks of 16 MiB, 0.51 to 0.70 s in chunks of 4 MiB, 0.55 to 1.04 s in chunks of 2 MiB.
 pub const DUAL_CHUNK: usize = CHUNK;
 
 /// Buffers of [`DUAL_CHUNK`] bytes in flight with two writing threads (48 MiB): one being read, two at
@@ -665,7 +665,10 @@ impl Pipeline {
                 })?;
             threads.push((name, thread));
         }
+        // Only Linux has the asynchronous writes that `dual` chooses.
         let _ = dual;
+        // The threads hold the senders: when every thread has ended, the reading side's wait for a
+        // buffer ends.
         drop(back);
         Ok(Pipeline {
             jobs: Some(jobs),
