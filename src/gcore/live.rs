@@ -1,11 +1,11 @@
 //! The OS side of `gcore` on Linux: stop the process, read what the core needs, let it go.
 //!
 //! Order of work, to keep the stop short: everything that does not need the process stopped is read
-//! first (identity, the filter), and the buffers and the writing thread are made ready; then every
+//! first (identity, the filter), and the buffers and the writing threads are made ready; then every
 //! thread is seized and interrupted; the register sets, the mappings and the memory are read while it is
-//! stopped, each chunk of memory handed to the writing thread, which writes it through the page cache
-//! while the next is read (with `--brief-stop`: copied into held memory, written after); then every
-//! thread is detached, and only then are the last chunks, the notes and the headers written.
+//! stopped, each chunk of memory handed to the writing threads (`O_DIRECT` and the page cache), which
+//! write it while the next is read (with `--brief-stop`: copied into held memory, written after); then
+//! every thread is detached, and only then are the last chunks, the notes and the headers written.
 
 use std::collections::BTreeMap;
 use std::fs::File;
