@@ -335,7 +335,7 @@ pub struct Writer<'f> {
     chunks_per_writer: Vec<(&'static str, u64)>,
     /// With [`Writers::Dual`]: the file is made as long as each segment's data before its chunks are
     /// read (an `O_DIRECT` write past the end of the file is waited for by the kernel, holding the
-    /// file's lock: see `os::aio`). `extended` is the length it was given.
+    /// file's lock: see `os::uring`). `extended` is the length it was given.
     extend_ahead: bool,
     extended: u64,
 }
@@ -497,12 +497,12 @@ fn into_io(e: crate::Error) -> std::io::Error {
 const ASYNC_DEPTH: usize = 2;
 
 /// The `O_DIRECT` thread's loop beside a page-cache thread: each chunk's writes submitted
-/// asynchronously (`aio`), up to [`ASYNC_DEPTH`] chunks in flight, each buffer given back when its
+/// asynchronously (`ring`: io_uring), up to [`ASYNC_DEPTH`] chunks in flight, each buffer given back when its
 /// writes completed. Pieces `O_DIRECT` cannot take (not page-aligned) and writes the file system refuses
 /// (`EINVAL`) go through the page cache (`own`).
 #[cfg(target_os = "linux")]
 fn write_chunks_async(
-    aio: &mut crate::os::aio::DirectWrites,
+    ring: &mut crate::os::uring::DirectWrites,
     own: &File,
     shared: &Shared,
 ) -> std::io::Result<Wrote> {
@@ -511,7 +511,7 @@ fn write_chunks_async(
         file: own,
         unbuffered: None,
     };
-    let give_back = |done: Vec<crate::os::aio::Done>| -> std::io::Result<()> {
+    let give_back = |done: Vec<crate::os::uring::Done>| -> std::io::Result<()> {
         for d in done {
             for ((start, len, offset), e) in d.failed {
                 if e.raw_os_error() != Some(libc::EINVAL)
@@ -531,19 +531,19 @@ fn write_chunks_async(
     };
     let mut wrote = Wrote::default();
     loop {
-        give_back(aio.reap(false)?)?;
+        give_back(ring.reap(false)?)?;
         if shared.failed() {
             break;
         }
-        if aio.in_flight() >= ASYNC_DEPTH {
-            give_back(aio.reap(true)?)?;
+        if ring.in_flight() >= ASYNC_DEPTH {
+            give_back(ring.reap(true)?)?;
             continue;
         }
         // With writes in flight, do not sleep on the queue: their buffers are due back.
-        let job = match shared.next(aio.in_flight() == 0) {
+        let job = match shared.next(ring.in_flight() == 0) {
             None => break,
             Some(None) => {
-                give_back(aio.reap(true)?)?;
+                give_back(ring.reap(true)?)?;
                 continue;
             }
             Some(Some(job)) => job,
@@ -562,10 +562,10 @@ fn write_chunks_async(
                 buffered.write_at(&job.buf[s..e], offset).map_err(into_io)?;
             }
         }
-        aio.submit(job.buf, direct)?;
+        ring.submit(job.buf, direct)?;
     }
-    while aio.in_flight() > 0 {
-        give_back(aio.reap(true)?)?;
+    while ring.in_flight() > 0 {
+        give_back(ring.reap(true)?)?;
     }
     Ok(wrote)
 }
@@ -626,19 +626,13 @@ impl Pipeline {
                     let _guard = FailOnPanic(Arc::clone(&shared.failed));
                     let result = match unbuffered {
                         // Beside the page-cache thread: asynchronous writes, so that the two do not
-                        // take turns on the file's lock (see `os::aio`), where the kernel has AIO.
+                        // take turns on the file's lock (see `os::uring`), where the kernel has AIO.
                         #[cfg(target_os = "linux")]
                         Some(d) if dual => {
-                            match d.try_clone().and_then(crate::os::aio::DirectWrites::new) {
-                                Ok(mut aio) => {
-                                    let r = write_chunks_async(&mut aio, &own, &shared);
-                                    // io_destroy(2) waits for an RCU grace period (tens of ms on a
-                                    // busy host): on a thread of its own, off the dump's path. Every
-                                    // write has ended by now but on an error, and then its Drop waits
-                                    // for them before the buffers are freed.
-                                    let _ = std::thread::Builder::new()
-                                        .name("gcore-aio-end".into())
-                                        .spawn(move || drop(aio));
+                            match d.try_clone().and_then(crate::os::uring::DirectWrites::new) {
+                                Ok(mut ring) => {
+                                    let r = write_chunks_async(&mut ring, &own, &shared);
+                                    drop(ring);
                                     r
                                 }
                                 Err(_) => write_chunks(

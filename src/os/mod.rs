@@ -69,7 +69,7 @@ pub mod stop;
 pub mod ptrace;
 
 #[cfg(target_os = "linux")]
-pub mod aio;
+pub mod uring;
 
 /// sysctl(3) as the capture's NetBSD plan needs it. Implemented by
 /// `netbsd::LibcSysctl` on NetBSD, and by fakes in tests. It lives here, beside the system's own, so that
