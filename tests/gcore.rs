@@ -684,7 +684,8 @@ fn zero_heap_is_holes() {
 
 /// The default dump (the process stays stopped while a second thread writes what the first read, through
 /// the page cache), with `--sync`, and `--brief-stop` (copied into procsift's memory, let go, then
-/// written), on more memory than the writing thread has buffers: gdb reads the global and the heap
+/// written), and with one writing thread of each kind, on more memory than the writing threads have
+/// buffers: gdb reads the global and the heap
 /// string, every page of the touched block is at the file offset its address gives (a chunk written at
 /// the wrong place or twice would show), and the process runs afterwards.
 #[test]
@@ -693,15 +694,28 @@ fn every_way_of_dumping_puts_each_page_in_its_place() {
     // 64 MiB touched: eight chunks of 8 MiB, twice the writing thread's buffers (64 chunks of 1 MiB,
     // eight times its buffers, where the file system refuses O_DIRECT).
     let p = spawn(&["touch", "64"]);
-    for (i, extra) in [&[][..], &["--sync"][..], &["--brief-stop"][..]]
-        .into_iter()
-        .enumerate()
+    // The default (two writing threads), --sync, --brief-stop, and the single writing threads of
+    // PROCSIFT_GCORE_WRITERS.
+    for (i, (extra, writers)) in [
+        (&[][..], ""),
+        (&["--sync"][..], ""),
+        (&["--brief-stop"][..], ""),
+        (&[][..], "direct"),
+        (&[][..], "page-cache"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let core = dir.path().join(format!("c{i}"));
         let mut args = vec![p.pid.to_string(), "-o".into(), core.display().to_string()];
         args.extend(extra.iter().map(|a| a.to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = gcore(&args);
+        let out = bin()
+            .arg("gcore")
+            .args(&args)
+            .env("PROCSIFT_GCORE_WRITERS", writers)
+            .output()
+            .unwrap();
+        let extra = (extra, writers);
         assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
         assert!(!Path::new(&format!("{}.tmp", core.display())).exists());
         assert_running(p.pid);
@@ -740,6 +754,38 @@ fn every_way_of_dumping_puts_each_page_in_its_place() {
                 "{extra:?}: page {k} of the block"
             );
         }
+    }
+}
+
+/// A disk that fills up mid-dump (a 16 MiB tmpfs, in a mount namespace of its own, for a 64 MiB heap),
+/// with each way of writing: a one-line error, exit status 2, no file left (neither the core nor its
+/// temporary), and the process runs on, untraced.
+#[test]
+fn a_full_disk_ends_the_dump_and_lets_the_process_go() {
+    let p = spawn(&["touch", "64"]);
+    for writers in ["", "direct", "page-cache"] {
+        let dir = TempDir::new("gcore-full");
+        let d = dir.path().display().to_string();
+        let script = format!(
+            "mount -t tmpfs -o size=16m tmpfs {d} || exit 99; \
+             \"$0\" gcore {pid} -o {d}/c; echo \"status=$?\"; ls -A {d}",
+            pid = p.pid
+        );
+        let out = Command::new("unshare")
+            .args(["-m", "sh", "-c", &script])
+            .arg(env!("CARGO_BIN_EXE_procsift"))
+            .env("PROCSIFT_GCORE_WRITERS", writers)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.trim(), "status=2", "{writers:?}: {stdout:?} {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{writers:?}: {err}");
+        assert!(
+            err.contains("No space left on device"),
+            "{writers:?}: {err}"
+        );
+        assert_running(p.pid);
     }
 }
 

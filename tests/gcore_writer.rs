@@ -11,7 +11,7 @@ use common::TempDir;
 use procsift::formats::elfcore::Core;
 use procsift::gcore::writer::{
     self, DumpFacts, FileMapping, Memory, Missing, ProcessState, Run, RunKind, Segment,
-    ThreadState, Want, Writer,
+    ThreadState, Want, Writer, Writers,
 };
 
 const PAGE: u64 = 4096;
@@ -553,7 +553,8 @@ fn pipelined_writes_give_the_same_core() {
                 .unwrap()
         });
         let mut w = Writer::new(&file, PAGE, None);
-        w.pipelined(unbuffered).unwrap();
+        w.pipelined(unbuffered.map_or(Writers::PageCache, Writers::Direct))
+            .unwrap();
         for &i in &all {
             w.segment(&segments[i], &mut mem).unwrap();
         }
@@ -600,7 +601,7 @@ fn page_cache_pipeline_reuses_its_buffers_and_keeps_every_page_in_place() {
     let path = dir.path().join("core");
     let file = procsift::os::create_private(&path).unwrap();
     let mut w = Writer::new(&file, PAGE, None);
-    w.pipelined(None).unwrap();
+    w.pipelined(Writers::PageCache).unwrap();
     w.segment(&seg(start, pages, Want::Whole), &mut mem)
         .unwrap();
     let written = w
@@ -631,6 +632,213 @@ fn page_cache_pipeline_reuses_its_buffers_and_keeps_every_page_in_place() {
         blocks <= (pages - zero_pages.len() as u64 + 4) * PAGE,
         "{blocks} bytes on disk"
     );
+}
+
+/// Memory over many chunks of every pipelined size: a 44 MiB and 3-page mapping whose pages hold their
+/// own index (except zero pages, and unreadable pages, one of them across a chunk boundary), then a
+/// private anonymous mapping with pages never touched; and the small fixture's segments before them.
+fn big_fixture() -> (FakeMemory, Vec<Segment>) {
+    let (mut mem, mut segments) = fixture();
+    let start = 0x7000_0000u64;
+    let pages = (44u64 << 20) / PAGE + 3;
+    let mut bytes = vec![0u8; (pages * PAGE) as usize];
+    let zero_pages = [5u64, 1023, 1024, 4000, pages - 1];
+    for (k, page) in bytes.chunks_mut(PAGE as usize).enumerate() {
+        if !zero_pages.contains(&(k as u64)) {
+            page[..8].copy_from_slice(&(k as u64 + 1).to_le_bytes());
+            page[PAGE as usize - 1] = 0xa5;
+        }
+    }
+    mem.regions.push((start, bytes));
+    // Chunk boundaries (1, 2, 4 and 8 MiB) fall at pages 256, 512, 1024 and 2048 of the mapping.
+    for k in [7u64, 1023, 1024, 2047, 5000, 5001] {
+        if !zero_pages.contains(&k) {
+            mem.unreadable.push(start + k * PAGE);
+        }
+    }
+    segments.push(seg(start, pages, Want::Whole));
+    let anon_start = 0x9000_0000u64;
+    let anon_pages = (9u64 << 20) / PAGE;
+    mem.regions
+        .push((anon_start, vec![0x3c; (anon_pages * PAGE) as usize]));
+    mem.untouched.extend(
+        (0..anon_pages)
+            .filter(|k| k % 3 == 0)
+            .map(|k| anon_start + k * PAGE),
+    );
+    let mut anon = seg(anon_start, anon_pages, Want::Whole);
+    anon.absent_is_zero = true;
+    segments.push(anon);
+    (mem, segments)
+}
+
+/// How [`write_big`] writes: at once on the reading thread, or pipelined.
+enum How {
+    AtOnce,
+    PageCache,
+    Direct,
+    Dual,
+}
+
+/// `path` opened again with `O_DIRECT`, writable or (to make its writes fail) read-only.
+fn direct_handle(path: &std::path::Path, writable: bool) -> File {
+    use std::os::unix::fs::OpenOptionsExt;
+    File::options()
+        .read(!writable)
+        .write(writable)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+        .unwrap()
+}
+
+/// Writes [`big_fixture`] into `path` as `how` says; every segment, then `finish`.
+fn write_big(path: &std::path::Path, how: How) -> writer::Written {
+    let (mut mem, segments) = big_fixture();
+    let file = procsift::os::create_private(path).unwrap();
+    let mut w = Writer::new(&file, PAGE, None);
+    match how {
+        How::AtOnce => {}
+        How::PageCache => w.pipelined(Writers::PageCache).unwrap(),
+        How::Direct => w
+            .pipelined(Writers::Direct(direct_handle(path, true)))
+            .unwrap(),
+        How::Dual => w
+            .pipelined(Writers::Dual {
+                direct: direct_handle(path, true),
+                buffered: file.try_clone().unwrap(),
+            })
+            .unwrap(),
+    }
+    for s in &segments {
+        w.segment(s, &mut mem).unwrap();
+    }
+    let threads = [thread(4242, 0x401000, 0x7ffd0000)];
+    w.finish(writer::X86_64, &threads, &process(), &facts())
+        .unwrap()
+}
+
+#[test]
+fn two_writing_threads_write_the_same_core_as_one() {
+    // gcore's default: chunks taken from one queue by an O_DIRECT thread and a page-cache thread. The
+    // file is byte for byte the one written at once, and the one each single thread writes, with the
+    // same holes (zero pages and never-touched pages) and the same unreadable ranges; both threads
+    // wrote chunks.
+    let dir = TempDir::new("gcore-writer");
+    let at_once = dir.path().join("at-once");
+    let a = write_big(&at_once, How::AtOnce);
+    assert!(a.chunks_per_writer.is_empty());
+    let expected = std::fs::read(&at_once).unwrap();
+    // The big mapping's pages less its 5 zero pages and 4 unreadable ones, the anonymous mapping's touched
+    // pages, and the small fixture's 6 pages.
+    let pages = (44u64 << 20) / PAGE + 3;
+    let anon_pages = (9u64 << 20) / PAGE;
+    assert_eq!(
+        a.data_bytes,
+        (pages - 5 - 4 + anon_pages - anon_pages.div_ceil(3) + 6) * PAGE
+    );
+    assert_eq!(
+        a.missing
+            .iter()
+            .filter(|m| m.start >= 0x7000_0000)
+            .map(|m| ((m.start - 0x7000_0000) / PAGE, (m.end - m.start) / PAGE))
+            .collect::<Vec<_>>(),
+        vec![(7, 1), (2047, 1), (5000, 2)]
+    );
+    for (name, how) in [
+        ("dual", How::Dual),
+        ("direct", How::Direct),
+        ("page cache", How::PageCache),
+    ] {
+        let path = dir.path().join(name);
+        let b = write_big(&path, how);
+        assert_eq!(a.data_bytes, b.data_bytes, "{name}");
+        assert_eq!(a.missing, b.missing, "{name}");
+        assert_eq!(a.segments, b.segments, "{name}");
+        assert!(
+            std::fs::read(&path).unwrap() == expected,
+            "{name}: the file differs from the one written at once"
+        );
+        // Holes stay holes: the disk holds the data pages and little more.
+        let blocks = std::fs::metadata(&path).unwrap().blocks() * 512;
+        assert!(
+            blocks <= a.data_bytes + (1 << 20),
+            "{name}: {blocks} bytes on disk"
+        );
+        let chunks: Vec<&str> = b.chunks_per_writer.iter().map(|c| c.0).collect();
+        match name {
+            "dual" => {
+                assert_eq!(chunks, ["O_DIRECT", "page cache"]);
+                assert!(
+                    b.chunks_per_writer.iter().all(|c| c.1 > 0),
+                    "a thread wrote nothing: {:?}",
+                    b.chunks_per_writer
+                );
+            }
+            "direct" => assert_eq!(chunks, ["O_DIRECT"]),
+            _ => assert_eq!(chunks, ["page cache"]),
+        }
+    }
+    // Page by page in the file: each at the offset its address gives.
+    let core = Core::parse(&expected).unwrap();
+    let m = core.memory();
+    for k in [0u64, 6, 1022, 1025, 2046, 2048, 4999, 5002, pages - 2] {
+        assert_eq!(
+            m.read(0x7000_0000 + k * PAGE, 8),
+            Some(&(k + 1).to_le_bytes()[..]),
+            "page {k}"
+        );
+    }
+    assert_eq!(m.read(0x7000_0000 + 1024 * PAGE, 8), Some(&[0u8; 8][..]));
+    assert_eq!(m.read(0x9000_0000 + 3 * PAGE, 2), Some(&[0u8; 2][..]));
+    assert_eq!(m.read(0x9000_0000 + 4 * PAGE, 2), Some(&[0x3c; 2][..]));
+}
+
+#[test]
+fn a_failing_writing_thread_ends_the_dump() {
+    // One of the two threads cannot write (its descriptor is read-only: EBADF), the other can: the
+    // dump ends with that error soon after (not after reading everything), and every thread ends (the
+    // test would hang otherwise).
+    let dir = TempDir::new("gcore-writer");
+    // Far more chunks than buffers: the reading side would read them all if nothing stopped it.
+    let chunks = 24u64;
+    let start = 0x7000_0000u64;
+    let big = seg(
+        start,
+        chunks * writer::DUAL_CHUNK as u64 / PAGE,
+        Want::Whole,
+    );
+    for failing in ["O_DIRECT", "page cache"] {
+        let path = dir.path().join(failing.replace(' ', "-"));
+        let file = procsift::os::create_private(&path).unwrap();
+        let mut mem = FakeMemory {
+            regions: vec![(start, vec![0x11; chunks as usize * writer::DUAL_CHUNK])],
+            unreadable: Vec::new(),
+            untouched: Vec::new(),
+            reads: 0,
+        };
+        let mut w = Writer::new(&file, PAGE, None);
+        let buffered = if failing == "page cache" {
+            File::open(&path).unwrap()
+        } else {
+            file.try_clone().unwrap()
+        };
+        w.pipelined(Writers::Dual {
+            direct: direct_handle(&path, failing != "O_DIRECT"),
+            buffered,
+        })
+        .unwrap();
+        let result = w.segment(&big, &mut mem).and_then(|()| {
+            w.finish(writer::X86_64, &[thread(4242, 1, 2)], &process(), &facts())
+                .map(|_| ())
+        });
+        let err = result.expect_err(failing).to_string();
+        assert!(err.contains("os error 9"), "{failing}: {err}");
+        assert!(
+            (mem.reads as u64) < chunks / 2,
+            "{failing}: {} of {chunks} chunks read after the failure",
+            mem.reads
+        );
+    }
 }
 
 #[test]

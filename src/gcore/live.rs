@@ -1,11 +1,11 @@
 //! The OS side of `gcore` on Linux: stop the process, read what the core needs, let it go.
 //!
 //! Order of work, to keep the stop short: everything that does not need the process stopped is read
-//! first (identity, the filter), and the buffers and the writing thread are made ready; then every
+//! first (identity, the filter), and the buffers and the writing threads are made ready; then every
 //! thread is seized and interrupted; the register sets, the mappings and the memory are read while it is
-//! stopped, each chunk of memory handed to the writing thread, which writes it through the page cache
-//! while the next is read (with `--brief-stop`: copied into held memory, written after); then every
-//! thread is detached, and only then are the last chunks, the notes and the headers written.
+//! stopped, each chunk of memory handed to the writing threads (`O_DIRECT` and the page cache), which
+//! write it while the next is read (with `--brief-stop`: copied into held memory, written after); then
+//! every thread is detached, and only then are the last chunks, the notes and the headers written.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -1046,6 +1046,23 @@ fn reopen_unbuffered(file: &File) -> Option<File> {
         .ok()
 }
 
+/// The writing threads asked for by `PROCSIFT_GCORE_WRITERS` (for comparisons; see the README's gcore
+/// benchmark): `direct` for one thread writing past the page cache (`O_DIRECT`), `page-cache` for one
+/// through it; unset (or anything else): both at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WritersAsked {
+    Direct,
+    PageCache,
+}
+
+fn writers_asked() -> Option<WritersAsked> {
+    match std::env::var_os("PROCSIFT_GCORE_WRITERS")?.to_str()? {
+        "direct" => Some(WritersAsked::Direct),
+        "page-cache" => Some(WritersAsked::PageCache),
+        _ => None,
+    }
+}
+
 /// Threads for giving pages and reading memory: the CPUs procsift may use, at most 4.
 fn parallelism() -> usize {
     // Asked once: the answer reads cgroup files.
@@ -1140,18 +1157,29 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
             writer.unbuffered(unbuffered);
         }
     } else {
-        // Past the page cache (O_DIRECT) when the file system takes it: the disk's speed, steadily.
-        // Through the page cache (where the file system refuses O_DIRECT) a dump of a GiB took 0.5 to
-        // 3 s on the benchmark host, where the page cache's memory was sometimes faulted in again from
-        // the virtual machine's host (see the README's gcore benchmark).
-        let unbuffered = reopen_unbuffered(file);
-        let how = if unbuffered.is_some() {
-            "O_DIRECT"
-        } else {
-            "page cache"
+        // Two writing threads, one past the page cache (O_DIRECT) and one through it, taking chunks
+        // from the same queue: the disk takes what it can, the page cache the rest. Either alone stalls
+        // on the benchmark host at times (the disk at 1.2-1.7 GB/s, the page cache from 4 GB/s down to
+        // 80 MB/s when its memory is faulted in again from the virtual machine's host: see the README's
+        // gcore benchmark). Where the file system refuses O_DIRECT: the page cache alone.
+        let writers = match (reopen_unbuffered(file), writers_asked()) {
+            (None, _) => writer::Writers::PageCache,
+            (Some(_), Some(WritersAsked::PageCache)) => writer::Writers::PageCache,
+            (Some(d), Some(WritersAsked::Direct)) => writer::Writers::Direct(d),
+            (Some(direct), None) => writer::Writers::Dual {
+                direct,
+                buffered: file
+                    .try_clone()
+                    .map_err(|e| crate::Error::io("core file", e))?,
+            },
         };
-        writer.pipelined(unbuffered)?;
-        super::trace(format_args!("seized; writing thread started ({how})"));
+        let how = match &writers {
+            writer::Writers::PageCache => "one writing thread, page cache",
+            writer::Writers::Direct(_) => "one writing thread, O_DIRECT",
+            writer::Writers::Dual { .. } => "two writing threads, O_DIRECT and page cache",
+        };
+        writer.pipelined(writers)?;
+        super::trace(format_args!("seized; {how}"));
     }
     tracee.stop_all(opts.stop_timeout)?;
     super::trace(format_args!("stopped"));

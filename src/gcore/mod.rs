@@ -5,8 +5,8 @@
 //! * the OS side (Linux, x86_64; `live`, through `crate::os::ptrace`): seize every thread
 //!   (`PTRACE_SEIZE` + `PTRACE_INTERRUPT`: stopped without a signal), read each thread's register sets
 //!   (`PTRACE_GETREGSET`), the mappings (`/proc/PID/smaps`) and their memory (process_vm_readv(2), else
-//!   `/proc/PID/mem`), handing each chunk to a second thread that writes it while the next is read,
-//!   then detach, so the process goes on as before;
+//!   `/proc/PID/mem`), handing each chunk to two writing threads (one writing past the page cache,
+//!   one through it) while the next is read, then detach, so the process goes on as before;
 //! * [`filter`]: which mappings to dump, by the kernel's `coredump_filter` rules;
 //! * [`writer`]: the ELF file, from what the OS side read; [`notes`]: the structures it writes.
 //!

@@ -252,6 +252,9 @@ pub struct Written {
     pub segments_with_data: usize,
     /// The ranges missing, in address order.
     pub missing: Vec<MissingRange>,
+    /// For a pipelined dump ([`Writer::pipelined`]): each writing thread (`O_DIRECT` or `page cache`)
+    /// and the chunks it wrote.
+    pub chunks_per_writer: Vec<(&'static str, u64)>,
 }
 
 /// Bytes read per call to [`Memory::read`] when the chunks are held in memory ([`Writer::hold_in`]) or
@@ -323,11 +326,18 @@ pub struct Writer<'f> {
     /// Buffers to hold chunks in until [`Writer::finish`] ([`Writer::hold_in`]).
     pool: &'f mut [u8],
     pending: Vec<Pending<'f>>,
-    /// A thread of its own that writes chunks while the next ones are read ([`Writer::pipelined`]).
+    /// Threads of their own that write chunks while the next ones are read ([`Writer::pipelined`]).
     pipeline: Option<Pipeline>,
-    /// Bytes read per call to [`Memory::read`]: [`CHUNK`], or [`BUFFERED_CHUNK`] for a pipeline that
-    /// writes through the page cache.
+    /// Bytes read per call to [`Memory::read`]: [`CHUNK`], [`BUFFERED_CHUNK`] for a pipeline that
+    /// writes through the page cache alone, [`DUAL_CHUNK`] for two writing threads.
     chunk: usize,
+    /// The chunks each writing thread wrote, once they ended ([`Written::chunks_per_writer`]).
+    chunks_per_writer: Vec<(&'static str, u64)>,
+    /// With [`Writers::Dual`]: the file is made as long as each segment's data before its chunks are
+    /// read (an `O_DIRECT` write past the end of the file is waited for by the kernel, holding the
+    /// file's lock: see `os::uring`). `extended` is the length it was given.
+    extend_ahead: bool,
+    extended: u64,
 }
 
 /// Buffers of [`CHUNK`] bytes in flight between the reading thread and the writing one when it writes
@@ -337,7 +347,37 @@ pub const PIPELINE_BUFFERS: usize = 4;
 /// Buffers of [`BUFFERED_CHUNK`] bytes in flight when the writing thread writes through the page cache.
 pub const BUFFERED_PIPELINE_BUFFERS: usize = 8;
 
-/// A chunk for the writing thread.
+/// Bytes read per call to [`Memory::read`] when two threads write ([`Writers::Dual`]): as [`CHUNK`].
+/// The reading side bounds such a dump on a host of two CPUs, and each chunk costs it a fixed amount on
+/// top of its bytes: on the benchmark host a dump of 1 GiB took 0.44 to 0.57 s in chunks of 8 MiB, 0.56 s
+/// in chunks of 16 MiB, 0.51 to 0.70 s in chunks of 4 MiB, 0.55 to 1.04 s in chunks of 2 MiB.
+pub const DUAL_CHUNK: usize = CHUNK;
+
+/// Buffers of [`DUAL_CHUNK`] bytes in flight with two writing threads (48 MiB): one being read, two at
+/// the disk (the `O_DIRECT` thread keeps two chunks in flight), one being copied into the page cache,
+/// and two for the reading side to run ahead.
+pub const DUAL_PIPELINE_BUFFERS: usize = 6;
+
+/// Which threads write a pipelined dump's chunks ([`Writer::pipelined`]).
+#[derive(Debug)]
+pub enum Writers {
+    /// One thread, through the page cache (for a file system that refuses `O_DIRECT`).
+    PageCache,
+    /// One thread, through this handle of the file opened with `O_DIRECT`: past the page cache.
+    Direct(File),
+    /// Two threads taking chunks from the same queue, each as soon as it is free: one through the
+    /// `direct` handle (`O_DIRECT`), the other through the page cache, by `buffered` (another handle of
+    /// the same file, opened for writing), in writes of at most [`BUFFERED_WRITE`] bytes. The disk takes
+    /// what it can, the page cache the rest; a stall of either costs no more than the other's speed.
+    Dual {
+        /// The file opened with `O_DIRECT`.
+        direct: File,
+        /// The file, for writes through the page cache.
+        buffered: File,
+    },
+}
+
+/// A chunk for the writing threads.
 struct Job {
     buf: memmap2::MmapMut,
     len: usize,
@@ -346,33 +386,211 @@ struct Job {
     runs: Vec<Run>,
 }
 
-/// The writing thread of a pipelined dump: chunks go to it through `jobs`, their buffers come back
-/// through `free`; it ends when `jobs` is closed (or at its first write error), returning the bytes it
-/// wrote.
+/// What one writing thread did.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wrote {
+    /// Bytes written (zero pages excluded).
+    bytes: u64,
+    /// Chunks taken from the queue.
+    chunks: u64,
+}
+
+/// The writing threads of a pipelined dump: chunks go to them through one queue (`jobs`; each thread
+/// takes the next chunk when it is free), their buffers come back through `free`. They end when `jobs`
+/// is closed, or when one of them fails to write (`failed`: the others stop too, and the reading side
+/// stops reading), each returning what it wrote.
 struct Pipeline {
     jobs: Option<std::sync::mpsc::SyncSender<Job>>,
     free: std::sync::mpsc::Receiver<memmap2::MmapMut>,
     /// Buffers not yet handed out.
     spare: Vec<memmap2::MmapMut>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<u64>>>,
+    /// (name, thread) of each writing thread.
+    threads: Vec<(
+        &'static str,
+        std::thread::JoinHandle<std::io::Result<Wrote>>,
+    )>,
+    /// Set by a writing thread whose write failed (or that panicked).
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How long the reading side waited for a free buffer (for the trace: whether reading or writing
+    /// bounds the dump).
+    waited: std::time::Duration,
+}
+
+/// Sets the pipeline's `failed` flag when a writing thread unwinds.
+struct FailOnPanic(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for FailOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// What a writing thread shares with the others and the reading side.
+struct Shared {
+    /// The chunks to write, for whichever thread is free.
+    queue: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Job>>>,
+    /// Set when a thread failed: the others stop.
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Where written buffers go back to the reading side.
+    back: std::sync::mpsc::SyncSender<memmap2::MmapMut>,
+    page: u64,
+}
+
+impl Shared {
+    fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The next chunk, waiting for one (`None`: the queue is closed); with `wait` false, `Some(None)`
+    /// when none is there now.
+    fn next(&self, wait: bool) -> Option<Option<Job>> {
+        let queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if wait {
+            return queue.recv().ok().map(Some);
+        }
+        match queue.try_recv() {
+            Ok(job) => Some(Some(job)),
+            Err(std::sync::mpsc::TryRecvError::Empty) => Some(None),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+        }
+    }
+}
+
+/// A writing thread's loop: each chunk written through `out` (synchronously), its buffer given back.
+fn write_chunks(out: &Out<'_>, shared: &Shared) -> std::io::Result<Wrote> {
+    let mut wrote = Wrote::default();
+    // Until the queue closes (the dump is read), or another thread failed.
+    while let Some(Some(job)) = shared.next(true) {
+        if shared.failed() {
+            break;
+        }
+        wrote.chunks += 1;
+        wrote.bytes += write_data(
+            out,
+            shared.page,
+            &job.buf[..job.len],
+            &job.runs,
+            job.file_base,
+        )
+        .map_err(into_io)?;
+        // The reading side may have stopped waiting (an error): nothing to give back to.
+        let _ = shared.back.send(job.buf);
+    }
+    Ok(wrote)
+}
+
+/// The I/O error inside a writer's error (so that it is not named "core file" twice when passed on).
+fn into_io(e: crate::Error) -> std::io::Error {
+    match e {
+        crate::Error::Io { source, .. } => source,
+        other => std::io::Error::other(other),
+    }
+}
+
+/// Chunks in flight at once on the asynchronous `O_DIRECT` thread.
+#[cfg(target_os = "linux")]
+const ASYNC_DEPTH: usize = 2;
+
+/// The `O_DIRECT` thread's loop beside a page-cache thread: each chunk's writes submitted
+/// asynchronously (`ring`: io_uring), up to [`ASYNC_DEPTH`] chunks in flight, each buffer given back when its
+/// writes completed. Pieces `O_DIRECT` cannot take (not page-aligned) and writes the file system refuses
+/// (`EINVAL`) go through the page cache (`own`).
+#[cfg(target_os = "linux")]
+fn write_chunks_async(
+    ring: &mut crate::os::uring::DirectWrites,
+    own: &File,
+    shared: &Shared,
+) -> std::io::Result<Wrote> {
+    const ALIGN: usize = 4096;
+    let buffered = Out {
+        file: own,
+        unbuffered: None,
+    };
+    let give_back = |done: Vec<crate::os::uring::Done>| -> std::io::Result<()> {
+        for d in done {
+            for ((start, len, offset), e) in d.failed {
+                if e.raw_os_error() != Some(libc::EINVAL)
+                    && e.kind() != std::io::ErrorKind::WriteZero
+                {
+                    return Err(e);
+                }
+                // The file system took O_DIRECT at open but not this write, or wrote part of it (a
+                // disk filling up): the page cache (which says why, if it cannot either).
+                buffered
+                    .write_at(&d.buf[start..start + len], offset)
+                    .map_err(into_io)?;
+            }
+            let _ = shared.back.send(d.buf);
+        }
+        Ok(())
+    };
+    let mut wrote = Wrote::default();
+    loop {
+        give_back(ring.reap(false)?)?;
+        if shared.failed() {
+            break;
+        }
+        if ring.in_flight() >= ASYNC_DEPTH {
+            give_back(ring.reap(true)?)?;
+            continue;
+        }
+        // With writes in flight, do not sleep on the queue: their buffers are due back.
+        let job = match shared.next(ring.in_flight() == 0) {
+            None => break,
+            Some(None) => {
+                give_back(ring.reap(true)?)?;
+                continue;
+            }
+            Some(Some(job)) => job,
+        };
+        if shared.failed() {
+            break;
+        }
+        wrote.chunks += 1;
+        let mut direct = Vec::new();
+        for (s, e) in data_spans(shared.page, &job.buf[..job.len], &job.runs) {
+            let offset = job.file_base + s as u64;
+            wrote.bytes += (e - s) as u64;
+            if s % ALIGN == 0 && (e - s) % ALIGN == 0 && offset % ALIGN as u64 == 0 {
+                direct.push((s, e - s, offset));
+            } else {
+                buffered.write_at(&job.buf[s..e], offset).map_err(into_io)?;
+            }
+        }
+        ring.submit(job.buf, direct)?;
+    }
+    while ring.in_flight() > 0 {
+        give_back(ring.reap(true)?)?;
+    }
+    Ok(wrote)
 }
 
 impl Pipeline {
-    /// Starts the writing thread on a second handle of `file` (or on `unbuffered`, the file opened with
-    /// `O_DIRECT`: then the chunks go from the buffers to the disk, past the page cache), with `count`
-    /// page-aligned buffers of `chunk` bytes whose pages are touched now (no page fault while the
-    /// process is stopped).
+    /// Starts the writing threads `writers` names, each on a handle of its own of `file` (the page-cache
+    /// one on a second handle of `file`, the `O_DIRECT` one on the handle given: its chunks go from the
+    /// buffers to the disk), with `count` page-aligned buffers of `chunk` bytes whose pages are touched
+    /// now (no page fault while the process is stopped).
     fn start(
         file: &File,
-        unbuffered: Option<File>,
+        writers: Writers,
         page: u64,
         chunk: usize,
         count: usize,
     ) -> std::io::Result<Pipeline> {
-        let own = file.try_clone()?;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
         let mut spare = Vec::with_capacity(count);
         for _ in 0..count {
-            let mut b = memmap2::MmapMut::map_anon(chunk)?;
+            // Populated at once (MAP_POPULATE: faster than a fault per page), then touched all the same.
+            let mut b = memmap2::MmapOptions::new()
+                .len(chunk)
+                .populate()
+                .map_anon()?;
             for p in b.iter_mut().step_by(4096) {
                 *p = 1;
             }
@@ -380,45 +598,143 @@ impl Pipeline {
         }
         let (jobs, incoming) = std::sync::mpsc::sync_channel::<Job>(count);
         let (back, free) = std::sync::mpsc::sync_channel::<memmap2::MmapMut>(count);
-        let thread = std::thread::Builder::new()
-            .name("gcore-write".into())
-            .spawn(move || {
-                let out = Out {
-                    file: &own,
-                    unbuffered,
-                };
-                let mut written = 0u64;
-                for job in incoming {
-                    written +=
-                        write_data(&out, page, &job.buf[..job.len], &job.runs, job.file_base)
-                            .map_err(std::io::Error::other)?;
-                    // The reading side may have stopped waiting (an error): nothing to give back to.
-                    let _ = back.send(job.buf);
-                }
-                Ok(written)
-            })?;
+        // One queue for every writing thread: whichever is free takes the next chunk (the receiver is
+        // held under the lock only while a thread waits for a chunk).
+        let incoming = Arc::new(Mutex::new(incoming));
+        let failed = Arc::new(AtomicBool::new(false));
+        // (name, the handle for writes through the page cache, the O_DIRECT one).
+        let handles: Vec<(&'static str, File, Option<File>)> = match writers {
+            Writers::PageCache => vec![("page cache", file.try_clone()?, None)],
+            Writers::Direct(d) => vec![("O_DIRECT", file.try_clone()?, Some(d))],
+            Writers::Dual { direct, buffered } => vec![
+                ("O_DIRECT", file.try_clone()?, Some(direct)),
+                ("page cache", buffered, None),
+            ],
+        };
+        let dual = handles.len() > 1;
+        let mut threads = Vec::with_capacity(handles.len());
+        for (name, own, unbuffered) in handles {
+            let shared = Shared {
+                queue: Arc::clone(&incoming),
+                failed: Arc::clone(&failed),
+                back: back.clone(),
+                page,
+            };
+            let thread = std::thread::Builder::new()
+                .name("gcore-write".into())
+                .spawn(move || {
+                    let _guard = FailOnPanic(Arc::clone(&shared.failed));
+                    let result = match unbuffered {
+                        // Beside the page-cache thread: asynchronous writes, so that the two do not
+                        // take turns on the file's lock (see `os::uring`), where the kernel has AIO.
+                        #[cfg(target_os = "linux")]
+                        Some(d) if dual => {
+                            match d.try_clone().and_then(crate::os::uring::DirectWrites::new) {
+                                Ok(mut ring) => {
+                                    let r = write_chunks_async(&mut ring, &own, &shared);
+                                    drop(ring);
+                                    r
+                                }
+                                Err(_) => write_chunks(
+                                    &Out {
+                                        file: &own,
+                                        unbuffered: Some(d),
+                                    },
+                                    &shared,
+                                ),
+                            }
+                        }
+                        unbuffered => write_chunks(
+                            &Out {
+                                file: &own,
+                                unbuffered,
+                            },
+                            &shared,
+                        ),
+                    };
+                    if result.is_err() {
+                        shared.failed.store(true, Ordering::SeqCst);
+                    }
+                    result
+                })?;
+            threads.push((name, thread));
+        }
+        // Only Linux has the asynchronous writes that `dual` chooses.
+        let _ = dual;
+        // The threads hold the senders: when every thread has ended, the reading side's wait for a
+        // buffer ends.
+        drop(back);
         Ok(Pipeline {
             jobs: Some(jobs),
             free,
             spare,
-            thread: Some(thread),
+            threads,
+            failed,
+            waited: std::time::Duration::ZERO,
         })
     }
 
-    /// Closes the queue and waits for the writing thread: the bytes it wrote.
-    fn finish(&mut self) -> crate::Result<u64> {
-        self.jobs = None;
-        match self.thread.take().map(|t| t.join()) {
-            Some(Ok(r)) => r.map_err(io),
-            Some(Err(_)) => Err(io(std::io::Error::other("the writing thread failed"))),
-            None => Ok(0),
-        }
+    /// True once a writing thread failed: the dump is to end (with [`Pipeline::finish`]'s error).
+    fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// A free buffer: a spare one, else the next the writing thread gives back (`None`: it ended, on
-    /// an error that [`Pipeline::finish`] returns).
+    /// Closes the queue and waits for the writing threads: the bytes they wrote and the chunks each
+    /// took, or the first error.
+    fn finish(&mut self) -> crate::Result<(u64, Vec<(&'static str, u64)>)> {
+        self.jobs = None;
+        let mut total = 0u64;
+        let mut error = None;
+        let mut shares = Vec::new();
+        let mut chunks = Vec::new();
+        for (name, t) in std::mem::take(&mut self.threads) {
+            match t.join() {
+                Ok(Ok(w)) => {
+                    total += w.bytes;
+                    chunks.push((name, w.chunks));
+                    shares.push(format!(
+                        "{name}: {} chunks, {} MiB",
+                        w.chunks,
+                        w.bytes >> 20
+                    ));
+                }
+                Ok(Err(e)) => {
+                    error.get_or_insert(io(e));
+                }
+                Err(_) => {
+                    error.get_or_insert(io(std::io::Error::other("a writing thread failed")));
+                }
+            }
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if !shares.is_empty() {
+            super::trace(format_args!(
+                "writing threads done: {}; the reading side waited {:.1} ms for buffers",
+                shares.join("; "),
+                self.waited.as_secs_f64() * 1000.0
+            ));
+        }
+        Ok((total, chunks))
+    }
+
+    /// A free buffer: a spare one, else the next a writing thread gives back (`None`: a writing thread
+    /// failed, or every one ended, on an error that [`Pipeline::finish`] returns).
     fn buffer(&mut self) -> Option<memmap2::MmapMut> {
-        self.spare.pop().or_else(|| self.free.recv().ok())
+        if self.failed() {
+            return None;
+        }
+        let b = match self.spare.pop() {
+            Some(b) => b,
+            None => {
+                let t = std::time::Instant::now();
+                let b = self.free.recv().ok();
+                self.waited += t.elapsed();
+                b?
+            }
+        };
+        (!self.failed()).then_some(b)
     }
 }
 
@@ -481,22 +797,43 @@ fn write_data(
     runs: &[Run],
     file_base: u64,
 ) -> crate::Result<u64> {
-    let mut at = 0usize;
     let mut written = 0;
-    for run in runs {
-        let end = (at + run.len).min(buf.len());
-        if run.kind == RunKind::Data {
-            written += write_nonzero(file, page, &buf[at..end], file_base + at as u64)?;
-        }
-        at = end;
+    for (s, e) in data_spans(page, buf, runs) {
+        file.write_at(&buf[s..e], file_base + s as u64)?;
+        written += (e - s) as u64;
     }
     Ok(written)
 }
 
+/// The stretches of a chunk to write: its `Data` runs less their zero pages, as (start, end) in `buf`.
+fn data_spans(page: u64, buf: &[u8], runs: &[Run]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut at = 0usize;
+    for run in runs {
+        let end = (at + run.len).min(buf.len());
+        if run.kind == RunKind::Data {
+            nonzero_spans(page, &buf[at..end], at, &mut spans);
+        }
+        at = end;
+    }
+    spans
+}
+
 /// Writes the pages of `buf` that are not all zero at `file_base` onwards; returns the bytes written.
 fn write_nonzero(file: &Out<'_>, page: u64, buf: &[u8], file_base: u64) -> crate::Result<u64> {
-    let page = page as usize;
+    let mut spans = Vec::new();
+    nonzero_spans(page, buf, 0, &mut spans);
     let mut written = 0u64;
+    for (s, e) in spans {
+        file.write_at(&buf[s..e], file_base + s as u64)?;
+        written += (e - s) as u64;
+    }
+    Ok(written)
+}
+
+/// Appends to `spans` the runs of pages of `buf` that are not all zero, as (start, end) plus `base`.
+fn nonzero_spans(page: u64, buf: &[u8], base: usize, spans: &mut Vec<(usize, usize)>) {
+    let page = page as usize;
     let mut span: Option<usize> = None;
     let mut at = 0;
     while at < buf.len() {
@@ -505,8 +842,7 @@ fn write_nonzero(file: &Out<'_>, page: u64, buf: &[u8], file_base: u64) -> crate
         match (zero, span) {
             (false, None) => span = Some(at),
             (true, Some(s)) => {
-                file.write_at(&buf[s..at], file_base + s as u64)?;
-                written += (at - s) as u64;
+                spans.push((base + s, base + at));
                 span = None;
             }
             _ => {}
@@ -514,10 +850,8 @@ fn write_nonzero(file: &Out<'_>, page: u64, buf: &[u8], file_base: u64) -> crate
         at = end;
     }
     if let Some(s) = span {
-        file.write_at(&buf[s..], file_base + s as u64)?;
-        written += (buf.len() - s) as u64;
+        spans.push((base + s, base + buf.len()));
     }
-    Ok(written)
 }
 
 /// Status of a range while a segment is read.
@@ -546,6 +880,9 @@ impl<'f> Writer<'f> {
             pending: Vec::new(),
             pipeline: None,
             chunk: CHUNK,
+            chunks_per_writer: Vec::new(),
+            extend_ahead: false,
+            extended: 0,
             out: Out {
                 file,
                 unbuffered: None,
@@ -567,27 +904,29 @@ impl<'f> Writer<'f> {
         self.out.unbuffered = Some(file);
     }
 
-    /// Chunks are written by a thread of their own while the next ones are read: reading the process
-    /// and writing the file overlap (two CPUs instead of one). `unbuffered` is the file opened again
-    /// with `O_DIRECT`, when the file system takes it: the chunks ([`CHUNK`] bytes) then go to the disk
-    /// past the page cache; else ([`BUFFERED_CHUNK`] bytes) through it. Started now (its buffers
-    /// touched now, before the process is stopped).
-    pub fn pipelined(&mut self, unbuffered: Option<File>) -> crate::Result<()> {
-        let (chunk, count) = if unbuffered.is_some() {
-            (CHUNK, PIPELINE_BUFFERS)
-        } else {
-            (BUFFERED_CHUNK, BUFFERED_PIPELINE_BUFFERS)
+    /// Chunks are written by threads of their own while the next ones are read: reading the process
+    /// and writing the file overlap. `writers` says which: past the page cache (`O_DIRECT`, chunks of
+    /// [`CHUNK`] bytes), through it ([`BUFFERED_CHUNK`]), or both at once ([`DUAL_CHUNK`]). Started
+    /// now (their buffers touched now, before the process is stopped).
+    pub fn pipelined(&mut self, writers: Writers) -> crate::Result<()> {
+        let (chunk, count) = match writers {
+            Writers::PageCache => (BUFFERED_CHUNK, BUFFERED_PIPELINE_BUFFERS),
+            Writers::Direct(_) => (CHUNK, PIPELINE_BUFFERS),
+            Writers::Dual { .. } => (DUAL_CHUNK, DUAL_PIPELINE_BUFFERS),
         };
+        self.extend_ahead = matches!(writers, Writers::Dual { .. });
         self.pipeline =
-            Some(Pipeline::start(self.file, unbuffered, self.page, chunk, count).map_err(io)?);
+            Some(Pipeline::start(self.file, writers, self.page, chunk, count).map_err(io)?);
         self.chunk = chunk;
         Ok(())
     }
 
-    /// Waits for the chunks given to the writing thread ([`Writer::pipelined`]) to be written.
+    /// Waits for the chunks given to the writing threads ([`Writer::pipelined`]) to be written.
     pub fn drain(&mut self) -> crate::Result<()> {
         if let Some(mut p) = self.pipeline.take() {
-            self.data_bytes += p.finish()?;
+            let (bytes, chunks) = p.finish()?;
+            self.data_bytes += bytes;
+            self.chunks_per_writer = chunks;
         }
         Ok(())
     }
@@ -635,6 +974,12 @@ impl<'f> Writer<'f> {
                 _ => ranges.push((a, b, s)),
             }
         };
+        let zeros = seg.untouched && seg.absent_is_zero;
+        if self.extend_ahead && !zeros && base + allowed > self.extended {
+            // The file grows only here, on the reading side, so no write of a writing thread is cut.
+            self.file.set_len(base + allowed).map_err(io)?;
+            self.extended = base + allowed;
+        }
         let mut done = 0u64;
         while done < allowed {
             mem.check()?;
@@ -771,9 +1116,9 @@ impl<'f> Writer<'f> {
         }
         if let Some(p) = self.pipeline.as_mut() {
             let Some(mut buf) = p.buffer().filter(|b| b.len() >= n) else {
-                // The writing thread ended on an error: that error.
+                // A writing thread ended on an error: that error.
                 self.drain()?;
-                return Err(io(std::io::Error::other("the writing thread ended")));
+                return Err(io(std::io::Error::other("the writing threads ended")));
             };
             mem.read(seg, addr, &mut buf[..n], &mut runs)?;
             let job = Job {
@@ -784,7 +1129,7 @@ impl<'f> Writer<'f> {
             };
             if p.jobs.as_ref().is_none_or(|j| j.send(job).is_err()) {
                 self.drain()?;
-                return Err(io(std::io::Error::other("the writing thread ended")));
+                return Err(io(std::io::Error::other("the writing threads ended")));
             }
             return Ok(runs);
         }
@@ -897,6 +1242,7 @@ impl<'f> Writer<'f> {
             segments: self.pieces.len(),
             segments_with_data: self.pieces.iter().filter(|p| p.filesz > 0).count(),
             missing: self.missing,
+            chunks_per_writer: self.chunks_per_writer,
         })
     }
 }

@@ -68,6 +68,9 @@ pub mod stop;
 #[cfg(target_os = "linux")]
 pub mod ptrace;
 
+#[cfg(target_os = "linux")]
+pub mod uring;
+
 /// sysctl(3) as the capture's NetBSD plan needs it. Implemented by
 /// `netbsd::LibcSysctl` on NetBSD, and by fakes in tests. It lives here, beside the system's own, so that
 /// `os` depends on no layer above it.
