@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use common::{TempDir, bin};
+use common::{TempDir, bin, manifest_text};
 use serde_json::{Value, json};
 
 /// A running testdata/fixtures/puppet.c.
@@ -1063,16 +1063,6 @@ fn findings_of_unchanged_processes_follow_their_changed_parent() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// The manifest's text in a tar archive's bytes, and where it starts.
-fn manifest_text(bytes: &[u8]) -> (usize, String) {
-    let at = bytes
-        .windows(20)
-        .position(|w| w == b"{\n  \"format_version\"")
-        .expect("a manifest");
-    let end = at + bytes[at..].iter().position(|b| *b == 0).unwrap();
-    (at, String::from_utf8(bytes[at..end].to_vec()).unwrap())
 }
 
 /// A capture records one digest per process: the same in two captures for a process that did not

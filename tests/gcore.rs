@@ -483,20 +483,25 @@ fn refusals() {
     );
 }
 
-/// procsift holds the process stopped (`--hold-ms`) until the test has done its part.
+/// `procsift gcore` of `p` into `core`, holding the process stopped (`--hold-ms`) until the test has
+/// done its part; stderr piped.
+fn held_gcore_command(p: &Parked, core: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.args([
+        "gcore",
+        &p.pid.to_string(),
+        "-o",
+        core.to_str().unwrap(),
+        "--hold-ms",
+        "20000",
+    ])
+    .stderr(Stdio::piped());
+    cmd
+}
+
+/// [`held_gcore_command`] started, once the process is stopped.
 fn held_gcore(p: &Parked, core: &Path) -> Child {
-    let child = bin()
-        .args([
-            "gcore",
-            &p.pid.to_string(),
-            "-o",
-            core.to_str().unwrap(),
-            "--hold-ms",
-            "20000",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = held_gcore_command(p, core).spawn().unwrap();
     wait_for("the process to be stopped", || {
         states(p.pid).iter().all(|s| *s == 't')
     });
@@ -512,17 +517,8 @@ fn process_that_exits_mid_dump() {
     // Killed once gcore has read the registers and mappings (its trace says so), in its hold: not
     // when the threads first show `t`, which can be while gcore still lists them to stop any new
     // one (that exit is "exited while it was being stopped", another case).
-    let mut child = bin()
-        .args([
-            "gcore",
-            &p.pid.to_string(),
-            "-o",
-            core.to_str().unwrap(),
-            "--hold-ms",
-            "20000",
-        ])
+    let mut child = held_gcore_command(&p, &core)
         .env("PROCSIFT_GCORE_TRACE", "1")
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut err = std::io::BufReader::new(child.stderr.take().unwrap());

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{TempDir, corpus};
+use common::{TempDir, corpus, manifest_text};
 use procsift::capture::{CaptureOptions, capture_to_path};
 use procsift::snapshot::index::INDEX_NAME;
 use procsift::snapshot::reader::{OpenOptions, open_path, verify};
@@ -483,20 +483,10 @@ fn a_read_of_one_process_parses_only_its_range() {
     assert!(w.len() == 1 && w[0].contains("out of order"), "{w:?}");
 }
 
-/// The archive's manifest.json text and where it is (its data's offset).
-fn manifest_of(bytes: &[u8]) -> (usize, String) {
-    let at = bytes
-        .windows(20)
-        .position(|w| w == b"{\n  \"format_version\"")
-        .expect("a manifest");
-    let end = at + bytes[at..].iter().position(|b| *b == 0).unwrap();
-    (at, String::from_utf8(bytes[at..end].to_vec()).unwrap())
-}
-
 /// The archive with its manifest's text replaced by `edit`'s, which must keep its length (so that
 /// every offset, and the index, stay right).
 fn edited_manifest(bytes: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
-    let (at, text) = manifest_of(bytes);
+    let (at, text) = manifest_text(bytes);
     let new = edit(&text);
     assert_eq!(new.len(), text.len());
     let mut out = bytes.to_vec();
@@ -514,7 +504,7 @@ fn info_reads_the_manifest_totals_and_verify_checks_them() {
     let dir = TempDir::new("index-totals");
     let tar = archive(dir.path());
     let bytes = std::fs::read(&tar).unwrap();
-    let (_, manifest) = manifest_of(&bytes);
+    let (_, manifest) = manifest_text(&bytes);
     let v: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     assert_eq!(
         v["totals"],

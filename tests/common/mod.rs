@@ -247,3 +247,13 @@ print(json.dumps(out))
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The manifest's text in a tar archive's bytes (`manifest.json`'s data), and the offset where it starts.
+pub fn manifest_text(bytes: &[u8]) -> (usize, String) {
+    let at = bytes
+        .windows(20)
+        .position(|w| w == b"{\n  \"format_version\"")
+        .expect("a manifest");
+    let end = at + bytes[at..].iter().position(|b| *b == 0).unwrap();
+    (at, String::from_utf8(bytes[at..end].to_vec()).unwrap())
+}
