@@ -77,7 +77,7 @@ fn seg(start: u64, pages: u64, want: Want) -> Segment {
         want,
         absent_is_zero: false,
         untouched: false,
-        all_present: false,
+        mostly_present: false,
     }
 }
 
@@ -865,7 +865,7 @@ fn untouched_reservation_is_neither_read_nor_stored() {
         want: Want::Whole,
         absent_is_zero: true,
         untouched: true,
-        all_present: false,
+        mostly_present: false,
     };
     w.segment(&reservation, &mut mem).unwrap();
     assert_eq!(mem.reads, reads);

@@ -150,9 +150,9 @@ pub struct Segment {
     pub absent_is_zero: bool,
     /// Known to hold only such pages (nothing resident or swapped): all zero, not read at all.
     pub untouched: bool,
-    /// Known to have every page resident or swapped (smaps' `Rss` and `Swap` cover it): no page is
-    /// left to skip, so [`Memory`] need not ask the page table which are.
-    pub all_present: bool,
+    /// Known to have (almost) every page resident or swapped (smaps' `Rss` and `Swap`): [`Memory`]
+    /// need not ask the page table which pages to skip; it reads them all.
+    pub mostly_present: bool,
 }
 
 /// What a stretch of a read holds.
