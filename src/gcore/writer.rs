@@ -1211,13 +1211,59 @@ impl<'f> Writer<'f> {
         Ok(runs)
     }
 
-    /// Writes the chunks held in memory.
+    /// Writes the chunks held in memory. Past the page cache (`O_DIRECT`, [`Writer::unbuffered`]), a
+    /// second thread writes through it beside the first, each taking the next chunk when it is free, as
+    /// the pipeline's two writing threads do ([`Writers::Dual`]): the disk takes what it can, the page
+    /// cache the rest.
     fn flush(&mut self) -> crate::Result<()> {
         self.drain()?;
-        for p in std::mem::take(&mut self.pending) {
-            self.data_bytes +=
-                write_data(&self.out, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
+        let pending = std::mem::take(&mut self.pending);
+        if self.out.unbuffered.is_none() || pending.len() < 2 {
+            for p in pending {
+                self.data_bytes +=
+                    write_data(&self.out, self.page, &p.buf[..p.len], &p.runs, p.file_base)?;
+            }
+            return Ok(());
         }
+        let queue = std::sync::Mutex::new(pending.into_iter());
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let buffered = Out::new(self.file, None);
+        let page = self.page;
+        let write_queue = |out: &Out<'_>| -> crate::Result<u64> {
+            let mut bytes = 0;
+            while !failed.load(std::sync::atomic::Ordering::SeqCst) {
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .next();
+                let Some(p) = next else { break };
+                match write_data(out, page, &p.buf[..p.len], &p.runs, p.file_base) {
+                    Ok(n) => bytes += n,
+                    Err(e) => {
+                        // The other thread stops at its next chunk.
+                        failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(bytes)
+        };
+        let out = &self.out;
+        let (direct, cached) = std::thread::scope(|s| {
+            let cached = std::thread::Builder::new()
+                .name("gcore-write".into())
+                .spawn_scoped(s, || write_queue(&buffered));
+            let direct = write_queue(out);
+            let cached = match cached {
+                Ok(t) => t
+                    .join()
+                    .unwrap_or_else(|_| Err(io(std::io::Error::other("a writing thread failed")))),
+                // No second thread: the first wrote every chunk.
+                Err(_) => Ok(0),
+            };
+            (direct, cached)
+        });
+        self.data_bytes += direct? + cached?;
         Ok(())
     }
 
