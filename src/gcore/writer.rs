@@ -312,6 +312,20 @@ fn preallocation_helps(file: &File) -> bool {
     }
 }
 
+/// Allocates the blocks of `len` bytes at `offset` of `file` as unwritten extents, its length unchanged
+/// (`fallocate(2)`, `FALLOC_FL_KEEP_SIZE`). Only to make the writes that follow cheaper
+/// ([`preallocation_helps`]): a failure (a disk full) is theirs to report.
+fn preallocate(file: &File, offset: u64, len: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::fs::fallocate(file, rustix::fs::FallocateFlags::KEEP_SIZE, offset, len);
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, offset, len);
+    }
+}
+
 impl<'f> Out<'f> {
     /// Writes into `file`, and through `unbuffered` (`file` opened with `O_DIRECT`) when given.
     fn new(file: &'f File, unbuffered: Option<File>) -> Out<'f> {
@@ -339,16 +353,8 @@ impl<'f> Out<'f> {
                 }
             }
         }
-        #[cfg(target_os = "linux")]
         if self.preallocate && buf.len() >= PREALLOCATE_FROM {
-            // Blocks as unwritten extents, the file's length unchanged. Only to make the writes cheaper:
-            // a failure here (a disk full) is the writes' to report.
-            let _ = rustix::fs::fallocate(
-                self.file,
-                rustix::fs::FallocateFlags::KEEP_SIZE,
-                offset,
-                buf.len() as u64,
-            );
+            preallocate(self.file, offset, buf.len() as u64);
         }
         let mut at = offset;
         for piece in buf.chunks(BUFFERED_WRITE) {
