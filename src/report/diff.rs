@@ -404,6 +404,37 @@ mod tests {
         assert_eq!(table.lines().count(), d.changes.len() + 1, "{piped}");
     }
 
+    /// START as `ps` shows it: the time for a process started on the day NEW was captured, the date for
+    /// one started before; both when no capture time is known (the sample has none).
+    #[test]
+    fn start_is_shown_as_ps_shows_it() {
+        let mut d = changed();
+        let euid_start = |d: &Diff| {
+            let text = render(d, Format::Table);
+            let row = text
+                .lines()
+                .find(|l| l.contains("euid"))
+                .unwrap()
+                .to_string();
+            row.split_whitespace().nth(2).unwrap().to_string()
+        };
+        // pid 102 started at 1_795_350_102 s: 2026-11-22 12:21:42 UTC.
+        assert_eq!(euid_start(&d), "2026-11-22");
+        let text = render(&d, Format::Table);
+        assert!(text.contains("2026-11-22 12:21:42"), "{text}");
+        let at = |secs| crate::time::Timestamp { secs, nanos: 0 };
+        d.new.captured = Some(at(1_795_350_102 + 3600));
+        assert_eq!(euid_start(&d), "12:21:42");
+        d.new.captured = Some(at(1_795_350_102 + 86_400));
+        assert_eq!(euid_start(&d), "2026-11-22");
+        // OLD's capture day when NEW's is unknown.
+        d.new.captured = None;
+        d.old.captured = Some(at(1_795_350_000));
+        assert_eq!(euid_start(&d), "12:21:42");
+        // CSV keeps the full time.
+        assert!(render(&d, Format::Csv).contains("2026-11-22T12:21:42Z"));
+    }
+
     #[test]
     fn no_differences_is_said() {
         let d = compare(&sample(), &sample(), &Options::default()).unwrap();
