@@ -53,6 +53,8 @@ struct Parked {
     heap: u64,
     /// The "pasteof" mapping, when asked for.
     past: Option<u64>,
+    /// The "guard" mapping, when asked for and the kernel has guard regions.
+    guard: Option<u64>,
 }
 
 impl Drop for Parked {
@@ -96,6 +98,7 @@ fn spawn_with(args: &[&str], env: &[(&str, &str)], unprivileged: bool) -> Parked
     };
     let heap = hex(1).unwrap_or_else(|| panic!("fixture said {line:?}"));
     let past = hex(3);
+    let guard = hex(4);
     // setpriv execs the fixture: same pid.
     let pid = child.id() as i32;
     Parked {
@@ -103,6 +106,7 @@ fn spawn_with(args: &[&str], env: &[(&str, &str)], unprivileged: bool) -> Parked
         pid,
         heap,
         past,
+        guard,
     }
 }
 
@@ -975,4 +979,41 @@ fn unreadable_ranges_are_missing_not_zero() {
     assert_eq!(seg(past + 4096).as_deref(), Some("0x000000"), "{r}");
     let g = gdb(&core, &[&format!("x/4c {past:#x}")]);
     assert!(g.contains("80 'P'"), "{g}");
+}
+
+/// A guard region (MADV_GUARD_INSTALL) in a mapping whose other pages are all resident: gcore reads such
+/// a mapping without asking its pagemap, fails on the guard page, and must then find it absent (zeros,
+/// as the pagemap path says), not unreadable: no warning, no missing range, the pages on either side in
+/// place.
+#[test]
+fn a_guard_page_in_a_resident_mapping_is_zeros_not_unreadable() {
+    let dir = TempDir::new("gcore-guard");
+    let core = dir.path().join("c");
+    let p = spawn(&["guard"]);
+    let Some(guard) = p.guard else {
+        eprintln!("skipped: this kernel has no guard regions (MADV_GUARD_INSTALL, Linux 6.13)");
+        return;
+    };
+    let out = gcore(&[&p.pid.to_string(), "-o", core.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("could not be read"),
+        "{}",
+        stderr(&out)
+    );
+    assert_running(p.pid);
+    let c = json(&["core", core.to_str().unwrap(), "--format", "json"]);
+    let live = &c["core"]["live"];
+    assert!(
+        live.get("missing")
+            .is_none_or(|m| m.as_array().is_some_and(Vec::is_empty)),
+        "{live}"
+    );
+    let page = |k: u64| format!("x/2c {:#x}", guard + k * 4096);
+    let g = gdb(&core, &[&page(4), &page(5), &page(6)]);
+    let lines: Vec<&str> = g.lines().filter(|l| l.starts_with("0x")).collect();
+    assert_eq!(lines.len(), 3, "{g}");
+    assert!(lines[0].contains("71 'G'"), "{g}");
+    assert!(lines[1].contains("0 '\\000'"), "{g}");
+    assert!(lines[2].contains("71 'G'"), "{g}");
 }

@@ -77,6 +77,7 @@ fn seg(start: u64, pages: u64, want: Want) -> Segment {
         want,
         absent_is_zero: false,
         untouched: false,
+        mostly_present: false,
     }
 }
 
@@ -864,6 +865,7 @@ fn untouched_reservation_is_neither_read_nor_stored() {
         want: Want::Whole,
         absent_is_zero: true,
         untouched: true,
+        mostly_present: false,
     };
     w.segment(&reservation, &mut mem).unwrap();
     assert_eq!(mem.reads, reads);

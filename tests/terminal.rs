@@ -128,6 +128,19 @@ fn reports_fit_an_80_column_terminal_and_pipes_stay_whole() {
         .find(|l| l.trim_start().starts_with(&format!("{pid} ")))
         .unwrap();
     assert_eq!(width(&row), 80, "{row}");
+    // `diff` shows what changed at 80 and 120 columns too: the started process's whole command line (its
+    // NEW, wrapped) and its note, which names this test as its parent.
+    for cols in [80, 120] {
+        let text = on_terminal(cols, &["diff", b, a]).join("\n");
+        assert!(
+            text.contains("word00000") && text.contains("word00079"),
+            "{cols}: {text}"
+        );
+        assert!(
+            text.contains(&format!("parent {}", std::process::id())),
+            "{cols}: {text}"
+        );
+    }
     // `show` wraps a long value under itself: nothing of it is lost.
     let show = on_terminal(80, &["show", a, &pid]).join("\n");
     assert!(show.contains("word00079"), "{show}");

@@ -375,6 +375,7 @@ impl Column {
             header: self.header(),
             kind: self.kind(),
             right: self.numeric(),
+            wrap: false,
         }
     }
 

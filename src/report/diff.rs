@@ -97,13 +97,15 @@ fn text(diff: &Diff) -> Vec<Block> {
     ];
     blocks.push(Block::Table(build(&cols, &summary)));
     blocks.push(Block::Line(String::new()));
-    blocks.push(Block::Table(build(&table_columns(), &diff.changes)));
+    let day = diff.new.captured.or(diff.old.captured).map(|t| t.parts().0);
+    blocks.push(Block::Table(build(&table_columns(day), &diff.changes)));
     blocks
 }
 
-/// The rows of `changes` as the table of `diff` shows them (for the HTML page's per-process changes).
+/// The rows of `changes` as the table of `diff` shows them, with full start times (for the HTML page's
+/// per-process changes).
 pub(crate) fn change_table(changes: &[&Change]) -> super::Table {
-    build(&table_columns(), changes.iter().copied())
+    build(&table_columns(None), changes.iter().copied())
 }
 
 /// A change's pid, blank for host-wide changes.
@@ -117,25 +119,34 @@ fn comm(c: &Change) -> Cell {
         .map_or(Cell::Blank, |c| Cell::text(c.escaped()))
 }
 
-/// One row per change, for people: `!` marks highlights; deltas and rates in the note.
-fn table_columns<'a>() -> Vec<Col<'a, &'a Change>> {
+/// One row per change, for people: `!` marks highlights; deltas and rates in the note. START is as `ps`
+/// shows it when `day` (`YYYY-MM-DD`, the day of the capture) is given: `HH:MM:SS` (UTC) for a process
+/// that started that day, its date otherwise; else the date and the time. OLD, NEW and NOTE wrap on a
+/// narrow terminal (under the row when it is too narrow for them beside it), so that what changed is
+/// never cut off.
+fn table_columns<'a>(day: Option<String>) -> Vec<Col<'a, &'a Change>> {
     vec![
         Col::text("!", |c: &&Change| {
             Cell::text(if c.highlight { "!" } else { "" })
         }),
         Col::num("PID", |c: &&Change| pid(c)),
-        Col::time("START", |c: &&Change| {
+        Col::time("START", move |c: &&Change| {
             c.start_time.map_or(Cell::Blank, |t| {
                 let (d, time) = t.parts();
-                Cell::time(t, format!("{d} {time}"))
+                let shown = match &day {
+                    Some(day) if *day == d => time,
+                    Some(_) => d,
+                    None => format!("{d} {time}"),
+                };
+                Cell::time(t, shown)
             })
         }),
         Col::text("COMM", |c: &&Change| comm(c)),
         Col::text("KIND", |c: &&Change| Cell::text(c.kind.name())),
         Col::text("FIELD", |c: &&Change| Cell::text(c.field.clone())),
-        Col::text("OLD", |c: &&Change| Cell::text(value_text(c.old.as_ref()))),
-        Col::text("NEW", |c: &&Change| Cell::text(new_text(c))),
-        Col::text("NOTE", |c: &&Change| Cell::text(note(c))),
+        Col::text("OLD", |c: &&Change| Cell::text(value_text(c.old.as_ref()))).wrap(),
+        Col::text("NEW", |c: &&Change| Cell::text(new_text(c))).wrap(),
+        Col::text("NOTE", |c: &&Change| Cell::text(note(c))).wrap(),
     ]
 }
 
@@ -322,6 +333,106 @@ mod tests {
         let cpu = text.lines().find(|l| l.contains("cpu_time")).unwrap();
         assert!(cpu.contains("+1.00 s"), "{cpu}");
         assert!(!cpu.contains("% cpu"), "no interval, no rate: {cpu}");
+    }
+
+    /// `changed()` and an exec whose new argv is longer than any terminal line.
+    fn changed_long() -> Diff {
+        let old = sample();
+        let mut new = sample();
+        new.processes[3].cred.euid = Some(0);
+        new.processes[3].user_time = Some(2.5);
+        new.processes.remove(2);
+        let long: Vec<crate::bytes::ByteString> = (0..12)
+            .map(|i| {
+                format!("--option-{i}=/srv/app/releases/2026-12-06/config-{i}.toml")
+                    .as_str()
+                    .into()
+            })
+            .collect();
+        new.processes[1].argv = Some(long);
+        compare(&old, &new, &Options::default()).unwrap()
+    }
+
+    fn render_at(d: &Diff, width: usize) -> String {
+        let mut out = Vec::new();
+        crate::report::render::render(&diff(d), Format::Table, Some(width), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The change table: from its header (`!  PID  START ...`) on.
+    fn table_part(text: &str) -> &str {
+        &text[text.find("\n!  ").unwrap() + 1..]
+    }
+
+    /// On a terminal of any usual width, every change shows its NEW value and its note whole (wrapped, not
+    /// cut), and no line is wider than the terminal. Before NEW and NOTE could wrap, they were cut off at 80
+    /// and 120 columns.
+    #[test]
+    fn new_values_and_notes_survive_narrow_terminals() {
+        let d = changed_long();
+        let bare = |s: &str| s.replace([' ', '\n', '…'], "");
+        for width in [80, 100, 120, 200] {
+            let text = render_at(&d, width);
+            assert!(
+                text.lines()
+                    .all(|l| super::super::table::width_of(l) <= width),
+                "{width}:\n{text}"
+            );
+            let table = table_part(&text);
+            for c in &d.changes {
+                let new = new_text(c);
+                assert!(
+                    bare(table).contains(&bare(&new)),
+                    "{width}: NEW {new:?} in\n{table}"
+                );
+                let n = note(c);
+                assert!(
+                    bare(table).contains(&bare(&n)),
+                    "{width}: NOTE {n:?} in\n{table}"
+                );
+            }
+            let euid = text.lines().position(|l| l.contains("euid")).unwrap();
+            let after: Vec<&str> = text.lines().skip(euid).take(4).collect();
+            assert!(
+                after.join("\n").contains("privilege gain"),
+                "{width}: {text}"
+            );
+        }
+        // Piped, one line per change, as before.
+        let piped = render(&d, Format::Table);
+        let table = table_part(&piped);
+        assert_eq!(table.lines().count(), d.changes.len() + 1, "{piped}");
+    }
+
+    /// START as `ps` shows it: the time for a process started on the day NEW was captured, the date for
+    /// one started before; both when no capture time is known (the sample has none).
+    #[test]
+    fn start_is_shown_as_ps_shows_it() {
+        let mut d = changed();
+        let euid_start = |d: &Diff| {
+            let text = render(d, Format::Table);
+            let row = text
+                .lines()
+                .find(|l| l.contains("euid"))
+                .unwrap()
+                .to_string();
+            row.split_whitespace().nth(2).unwrap().to_string()
+        };
+        // pid 102 started at 1_795_350_102 s: 2026-11-22 12:21:42 UTC.
+        assert_eq!(euid_start(&d), "2026-11-22");
+        let text = render(&d, Format::Table);
+        assert!(text.contains("2026-11-22 12:21:42"), "{text}");
+        let at = |secs| crate::time::Timestamp { secs, nanos: 0 };
+        d.new.captured = Some(at(1_795_350_102 + 3600));
+        assert_eq!(euid_start(&d), "12:21:42");
+        d.new.captured = Some(at(1_795_350_102 + 86_400));
+        assert_eq!(euid_start(&d), "2026-11-22");
+        // OLD's capture day when NEW's is unknown.
+        d.new.captured = None;
+        d.old.captured = Some(at(1_795_350_000));
+        assert_eq!(euid_start(&d), "12:21:42");
+        // CSV keeps the full time.
+        assert!(render(&d, Format::Csv).contains("2026-11-22T12:21:42Z"));
     }
 
     #[test]

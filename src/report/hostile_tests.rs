@@ -332,3 +332,79 @@ fn bodyfile_and_metrics_keep_hostile_text_inert_and_in_place() {
         }
     }
 }
+
+/// The text of `line` from display column `col` on.
+fn from_column(line: &str, col: usize) -> &str {
+    let mut w = 0;
+    for (i, c) in line.char_indices() {
+        if w >= col {
+            return &line[i..];
+        }
+        w += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    }
+    ""
+}
+
+/// A diff whose values wrap on a terminal: one change is one row, and no wrapped value makes a line that
+/// looks like a row. The new argv forges rows after runs of spaces, blank-looking characters (Hangul
+/// fillers, no-break and ideographic spaces) and controls, so that a piece of it could start a line.
+#[test]
+fn wrapped_diff_values_never_look_like_rows() {
+    let mut new = hostile();
+    let forged = format!(
+        "x{}    1  13:01:15  init  started  process  -  /sbin/FAKE-ROW\n{}  system  processes  1  2 {}  {EVIL}",
+        " ".repeat(70),
+        "\u{3164}\u{a0}\u{3000}".repeat(20),
+        "y ".repeat(40)
+    );
+    new.processes[1].argv = Some(vec![ByteString::from(forged.as_str())]);
+    new.processes[1].cwd = Some(ByteString::from(forged.as_str()));
+    let d = crate::diff::compare(&sample(), &new, &crate::diff::Options::default()).unwrap();
+    let r = diff(&d);
+    let kinds: Vec<&str> = crate::diff::Kind::ALL.iter().map(|k| k.name()).collect();
+    for width in [80, 100, 120, 160, 200, 400] {
+        let text = render_to(&r, Format::Table, Some(width));
+        assert_inert(&format!("diff {width}"), &text);
+        let lines: Vec<&str> = text.lines().collect();
+        let head = lines
+            .iter()
+            .position(|l| l.starts_with('!') && l.contains("PID"))
+            .unwrap();
+        let header = lines[head];
+        let kind_at = header.find("KIND").unwrap();
+        let old_at = header.find("OLD");
+        let mut rows = 0;
+        for line in &lines[head + 1..] {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(*line) <= width,
+                "{line}"
+            );
+            let continued = match old_at {
+                // Beside the row: a continuation has nothing before OLD.
+                Some(at) => line.get(..at).is_some_and(|s| s.trim().is_empty()),
+                // Under the row: blanks, then a header or the continuation mark.
+                None => {
+                    let rest = line.trim_start_matches(' ');
+                    line.starts_with(' ')
+                        && ["OLD ", "NEW ", "NOTE ", "…"]
+                            .iter()
+                            .any(|m| rest.starts_with(m))
+                }
+            };
+            if continued {
+                continue;
+            }
+            let kind = from_column(line, kind_at);
+            assert!(
+                kinds.iter().any(|k| kind.starts_with(&format!("{k} "))),
+                "{width}: neither a row nor a continuation: {line:?}\n{text}"
+            );
+            rows += 1;
+        }
+        assert_eq!(rows, d.changes.len(), "{width}:\n{text}");
+        assert!(
+            text.contains("FAKE-ROW"),
+            "{width}: the value is shown:\n{text}"
+        );
+    }
+}

@@ -8,10 +8,8 @@
 
 use std::io::Write;
 
-use unicode_width::UnicodeWidthChar;
-
 use super::escape::visible;
-use super::table::{Table, cut, width_of, write_table};
+use super::table::{Table, cut, split_at_width, width_of, write_table};
 
 /// A piece of a text report.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,43 +123,6 @@ fn write_wrapped(
             return Ok(());
         }
     }
-}
-
-/// Splits `s` so that the head is at most `room` columns wide: after the last space of the head when that
-/// space is in its second half, else after its last `/`, `,`, `:` or `;` there, else at the width. Always makes progress (at least one character) unless
-/// `room` is zero and the lead already filled the line, in which case the head is empty.
-fn split_at_width(s: &str, room: usize) -> (&str, &str) {
-    let mut w = 0;
-    let mut end = s.len();
-    for (i, c) in s.char_indices() {
-        let cw = UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > room {
-            end = i;
-            break;
-        }
-        w += cw;
-    }
-    if end == s.len() {
-        return (s, "");
-    }
-    if end == 0 {
-        return match room {
-            0 => ("", s),
-            _ => s.split_at(s.chars().next().map_or(0, char::len_utf8)),
-        };
-    }
-    if let Some(space) = s[..end].rfind(' ') {
-        if space + 1 >= end / 2 && space > 0 {
-            return s.split_at(space + 1);
-        }
-    }
-    // A path or a list: after its last separator.
-    if let Some(sep) = s[..end].rfind(['/', ',', ':', ';']) {
-        if sep + 1 >= end / 2 && sep > 0 {
-            return s.split_at(sep + 1);
-        }
-    }
-    s.split_at(end)
 }
 
 #[cfg(test)]
