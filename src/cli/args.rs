@@ -109,7 +109,8 @@ pub enum Command {
     /// libraries, reverse and web shells, tracing, hidden processes, ...
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
-    /// Write a core file of a live process without gdb (Linux, x86_64); the process goes on as before.
+    /// Write a core file of a live process without gdb (Linux, x86_64 and aarch64); the process goes on
+    /// as before.
     #[command(after_help = GCORE_HELP)]
     Gcore(GcoreArgs),
     /// Check every member of a snapshot archive against the SHA-256 hashes in its manifest.
@@ -468,8 +469,8 @@ pub struct CaptureArgs {
     /// processes); costs about 0.25 s per 100,000 pids (Linux).
     #[arg(long)]
     pub probe_pids: bool,
-    /// Also store a core of each of these processes (Linux, x86_64; as `procsift gcore` writes it) as
-    /// cores/PID.core, taken before the scan; repeat or separate with commas.
+    /// Also store a core of each of these processes (Linux, x86_64 and aarch64; as `procsift gcore`
+    /// writes it) as cores/PID.core, taken before the scan; repeat or separate with commas.
     #[arg(long = "core", value_name = "PID", value_delimiter = ',')]
     pub cores: Vec<i32>,
     /// Hidden, for tests: read this directory instead of /proc (a fake tree; see README, "Security and

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rustix::io::Errno;
 
+use super::arch::{self, Arch};
 use super::filter::{self, Decision};
-use super::notes::{NT_386_IOPERM, NT_PRFPREG, NT_PRSTATUS, NT_X86_SHSTK, NT_X86_XSTATE};
+use super::notes::{NT_PRFPREG, NT_PRSTATUS};
 use super::writer::{
     self, DumpFacts, FileMapping, Memory, Missing, ProcessState, Run, RunKind, Segment,
     ThreadState, Want, Writer,
@@ -25,7 +26,8 @@ use crate::formats::linux::maps::{self, MapLine, SmapsSizes};
 use crate::formats::linux::{stat, status};
 use crate::os::ptrace::{self, Tid, Waited};
 
-/// `SIGSTOP`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU` (x86_64 numbers).
+/// `SIGSTOP`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU` (the numbers of x86_64 and of aarch64, whose signals are
+/// asm-generic's).
 const JOB_CONTROL_STOPS: [i32; 4] = [19, 20, 21, 22];
 
 /// A dump that cannot be done: `reason` is the errno-style name a capture records for the member
@@ -750,14 +752,6 @@ fn unescape_path(p: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Register sets beyond the general ones, per architecture: (note type, buffer size).
-#[cfg(target_arch = "x86_64")]
-const EXTRA_REGSETS: &[(u32, usize)] = &[
-    (NT_386_IOPERM, 8192),
-    (NT_X86_XSTATE, 64 * 1024),
-    (NT_X86_SHSTK, 8),
-];
-
 /// What the threads and the memory were, read while the process was stopped.
 struct Stopped {
     threads: Vec<ThreadState>,
@@ -766,11 +760,11 @@ struct Stopped {
     warnings: Vec<String>,
 }
 
-#[cfg(target_arch = "x86_64")]
 fn read_threads(
     tracee: &Tracee,
     before: &Before,
     hz: u64,
+    arch: &Arch,
 ) -> crate::Result<(Vec<ThreadState>, Vec<u8>, Vec<String>)> {
     let pid = tracee.pid;
     let mut out = Vec::new();
@@ -807,13 +801,15 @@ fn read_threads(
                 ));
             }
         };
-        if n != 216 {
+        if n != arch.gregs_size {
+            let name = arch.machine.name;
             return Err(process_error(
                 "ENOSYS",
                 format!(
-                    "{pid} ({}) is not a 64-bit x86_64 process ({n} bytes of general registers): gcore \
-                 dumps x86_64 processes only",
-                    shown(&before.stat.comm)
+                    "{pid} ({}) is not a 64-bit {name} process ({n} bytes of general registers: a {} \
+                     process?): gcore dumps 64-bit {name} processes only",
+                    shown(&before.stat.comm),
+                    arch.compat
                 ),
             ));
         }
@@ -822,10 +818,15 @@ fn read_threads(
             .ok()
             .map(|n| buf[..n].to_vec());
         let mut extra = Vec::new();
-        for &(nt, size) in EXTRA_REGSETS {
-            if let Ok(n) = ptrace::get_regset(tid, nt, &mut buf[..size]) {
+        for set in arch.extra {
+            if buf.len() < set.buffer {
+                buf.resize(set.buffer, 0);
+            }
+            // A set the kernel or the CPU lacks fails (EINVAL, ENODEV): the kernel's own core lacks it too.
+            if let Ok(n) = ptrace::get_regset(tid, set.nt, &mut buf[..set.buffer]) {
+                let n = set.core_len(&buf[..n]);
                 if n > 0 {
-                    extra.push((nt, buf[..n].to_vec()));
+                    extra.push((set.nt, buf[..n].to_vec()));
                 }
             }
         }
@@ -860,18 +861,6 @@ fn read_threads(
         });
     }
     Ok((out, siginfo, warnings))
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn read_threads(
-    _tracee: &Tracee,
-    _before: &Before,
-    _hz: u64,
-) -> crate::Result<(Vec<ThreadState>, Vec<u8>, Vec<String>)> {
-    Err(process_error(
-        "ENOSYS",
-        "gcore dumps x86_64 processes only (its aarch64 support awaits a machine to test it on)",
-    ))
 }
 
 /// `PF_R | PF_W | PF_X` from `rwxp`.
@@ -1128,6 +1117,15 @@ fn resident(
 
 /// Dumps `pid` into `file`.
 pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summary> {
+    let arch = arch::HOST.ok_or_else(|| {
+        process_error(
+            "ENOSYS",
+            format!(
+                "gcore dumps processes on x86_64 and aarch64 only, not on {}",
+                std::env::consts::ARCH
+            ),
+        )
+    })?;
     let before = look(pid, opts)?;
     let catch = ptrace::catch_termination()
         .map_err(|e| process_error("EIO", format!("sigaction: {}", errno_name(e))))?;
@@ -1136,7 +1134,7 @@ pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summa
     let result = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("gcore".into())
-            .spawn_scoped(s, || dump_stopped(pid, file, opts, &before))
+            .spawn_scoped(s, || dump_stopped(pid, file, opts, &before, arch))
             .map_err(|e| crate::Error::io("gcore thread", e))?
             .join()
             .unwrap_or_else(|_| Err(process_error("EIO", "the dump failed unexpectedly")))
@@ -1149,7 +1147,13 @@ pub(super) fn dump(pid: i32, file: &File, opts: &Options) -> crate::Result<Summa
     }
 }
 
-fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate::Result<Summary> {
+fn dump_stopped(
+    pid: i32,
+    file: &File,
+    opts: &Options,
+    before: &Before,
+    arch: &Arch,
+) -> crate::Result<Summary> {
     let page = rustix::param::page_size();
     let hz = rustix::param::clock_ticks_per_second();
     let mut tracee = Tracee {
@@ -1212,7 +1216,7 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         .values()
         .any(|h| matches!(h, Held::Stopped { job_stop: true, .. }))
         || before.stat.state == b'T';
-    let stopped = read_while_stopped(&tracee, before, opts, page, hz)?;
+    let stopped = read_while_stopped(&tracee, before, opts, page, hz, arch)?;
     super::trace(format_args!("registers and mappings read"));
     let until = Instant::now() + opts.hold;
     while Instant::now() < until {
@@ -1227,7 +1231,13 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let (segments, order) = plan(&stopped.1, &stopped.0.threads, before.filter.0, opts.all);
+    let (segments, order) = plan(
+        &stopped.1,
+        &stopped.0.threads,
+        before.filter.0,
+        opts.all,
+        arch,
+    );
     {
         let mut mem = LiveMemory {
             pid,
@@ -1273,7 +1283,7 @@ fn dump_stopped(pid: i32, file: &File, opts: &Options, before: &Before) -> crate
         ),
         max_size: opts.max_size.unwrap_or(0),
     };
-    let written = writer.finish(writer::X86_64, &threads, &process, &facts)?;
+    let written = writer.finish(arch.machine, &threads, &process, &facts)?;
     super::trace(format_args!(
         "written: {} MiB of data",
         written.data_bytes >> 20
@@ -1333,9 +1343,10 @@ fn read_while_stopped(
     _opts: &Options,
     page: usize,
     hz: u64,
+    arch: &Arch,
 ) -> crate::Result<(Stopped, Vec<(MapLine, SmapsSizes)>)> {
     let pid = tracee.pid;
-    let (threads, siginfo, warnings) = read_threads(tracee, before, hz)?;
+    let (threads, siginfo, warnings) = read_threads(tracee, before, hz, arch)?;
     let mappings = read_mappings(pid)?;
     let auxv = read_proc(&format!("/proc/{pid}/auxv")).unwrap_or_default();
     let files = mappings
@@ -1409,17 +1420,9 @@ fn plan(
     threads: &[ThreadState],
     filter_bits: u32,
     all: bool,
+    arch: &Arch,
 ) -> (Vec<Segment>, Vec<usize>) {
-    // x86_64 user_regs_struct: sp is register 19.
-    let sps: Vec<u64> = threads
-        .iter()
-        .filter_map(|t| {
-            let b = t.gregs.get(19 * 8..20 * 8)?;
-            let mut w = [0u8; 8];
-            w.copy_from_slice(b);
-            Some(u64::from_le_bytes(w))
-        })
-        .collect();
+    let sps: Vec<u64> = threads.iter().filter_map(|t| arch.sp(&t.gregs)).collect();
     let mut segments = Vec::with_capacity(mappings.len());
     for (map, sizes) in mappings {
         if map.end <= map.start {

@@ -2,11 +2,12 @@
 //! eu-stack, readelf and procsift read.
 //!
 //! The pieces:
-//! * the OS side (Linux, x86_64; `live`, through `crate::os::ptrace`): seize every thread
+//! * the OS side (Linux, x86_64 and aarch64; `live`, through `crate::os::ptrace`): seize every thread
 //!   (`PTRACE_SEIZE` + `PTRACE_INTERRUPT`: stopped without a signal), read each thread's register sets
 //!   (`PTRACE_GETREGSET`), the mappings (`/proc/PID/smaps`) and their memory (process_vm_readv(2), else
 //!   `/proc/PID/mem`), handing each chunk to two writing threads (one writing past the page cache,
 //!   one through it) while the next is read, then detach, so the process goes on as before;
+//! * [`arch`]: each architecture's register sets and where its stack pointer is;
 //! * [`filter`]: which mappings to dump, by the kernel's `coredump_filter` rules;
 //! * [`writer`]: the ELF file, from what the OS side read; [`notes`]: the structures it writes.
 //!
@@ -15,6 +16,7 @@
 //! procsift die anyway the kernel detaches its tracees itself. The core is written to `<out>.tmp` and
 //! renamed when complete: a failed dump leaves no file at the output name.
 
+pub mod arch;
 pub mod filter;
 #[cfg(target_os = "linux")]
 mod live;

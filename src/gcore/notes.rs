@@ -45,6 +45,38 @@ pub const NT_386_IOPERM: u32 = 0x201;
 pub const NT_X86_XSTATE: u32 = 0x202;
 /// `NT_X86_SHSTK`: the x86 shadow-stack pointer (Linux 6.6 and later, when shadow stacks are on).
 pub const NT_X86_SHSTK: u32 = 0x204;
+/// `NT_ARM_TLS`: `tpidr_el0` (and `tpidr2_el0` since Linux 6.0).
+pub const NT_ARM_TLS: u32 = 0x401;
+/// `NT_ARM_HW_BREAK`: the hardware breakpoint registers (`struct user_hwdebug_state`).
+pub const NT_ARM_HW_BREAK: u32 = 0x402;
+/// `NT_ARM_HW_WATCH`: the hardware watchpoint registers.
+pub const NT_ARM_HW_WATCH: u32 = 0x403;
+/// `NT_ARM_SYSTEM_CALL`: the system call number.
+pub const NT_ARM_SYSTEM_CALL: u32 = 0x404;
+/// `NT_ARM_SVE`: the Scalable Vector Extension registers (`user_sve_header` and the registers).
+pub const NT_ARM_SVE: u32 = 0x405;
+/// `NT_ARM_PAC_MASK`: the pointer authentication code masks.
+pub const NT_ARM_PAC_MASK: u32 = 0x406;
+/// `NT_ARM_PACA_KEYS`: the pointer authentication address keys.
+pub const NT_ARM_PACA_KEYS: u32 = 0x407;
+/// `NT_ARM_PACG_KEYS`: the pointer authentication generic key.
+pub const NT_ARM_PACG_KEYS: u32 = 0x408;
+/// `NT_ARM_TAGGED_ADDR_CTRL`: the tagged address control (`prctl(PR_SET_TAGGED_ADDR_CTRL)`).
+pub const NT_ARM_TAGGED_ADDR_CTRL: u32 = 0x409;
+/// `NT_ARM_PAC_ENABLED_KEYS`: the pointer authentication keys enabled (`prctl()`).
+pub const NT_ARM_PAC_ENABLED_KEYS: u32 = 0x40a;
+/// `NT_ARM_SSVE`: the streaming-mode SVE registers (SME).
+pub const NT_ARM_SSVE: u32 = 0x40b;
+/// `NT_ARM_ZA`: the SME ZA array (`user_za_header` and the array).
+pub const NT_ARM_ZA: u32 = 0x40c;
+/// `NT_ARM_ZT`: the SME2 ZT0 register.
+pub const NT_ARM_ZT: u32 = 0x40d;
+/// `NT_ARM_FPMR`: the floating-point mode register.
+pub const NT_ARM_FPMR: u32 = 0x40e;
+/// `NT_ARM_POE`: the permission overlay register (`POR_EL0`).
+pub const NT_ARM_POE: u32 = 0x40f;
+/// `NT_ARM_GCS`: the guarded control stack state (`struct user_gcs`).
+pub const NT_ARM_GCS: u32 = 0x410;
 
 /// The owner of the notes `fs/binfmt_elf.c` names `CORE` (prstatus, fpregs, psinfo, auxv, siginfo, file).
 pub const OWNER_CORE: &[u8] = b"CORE";

@@ -42,7 +42,7 @@ pub const X86_64: Machine = Machine {
     e_machine: 62,
     name: "x86_64",
 };
-/// aarch64 (`EM_AARCH64`). The writer knows its `elf_prstatus`; gcore itself runs on x86_64 only.
+/// aarch64 (`EM_AARCH64`), with its `elf_prstatus` (`user_pt_regs`).
 pub const AARCH64: Machine = Machine {
     e_machine: 183,
     name: "aarch64",
