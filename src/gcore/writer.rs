@@ -283,57 +283,12 @@ pub const BUFFERED_WRITE: usize = 256 << 10;
 struct Out<'f> {
     file: &'f File,
     unbuffered: Option<File>,
-    /// Allocate the blocks of a large write through the page cache before it ([`preallocation_helps`]).
-    preallocate: bool,
-}
-
-/// Writes through the page cache of at least this many bytes have their blocks allocated first, where
-/// that helps ([`preallocation_helps`]): one `fallocate(2)` costs tens of microseconds.
-const PREALLOCATE_FROM: usize = BUFFERED_WRITE;
-
-/// True when a write through the page cache into `file` is cheaper once its blocks are allocated
-/// (`fallocate(2)`: unwritten extents, read as zeros until written). On ext4 a write into a hole costs
-/// delayed-allocation bookkeeping for each 4 KiB block (`ext4_da_get_block_prep`, the extent status
-/// tree, the quota): on the benchmark host a GiB in writes of 256 KiB took 0.22 to 0.26 CPU-seconds into
-/// holes and 0.16 into allocated blocks. Not done elsewhere (on tmpfs allocating is zeroing pages the
-/// write then fills; other file systems were not measured).
-fn preallocation_helps(file: &File) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        /// `EXT4_SUPER_MAGIC` (ext2, ext3 and ext4 share it), `include/uapi/linux/magic.h`.
-        const EXT4_SUPER_MAGIC: u64 = 0xEF53;
-        rustix::fs::fstatfs(file)
-            .is_ok_and(|s| u64::try_from(s.f_type).ok() == Some(EXT4_SUPER_MAGIC))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = file;
-        false
-    }
-}
-
-/// Allocates the blocks of `len` bytes at `offset` of `file` as unwritten extents, its length unchanged
-/// (`fallocate(2)`, `FALLOC_FL_KEEP_SIZE`). Only to make the writes that follow cheaper
-/// ([`preallocation_helps`]): a failure (a disk full) is theirs to report.
-fn preallocate(file: &File, offset: u64, len: u64) {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = rustix::fs::fallocate(file, rustix::fs::FallocateFlags::KEEP_SIZE, offset, len);
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (file, offset, len);
-    }
 }
 
 impl<'f> Out<'f> {
     /// Writes into `file`, and through `unbuffered` (`file` opened with `O_DIRECT`) when given.
     fn new(file: &'f File, unbuffered: Option<File>) -> Out<'f> {
-        Out {
-            file,
-            unbuffered,
-            preallocate: preallocation_helps(file),
-        }
+        Out { file, unbuffered }
     }
 
     /// Writes `buf` at `offset`: past the page cache when it can (page-aligned memory, offset and
@@ -352,9 +307,6 @@ impl<'f> Out<'f> {
                     Err(e) => return Err(io(e)),
                 }
             }
-        }
-        if self.preallocate && buf.len() >= PREALLOCATE_FROM {
-            preallocate(self.file, offset, buf.len() as u64);
         }
         let mut at = offset;
         for piece in buf.chunks(BUFFERED_WRITE) {
