@@ -600,7 +600,10 @@ fn a_signal_sent_while_stopped_is_delivered_after() {
         .status()
         .unwrap();
     let _ = child.wait_with_output().unwrap();
-    wait_for("SIGUSR1's handler to run", || flag.exists());
+    // The handler creates the file, then writes to it: wait for what it wrote, not for the file.
+    wait_for("SIGUSR1's handler to run", || {
+        std::fs::read_to_string(&flag).is_ok_and(|s| s.ends_with('\n'))
+    });
     assert_eq!(std::fs::read_to_string(&flag).unwrap(), "usr1\n");
     assert_running(p.pid);
 }
