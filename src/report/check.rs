@@ -31,7 +31,11 @@ pub fn check(snapshot: &Snapshot, outcome: &Outcome, min: Severity) -> Report {
                 ColumnSpec::new("RULE", Kind::Text),
                 ColumnSpec::new("PID", Kind::Number),
                 ColumnSpec::new("COMMAND", Kind::Text),
-                ColumnSpec::new("SUMMARY", Kind::Text),
+                // Whole on a narrow terminal: the finding is what a responder acts on.
+                ColumnSpec {
+                    wrap: true,
+                    ..ColumnSpec::new("SUMMARY", Kind::Text)
+                },
             ],
             rows: shown
                 .iter()
@@ -53,7 +57,10 @@ pub fn check(snapshot: &Snapshot, outcome: &Outcome, min: Severity) -> Report {
                 ColumnSpec::new("RULE", Kind::Text),
                 ColumnSpec::new("PID", Kind::Number),
                 ColumnSpec::new("MEMBER", Kind::Text),
-                ColumnSpec::new("DETAIL", Kind::Text),
+                ColumnSpec {
+                    wrap: true,
+                    ..ColumnSpec::new("DETAIL", Kind::Text)
+                },
             ],
             rows: shown
                 .iter()
@@ -301,6 +308,16 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// How many findings the hostile snapshot gives at `Severity::Low` and above.
+    fn outcome_count() -> usize {
+        let outcome = crate::check::check(&hostile(), &Options::default());
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Low)
+            .count()
+    }
+
     #[test]
     fn hostile_text_stays_escaped_and_one_line_per_finding() {
         for width in [None, Some(80)] {
@@ -310,15 +327,24 @@ mod tests {
                 !t.lines().any(|l| l.trim_start().starts_with("1  high")),
                 "{t}"
             );
-            // Every line of the findings table is one finding's row.
+            // Every line of the findings table is one finding's row, or (on a narrow terminal) its
+            // summary under it: indented, labelled, never starting like a row.
+            let mut rows = 0;
             for line in t.lines().skip(1).take_while(|l| !l.is_empty()) {
-                assert!(
-                    ["high ", "medium ", "low ", "info "]
-                        .iter()
-                        .any(|s| line.starts_with(s)),
-                    "{line:?} in {t}"
-                );
+                if ["high ", "medium ", "low ", "info "]
+                    .iter()
+                    .any(|s| line.starts_with(s))
+                {
+                    rows += 1;
+                } else {
+                    assert!(
+                        width.is_some()
+                            && (line.starts_with("    SUMMARY  ") || line.starts_with("    …  ")),
+                        "{line:?} in {t}"
+                    );
+                }
             }
+            assert_eq!(rows, outcome_count(), "{t}");
             assert!(t.contains("\\x1b"), "{t}");
         }
         let csv = rendered(Format::Csv, None);

@@ -455,9 +455,10 @@ fn write_side_by_side(
 /// The table with its wrapping columns under each row, for a terminal too narrow to hold them beside the
 /// others: the row's line has the other columns (fitted as [`fit`] fits a table), then each non-empty
 /// wrapping value has a line `HEADER  value`, indented to the column after the first number column (past
-/// `diff`'s PID), the value wrapped under itself on lines marked `…` where the header was. Every line under
-/// a row thus starts with blanks then a header or `…` at the indent, which a row's line never does: a value
-/// cannot make a line that looks like a row.
+/// `diff`'s PID; by 4 when every row starts with a visible character, as `check`'s do), the value wrapped
+/// under itself on lines marked `…` where the header was. Every line under a row thus starts with blanks
+/// then a header or `…` at the indent, which a row's line never does: a value cannot make a line that looks
+/// like a row.
 fn write_stacked(
     specs: &[&ColumnSpec],
     header: &[Cow<'_, str>],
@@ -472,16 +473,30 @@ fn write_stacked(
     let kept_refs: Vec<&ColumnSpec> = kept_specs.iter().collect();
     let kept_natural: Vec<usize> = keep.iter().map(|&i| natural[i]).collect();
     let widths = fit(&kept_specs, &kept_natural, width);
-    // The indent: where the column after the first number column starts, else 4; less when that would
-    // leave the values under `MIN_WRAP` columns.
+    // The indent: 4 when every row's line starts with a visible character (a left-aligned first column
+    // no value of which is empty or starts with a space: `check`'s SEVERITY), since a line of blanks is
+    // then never a row; else where the column after the first number column starts (past `diff`'s PID:
+    // its `!` column is mostly blank), else 4; less when that would leave the values under `MIN_WRAP`
+    // columns.
     let label_width = wraps
         .iter()
         .map(|&i| width_of(&header[i]))
         .max()
         .unwrap_or(0);
+    let rows_start_visibly = keep.first().is_some_and(|&c| {
+        !specs[c].right
+            && rows.iter().all(|r| {
+                r.get(c)
+                    .and_then(|v| v.chars().next())
+                    .is_some_and(|ch| !ch.is_whitespace())
+            })
+    });
     let mut indent = 4;
     let mut at = 0;
     for (j, spec) in kept_specs.iter().enumerate() {
+        if rows_start_visibly {
+            break;
+        }
         if spec.right && j + 1 < kept_specs.len() {
             indent = at + widths[j] + 2;
             break;
@@ -813,6 +828,40 @@ mod tests {
             let out = text(&t, Some(w));
             assert!(out.lines().all(|l| width_of(l) <= w), "{w}: {out}");
         }
+    }
+
+    #[test]
+    fn stacked_values_indent_by_four_when_every_row_starts_visibly() {
+        let table = |first: &str| Table {
+            columns: vec![
+                ColumnSpec::new("SEVERITY", Kind::Text),
+                ColumnSpec::new("RULE", Kind::Text),
+                ColumnSpec::new("PID", Kind::Number),
+                ColumnSpec::new("COMMAND", Kind::Text),
+                ColumnSpec {
+                    wrap: true,
+                    ..ColumnSpec::new("SUMMARY", Kind::Text)
+                },
+            ],
+            rows: vec![vec![
+                Cell::text(first),
+                Cell::text("exe-writable-dir"),
+                Cell::num(7u32),
+                Cell::text("sh"),
+                Cell::text("runs /tmp/x, a directory anyone may write to, and more words to wrap"),
+            ]],
+        };
+        let out = text(&table("low"), Some(60));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "low       exe-writable-dir    7  sh", "{out}");
+        assert!(lines[2].starts_with("    SUMMARY  runs /tmp/x"), "{out}");
+        assert!(lines[3].starts_with("    …        "), "{out}");
+        // A row starting with a blank (a hostile value, or an empty cell): past the number column, as
+        // before.
+        let out = text(&table(" low"), Some(60));
+        let third = out.lines().nth(2).unwrap();
+        assert!(third.starts_with(&" ".repeat(21)), "{out}");
+        assert!(third.trim_start().starts_with("SUMMARY"), "{out}");
     }
 
     #[test]
